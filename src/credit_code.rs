@@ -1,0 +1,117 @@
+//! 统一社会信用代码 (unified social credit code): the GB 32100-2015 check digit.
+//!
+//! 18 characters from a 31-character alphabet (digits and capitals without I, O, S, V, Z);
+//! the 18th is 31 − (Σ value·3^i mod 31) mod 31 over the first 17, weights 3^i mod 31.
+
+const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// Why a code was refused, in Chinese and English.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CreditCodeError {
+    #[error(
+        "统一社会信用代码应为 18 位，实为 {0} 位 / the credit code must have 18 characters, not {0}"
+    )]
+    Length(usize),
+    #[error(
+        "统一社会信用代码含非法字符 '{0}' (不得含 I O S V Z 及小写以外的符号) / the credit code has an invalid character '{0}'"
+    )]
+    Character(char),
+    #[error(
+        "统一社会信用代码校验位错误: 应为 '{expected}'，实为 '{found}' / check digit mismatch: expected '{expected}', found '{found}'"
+    )]
+    CheckDigit { expected: char, found: char },
+}
+
+fn value_of(c: u8) -> Option<u32> {
+    ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
+}
+
+/// The check character for the first 17 characters (already validated).
+fn check_char(first17: &[u8]) -> Option<char> {
+    let mut weight = 1u32;
+    let mut sum = 0u32;
+    for &c in first17 {
+        sum += value_of(c)? * weight;
+        weight = weight * 3 % 31;
+    }
+    let check = (31 - sum % 31) % 31;
+    Some(ALPHABET[check as usize] as char)
+}
+
+/// Validates a code and returns it in canonical (upper-case, trimmed) form.
+pub fn validate(code: &str) -> Result<String, CreditCodeError> {
+    let code = code.trim().to_ascii_uppercase();
+    let n = code.chars().count();
+    if n != 18 {
+        return Err(CreditCodeError::Length(n));
+    }
+    let bytes = code.as_bytes();
+    if let Some(c) = code
+        .chars()
+        .find(|&c| !c.is_ascii() || value_of(c as u8).is_none())
+    {
+        return Err(CreditCodeError::Character(c));
+    }
+    let expected = check_char(&bytes[..17]).unwrap_or('?');
+    let found = bytes[17] as char;
+    if expected != found {
+        return Err(CreditCodeError::CheckDigit { expected, found });
+    }
+    Ok(code)
+}
+
+/// Completes 17 characters with their check digit (for examples, tests and generators).
+pub fn complete(first17: &str) -> Option<String> {
+    let up = first17.to_ascii_uppercase();
+    if up.len() != 17 {
+        return None;
+    }
+    let c = check_char(up.as_bytes())?;
+    Some(format!("{up}{c}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_a_published_code() {
+        // 腾讯科技（深圳）有限公司, a code published on the national enterprise credit system.
+        assert_eq!(
+            validate("9144030071526726XG").unwrap(),
+            "9144030071526726XG"
+        );
+        // 阿里巴巴（中国）有限公司.
+        assert_eq!(
+            validate("91330100799655058B").unwrap(),
+            "91330100799655058B"
+        );
+    }
+
+    #[test]
+    fn refuses_wrong_check_digit_length_and_characters() {
+        assert!(matches!(
+            validate("9144030071526726XA"),
+            Err(CreditCodeError::CheckDigit {
+                expected: 'G',
+                found: 'A'
+            })
+        ));
+        assert_eq!(validate("91330302"), Err(CreditCodeError::Length(8)));
+        assert_eq!(
+            validate("91330302MA2XXXXXXI"),
+            Err(CreditCodeError::Character('I'))
+        );
+        assert_eq!(
+            validate("91330302MA2XXXXXX中"),
+            Err(CreditCodeError::Character('中'))
+        );
+    }
+
+    #[test]
+    fn completes_what_it_validates() {
+        let code = complete("91330302MA2H00001").unwrap();
+        assert_eq!(validate(&code).unwrap(), code);
+        assert_eq!(validate(&code.to_lowercase()).unwrap(), code);
+    }
+}

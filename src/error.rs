@@ -1,0 +1,133 @@
+//! Located input errors: every message a person reads names the file, the line and column,
+//! the field, and what was expected, in Chinese and English. Bad input exits with code 2.
+
+use std::fmt;
+
+/// A problem with a file a person wrote: a facts file, a rule file, a batch row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    /// 1-based line and column (columns count characters), when known.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The field in dotted form, e.g. `compute[2].amount`.
+    pub field: Option<String>,
+    /// "中文 / English".
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError {
+            file: file.into(),
+            line: None,
+            column: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// Places the error at a byte offset of `text`.
+    pub fn at(mut self, text: &str, offset: usize) -> InputError {
+        let (line, column) = line_column(text, offset);
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> InputError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": 字段 field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Several input errors found in one pass (a rules folder is checked whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputErrors(pub Vec<InputError>);
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+impl From<InputError> for InputErrors {
+    fn from(e: InputError) -> Self {
+        InputErrors(vec![e])
+    }
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Turns a TOML syntax or type error into a located input error.
+pub fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> InputError {
+    let message = format!("TOML 格式错误 / invalid TOML: {}", err.message().trim_end());
+    let e = InputError::new(file, message);
+    match err.span() {
+        Some(span) => e.at(text, span.start),
+        None => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_count_characters() {
+        let text = "a = 1\n名称 = \"x\"\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        // "名称 " is 7 bytes but 3 characters.
+        assert_eq!(line_column(text, 6 + 7), (2, 4));
+        assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn display_names_file_line_field() {
+        let e = InputError::new("a.toml", "坏 / bad")
+            .at("x\ny", 2)
+            .field("compute[0].amount");
+        assert_eq!(
+            e.to_string(),
+            "a.toml:2:1: 字段 field `compute[0].amount`: 坏 / bad"
+        );
+    }
+}

@@ -1,0 +1,632 @@
+//! An applicant's facts (SPEC §3), typed by the vocabulary: the `[applicant]` table and the
+//! items (`[[compute]]`, `[[loan]]`, ...). Loaded from a TOML file, or built row by row by
+//! the batch reader through the same per-value conversion (`Value::from_text`).
+
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::credit_code;
+use crate::error::InputError;
+use crate::money::{Money, MoneyError};
+use crate::rules::{Field, FieldType, RuleSet, Section};
+
+/// One typed fact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Bool(bool),
+    Money(Money),
+    Date(NaiveDate),
+    Int(i64),
+    Number(Decimal),
+    Text(String),
+    /// Index into the field's listed values.
+    Enum(u16),
+}
+
+impl Value {
+    /// Converts text (a TOML string or a spreadsheet cell) to the field's type.
+    pub fn from_text(field: &Field, text: &str) -> Result<Value, String> {
+        let t = text.trim();
+        match field.ty {
+            FieldType::Text => Ok(Value::Text(t.to_string())),
+            FieldType::Bool => parse_bool(t)
+                .map(Value::Bool)
+                .ok_or_else(|| expected(field, text)),
+            FieldType::Money => Money::parse(t).map(Value::Money).map_err(|e| e.to_string()),
+            FieldType::Date => parse_date(t).map(Value::Date),
+            FieldType::Year => parse_year(t)
+                .map(Value::Int)
+                .ok_or_else(|| expected(field, text)),
+            FieldType::Integer => t
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| expected(field, text)),
+            FieldType::Number => Decimal::from_str(t)
+                .map(Value::Number)
+                .map_err(|_| expected(field, text)),
+            FieldType::CreditCode => credit_code::validate(t)
+                .map(Value::Text)
+                .map_err(|e| e.to_string()),
+            FieldType::Enum => field.enum_index(t).map(Value::Enum).ok_or_else(|| {
+                format!(
+                    "`{t}` 不是可选值，应为: {} / `{t}` is not one of: {}",
+                    field.value_list(),
+                    field.value_list()
+                )
+            }),
+        }
+    }
+
+    /// How the value reads in a message (enum values by their label).
+    pub fn show(&self, field: &Field, en: bool) -> String {
+        match self {
+            Value::Bool(true) => if en { "yes" } else { "是" }.to_string(),
+            Value::Bool(false) => if en { "no" } else { "否" }.to_string(),
+            Value::Money(m) => format!("{m}"),
+            Value::Date(d) => d.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Number(d) => d.to_string(),
+            Value::Text(s) => s.clone(),
+            Value::Enum(i) => field
+                .values
+                .get(*i as usize)
+                .map(|v| {
+                    if en {
+                        v.label_en.clone()
+                    } else {
+                        v.label.clone()
+                    }
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The plain form for machine output (enum values by their name).
+    pub fn plain(&self, field: &Field) -> String {
+        match self {
+            Value::Bool(b) => b.to_string(),
+            Value::Money(m) => m.plain(),
+            Value::Enum(i) => field
+                .values
+                .get(*i as usize)
+                .map(|v| v.value.clone())
+                .unwrap_or_default(),
+            other => other.show(field, true),
+        }
+    }
+}
+
+fn expected(field: &Field, found: &str) -> String {
+    format!(
+        "应为 {}，实为 `{found}` / expected {}, found `{found}`",
+        field.ty.expected(),
+        field.ty.expected()
+    )
+}
+
+fn parse_bool(t: &str) -> Option<bool> {
+    match t.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "是" | "有" | "√" | "✓" => Some(true),
+        "false" | "no" | "n" | "0" | "否" | "无" | "×" => Some(false),
+        _ => None,
+    }
+}
+
+/// "YYYY-MM-DD" (also "YYYY/MM/DD" as Excel writes it); an impossible date is refused.
+pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
+    let norm = t.replace('/', "-");
+    let parts: Vec<&str> = norm.split('-').collect();
+    let bad =
+        || format!("应为日期 YYYY-MM-DD，实为 `{t}` / expected a date YYYY-MM-DD, found `{t}`");
+    if parts.len() != 3
+        || parts[0].len() != 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    let (y, m, d) = (
+        parts[0].parse::<i32>().map_err(|_| bad())?,
+        parts[1].parse::<u32>().map_err(|_| bad())?,
+        parts[2].parse::<u32>().map_err(|_| bad())?,
+    );
+    NaiveDate::from_ymd_opt(y, m, d)
+        .ok_or_else(|| format!("不存在的日期 `{t}` / `{t}` is not a real date"))
+}
+
+fn parse_year(t: &str) -> Option<i64> {
+    let y: i64 = t.parse().ok()?;
+    (1900..=2200).contains(&y).then_some(y)
+}
+
+/// One table of facts: `[applicant]` or one `[[compute]]` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Item {
+    /// By field index of the section; `None` where the fact was not given.
+    pub values: Vec<Option<Value>>,
+    /// Where it stands: a line of the facts file, or a row of a batch.
+    pub line: usize,
+}
+
+impl Item {
+    pub fn empty(section: &Section, line: usize) -> Item {
+        Item {
+            values: vec![None; section.fields.len()],
+            line,
+        }
+    }
+
+    pub fn get(&self, field: usize) -> Option<&Value> {
+        self.values.get(field).and_then(|v| v.as_ref())
+    }
+
+    /// A boolean fact; absent counts as false (the caller says it was not stated).
+    pub fn flag(&self, field: usize) -> bool {
+        matches!(self.get(field), Some(Value::Bool(true)))
+    }
+
+    pub fn money(&self, field: usize) -> Option<Money> {
+        match self.get(field) {
+            Some(Value::Money(m)) => Some(*m),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self, field: usize) -> Option<NaiveDate> {
+        match self.get(field) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn int(&self, field: usize) -> Option<i64> {
+        match self.get(field) {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, field: usize) -> Option<&str> {
+        match self.get(field) {
+            Some(Value::Text(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn enum_value(&self, field: usize) -> Option<u16> {
+        match self.get(field) {
+            Some(Value::Enum(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// A year from a year fact or the year of a date fact.
+    pub fn year(&self, field: usize) -> Option<i32> {
+        match self.get(field) {
+            Some(Value::Int(y)) => i32::try_from(*y).ok(),
+            Some(Value::Date(d)) => Some(d.year()),
+            _ => None,
+        }
+    }
+
+    /// The item's identity (its key fact as text), for priors and messages.
+    pub fn key(&self, section: &Section) -> String {
+        section
+            .key
+            .as_ref()
+            .and_then(|k| section.field_index(k))
+            .and_then(|i| self.get(i))
+            .map(|v| match v {
+                Value::Text(s) => s.clone(),
+                Value::Int(i) => i.to_string(),
+                other => format!("{other:?}"),
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// All the facts of one applicant, by vocabulary section.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The file (or batch) they came from, for messages.
+    pub source: String,
+    pub sections: Vec<Vec<Item>>,
+}
+
+impl Facts {
+    pub fn new(rules: &RuleSet, source: impl Into<String>) -> Facts {
+        Facts {
+            source: source.into(),
+            sections: vec![Vec::new(); rules.vocabulary.sections.len()],
+        }
+    }
+
+    pub fn items(&self, section: usize) -> &[Item] {
+        self.sections.get(section).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The single item of a one-table section (`[applicant]`), if given.
+    pub fn single(&self, section: usize) -> Option<&Item> {
+        self.items(section).first()
+    }
+
+    /// Parses a facts file; the first problem is returned, located.
+    pub fn from_toml(rules: &RuleSet, file: &str, text: &str) -> Result<Facts, InputError> {
+        Facts::from_toml_except(rules, file, text, &[])
+    }
+
+    /// Parses a facts file that may carry other top-level tables (`skip`), such as a test case's
+    /// `[case]` and `[expect]`; those are left to the caller.
+    pub fn from_toml_except(
+        rules: &RuleSet,
+        file: &str,
+        text: &str,
+        skip: &[&str],
+    ) -> Result<Facts, InputError> {
+        let doc = DeTable::parse(text).map_err(|e| {
+            let msg = format!("TOML 格式错误 / invalid TOML: {}", e.message().trim_end());
+            let err = InputError::new(file, msg);
+            match e.span() {
+                Some(s) => err.at(text, s.start),
+                None => err,
+            }
+        })?;
+        let loc = Locator { file, text };
+        let mut facts = Facts::new(rules, file);
+        for (key, value) in doc.get_ref().iter() {
+            let name = key.get_ref().as_ref();
+            if skip.contains(&name) {
+                continue;
+            }
+            let Some(si) = rules.vocabulary.section_index(name) else {
+                let known: Vec<&str> = rules
+                    .vocabulary
+                    .sections
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
+                return Err(loc.err(
+                    key.span().start,
+                    name,
+                    format!(
+                        "未知的键 `{name}`，应为: {} / unknown key `{name}`; expected one of: {}",
+                        known.join(", "),
+                        known.join(", ")
+                    ),
+                ));
+            };
+            let section = rules.section(si);
+            match (section.many, value.get_ref()) {
+                (false, DeValue::Table(t)) => {
+                    let item = loc.item(section, name, t, value.span().start)?;
+                    facts.sections[si].push(item);
+                }
+                (true, DeValue::Array(a)) => {
+                    for (i, el) in a.iter().enumerate() {
+                        let path = format!("{name}[{}]", i + 1);
+                        let DeValue::Table(t) = el.get_ref() else {
+                            return Err(loc.err(
+                                el.span().start,
+                                &path,
+                                format!("应为表 [[{name}]] / expected a table [[{name}]]"),
+                            ));
+                        };
+                        let item = loc.item(section, &path, t, el.span().start)?;
+                        facts.sections[si].push(item);
+                    }
+                }
+                (false, _) => {
+                    return Err(loc.err(
+                        value.span().start,
+                        name,
+                        format!("应为表 [{name}] / expected a table [{name}]"),
+                    ));
+                }
+                (true, _) => {
+                    return Err(loc.err(
+                        value.span().start,
+                        name,
+                        format!("应为表数组 [[{name}]] / expected an array of tables [[{name}]]"),
+                    ));
+                }
+            }
+        }
+        facts.check_duplicates(rules).map_err(|(line, msg)| {
+            let mut e = InputError::new(file, msg);
+            e.line = Some(line);
+            e
+        })?;
+        if facts.single(rules.roles.applicant).is_none() {
+            return Err(InputError::new(
+                file,
+                "缺少 [applicant] 表 (申报单位) / the [applicant] table is missing",
+            )
+            .field("applicant"));
+        }
+        Ok(facts)
+    }
+
+    /// Two items of one section with the same key: refused, since priors could not tell them apart.
+    pub fn check_duplicates(&self, rules: &RuleSet) -> Result<(), (usize, String)> {
+        for (si, items) in self.sections.iter().enumerate() {
+            let section = rules.section(si);
+            if section.key.is_none() || items.len() < 2 {
+                continue;
+            }
+            let mut seen: Vec<(String, usize)> = Vec::with_capacity(items.len());
+            for item in items {
+                let key = item.key(section);
+                if let Some((_, line)) = seen.iter().find(|(k, _)| *k == key) {
+                    return Err((
+                        item.line,
+                        format!(
+                            "{}`{}` 重复 (与第 {line} 行) / duplicate {} `{key}` (also at line {line})",
+                            section.label, key, section.name
+                        ),
+                    ));
+                }
+                seen.push((key, item.line));
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Locator<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn err(&self, offset: usize, field: &str, msg: String) -> InputError {
+        InputError::new(self.file, msg)
+            .at(self.text, offset)
+            .field(field)
+    }
+
+    fn item(
+        &self,
+        section: &Section,
+        path: &str,
+        table: &DeTable<'_>,
+        offset: usize,
+    ) -> Result<Item, InputError> {
+        let (line, _) = crate::error::line_column(self.text, offset);
+        let mut item = Item::empty(section, line);
+        for (key, value) in table.iter() {
+            let name = key.get_ref().as_ref();
+            let here = format!("{path}.{name}");
+            let Some(fi) = section.field_index(name) else {
+                let known: Vec<&str> = section.fields.iter().map(|f| f.name.as_str()).collect();
+                return Err(self.err(
+                    key.span().start,
+                    &here,
+                    format!(
+                        "未知的键 `{name}`，[{}] 可用: {} / unknown key `{name}`; [{}] takes: {}",
+                        section.name,
+                        known.join(", "),
+                        section.name,
+                        known.join(", ")
+                    ),
+                ));
+            };
+            let field = &section.fields[fi];
+            let v = convert(field, value).map_err(|m| self.err(value.span().start, &here, m))?;
+            item.values[fi] = Some(v);
+        }
+        for (fi, field) in section.fields.iter().enumerate() {
+            if field.required && item.values[fi].is_none() {
+                return Err(self.err(
+                    offset,
+                    &format!("{path}.{}", field.name),
+                    format!(
+                        "缺少必填项 `{}` ({})，应为 {} / missing required `{}`: expected {}",
+                        field.name,
+                        field.label,
+                        field.ty.expected(),
+                        field.name,
+                        field.ty.expected()
+                    ),
+                ));
+            }
+        }
+        Ok(item)
+    }
+}
+
+/// Converts one TOML value to the field's type.
+fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String> {
+    let wrong = |found: &str| {
+        format!(
+            "应为 {}，实为 {found} / expected {}, found {found}",
+            field.ty.expected(),
+            field.ty.expected()
+        )
+    };
+    match (field.ty, value.get_ref()) {
+        (_, DeValue::String(s)) => Value::from_text(field, s),
+        (FieldType::Bool, DeValue::Boolean(b)) => Ok(Value::Bool(*b)),
+        (FieldType::Money, DeValue::Integer(i)) => {
+            let n = integer(i).ok_or_else(|| MoneyError::TooLarge.to_string())?;
+            Money::from_integer(n)
+                .map(Value::Money)
+                .map_err(|e| e.to_string())
+        }
+        (FieldType::Money, DeValue::Float(f)) => {
+            let x: f64 = f
+                .as_str()
+                .replace('_', "")
+                .parse()
+                .map_err(|_| MoneyError::Malformed.to_string())?;
+            Money::from_float(x)
+                .map(Value::Money)
+                .map_err(|e| e.to_string())
+        }
+        (FieldType::Number, DeValue::Integer(i)) => integer(i)
+            .map(|n| Value::Number(Decimal::from(n)))
+            .ok_or_else(|| wrong("an integer out of range")),
+        (FieldType::Number, DeValue::Float(f)) => {
+            let x: f64 = f
+                .as_str()
+                .replace('_', "")
+                .parse()
+                .map_err(|_| wrong("a float"))?;
+            if !x.is_finite() {
+                return Err(wrong(f.as_str()));
+            }
+            Decimal::from_str(&format!("{x}"))
+                .map(Value::Number)
+                .map_err(|_| wrong(f.as_str()))
+        }
+        (FieldType::Year | FieldType::Integer, DeValue::Integer(i)) => {
+            let n = integer(i).ok_or_else(|| wrong("an integer out of range"))?;
+            if field.ty == FieldType::Year && !(1900..=2200).contains(&n) {
+                return Err(wrong(&n.to_string()));
+            }
+            Ok(Value::Int(n))
+        }
+        (FieldType::Text, DeValue::Integer(i)) => Ok(Value::Text(i.as_str().to_string())),
+        (FieldType::Date, DeValue::Datetime(dt)) => match (dt.date, dt.time, dt.offset) {
+            (Some(d), None, None) => {
+                NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+                    .map(Value::Date)
+                    .ok_or_else(|| format!("不存在的日期 `{dt}` / `{dt}` is not a real date"))
+            }
+            _ => Err(wrong(&format!("`{dt}` (带时间 / with a time)"))),
+        },
+        (_, other) => Err(wrong(&format!("{} `{}`", other.type_str(), shown(other)))),
+    }
+}
+
+fn integer(i: &toml::de::DeInteger<'_>) -> Option<i64> {
+    i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
+}
+
+fn shown(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::Integer(i) => i.as_str().to_string(),
+        DeValue::Float(f) => f.as_str().to_string(),
+        DeValue::Boolean(b) => b.to_string(),
+        DeValue::Datetime(d) => d.to_string(),
+        DeValue::String(s) => s.to_string(),
+        DeValue::Array(_) => "[...]".to_string(),
+        DeValue::Table(_) => "{...}".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> RuleSet {
+        RuleSet::embedded().unwrap()
+    }
+
+    const HEAD: &str = "[applicant]\nname = \"甲\"\ncredit_code = \"9144030071526726XG\"\nkind = \"enterprise\"\ndistrict = \"鹿城区\"\n";
+
+    fn load(extra: &str) -> Result<Facts, InputError> {
+        Facts::from_toml(&rules(), "a.toml", &format!("{HEAD}{extra}"))
+    }
+
+    #[test]
+    fn money_in_every_form() {
+        for (text, want) in [
+            ("1200000", "1200000.00"),
+            ("1200000.5", "1200000.50"),
+            ("\"1,200,000.50\"", "1200000.50"),
+            ("\"120万\"", "1200000.00"),
+            ("\"120万元\"", "1200000.00"),
+            ("1_200_000", "1200000.00"),
+        ] {
+            let f = load(&format!(
+                "[[compute]]\nid = \"A\"\namount = {text}\ndate = 2026-01-01\n"
+            ))
+            .unwrap();
+            let r = rules();
+            let s = r.vocabulary.section_index("compute").unwrap();
+            let amount = r.section(s).field_index("amount").unwrap();
+            assert_eq!(f.items(s)[0].money(amount).unwrap().plain(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn refusals_name_line_and_field() {
+        let e = load("[[compute]]\nid = \"A\"\namount = -5\ndate = 2026-01-01\n").unwrap_err();
+        assert_eq!(e.line, Some(8));
+        assert_eq!(e.field.as_deref(), Some("compute[1].amount"));
+        assert!(e.message.contains("负数"));
+
+        let e = load("[[compute]]\nid = \"A\"\namount = 5\ndate = \"2026-02-30\"\n").unwrap_err();
+        assert!(e.message.contains("不存在的日期"), "{e}");
+
+        let e = load("[[compute]]\nid = \"A\"\namont = 5\ndate = 2026-01-01\n").unwrap_err();
+        assert!(e.message.contains("amont"), "{e}");
+        assert_eq!((e.line, e.column), (Some(8), Some(1)));
+
+        let e = load("[[recognition]]\nid = \"R\"\ntitle = \"giant\"\ndate = 2026-01-01\n")
+            .unwrap_err();
+        assert!(
+            e.message.contains("giant") && e.message.contains("little_giant"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_required_fact_is_named() {
+        let e = load("[[compute]]\nid = \"A\"\ndate = 2026-01-01\n").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("compute[1].amount"));
+        assert!(e.message.contains("missing required"));
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let e = load("[[compute]]\nid = \"A\"\namount = 1\ndate = 2026-01-01\n[[compute]]\nid = \"A\"\namount = 2\ndate = 2026-01-01\n").unwrap_err();
+        assert!(e.message.contains("duplicate"), "{e}");
+        assert_eq!(e.line, Some(10));
+    }
+
+    #[test]
+    fn the_applicant_table_is_required() {
+        let e = Facts::from_toml(
+            &rules(),
+            "a.toml",
+            "[[compute]]\nid=\"A\"\namount=1\ndate=2026-01-01\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("[applicant]"));
+    }
+
+    #[test]
+    fn chinese_enum_values_and_booleans_are_accepted() {
+        let r = rules();
+        let f = Facts::from_toml(
+            &r,
+            "a.toml",
+            "[applicant]\nname=\"甲\"\ncredit_code=\"9144030071526726XG\"\nkind=\"企业\"\ndistrict=\"鹿城区\"\nregistered=\"是\"\n",
+        )
+        .unwrap();
+        let a = f.single(r.roles.applicant).unwrap();
+        assert_eq!(a.enum_value(r.roles.kind), Some(0));
+        let reg = r
+            .section(r.roles.applicant)
+            .field_index("registered")
+            .unwrap();
+        assert!(a.flag(reg));
+    }
+
+    #[test]
+    fn dates_in_text() {
+        assert_eq!(
+            parse_date("2026/2/3").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 2, 3).unwrap()
+        );
+        assert!(parse_date("2026-02-30").is_err());
+        assert!(parse_date("26-02-03").is_err());
+        assert!(parse_date("2026-2").is_err());
+    }
+}

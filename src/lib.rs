@@ -1,0 +1,21 @@
+//! `calc`: the subsidy calculator for 温政办〔2025〕45号.
+//!
+//! Rules are data (`rules/`, embedded); `engine::evaluate` is the one evaluator; renderers in
+//! `render/` only render. The binary's front end is `cli`.
+
+pub mod cases;
+pub mod cli;
+pub mod credit_code;
+pub mod engine;
+pub mod error;
+pub mod facts;
+pub mod money;
+pub mod outcome;
+pub mod render;
+pub mod rules;
+
+pub use engine::evaluate;
+pub use facts::Facts;
+pub use money::Money;
+pub use outcome::{Outcome, Status};
+pub use rules::RuleSet;

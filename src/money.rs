@@ -1,0 +1,450 @@
+//! Exact money and rates: `Money` (yuan, at most two decimals once parsed or rounded)
+//! and `Rate`, both over `rust_decimal`, with their own parsers and checked arithmetic.
+//!
+//! Nothing here ever goes through binary floating point arithmetic: a TOML float is
+//! turned into its shortest decimal text first and parsed from there.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// The largest amount accepted anywhere: far above any real award, far below overflow.
+const MAX_YUAN: Decimal = Decimal::from_parts(0xA4C6_7FFF, 0x3_8D7E, 0, false, 2); // 9,999,999,999,999.99
+
+/// An amount of money in yuan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+/// Why a money text was refused; the caller adds the file, line and field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("金额为空 / the amount is empty")]
+    Empty,
+    #[error("金额不能为负数 / the amount must not be negative")]
+    Negative,
+    #[error("金额不是有限数 (NaN 或无穷大) / the amount is not a finite number (NaN or infinity)")]
+    NotFinite,
+    #[error("金额最多两位小数 / the amount has more than 2 decimals")]
+    TooManyDecimals,
+    #[error(
+        "浮点数超过 15 位有效数字，无法确定原值，请写成字符串 / the float has more than 15 significant digits and cannot be what was typed; write it as a string"
+    )]
+    TooPrecise,
+    #[error(
+        "金额过大 (上限 9,999,999,999,999.99 元) / the amount is too large (limit 9,999,999,999,999.99 yuan)"
+    )]
+    TooLarge,
+    #[error("千分位逗号位置不对 / misplaced thousands separator")]
+    BadGrouping,
+    #[error(
+        "无法识别的金额，应为数字、\"1,200,000.50\"、\"120万\" 或 \"120万元\" / not an amount: expected a number, \"1,200,000.50\", \"120万\" or \"120万元\""
+    )]
+    Malformed,
+    #[error("计算溢出 / arithmetic overflow")]
+    Overflow,
+}
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// An exact amount from a decimal; refuses negatives, more than two decimals and absurd sizes.
+    pub fn from_decimal(d: Decimal) -> Result<Money, MoneyError> {
+        if d.is_sign_negative() && !d.is_zero() {
+            return Err(MoneyError::Negative);
+        }
+        if d.normalize().scale() > 2 {
+            return Err(MoneyError::TooManyDecimals);
+        }
+        if d > MAX_YUAN {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(Money(d.abs()))
+    }
+
+    /// A whole number of yuan, as a TOML integer gives it.
+    pub fn from_integer(i: i64) -> Result<Money, MoneyError> {
+        Money::from_decimal(Decimal::from(i))
+    }
+
+    /// A TOML float, converted through its shortest decimal form (never through arithmetic).
+    pub fn from_float(f: f64) -> Result<Money, MoneyError> {
+        if !f.is_finite() {
+            return Err(MoneyError::NotFinite);
+        }
+        if f.is_sign_negative() && f != 0.0 {
+            return Err(MoneyError::Negative);
+        }
+        let text = shortest_float_text(f)?;
+        Money::from_decimal(Decimal::from_str(&text).map_err(|_| MoneyError::TooLarge)?)
+    }
+
+    /// Parses the text forms of SPEC §3: "1200000.50", "1,200,000.50", "120万", "120万元", "1200元".
+    pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(MoneyError::Empty);
+        }
+        let lower = t.to_ascii_lowercase();
+        if lower.contains("nan") || lower.contains("inf") {
+            return Err(MoneyError::NotFinite);
+        }
+        let (number, wan) = if let Some(n) = t.strip_suffix("万元") {
+            (n, true)
+        } else if let Some(n) = t.strip_suffix('万') {
+            (n, true)
+        } else if let Some(n) = t.strip_suffix('元') {
+            (n, false)
+        } else {
+            (t, false)
+        };
+        let number = number.trim();
+        if number.starts_with('-') {
+            return Err(MoneyError::Negative);
+        }
+        let plain = strip_grouping(number)?;
+        if plain.is_empty()
+            || !plain.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            || plain.bytes().filter(|&b| b == b'.').count() > 1
+            || plain.starts_with('.')
+            || plain.ends_with('.')
+        {
+            return Err(MoneyError::Malformed);
+        }
+        // 28 significant digits is Decimal's limit; anything that long is absurd money anyway.
+        if plain.len() > 26 {
+            return Err(MoneyError::TooLarge);
+        }
+        let mut d = Decimal::from_str(&plain).map_err(|_| MoneyError::Malformed)?;
+        if wan {
+            d = d
+                .checked_mul(Decimal::from(10_000))
+                .ok_or(MoneyError::TooLarge)?;
+        }
+        Money::from_decimal(d)
+    }
+
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
+        self.0
+            .checked_add(other.0)
+            .map(Money)
+            .ok_or(MoneyError::Overflow)
+    }
+
+    /// `self - other`, floored at zero: what is left of a cap once `other` is used.
+    pub fn saturating_sub(self, other: Money) -> Money {
+        if other >= self {
+            Money::ZERO
+        } else {
+            Money(self.0 - other.0)
+        }
+    }
+
+    /// Rounds an exact product to money: half away from zero to `dp` decimals (never banker's).
+    pub fn round(value: Decimal, dp: u32) -> Result<Money, MoneyError> {
+        let r = value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+        if r.is_sign_negative() && !r.is_zero() {
+            return Err(MoneyError::Negative);
+        }
+        if r > MAX_YUAN {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(Money(r.abs()))
+    }
+
+    /// The plain decimal text with exactly two decimals, as JSON and CSV carry it: "1200000.50".
+    pub fn plain(self) -> String {
+        let mut d = self.0;
+        d.rescale(2);
+        d.to_string()
+    }
+
+    /// With thousands separators, as a person reads it: "1,200,000.50".
+    pub fn grouped(self) -> String {
+        let plain = self.plain();
+        let (int, frac) = plain.split_once('.').unwrap_or((&plain, "00"));
+        let mut out = String::with_capacity(plain.len() + int.len() / 3);
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out.push('.');
+        out.push_str(frac);
+        out
+    }
+
+    pub fn min(self, other: Money) -> Money {
+        if self <= other { self } else { other }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.grouped())
+    }
+}
+
+/// The shortest decimal text that round-trips `f`; refused when it needs more than 15
+/// significant digits (then it cannot be the number that was typed).
+fn shortest_float_text(f: f64) -> Result<String, MoneyError> {
+    // Rust's Display for f64 prints the shortest round-trip form, never an exponent.
+    let text = format!("{f}");
+    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    let significant = if text.contains('.') {
+        // Trailing zeros after the point were already dropped by Display; those before it count.
+        digits.trim_start_matches('0').len().max(significant)
+    } else {
+        significant
+    };
+    if significant > 15 {
+        return Err(MoneyError::TooPrecise);
+    }
+    Ok(text)
+}
+
+/// Removes thousands separators, insisting that they group by three.
+fn strip_grouping(number: &str) -> Result<String, MoneyError> {
+    if !number.contains(',') {
+        return Ok(number.to_string());
+    }
+    let (int, frac) = match number.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (number, None),
+    };
+    if frac.is_some_and(|f| f.contains(',')) {
+        return Err(MoneyError::BadGrouping);
+    }
+    let groups: Vec<&str> = int.split(',').collect();
+    let first_ok = !groups[0].is_empty() && groups[0].len() <= 3;
+    if !first_ok || groups[1..].iter().any(|g| g.len() != 3) {
+        return Err(MoneyError::BadGrouping);
+    }
+    let mut out = groups.concat();
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    Ok(out)
+}
+
+/// A rate such as 30%: a non-negative decimal, written "30%", "0.30" or 0.3 in rule files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rate(Decimal);
+
+impl Rate {
+    pub fn new(d: Decimal) -> Rate {
+        Rate(d)
+    }
+
+    pub fn parse(text: &str) -> Option<Rate> {
+        let t = text.trim();
+        let d = if let Some(p) = t.strip_suffix('%') {
+            Decimal::from_str(p.trim()).ok()? / Decimal::ONE_HUNDRED
+        } else {
+            Decimal::from_str(t).ok()?
+        };
+        Some(Rate(d))
+    }
+
+    pub fn from_float(f: f64) -> Option<Rate> {
+        if !f.is_finite() {
+            return None;
+        }
+        Decimal::from_str(&shortest_float_text(f).ok()?)
+            .ok()
+            .map(Rate)
+    }
+
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// The rate as a person reads it: "30%", "1.5%".
+    pub fn percent(self) -> String {
+        let p = (self.0 * Decimal::ONE_HUNDRED).normalize();
+        format!("{p}%")
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.percent())
+    }
+}
+
+/// Rule files write money as an integer, a float (through its shortest form) or a string.
+impl<'de> serde::Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Money;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount in yuan: 500000, \"500000.00\" or \"50万\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Money, E> {
+                Money::from_integer(v).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Money, E> {
+                Money::from_decimal(Decimal::from(v)).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Money, E> {
+                Money::from_float(v).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Money, E> {
+                Money::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Rule files write rates as "30%", "0.30" or 0.3; a rate outside 0..=1 is refused.
+impl<'de> serde::Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rate, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a rate between 0 and 1: \"30%\", \"0.30\" or 0.3")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Rate, E> {
+                Rate::checked(Some(Rate(Decimal::from(v))), &v.to_string()).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Rate, E> {
+                Rate::checked(Some(Rate(Decimal::from(v))), &v.to_string()).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Rate, E> {
+                Rate::checked(Rate::from_float(v), &v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Rate, E> {
+                Rate::checked(Rate::parse(v), v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Rate {
+    fn checked(rate: Option<Rate>, text: &str) -> Result<Rate, String> {
+        match rate {
+            Some(r) if r.0 >= Decimal::ZERO && r.0 <= Decimal::ONE => Ok(r),
+            Some(_) => Err(format!(
+                "比例 {text} 超出 0 到 1 (0% 到 100%) / rate {text} is outside 0..1"
+            )),
+            None => Err(format!(
+                "无法识别的比例 {text}，应如 \"30%\" 或 \"0.30\" / not a rate: {text}"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_every_documented_form() {
+        assert_eq!(m("1200000.50").plain(), "1200000.50");
+        assert_eq!(m("1,200,000.50").plain(), "1200000.50");
+        assert_eq!(m("120万").plain(), "1200000.00");
+        assert_eq!(m("120万元").plain(), "1200000.00");
+        assert_eq!(m("1.5万").plain(), "15000.00");
+        assert_eq!(m(" 300 ").plain(), "300.00");
+        assert_eq!(m("300元").plain(), "300.00");
+        assert_eq!(m("0").plain(), "0.00");
+    }
+
+    #[test]
+    fn refuses_bad_forms() {
+        assert_eq!(Money::parse("-5"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse("NaN"), Err(MoneyError::NotFinite));
+        assert_eq!(Money::parse("inf"), Err(MoneyError::NotFinite));
+        assert_eq!(Money::parse("1.234"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(
+            Money::parse("1.2345678万"),
+            Err(MoneyError::TooManyDecimals)
+        );
+        assert_eq!(Money::parse(""), Err(MoneyError::Empty));
+        assert_eq!(Money::parse("12,00,000"), Err(MoneyError::BadGrouping));
+        assert_eq!(Money::parse("1,2"), Err(MoneyError::BadGrouping));
+        assert_eq!(Money::parse("abc"), Err(MoneyError::Malformed));
+        assert_eq!(Money::parse("1e5"), Err(MoneyError::Malformed));
+        assert_eq!(Money::parse("1.2.3"), Err(MoneyError::Malformed));
+        assert_eq!(
+            Money::parse("123456789012345678901234567890"),
+            Err(MoneyError::TooLarge)
+        );
+        assert_eq!(Money::parse("10000000000000"), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn trailing_zeros_beyond_two_decimals_are_fine() {
+        assert_eq!(m("1.500").plain(), "1.50");
+    }
+
+    #[test]
+    fn floats_go_through_their_shortest_form() {
+        assert_eq!(Money::from_float(0.1).unwrap().plain(), "0.10");
+        assert_eq!(Money::from_float(1200000.5).unwrap().plain(), "1200000.50");
+        assert_eq!(Money::from_float(1e6).unwrap().plain(), "1000000.00");
+        assert_eq!(Money::from_float(0.125), Err(MoneyError::TooManyDecimals));
+        assert_eq!(Money::from_float(-1.0), Err(MoneyError::Negative));
+        assert_eq!(Money::from_float(f64::NAN), Err(MoneyError::NotFinite));
+        assert_eq!(Money::from_float(f64::INFINITY), Err(MoneyError::NotFinite));
+        // 0.1 + 0.2 has the shortest form 0.30000000000000004: not something a person typed.
+        assert_eq!(Money::from_float(0.1 + 0.2), Err(MoneyError::TooPrecise));
+        assert_eq!(Money::from_float(1e300), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_not_to_even() {
+        let half = Decimal::from_str("0.125").unwrap();
+        assert_eq!(Money::round(half, 2).unwrap().plain(), "0.13");
+        let half = Decimal::from_str("0.135").unwrap();
+        assert_eq!(Money::round(half, 2).unwrap().plain(), "0.14");
+        let below = Decimal::from_str("151666.6666").unwrap();
+        assert_eq!(Money::round(below, 2).unwrap().plain(), "151666.67");
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(m("1200000.5").grouped(), "1,200,000.50");
+        assert_eq!(m("999").grouped(), "999.00");
+        assert_eq!(m("1000").grouped(), "1,000.00");
+        assert_eq!(m("0").grouped(), "0.00");
+    }
+
+    #[test]
+    fn saturating_sub_floors_at_zero() {
+        assert_eq!(m("100").saturating_sub(m("150")), Money::ZERO);
+        assert_eq!(m("150").saturating_sub(m("100")), m("50"));
+    }
+
+    #[test]
+    fn rates_parse_as_percent_or_fraction() {
+        assert_eq!(Rate::parse("30%").unwrap().as_decimal(), Decimal::new(3, 1));
+        assert_eq!(Rate::parse("0.015").unwrap().percent(), "1.5%");
+        assert_eq!(Rate::from_float(0.3).unwrap().percent(), "30%");
+        assert!(Rate::parse("x").is_none());
+    }
+
+    #[test]
+    fn max_constant_is_what_it_says() {
+        assert_eq!(MAX_YUAN.to_string(), "9999999999999.99");
+    }
+}

@@ -1,0 +1,59 @@
+//! The policy-wide rule file (`rules/policy.toml`): document, dates, districts, gates, rounding.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::de_date;
+
+/// Applicant facts that must be confirmed for some kinds of applicant (附则1 for enterprises).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    pub kinds: Vec<String>,
+    pub require: Vec<String>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Provisions {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub non_duplication: String,
+    #[serde(default)]
+    pub effect: String,
+    #[serde(default)]
+    pub counties: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub id: String,
+    pub document: String,
+    pub title: String,
+    pub title_en: String,
+    #[serde(deserialize_with = "de_date")]
+    pub issued: NaiveDate,
+    pub version: String,
+    #[serde(deserialize_with = "de_date")]
+    pub effective_from: NaiveDate,
+    #[serde(deserialize_with = "de_date")]
+    pub effective_until: NaiveDate,
+    #[serde(deserialize_with = "de_date")]
+    pub events_from: NaiveDate,
+    pub region: String,
+    pub region_en: String,
+    pub districts: Vec<String>,
+    pub rounding_dp: u32,
+    #[serde(default)]
+    pub gates: Vec<Gate>,
+    #[serde(default)]
+    pub provisions: Provisions,
+    #[serde(default)]
+    pub interpretation: Vec<String>,
+    /// Set by an overlay adopting the policy elsewhere (附则4): who adopted it.
+    #[serde(default)]
+    pub adopted_by: Option<String>,
+}

@@ -1,0 +1,139 @@
+//! The facts vocabulary (`rules/vocabulary.toml`): sections, facts, their types, labels
+//! and spreadsheet aliases. Facts files and batch rows are validated against it.
+
+use serde::Deserialize;
+
+/// The type of one fact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Bool,
+    Money,
+    Date,
+    Year,
+    Integer,
+    Number,
+    CreditCode,
+    Enum,
+}
+
+impl FieldType {
+    /// What a value of this type looks like, in Chinese and English.
+    pub fn expected(self) -> &'static str {
+        match self {
+            FieldType::Text => "文本 / text",
+            FieldType::Bool => "true/false (是/否)",
+            FieldType::Money => {
+                "金额: 整数、小数、\"1,200,000.50\"、\"120万\" / an amount: integer, decimal, \"1,200,000.50\" or \"120万\""
+            }
+            FieldType::Date => "日期 YYYY-MM-DD / a date YYYY-MM-DD",
+            FieldType::Year => "年份 (如 2025) / a year such as 2025",
+            FieldType::Integer => "整数 / an integer",
+            FieldType::Number => "数字 / a number",
+            FieldType::CreditCode => {
+                "18 位统一社会信用代码 / an 18-character unified social credit code"
+            }
+            FieldType::Enum => "列举值之一 / one of the listed values",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    pub value: String,
+    pub label: String,
+    pub label_en: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    pub label: String,
+    pub label_en: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub values: Vec<EnumValue>,
+}
+
+impl Field {
+    /// The index of an enum value, by its name, Chinese label or an alias.
+    pub fn enum_index(&self, text: &str) -> Option<u16> {
+        let t = text.trim();
+        self.values
+            .iter()
+            .position(|v| {
+                v.value == t
+                    || v.label == t
+                    || v.aliases
+                        .iter()
+                        .any(|a| a == t || a.eq_ignore_ascii_case(t))
+            })
+            .map(|i| i as u16)
+    }
+
+    pub fn label(&self, en: bool) -> &str {
+        if en { &self.label_en } else { &self.label }
+    }
+
+    /// The listed enum values, for a message: "enterprise, partnership, ...".
+    pub fn value_list(&self) -> String {
+        self.values
+            .iter()
+            .map(|v| format!("{} ({})", v.value, v.label))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub name: String,
+    pub label: String,
+    pub label_en: String,
+    /// An array of tables (`[[compute]]`) rather than one table (`[applicant]`).
+    #[serde(default)]
+    pub many: bool,
+    /// The fact that identifies an item, for priors and messages.
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(rename = "field")]
+    pub fields: Vec<Field>,
+}
+
+impl Section {
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    pub fn label(&self, en: bool) -> &str {
+        if en { &self.label_en } else { &self.label }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    #[serde(rename = "section")]
+    pub sections: Vec<Section>,
+}
+
+impl Vocabulary {
+    pub fn section_index(&self, name: &str) -> Option<usize> {
+        self.sections.iter().position(|s| s.name == name)
+    }
+}
