@@ -1,0 +1,40 @@
+//! Helpers shared by the CLI tests: a `calc` command with a clean environment, and
+//! temporary facts files.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// `calc` with no inherited rules folder, run from the repository root.
+pub fn calc() -> Command {
+    let mut cmd = Command::cargo_bin("calc").expect("the calc binary is built");
+    cmd.env_remove("CALC_RULES")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A valid applicant header (鹿城区 enterprise, all gates confirmed) to prepend to items.
+pub const ENTERPRISE: &str = r#"[applicant]
+name = "测试科技有限公司"
+credit_code = "91330302MA2H00001Y"
+kind = "enterprise"
+district = "鹿城区"
+registered = true
+tax_compliant = true
+ai_industry = true
+"#;
+
+/// Writes `text` to a fresh temporary file and returns it (kept alive by the returned guard).
+pub fn facts_file(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new()
+        .suffix(".toml")
+        .tempfile()
+        .expect("temp file");
+    std::io::Write::write_all(&mut f, text.as_bytes()).expect("write");
+    f
+}

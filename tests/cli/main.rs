@@ -1,0 +1,5 @@
+//! The one integration-test binary: `calc` driven through its command line.
+//! Each module covers one command or concern; a regression test per bug goes beside its kin.
+
+mod common;
+mod single;

@@ -1,0 +1,85 @@
+//! `calc FILE`: the table and JSON for one applicant, on the shipped examples.
+
+use crate::common::calc;
+use predicates::str::contains;
+
+#[test]
+fn the_enterprise_example_shows_each_clause_and_the_total() {
+    // Figures worked by hand in examples/enterprise.toml's comments and README:
+    // clause 1: 30% × 1,200,000 = 360,000; 10% × 800,000 = 80,000; cap 500,000 less prior 100,000
+    //           leaves 400,000, so HT-002 gets 40,000 → 400,000.
+    // clause 2: 30% × 300,000 = 90,000. clause 3: 30% × 800,000 = 240,000.
+    // clause 5: 20% × 12,000,000 = 2,400,000 → cap 2,000,000.
+    // clause 6: 行业型 150,000. clause 9: 小巨人 1,000,000 less prior 100,000 = 900,000.
+    // clause 12: 10,000,000 × 1.5% × 364 / 360 = 151,666.666… → 151,666.67.
+    // total = 400,000 + 90,000 + 240,000 + 2,000,000 + 150,000 + 900,000 + 151,666.67 = 3,931,666.67
+    calc()
+        .arg("examples/enterprise.toml")
+        .assert()
+        .success()
+        .stdout(contains("确定金额合计: 3,931,666.67 元"))
+        .stdout(contains("≤ 3,000,000.00"))
+        .stdout(contains("sha256"));
+}
+
+#[test]
+fn json_carries_the_contract_fields() {
+    let out = calc()
+        .args(["examples/enterprise.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["as_of"], "2026-06-30");
+    assert_eq!(v["total"], "3931666.67");
+    assert_eq!(v["rules_digest"].as_str().unwrap().len(), 64);
+    assert_eq!(v["applicant"]["credit_code"], "91330302MA2H00001Y");
+    let c4 = v["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"] == 4)
+        .unwrap();
+    assert_eq!(c4["status"], "discretionary");
+    assert_eq!(c4["ceiling"], "3000000.00");
+    let c1 = v["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"] == 1)
+        .unwrap();
+    assert_eq!(c1["amount"], "400000.00");
+    assert_eq!(c1["items"][1]["amount"], "40000.00");
+    assert!(!c1["items"][0]["steps"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn outside_the_city_districts_nothing_is_payable() {
+    calc()
+        .arg("examples/outside-district.toml")
+        .assert()
+        .success()
+        .stdout(contains("不适用: 仅限市区"))
+        .stdout(contains("确定金额合计: 0.00 元"));
+}
+
+#[test]
+fn english_labels_on_request() {
+    calc()
+        .args(["examples/university.toml", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(contains("Determinate total: 2,150,000.00 yuan"))
+        .stdout(contains("does not cover"));
+}
+
+#[test]
+fn as_of_flag_overrides_the_file() {
+    // 2028-01-01 is after the policy's end: nothing is payable.
+    calc()
+        .args(["examples/enterprise.toml", "--as-of", "2028-01-01"])
+        .assert()
+        .success()
+        .stdout(contains("计算基准日: 2028-01-01"))
+        .stdout(contains("确定金额合计: 0.00 元"));
+}
