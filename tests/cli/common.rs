@@ -1,6 +1,7 @@
 //! Helpers shared by the CLI tests: a `calc` command with a clean environment, and
 //! temporary facts files.
 
+#![allow(dead_code)] // each test module uses its own subset of the helpers
 use std::path::PathBuf;
 
 use assert_cmd::Command;
