@@ -83,3 +83,23 @@ fn as_of_flag_overrides_the_file() {
         .stdout(contains("计算基准日: 2028-01-01"))
         .stdout(contains("确定金额合计: 0.00 元"));
 }
+
+#[test]
+fn the_readme_shows_the_real_output_of_the_example() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    let start = "<!-- example-output: calc examples/enterprise.toml -->\n```text\n";
+    let from = readme
+        .find(start)
+        .expect("README has the example-output block")
+        + start.len();
+    let to = from
+        + readme[from..]
+            .find("```\n<!-- /example-output -->")
+            .expect("block end");
+    let out = calc().arg("examples/enterprise.toml").output().unwrap();
+    assert_eq!(
+        &readme[from..to],
+        String::from_utf8(out.stdout).unwrap(),
+        "README.md's example output is stale: paste the output of `cargo run --release -- examples/enterprise.toml`"
+    );
+}
