@@ -322,6 +322,12 @@ fn evaluate_item(
                 steps.push(Step::NoRateCase);
                 return Ok(None);
             };
+            // A case chosen because a boolean fact was absent says so (SPEC §3).
+            for (f, _) in &cases[case].when {
+                if item.get(*f).is_none() {
+                    steps.push(Step::Unstated { field: *f });
+                }
+            }
             let base_amount = item.money(*base).unwrap_or_default();
             let rate = cases[case].rate;
             let exact = mul(base_amount.as_decimal(), rate.as_decimal())?;
@@ -488,7 +494,7 @@ fn combine_sum<'a>(
     // (year, used by earlier items of this evaluation)
     let mut used: Vec<(i32, Money)> = Vec::new();
     for (out, (_, item)) in items.iter_mut().zip(claimed) {
-        if !out.qualifies || out.ceiling.is_some() {
+        if !out.qualifies {
             continue;
         }
         if let Some(prior) = priors.clone().find(|p| p.item == Some(out.id.as_str())) {
@@ -496,6 +502,11 @@ fn combine_sum<'a>(
                 amount: prior.amount,
             });
             out.amount = Money::ZERO;
+            out.ceiling = None;
+            out.floor = None;
+            continue;
+        }
+        if out.ceiling.is_some() {
             continue;
         }
         let Some(cap) = annual else { continue };

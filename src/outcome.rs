@@ -69,6 +69,10 @@ pub enum Step {
         field: usize,
         found: Option<bool>,
     },
+    /// A boolean fact the computation depended on was not stated and counted as false.
+    Unstated {
+        field: usize,
+    },
     /// No rate case matched the item's facts.
     NoRateCase,
     /// The claim window of an interest subsidy is empty.

@@ -93,6 +93,7 @@ pub fn step_kind(s: &Step) -> &'static str {
         Step::DateAfterPolicy { .. } => "date_after_policy",
         Step::ConditionFailed { .. } => "condition_failed",
         Step::RequirementFailed { .. } => "requirement_failed",
+        Step::Unstated { .. } => "unstated",
         Step::NoRateCase => "no_rate_case",
         Step::NoInterestDays { .. } => "no_interest_days",
         Step::RateApplied { .. } => "rate_applied",

@@ -195,6 +195,7 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
             }
         }
         Step::RequirementFailed { field: f, found } => not_true(label(*f), *found),
+        Step::Unstated { field: f } => not_true(label(*f), None),
         Step::NoRateCase => lang.pick("没有适用的比例", "no rate applies").to_string(),
         Step::NoInterestDays { from, until } => match en {
             false => format!("贴息期间为空 (自 {from} 至 {until})"),
@@ -404,9 +405,11 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
         },
         Status::Awarded => {
             let paying: Vec<&ItemOutcome> = co.items.iter().filter(|i| i.qualifies).collect();
+            // The last reason is the final word on the amount (a cap, a deduction, a prior payment).
             let limited = paying
                 .iter()
                 .flat_map(|i| i.steps.iter())
+                .rev()
                 .find(|s| s.is_reason() && !matches!(s, Step::NotHighest { .. }));
             if let Some(s) = limited {
                 return describe(s, cx);
