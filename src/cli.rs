@@ -161,9 +161,26 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     }
 }
 
+/// The largest facts file read (16 MiB): thousands of times a real one.
+pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads a facts file; an unreadable or non-UTF-8 file is a bad input, not a crash.
 pub fn load_facts(config: &Config, path: &Path) -> Result<Facts, Failure> {
     let shown = path.display().to_string();
+    // A real applicant file is a few kilobytes; refuse absurd ones before reading them into memory.
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.len() > MAX_FACTS_BYTES
+    {
+        return Err(InputError::new(
+            &shown,
+            format!(
+                "文件过大 ({} 字节，上限 {MAX_FACTS_BYTES}) / the file is too large ({} bytes; the limit is {MAX_FACTS_BYTES})",
+                meta.len(),
+                meta.len()
+            ),
+        )
+        .into());
+    }
     let bytes = std::fs::read(path).map_err(|e| {
         InputError::new(&shown, format!("无法读取文件 / cannot read the file: {e}"))
     })?;
