@@ -66,28 +66,29 @@ pub fn run_case(rules: &RuleSet, path: &Path) -> Result<CaseResult, InputError> 
     let text = std::fs::read_to_string(path)
         .map_err(|e| InputError::new(&shown, format!("无法读取 / cannot read: {e}")))?;
     let case: CaseFile = {
-        // Parse the whole document but keep only [case] and [expect]; unknown keys inside them are refused.
         let table: toml::Table = toml::from_str(&text).map_err(|e| from_toml(&shown, &text, &e))?;
-        let mut only = toml::Table::new();
         for k in ["case", "expect"] {
-            match table.get(k) {
-                Some(v) => {
-                    only.insert(k.to_string(), v.clone());
-                }
-                None => {
-                    return Err(InputError::new(
-                        &shown,
-                        format!("测试用例缺少 [{k}] 表 / the case lacks its [{k}] table"),
-                    ));
-                }
+            if !table.contains_key(k) {
+                return Err(InputError::new(
+                    &shown,
+                    format!("测试用例缺少 [{k}] 表 / the case lacks its [{k}] table"),
+                ));
             }
         }
-        let only_text = toml::to_string(&only).unwrap_or_default();
-        toml::from_str(&only_text).map_err(|e| {
-            InputError::new(
+        // Read [case] and [expect] from the text itself (the facts tables are ignored here) so
+        // that an error points at its line and key; unknown keys inside them are refused.
+        toml::from_str(&text).map_err(|e| {
+            let err = InputError::new(
                 &shown,
                 format!("[case]/[expect]: {}", e.message().trim_end()),
-            )
+            );
+            match e.span() {
+                Some(span) => match key_at(&text, span.start) {
+                    Some(key) => err.at(&text, span.start).field(key),
+                    None => err.at(&text, span.start),
+                },
+                None => err,
+            }
         })?
     };
     let facts = Facts::from_toml_except(rules, &shown, &text, &["case", "expect"])?;
@@ -167,6 +168,14 @@ pub fn run_case(rules: &RuleSet, path: &Path) -> Result<CaseResult, InputError> 
         name: case.case.name,
         failures,
     })
+}
+
+/// The key of the `key = value` line holding byte `offset`, if that line has one.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(start..)?.lines().next()?;
+    let key = line.split_once('=')?.0.trim();
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
 }
 
 /// The case files of a folder (recursively), in name order.

@@ -481,6 +481,8 @@ fn evaluate_item(
 }
 
 /// Items add up; a unit-year cap is shared in item order with the prior awards of that year.
+/// A discretionary item (a ceiling only) is treated alike: an item already paid loses its
+/// ceiling, and the year's prior awards lower the ceiling (the rule file's "扣除" applies to it too).
 fn combine_sum<'a>(
     clause: &Clause,
     claimed: &[(usize, &Item)],
@@ -501,18 +503,13 @@ fn combine_sum<'a>(
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.amount,
             });
-            out.amount = Money::ZERO;
-            out.ceiling = None;
-            out.floor = None;
-            continue;
-        }
-        if out.ceiling.is_some() {
+            nothing_payable(out);
             continue;
         }
         let Some(cap) = annual else { continue };
         let Some(year) = cap.year_field.and_then(|f| item.year(f)) else {
             out.steps.push(Step::NoYear);
-            out.amount = Money::ZERO;
+            nothing_payable(out);
             continue;
         };
         let prior_sum = priors
@@ -530,18 +527,34 @@ fn combine_sum<'a>(
         };
         let earlier = used[slot].1;
         let room = cap.amount.saturating_sub(prior_sum).saturating_sub(earlier);
-        let after = out.amount.min(room);
+        let before = out.ceiling.unwrap_or(out.amount);
+        let after = before.min(room);
         out.steps.push(Step::AnnualCap {
             year,
             cap: cap.amount,
             prior: prior_sum,
             earlier,
-            before: out.amount,
+            before,
             after,
         });
-        out.amount = after;
+        if out.ceiling.is_none() {
+            out.amount = after;
+        } else if after.is_zero() {
+            // No room left: a ceiling of 0.00 is a determinate 0.00.
+            nothing_payable(out);
+        } else {
+            out.ceiling = Some(after);
+            out.floor = out.floor.map(|f| f.min(after));
+        }
         used[slot].1 = earlier.checked_add(after).unwrap_or(earlier);
     }
+}
+
+/// The item still qualifies, but pays a determinate 0.00 (no ceiling left either).
+fn nothing_payable(out: &mut ItemOutcome) {
+    out.amount = Money::ZERO;
+    out.ceiling = None;
+    out.floor = None;
 }
 
 /// 就高执行、不重复享受: the single highest award of the clause, less every prior award of it.
