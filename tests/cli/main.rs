@@ -2,4 +2,5 @@
 //! Each module covers one command or concern; a regression test per bug goes beside its kin.
 
 mod common;
+mod inputs;
 mod single;
