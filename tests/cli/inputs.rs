@@ -294,8 +294,8 @@ fn the_letters_i_o_s_v_z_are_not_in_a_credit_code() {
             &with_credit_code(&code),
             "3:15",
             "applicant.credit_code",
-            &format!("含非法字符 '{c}'"),
-            &format!("invalid character '{c}'"),
+            &format!("含非法字符 '{c}'，应为数字或除 I、O、S、V、Z 以外的大写字母"),
+            &format!("invalid character '{c}': expected digits or capital letters other than"),
         );
     }
 }
