@@ -486,6 +486,10 @@ fn a_missing_file_is_refused() {
     let e = refused_output(&out);
     assert!(e.contains(&missing.display().to_string()), "{e}");
     assert_bilingual(&e, "无法读取文件", "cannot read the file");
+    // A folder is not a facts file either.
+    let out = calc().arg(dir.path()).output().expect("calc runs");
+    let e = refused_output(&out);
+    assert_bilingual(&e, "无法读取文件", "cannot read the file");
 }
 
 #[test]
@@ -584,6 +588,13 @@ fn no_input_of_a_fuzzed_shape_makes_calc_panic() {
         format!("{ENTERPRISE}[[prior]]\nclause = 99999999999999999999\namount = 1\n"),
         format!("{ENTERPRISE}[[rnd]]\nyear = \"二零二五\"\nexpense = 1\n"),
         "applicant = 1\n".to_string(),
+        // Deep nesting: refused by the parser's depth limit, not a stack overflow.
+        format!(
+            "[applicant]\nname = {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!("\u{feff}{ENTERPRISE}"),
         String::new(),
     ] {
         let (out, _) = run(text.as_bytes(), &[]);
