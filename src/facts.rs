@@ -497,7 +497,9 @@ fn path_at(text: &str, offset: usize) -> Option<String> {
     let here = text.lines().nth(line.saturating_sub(1))?;
     let (key, _) = here.split_once('=')?;
     let key = key.trim();
-    if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
+    // Only a plain key names a field; anything else (inside a string, an array) is unclear.
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if key.is_empty() || !key.chars().all(plain) {
         return None;
     }
     Some(match table {
@@ -696,6 +698,8 @@ mod tests {
         let at = text.find("2026-02-30").unwrap();
         assert_eq!(path_at(text, at).as_deref(), Some("loan[2].start"));
         assert_eq!(path_at(text, 0), None);
+        assert_eq!(path_at("a = \"x = [\"\n", 0).as_deref(), Some("a"));
+        assert_eq!(path_at("x = \"\"\"\n\"q\" = 1\n", 8), None);
         let e = Facts::from_toml(&rules(), "a.toml", text).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("loan[2].start"));
         assert!(e.message.contains("不存在的日期"), "{e}");
