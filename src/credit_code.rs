@@ -13,7 +13,7 @@ pub enum CreditCodeError {
     )]
     Length(usize),
     #[error(
-        "统一社会信用代码含非法字符 '{0}' (不得含 I O S V Z 及小写以外的符号) / the credit code has an invalid character '{0}'"
+        "统一社会信用代码含非法字符 '{0}'，应为数字或除 I、O、S、V、Z 以外的大写字母 / the credit code has an invalid character '{0}': expected digits or capital letters other than I, O, S, V, Z"
     )]
     Character(char),
     #[error(

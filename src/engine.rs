@@ -674,3 +674,887 @@ fn next_day(d: NaiveDate) -> NaiveDate {
 fn overflow(facts: &Facts, e: MoneyError) -> InputError {
     InputError::new(&facts.source, e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    //! The evaluator on the embedded rules, with facts built through the vocabulary. Every
+    //! expected figure is worked by hand from the policy text and SPEC §4 in the comment beside it.
+
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::outcome::ClauseOutcome;
+
+    fn rules() -> &'static RuleSet {
+        static RULES: OnceLock<RuleSet> = OnceLock::new();
+        RULES.get_or_init(|| RuleSet::embedded().expect("the embedded rules compile"))
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        crate::facts::parse_date(text).expect("a test date")
+    }
+
+    const AUTONOMOUS: bool = true;
+    const NON_AUTONOMOUS: bool = false;
+
+    /// An applicant being described, sentence by sentence.
+    struct Case {
+        facts: Facts,
+        as_of: NaiveDate,
+        lines: usize,
+    }
+
+    /// A unit in 鹿城区 with a name and a valid credit code; no kind until one is given.
+    fn applicant() -> Case {
+        let r = rules();
+        let mut facts = Facts::new(r, "test.toml");
+        facts.sections[r.roles.applicant].push(Item::empty(r.section(r.roles.applicant), 1));
+        Case {
+            facts,
+            as_of: day("2026-06-30"),
+            lines: 1,
+        }
+        .set("name", "测试单位")
+        .set("credit_code", "91330302MA2H00001Y")
+        .in_district("鹿城区")
+    }
+
+    impl Case {
+        /// Sets a fact of the applicant from its text form.
+        fn set(mut self, field: &str, text: &str) -> Case {
+            let r = rules();
+            let section = r.section(r.roles.applicant);
+            let fi = section.field_index(field).expect("an applicant field");
+            let value = Value::from_text(&section.fields[fi], text).expect("a valid value");
+            self.facts.sections[r.roles.applicant][0].values[fi] = Some(value);
+            self
+        }
+
+        fn kind(self, kind: &str) -> Case {
+            self.set("kind", kind)
+        }
+
+        /// An enterprise with every 附则1 gate confirmed.
+        fn enterprise(self) -> Case {
+            self.kind("enterprise")
+                .set("registered", "true")
+                .set("tax_compliant", "true")
+                .set("ai_industry", "true")
+        }
+
+        fn university(self) -> Case {
+            self.kind("university")
+        }
+
+        fn in_district(self, district: &str) -> Case {
+            self.set("district", district)
+        }
+
+        /// One item of `section`, facts given as text.
+        fn item(mut self, section: &str, facts: &[(&str, &str)]) -> Case {
+            let r = rules();
+            let si = r.vocabulary.section_index(section).expect("a section");
+            let sec = r.section(si);
+            self.lines += 5;
+            let mut item = Item::empty(sec, self.lines);
+            for (name, text) in facts {
+                let fi = sec.field_index(name).expect("a field of the section");
+                item.values[fi] = Some(Value::from_text(&sec.fields[fi], text).expect("valid"));
+            }
+            self.facts.sections[si].push(item);
+            self
+        }
+
+        fn compute(self, id: &str, amount: &str, autonomous: bool, date: &str) -> Case {
+            let autonomous = if autonomous { "true" } else { "false" };
+            self.item(
+                "compute",
+                &[
+                    ("id", id),
+                    ("amount", amount),
+                    ("autonomous", autonomous),
+                    ("date", date),
+                ],
+            )
+        }
+
+        /// A model contract for a vertical application.
+        fn model(self, id: &str, amount: &str, date: &str) -> Case {
+            self.item(
+                "model",
+                &[
+                    ("id", id),
+                    ("mode", "api"),
+                    ("vertical", "true"),
+                    ("amount", amount),
+                    ("date", date),
+                ],
+            )
+        }
+
+        /// An enterprise-led, approved project.
+        fn project(self, id: &str, investment: &str, date: &str) -> Case {
+            self.item(
+                "project",
+                &[
+                    ("id", id),
+                    ("lead", "enterprise"),
+                    ("approved", "true"),
+                    ("investment", investment),
+                    ("date", date),
+                ],
+            )
+        }
+
+        /// A first-time recognition (and filed, for a poc_center).
+        fn recognition(self, id: &str, title: &str, date: &str) -> Case {
+            self.item(
+                "recognition",
+                &[
+                    ("id", id),
+                    ("title", title),
+                    ("date", date),
+                    ("first_time", "true"),
+                    ("filed", "true"),
+                ],
+            )
+        }
+
+        fn rnd(self, year: &str, expense: &str) -> Case {
+            self.item("rnd", &[("year", year), ("expense", expense)])
+        }
+
+        /// An eligible loan: principal, disbursed = start, claim period end, interest paid.
+        fn loan(self, id: &str, principal: &str, start: &str, end: &str, paid: &str) -> Case {
+            self.item(
+                "loan",
+                &[
+                    ("id", id),
+                    ("eligible", "true"),
+                    ("principal", principal),
+                    ("disbursed", start),
+                    ("start", start),
+                    ("end", end),
+                    ("interest_paid", paid),
+                ],
+            )
+        }
+
+        /// An award already granted: clause, year ("" for none), item ("" for none), amount.
+        fn prior(self, clause: &str, year: &str, item: &str, amount: &str) -> Case {
+            let mut facts = vec![("clause", clause), ("amount", amount)];
+            if !year.is_empty() {
+                facts.push(("year", year));
+            }
+            if !item.is_empty() {
+                facts.push(("item", item));
+            }
+            self.item("prior", &facts)
+        }
+
+        // Named after the policy's term (the as-of date), not a conversion.
+        #[allow(clippy::wrong_self_convention)]
+        fn as_of(mut self, date: &str) -> Case {
+            self.as_of = day(date);
+            self
+        }
+
+        fn evaluate(self) -> Outcome {
+            evaluate(rules(), &self.facts, self.as_of).expect("evaluates")
+        }
+
+        fn try_evaluate(self) -> Result<Outcome, InputError> {
+            evaluate(rules(), &self.facts, self.as_of)
+        }
+    }
+
+    /// Reading an outcome in the policy's terms.
+    trait Read {
+        fn clause(&self, number: u32) -> &ClauseOutcome;
+        fn award(&self, number: u32) -> String;
+        fn item_award(&self, number: u32, id: &str) -> String;
+        fn item_steps(&self, number: u32, id: &str) -> &[Step];
+    }
+
+    impl Read for Outcome {
+        fn clause(&self, number: u32) -> &ClauseOutcome {
+            self.clauses
+                .iter()
+                .find(|c| c.clause == number)
+                .unwrap_or_else(|| panic!("no outcome for clause {number}: {self:#?}"))
+        }
+        fn award(&self, number: u32) -> String {
+            self.clause(number).amount.plain()
+        }
+        fn item_award(&self, number: u32, id: &str) -> String {
+            self.clause(number)
+                .items
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.amount.plain())
+                .unwrap_or_else(|| panic!("no item {id} under clause {number}"))
+        }
+        fn item_steps(&self, number: u32, id: &str) -> &[Step] {
+            self.clause(number)
+                .items
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.steps.as_slice())
+                .unwrap_or_else(|| panic!("no item {id} under clause {number}"))
+        }
+    }
+
+    fn field(section: &str, name: &str) -> usize {
+        let r = rules();
+        let si = r.vocabulary.section_index(section).expect("a section");
+        r.section(si).field_index(name).expect("a field")
+    }
+
+    // ---- gates ----
+
+    #[test]
+    fn before_and_after_the_policy_period_nothing_is_payable() {
+        // 附则3: in force from 2025-10-01 to 2027-12-31.
+        for as_of in ["2025-09-30", "2028-01-01"] {
+            let o = applicant()
+                .enterprise()
+                .compute("A", "1000000", AUTONOMOUS, "2025-06-01")
+                .as_of(as_of)
+                .evaluate();
+            let c = o.clause(1);
+            assert_eq!(c.status, Status::Ineligible, "{as_of}");
+            assert!(matches!(c.gates[0], Step::PolicyNotInForce { .. }));
+            assert_eq!(o.total, Money::ZERO);
+        }
+        // On the first day in force: 30% × 1,000,000 = 300,000.00.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "1000000", AUTONOMOUS, "2025-06-01")
+            .as_of("2025-10-01")
+            .evaluate();
+        assert_eq!(o.award(1), "300000.00");
+    }
+
+    #[test]
+    fn outside_the_city_districts_every_clause_is_ineligible() {
+        let o = applicant()
+            .enterprise()
+            .in_district("乐清市")
+            .compute("A", "1000000", AUTONOMOUS, "2026-02-01")
+            .recognition("R", "little_giant", "2026-01-10")
+            .evaluate();
+        for n in [1, 9] {
+            assert_eq!(o.clause(n).status, Status::Ineligible);
+            assert!(
+                o.clause(n).gates.iter().any(
+                    |g| matches!(g, Step::DistrictOutside { district } if district == "乐清市")
+                )
+            );
+        }
+        assert_eq!(o.total, Money::ZERO);
+    }
+
+    #[test]
+    fn an_enterprise_must_confirm_every_gate() {
+        // tax_compliant not stated: the gate is unconfirmed (value None), nothing paid.
+        let o = applicant()
+            .kind("enterprise")
+            .set("registered", "true")
+            .set("ai_industry", "true")
+            .compute("A", "1000000", AUTONOMOUS, "2026-02-01")
+            .evaluate();
+        let c = o.clause(1);
+        assert_eq!(c.status, Status::Ineligible);
+        assert_eq!(
+            c.gates,
+            vec![Step::GateUnconfirmed {
+                gate: 0,
+                field: field("applicant", "tax_compliant"),
+                value: None
+            }]
+        );
+        // Stated false: value Some(false).
+        let o = applicant()
+            .enterprise()
+            .set("registered", "false")
+            .compute("A", "1000000", AUTONOMOUS, "2026-02-01")
+            .evaluate();
+        assert!(o.clause(1).gates.iter().any(|g| matches!(
+            g,
+            Step::GateUnconfirmed {
+                value: Some(false),
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn a_university_needs_no_enterprise_gate_but_clause_12_does_not_cover_it() {
+        // 30% × 500,000 = 150,000.00 for a university's compute contract.
+        let o = applicant()
+            .university()
+            .compute("A", "500000", AUTONOMOUS, "2026-02-01")
+            .loan("L", "1000000", "2026-01-01", "2026-03-01", "100000")
+            .evaluate();
+        assert_eq!(o.clause(1).status, Status::Awarded);
+        assert_eq!(o.award(1), "150000.00");
+        assert_eq!(o.clause(12).status, Status::Ineligible);
+        assert!(matches!(o.clause(12).gates[0], Step::KindNotCovered { .. }));
+        assert_eq!(o.total.plain(), "150000.00");
+    }
+
+    #[test]
+    fn an_individual_gets_no_compute_voucher() {
+        let o = applicant()
+            .kind("individual")
+            .compute("A", "500000", AUTONOMOUS, "2026-02-01")
+            .evaluate();
+        assert_eq!(o.clause(1).status, Status::Ineligible);
+        assert!(matches!(o.clause(1).gates[0], Step::KindNotCovered { .. }));
+    }
+
+    // ---- date windows ----
+
+    #[test]
+    fn events_count_from_2025_01_01_and_not_after_the_as_of_date() {
+        let o = applicant()
+            .enterprise()
+            .compute("before", "100000", AUTONOMOUS, "2024-12-31")
+            .compute("first-day", "100000", AUTONOMOUS, "2025-01-01")
+            .compute("as-of", "100000", AUTONOMOUS, "2026-06-30")
+            .compute("after", "100000", AUTONOMOUS, "2026-07-01")
+            .evaluate();
+        // Two contracts inside the window, each 30% × 100,000 = 30,000.00 (years 2025 and 2026).
+        assert_eq!(o.clause(1).status, Status::Awarded);
+        assert_eq!(o.award(1), "60000.00");
+        assert_eq!(o.item_award(1, "before"), "0.00");
+        assert!(matches!(
+            o.item_steps(1, "before")[0],
+            Step::DateBeforeEvents { .. }
+        ));
+        assert_eq!(o.item_award(1, "first-day"), "30000.00");
+        assert_eq!(o.item_award(1, "as-of"), "30000.00");
+        assert!(matches!(
+            o.item_steps(1, "after")[0],
+            Step::DateAfterAsOf { .. }
+        ));
+    }
+
+    #[test]
+    fn a_clause_whose_every_item_is_out_of_window_is_ineligible() {
+        let o = applicant()
+            .enterprise()
+            .compute("A", "100000", AUTONOMOUS, "2024-06-01")
+            .evaluate();
+        assert_eq!(o.clause(1).status, Status::Ineligible);
+        assert_eq!(o.award(1), "0.00");
+    }
+
+    // ---- rates, conditions, rounding ----
+
+    #[test]
+    fn autonomous_compute_pays_30_percent_and_other_compute_10_percent() {
+        // 30% × 1,200,000 = 360,000; 10% × 800,000 = 80,000; 2025 and 2026 are separate years.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "1200000", AUTONOMOUS, "2025-11-01")
+            .compute("B", "800000", NON_AUTONOMOUS, "2026-02-01")
+            .evaluate();
+        assert_eq!(o.item_award(1, "A"), "360000.00");
+        assert_eq!(o.item_award(1, "B"), "80000.00");
+        assert_eq!(o.award(1), "440000.00");
+    }
+
+    #[test]
+    fn an_unstated_autonomous_flag_counts_as_false() {
+        // 10% × 800,000 = 80,000.00.
+        let o = applicant()
+            .enterprise()
+            .item(
+                "compute",
+                &[("id", "B"), ("amount", "800000"), ("date", "2026-02-01")],
+            )
+            .evaluate();
+        assert_eq!(o.award(1), "80000.00");
+    }
+
+    #[test]
+    fn each_item_is_rounded_half_away_from_zero() {
+        // 30% × 0.15 = 0.045 → 0.05 (banker's rounding would give 0.04);
+        // 30% × 1,234,567.89 = 370,370.367 → 370,370.37; total 370,370.42.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "0.15", AUTONOMOUS, "2026-02-01")
+            .compute("B", "1234567.89", AUTONOMOUS, "2026-02-02")
+            .evaluate();
+        assert_eq!(o.item_award(1, "A"), "0.05");
+        assert_eq!(o.item_award(1, "B"), "370370.37");
+        assert_eq!(o.award(1), "370370.42");
+    }
+
+    #[test]
+    fn a_model_contract_needs_a_vertical_application() {
+        let o = applicant()
+            .enterprise()
+            .item(
+                "model",
+                &[
+                    ("id", "M"),
+                    ("mode", "private"),
+                    ("amount", "300000"),
+                    ("date", "2026-01-10"),
+                ],
+            )
+            .evaluate();
+        assert_eq!(o.clause(2).status, Status::Ineligible);
+        assert!(matches!(
+            o.item_steps(2, "M")[0],
+            Step::ConditionFailed { found: None, .. }
+        ));
+        // With vertical: 30% × 300,000 = 90,000.00.
+        let o = applicant()
+            .enterprise()
+            .model("M", "300000", "2026-01-10")
+            .evaluate();
+        assert_eq!(o.award(2), "90000.00");
+    }
+
+    #[test]
+    fn a_dataset_must_be_listed_and_selected() {
+        let o = applicant()
+            .enterprise()
+            .item(
+                "dataset",
+                &[
+                    ("id", "D"),
+                    ("investment", "800000"),
+                    ("listed", "true"),
+                    ("date", "2026-04-01"),
+                ],
+            )
+            .evaluate();
+        assert_eq!(o.clause(3).status, Status::Ineligible);
+        // Listed and selected: 30% × 800,000 = 240,000.00.
+        let o = applicant()
+            .enterprise()
+            .item(
+                "dataset",
+                &[
+                    ("id", "D"),
+                    ("investment", "800000"),
+                    ("listed", "true"),
+                    ("selected", "true"),
+                    ("date", "2026-04-01"),
+                ],
+            )
+            .evaluate();
+        assert_eq!(o.award(3), "240000.00");
+    }
+
+    #[test]
+    fn a_project_must_be_enterprise_led() {
+        let o = applicant()
+            .university()
+            .item(
+                "project",
+                &[
+                    ("id", "P"),
+                    ("lead", "other"),
+                    ("approved", "true"),
+                    ("investment", "1000000"),
+                    ("date", "2026-05-01"),
+                ],
+            )
+            .evaluate();
+        assert_eq!(o.clause(5).status, Status::Ineligible);
+    }
+
+    // ---- annual cap, in item order ----
+
+    #[test]
+    fn the_annual_cap_is_shared_in_item_order() {
+        // A: 30% × 1,200,000 = 360,000, room 500,000 → 360,000;
+        // B: 30% × 800,000 = 240,000, room 500,000 − 360,000 = 140,000 → 140,000.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
+            .compute("B", "800000", AUTONOMOUS, "2026-03-01")
+            .evaluate();
+        assert_eq!(o.item_award(1, "A"), "360000.00");
+        assert_eq!(o.item_award(1, "B"), "140000.00");
+        assert_eq!(o.award(1), "500000.00");
+        // In the other order B takes 240,000 first and A the remaining 260,000.
+        let o = applicant()
+            .enterprise()
+            .compute("B", "800000", AUTONOMOUS, "2026-03-01")
+            .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
+            .evaluate();
+        assert_eq!(o.item_award(1, "B"), "240000.00");
+        assert_eq!(o.item_award(1, "A"), "260000.00");
+        assert_eq!(o.award(1), "500000.00");
+    }
+
+    #[test]
+    fn each_calendar_year_has_its_own_cap() {
+        // 2025: 30% × 2,000,000 = 600,000 → 500,000; 2026: 30% × 1,000,000 = 300,000.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "2000000", AUTONOMOUS, "2025-12-31")
+            .compute("B", "1000000", AUTONOMOUS, "2026-01-01")
+            .evaluate();
+        assert_eq!(o.item_award(1, "A"), "500000.00");
+        assert_eq!(o.item_award(1, "B"), "300000.00");
+        assert_eq!(o.award(1), "800000.00");
+    }
+
+    #[test]
+    fn prior_awards_of_the_year_reduce_the_room() {
+        // Prior 2026 award 200,000: room 300,000; A asks 360,000 → 300,000; B → 0.
+        // A prior of 2025 does not touch 2026.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
+            .compute("B", "800000", AUTONOMOUS, "2026-03-01")
+            .prior("1", "2026", "", "200000")
+            .prior("1", "2025", "", "400000")
+            .evaluate();
+        assert_eq!(o.item_award(1, "A"), "300000.00");
+        assert_eq!(o.item_award(1, "B"), "0.00");
+        assert_eq!(o.clause(1).status, Status::Awarded);
+        assert!(o.item_steps(1, "A").contains(&Step::AnnualCap {
+            year: 2026,
+            cap: Money::parse("500000").unwrap(),
+            prior: Money::parse("200000").unwrap(),
+            earlier: Money::ZERO,
+            before: Money::parse("360000").unwrap(),
+            after: Money::parse("300000").unwrap(),
+        }));
+    }
+
+    #[test]
+    fn an_item_already_paid_is_not_paid_again_and_its_award_uses_the_cap() {
+        // Prior: A paid 360,000 in 2026. A → 0 (already paid);
+        // B: 30% × 800,000 = 240,000, room 500,000 − 360,000 = 140,000.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
+            .compute("B", "800000", AUTONOMOUS, "2026-03-01")
+            .prior("1", "2026", "A", "360000")
+            .evaluate();
+        assert_eq!(o.item_award(1, "A"), "0.00");
+        assert!(matches!(
+            o.item_steps(1, "A").last(),
+            Some(Step::AlreadyPaid { .. })
+        ));
+        assert_eq!(o.item_award(1, "B"), "140000.00");
+    }
+
+    #[test]
+    fn caps_of_different_clauses_do_not_mix() {
+        // Clause 1: 30% × 2,000,000 = 600,000 → 500,000; clause 2 likewise → 500,000.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "2000000", AUTONOMOUS, "2026-02-01")
+            .model("M", "2000000", "2026-02-01")
+            .evaluate();
+        assert_eq!(o.award(1), "500000.00");
+        assert_eq!(o.award(2), "500000.00");
+        assert_eq!(o.total.plain(), "1000000.00");
+    }
+
+    #[test]
+    fn a_prior_of_an_annual_clause_without_a_year_is_an_input_error() {
+        let e = applicant()
+            .enterprise()
+            .compute("A", "100000", AUTONOMOUS, "2026-02-01")
+            .prior("1", "", "", "100000")
+            .try_evaluate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1].year"));
+        let e = applicant()
+            .enterprise()
+            .prior("13", "2026", "", "1")
+            .try_evaluate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1].clause"));
+    }
+
+    // ---- per-item cap ----
+
+    #[test]
+    fn each_project_is_capped_and_projects_add_up() {
+        // P1: 20% × 12,000,000 = 2,400,000 → cap 2,000,000; P2: 20% × 5,000,000 = 1,000,000.
+        let o = applicant()
+            .enterprise()
+            .project("P1", "12000000", "2026-05-01")
+            .project("P2", "5000000", "2026-05-02")
+            .evaluate();
+        assert_eq!(o.item_award(5, "P1"), "2000000.00");
+        assert_eq!(o.item_award(5, "P2"), "1000000.00");
+        assert_eq!(o.award(5), "3000000.00");
+        // P1 already paid: only P2's 1,000,000 is payable; a prior without an item changes nothing.
+        let o = applicant()
+            .enterprise()
+            .project("P1", "12000000", "2026-05-01")
+            .project("P2", "5000000", "2026-05-02")
+            .prior("5", "", "P1", "2000000")
+            .prior("5", "", "", "777")
+            .evaluate();
+        assert_eq!(o.award(5), "1000000.00");
+    }
+
+    // ---- 就高执行, prior deduction ----
+
+    #[test]
+    fn only_the_highest_recognition_of_a_clause_pays() {
+        // 小巨人 1,000,000 beats 专精特新 100,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("SME", "specialized_sme", "2025-05-01")
+            .recognition("LG", "little_giant", "2026-01-10")
+            .evaluate();
+        assert_eq!(o.item_award(9, "LG"), "1000000.00");
+        assert_eq!(o.item_award(9, "SME"), "0.00");
+        assert!(matches!(
+            o.item_steps(9, "SME").last(),
+            Some(Step::NotHighest { winner, .. }) if winner == "LG"
+        ));
+        assert_eq!(o.award(9), "1000000.00");
+    }
+
+    #[test]
+    fn moving_up_a_level_pays_the_difference() {
+        // Prior 专精特新 100,000 under clause 9: 小巨人 1,000,000 − 100,000 = 900,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10")
+            .prior("9", "", "", "100000")
+            .evaluate();
+        assert_eq!(o.award(9), "900000.00");
+        // A prior larger than the award leaves 0.00, still awarded.
+        let o = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10")
+            .prior("9", "", "", "2000000")
+            .evaluate();
+        assert_eq!(o.award(9), "0.00");
+        assert_eq!(o.clause(9).status, Status::Awarded);
+    }
+
+    #[test]
+    fn a_first_time_recognition_is_required_where_the_text_says_so() {
+        let o = applicant()
+            .enterprise()
+            .item(
+                "recognition",
+                &[
+                    ("id", "LG"),
+                    ("title", "little_giant"),
+                    ("date", "2026-01-10"),
+                ],
+            )
+            .evaluate();
+        assert_eq!(o.clause(9).status, Status::Ineligible);
+        assert!(matches!(
+            o.item_steps(9, "LG")[0],
+            Step::RequirementFailed { found: None, .. }
+        ));
+    }
+
+    #[test]
+    fn recognitions_of_different_clauses_add_up() {
+        // Clause 7 国际首台（套） 2,000,000 + clause 9 隐形冠军 500,000 = 2,500,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("FS", "first_set_international", "2026-03-01")
+            .recognition("HC", "hidden_champion", "2026-03-02")
+            .evaluate();
+        assert_eq!(o.award(7), "2000000.00");
+        assert_eq!(o.award(9), "500000.00");
+        assert_eq!(o.total.plain(), "2500000.00");
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_first_item() {
+        let o = applicant()
+            .enterprise()
+            .recognition("first", "little_giant", "2026-01-10")
+            .recognition("second", "little_giant", "2026-02-10")
+            .evaluate();
+        assert_eq!(o.item_award(9, "first"), "1000000.00");
+        assert_eq!(o.item_award(9, "second"), "0.00");
+    }
+
+    // ---- discretionary results ----
+
+    #[test]
+    fn a_talent_award_is_discretionary_and_outside_the_total() {
+        // A类引才: 一人一策, ceiling 100,000,000; the total holds only determinate amounts.
+        let o = applicant()
+            .enterprise()
+            .recognition("T", "talent_a_class", "2026-01-10")
+            .compute("A", "100000", AUTONOMOUS, "2026-02-01")
+            .evaluate();
+        let c = o.clause(10);
+        assert_eq!(c.status, Status::Discretionary);
+        assert_eq!(c.ceiling, Money::parse("100000000").ok());
+        assert_eq!(c.amount, Money::ZERO);
+        // Only clause 1: 30% × 100,000 = 30,000.00.
+        assert_eq!(o.total.plain(), "30000.00");
+    }
+
+    #[test]
+    fn the_highest_ceiling_wins_and_a_prior_leaves_a_ceiling_unchanged() {
+        // Clause 11: 创业人才 300,000 to 30,000,000 beats 领军型团队 5,000,000 on its ceiling.
+        let o = applicant()
+            .enterprise()
+            .recognition("LT", "leading_team_provincial", "2026-01-10")
+            .recognition("EO", "entrepreneur_ouyue", "2026-02-10")
+            .prior("11", "", "", "1000000")
+            .evaluate();
+        let c = o.clause(11);
+        assert_eq!(c.status, Status::Discretionary);
+        assert_eq!(c.ceiling, Money::parse("30000000").ok());
+        assert_eq!(c.floor, Money::parse("300000").ok());
+        assert_eq!(o.item_award(11, "LT"), "0.00");
+        assert!(
+            o.item_steps(11, "EO")
+                .contains(&Step::PriorNotDeductedFromCeiling {
+                    prior: Money::parse("1000000").unwrap()
+                })
+        );
+        assert_eq!(o.total, Money::ZERO);
+    }
+
+    #[test]
+    fn rnd_without_tiers_is_discretionary_for_last_year_only() {
+        // As of 2026-06-30: years 2024 and 2025 qualify, 2026 (this year) and 2023 do not.
+        let o = applicant().enterprise().rnd("2025", "8000000").evaluate();
+        assert_eq!(o.clause(4).status, Status::Discretionary);
+        assert_eq!(o.clause(4).ceiling, Money::parse("3000000").ok());
+        for year in ["2026", "2023"] {
+            let o = applicant().enterprise().rnd(year, "8000000").evaluate();
+            assert_eq!(o.clause(4).status, Status::Ineligible, "{year}");
+        }
+    }
+
+    // ---- interest days ----
+
+    #[test]
+    fn interest_counts_the_first_day_not_the_last() {
+        // 2025-06-01 to 2026-05-31: 364 days. 10,000,000 × 1.5% × 364 / 360
+        // = 150,000 × 364 / 360 = 151,666.666… → 151,666.67.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
+            .evaluate();
+        assert_eq!(o.award(12), "151666.67");
+        assert!(
+            o.item_steps(12, "L")
+                .iter()
+                .any(|s| matches!(s, Step::InterestDays { days: 364, .. }))
+        );
+    }
+
+    #[test]
+    fn interest_stops_the_day_after_the_as_of_date() {
+        // As of 2025-12-31: 2025-06-01 to 2026-01-01 = 30+31+31+30+31+30+31 = 214 days;
+        // 150,000 × 214 / 360 = 89,166.666… → 89,166.67.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
+            .as_of("2025-12-31")
+            .evaluate();
+        assert_eq!(o.award(12), "89166.67");
+    }
+
+    #[test]
+    fn interest_starts_no_earlier_than_2025_01_01() {
+        // Disbursed 2024-10-01: counted from 2025-01-01 to 2025-03-01 = 31 + 28 = 59 days;
+        // 10,000,000 × 1.5% × 59 / 360 = 150,000 × 59 / 360 = 24,583.333… → 24,583.33.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "10000000", "2024-10-01", "2025-03-01", "300000")
+            .evaluate();
+        assert_eq!(o.award(12), "24583.33");
+    }
+
+    #[test]
+    fn interest_runs_at_most_two_years_from_disbursement() {
+        // Disbursed 2025-01-01, claimed to 2027-12-31, as of 2027-12-31: until 2027-01-01,
+        // 365 + 365 = 730 days; 1,000,000 × 1.5% × 730 / 360 = 15,000 × 730 / 360
+        // = 30,416.666… → 30,416.67.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "1000000", "2025-01-01", "2027-12-31", "1000000")
+            .as_of("2027-12-31")
+            .evaluate();
+        assert_eq!(o.award(12), "30416.67");
+    }
+
+    #[test]
+    fn two_years_from_29_february_end_on_28_february() {
+        // Disbursed 2024-02-29: the term ends 2026-02-28. From 2025-01-01 to 2026-02-28:
+        // 365 + 31 + 27 = 423 days; 1,000,000 × 1.5% × 423 / 360 = 15,000 × 423 / 360 = 17,625.00.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "1000000", "2024-02-29", "2026-12-31", "1000000")
+            .evaluate();
+        assert_eq!(o.award(12), "17625.00");
+    }
+
+    #[test]
+    fn interest_is_never_more_than_what_was_paid() {
+        // 151,666.67 computed (as above) but only 100,000 paid → 100,000.00.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "10000000", "2025-06-01", "2026-05-31", "100000")
+            .evaluate();
+        assert_eq!(o.award(12), "100000.00");
+    }
+
+    #[test]
+    fn a_loan_without_days_or_eligibility_pays_nothing() {
+        // End before start: no day to count.
+        let o = applicant()
+            .enterprise()
+            .loan("L", "10000000", "2026-03-01", "2026-02-01", "100000")
+            .evaluate();
+        assert_eq!(o.clause(12).status, Status::Ineligible);
+        assert!(matches!(
+            o.item_steps(12, "L")[0],
+            Step::NoInterestDays { .. }
+        ));
+        // Eligibility not stated.
+        let o = applicant()
+            .enterprise()
+            .item(
+                "loan",
+                &[
+                    ("id", "L"),
+                    ("principal", "1000000"),
+                    ("disbursed", "2025-06-01"),
+                    ("start", "2025-06-01"),
+                    ("end", "2026-05-31"),
+                    ("interest_paid", "100000"),
+                ],
+            )
+            .evaluate();
+        assert_eq!(o.clause(12).status, Status::Ineligible);
+    }
+
+    #[test]
+    fn the_total_adds_the_clauses() {
+        // 360,000 (clause 1) + 90,000 (clause 2) + 2,000,000 (clause 5, capped)
+        // + 1,000,000 (clause 9) + 151,666.67 (clause 12) = 3,601,666.67.
+        let o = applicant()
+            .enterprise()
+            .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
+            .model("M", "300000", "2026-01-10")
+            .project("P", "12000000", "2026-05-01")
+            .recognition("LG", "little_giant", "2026-01-10")
+            .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
+            .evaluate();
+        assert_eq!(o.total.plain(), "3601666.67");
+    }
+}

@@ -52,10 +52,11 @@ impl Value {
                 .map(Value::Text)
                 .map_err(|e| e.to_string()),
             FieldType::Enum => field.enum_index(t).map(Value::Enum).ok_or_else(|| {
+                let names: Vec<&str> = field.values.iter().map(|v| v.value.as_str()).collect();
                 format!(
                     "`{t}` 不是可选值，应为: {} / `{t}` is not one of: {}",
                     field.value_list(),
-                    field.value_list()
+                    names.join(", ")
                 )
             }),
         }
@@ -103,8 +104,8 @@ impl Value {
 fn expected(field: &Field, found: &str) -> String {
     format!(
         "应为 {}，实为 `{found}` / expected {}, found `{found}`",
-        field.ty.expected(),
-        field.ty.expected()
+        field.ty.expected_zh(),
+        field.ty.expected_en()
     )
 }
 
@@ -269,10 +270,22 @@ impl Facts {
         skip: &[&str],
     ) -> Result<Facts, InputError> {
         let doc = DeTable::parse(text).map_err(|e| {
-            let msg = format!("TOML 格式错误 / invalid TOML: {}", e.message().trim_end());
+            let detail = e.message().trim_end();
+            // The TOML parser itself refuses 2026-02-30: say so in both languages.
+            let msg = if detail.starts_with("invalid date") {
+                format!("不存在的日期，应为真实的日期 YYYY-MM-DD / not a real date: {detail}")
+            } else {
+                format!("TOML 格式错误 / invalid TOML: {detail}")
+            };
             let err = InputError::new(file, msg);
             match e.span() {
-                Some(s) => err.at(text, s.start),
+                Some(s) => {
+                    let err = err.at(text, s.start);
+                    match path_at(text, s.start) {
+                        Some(path) => err.field(path),
+                        None => err,
+                    }
+                }
                 None => err,
             }
         })?;
@@ -339,7 +352,10 @@ impl Facts {
         facts.check_duplicates(rules).map_err(|(line, msg)| {
             let mut e = InputError::new(file, msg);
             e.line = Some(line);
-            e
+            match facts.path_of_line(rules, line) {
+                Some(path) => e.field(path),
+                None => e,
+            }
         })?;
         if facts.single(rules.roles.applicant).is_none() {
             return Err(InputError::new(
@@ -349,6 +365,20 @@ impl Facts {
             .field("applicant"));
         }
         Ok(facts)
+    }
+
+    /// The key field of the item that starts at `line`, e.g. `compute[2].id`.
+    fn path_of_line(&self, rules: &RuleSet, line: usize) -> Option<String> {
+        self.sections.iter().enumerate().find_map(|(si, items)| {
+            let section = rules.section(si);
+            let i = items.iter().position(|it| it.line == line)?;
+            Some(format!(
+                "{}[{}].{}",
+                section.name,
+                i + 1,
+                section.key.as_deref()?
+            ))
+        })
     }
 
     /// Two items of one section with the same key: refused, since priors could not tell them apart.
@@ -428,9 +458,9 @@ impl Locator<'_> {
                         "缺少必填项 `{}` ({})，应为 {} / missing required `{}`: expected {}",
                         field.name,
                         field.label,
-                        field.ty.expected(),
+                        field.ty.expected_zh(),
                         field.name,
-                        field.ty.expected()
+                        field.ty.expected_en()
                     ),
                 ));
             }
@@ -439,13 +469,52 @@ impl Locator<'_> {
     }
 }
 
+/// The dotted field at a byte offset of a facts file that did not parse (`compute[2].date`),
+/// from the table headers above it and the key on its line; `None` when unclear.
+fn path_at(text: &str, offset: usize) -> Option<String> {
+    let (line, _) = crate::error::line_column(text, offset);
+    let mut table: Option<String> = None;
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for l in text.lines().take(line.saturating_sub(1)) {
+        let l = l.trim();
+        if let Some(name) = l.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            let name = name.trim().to_string();
+            let n = match counts.iter_mut().find(|(k, _)| *k == name) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    counts.push((name.clone(), 1));
+                    1
+                }
+            };
+            table = Some(format!("{name}[{n}]"));
+        } else if let Some(name) = l.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            table = Some(name.trim().to_string());
+        }
+    }
+    let here = text.lines().nth(line.saturating_sub(1))?;
+    let (key, _) = here.split_once('=')?;
+    let key = key.trim();
+    // Only a plain key names a field; anything else (inside a string, an array) is unclear.
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if key.is_empty() || !key.chars().all(plain) {
+        return None;
+    }
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
+}
+
 /// Converts one TOML value to the field's type.
 fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String> {
     let wrong = |found: &str| {
         format!(
             "应为 {}，实为 {found} / expected {}, found {found}",
-            field.ty.expected(),
-            field.ty.expected()
+            field.ty.expected_zh(),
+            field.ty.expected_en()
         )
     };
     match (field.ty, value.get_ref()) {
@@ -497,7 +566,11 @@ fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String>
                     .map(Value::Date)
                     .ok_or_else(|| format!("不存在的日期 `{dt}` / `{dt}` is not a real date"))
             }
-            _ => Err(wrong(&format!("`{dt}` (带时间 / with a time)"))),
+            _ => Err(format!(
+                "应为 {}，实为带时间的 `{dt}` / expected {}, found `{dt}` with a time",
+                field.ty.expected_zh(),
+                field.ty.expected_en()
+            )),
         },
         (_, other) => Err(wrong(&format!("{} `{}`", other.type_str(), shown(other)))),
     }
@@ -617,6 +690,19 @@ mod tests {
             .field_index("registered")
             .unwrap();
         assert!(a.flag(reg));
+    }
+
+    #[test]
+    fn a_toml_syntax_error_is_placed_in_its_item() {
+        let text = "[applicant]\nname = 1\n[[loan]]\nid = \"a\"\n[[loan]]\nstart = 2026-02-30\n";
+        let at = text.find("2026-02-30").unwrap();
+        assert_eq!(path_at(text, at).as_deref(), Some("loan[2].start"));
+        assert_eq!(path_at(text, 0), None);
+        assert_eq!(path_at("a = \"x = [\"\n", 0).as_deref(), Some("a"));
+        assert_eq!(path_at("x = \"\"\"\n\"q\" = 1\n", 8), None);
+        let e = Facts::from_toml(&rules(), "a.toml", text).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("loan[2].start"));
+        assert!(e.message.contains("不存在的日期"), "{e}");
     }
 
     #[test]

@@ -35,7 +35,9 @@ pub enum MoneyError {
         "金额过大 (上限 9,999,999,999,999.99 元) / the amount is too large (limit 9,999,999,999,999.99 yuan)"
     )]
     TooLarge,
-    #[error("千分位逗号位置不对 / misplaced thousands separator")]
+    #[error(
+        "千分位逗号位置不对，应每三位一组，如 \"1,200,000.50\" / misplaced thousands separator: expected groups of three digits, e.g. \"1,200,000.50\""
+    )]
     BadGrouping,
     #[error(
         "无法识别的金额，应为数字、\"1,200,000.50\"、\"120万\" 或 \"120万元\" / not an amount: expected a number, \"1,200,000.50\", \"120万\" or \"120万元\""

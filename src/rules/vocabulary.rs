@@ -37,6 +37,17 @@ impl FieldType {
             FieldType::Enum => "列举值之一 / one of the listed values",
         }
     }
+
+    /// The Chinese half of `expected`, for messages that put each language in its own half.
+    pub fn expected_zh(self) -> &'static str {
+        self.expected().split(" / ").next().unwrap_or_default()
+    }
+
+    /// The English half of `expected` (the whole text where it has no separate halves).
+    pub fn expected_en(self) -> &'static str {
+        let e = self.expected();
+        e.split_once(" / ").map_or(e, |(_, en)| en)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

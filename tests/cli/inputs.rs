@@ -1,0 +1,611 @@
+//! Facts input through `calc FILE`: every money form SPEC §3 accepts gives the right figure;
+//! every refused form, bad credit code, unknown key, malformed file, impossible date and bad flag
+//! exits with code 2 (never a panic's 101), prints nothing on stdout, and names the file, the
+//! line and the field in Chinese and English.
+
+use std::process::Output;
+
+use crate::common::{ENTERPRISE, calc, facts_file};
+
+/// The as-of date of every run here: inside the policy period, after the items' dates.
+const AS_OF: &str = "2026-06-30";
+
+/// Runs `calc FILE --as-of 2026-06-30 --format json` plus `extra` on `text`; returns the output and
+/// the path as calc shows it.
+fn run(text: &[u8], extra: &[&str]) -> (Output, String) {
+    let mut f = tempfile::Builder::new()
+        .suffix(".toml")
+        .tempfile()
+        .expect("temp file");
+    std::io::Write::write_all(&mut f, text).expect("write");
+    let path = f.path().display().to_string();
+    let out = calc()
+        .arg(f.path())
+        .args(["--as-of", AS_OF, "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("calc runs");
+    (out, path)
+}
+
+/// A refused input: exit code 2, empty stdout, no panic; returns stderr.
+fn refused_output(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "exit code, stderr: {stderr}");
+    assert!(out.stdout.is_empty(), "stdout must be empty on error");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+/// Refuses `text`; the message must name `file:line:column`, the field, and carry `zh` and `en`.
+fn refused(text: &str, at: &str, field: &str, zh: &str, en: &str) -> String {
+    let (out, path) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    let place = format!("{path}:{at}: 字段 field `{field}`");
+    assert!(stderr.contains(&place), "want `{place}` in: {stderr}");
+    assert_bilingual(&stderr, zh, en);
+    stderr
+}
+
+fn assert_bilingual(stderr: &str, zh: &str, en: &str) {
+    assert!(stderr.contains(zh), "want Chinese `{zh}` in: {stderr}");
+    assert!(stderr.contains(en), "want English `{en}` in: {stderr}");
+    assert!(stderr.contains(" / "), "both halves: {stderr}");
+}
+
+/// The enterprise header (lines 1 to 8) and one autonomous compute contract: `[[compute]]` on
+/// line 9, `amount` on line 12 (its value at column 10), `date` on line 13 (value at column 8).
+fn compute(amount: &str) -> String {
+    format!(
+        "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = {amount}\ndate = 2026-02-01\n"
+    )
+}
+
+fn total(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["total"].as_str().expect("total").to_string()
+}
+
+#[test]
+fn every_accepted_money_form_gives_the_right_award() {
+    // Clause 1, autonomous compute: 30% of the amount, under the 500,000 annual cap.
+    for (amount, award) in [
+        // 30% × 1,200,000 = 360,000.00
+        ("1200000", "360000.00"),
+        // 30% × 1,200,000.50 = 360,000.15 (a TOML float through its shortest form "1200000.5")
+        ("1200000.5", "360000.15"),
+        ("\"1200000.50\"", "360000.15"),
+        ("\"1,200,000.50\"", "360000.15"),
+        // 120万 = 1,200,000 → 360,000.00
+        ("\"120万\"", "360000.00"),
+        ("\"120万元\"", "360000.00"),
+        ("1_200_000", "360000.00"),
+        // 1.5万 = 15,000 → 4,500.00
+        ("\"1.5万\"", "4500.00"),
+        // 30% × 0.15 = 0.045 → 0.05 half away from zero (banker's rounding would give 0.04)
+        ("\"0.15\"", "0.05"),
+        // 0 is money: the contract qualifies and pays 0.00
+        ("0", "0.00"),
+    ] {
+        let (out, _) = run(compute(amount).as_bytes(), &[]);
+        assert_eq!(total(&out), award, "amount = {amount}");
+    }
+}
+
+#[test]
+fn a_date_may_be_written_as_text() {
+    // "2026-02-01" as a string is the same date: 30% × 100,000 = 30,000.00.
+    let text = format!(
+        "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 100000\ndate = \"2026-02-01\"\n"
+    );
+    let (out, _) = run(text.as_bytes(), &[]);
+    assert_eq!(total(&out), "30000.00");
+}
+
+#[test]
+fn negative_amounts_are_refused() {
+    for amount in ["-5", "\"-5\"", "-0.01", "\"-1,200,000\""] {
+        refused(
+            &compute(amount),
+            "12:10",
+            "compute[1].amount",
+            "金额不能为负数",
+            "must not be negative",
+        );
+    }
+}
+
+#[test]
+fn nan_and_infinity_are_refused_as_floats_and_as_text() {
+    for amount in [
+        "nan",
+        "+nan",
+        "inf",
+        "+inf",
+        "-inf",
+        "\"NaN\"",
+        "\"nan\"",
+        "\"inf\"",
+        "\"Infinity\"",
+    ] {
+        refused(
+            &compute(amount),
+            "12:10",
+            "compute[1].amount",
+            "不是有限数",
+            "not a finite number",
+        );
+    }
+}
+
+#[test]
+fn more_than_two_decimals_are_refused() {
+    for amount in ["1.234", "\"1.234\"", "\"1,200,000.505\"", "\"1.2345678万\""] {
+        refused(
+            &compute(amount),
+            "12:10",
+            "compute[1].amount",
+            "最多两位小数",
+            "more than 2 decimals",
+        );
+    }
+}
+
+#[test]
+fn wan_may_carry_decimals_down_to_the_fen() {
+    // 1.2345万 = 12,345 yuan exactly; 30% × 12,345 = 3,703.50.
+    let (out, _) = run(compute("\"1.2345万\"").as_bytes(), &[]);
+    assert_eq!(total(&out), "3703.50");
+}
+
+#[test]
+fn a_float_that_cannot_be_what_was_typed_is_refused() {
+    // 0.1 + 0.2 prints as 0.30000000000000004: 17 significant digits, more than the 15 a
+    // binary float keeps faithfully.
+    refused(
+        &compute("0.30000000000000004"),
+        "12:10",
+        "compute[1].amount",
+        "超过 15 位有效数字",
+        "more than 15 significant digits",
+    );
+}
+
+#[test]
+fn absurdly_large_amounts_are_refused() {
+    for amount in [
+        "123456789012345678901234567890",
+        "\"123456789012345678901234567890\"",
+        "1e300",
+    ] {
+        refused(
+            &compute(amount),
+            "12:10",
+            "compute[1].amount",
+            "金额过大",
+            "too large",
+        );
+    }
+}
+
+#[test]
+fn malformed_amount_text_is_refused() {
+    refused(
+        &compute("\"1,2\""),
+        "12:10",
+        "compute[1].amount",
+        "千分位逗号位置不对",
+        "misplaced thousands separator",
+    );
+    for amount in ["\"abc\"", "\"1.2.3\"", "\"1e5\"", "\"+5\"", "\"120万万\""] {
+        refused(
+            &compute(amount),
+            "12:10",
+            "compute[1].amount",
+            "无法识别的金额",
+            "not an amount",
+        );
+    }
+    for amount in ["\"\"", "\"   \""] {
+        refused(
+            &compute(amount),
+            "12:10",
+            "compute[1].amount",
+            "金额为空",
+            "the amount is empty",
+        );
+    }
+}
+
+#[test]
+fn a_value_of_the_wrong_type_says_what_was_expected_once_per_language() {
+    let e = refused(
+        &compute("true"),
+        "12:10",
+        "compute[1].amount",
+        "应为 金额",
+        "expected an amount",
+    );
+    // The Chinese half must not carry the English description, and vice versa.
+    assert!(!e.contains("\"120万\" / an amount"), "{e}");
+}
+
+/// The enterprise header with another credit code on line 3 (its value at column 15).
+fn with_credit_code(code: &str) -> String {
+    ENTERPRISE.replace("91330302MA2H00001Y", code)
+}
+
+#[test]
+fn valid_credit_codes_are_accepted() {
+    // 91330302MA2H00001Y: values 9,1,3,3,0,3,0,2,21(M),10(A),2,17(H),0,0,0,0,1 with weights
+    // 3^i mod 31 = 1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28 sum to 1241;
+    // 1241 mod 31 = 1, 31 − 1 = 30 → 'Y'.
+    // 9144030071526726XG: the weighted sum is 1782; 1782 mod 31 = 15, 31 − 15 = 16 → 'G'.
+    // Lower case is read as upper case.
+    for code in [
+        "91330302MA2H00001Y",
+        "9144030071526726XG",
+        "91330302ma2h00001y",
+    ] {
+        let (out, _) = run(with_credit_code(code).as_bytes(), &[]);
+        assert_eq!(total(&out), "0.00", "{code}");
+    }
+}
+
+#[test]
+fn a_wrong_check_digit_is_refused_with_the_expected_one() {
+    refused(
+        &with_credit_code("91330302MA2H00001X"),
+        "3:15",
+        "applicant.credit_code",
+        "校验位错误: 应为 'Y'，实为 'X'",
+        "check digit mismatch: expected 'Y', found 'X'",
+    );
+}
+
+#[test]
+fn a_credit_code_of_the_wrong_length_is_refused() {
+    for (code, n) in [
+        ("91330302MA2H00001", 17),
+        ("91330302MA2H00001YY", 19),
+        ("", 0),
+    ] {
+        refused(
+            &with_credit_code(code),
+            "3:15",
+            "applicant.credit_code",
+            &format!("应为 18 位，实为 {n} 位"),
+            &format!("must have 18 characters, not {n}"),
+        );
+    }
+}
+
+#[test]
+fn the_letters_i_o_s_v_z_are_not_in_a_credit_code() {
+    for c in ['I', 'O', 'S', 'V', 'Z'] {
+        // The 12th character (H) replaced: still 18 characters.
+        let code = format!("91330302MA2{c}00001Y");
+        refused(
+            &with_credit_code(&code),
+            "3:15",
+            "applicant.credit_code",
+            &format!("含非法字符 '{c}'，应为数字或除 I、O、S、V、Z 以外的大写字母"),
+            &format!("invalid character '{c}': expected digits or capital letters other than"),
+        );
+    }
+}
+
+#[test]
+fn an_unknown_top_level_key_is_refused_with_its_place() {
+    // Line 9 is blank, `[extra]` is on line 10 and its name starts at column 2.
+    let e = refused(
+        &format!("{ENTERPRISE}\n[extra]\na = 1\n"),
+        "10:2",
+        "extra",
+        "未知的键 `extra`",
+        "unknown key `extra`",
+    );
+    assert!(e.contains("compute"), "lists the known sections: {e}");
+}
+
+#[test]
+fn an_unknown_key_inside_an_item_is_refused_with_its_place() {
+    let text = format!("{ENTERPRISE}[[compute]]\nid = \"A\"\namout = 1\ndate = 2026-02-01\n");
+    let e = refused(
+        &text,
+        "11:1",
+        "compute[1].amout",
+        "未知的键 `amout`",
+        "unknown key `amout`",
+    );
+    assert!(e.contains("amount"), "lists the known keys: {e}");
+    // An unknown key in [applicant] too: line 9, column 1.
+    refused(
+        &format!("{ENTERPRISE}colour = \"red\"\n"),
+        "9:1",
+        "applicant.colour",
+        "未知的键",
+        "unknown key",
+    );
+}
+
+#[test]
+fn a_malformed_file_is_refused_with_line_and_column() {
+    let text = format!("{ENTERPRISE}[[compute]]\nid = \"A\"\namount = = 1\n");
+    let (out, path) = run(text.as_bytes(), &[]);
+    let e = refused_output(&out);
+    assert!(e.contains(&format!("{path}:11:10")), "{e}");
+    assert_bilingual(&e, "TOML 格式错误", "invalid TOML");
+
+    // An unterminated string: still a located refusal, never a panic.
+    let (out, path) = run(b"[applicant]\nname = \"abc\n", &[]);
+    let e = refused_output(&out);
+    assert!(e.contains(&format!("{path}:2:")), "{e}");
+    assert_bilingual(&e, "TOML 格式错误", "invalid TOML");
+}
+
+#[test]
+fn an_impossible_date_is_refused_as_a_toml_date_and_as_text() {
+    let text = format!(
+        "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 1\ndate = 2026-02-30\n"
+    );
+    refused(
+        &text,
+        "13:8",
+        "compute[1].date",
+        "不存在的日期",
+        "not a real date",
+    );
+    refused(
+        &text.replace("2026-02-30", "\"2026-02-30\""),
+        "13:8",
+        "compute[1].date",
+        "不存在的日期",
+        "is not a real date",
+    );
+    // The as-of date of the file is checked the same way: line 10, value at column 8.
+    refused(
+        &format!("{ENTERPRISE}[application]\ndate = 2026-13-01\n"),
+        "10:8",
+        "application.date",
+        "不存在的日期",
+        "not a real date",
+    );
+}
+
+#[test]
+fn a_date_with_a_time_is_refused() {
+    let text = format!(
+        "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 1\ndate = 2026-02-01T10:00:00\n"
+    );
+    refused(&text, "13:8", "compute[1].date", "带时间", "with a time");
+}
+
+#[test]
+fn a_missing_required_fact_is_named_with_what_is_expected() {
+    // No amount: the item starts at line 9.
+    let text = format!("{ENTERPRISE}[[compute]]\nid = \"A\"\ndate = 2026-02-01\n");
+    let e = refused(
+        &text,
+        "9:1",
+        "compute[1].amount",
+        "缺少必填项 `amount` (合同实际执行金额)",
+        "missing required `amount`: expected an amount",
+    );
+    assert!(
+        !e.contains("\"120万\" / an amount"),
+        "one language per half: {e}"
+    );
+    // No [applicant] at all.
+    let (out, path) = run(
+        b"[[compute]]\nid = \"A\"\namount = 1\ndate = 2026-02-01\n",
+        &[],
+    );
+    let e = refused_output(&out);
+    assert!(
+        e.contains(&format!("{path}: 字段 field `applicant`")),
+        "{e}"
+    );
+    assert_bilingual(
+        &e,
+        "缺少 [applicant] 表",
+        "the [applicant] table is missing",
+    );
+}
+
+#[test]
+fn a_duplicate_item_id_is_refused() {
+    // The second contract starts on line 13 and reuses id "A" of line 9.
+    let text = format!(
+        "{ENTERPRISE}[[compute]]\nid = \"A\"\namount = 1\ndate = 2026-02-01\n[[compute]]\nid = \"A\"\namount = 2\ndate = 2026-02-01\n"
+    );
+    let (out, path) = run(text.as_bytes(), &[]);
+    let e = refused_output(&out);
+    assert!(
+        e.contains(&format!("{path}:13: 字段 field `compute[2].id`")),
+        "{e}"
+    );
+    assert_bilingual(
+        &e,
+        "重复 (与第 9 行)",
+        "duplicate compute `A` (also at line 9)",
+    );
+}
+
+#[test]
+fn an_unknown_recognition_title_is_refused_with_the_choices() {
+    let text =
+        format!("{ENTERPRISE}[[recognition]]\nid = \"R\"\ntitle = \"giant\"\ndate = 2026-01-01\n");
+    let e = refused(
+        &text,
+        "11:9",
+        "recognition[1].title",
+        "`giant` 不是可选值",
+        "`giant` is not one of",
+    );
+    assert!(
+        e.contains("little_giant (国家级专精特新“小巨人”企业)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_unknown_applicant_kind_is_refused_with_the_choices() {
+    let e = refused(
+        &ENTERPRISE.replace("\"enterprise\"", "\"company\""),
+        "4:8",
+        "applicant.kind",
+        "`company` 不是可选值",
+        "`company` is not one of",
+    );
+    assert!(e.contains("enterprise (企业)"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused() {
+    // "测试" in GBK is CE B2 CA D4: invalid UTF-8 at line 2, column 9 (after `name = "`).
+    let mut text = b"[applicant]\nname = \"".to_vec();
+    text.extend_from_slice(&[0xB2, 0xE2, 0xCA, 0xD4]);
+    text.extend_from_slice(b"\"\n");
+    let (out, path) = run(&text, &[]);
+    let e = refused_output(&out);
+    assert!(e.contains(&format!("{path}:2:9")), "{e}");
+    assert_bilingual(&e, "文件不是 UTF-8 编码", "the file is not UTF-8");
+}
+
+#[test]
+fn a_missing_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nowhere.toml");
+    let out = calc().arg(&missing).output().expect("calc runs");
+    let e = refused_output(&out);
+    assert!(e.contains(&missing.display().to_string()), "{e}");
+    assert_bilingual(&e, "无法读取文件", "cannot read the file");
+    // A folder is not a facts file either.
+    let out = calc().arg(dir.path()).output().expect("calc runs");
+    let e = refused_output(&out);
+    assert_bilingual(&e, "无法读取文件", "cannot read the file");
+}
+
+#[test]
+fn a_bad_as_of_is_refused() {
+    let f = facts_file(ENTERPRISE);
+    for (date, zh, en) in [
+        ("2026-13-01", "不存在的日期", "is not a real date"),
+        ("2026-02-30", "不存在的日期", "is not a real date"),
+        (
+            "tomorrow",
+            "应为日期 YYYY-MM-DD",
+            "expected a date YYYY-MM-DD",
+        ),
+    ] {
+        let out = calc()
+            .arg(f.path())
+            .args(["--as-of", date])
+            .output()
+            .expect("calc runs");
+        let e = refused_output(&out);
+        assert!(e.contains("--as-of"), "{e}");
+        assert_bilingual(&e, zh, en);
+    }
+}
+
+#[test]
+fn a_prior_of_an_annual_cap_clause_needs_its_year() {
+    // SPEC §3: `year` is required on a prior of clauses 1 to 3. The prior starts on line 9.
+    for clause in [1, 2, 3] {
+        let text = format!("{ENTERPRISE}[[prior]]\nclause = {clause}\namount = 100000\n");
+        let (out, path) = run(text.as_bytes(), &[]);
+        let e = refused_output(&out);
+        assert!(
+            e.contains(&format!("{path}:9: 字段 field `prior[1].year`")),
+            "{e}"
+        );
+        assert_bilingual(&e, "须填写年度", "needs its year");
+    }
+}
+
+#[test]
+fn a_prior_naming_no_clause_of_the_rules_is_refused() {
+    for clause in [0, 13, -1] {
+        let text =
+            format!("{ENTERPRISE}[[prior]]\nclause = {clause}\nyear = 2026\namount = 100000\n");
+        let (out, path) = run(text.as_bytes(), &[]);
+        let e = refused_output(&out);
+        assert!(
+            e.contains(&format!("{path}:9: 字段 field `prior[1].clause`")),
+            "{e}"
+        );
+        assert_bilingual(
+            &e,
+            &format!("规则中没有第 {clause} 条"),
+            &format!("no clause {clause} in the rules"),
+        );
+    }
+}
+
+#[test]
+fn a_year_out_of_range_is_refused() {
+    let text = format!("{ENTERPRISE}[[rnd]]\nyear = 99999\nexpense = 1\n");
+    let e = refused(
+        &text,
+        "10:8",
+        "rnd[1].year",
+        "应为 年份 (如 2025)，实为 99999",
+        "expected a year such as 2025, found 99999",
+    );
+    assert!(!e.contains("2025 / a year"), "one language per half: {e}");
+}
+
+#[test]
+fn a_section_of_the_wrong_shape_is_refused() {
+    refused(
+        &format!("{ENTERPRISE}[compute]\nid = \"A\"\n"),
+        "9:1",
+        "compute",
+        "应为表数组 [[compute]]",
+        "expected an array of tables [[compute]]",
+    );
+}
+
+#[test]
+fn no_input_of_a_fuzzed_shape_makes_calc_panic() {
+    // Odd but syntactically valid values in every kind of slot: each is refused or computed,
+    // never a crash.
+    for text in [
+        format!(
+            "{ENTERPRISE}[[loan]]\nid = \"L\"\neligible = true\nprincipal = 9999999999999.99\ndisbursed = 2025-06-01\nstart = 2025-06-01\nend = 2026-05-31\ninterest_paid = 9999999999999.99\n"
+        ),
+        format!("{ENTERPRISE}[[compute]]\nid = 1\namount = 1\ndate = 2026-01-01\n"),
+        format!("{ENTERPRISE}[[compute]]\nid = [1]\namount = 1\ndate = 2026-01-01\n"),
+        format!("{ENTERPRISE}[[compute]]\nid = \"A\"\namount = {{ a = 1 }}\ndate = 2026-01-01\n"),
+        format!("{ENTERPRISE}compute = 5\n"),
+        format!("{ENTERPRISE}[[prior]]\nclause = 99999999999999999999\namount = 1\n"),
+        format!("{ENTERPRISE}[[rnd]]\nyear = \"二零二五\"\nexpense = 1\n"),
+        "applicant = 1\n".to_string(),
+        // Deep nesting: refused by the parser's depth limit, not a stack overflow.
+        format!(
+            "[applicant]\nname = {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!("\u{feff}{ENTERPRISE}"),
+        String::new(),
+    ] {
+        let (out, _) = run(text.as_bytes(), &[]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)),
+            "code {:?} for {text}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.code() == Some(2) {
+            refused_output(&out);
+        }
+    }
+}
