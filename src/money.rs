@@ -78,6 +78,10 @@ impl Money {
             return Err(MoneyError::Negative);
         }
         let text = shortest_float_text(f)?;
+        // A tiny float (1e-300) has hundreds of decimals: say so, rather than "too large".
+        if text.split_once('.').is_some_and(|(_, frac)| frac.len() > 2) {
+            return Err(MoneyError::TooManyDecimals);
+        }
         Money::from_decimal(Decimal::from_str(&text).map_err(|_| MoneyError::TooLarge)?)
     }
 
@@ -411,6 +415,7 @@ mod tests {
         // 0.1 + 0.2 has the shortest form 0.30000000000000004: not something a person typed.
         assert_eq!(Money::from_float(0.1 + 0.2), Err(MoneyError::TooPrecise));
         assert_eq!(Money::from_float(1e300), Err(MoneyError::TooLarge));
+        assert_eq!(Money::from_float(1e-300), Err(MoneyError::TooManyDecimals));
     }
 
     #[test]

@@ -3,5 +3,6 @@
 
 mod cases;
 mod common;
+mod corpus;
 mod inputs;
 mod single;
