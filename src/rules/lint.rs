@@ -340,7 +340,7 @@ impl Lint<'_> {
         let val = v.get_ref();
         let wrong = |expected: &str| {
             format!(
-                "类型不对: 应为{expected}，实为 {} / wrong type: expected {expected}, found {}",
+                "类型不对: 应为 {expected}，实为 {} / wrong type: expected {expected}, found {}",
                 val.type_str(),
                 val.type_str()
             )
@@ -348,7 +348,7 @@ impl Lint<'_> {
         match ty {
             Ty::Str => {
                 if !val.is_str() {
-                    self.push(at, path, wrong(" string"));
+                    self.push(at, path, wrong("string"));
                 }
             }
             Ty::OneOf(allowed) => match val.as_str() {
@@ -362,16 +362,16 @@ impl Lint<'_> {
                         allowed.join(", ")
                     ),
                 ),
-                None => self.push(at, path, wrong(" string")),
+                None => self.push(at, path, wrong("string")),
             },
             Ty::Int => {
                 if !val.is_integer() {
-                    self.push(at, path, wrong(" integer"));
+                    self.push(at, path, wrong("integer"));
                 }
             }
             Ty::Bool => {
                 if !val.is_bool() {
-                    self.push(at, path, wrong(" boolean (true/false)"));
+                    self.push(at, path, wrong("boolean (true/false)"));
                 }
             }
             Ty::Date => {
@@ -381,7 +381,7 @@ impl Lint<'_> {
                     _ => false,
                 };
                 if !ok {
-                    self.push(at, path, wrong(" date YYYY-MM-DD"));
+                    self.push(at, path, wrong("date YYYY-MM-DD"));
                 }
             }
             Ty::Money => {
@@ -394,7 +394,7 @@ impl Lint<'_> {
                 match parsed {
                     Some(Ok(_)) => {}
                     Some(Err(e)) => self.push(at, path, e.to_string()),
-                    None => self.push(at, path, wrong(" an amount (500000 or \"500000.00\")")),
+                    None => self.push(at, path, wrong("an amount (500000 or \"500000.00\")")),
                 }
             }
             Ty::Rate => {
@@ -418,7 +418,7 @@ impl Lint<'_> {
                         path,
                         format!("无法识别的比例 {t}，应如 \"30%\" 或 \"0.30\" / not a rate: {t}"),
                     ),
-                    None => self.push(at, path, wrong(" a rate (\"30%\" or 0.3)")),
+                    None => self.push(at, path, wrong("a rate (\"30%\" or 0.3)")),
                 }
             }
             Ty::Strs => match val.as_array() {
@@ -428,20 +428,20 @@ impl Lint<'_> {
                             self.push(
                                 el.span().start,
                                 &format!("{path}[{}]", i + 1),
-                                wrong(" string"),
+                                wrong("string"),
                             );
                         }
                     }
                 }
-                None => self.push(at, path, wrong(" an array of strings")),
+                None => self.push(at, path, wrong("an array of strings")),
             },
             Ty::Table(keys) => match val.as_table() {
                 Some(t) => self.table(t, at, path, keys),
-                None => self.push(at, path, wrong(" a table")),
+                None => self.push(at, path, wrong("a table")),
             },
             Ty::AnyTable => {
                 if !val.is_table() {
-                    self.push(at, path, wrong(" a table"));
+                    self.push(at, path, wrong("a table"));
                 }
             }
             Ty::Tables(keys) => match val.as_array() {
@@ -450,15 +450,15 @@ impl Lint<'_> {
                         let here = format!("{path}[{}]", i + 1);
                         match el.get_ref().as_table() {
                             Some(t) => self.table(t, el.span().start, &here, keys),
-                            None => self.push(el.span().start, &here, wrong(" a table")),
+                            None => self.push(el.span().start, &here, wrong("a table")),
                         }
                     }
                 }
-                None => self.push(at, path, wrong(" an array of tables")),
+                None => self.push(at, path, wrong("an array of tables")),
             },
             Ty::Tagged(kinds) => match val.as_table() {
                 Some(t) => self.tagged(t, at, path, kinds),
-                None => self.push(at, path, wrong(" a table")),
+                None => self.push(at, path, wrong("a table")),
             },
             Ty::TaggedList(kinds) => match val.as_array() {
                 Some(a) => {
@@ -466,11 +466,11 @@ impl Lint<'_> {
                         let here = format!("{path}[{}]", i + 1);
                         match el.get_ref().as_table() {
                             Some(t) => self.tagged(t, el.span().start, &here, kinds),
-                            None => self.push(el.span().start, &here, wrong(" a table")),
+                            None => self.push(el.span().start, &here, wrong("a table")),
                         }
                     }
                 }
-                None => self.push(at, path, wrong(" an array of tables")),
+                None => self.push(at, path, wrong("an array of tables")),
             },
         }
     }
