@@ -6,13 +6,15 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::rules::{Field, FieldType, RuleSet, Section};
 
-/// The example value written for a fact of each type (a blank to fill in).
-fn blank(f: &Field) -> String {
+/// The example value written for a fact of each type (a blank to fill in); example dates
+/// come from the policy, so that the template carries no date of its own.
+fn blank(f: &Field, rules: &RuleSet) -> String {
+    let from = rules.policy.effective_from;
     match f.ty {
         FieldType::Bool => "false".into(),
         FieldType::Money => "0".into(),
-        FieldType::Date => "2026-01-01".into(),
-        FieldType::Year => "2025".into(),
+        FieldType::Date => from.to_string(),
+        FieldType::Year => chrono::Datelike::year(&from).to_string(),
         FieldType::Integer => "0".into(),
         FieldType::Number => "0".into(),
         // No pre-chosen enum value: a forgotten choice must fail to load, not default silently.
@@ -86,7 +88,7 @@ pub fn toml(rules: &RuleSet) -> String {
             o.push_str(&format!("[{}]  # {about}\n", s.name));
         }
         for f in &s.fields {
-            let line = format!("{:width$} = {}", f.name, blank(f));
+            let line = format!("{:width$} = {}", f.name, blank(f, rules));
             let prefix = if s.many || (!f.required && f.ty != FieldType::Bool) {
                 "# "
             } else {
