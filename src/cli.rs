@@ -40,6 +40,10 @@ pub struct Common {
     #[arg(long, global = true, env = "CALC_RULES", value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
+    /// 叠加规则 (可重复，依次应用，计入摘要) / an overlay on the rules (repeatable, applied in order)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub overlay: Vec<PathBuf>,
+
     /// 计算基准日 YYYY-MM-DD (默认: [application] date，否则今天) / the as-of date
     #[arg(long, global = true, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -67,6 +71,29 @@ pub enum Command {
         #[arg(default_value = "tests/cases")]
         dir: PathBuf,
     },
+    /// 逐步说明计算过程 (审计) / every step, with the clause text and the rule version
+    Explain {
+        /// 申报单位事实文件 / the applicant's facts file
+        file: PathBuf,
+        /// 只说明这一条 / only this clause
+        #[arg(long, value_name = "N")]
+        clause: Option<u32>,
+    },
+    /// 规则: list、show N、check [DIR]、digest / read and check the rules
+    Rules {
+        #[command(subcommand)]
+        action: crate::audit::RulesAction,
+    },
+    /// 空白申报文件 (带中文注释) / a blank applicant file with Chinese comments
+    Template {
+        /// 改为输出 CSV 表头 / the CSV header row instead
+        #[arg(long)]
+        csv: bool,
+    },
+    /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
+    Schema,
+    /// shell 补全脚本 / a shell completion script
+    Completions { shell: clap_complete::Shell },
 }
 
 /// A failed run: what to print and the exit code.
@@ -104,10 +131,13 @@ pub struct Config {
 
 impl Config {
     pub fn from_common(c: &Common) -> Result<Config, Failure> {
-        let sources = match &c.rules {
+        let mut sources = match &c.rules {
             Some(dir) => RuleSources::from_dir(dir)?,
             None => RuleSources::embedded(),
         };
+        for o in &c.overlay {
+            sources.add_overlay(o)?;
+        }
         let rules = RuleSet::compile(&sources).map_err(|e| {
             let origin = &sources.origin;
             Failure {
@@ -150,9 +180,19 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: &Cli) -> Result<u8, Failure> {
+    // `rules check` and `completions` must work when the rules do not compile.
+    if let Some(code) = crate::audit::run_before_rules(cli)? {
+        return Ok(code);
+    }
     let config = Config::from_common(&cli.common)?;
     match (&cli.command, &cli.file) {
         (Some(Command::Test { dir }), _) => run_tests(&config, dir),
+        (Some(c @ (Command::Explain { .. } | Command::Rules { .. })), _) => {
+            crate::audit::run(&config, c)
+        }
+        (Some(c @ (Command::Template { .. } | Command::Schema | Command::Completions { .. })), _) => {
+            crate::audit::run(&config, c)
+        }
         (None, Some(file)) => run_single(&config, file),
         (None, None) => Err(Failure {
             message: "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),

@@ -3,6 +3,7 @@
 //! Rules are data (`rules/`, embedded); `engine::evaluate` is the one evaluator; renderers in
 //! `render/` only render. The binary's front end is `cli`.
 
+pub mod audit;
 pub mod cases;
 pub mod cli;
 pub mod credit_code;
@@ -13,6 +14,7 @@ pub mod money;
 pub mod outcome;
 pub mod render;
 pub mod rules;
+pub mod template;
 
 pub use engine::evaluate;
 pub use facts::Facts;

@@ -1,6 +1,7 @@
 //! Renderers: they turn an `Outcome` into text for a person or a machine, and compute nothing.
 //! This module says each step in Chinese or English; `table`, `json` and `explain` lay it out.
 
+pub mod explain;
 pub mod json;
 pub mod table;
 
@@ -54,7 +55,7 @@ fn equals(x: Decimal, rounded: crate::money::Money) -> String {
 }
 
 /// An exact intermediate figure: as it is when short, else to six decimals marked as such.
-fn exact(d: Decimal) -> String {
+pub(crate) fn exact(d: Decimal) -> String {
     let n = d.normalize();
     if n.scale() <= 6 {
         n.to_string()

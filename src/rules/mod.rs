@@ -4,6 +4,8 @@
 //! Every problem in a rule folder is reported at once, each with its file, line and column.
 
 pub mod clause;
+pub mod lint;
+pub mod overlay;
 pub mod policy;
 pub mod vocabulary;
 
@@ -33,6 +35,8 @@ pub struct RuleSources {
     pub files: Vec<(String, String)>,
     /// Where they came from: "embedded" or the folder.
     pub origin: String,
+    /// Overlay files applied on top, in order: (name as given, text).
+    pub overlays: Vec<(String, String)>,
 }
 
 impl RuleSources {
@@ -63,6 +67,7 @@ impl RuleSources {
         RuleSources {
             files,
             origin: "embedded".to_string(),
+            overlays: Vec::new(),
         }
     }
 
@@ -113,10 +118,25 @@ impl RuleSources {
         Ok(RuleSources {
             files,
             origin: shown,
+            overlays: Vec::new(),
         })
     }
 
-    fn text(&self, name: &str) -> Option<&str> {
+    /// Adds an overlay file, applied after those added before it.
+    pub fn add_overlay(&mut self, path: &Path) -> Result<(), InputError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::new(
+                &shown,
+                format!("无法读取 overlay 文件 / cannot read the overlay file: {e}"),
+            )
+        })?;
+        self.overlays.push((shown, text));
+        Ok(())
+    }
+
+    /// The text of one rule file, by its relative path.
+    pub fn text(&self, name: &str) -> Option<&str> {
         self.files
             .iter()
             .find(|(n, _)| n == name)
@@ -128,6 +148,13 @@ impl RuleSources {
         let mut h = Sha256::new();
         for (name, text) in &self.files {
             h.update(name.as_bytes());
+            h.update([0]);
+            h.update(text.as_bytes());
+            h.update([0]);
+        }
+        // Overlays by content and order, not by path: the same overlay gives the same digest anywhere.
+        for (_, text) in &self.overlays {
+            h.update(b"overlay");
             h.update([0]);
             h.update(text.as_bytes());
             h.update([0]);
@@ -171,6 +198,10 @@ pub struct RuleSet {
     pub roles: Roles,
     pub digest: String,
     pub origin: String,
+    /// The overlays applied, by name, in order.
+    pub overlays: Vec<String>,
+    /// Problems that do not stop evaluation (a vocabulary title no clause pays).
+    pub warnings: Vec<InputError>,
 }
 
 impl RuleSet {
@@ -195,86 +226,190 @@ impl RuleSet {
         self.field(self.roles.applicant, self.roles.kind)
     }
 
-    /// Parses and checks every file; all problems are returned together.
+    /// Parses and checks every file, then applies the overlays; all problems are returned together.
     pub fn compile(sources: &RuleSources) -> Result<RuleSet, InputErrors> {
-        let mut errors = Vec::new();
-        let policy: Option<Policy> = parse_file(sources, POLICY_FILE, &mut errors);
-        let vocabulary: Option<Vocabulary> = parse_file(sources, VOCABULARY_FILE, &mut errors);
-        let (Some(policy), Some(vocabulary)) = (policy, vocabulary) else {
-            return Err(InputErrors(errors));
-        };
-        check_vocabulary(&vocabulary, &mut errors);
-        let roles = match resolve_roles(&vocabulary) {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                return Err(InputErrors(errors));
-            }
-        };
-        check_policy(&policy, &mut errors);
-        let gates = compile_gates(&policy, &vocabulary, &roles, &mut errors);
-
-        let mut clauses: Vec<Clause> = Vec::new();
-        for (name, text) in &sources.files {
-            if !name.starts_with(&format!("{CLAUSES_DIR}/")) {
-                continue;
-            }
-            let spec: clause::ClauseFile = match toml::from_str(text) {
-                Ok(s) => s,
-                Err(e) => {
-                    errors.push(from_toml(name, text, &e));
-                    continue;
-                }
-            };
-            if spec.disabled {
-                continue;
-            }
-            if let Some(prev) = clauses.iter().find(|c| c.number == spec.clause) {
-                errors.push(
-                    InputError::new(
-                        name.clone(),
-                        format!(
-                            "条款号 {} 与 {} 重复 / clause number {} is also used by {}",
-                            spec.clause, prev.source, spec.clause, prev.source
-                        ),
-                    )
-                    .field("clause"),
-                );
-                continue;
-            }
-            if let Some(c) = clause::compile(
-                name,
-                text,
-                spec,
-                &vocabulary,
-                (roles.applicant, roles.kind),
-                &mut errors,
-            ) {
-                clauses.push(c);
-            }
+        let mut rules = compile_files(&sources.files).map_err(InputErrors)?;
+        if !sources.overlays.is_empty() {
+            let applied = overlay::apply(&sources.files, &sources.overlays).map_err(InputErrors)?;
+            rules = compile_files(&applied.files)
+                .map_err(|e| InputErrors(overlay::remap(e, &applied, &sources.overlays)))?;
+            rules.warnings = overlay::remap(rules.warnings, &applied, &sources.overlays);
         }
-        if !errors.is_empty() {
-            return Err(InputErrors(errors));
-        }
-        clauses.sort_by_key(|c| c.number);
-        Ok(RuleSet {
-            policy,
-            vocabulary,
-            clauses,
-            gates,
-            roles,
-            digest: sources.digest(),
-            origin: sources.origin.clone(),
-        })
+        rules.digest = sources.digest();
+        rules.origin = sources.origin.clone();
+        rules.overlays = sources.overlays.iter().map(|(n, _)| n.clone()).collect();
+        Ok(rules)
     }
 }
 
+/// Compiles one complete set of rule files (base, or with overlays applied).
+fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<InputError>> {
+    let mut errors = Vec::new();
+    // The structural check first: every unknown key and wrong type of every file at once.
+    let mut malformed: Vec<&str> = Vec::new();
+    for (name, text) in files {
+        let kind = match name.as_str() {
+            POLICY_FILE => lint::FileKind::Policy,
+            VOCABULARY_FILE => lint::FileKind::Vocabulary,
+            _ => lint::FileKind::Clause,
+        };
+        let found = lint::check(kind, name, text);
+        if !found.is_empty() {
+            malformed.push(name);
+            errors.extend(found);
+        }
+    }
+    let text_of = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_default()
+    };
+    let policy: Option<Policy> = parse_file(files, POLICY_FILE, &malformed, &mut errors);
+    let vocabulary: Option<Vocabulary> =
+        parse_file(files, VOCABULARY_FILE, &malformed, &mut errors);
+    let (Some(policy), Some(vocabulary)) = (policy, vocabulary) else {
+        return Err(errors);
+    };
+    check_vocabulary(&vocabulary, text_of(VOCABULARY_FILE), &mut errors);
+    let roles = match resolve_roles(&vocabulary) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(e);
+            return Err(errors);
+        }
+    };
+    check_policy(&policy, text_of(POLICY_FILE), &mut errors);
+    let gates = compile_gates(&policy, &vocabulary, &roles, &mut errors);
+
+    let mut clauses: Vec<Clause> = Vec::new();
+    for (name, text) in files {
+        if !overlay::is_clause_file(name) || malformed.contains(&name.as_str()) {
+            continue;
+        }
+        let spec: clause::ClauseFile = match toml::from_str(text) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(from_toml(name, text, &e));
+                continue;
+            }
+        };
+        if spec.disabled {
+            continue;
+        }
+        if let Some(prev) = clauses.iter().find(|c| c.number == spec.clause) {
+            errors.push(
+                InputError::new(
+                    name.clone(),
+                    format!(
+                        "条款号 {} 与 {} 重复 / clause number {} is also used by {}",
+                        spec.clause, prev.source, spec.clause, prev.source
+                    ),
+                )
+                .at(text, overlay::find_key(text, "clause", 0).unwrap_or(0))
+                .field("clause"),
+            );
+            continue;
+        }
+        if let Some(prev) = clauses.iter().find(|c| c.key == spec.key) {
+            errors.push(
+                InputError::new(
+                    name.clone(),
+                    format!(
+                        "条款键 `{}` 与 {} 重复 / clause key `{}` is also used by {}",
+                        spec.key, prev.source, spec.key, prev.source
+                    ),
+                )
+                .at(text, overlay::find_key(text, "key", 0).unwrap_or(0))
+                .field("key"),
+            );
+            continue;
+        }
+        if let Some(c) = clause::compile(
+            name,
+            text,
+            spec,
+            &vocabulary,
+            (roles.applicant, roles.kind),
+            &mut errors,
+        ) {
+            clauses.push(c);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    clauses.sort_by_key(|c| c.number);
+    let warnings = unpaid_values(&vocabulary, &clauses, text_of(VOCABULARY_FILE));
+    Ok(RuleSet {
+        policy,
+        vocabulary,
+        clauses,
+        gates,
+        roles,
+        digest: String::new(),
+        origin: String::new(),
+        overlays: Vec::new(),
+        warnings,
+    })
+}
+
+/// Values of a `levels` fact (recognition titles) that no clause pays: a warning, since an
+/// applicant claiming one would silently get nothing.
+fn unpaid_values(v: &Vocabulary, clauses: &[Clause], text: &str) -> Vec<InputError> {
+    let mut by_fields: Vec<(usize, usize)> = Vec::new();
+    for c in clauses {
+        if let Award::Levels { by, .. } = &c.award
+            && !by_fields.contains(&(c.section, *by))
+        {
+            by_fields.push((c.section, *by));
+        }
+    }
+    let mut out = Vec::new();
+    for (s, f) in by_fields {
+        let field = &v.sections[s].fields[f];
+        for (i, val) in field.values.iter().enumerate() {
+            let paid = clauses.iter().any(|c| match &c.award {
+                Award::Levels { by, levels } if c.section == s && *by == f => {
+                    levels.iter().any(|l| l.value as usize == i)
+                }
+                _ => false,
+            });
+            if !paid {
+                let quoted = format!("\"{}\"", val.value);
+                let mut w = InputError::new(
+                    VOCABULARY_FILE,
+                    format!(
+                        "警告: `{}.{}` 的取值 `{}` ({}) 没有任何条款使用 / warning: no clause pays the value `{}`",
+                        v.sections[s].name, field.name, val.value, val.label, val.value
+                    ),
+                )
+                .field(format!("{}.{}.values", v.sections[s].name, field.name));
+                if let Some(at) = text.find(&quoted) {
+                    w = w.at(text, at);
+                }
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
 fn parse_file<T: for<'de> Deserialize<'de>>(
-    sources: &RuleSources,
+    files: &[(String, String)],
     name: &str,
+    malformed: &[&str],
     errors: &mut Vec<InputError>,
 ) -> Option<T> {
-    let Some(text) = sources.text(name) else {
+    if malformed.contains(&name) {
+        return None;
+    }
+    let Some(text) = files
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, t)| t.as_str())
+    else {
         errors.push(InputError::new(
             name,
             "规则文件缺失 / the rule file is missing",
@@ -290,26 +425,33 @@ fn parse_file<T: for<'de> Deserialize<'de>>(
     }
 }
 
-fn check_vocabulary(v: &Vocabulary, errors: &mut Vec<InputError>) {
+fn check_vocabulary(v: &Vocabulary, text: &str, errors: &mut Vec<InputError>) {
+    // Each problem is placed at the first mention of the name it concerns.
+    let at = |e: InputError, name: &str| match text.find(&format!("\"{name}\"")) {
+        Some(o) => e.at(text, o),
+        None => e,
+    };
     for (i, s) in v.sections.iter().enumerate() {
         if v.sections[..i].iter().any(|o| o.name == s.name) {
-            errors.push(
+            errors.push(at(
                 InputError::new(
                     VOCABULARY_FILE,
                     format!("分组 `{}` 重复 / duplicate section", s.name),
                 )
                 .field("section.name"),
-            );
+                &s.name,
+            ));
         }
         for (j, f) in s.fields.iter().enumerate() {
             if s.fields[..j].iter().any(|o| o.name == f.name) {
-                errors.push(
+                errors.push(at(
                     InputError::new(
                         VOCABULARY_FILE,
                         format!("事实 `{}.{}` 重复 / duplicate fact", s.name, f.name),
                     )
                     .field("section.field.name"),
-                );
+                    &f.name,
+                ));
             }
             if (f.ty == FieldType::Enum) == f.values.is_empty() {
                 errors.push(
@@ -390,9 +532,13 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
     })
 }
 
-fn check_policy(p: &Policy, errors: &mut Vec<InputError>) {
+fn check_policy(p: &Policy, text: &str, errors: &mut Vec<InputError>) {
     let mut bad = |field: &str, msg: &str| {
-        errors.push(InputError::new(POLICY_FILE, msg.to_string()).field(field));
+        let e = InputError::new(POLICY_FILE, msg.to_string()).field(field);
+        errors.push(match overlay::find_key(text, field, 0) {
+            Some(o) => e.at(text, o),
+            None => e,
+        });
     };
     if p.effective_from > p.effective_until {
         bad(

@@ -1,6 +1,7 @@
 //! The one integration-test binary: `calc` driven through its command line.
 //! Each module covers one command or concern; a regression test per bug goes beside its kin.
 
+mod audit;
 mod cases;
 mod common;
 mod corpus;

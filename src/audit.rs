@@ -1,0 +1,480 @@
+//! The audit and rule-tooling commands: `explain`, `rules list|show|check|digest`,
+//! `template`, `schema`, `completions`. They read the rules and the `Outcome`; the only
+//! evaluation is `engine::evaluate`, called once per explained applicant.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Subcommand};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use serde_json::json;
+
+use crate::cli::{Cli, Command, Config, Failure, Format, load_facts};
+use crate::engine::evaluate;
+use crate::error::InputError;
+use crate::render::{self, Lang};
+use crate::rules::clause::Tier;
+use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet, RuleSources};
+
+#[derive(Subcommand, Debug)]
+pub enum RulesAction {
+    /// 条款一览 / every clause: title, award kind, cap, responsible units
+    List,
+    /// 一条的原文、参数和解释说明 / one clause: its text, parameters and interpretation notes
+    Show {
+        /// 条款号 / the clause number
+        clause: u32,
+    },
+    /// 检查规则目录，一次报告全部问题 / check a rules folder and report every problem
+    Check {
+        /// 规则目录 (默认: --rules 或内置规则) / the folder (default: --rules or the embedded rules)
+        dir: Option<PathBuf>,
+    },
+    /// 生效规则的 sha256 摘要 (含 overlay) / the sha256 of the rules in effect, overlays included
+    Digest,
+}
+
+/// Commands that run without compiled rules; `None` when the command needs them.
+pub fn run_before_rules(cli: &Cli) -> Result<Option<u8>, Failure> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut out = std::io::stdout();
+            clap_complete::generate(*shell, &mut Cli::command(), "calc", &mut out);
+            Ok(Some(0))
+        }
+        Some(Command::Rules {
+            action: RulesAction::Check { dir },
+        }) => check(cli, dir.as_ref().or(cli.common.rules.as_ref())).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The commands that work on compiled rules.
+pub fn run(config: &Config, command: &Command) -> Result<u8, Failure> {
+    let out = match command {
+        Command::Explain { file, clause } => explain(config, file, *clause)?,
+        Command::Rules { action } => match action {
+            RulesAction::List => list(&config.rules, config.lang, config.format),
+            RulesAction::Show { clause } => show(&config.rules, *clause, config.lang)?,
+            RulesAction::Digest => format!("{}\n", config.rules.digest),
+            RulesAction::Check { .. } => String::new(),
+        },
+        Command::Template { csv: false } => crate::template::toml(&config.rules),
+        Command::Template { csv: true } => crate::template::csv_header(&config.rules),
+        Command::Schema => crate::template::schema_text(&config.rules),
+        _ => String::new(),
+    };
+    print!("{out}");
+    Ok(0)
+}
+
+fn explain(config: &Config, file: &std::path::Path, only: Option<u32>) -> Result<String, Failure> {
+    if let Some(n) = only
+        && config.rules.clause(n).is_none()
+    {
+        let known: Vec<String> = config
+            .rules
+            .clauses
+            .iter()
+            .map(|c| c.number.to_string())
+            .collect();
+        return Err(InputError::new(
+            "--clause",
+            format!(
+                "规则中没有第 {n} 条，应为: {} / no clause {n} in the rules; expected one of: {}",
+                known.join(", "),
+                known.join(", ")
+            ),
+        )
+        .into());
+    }
+    let facts = load_facts(config, file)?;
+    let as_of = config.as_of_for(&facts);
+    let outcome = evaluate(&config.rules, &facts, as_of)?;
+    Ok(match config.format {
+        Format::Table => {
+            render::explain::render(&outcome, &facts, &config.rules, config.lang, only)
+        }
+        Format::Json => {
+            let j = render::explain::to_json(&outcome, &facts, &config.rules, config.lang, only);
+            let mut s = serde_json::to_string_pretty(&j).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    })
+}
+
+/// `rules check [DIR]`: every problem at once, warnings too; exit 2 when there is a problem.
+fn check(cli: &Cli, dir: Option<&PathBuf>) -> Result<u8, Failure> {
+    let mut sources = match dir {
+        Some(d) => match RuleSources::from_dir(d) {
+            Ok(s) => s,
+            Err(e) => return Ok(report_problems(&e.0, &[])),
+        },
+        None => RuleSources::embedded(),
+    };
+    for o in &cli.common.overlay {
+        if let Err(e) = sources.add_overlay(o) {
+            return Ok(report_problems(&[e], &[]));
+        }
+    }
+    match RuleSet::compile(&sources) {
+        Err(e) => Ok(report_problems(&e.0, &[])),
+        Ok(rules) => {
+            let mut out = std::io::stdout().lock();
+            for w in &rules.warnings {
+                let _ = writeln!(out, "{w}");
+            }
+            let facts: usize = rules
+                .vocabulary
+                .sections
+                .iter()
+                .map(|s| s.fields.len())
+                .sum();
+            let _ = writeln!(
+                out,
+                "规则检查通过 / the rules are valid: {} ({}{}): {} 条款 clauses, {} 事实 facts, {} 警告 warnings · 版本 version {} · sha256 {}",
+                rules.policy.document,
+                rules.origin,
+                if rules.overlays.is_empty() {
+                    String::new()
+                } else {
+                    format!(" + {}", rules.overlays.join(", "))
+                },
+                rules.clauses.len(),
+                facts,
+                rules.warnings.len(),
+                rules.policy.version,
+                rules.digest
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn report_problems(errors: &[InputError], warnings: &[InputError]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    for e in errors.iter().chain(warnings) {
+        let _ = writeln!(out, "{e}");
+    }
+    let _ = writeln!(
+        out,
+        "发现 {} 个问题 / {} problem(s) found",
+        errors.len(),
+        errors.len()
+    );
+    2
+}
+
+/// What a clause pays, in one short phrase.
+fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
+    let en = lang.en();
+    let field = |f: usize| rules.field(c.section, f);
+    match &c.award {
+        Award::Rate { base, cases } => {
+            let rates: Vec<String> = cases
+                .iter()
+                .map(|k| {
+                    let label = if en { &k.label_en } else { &k.label };
+                    match label {
+                        Some(l) => format!("{} ({l})", k.rate),
+                        None => k.rate.to_string(),
+                    }
+                })
+                .collect();
+            format!(
+                "{} × {}",
+                field(*base).label(en),
+                rates.join(lang.pick("，", ", "))
+            )
+        }
+        Award::Tiers { tiers, ceiling, .. } if tiers.is_empty() => match lang {
+            Lang::Zh => format!("分档 (规则未给出档次: 酌定，最高 {ceiling})"),
+            Lang::En => format!("tiers (none in the rules: discretionary, at most {ceiling})"),
+        },
+        Award::Tiers { tiers, .. } => match lang {
+            Lang::Zh => format!("分档 ({} 档)", tiers.len()),
+            Lang::En => format!("tiers ({})", tiers.len()),
+        },
+        Award::Levels { by, levels } => {
+            let f = field(*by);
+            levels
+                .iter()
+                .map(|l| {
+                    let name = f
+                        .values
+                        .get(l.value as usize)
+                        .map(|v| if en { &v.label_en } else { &v.label })
+                        .cloned()
+                        .unwrap_or_default();
+                    match l.payout {
+                        Payout::Fixed(m) => format!("{name} {m}"),
+                        Payout::Range {
+                            floor: Some(x),
+                            ceiling,
+                        } => format!("{name} {x}~{ceiling}"),
+                        Payout::Range { ceiling, .. } => format!("{name} ≤{ceiling}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; "))
+        }
+        Award::Interest {
+            rate, day_basis, ..
+        } => match lang {
+            Lang::Zh => format!("贴息: 本金 × {rate} × 天数 / {day_basis}"),
+            Lang::En => format!("interest: principal × {rate} × days / {day_basis}"),
+        },
+    }
+}
+
+fn cap_summary(c: &Clause, lang: Lang) -> String {
+    let cap = match &c.cap {
+        Some(cap) => match (cap.scope, lang) {
+            (CapScope::UnitYear, Lang::Zh) => format!("每单位每年 {}", cap.amount),
+            (CapScope::UnitYear, Lang::En) => format!("{} per unit per year", cap.amount),
+            (CapScope::Item, Lang::Zh) => format!("每项 {}", cap.amount),
+            (CapScope::Item, Lang::En) => format!("{} per item", cap.amount),
+        },
+        None => String::new(),
+    };
+    let combine = match c.combine {
+        CombineMode::Highest => lang.pick("就高一项", "highest one only"),
+        CombineMode::Sum => "",
+    };
+    [cap.as_str(), combine]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "))
+}
+
+fn list(rules: &RuleSet, lang: Lang, format: Format) -> String {
+    let en = lang.en();
+    if format == Format::Json {
+        let rows: Vec<_> = rules
+            .clauses
+            .iter()
+            .map(|c| {
+                json!({
+                    "clause": c.number,
+                    "key": c.key,
+                    "title": c.title(en),
+                    "award_kind": c.award.kind(),
+                    "award": award_summary(c, rules, lang),
+                    "cap": cap_summary(c, lang),
+                    "responsible_units": c.responsible_units,
+                    "file": c.source,
+                })
+            })
+            .collect();
+        let mut s = serde_json::to_string_pretty(&json!({
+            "rules_digest": rules.digest,
+            "rules_version": rules.policy.version,
+            "clauses": rows,
+        }))
+        .unwrap_or_default();
+        s.push('\n');
+        return s;
+    }
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(140)
+        .set_header(vec![
+            lang.pick("条款", "Clause"),
+            lang.pick("名称", "Title"),
+            lang.pick("奖补方式", "Award"),
+            lang.pick("上限", "Cap"),
+            lang.pick("责任单位", "Responsible units"),
+        ]);
+    for c in &rules.clauses {
+        table.add_row(vec![
+            c.number.to_string(),
+            c.title(en).to_string(),
+            format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
+            cap_summary(c, lang),
+            c.responsible_units.join(lang.pick("、", ", ")),
+        ]);
+    }
+    format!(
+        "{} {} · {} {}\n{table}\nsha256 {}\n",
+        rules.policy.document,
+        if en {
+            &rules.policy.title_en
+        } else {
+            &rules.policy.title
+        },
+        lang.pick("规则版本", "rules version"),
+        rules.policy.version,
+        rules.digest
+    )
+}
+
+fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, Failure> {
+    let en = lang.en();
+    let Some(c) = rules.clause(number) else {
+        let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
+        return Err(InputError::new(
+            "rules show",
+            format!(
+                "规则中没有第 {number} 条，应为: {} / no clause {number} in the rules; expected one of: {}",
+                known.join(", "),
+                known.join(", ")
+            ),
+        )
+        .into());
+    };
+    let section = rules.section(c.section);
+    let label = |f: usize| section.fields[f].label(en).to_string();
+    let mut o = String::new();
+    let mut line = |s: String| {
+        o.push_str(&s);
+        o.push('\n');
+    };
+    line(match lang {
+        Lang::Zh => format!("第 {} 条 {} ({}) · {}", c.number, c.title, c.key, c.source),
+        Lang::En => format!(
+            "Clause {} {} ({}) · {}",
+            c.number, c.title_en, c.key, c.source
+        ),
+    });
+    line(format!("{}:\n  {}", lang.pick("原文", "Text"), c.text));
+    line(format!(
+        "{}: {}",
+        lang.pick("责任单位", "Responsible units"),
+        c.responsible_units.join(lang.pick("、", ", "))
+    ));
+    let kinds: Vec<String> = c
+        .applicants
+        .iter()
+        .filter_map(|k| rules.kind_field().values.get(*k as usize))
+        .map(|v| {
+            if en {
+                v.label_en.clone()
+            } else {
+                v.label.clone()
+            }
+        })
+        .collect();
+    line(format!(
+        "{}: {}",
+        lang.pick("适用主体", "Applicants"),
+        kinds.join(lang.pick("、", ", "))
+    ));
+    line(format!(
+        "{}: [[{}]] {}",
+        lang.pick("事实分组", "Facts section"),
+        section.name,
+        section.label(en)
+    ));
+    if let Some(d) = c.date_field {
+        line(format!(
+            "{}: {}",
+            lang.pick("日期事实", "Date fact"),
+            label(d)
+        ));
+    }
+    for cond in &c.conditions {
+        let s = match cond {
+            Condition::IsTrue { field } => match lang {
+                Lang::Zh => format!("{} 须为是", label(*field)),
+                Lang::En => format!("{} must be yes", label(*field)),
+            },
+            Condition::Equals { field, value } => {
+                let v = section.fields[*field]
+                    .values
+                    .get(*value as usize)
+                    .map(|v| {
+                        if en {
+                            v.label_en.clone()
+                        } else {
+                            v.label.clone()
+                        }
+                    })
+                    .unwrap_or_default();
+                match lang {
+                    Lang::Zh => format!("{} 须为“{v}”", label(*field)),
+                    Lang::En => format!("{} must be \"{v}\"", label(*field)),
+                }
+            }
+            Condition::YearBetween {
+                field,
+                from,
+                years_before_as_of,
+            } => match lang {
+                Lang::Zh => format!(
+                    "{} 在 {from} 至 计算基准日年份减 {years_before_as_of} 之间",
+                    label(*field)
+                ),
+                Lang::En => format!(
+                    "{} between {from} and the as-of year minus {years_before_as_of}",
+                    label(*field)
+                ),
+            },
+        };
+        line(format!("{}: {s}", lang.pick("条件", "Condition")));
+    }
+    line(format!(
+        "{} ({}): {}",
+        lang.pick("奖补", "Award"),
+        c.award.kind(),
+        award_summary(c, rules, lang)
+    ));
+    if let Award::Tiers { tiers, .. } = &c.award {
+        for (i, t) in tiers.iter().enumerate() {
+            line(match t {
+                Tier::Fixed { from, amount } => format!(
+                    "  {} {}: ≥ {from} → {amount}",
+                    lang.pick("档", "tier"),
+                    i + 1
+                ),
+                Tier::Rate { from, rate } => format!(
+                    "  {} {}: ≥ {from} → × {rate}",
+                    lang.pick("档", "tier"),
+                    i + 1
+                ),
+            });
+        }
+    }
+    if let Award::Interest { term_years, .. } = &c.award {
+        line(format!(
+            "  {}: {term_years}",
+            lang.pick("贴息年限 (自放款日)", "years from disbursement")
+        ));
+    }
+    let cap = cap_summary(c, lang);
+    if !cap.is_empty() {
+        let text = c
+            .cap
+            .as_ref()
+            .and_then(|k| k.text.as_ref())
+            .map(|t| format!(" “{t}”"))
+            .unwrap_or_default();
+        line(format!("{}: {cap}{text}", lang.pick("上限", "Cap")));
+    }
+    if let Some(q) = &c.quota {
+        line(format!(
+            "{}: {} × {} ({})",
+            lang.pick("名额", "Quota"),
+            q.count,
+            q.per,
+            q.text.clone().unwrap_or_default()
+        ));
+    }
+    if !c.interpretation.is_empty() {
+        line(lang.pick("解释说明:", "Interpretation notes:").to_string());
+        for n in &c.interpretation {
+            line(format!("  - {n}"));
+        }
+    }
+    line(format!(
+        "{} {} · sha256 {}",
+        lang.pick("规则版本", "Rules version"),
+        rules.policy.version,
+        rules.digest
+    ));
+    Ok(o)
+}

@@ -1,0 +1,618 @@
+//! The audit and rule-tooling commands through the binary: `explain`, `rules list|show|check|
+//! digest`, `--overlay`, the 13th clause of docs/rules.md, `template`, `schema`, `completions`.
+
+use std::path::Path;
+
+use predicates::str::contains;
+
+use crate::common::{ENTERPRISE, calc, facts_file, root};
+
+/// Copies the shipped rules folder into a fresh temporary folder.
+fn copy_rules() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = root().join("rules");
+    std::fs::create_dir_all(dir.path().join("clauses")).unwrap();
+    for f in ["policy.toml", "vocabulary.toml"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join("clauses").join(p.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = calc().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn embedded_digest() -> String {
+    stdout_of(&["rules", "digest"]).trim().to_string()
+}
+
+// ---- explain ----------------------------------------------------------------------------
+
+#[test]
+fn explain_on_a_capped_case_shows_the_cap_and_what_was_deducted() {
+    // examples/enterprise.toml, clause 1: HT-001 30% × 1,200,000 = 360,000; HT-002 10% × 800,000
+    // = 80,000; the 2026 cap 500,000 less the prior 100,000 less HT-001's 360,000 leaves 40,000.
+    let out = stdout_of(&["explain", "examples/enterprise.toml", "--clause", "1"]);
+    assert!(out.contains("第 1 条 算力券"), "{out}");
+    assert!(out.contains("条款原文: “（一）实施“算力券”"), "{out}");
+    assert!(out.contains("合同实际执行金额 = 800,000.00"), "{out}");
+    assert!(
+        out.contains("合同实际执行金额 1,200,000.00 × 30% (自主智能算力) = 360,000.00"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "2026年度上限 500,000.00，已获 100,000.00，前项已用 360,000.00: 80,000.00 → 40,000.00"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("“同一单位每年补助金额不超过50万元”"), "{out}");
+    assert!(out.contains("本项由 80,000.00 减为 40,000.00"), "{out}");
+    assert!(out.contains("“不高于30%/10%”按上限比例计算"), "{out}");
+    // Only clause 1, and the footer names the rules and the as-of date.
+    assert!(!out.contains("第 9 条"), "{out}");
+    let digest = embedded_digest();
+    assert!(
+        out.contains(&format!("sha256 {digest} · 计算基准日 2026-06-30")),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_shows_the_non_duplication_decision_and_the_prior_deduction() {
+    // Clause 9: 小巨人 1,000,000 beats 专精特新 100,000 (就高执行); the prior 100,000 is deducted.
+    let out = stdout_of(&["explain", "examples/enterprise.toml", "--clause", "9"]);
+    assert!(
+        out.contains("就高执行、不重复享受: 按 RZ-001 (1,000,000.00) 执行"),
+        "{out}"
+    );
+    assert!(
+        out.contains("本项 100,000.00 不高于 RZ-001 的 1,000,000.00"),
+        "{out}"
+    );
+    assert!(
+        out.contains("扣除本条已获奖励 100,000.00: 1,000,000.00 → 900,000.00"),
+        "{out}"
+    );
+    assert!(out.contains("= 本项 900,000.00 元"), "{out}");
+}
+
+#[test]
+fn explain_on_an_ineligible_case_names_the_failed_condition_and_the_value() {
+    // 依法纳税 not stated: every clause is ineligible for an enterprise (附则1).
+    let text = ENTERPRISE.replace("tax_compliant = true\n", "")
+        + "[application]\ndate = 2026-06-30\n\n[[dataset]]\nid = \"DS-1\"\ninvestment = 100000\nlisted = false\nselected = true\ndate = 2026-04-01\n";
+    let f = facts_file(&text);
+    let path = f.path().to_str().unwrap();
+    let out = stdout_of(&["explain", path]);
+    assert!(out.contains("第 3 条 语料券 ━━ 不符合 0.00 元"), "{out}");
+    assert!(out.contains("✗ 依法纳税: 未确认 (未填写)"), "{out}");
+    assert!(
+        out.contains("依据: “所指企业原则上为申报时依法登记在册、依法纳税"),
+        "{out}"
+    );
+
+    // With the gate confirmed, the item's own condition fails, with the fact's value.
+    let f = facts_file(
+        &(ENTERPRISE.to_string()
+            + "[application]\ndate = 2026-06-30\n\n[[dataset]]\nid = \"DS-1\"\ninvestment = 100000\nlisted = false\nselected = true\ndate = 2026-04-01\n"),
+    );
+    let out = stdout_of(&["explain", f.path().to_str().unwrap(), "--lang", "en"]);
+    assert!(
+        out.contains("✗ listed on the Wenzhou data exchange: no"),
+        "{out}"
+    );
+    assert!(out.contains("= not eligible, 0.00"), "{out}");
+}
+
+#[test]
+fn explain_json_carries_the_steps_and_the_digest() {
+    let out = stdout_of(&["explain", "examples/enterprise.toml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rules_digest"], embedded_digest());
+    assert_eq!(v["as_of"], "2026-06-30");
+    assert_eq!(v["total"], "3931666.67");
+    let c1 = v["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"] == 1)
+        .unwrap();
+    let ht2 = &c1["items"][1];
+    assert_eq!(ht2["id"], "HT-002");
+    assert_eq!(ht2["amount"], "40000.00");
+    assert_eq!(ht2["facts"]["amount"], "800000.00");
+    let cap = ht2["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "annual_cap")
+        .unwrap();
+    assert!(cap["note"].as_str().unwrap().contains("减为 40,000.00"));
+}
+
+#[test]
+fn explain_of_an_unknown_clause_is_refused() {
+    calc()
+        .args(["explain", "examples/enterprise.toml", "--clause", "99"])
+        .assert()
+        .code(2)
+        .stderr(contains("99"));
+}
+
+#[test]
+fn the_readme_shows_a_real_explain_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start =
+        "<!-- example-output: calc explain examples/enterprise.toml --clause 9 -->\n```text\n";
+    let at = readme.find(start).expect("README has the explain block") + start.len();
+    let end = at + readme[at..].find("```\n").unwrap();
+    let shown = &readme[at..end];
+    let real = stdout_of(&["explain", "examples/enterprise.toml", "--clause", "9"]);
+    assert_eq!(shown, real);
+}
+
+// ---- rules ------------------------------------------------------------------------------
+
+#[test]
+fn rules_list_shows_every_clause_with_its_cap_and_units() {
+    let out = stdout_of(&["rules", "list"]);
+    for title in ["算力券", "语料券", "企业做优做强", "贷款贴息"] {
+        assert!(out.contains(title), "{title}: {out}");
+    }
+    assert!(out.contains("每单位每年 500,000.00"), "{out}");
+    assert!(out.contains("每项 2,000,000.00"), "{out}");
+    assert!(out.contains("人行温州市分行"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["rules", "list", "--format", "json"])).unwrap();
+    assert_eq!(v["clauses"].as_array().unwrap().len(), 12);
+    assert_eq!(v["clauses"][3]["award_kind"], "tiers");
+}
+
+#[test]
+fn rules_show_gives_text_parameters_and_notes() {
+    let out = stdout_of(&["rules", "show", "12"]);
+    assert!(
+        out.contains("对符合贴息条件的贷款本金给予 1.5 个百分点的贴息支持"),
+        "{out}"
+    );
+    assert!(out.contains("本金 × 1.5% × 天数 / 360"), "{out}");
+    assert!(out.contains("符合贴息条件 须为是"), "{out}");
+    assert!(out.contains("算头不算尾"), "{out}");
+    calc().args(["rules", "show", "13"]).assert().code(2);
+}
+
+#[test]
+fn rules_check_passes_on_the_shipped_rules_and_a_copy() {
+    let dir = copy_rules();
+    let out = stdout_of(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert!(out.contains("12 条款 clauses"), "{out}");
+    // The same files give the same digest, wherever they are.
+    assert!(out.contains(&embedded_digest()), "{out}");
+}
+
+#[test]
+fn a_rules_folder_with_an_unknown_key_is_rejected_with_file_line_and_key() {
+    let dir = copy_rules();
+    let c1 = dir.path().join("clauses/01-compute-voucher.toml");
+    // Line 4 of the file is `title_en = ...`; the unknown key goes in front of it.
+    edit(&c1, "title_en", "colour = \"red\"\ntitle_en");
+    let out = calc()
+        .args(["rules", "check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("clauses/01-compute-voucher.toml:4:1"),
+        "{text}"
+    );
+    assert!(text.contains("colour"), "{text}");
+    // Evaluating with the folder is refused the same way.
+    calc()
+        .args([
+            "examples/enterprise.toml",
+            "--rules",
+            dir.path().to_str().unwrap(),
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("clauses/01-compute-voucher.toml:4:1"))
+        .stderr(contains("colour"));
+}
+
+#[test]
+fn rules_check_reports_every_problem_at_once() {
+    let dir = copy_rules();
+    let d = dir.path();
+    edit(
+        &d.join("clauses/05-major-project.toml"),
+        "rate = \"20%\"",
+        "rate = \"120%\"",
+    );
+    edit(
+        &d.join("clauses/02-model-voucher.toml"),
+        "amount = \"500000\"",
+        "amount = \"-500000\"",
+    );
+    edit(
+        &d.join("clauses/02-model-voucher.toml"),
+        "clause = 2",
+        "clause = \"two\"",
+    );
+    edit(
+        &d.join("clauses/03-data-voucher.toml"),
+        "field = \"listed\"",
+        "field = \"lsited\"",
+    );
+    edit(
+        &d.join("clauses/07-first-set.toml"),
+        "clause = 7",
+        "clause = 6",
+    );
+    edit(
+        &d.join("clauses/08-poc-pilot.toml"),
+        "\"poc_center\"",
+        "\"poc_centre\"",
+    );
+    edit(
+        &d.join("policy.toml"),
+        "effective_until = 2027-12-31",
+        "effective_until = 2024-12-31",
+    );
+    let out = calc()
+        .args(["rules", "check", d.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "clauses/05-major-project.toml",
+        "120%",
+        "clauses/02-model-voucher.toml:1:10",
+        "integer",
+        "cap.amount",
+        "clauses/03-data-voucher.toml",
+        "lsited",
+        "条款号 6",
+        "poc_centre",
+        "policy.toml",
+        "effective_until",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+}
+
+#[test]
+fn a_title_no_clause_pays_is_a_warning_not_an_error() {
+    let dir = copy_rules();
+    // Clause 9 no longer pays 单项冠军: the vocabulary still lists it.
+    edit(
+        &dir.path().join("clauses/09-excellence.toml"),
+        "  { value = \"single_champion\", amount = \"2000000\", requires = [\"first_time\"] },\n",
+        "",
+    );
+    let out = stdout_of(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert!(
+        out.contains("警告") && out.contains("single_champion"),
+        "{out}"
+    );
+    assert!(out.contains("1 警告 warnings"), "{out}");
+}
+
+// ---- overlays ---------------------------------------------------------------------------
+
+#[test]
+fn an_overlay_changes_the_figure_and_the_digest() {
+    // 鹿城区 at 20%: HT-001 20% × 1,200,000 = 240,000; HT-002 10% × 800,000 = 80,000; together
+    // 320,000 within the 400,000 left of the 2026 cap. Total: 3,931,666.67 − 400,000 + 320,000.
+    let overlay = "examples/overlays/lucheng-compute-20.toml";
+    let out = stdout_of(&[
+        "examples/enterprise.toml",
+        "--overlay",
+        overlay,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["total"], "3851666.67");
+    let c1 = &v["clauses"][0];
+    assert_eq!(c1["amount"], "320000.00");
+    let digest = v["rules_digest"].as_str().unwrap();
+    assert_ne!(digest, embedded_digest());
+    assert_eq!(
+        stdout_of(&["rules", "digest", "--overlay", overlay]).trim(),
+        digest
+    );
+    let explained = stdout_of(&[
+        "explain",
+        "examples/enterprise.toml",
+        "--overlay",
+        overlay,
+        "--clause",
+        "1",
+    ]);
+    assert!(
+        explained.contains("× 20% (自主智能算力 (鹿城区 20%)) = 240,000.00"),
+        "{explained}"
+    );
+    assert!(
+        explained.contains(&format!("sha256 {digest}")),
+        "{explained}"
+    );
+    assert!(
+        explained.contains("overlay examples/overlays/lucheng-compute-20.toml"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_county_adopting_the_policy_by_overlay() {
+    // 瑞安市 enterprise, autonomous compute 1,000,000 × 30% = 300,000 (under the 500,000 cap).
+    let overlay = "examples/overlays/ruian-adopts.toml";
+    calc()
+        .args(["examples/outside-district.toml", "--overlay", overlay])
+        .assert()
+        .success()
+        .stdout(contains("确定金额合计: 300,000.00 元"));
+    let out = stdout_of(&[
+        "explain",
+        "examples/outside-district.toml",
+        "--overlay",
+        overlay,
+    ]);
+    assert!(
+        out.contains("参照执行: 瑞安市 (4.各县（市）可参照执行。)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn illustrative_clause_4_tiers_make_it_computable() {
+    // ILLUSTRATIVE tiers: expense 8,000,000 ≥ 5,000,000 → tier 2, 500,000 (ceiling 3,000,000).
+    // Total: 3,931,666.67 + 500,000 = 4,431,666.67.
+    let overlay = "examples/overlays/clause4-tiers-ILLUSTRATIVE.toml";
+    let text = std::fs::read_to_string(root().join(overlay)).unwrap();
+    assert!(text.contains("ILLUSTRATIVE ONLY — NOT THE OFFICIAL 温政发〔2025〕8号 TIERS"));
+    let out = stdout_of(&[
+        "examples/enterprise.toml",
+        "--overlay",
+        overlay,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["total"], "4431666.67");
+    let c4 = v["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"] == 4)
+        .unwrap();
+    assert_eq!(c4["status"], "awarded");
+    assert_eq!(c4["amount"], "500000.00");
+    assert!(c4["title"].as_str().unwrap().contains("非正式"));
+}
+
+#[test]
+fn overlays_apply_in_order_and_can_disable_and_add() {
+    let a = facts_file("[clause.1.award]\nrates = [{ rate = \"20%\" }]\n");
+    let b = facts_file("disable = [6]\n[clause.1.award]\nrates = [{ rate = \"25%\" }]\n");
+    let out = stdout_of(&[
+        "examples/enterprise.toml",
+        "--overlay",
+        a.path().to_str().unwrap(),
+        "--overlay",
+        b.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The later overlay wins: 25% × 1,200,000 = 300,000; 25% × 800,000 = 200,000 → cut to 100,000
+    // (400,000 left of the 2026 cap after the prior 100,000 and HT-001's 300,000).
+    assert_eq!(v["clauses"][0]["items"][0]["amount"], "300000.00");
+    assert_eq!(v["clauses"][0]["items"][1]["amount"], "100000.00");
+    // Clause 6 (RZ-003, 行业型服务商) is disabled; clause 9 still counts.
+    assert!(
+        v["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["clause"] == 9)
+    );
+    assert!(
+        !v["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["clause"] == 6)
+    );
+}
+
+#[test]
+fn an_error_in_an_overlay_names_the_overlay_file_and_line() {
+    let bad = facts_file("name = \"x\"\n\n[clause.1.award]\nrates = [{ rate = \"130%\" }]\n");
+    let shown = bad.path().to_str().unwrap();
+    calc()
+        .args(["examples/enterprise.toml", "--overlay", shown])
+        .assert()
+        .code(2)
+        .stderr(contains(format!("{shown}:4:")))
+        .stderr(contains("130%"));
+    let unknown = facts_file("[clause.99]\ntitle = \"x\"\n");
+    let shown = unknown.path().to_str().unwrap();
+    calc()
+        .args(["rules", "check", "--overlay", shown])
+        .assert()
+        .code(2)
+        .stdout(contains(format!("{shown}:1:")))
+        .stdout(contains("99"));
+    let key = facts_file("[clause.2]\ncolour = \"red\"\n");
+    let shown = key.path().to_str().unwrap();
+    calc()
+        .args(["rules", "check", "--overlay", shown])
+        .assert()
+        .code(2)
+        .stdout(contains(format!("{shown}:2:1")))
+        .stdout(contains("colour"));
+}
+
+// ---- the 13th clause of docs/rules.md ---------------------------------------------------
+
+/// The TOML block of docs/rules.md that follows `<!-- rules-guide: NAME -->`.
+fn guide_block(name: &str) -> String {
+    let guide = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    let marker = format!("<!-- rules-guide: {name} -->\n```toml\n");
+    let at = guide
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no block {name}"))
+        + marker.len();
+    let end = at + guide[at..].find("```\n").unwrap();
+    guide[at..end].to_string()
+}
+
+#[test]
+fn a_13th_clause_written_from_the_guide_works_without_rebuilding() {
+    let dir = copy_rules();
+    let vocab = dir.path().join("vocabulary.toml");
+    let mut text = std::fs::read_to_string(&vocab).unwrap();
+    text.push('\n');
+    text.push_str(&guide_block("vocabulary.toml (append)"));
+    std::fs::write(&vocab, text).unwrap();
+    std::fs::write(
+        dir.path().join("clauses/13-scenario.toml"),
+        guide_block("clauses/13-scenario.toml"),
+    )
+    .unwrap();
+    let rules = dir.path().to_str().unwrap();
+    let check = stdout_of(&["rules", "check", rules]);
+    assert!(check.contains("13 条款 clauses"), "{check}");
+
+    let facts = facts_file(
+        &(ENTERPRISE.to_string()
+            + "[application]\ndate = 2026-06-30\n\n"
+            + &guide_block("applicant items")),
+    );
+    let out = stdout_of(&[
+        facts.path().to_str().unwrap(),
+        "--rules",
+        rules,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Worked in docs/rules.md: 345,678.905 → 345,678.91; 200,000 cut to 154,321.09; SC-003 not
+    // accepted; clause 13 = 500,000.00.
+    let c = &v["clauses"][0];
+    assert_eq!(c["clause"], 13);
+    assert_eq!(c["status"], "awarded");
+    assert_eq!(c["items"][0]["amount"], "345678.91");
+    assert_eq!(c["items"][1]["amount"], "154321.09");
+    assert_eq!(c["items"][2]["amount"], "0.00");
+    assert_eq!(c["amount"], "500000.00");
+    assert_eq!(v["total"], "500000.00");
+    // CALC_RULES does the same as --rules.
+    let out = calc()
+        .env("CALC_RULES", rules)
+        .arg(facts.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("确定金额合计: 500,000.00 元"));
+}
+
+// ---- template, schema, completions ------------------------------------------------------
+
+#[test]
+fn the_template_is_a_commented_applicant_file() {
+    let out = stdout_of(&["template"]);
+    let parsed: toml::Table = toml::from_str(&out).expect("valid TOML");
+    assert!(parsed.contains_key("applicant"));
+    assert!(out.contains("# 统一社会信用代码，必填"), "{out}");
+    assert!(
+        out.contains("# [[compute]]  # 算力服务合同，用于第 1 条 算力券"),
+        "{out}"
+    );
+    // A blank template is not a valid application: the credit code must be filled in.
+    let f = facts_file(&out);
+    calc()
+        .arg(f.path())
+        .assert()
+        .code(2)
+        .stderr(contains("credit_code"));
+}
+
+#[test]
+fn the_csv_template_is_the_header_row_in_chinese() {
+    let out = stdout_of(&["template", "--csv"]);
+    assert_eq!(out.lines().count(), 1);
+    assert!(
+        out.starts_with("type,单位名称,统一社会信用代码,主体类型,所属区县"),
+        "{out}"
+    );
+    assert!(out.contains("贷款本金"), "{out}");
+}
+
+#[test]
+fn the_committed_schema_is_in_sync() {
+    let out = stdout_of(&["schema"]);
+    let committed = std::fs::read_to_string(root().join("docs/facts.schema.json")).unwrap();
+    assert_eq!(out, committed, "run `calc schema > docs/facts.schema.json`");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["properties"]["compute"]["type"], "array");
+    assert_eq!(
+        v["properties"]["applicant"]["properties"]["kind"]["enum"][0],
+        "enterprise"
+    );
+    // Every key of the shipped examples is a property of the schema.
+    for ex in ["enterprise", "university", "outside-district"] {
+        let t: toml::Table = toml::from_str(
+            &std::fs::read_to_string(root().join(format!("examples/{ex}.toml"))).unwrap(),
+        )
+        .unwrap();
+        for (section, value) in &t {
+            let props = &v["properties"][section];
+            assert!(!props.is_null(), "{ex}: {section}");
+            let tables: Vec<&toml::Table> = match value {
+                toml::Value::Table(t) => vec![t],
+                toml::Value::Array(a) => a.iter().filter_map(|x| x.as_table()).collect(),
+                _ => vec![],
+            };
+            let fields = if props["type"] == "array" {
+                &props["items"]["properties"]
+            } else {
+                &props["properties"]
+            };
+            for tbl in tables {
+                for k in tbl.keys() {
+                    assert!(!fields[k].is_null(), "{ex}: {section}.{k}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn completions_for_bash() {
+    calc()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .stdout(contains("_calc()"))
+        .stdout(contains("explain"));
+}
