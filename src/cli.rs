@@ -20,8 +20,7 @@ use crate::rules::{RuleSet, RuleSources};
 #[command(
     name = "calc",
     version,
-    about = "温政办〔2025〕45号 人工智能政策奖补计算 / subsidy calculator for Wenzhou's AI policy",
-    args_conflicts_with_subcommands = true
+    about = "温政办〔2025〕45号 人工智能政策奖补计算 / subsidy calculator for Wenzhou's AI policy"
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -616,3 +616,28 @@ fn completions_for_bash() {
         .stdout(contains("_calc()"))
         .stdout(contains("explain"));
 }
+
+#[test]
+fn global_options_may_stand_before_the_subcommand() {
+    // Regression: `calc --overlay X rules digest` was a usage error while `calc rules digest --overlay X` worked.
+    let overlay = "examples/overlays/lucheng-compute-20.toml";
+    let before = calc()
+        .args(["--overlay", overlay, "rules", "digest"])
+        .output()
+        .unwrap();
+    let after = calc()
+        .args(["rules", "digest", "--overlay", overlay])
+        .output()
+        .unwrap();
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    assert_eq!(before.stdout, after.stdout);
+    let plain = calc().args(["rules", "digest"]).output().unwrap();
+    assert_ne!(
+        before.stdout, plain.stdout,
+        "the overlay must change the digest"
+    );
+}
