@@ -61,6 +61,8 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// 批量计算一轮申报 (CSV/XLSX) / compute a whole round of applications from a spreadsheet
+    Batch(crate::batch::BatchArgs),
     /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
     Test {
         /// 用例目录 / the folder of case files
@@ -153,6 +155,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     let config = Config::from_common(&cli.common)?;
     match (&cli.command, &cli.file) {
         (Some(Command::Test { dir }), _) => run_tests(&config, dir),
+        (Some(Command::Batch(args)), _) => crate::batch::run(&config, args),
         (None, Some(file)) => run_single(&config, file),
         (None, None) => Err(Failure {
             message: "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),

@@ -151,6 +151,9 @@ pub struct Item {
     pub values: Vec<Option<Value>>,
     /// Where it stands: a line of the facts file, or a row of a batch.
     pub line: usize,
+    /// Set by a batch when the clause's quota leaves this item out; the engine then records
+    /// this step and the item does not qualify.
+    pub excluded: Option<Box<crate::outcome::Step>>,
 }
 
 impl Item {
@@ -158,6 +161,7 @@ impl Item {
         Item {
             values: vec![None; section.fields.len()],
             line,
+            excluded: None,
         }
     }
 

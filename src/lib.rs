@@ -3,6 +3,7 @@
 //! Rules are data (`rules/`, embedded); `engine::evaluate` is the one evaluator; renderers in
 //! `render/` only render. The binary's front end is `cli`.
 
+pub mod batch;
 pub mod cases;
 pub mod cli;
 pub mod credit_code;
