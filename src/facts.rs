@@ -34,6 +34,12 @@ impl Value {
         match field.ty {
             FieldType::Text => Ok(Value::Text(t.to_string())),
             FieldType::Bool => parse_bool(t)
+                .or_else(|| {
+                    let said = |words: &[String]| words.iter().any(|w| w == t);
+                    said(&field.yes)
+                        .then_some(true)
+                        .or_else(|| said(&field.no).then_some(false))
+                })
                 .map(Value::Bool)
                 .ok_or_else(|| expected(field, text)),
             FieldType::Money => Money::parse(t).map(Value::Money).map_err(|e| e.to_string()),

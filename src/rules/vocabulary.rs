@@ -65,6 +65,11 @@ pub struct Field {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub values: Vec<EnumValue>,
+    /// For a bool: spreadsheet words that mean yes or no beyond 是/否 (e.g. 自主 / 非自主).
+    #[serde(default)]
+    pub yes: Vec<String>,
+    #[serde(default)]
+    pub no: Vec<String>,
 }
 
 impl Field {
