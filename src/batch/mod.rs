@@ -95,6 +95,16 @@ pub struct RowResult {
 }
 
 impl RowResult {
+    fn empty() -> RowResult {
+        RowResult {
+            unit: None,
+            clause: None,
+            award: None,
+            status: RowStatus::Empty,
+            reason: String::new(),
+        }
+    }
+
     fn error(message: String) -> RowResult {
         RowResult {
             unit: None,
@@ -148,10 +158,16 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     let progress = Progress::new();
     let chunks = table.chunks(1 << 21);
     progress.phase("读取 reading", chunks.len());
-    let mut grouping = Grouping::new(rules, &table.file);
     let mut chunk_rows = Vec::with_capacity(chunks.len());
-    // Parse a few chunks at a time on all cores, then group them in order: only a window of
-    // parsed rows is held at once.
+    // Applicants are independent: rows go to shards by credit code, and the shards group
+    // their rows (in file order) on all cores.
+    let n_shards = rayon::current_num_threads().max(1) * 4;
+    let mut shards: Vec<Grouping> = (0..n_shards)
+        .map(|_| Grouping::new(rules, &table.file))
+        .collect();
+    let mut next_row = 0usize;
+    // Parse a few chunks at a time on all cores, then group them: only a window of parsed
+    // rows is held at once.
     for window in chunks.chunks(rayon::current_num_threads().max(1) * 2) {
         let parsed: Vec<Vec<(usize, Row)>> = window
             .par_iter()
@@ -166,25 +182,49 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                 rows
             })
             .collect();
+        let mut queues: Vec<Vec<(usize, usize, Row)>> = (0..n_shards).map(|_| Vec::new()).collect();
         for rows in parsed {
             chunk_rows.push(rows.len());
             for (line, row) in rows {
-                grouping.add(line, row);
+                let shard = match &row {
+                    Row::Item { code, .. }
+                    | Row::Error {
+                        code: Some(code), ..
+                    } => shard_of(code, n_shards),
+                    _ => 0,
+                };
+                queues[shard].push((next_row, line, row));
+                next_row += 1;
             }
             progress.inc(1);
         }
+        shards.par_iter_mut().zip(queues).for_each(|(g, queue)| {
+            for (row, line, r) in queue {
+                g.add(row, line, r);
+            }
+        });
     }
-    let Grouping {
-        mut units,
-        mut results,
-        pending_errors,
-        by_code,
-        ..
-    } = grouping;
-    for (code, lines) in pending_errors {
-        if let Some(&ui) = by_code.get(&code) {
-            units[ui as usize].error_lines.extend(lines);
+    let mut results: Vec<RowResult> = vec![RowResult::empty(); next_row];
+    let mut units: Vec<Unit> = Vec::new();
+    for g in shards {
+        let Grouping {
+            units: mut shard_units,
+            results: shard_results,
+            pending_errors,
+            by_code,
+            ..
+        } = g;
+        let offset = units.len() as u32;
+        for (row, mut r) in shard_results {
+            r.unit = r.unit.map(|(u, k)| (u + offset, k));
+            results[row] = r;
         }
+        for (code, lines) in pending_errors {
+            if let Some(&ui) = by_code.get(&code) {
+                shard_units[ui as usize].error_lines.extend(lines);
+            }
+        }
+        units.extend(shard_units);
     }
     for u in &mut units {
         if let Some(items) = priors.remove(&u.code) {
@@ -266,7 +306,13 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         units.len(),
         errors.len()
     );
-    Ok(if errors.is_empty() { 0 } else { 3 })
+    let code = if errors.is_empty() { 0 } else { 3 };
+    // The process ends after this: freeing a million small values one by one would only cost
+    // time (about a tenth of a large round's run).
+    std::mem::forget(units);
+    std::mem::forget(results);
+    std::mem::forget(table);
+    Ok(code)
 }
 
 /// Assigns rows to applicants in file order; bad rows become errors in place.
@@ -275,7 +321,8 @@ struct Grouping<'a> {
     file: &'a str,
     units: Vec<Unit>,
     by_code: HashMap<String, u32>,
-    results: Vec<RowResult>,
+    /// (row in the file, result)
+    results: Vec<(usize, RowResult)>,
     /// Error rows whose credit code could be read, by code.
     pending_errors: HashMap<String, Vec<usize>>,
 }
@@ -292,15 +339,9 @@ impl<'a> Grouping<'a> {
         }
     }
 
-    fn add(&mut self, line: usize, row: Row) {
+    fn add(&mut self, at: usize, line: usize, row: Row) {
         let result = match row {
-            Row::Empty => RowResult {
-                unit: None,
-                clause: None,
-                award: None,
-                status: RowStatus::Empty,
-                reason: String::new(),
-            },
+            Row::Empty => RowResult::empty(),
             Row::Error { message, code } => {
                 if let Some(code) = code {
                     self.pending_errors.entry(code).or_default().push(line);
@@ -312,7 +353,7 @@ impl<'a> Grouping<'a> {
                 applicant,
                 section,
                 item,
-            } => match self.place(line, code, applicant, section, item) {
+            } => match self.place(at, line, code, applicant, section, item) {
                 Ok(unit) => RowResult {
                     unit: Some(unit),
                     clause: None,
@@ -323,11 +364,12 @@ impl<'a> Grouping<'a> {
                 Err(message) => RowResult::error(message),
             },
         };
-        self.results.push(result);
+        self.results.push((at, result));
     }
 
     fn place(
         &mut self,
+        row: usize,
         line: usize,
         code: String,
         applicant: Item,
@@ -335,7 +377,6 @@ impl<'a> Grouping<'a> {
         item: Item,
     ) -> Result<(u32, u32), String> {
         let rules = self.rules;
-        let row = self.results.len();
         let ui = match self.by_code.get(&code) {
             Some(&ui) => ui,
             None => {
@@ -406,6 +447,14 @@ impl<'a> Grouping<'a> {
         unit.rows.push((row, section, index));
         Ok((ui, k))
     }
+}
+
+/// A shard for a credit code (FNV-1a): the same code always goes to the same shard.
+fn shard_of(code: &str, n: usize) -> usize {
+    let h = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (h % n as u64) as usize
 }
 
 /// Evaluates every applicant (or only those listed) on all cores and fills their rows.
