@@ -64,6 +64,8 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// 批量计算一轮申报 (CSV/XLSX) / compute a whole round of applications from a spreadsheet
+    Batch(crate::batch::BatchArgs),
     /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
     Test {
         /// 用例目录 / the folder of case files
@@ -192,6 +194,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         (Some(c @ (Command::Template { .. } | Command::Schema | Command::Completions { .. })), _) => {
             crate::audit::run(&config, c)
         }
+        (Some(Command::Batch(args)), _) => crate::batch::run(&config, args),
         (None, Some(file)) => run_single(&config, file),
         (None, None) => Err(Failure {
             message: "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),

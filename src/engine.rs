@@ -307,6 +307,10 @@ fn evaluate_item(
             }
         }
     }
+    if let Some(step) = &item.excluded {
+        steps.push(step.as_ref().clone());
+        ok = false;
+    }
     if !ok {
         return Ok(None);
     }

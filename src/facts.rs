@@ -34,6 +34,12 @@ impl Value {
         match field.ty {
             FieldType::Text => Ok(Value::Text(t.to_string())),
             FieldType::Bool => parse_bool(t)
+                .or_else(|| {
+                    let said = |words: &[String]| words.iter().any(|w| w == t);
+                    said(&field.yes)
+                        .then_some(true)
+                        .or_else(|| said(&field.no).then_some(false))
+                })
                 .map(Value::Bool)
                 .ok_or_else(|| expected(field, text)),
             FieldType::Money => Money::parse(t).map(Value::Money).map_err(|e| e.to_string()),
@@ -110,17 +116,20 @@ fn expected(field: &Field, found: &str) -> String {
 }
 
 fn parse_bool(t: &str) -> Option<bool> {
-    match t.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "是" | "有" | "√" | "✓" => Some(true),
-        "false" | "no" | "n" | "0" | "否" | "无" | "×" => Some(false),
-        _ => None,
+    // Compared without lowercasing a copy: a batch reads millions of these.
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(t));
+    if is(&["是", "true", "yes", "y", "1", "有", "√", "✓"]) {
+        Some(true)
+    } else if is(&["否", "false", "no", "n", "0", "无", "×"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// "YYYY-MM-DD" (also "YYYY/MM/DD" as Excel writes it); an impossible date is refused.
 pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
-    let norm = t.replace('/', "-");
-    let parts: Vec<&str> = norm.split('-').collect();
+    let parts: Vec<&str> = t.split(['-', '/']).collect();
     let bad =
         || format!("应为日期 YYYY-MM-DD，实为 `{t}` / expected a date YYYY-MM-DD, found `{t}`");
     if parts.len() != 3
@@ -152,6 +161,9 @@ pub struct Item {
     pub values: Vec<Option<Value>>,
     /// Where it stands: a line of the facts file, or a row of a batch.
     pub line: usize,
+    /// Set by a batch when the clause's quota leaves this item out; the engine then records
+    /// this step and the item does not qualify.
+    pub excluded: Option<Box<crate::outcome::Step>>,
 }
 
 impl Item {
@@ -159,6 +171,7 @@ impl Item {
         Item {
             values: vec![None; section.fields.len()],
             line,
+            excluded: None,
         }
     }
 

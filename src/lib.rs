@@ -4,6 +4,7 @@
 //! `render/` only render. The binary's front end is `cli`.
 
 pub mod audit;
+pub mod batch;
 pub mod cases;
 pub mod cli;
 pub mod credit_code;

@@ -146,6 +146,14 @@ pub enum Step {
     },
     /// A unit-year cap needs the item's year, and the item has none.
     NoYear,
+    /// Left out by the clause's quota (a batch ranks the round's items by `rank_by`):
+    /// this item ranks `rank` with `score`; the last item within the `count` places scored `cutoff`.
+    QuotaExcluded {
+        count: u32,
+        rank: u32,
+        score: Decimal,
+        cutoff: Decimal,
+    },
     // ---- non-duplication and prior awards ----
     /// The same item was already paid under this clause.
     AlreadyPaid {

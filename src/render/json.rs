@@ -107,6 +107,7 @@ pub fn step_kind(s: &Step) -> &'static str {
         Step::ItemCap { .. } => "item_cap",
         Step::AnnualCap { .. } => "annual_cap",
         Step::NoYear => "no_year",
+        Step::QuotaExcluded { .. } => "quota_excluded",
         Step::AlreadyPaid { .. } => "already_paid",
         Step::HighestChosen { .. } => "highest_chosen",
         Step::NotHighest { .. } => "not_highest",

@@ -327,6 +327,27 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
         Step::NoYear => lang
             .pick("无法确定年度", "the year cannot be determined")
             .to_string(),
+        Step::QuotaExcluded {
+            count,
+            rank,
+            score,
+            cutoff,
+        } => {
+            let quota = clause.quota.as_ref();
+            let text = quota.and_then(|q| q.text.clone()).unwrap_or_default();
+            let by = quota
+                .and_then(|q| rules.section(clause.section).field_index(&q.rank_by))
+                .map(&label)
+                .unwrap_or_default();
+            match en {
+                false => format!(
+                    "超出名额 ({text}): {by} {score} 排第 {rank} 名，前 {count} 名最低 {cutoff}"
+                ),
+                true => format!(
+                    "outside the quota of {count}: {by} {score} ranks {rank}; the lowest within the quota is {cutoff}"
+                ),
+            }
+        }
         Step::AlreadyPaid { amount } => match en {
             false => format!("该事项已兑现 {amount}，不再重复兑现"),
             true => format!("this item was already paid {amount}: not paid again"),

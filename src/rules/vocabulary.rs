@@ -76,6 +76,11 @@ pub struct Field {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub values: Vec<EnumValue>,
+    /// For a bool: spreadsheet words that mean yes or no beyond 是/否 (e.g. 自主 / 非自主).
+    #[serde(default)]
+    pub yes: Vec<String>,
+    #[serde(default)]
+    pub no: Vec<String>,
 }
 
 impl Field {
@@ -141,6 +146,35 @@ impl Section {
 pub struct Vocabulary {
     #[serde(rename = "section")]
     pub sections: Vec<Section>,
+    /// Spreadsheet columns of a batch that are not facts.
+    #[serde(default)]
+    pub batch: BatchColumns,
+}
+
+/// The header aliases of a batch's own columns (SPEC §6): the row's type, and the columns a
+/// batch adds. The first name of each is the header a batch writes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchColumns {
+    #[serde(rename = "type")]
+    pub kind: Vec<String>,
+    pub clause: Vec<String>,
+    pub award: Vec<String>,
+    pub status: Vec<String>,
+    pub reason: Vec<String>,
+}
+
+impl Default for BatchColumns {
+    fn default() -> BatchColumns {
+        let one = |s: &str| vec![s.to_string()];
+        BatchColumns {
+            kind: one("type"),
+            clause: one("clause"),
+            award: one("award"),
+            status: one("status"),
+            reason: one("reason"),
+        }
+    }
 }
 
 impl Vocabulary {

@@ -2,6 +2,7 @@
 //! Each module covers one command or concern; a regression test per bug goes beside its kin.
 
 mod audit;
+mod batch;
 mod cases;
 mod common;
 mod corpus;

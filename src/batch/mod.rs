@@ -1,0 +1,659 @@
+//! `calc batch`: a whole round of applications from a spreadsheet (SPEC §6).
+//!
+//! Rows are read (`read`), grouped into applicants by credit code wherever they stand, and each
+//! applicant goes through `engine::evaluate`, the one evaluator, on both cores. Each row gets its
+//! item's clause, award, status and reason back; a clause quota (`quota`) may then leave items
+//! out, and the applicants concerned are evaluated again. `write` writes every input row in input
+//! order, atomically; `summary` totals the rows.
+//!
+//! A bad row keeps its place with status `error`. Decision: the other rows of its applicant are
+//! still evaluated, without it (its facts cannot be trusted), and their reason says so, since
+//! their awards may change under a shared cap once the bad row is corrected.
+
+pub mod prior;
+pub mod quota;
+pub mod read;
+pub mod summary;
+pub mod write;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::cli::{Config, Failure};
+use crate::engine::evaluate;
+use crate::facts::{Facts, Item};
+use crate::money::Money;
+use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
+use crate::render::{Ctx, Lang, describe};
+use crate::rules::RuleSet;
+use read::{Columns, Encoding, Row, Table};
+
+/// The arguments of `calc batch`.
+#[derive(clap::Args, Debug)]
+pub struct BatchArgs {
+    /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
+    pub input: PathBuf,
+
+    /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// 往期奖补 (上一轮的输出或往期奖补表)，可重复 / earlier awards (an earlier round's output or a prior table); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub prior: Vec<PathBuf>,
+
+    /// 汇总表：按区县、条款合计 / totals by district and clause
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// CSV 输出不加 BOM / CSV output without the UTF-8 BOM Excel needs
+    #[arg(long)]
+    pub no_bom: bool,
+
+    /// CSV 输入编码 / the CSV input's encoding
+    #[arg(long, value_enum, default_value_t = Encoding::Auto)]
+    pub encoding: Encoding,
+}
+
+/// What a row comes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowStatus {
+    Awarded,
+    Discretionary,
+    Ineligible,
+    Error,
+    /// A blank row, kept in its place.
+    Empty,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Awarded => "awarded",
+            RowStatus::Discretionary => "discretionary",
+            RowStatus::Ineligible => "ineligible",
+            RowStatus::Error => "error",
+            RowStatus::Empty => "",
+        }
+    }
+}
+
+/// The columns a batch adds to a row.
+#[derive(Clone, Debug)]
+pub struct RowResult {
+    /// The applicant and the row's place among its rows, when it has one.
+    pub unit: Option<(u32, u32)>,
+    pub clause: Option<u32>,
+    /// `None` for discretionary, error and empty rows.
+    pub award: Option<Money>,
+    pub status: RowStatus,
+    pub reason: String,
+}
+
+impl RowResult {
+    fn empty() -> RowResult {
+        RowResult {
+            unit: None,
+            clause: None,
+            award: None,
+            status: RowStatus::Empty,
+            reason: String::new(),
+        }
+    }
+
+    fn error(message: String) -> RowResult {
+        RowResult {
+            unit: None,
+            clause: None,
+            award: None,
+            status: RowStatus::Error,
+            reason: message,
+        }
+    }
+}
+
+/// One applicant of the round: its facts and where its rows stand.
+pub struct Unit {
+    pub code: String,
+    pub district: String,
+    pub facts: Facts,
+    /// (row in the file, section, index within the section's items), in file order.
+    pub rows: Vec<(usize, usize, usize)>,
+    /// File lines of this applicant's rows that had errors.
+    pub error_lines: Vec<usize>,
+    first_line: usize,
+}
+
+/// Runs `calc batch`; the exit code is 0, or 3 when some rows had errors.
+pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
+    let rules = &config.rules;
+    let as_of = config
+        .as_of
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let lang = config.lang;
+    let quotas = quota::resolve(rules)?;
+    let table = Table::open(&args.input, args.encoding)?;
+    let allowed = read::row_sections(rules);
+    let mut used: Vec<usize> = vec![rules.roles.applicant];
+    used.extend(&allowed);
+    let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
+    cols.require_round(rules, &table.file)?;
+    let mut priors = HashMap::new();
+    for p in &args.prior {
+        prior::load(rules, p, args.encoding, &mut priors)?;
+    }
+
+    let t0 = std::time::Instant::now();
+    let timing = std::env::var_os("CALC_BATCH_TIMING").is_some();
+    let mark = |what: &str| {
+        if timing {
+            eprintln!("{what}: {:?}", t0.elapsed());
+        }
+    };
+    mark("open");
+    let progress = Progress::new();
+    let chunks = table.chunks(1 << 21);
+    progress.phase("读取 reading", chunks.len());
+    let mut chunk_rows = Vec::with_capacity(chunks.len());
+    // Applicants are independent: rows go to shards by credit code, and the shards group
+    // their rows (in file order) on all cores.
+    let n_shards = rayon::current_num_threads().max(1) * 4;
+    let mut shards: Vec<Grouping> = (0..n_shards)
+        .map(|_| Grouping::new(rules, &table.file))
+        .collect();
+    let mut next_row = 0usize;
+    // Parse a few chunks at a time on all cores, then group them: only a window of parsed
+    // rows is held at once.
+    for window in chunks.chunks(rayon::current_num_threads().max(1) * 2) {
+        let parsed: Vec<Vec<(usize, Row)>> = window
+            .par_iter()
+            .map(|c| {
+                let mut rows = Vec::new();
+                table.for_each_row(c, |line, cells| {
+                    rows.push((
+                        line,
+                        read::parse_row(rules, &cols, &table.headers, &allowed, line, cells),
+                    ));
+                });
+                rows
+            })
+            .collect();
+        let mut queues: Vec<Vec<(usize, usize, Row)>> = (0..n_shards).map(|_| Vec::new()).collect();
+        for rows in parsed {
+            chunk_rows.push(rows.len());
+            for (line, row) in rows {
+                let shard = match &row {
+                    Row::Item { code, .. }
+                    | Row::Error {
+                        code: Some(code), ..
+                    } => shard_of(code, n_shards),
+                    _ => 0,
+                };
+                queues[shard].push((next_row, line, row));
+                next_row += 1;
+            }
+            progress.inc(1);
+        }
+        shards.par_iter_mut().zip(queues).for_each(|(g, queue)| {
+            for (row, line, r) in queue {
+                g.add(row, line, r);
+            }
+        });
+    }
+    let mut results: Vec<RowResult> = vec![RowResult::empty(); next_row];
+    let mut units: Vec<Unit> = Vec::new();
+    for g in shards {
+        let Grouping {
+            units: mut shard_units,
+            results: shard_results,
+            pending_errors,
+            by_code,
+            ..
+        } = g;
+        let offset = units.len() as u32;
+        for (row, mut r) in shard_results {
+            r.unit = r.unit.map(|(u, k)| (u + offset, k));
+            results[row] = r;
+        }
+        for (code, lines) in pending_errors {
+            if let Some(&ui) = by_code.get(&code) {
+                shard_units[ui as usize].error_lines.extend(lines);
+            }
+        }
+        units.extend(shard_units);
+    }
+    for u in &mut units {
+        if let Some(items) = priors.remove(&u.code) {
+            u.facts.sections[rules.roles.prior].extend(items);
+        }
+        u.error_lines.sort_unstable();
+    }
+
+    mark("parsed+grouped");
+    progress.phase("计算 computing", units.len());
+    evaluate_units(rules, &units, None, as_of, lang, &mut results, &progress);
+
+    mark("evaluated");
+    // A quota leaves items out; the applicants concerned are evaluated again without them.
+    let decision = quota::decide(rules, &quotas, &mut units, &results);
+    if !decision.affected.is_empty() {
+        evaluate_units(
+            rules,
+            &units,
+            Some(&decision.affected),
+            as_of,
+            lang,
+            &mut results,
+            &Progress::hidden(),
+        );
+    }
+    for (row, message) in decision.errors {
+        let unit = results[row].unit;
+        results[row] = RowResult::error(message);
+        results[row].unit = unit;
+    }
+    note_errors(&units, &mut results, lang);
+
+    mark("quota");
+    progress.phase("写出 writing", chunks.len());
+    let out = write::write_rows(
+        &args.output,
+        &table,
+        &chunks,
+        &chunk_rows,
+        &results,
+        &cols,
+        rules,
+        !args.no_bom,
+        &progress,
+    )?;
+    let summary = match &args.summary {
+        Some(path) => Some((
+            path,
+            summary::write(
+                path,
+                &summary::Summary::of(rules, &units, &results),
+                rules,
+                as_of,
+                !args.no_bom,
+            )?,
+        )),
+        None => None,
+    };
+    mark("written");
+    progress.finish();
+    write::persist(out, &args.output)?;
+    if let Some((path, tmp)) = summary {
+        write::persist(tmp, path)?;
+    }
+
+    let errors: Vec<(usize, &RowResult)> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == RowStatus::Error)
+        .collect();
+    eprintln!(
+        "{} 行，{} 个申报单位，{} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {} / {} rows, {} applicants, {} with errors",
+        results.len(),
+        units.len(),
+        errors.len(),
+        rules.digest,
+        results.len(),
+        units.len(),
+        errors.len()
+    );
+    let code = if errors.is_empty() { 0 } else { 3 };
+    // The process ends after this: freeing a million small values one by one would only cost
+    // time (about a tenth of a large round's run).
+    std::mem::forget(units);
+    std::mem::forget(results);
+    std::mem::forget(table);
+    Ok(code)
+}
+
+/// Assigns rows to applicants in file order; bad rows become errors in place.
+struct Grouping<'a> {
+    rules: &'a RuleSet,
+    file: &'a str,
+    units: Vec<Unit>,
+    by_code: HashMap<String, u32>,
+    /// (row in the file, result)
+    results: Vec<(usize, RowResult)>,
+    /// Error rows whose credit code could be read, by code.
+    pending_errors: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Grouping<'a> {
+    fn new(rules: &'a RuleSet, file: &'a str) -> Grouping<'a> {
+        Grouping {
+            rules,
+            file,
+            units: Vec::new(),
+            by_code: HashMap::new(),
+            results: Vec::new(),
+            pending_errors: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, at: usize, line: usize, row: Row) {
+        let result = match row {
+            Row::Empty => RowResult::empty(),
+            Row::Error { message, code } => {
+                if let Some(code) = code {
+                    self.pending_errors.entry(code).or_default().push(line);
+                }
+                RowResult::error(message)
+            }
+            Row::Item {
+                code,
+                applicant,
+                section,
+                item,
+            } => match self.place(at, line, code, applicant, section, item) {
+                Ok(unit) => RowResult {
+                    unit: Some(unit),
+                    clause: None,
+                    award: None,
+                    status: RowStatus::Ineligible,
+                    reason: String::new(),
+                },
+                Err(message) => RowResult::error(message),
+            },
+        };
+        self.results.push((at, result));
+    }
+
+    fn place(
+        &mut self,
+        row: usize,
+        line: usize,
+        code: String,
+        applicant: Item,
+        section: usize,
+        item: Item,
+    ) -> Result<(u32, u32), String> {
+        let rules = self.rules;
+        let ui = match self.by_code.get(&code) {
+            Some(&ui) => ui,
+            None => {
+                let ui = self.units.len() as u32;
+                let mut facts = Facts::new(rules, self.file);
+                let district = applicant
+                    .text(rules.roles.district)
+                    .unwrap_or_default()
+                    .to_string();
+                facts.sections[rules.roles.applicant].push(applicant.clone());
+                self.units.push(Unit {
+                    code: code.clone(),
+                    district,
+                    facts,
+                    rows: Vec::new(),
+                    error_lines: Vec::new(),
+                    first_line: line,
+                });
+                self.by_code.insert(code, ui);
+                ui
+            }
+        };
+        let unit = &mut self.units[ui as usize];
+        let fail = |unit: &mut Unit, message: String| {
+            unit.error_lines.push(line);
+            Err(message)
+        };
+        let a = rules.roles.applicant;
+        if let Some(first) = unit.facts.single(a)
+            && first.values != applicant.values
+        {
+            let s = rules.section(a);
+            let differ: Vec<String> = s
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
+                .map(|(_, f)| format!("{} ({})", f.label, f.name))
+                .collect();
+            let first_line = unit.first_line;
+            return fail(
+                unit,
+                format!(
+                    "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {} / the applicant's facts differ from line {first_line} (same credit code): {}",
+                    differ.join(", "),
+                    differ.join(", ")
+                ),
+            );
+        }
+        let s = rules.section(section);
+        if let Some(k) = s.key.as_ref().and_then(|k| s.field_index(k))
+            && let Some(dup) = unit.facts.sections[section]
+                .iter()
+                .find(|o| o.get(k) == item.get(k))
+        {
+            let (dup_line, key) = (dup.line, item.key(s));
+            return fail(
+                unit,
+                format!(
+                    "本单位{}“{key}”重复 (与第 {dup_line} 行) / duplicate {} `{key}` for this applicant (also at line {dup_line})",
+                    s.label, s.name
+                ),
+            );
+        }
+        let index = unit.facts.sections[section].len();
+        unit.facts.sections[section].push(item);
+        let k = unit.rows.len() as u32;
+        unit.rows.push((row, section, index));
+        Ok((ui, k))
+    }
+}
+
+/// A shard for a credit code (FNV-1a): the same code always goes to the same shard.
+fn shard_of(code: &str, n: usize) -> usize {
+    let h = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (h % n as u64) as usize
+}
+
+/// Evaluates every applicant (or only those listed) on all cores and fills their rows.
+fn evaluate_units(
+    rules: &RuleSet,
+    units: &[Unit],
+    only: Option<&[u32]>,
+    as_of: NaiveDate,
+    lang: Lang,
+    results: &mut [RowResult],
+    progress: &Progress,
+) {
+    let picked: Vec<u32> = match only {
+        Some(list) => list.to_vec(),
+        None => (0..units.len() as u32).collect(),
+    };
+    let done: Vec<Vec<(usize, RowResult)>> = picked
+        .par_iter()
+        .with_min_len(64)
+        .map(|&ui| {
+            let r = evaluate_unit(rules, &units[ui as usize], ui, as_of, lang);
+            progress.inc(1);
+            r
+        })
+        .collect();
+    for (row, r) in done.into_iter().flatten() {
+        results[row] = r;
+    }
+}
+
+/// One applicant through the engine; each of its rows gets its item's outcome.
+fn evaluate_unit(
+    rules: &RuleSet,
+    unit: &Unit,
+    ui: u32,
+    as_of: NaiveDate,
+    lang: Lang,
+) -> Vec<(usize, RowResult)> {
+    let outcome = match evaluate(rules, &unit.facts, as_of) {
+        Ok(o) => o,
+        Err(e) => {
+            let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
+            return unit
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(k, (row, _, _))| {
+                    let mut r = RowResult::error(format!("{field}{}", e.message));
+                    r.unit = Some((ui, k as u32));
+                    (*row, r)
+                })
+                .collect();
+        }
+    };
+    // Rows by section, in item order: the k-th item of a section is at[section][k].
+    let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
+    for (k, (_, section, _)) in unit.rows.iter().enumerate() {
+        at[*section].push(k);
+    }
+    let mut out: Vec<Option<RowResult>> = vec![None; unit.rows.len()];
+    for co in &outcome.clauses {
+        let Some(clause) = rules.clause(co.clause) else {
+            continue;
+        };
+        let cx = Ctx {
+            rules,
+            clause,
+            outcome: &outcome,
+            lang,
+        };
+        for it in &co.items {
+            let Some(&k) = at[clause.section].get(it.index) else {
+                continue;
+            };
+            if out[k].is_none() {
+                out[k] = Some(item_result(co, it, &cx, (ui, k as u32)));
+            }
+        }
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let r = r.unwrap_or_else(|| RowResult {
+                unit: Some((ui, k as u32)),
+                clause: None,
+                award: Some(Money::ZERO),
+                status: RowStatus::Ineligible,
+                reason: lang
+                    .pick("不属于任何条款", "no clause covers this item")
+                    .to_string(),
+            });
+            (unit.rows[k].0, r)
+        })
+        .collect()
+}
+
+fn item_result(co: &ClauseOutcome, it: &ItemOutcome, cx: &Ctx<'_>, unit: (u32, u32)) -> RowResult {
+    let mut parts: Vec<String> = co.gates.iter().map(|g| describe(g, cx)).collect();
+    parts.extend(
+        it.steps
+            .iter()
+            .filter(|s| shown(s))
+            .map(|s| describe(s, cx)),
+    );
+    let (status, award) = if !it.qualifies {
+        (RowStatus::Ineligible, Some(Money::ZERO))
+    } else if it.ceiling.is_some() {
+        (RowStatus::Discretionary, None)
+    } else {
+        (RowStatus::Awarded, Some(it.amount))
+    };
+    RowResult {
+        unit: Some(unit),
+        clause: Some(co.clause),
+        award,
+        status,
+        reason: parts.join(cx.lang.pick("；", "; ")),
+    }
+}
+
+/// The steps a row's reason shows: every reason, and the computation itself.
+fn shown(s: &Step) -> bool {
+    s.is_reason()
+        || matches!(
+            s,
+            Step::RateApplied { .. }
+                | Step::TierApplied { .. }
+                | Step::LevelFixed { .. }
+                | Step::LevelRange { .. }
+                | Step::InterestDays { .. }
+        )
+        || matches!(s, Step::HighestChosen { competitors } if *competitors > 0)
+}
+
+/// Adds to each evaluated row of an applicant with a bad row that the bad row was left out.
+fn note_errors(units: &[Unit], results: &mut [RowResult], lang: Lang) {
+    for u in units.iter().filter(|u| !u.error_lines.is_empty()) {
+        let lines: Vec<String> = u.error_lines.iter().map(|l| l.to_string()).collect();
+        let note = match lang {
+            Lang::Zh => format!(
+                "注意: 本单位第 {} 行有误，未计入；更正后本行金额可能变化",
+                lines.join("、")
+            ),
+            Lang::En => format!(
+                "note: line(s) {} of this applicant have errors and were left out; this award may change once they are corrected",
+                lines.join(", ")
+            ),
+        };
+        for (row, _, _) in &u.rows {
+            let r = &mut results[*row];
+            if r.status != RowStatus::Error {
+                if !r.reason.is_empty() {
+                    r.reason.push_str(lang.pick("；", "; "));
+                }
+                r.reason.push_str(&note);
+            }
+        }
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new() -> Progress {
+        if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}")
+            {
+                bar.set_style(style);
+            }
+            Progress(Some(bar))
+        } else {
+            Progress(None)
+        }
+    }
+
+    fn hidden() -> Progress {
+        Progress(None)
+    }
+
+    fn phase(&self, name: &'static str, len: usize) {
+        if let Some(b) = &self.0 {
+            b.set_message(name);
+            b.set_length(len as u64);
+            b.set_position(0);
+        }
+    }
+
+    pub fn inc(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `--prior FILE`: awards granted before this round, by credit code. Two forms are read:
+//! the output of an earlier `calc batch` (a row with status `awarded` and an award above zero
+//! becomes a prior of its clause, year and item), or a plain table with the credit code and the
+//! vocabulary's `prior` columns (clause, year, item, amount).
+//!
+//! A prior file is what caps are computed against, so any bad row in it stops the run (exit 2).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::RowStatus;
+use super::read::{Cells, Columns, Encoding, Table, parse_prior_item, row_sections, section_of};
+use crate::error::InputError;
+use crate::facts::{Item, Value};
+use crate::money::Money;
+use crate::rules::RuleSet;
+
+/// Adds the file's prior awards to `into`, by credit code.
+pub fn load(
+    rules: &RuleSet,
+    path: &Path,
+    encoding: Encoding,
+    into: &mut HashMap<String, Vec<Item>>,
+) -> Result<(), InputError> {
+    let table = Table::open(path, encoding)?;
+    let r = &rules.roles;
+    let allowed = row_sections(rules);
+    let mut used = vec![r.applicant, r.prior];
+    used.extend(&allowed);
+    let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
+    let round = cols.kind.is_some() && cols.clause.is_some() && cols.award.is_some();
+    let code_col = cols.fields[r.applicant][r.credit_code].ok_or_else(|| {
+        InputError::new(
+            &table.file,
+            "往期奖补表缺少“统一社会信用代码”列 / the prior file has no credit_code column",
+        )
+        .field("credit_code")
+    })?;
+    let mut first_error: Option<InputError> = None;
+    for chunk in table.chunks(usize::MAX) {
+        table.for_each_row(&chunk, |line, cells| {
+            if first_error.is_some() || (0..cells.count()).all(|i| cells.cell(i).trim().is_empty())
+            {
+                return;
+            }
+            let located = |msg: String| {
+                let mut e = InputError::new(&table.file, msg);
+                e.line = Some(line);
+                e
+            };
+            let code = match crate::credit_code::validate(cells.cell(code_col)) {
+                Ok(c) => c,
+                Err(e) => {
+                    first_error = Some(located(e.to_string()).field("credit_code"));
+                    return;
+                }
+            };
+            let item = if round {
+                round_row(rules, &cols, &allowed, line, cells).map_err(located)
+            } else {
+                parse_prior_item(rules, &cols, &table.headers, line, cells)
+                    .map(Some)
+                    .map_err(located)
+            };
+            match item {
+                Ok(Some(item)) => into.entry(code).or_default().push(item),
+                Ok(None) => {}
+                Err(e) => first_error = Some(e),
+            }
+        });
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A row of an earlier round's output: a prior when it was awarded an amount above zero.
+fn round_row(
+    rules: &RuleSet,
+    cols: &Columns,
+    allowed: &[usize],
+    line: usize,
+    cells: &dyn Cells,
+) -> Result<Option<Item>, String> {
+    let cell = |c: Option<usize>| c.map_or("", |c| cells.cell(c)).trim();
+    if let Some(status) = cols.status
+        && cells.cell(status).trim() != RowStatus::Awarded.as_str()
+    {
+        return Ok(None);
+    }
+    let award_text = cell(cols.award);
+    if award_text.is_empty() {
+        return Ok(None);
+    }
+    let award = Money::parse(award_text).map_err(|e| format!("award: {e}"))?;
+    if award.is_zero() {
+        return Ok(None);
+    }
+    let number: u32 = cell(cols.clause).parse().map_err(|_| {
+        format!(
+            "条款应为数字，实为“{}” / clause must be a number, found `{}`",
+            cell(cols.clause),
+            cell(cols.clause)
+        )
+    })?;
+    let clause = rules
+        .clause(number)
+        .ok_or_else(|| format!("规则中没有第 {number} 条 / no clause {number} in the rules"))?;
+    let kind = cell(cols.kind);
+    let section = section_of(rules, allowed, kind)
+        .filter(|&s| s == clause.section)
+        .ok_or_else(|| {
+            format!(
+                "类型“{kind}”与第 {number} 条不符 / type `{kind}` does not belong to clause {number}"
+            )
+        })?;
+    let s = rules.section(section);
+    let read = |field: usize| -> Result<Option<Value>, String> {
+        let text = cell(cols.fields[section][field]);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Value::from_text(&s.fields[field], text)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", s.fields[field].name))
+    };
+    // The year an annual cap counts it in: the clause's year fact, else its date.
+    let year_field = clause
+        .cap
+        .as_ref()
+        .and_then(|c| c.year_field)
+        .or(clause.date_field);
+    let year = match year_field.map(read).transpose()?.flatten() {
+        Some(Value::Int(y)) => Some(y),
+        Some(Value::Date(d)) => Some(i64::from(chrono::Datelike::year(&d))),
+        _ => None,
+    };
+    let key = s
+        .key
+        .as_ref()
+        .and_then(|k| s.field_index(k))
+        .map(read)
+        .transpose()?
+        .flatten()
+        .map(|v| match v {
+            Value::Text(t) => t,
+            Value::Int(i) => i.to_string(),
+            other => other.plain(&s.fields[0]),
+        });
+
+    let r = &rules.roles;
+    let p = rules.section(r.prior);
+    let mut item = Item::empty(p, line);
+    item.values[r.prior_clause] = Some(Value::Int(i64::from(number)));
+    item.values[r.prior_year] = year.map(Value::Int);
+    item.values[r.prior_item] = key.map(Value::Text);
+    item.values[r.prior_amount] = Some(Value::Money(award));
+    Ok(Some(item))
+}

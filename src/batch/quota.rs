@@ -1,0 +1,217 @@
+//! Clause quotas (a clause file's `quota = { per, count, rank_by }`): in a batch, when more items
+//! of the clause qualify in one district and year than the quota allows, the `count` items with
+//! the highest `rank_by` keep their place and the others are left out (the engine records
+//! `Step::QuotaExcluded` for them). A tie at the boundary, or an item without a score while the
+//! quota binds, cannot be settled by arithmetic: those rows are errors asking for a decision.
+//!
+//! Decisions: the quota counts the items of this batch only (a district's annual selection is
+//! one round); an unscored item is not ranked, the scored ones are ranked among themselves.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::{RowResult, RowStatus, Unit};
+use crate::error::InputError;
+use crate::facts::Value;
+use crate::outcome::Step;
+use crate::rules::{FieldType, RuleSet};
+
+/// A clause's quota, resolved against the vocabulary.
+#[derive(Clone, Debug)]
+pub struct QuotaRule {
+    pub clause: u32,
+    pub section: usize,
+    pub count: u32,
+    pub rank_by: usize,
+    pub year_field: usize,
+}
+
+/// The quota kinds the batch knows.
+const PER_DISTRICT_YEAR: &str = "district_year";
+
+/// Checks every clause's quota; a quota the batch cannot apply is a rules error.
+pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
+    let mut out = Vec::new();
+    for c in &rules.clauses {
+        let Some(q) = &c.quota else { continue };
+        let err = |msg: String| InputError::new(&c.source, msg).field("quota");
+        if q.per != PER_DISTRICT_YEAR {
+            return Err(err(format!(
+                "quota.per = \"{}\" 不支持，应为 \"{PER_DISTRICT_YEAR}\" / quota.per `{}` is not supported; expected `{PER_DISTRICT_YEAR}`",
+                q.per, q.per
+            )));
+        }
+        if q.count == 0 {
+            return Err(err(
+                "quota.count 须至少为 1 / quota.count must be at least 1".into(),
+            ));
+        }
+        let section = rules.section(c.section);
+        let rank_by = section
+            .field_index(&q.rank_by)
+            .filter(|&f| {
+                matches!(
+                    section.fields[f].ty,
+                    FieldType::Number | FieldType::Money | FieldType::Integer
+                )
+            })
+            .ok_or_else(|| {
+                err(format!(
+                    "quota.rank_by = \"{}\" 应为分组 `{}` 中的数字事实 / quota.rank_by `{}` must be a number fact of section `{}`",
+                    q.rank_by, section.name, q.rank_by, section.name
+                ))
+            })?;
+        let year_field = c
+            .cap
+            .as_ref()
+            .and_then(|cap| cap.year_field)
+            .or(c.date_field)
+            .ok_or_else(|| {
+                err(
+                    "按年度的名额需要 date_field / a yearly quota needs the clause's date_field"
+                        .into(),
+                )
+            })?;
+        out.push(QuotaRule {
+            clause: c.number,
+            section: c.section,
+            count: q.count,
+            rank_by,
+            year_field,
+        });
+    }
+    Ok(out)
+}
+
+/// What the quotas decided: rows in error, and the applicants to evaluate again.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub affected: Vec<u32>,
+    pub errors: Vec<(usize, String)>,
+}
+
+struct Candidate {
+    row: usize,
+    unit: u32,
+    k: u32,
+    score: Option<Decimal>,
+}
+
+/// Ranks each district-year's qualifying items and marks those left out in the facts.
+pub fn decide(
+    rules: &RuleSet,
+    quotas: &[QuotaRule],
+    units: &mut [Unit],
+    results: &[RowResult],
+) -> Decision {
+    let mut decision = Decision::default();
+    for q in quotas {
+        let mut groups: BTreeMap<(String, i32), Vec<Candidate>> = BTreeMap::new();
+        for (row, r) in results.iter().enumerate() {
+            if r.clause != Some(q.clause)
+                || !matches!(r.status, RowStatus::Awarded | RowStatus::Discretionary)
+            {
+                continue;
+            }
+            let Some((ui, k)) = r.unit else { continue };
+            let unit = &units[ui as usize];
+            let (_, section, index) = unit.rows[k as usize];
+            let item = &unit.facts.sections[section][index];
+            let Some(year) = item.year(q.year_field) else {
+                continue;
+            };
+            let score = match item.get(q.rank_by) {
+                Some(Value::Number(d)) => Some(*d),
+                Some(Value::Money(m)) => Some(m.as_decimal()),
+                Some(Value::Int(i)) => Some(Decimal::from(*i)),
+                _ => None,
+            };
+            groups
+                .entry((unit.district.clone(), year))
+                .or_default()
+                .push(Candidate {
+                    row,
+                    unit: ui,
+                    k,
+                    score,
+                });
+        }
+        let field = rules.field(q.section, q.rank_by);
+        let count = q.count as usize;
+        for ((district, year), cands) in groups {
+            if cands.len() <= count {
+                continue;
+            }
+            let n = cands.len();
+            let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) =
+                cands.into_iter().partition(|c| c.score.is_some());
+            let mut out: Vec<(&Candidate, Step)> = Vec::new();
+            let mut held: Vec<&Candidate> = Vec::new();
+            for c in &missing {
+                decision.errors.push((
+                    c.row,
+                    format!(
+                        "名额已满 ({district} {year}年 {n} 项符合条件，名额 {count} 个)，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {count} binds ({n} items qualify in {district}, {year}) and this item has no {}: give it or decide",
+                        field.label, field.label, field.label_en
+                    ),
+                ));
+                held.push(c);
+            }
+            // Highest first; equal scores keep file order (only for display: ties are refused).
+            scored.sort_by_key(|c| std::cmp::Reverse(c.score));
+            if scored.len() > count {
+                let boundary = scored[count - 1].score.unwrap_or_default();
+                let tied = scored[count].score == Some(boundary);
+                let tie_n = scored.iter().filter(|c| c.score == Some(boundary)).count();
+                for (pos, c) in scored.iter().enumerate() {
+                    let score = c.score.unwrap_or_default();
+                    if tied && score == boundary {
+                        decision.errors.push((
+                            c.row,
+                            format!(
+                                "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {count} 个): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {count} ({district}, {year}): decide which are selected",
+                                field.label,
+                                tie_n - 1,
+                                field.label_en,
+                                tie_n - 1
+                            ),
+                        ));
+                        held.push(c);
+                    } else if pos >= count || score < boundary {
+                        out.push((
+                            c,
+                            Step::QuotaExcluded {
+                                count: q.count,
+                                rank: pos as u32 + 1,
+                                score,
+                                cutoff: boundary,
+                            },
+                        ));
+                    }
+                }
+            }
+            // Rows in error are left out too, so that they take nothing from a shared cap.
+            for c in held {
+                out.push((
+                    c,
+                    Step::QuotaExcluded {
+                        count: q.count,
+                        rank: 0,
+                        score: c.score.unwrap_or_default(),
+                        cutoff: Decimal::ZERO,
+                    },
+                ));
+            }
+            for (c, step) in out {
+                let unit = &mut units[c.unit as usize];
+                let (_, section, index) = unit.rows[c.k as usize];
+                unit.facts.sections[section][index].excluded = Some(Box::new(step));
+                decision.affected.push(c.unit);
+            }
+        }
+    }
+    decision.affected.sort_unstable();
+    decision.affected.dedup();
+    decision
+}

@@ -1,0 +1,618 @@
+//! Reading a round: the spreadsheet (CSV in UTF-8, UTF-8 with BOM or GBK/GB18030, or XLSX),
+//! its header row mapped to facts through the vocabulary (names, labels, aliases), and each row
+//! turned into an applicant and one item with `Value::from_text`, the facts files' conversion.
+//!
+//! A CSV body is cut into chunks at record boundaries so that rows are parsed on both cores;
+//! the same chunks are parsed again when the output is written, so no row is held twice.
+
+use std::ops::Range;
+use std::path::Path;
+
+use calamine::{Data, Reader};
+
+use crate::error::InputError;
+use crate::facts::{Item, Value};
+use crate::rules::{Field, FieldType, RuleSet, Section};
+
+/// The text encoding of a CSV input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Encoding {
+    /// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (GBK)
+    #[default]
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(alias = "gb18030", alias = "gb2312")]
+    Gbk,
+}
+
+/// One row's cells, whether from a CSV record or an XLSX sheet.
+pub trait Cells {
+    fn cell(&self, i: usize) -> &str;
+    fn count(&self) -> usize;
+}
+
+impl Cells for csv::StringRecord {
+    fn cell(&self, i: usize) -> &str {
+        self.get(i).unwrap_or("")
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Cells for Vec<String> {
+    fn cell(&self, i: usize) -> &str {
+        self.get(i).map_or("", |s| s.as_str())
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// A part of the rows that can be read on its own.
+#[derive(Clone, Debug)]
+pub struct Chunk {
+    /// Byte range of the CSV text, or row range of an XLSX sheet.
+    range: Range<usize>,
+    /// The file line of the chunk's first byte (CSV) or unused (XLSX).
+    first_line: usize,
+}
+
+enum Body {
+    Csv(String),
+    /// (sheet row number, cells)
+    Rows(Vec<(usize, Vec<String>)>),
+}
+
+/// An input spreadsheet: its headers and its rows.
+pub struct Table {
+    /// The file as named in messages.
+    pub file: String,
+    pub headers: Vec<String>,
+    body: Body,
+    /// Where the CSV body starts (byte, line).
+    body_start: (usize, usize),
+}
+
+fn is_xlsx(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "xlsx" | "xlsm" | "xls"))
+}
+
+impl Table {
+    /// Reads the whole input: decodes a CSV, or loads the first sheet of a workbook.
+    pub fn open(path: &Path, encoding: Encoding) -> Result<Table, InputError> {
+        let file = path.display().to_string();
+        if is_xlsx(path) {
+            return Table::open_xlsx(path, file);
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
+        })?;
+        let text = decode(&file, bytes, encoding)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut header = csv::StringRecord::new();
+        let found = reader
+            .read_record(&mut header)
+            .map_err(|e| InputError::new(&file, format!("CSV 格式错误 / invalid CSV: {e}")))?;
+        if !found {
+            return Err(InputError::new(
+                &file,
+                "文件为空，缺少表头行 / the file is empty: no header row",
+            ));
+        }
+        let pos = reader.position();
+        let body_start = (pos.byte() as usize, pos.line() as usize);
+        let headers = header.iter().map(|h| h.trim().to_string()).collect();
+        Ok(Table {
+            file,
+            headers,
+            body: Body::Csv(text),
+            body_start,
+        })
+    }
+
+    fn open_xlsx(path: &Path, file: String) -> Result<Table, InputError> {
+        let bad = |e: String| {
+            InputError::new(
+                &file,
+                format!("无法读取工作簿 / cannot read the workbook: {e}"),
+            )
+        };
+        let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| bad("没有工作表 / no sheet".into()))?
+            .map_err(|e| bad(e.to_string()))?;
+        let first_row = range.start().map_or(0, |(r, _)| r as usize);
+        let first_col = range.start().map_or(0, |(_, c)| c as usize);
+        let mut rows = range.rows().enumerate().map(|(i, r)| {
+            // Columns left of the used range are empty; keep them so headers line up.
+            let mut cells = vec![String::new(); first_col];
+            cells.extend(r.iter().map(cell_text));
+            while cells.last().is_some_and(|c| c.is_empty()) {
+                cells.pop();
+            }
+            (first_row + i + 1, cells)
+        });
+        let Some((_, header)) = rows.next() else {
+            return Err(InputError::new(
+                &file,
+                "工作表为空，缺少表头行 / the sheet is empty: no header row",
+            ));
+        };
+        let headers = header.iter().map(|h| h.trim().to_string()).collect();
+        Ok(Table {
+            file,
+            headers,
+            body: Body::Rows(rows.collect()),
+            body_start: (0, 0),
+        })
+    }
+
+    /// Splits the rows into about `n` chunks of similar size, at record boundaries.
+    pub fn chunks(&self, target_bytes: usize) -> Vec<Chunk> {
+        match &self.body {
+            Body::Rows(rows) => {
+                let per = 20_000;
+                (0..rows.len())
+                    .step_by(per)
+                    .map(|s| Chunk {
+                        range: s..(s + per).min(rows.len()),
+                        first_line: 0,
+                    })
+                    .collect()
+            }
+            Body::Csv(text) => split_csv(text.as_bytes(), self.body_start, target_bytes),
+        }
+    }
+
+    /// Calls `f(line, cells)` for each row of a chunk, in order.
+    pub fn for_each_row(&self, chunk: &Chunk, mut f: impl FnMut(usize, &dyn Cells)) {
+        match &self.body {
+            Body::Rows(rows) => {
+                for (line, cells) in &rows[chunk.range.clone()] {
+                    f(*line, cells);
+                }
+            }
+            Body::Csv(text) => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(&text.as_bytes()[chunk.range.clone()]);
+                let mut record = csv::StringRecord::new();
+                loop {
+                    match reader.read_record(&mut record) {
+                        Ok(true) => {
+                            let line = record
+                                .position()
+                                .map_or(0, |p| p.line() as usize + chunk.first_line - 1);
+                            f(line, &record);
+                        }
+                        Ok(false) => break,
+                        // The text is valid UTF-8 and the reader is flexible: nothing to refuse.
+                        Err(_) => break,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The text of an XLSX cell as a person would type it.
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        // The shortest decimal that reads back as the same double: what Excel displays.
+        Data::Float(f) => format!("{f}"),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+            Some(t) => t.to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// UTF-8 (a BOM is dropped) or GB18030, which covers GBK and GB2312.
+fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, InputError> {
+    let gbk = |bytes: &[u8]| {
+        encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|c| c.into_owned())
+            .ok_or_else(|| {
+                InputError::new(
+                    file,
+                    "文件既不是 UTF-8 也不是 GBK/GB18030 编码 / the file is neither UTF-8 nor GBK/GB18030",
+                )
+            })
+    };
+    let utf8 = |bytes: Vec<u8>| {
+        String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let mut err = InputError::new(
+                file,
+                "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
+            );
+            err.line = Some(line);
+            err
+        })
+    };
+    let strip = |mut s: String| {
+        if s.starts_with('\u{feff}') {
+            s.drain(..3);
+        }
+        s
+    };
+    match encoding {
+        Encoding::Utf8 => utf8(bytes).map(strip),
+        Encoding::Gbk => gbk(&bytes),
+        Encoding::Auto => {
+            if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) || std::str::from_utf8(&bytes).is_ok() {
+                utf8(bytes).map(strip)
+            } else {
+                gbk(&bytes)
+            }
+        }
+    }
+}
+
+/// Cuts a CSV body at newlines outside quoted fields (an even count of `"` before them).
+fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let (mut from, mut line) = start;
+    let mut quotes_odd = false;
+    let mut pos = from;
+    let target = target.max(1);
+    while from < bytes.len() {
+        let goal = from.saturating_add(target).min(bytes.len());
+        // Count quotes and newlines up to the goal, then look for a clean newline.
+        let span = &bytes[pos..goal];
+        quotes_odd ^= span.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        let mut newlines = span.iter().filter(|&&b| b == b'\n').count();
+        let mut end = goal;
+        while end < bytes.len() {
+            let b = bytes[end];
+            end += 1;
+            if b == b'"' {
+                quotes_odd = !quotes_odd;
+            } else if b == b'\n' {
+                newlines += 1;
+                if !quotes_odd {
+                    break;
+                }
+            }
+        }
+        chunks.push(Chunk {
+            range: from..end,
+            first_line: line,
+        });
+        line += newlines;
+        from = end;
+        pos = end;
+    }
+    chunks
+}
+
+// ---- columns ------------------------------------------------------------------------------
+
+fn matches(header: &str, names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| *n == header || n.eq_ignore_ascii_case(header))
+}
+
+fn field_matches(field: &Field, header: &str) -> bool {
+    field.name == header
+        || field.label == header
+        || field.label_en.eq_ignore_ascii_case(header)
+        || field
+            .aliases
+            .iter()
+            .any(|a| a == header || a.eq_ignore_ascii_case(header))
+}
+
+/// Which column holds which fact, per section; and the batch's own columns.
+#[derive(Clone, Debug)]
+pub struct Columns {
+    pub kind: Option<usize>,
+    pub clause: Option<usize>,
+    pub award: Option<usize>,
+    pub status: Option<usize>,
+    pub reason: Option<usize>,
+    /// `[section][field]` → column.
+    pub fields: Vec<Vec<Option<usize>>>,
+    /// Columns that hold money in some section (written as numbers in XLSX).
+    pub money: Vec<bool>,
+}
+
+impl Columns {
+    /// Maps the headers for the given sections (other sections get no columns).
+    pub fn map(
+        rules: &RuleSet,
+        file: &str,
+        headers: &[String],
+        sections: &[usize],
+    ) -> Result<Columns, InputError> {
+        let b = &rules.vocabulary.batch;
+        let find = |names: &[String]| {
+            let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+            headers.iter().position(|h| matches(h, &names))
+        };
+        let mut fields = Vec::with_capacity(rules.vocabulary.sections.len());
+        let mut money = vec![false; headers.len()];
+        for (si, section) in rules.vocabulary.sections.iter().enumerate() {
+            let mut cols = vec![None; section.fields.len()];
+            if !sections.contains(&si) {
+                fields.push(cols);
+                continue;
+            }
+            for (fi, field) in section.fields.iter().enumerate() {
+                let hits: Vec<usize> = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| field_matches(field, h))
+                    .map(|(c, _)| c)
+                    .collect();
+                if hits.len() > 1 {
+                    let names: Vec<&str> = hits.iter().map(|&c| headers[c].as_str()).collect();
+                    return Err(InputError::new(
+                        file,
+                        format!(
+                            "多列都表示“{}”({}): {}，请只保留一列 / several columns give `{}.{}`: {}; keep one",
+                            field.label,
+                            field.name,
+                            names.join(", "),
+                            section.name,
+                            field.name,
+                            names.join(", ")
+                        ),
+                    )
+                    .field(field.name.clone()));
+                }
+                cols[fi] = hits.first().copied();
+                if let Some(&c) = hits.first()
+                    && field.ty == FieldType::Money
+                {
+                    money[c] = true;
+                }
+            }
+            fields.push(cols);
+        }
+        Ok(Columns {
+            kind: find(&b.kind),
+            clause: find(&b.clause),
+            award: find(&b.award),
+            status: find(&b.status),
+            reason: find(&b.reason),
+            fields,
+            money,
+        })
+    }
+
+    /// Refuses a round that lacks the type column or a required applicant column.
+    pub fn require_round(&self, rules: &RuleSet, file: &str) -> Result<(), InputError> {
+        let b = &rules.vocabulary.batch;
+        if self.kind.is_none() {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "缺少“类型”列 (表头: {}) / the `type` column is missing (headers: {})",
+                    b.kind.join(", "),
+                    b.kind.join(", ")
+                ),
+            )
+            .field("type"));
+        }
+        let a = rules.roles.applicant;
+        for (fi, f) in rules.section(a).fields.iter().enumerate() {
+            if f.required && self.fields[a][fi].is_none() {
+                return Err(missing_column(f, rules.section(a)).into_error(file));
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Missing(String);
+
+impl Missing {
+    fn into_error(self, file: &str) -> InputError {
+        InputError::new(file, self.0)
+    }
+}
+
+fn missing_column(f: &Field, section: &Section) -> Missing {
+    Missing(format!(
+        "缺少“{}”列 ({})，{}需要 (可用表头: {}) / the column `{}` ({}) is missing, needed by {} rows",
+        f.label,
+        f.name,
+        section.label,
+        std::iter::once(f.name.as_str())
+            .chain(f.aliases.iter().map(|s| s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        f.name,
+        f.label_en,
+        section.name
+    ))
+}
+
+// ---- rows ---------------------------------------------------------------------------------
+
+/// What one input row says.
+#[derive(Clone, Debug)]
+pub enum Row {
+    /// Every cell blank: kept in the output, not evaluated.
+    Empty,
+    /// Bad data; `code` is the credit code when it could be read, to tell its applicant.
+    Error {
+        message: String,
+        code: Option<String>,
+    },
+    Item {
+        code: String,
+        applicant: Item,
+        section: usize,
+        item: Item,
+    },
+}
+
+/// Reads the sections a row may name in its type column: those a clause reads.
+pub fn row_sections(rules: &RuleSet) -> Vec<usize> {
+    let mut s: Vec<usize> = rules.clauses.iter().map(|c| c.section).collect();
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// The section a type cell names, by name, label or alias.
+pub fn section_of(rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+    let t = text.trim();
+    allowed.iter().copied().find(|&si| {
+        let s = rules.section(si);
+        s.name.eq_ignore_ascii_case(t)
+            || s.label == t
+            || s.label_en.eq_ignore_ascii_case(t)
+            || s.aliases
+                .iter()
+                .any(|a| a == t || a.eq_ignore_ascii_case(t))
+    })
+}
+
+/// Reads one row into an applicant and an item; every problem of the row is reported at once.
+pub fn parse_row(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    allowed: &[usize],
+    line: usize,
+    cells: &dyn Cells,
+) -> Row {
+    let n = cells.count();
+    if (0..n).all(|i| cells.cell(i).trim().is_empty()) {
+        return Row::Empty;
+    }
+    let mut problems: Vec<String> = Vec::new();
+    if n > headers.len() && (headers.len()..n).any(|i| !cells.cell(i).trim().is_empty()) {
+        problems.push(format!(
+            "本行有 {n} 格，多于表头的 {} 列 (可能是金额中的逗号未加引号) / the row has {n} cells, more than the {} headers (an unquoted comma?)",
+            headers.len(),
+            headers.len()
+        ));
+    }
+    let a = rules.roles.applicant;
+    let applicant = read_item(rules, cols, headers, a, line, cells, &mut problems);
+    let code = applicant.text(rules.roles.credit_code).map(str::to_string);
+    let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
+    let section = if kind_text.is_empty() {
+        problems.push("“类型”为空 / the type is empty".to_string());
+        None
+    } else {
+        let s = section_of(rules, allowed, kind_text);
+        if s.is_none() {
+            let names: Vec<String> = allowed
+                .iter()
+                .map(|&si| {
+                    let s = rules.section(si);
+                    format!("{} ({})", s.name, s.aliases.first().unwrap_or(&s.label))
+                })
+                .collect();
+            problems.push(format!(
+                "未知的类型“{kind_text}”，应为: {} / unknown type `{kind_text}`; expected one of: {}",
+                names.join(", "),
+                names.join(", ")
+            ));
+        }
+        s
+    };
+    let item = section.map(|si| read_item(rules, cols, headers, si, line, cells, &mut problems));
+    match (problems.is_empty(), code, section, item) {
+        (true, Some(code), Some(section), Some(item)) => Row::Item {
+            code,
+            applicant,
+            section,
+            item,
+        },
+        (_, code, _, _) => Row::Error {
+            message: problems.join("；"),
+            code,
+        },
+    }
+}
+
+/// Reads a plain prior table's row (the vocabulary's `prior` section).
+pub fn parse_prior_item(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    line: usize,
+    cells: &dyn Cells,
+) -> Result<Item, String> {
+    let mut problems = Vec::new();
+    let item = read_item(
+        rules,
+        cols,
+        headers,
+        rules.roles.prior,
+        line,
+        cells,
+        &mut problems,
+    );
+    if problems.is_empty() {
+        Ok(item)
+    } else {
+        Err(problems.join("；"))
+    }
+}
+
+fn read_item(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    si: usize,
+    line: usize,
+    cells: &dyn Cells,
+    problems: &mut Vec<String>,
+) -> Item {
+    let section = rules.section(si);
+    let mut item = Item::empty(section, line);
+    for (fi, field) in section.fields.iter().enumerate() {
+        let Some(c) = cols.fields[si][fi] else {
+            if field.required {
+                problems.push(missing_column(field, section).0);
+            }
+            continue;
+        };
+        let text = cells.cell(c).trim();
+        if text.is_empty() {
+            if field.required {
+                problems.push(format!(
+                    "“{}”({}) 为空，{}必填 / `{}` is empty: required for {} rows, expected {}",
+                    headers[c],
+                    field.name,
+                    section.label,
+                    field.name,
+                    section.name,
+                    field.ty.expected()
+                ));
+            }
+            continue;
+        }
+        match Value::from_text(field, text) {
+            Ok(v) => item.values[fi] = Some(v),
+            Err(m) => problems.push(format!("“{}”({}): {m}", headers[c], field.name)),
+        }
+    }
+    item
+}

@@ -1,0 +1,333 @@
+//! Writing a round's output: every input row in input order with clause, award, status and
+//! reason; CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX (amounts as numbers with
+//! `#,##0.00`) by the file's extension. Text cells starting with = + - @ are neutralised with a
+//! leading `'` against formula injection. Everything is written to a temporary file in the
+//! output's folder and renamed at the very end, so a failed run leaves an existing file as it was.
+
+use std::borrow::Cow;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use tempfile::NamedTempFile;
+
+use super::read::{Cells, Chunk, Columns, Table};
+use super::{Progress, RowResult};
+use crate::cli::Failure;
+use crate::money::Money;
+use crate::rules::RuleSet;
+
+/// The most rows an XLSX sheet holds, the header included.
+const XLSX_MAX_ROWS: usize = 1_048_576;
+const MONEY_FORMAT: &str = "#,##0.00";
+
+/// A cell that a spreadsheet could take for a formula gets a leading `'`.
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+pub fn is_xlsx(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+}
+
+fn io_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure {
+        message: format!("{}: 无法写出 / cannot write: {e}", path.display()),
+        code: 2,
+    }
+}
+
+/// A temporary file beside `path`, removed unless it is persisted.
+fn temp_beside(path: &Path) -> Result<NamedTempFile, Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".calc-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| io_failure(path, e))
+}
+
+/// Renames a finished temporary file onto its destination.
+pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<(), Failure> {
+    tmp.persist(path)
+        .map(|_| ())
+        .map_err(|e| io_failure(path, e.error))
+}
+
+/// Where the four added values go: an existing column of that name, or a new one at the end.
+struct Layout {
+    headers: Vec<String>,
+    /// clause, award, status, reason
+    at: [usize; 4],
+}
+
+impl Layout {
+    fn new(table: &Table, cols: &Columns, rules: &RuleSet) -> Layout {
+        let b = &rules.vocabulary.batch;
+        let mut headers = table.headers.clone();
+        let mut at = [0; 4];
+        let names = [&b.clause, &b.award, &b.status, &b.reason];
+        let existing = [cols.clause, cols.award, cols.status, cols.reason];
+        for i in 0..4 {
+            at[i] = match existing[i] {
+                Some(c) => c,
+                None => {
+                    headers.push(names[i].first().cloned().unwrap_or_default());
+                    headers.len() - 1
+                }
+            };
+        }
+        Layout { headers, at }
+    }
+
+    /// The cell of column `c` for a row: an input cell or an added value.
+    fn cell<'a>(&self, c: usize, cells: &'a dyn Cells, added: &'a [String; 4]) -> Cow<'a, str> {
+        match self.at.iter().position(|&a| a == c) {
+            Some(i) => Cow::Borrowed(added[i].as_str()),
+            None => neutralise(cells.cell(c)),
+        }
+    }
+}
+
+fn added(r: &RowResult) -> [String; 4] {
+    [
+        r.clause.map(|c| c.to_string()).unwrap_or_default(),
+        r.award.map(Money::plain).unwrap_or_default(),
+        r.status.as_str().to_string(),
+        neutralise(&r.reason).into_owned(),
+    ]
+}
+
+/// Writes the rows to a temporary file beside `path`; the caller persists it.
+#[allow(clippy::too_many_arguments)]
+pub fn write_rows(
+    path: &Path,
+    table: &Table,
+    chunks: &[Chunk],
+    chunk_rows: &[usize],
+    results: &[RowResult],
+    cols: &Columns,
+    rules: &RuleSet,
+    bom: bool,
+    progress: &Progress,
+) -> Result<NamedTempFile, Failure> {
+    let layout = Layout::new(table, cols, rules);
+    let mut first_row = Vec::with_capacity(chunks.len());
+    let mut n = 0;
+    for r in chunk_rows {
+        first_row.push(n);
+        n += r;
+    }
+    if is_xlsx(path) {
+        return write_xlsx(path, table, chunks, &first_row, results, cols, &layout);
+    }
+    let tmp = temp_beside(path)?;
+    {
+        let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        if bom {
+            out.write_all(b"\xEF\xBB\xBF")
+                .map_err(|e| io_failure(path, e))?;
+        }
+        let mut head = csv::Writer::from_writer(Vec::new());
+        head.write_record(layout.headers.iter().map(|h| neutralise(h).into_owned()))
+            .map_err(|e| io_failure(path, e))?;
+        let head = head.into_inner().map_err(|e| io_failure(path, e.error()))?;
+        out.write_all(&head).map_err(|e| io_failure(path, e))?;
+        let width = layout.headers.len();
+        let window = rayon::current_num_threads().max(1) * 2;
+        for (w, group) in chunks.chunks(window).enumerate() {
+            // Each chunk is written to its own buffer on any core, then appended in order.
+            let bufs: Vec<Result<Vec<u8>, csv::Error>> = group
+                .par_iter()
+                .enumerate()
+                .map(|(j, chunk)| {
+                    let mut row = first_row[w * window + j];
+                    let mut wr = csv::Writer::from_writer(Vec::with_capacity(1 << 21));
+                    let mut result = Ok(());
+                    table.for_each_row(chunk, |_, cells| {
+                        if result.is_err() {
+                            return;
+                        }
+                        let Some(r) = results.get(row) else { return };
+                        row += 1;
+                        let add = added(r);
+                        result = (|| {
+                            for c in 0..width {
+                                wr.write_field(layout.cell(c, cells, &add).as_bytes())?;
+                            }
+                            wr.write_record(None::<&[u8]>)
+                        })();
+                    });
+                    result?;
+                    wr.into_inner().map_err(|e| e.into_error().into())
+                })
+                .collect();
+            for b in bufs {
+                let b = b.map_err(|e| io_failure(path, e))?;
+                out.write_all(&b).map_err(|e| io_failure(path, e))?;
+                progress.inc(1);
+            }
+        }
+        out.flush().map_err(|e| io_failure(path, e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| io_failure(path, e))?;
+    Ok(tmp)
+}
+
+fn write_xlsx(
+    path: &Path,
+    table: &Table,
+    chunks: &[Chunk],
+    first_row: &[usize],
+    results: &[RowResult],
+    cols: &Columns,
+    layout: &Layout,
+) -> Result<NamedTempFile, Failure> {
+    if results.len() + 1 > XLSX_MAX_ROWS {
+        return Err(Failure {
+            message: format!(
+                "{}: XLSX 最多 {} 行，本轮 {} 行，请输出为 CSV / an XLSX sheet holds at most {} rows and this round has {}: write a .csv",
+                path.display(),
+                XLSX_MAX_ROWS - 1,
+                results.len(),
+                XLSX_MAX_ROWS - 1,
+                results.len()
+            ),
+            code: 2,
+        });
+    }
+    let xf = |e: XlsxError| io_failure(path, e);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format(MONEY_FORMAT);
+    for (c, h) in layout.headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, neutralise(h), &bold)
+            .map_err(xf)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xf)?;
+    let award_col = layout.at[1];
+    let mut failed: Option<XlsxError> = None;
+    for (j, chunk) in chunks.iter().enumerate() {
+        let mut row = first_row.get(j).copied().unwrap_or(0);
+        table.for_each_row(chunk, |_, cells| {
+            let Some(r) = results.get(row) else { return };
+            row += 1;
+            if failed.is_some() {
+                return;
+            }
+            let add = added(r);
+            let xr = row as u32;
+            for c in 0..layout.headers.len() {
+                let cc = c as u16;
+                let text = layout.cell(c, cells, &add);
+                if text.is_empty() {
+                    continue;
+                }
+                let number = if c == award_col {
+                    r.award
+                } else if cols.money.get(c).copied().unwrap_or(false) {
+                    Money::parse(cells.cell(c)).ok()
+                } else {
+                    None
+                };
+                let res = match number.and_then(|m| m.plain().parse::<f64>().ok()) {
+                    Some(x) => sheet.write_number_with_format(xr, cc, x, &money),
+                    None => sheet.write_string(xr, cc, text.as_ref()),
+                };
+                if let Err(e) = res {
+                    failed = Some(e);
+                    return;
+                }
+            }
+        });
+    }
+    if let Some(e) = failed {
+        return Err(xf(e));
+    }
+    save_book(path, &mut book)
+}
+
+fn save_book(path: &Path, book: &mut Workbook) -> Result<NamedTempFile, Failure> {
+    let tmp = temp_beside(path)?;
+    book.save_to_writer(BufWriter::new(tmp.as_file()))
+        .map_err(|e| io_failure(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| io_failure(path, e))?;
+    Ok(tmp)
+}
+
+/// A cell of a small table such as the summary.
+pub enum Cell {
+    Text(String),
+    Count(usize),
+    Money(Money),
+}
+
+/// Writes a small table (CSV or XLSX by extension) to a temporary file beside `path`.
+pub fn write_table(
+    path: &Path,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+    bom: bool,
+) -> Result<NamedTempFile, Failure> {
+    if is_xlsx(path) {
+        let xf = |e: XlsxError| io_failure(path, e);
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let bold = Format::new().set_bold();
+        let money = Format::new().set_num_format(MONEY_FORMAT);
+        for (c, h) in headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(xf)?;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                match cell {
+                    Cell::Text(t) if t.is_empty() => continue,
+                    Cell::Text(t) => sheet.write_string(r, c, neutralise(t)),
+                    Cell::Count(n) => sheet.write_number(r, c, *n as f64),
+                    Cell::Money(m) => match m.plain().parse::<f64>() {
+                        Ok(x) => sheet.write_number_with_format(r, c, x, &money),
+                        Err(_) => sheet.write_string(r, c, m.plain()),
+                    },
+                }
+                .map_err(xf)?;
+            }
+        }
+        return save_book(path, &mut book);
+    }
+    let tmp = temp_beside(path)?;
+    {
+        let mut out = BufWriter::new(tmp.as_file());
+        if bom {
+            out.write_all(b"\xEF\xBB\xBF")
+                .map_err(|e| io_failure(path, e))?;
+        }
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(headers).map_err(|e| io_failure(path, e))?;
+        for row in rows {
+            w.write_record(row.iter().map(|c| match c {
+                Cell::Text(t) => neutralise(t).into_owned(),
+                Cell::Count(n) => n.to_string(),
+                Cell::Money(m) => m.plain(),
+            }))
+            .map_err(|e| io_failure(path, e))?;
+        }
+        w.flush().map_err(|e| io_failure(path, e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| io_failure(path, e))?;
+    Ok(tmp)
+}

@@ -1,0 +1,559 @@
+//! `calc batch`: a round of applications from a spreadsheet (SPEC §6), driven through the binary.
+//! Every expected award is worked out by hand from the policy in the comment beside it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+
+use crate::common::{calc, root};
+
+const AS_OF: &str = "2026-06-30";
+
+/// Chinese headers as Excel on Chinese Windows exports them.
+const HEAD: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n";
+/// Two valid credit codes (GB 32100 check digits).
+const JIA: &str = "算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是";
+const YI: &str = "算力券,温州乙数据有限公司,91330302000000002N,企业,龙湾区,是,是,是";
+
+/// An output read back: headers and rows.
+struct Sheet {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Sheet {
+    fn col(&self, name: &str) -> usize {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.headers))
+    }
+    fn column(&self, name: &str) -> Vec<&str> {
+        let c = self.col(name);
+        self.rows.iter().map(|r| r[c].as_str()).collect()
+    }
+}
+
+fn read_csv(path: &Path) -> Sheet {
+    let bytes = std::fs::read(path).unwrap();
+    let text = String::from_utf8(bytes).expect("output is UTF-8");
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut rows: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    let headers = rows.remove(0);
+    Sheet { headers, rows }
+}
+
+/// Runs `calc batch` in a fresh folder on `input` (written as `name`); returns folder and output.
+fn batch(name: &str, input: &[u8], extra: &[&str]) -> (tempfile::TempDir, PathBuf, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let inp = dir.path().join(name);
+    std::fs::write(&inp, input).unwrap();
+    let out = dir.path().join("out.csv");
+    let o = calc()
+        .arg("batch")
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = o.status.code().unwrap_or(-1);
+    (dir, out, code)
+}
+
+#[test]
+fn the_worked_example_round_matches_the_hand_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let sum = dir.path().join("summary.csv");
+    calc()
+        .args(["batch", "examples/round.csv", "-o"])
+        .arg(&out)
+        .arg("--summary")
+        .arg(&sum)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(0);
+    let s = read_csv(&out);
+    assert_eq!(
+        s.column("编号"),
+        [
+            "HT-01", "MX-01", "HT-02", "RZ-01", "HT-03", "HT-01", "RZ-02"
+        ]
+    );
+    // 甲 (鹿城区), clause 1, one 500,000 cap for 2026 across rows 1, 3 and 5 (not adjacent):
+    //   HT-01 30% × 1,200,000 = 360,000; HT-02 10% × 800,000 = 80,000 (440,000 used);
+    //   HT-03 30% × 500,000 = 150,000 → room 500,000 − 440,000 = 60,000.
+    // 乙 (龙湾区): MX-01 30% × 300,000 = 90,000; clause 9 highest only: 小巨人 1,000,000, 专精特新 0.
+    // 丙 (永嘉县): outside the 市区 districts: ineligible, 0.00.
+    assert_eq!(
+        s.column("award"),
+        [
+            "360000.00",
+            "90000.00",
+            "80000.00",
+            "1000000.00",
+            "60000.00",
+            "0.00",
+            "0.00"
+        ]
+    );
+    assert_eq!(s.column("clause"), ["1", "2", "1", "9", "1", "1", "9"]);
+    assert_eq!(s.column("status")[5], "ineligible");
+    assert!(s.column("reason")[5].contains("永嘉县"));
+    assert!(
+        s.column("reason")[4].contains("440,000.00"),
+        "{}",
+        s.column("reason")[4]
+    );
+
+    // Summary: 鹿城区 clause 1 = 500,000; 龙湾区 = 90,000 + 1,000,000 = 1,090,000; total 1,590,000.
+    let t = read_csv(&sum);
+    let line = |d: &str, c: &str| {
+        t.rows
+            .iter()
+            .find(|r| r[0] == d && r[1] == c)
+            .unwrap_or_else(|| panic!("no summary line {d} {c}"))
+            .clone()
+    };
+    assert_eq!(line("鹿城区", "1")[4], "500000.00");
+    assert_eq!(line("龙湾区", "")[4], "1090000.00");
+    assert_eq!(line("全部 all", "")[4], "1590000.00");
+    assert_eq!(line("全部 all", "")[3], "7");
+}
+
+#[test]
+fn the_summary_equals_the_sum_of_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("round.csv");
+    let out = dir.path().join("out.csv");
+    let sum = dir.path().join("summary.csv");
+    // A synthetic round: every kind of row, some counties, some failing gates.
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["run", "-q", "--example", "gen_round", "--", "3000", "7"])
+        .arg(&input)
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary")
+        .arg(&sum)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(0);
+    let s = read_csv(&out);
+    assert_eq!(s.rows.len(), 3000);
+    let (district, clause, award) = (s.col("所属区县"), s.col("clause"), s.col("award"));
+    // Cents as integers: exact sums without any float.
+    let cents = |t: &str| -> i64 {
+        if t.is_empty() {
+            return 0;
+        }
+        let (y, c) = t.split_once('.').unwrap();
+        y.parse::<i64>().unwrap() * 100 + c.parse::<i64>().unwrap()
+    };
+    let mut by: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut total = 0;
+    for r in &s.rows {
+        if r[clause].is_empty() {
+            continue;
+        }
+        *by.entry((r[district].clone(), r[clause].clone()))
+            .or_default() += cents(&r[award]);
+        total += cents(&r[award]);
+    }
+    let t = read_csv(&sum);
+    let mut seen = 0;
+    for r in &t.rows {
+        if let Some(v) = by.get(&(r[0].clone(), r[1].clone())) {
+            assert_eq!(cents(&r[4]), *v, "{r:?}");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, by.len());
+    let grand = t.rows.iter().find(|r| r[2] == "合计 total").unwrap();
+    assert_eq!(cents(&grand[4]), total);
+    assert!(total > 0);
+}
+
+#[test]
+fn gbk_input_with_chinese_headers_and_values() {
+    // 甲: 自主 30% × 1,000,000 = 300,000; 非自主 10% × 500,000 = 50,000.
+    let text =
+        format!("{HEAD}{JIA},HT-01,是,1000000,2026-02-01\n{JIA},HT-02,否,\"500,000\",2026/3/1\n");
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    assert!(
+        std::str::from_utf8(&gbk).is_err(),
+        "the fixture must really be GBK"
+    );
+    let (_d, out, code) = batch("gbk.csv", &gbk, &[]);
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "CSV output carries a BOM"
+    );
+    let s = read_csv(&out);
+    assert_eq!(s.column("单位名称")[0], "温州甲智能科技有限公司");
+    assert_eq!(s.column("award"), ["300000.00", "50000.00"]);
+}
+
+#[test]
+fn utf8_with_bom_input_and_the_no_bom_switch() {
+    let text = format!("\u{feff}{HEAD}{JIA},HT-01,是,100000,2026-02-01\n");
+    let (_d, out, code) = batch("bom.csv", text.as_bytes(), &["--no-bom"]);
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with("类型".as_bytes()), "no BOM with --no-bom");
+    // 30% × 100,000 = 30,000.
+    assert_eq!(read_csv(&out).column("award"), ["30000.00"]);
+}
+
+#[test]
+fn the_gbk_fixture_file_reads() {
+    // tests/fixtures/batch/gbk-round.csv: GBK bytes, two rows of 乙 (自主 200,000 → 60,000;
+    // 非自主 300,000 → 30,000).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    calc()
+        .args(["batch", "tests/fixtures/batch/gbk-round.csv", "-o"])
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(0);
+    assert_eq!(read_csv(&out).column("award"), ["60000.00", "30000.00"]);
+}
+
+#[test]
+fn a_bad_row_in_the_middle_keeps_its_place_and_the_others_are_computed() {
+    let text = format!(
+        "{HEAD}{JIA},HT-01,是,100000,2026-02-01\n{YI},HT-01,是,200000,2026-02-01\n{JIA},HT-02,是,abc,2026-02-01\n{YI},HT-02,否,300000,2026-02-30\n{JIA},HT-03,否,400000,2026-03-01\n"
+    );
+    let (_d, out, code) = batch("bad.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3, "exit 3 when a row had an error");
+    let s = read_csv(&out);
+    assert_eq!(
+        s.column("编号"),
+        ["HT-01", "HT-01", "HT-02", "HT-02", "HT-03"]
+    );
+    assert_eq!(
+        s.column("status"),
+        ["awarded", "awarded", "error", "error", "awarded"]
+    );
+    // 甲 HT-01 30% × 100,000 = 30,000; 乙 HT-01 30% × 200,000 = 60,000; 甲 HT-03 10% × 400,000.
+    assert_eq!(
+        s.column("award"),
+        ["30000.00", "60000.00", "", "", "40000.00"]
+    );
+    let reason = s.column("reason");
+    assert!(
+        reason[2].contains("金额") && reason[2].contains(" / "),
+        "{}",
+        reason[2]
+    );
+    assert!(reason[3].contains("2026-02-30"), "{}", reason[3]);
+    // The applicant's other rows say a row of theirs was left out.
+    assert!(reason[0].contains("第 4 行"), "{}", reason[0]);
+}
+
+#[test]
+fn a_missing_column_a_row_type_needs_is_named() {
+    // No 日期 (date) column: compute rows need it.
+    let text = "类型,单位名称,统一社会信用代码,主体类型,所属区县,编号,金额\n算力券,甲,91330302000000001K,企业,鹿城区,HT-01,100\n";
+    let (_d, out, code) = batch("nodate.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    assert_eq!(s.column("status"), ["error"]);
+    assert!(
+        s.column("reason")[0].contains("`date`"),
+        "{}",
+        s.column("reason")[0]
+    );
+}
+
+#[test]
+fn round_two_respects_round_one_through_its_output_as_prior() {
+    let dir = tempfile::tempdir().unwrap();
+    let r1 = dir.path().join("r1.csv");
+    let out1 = dir.path().join("out1.csv");
+    let r2 = dir.path().join("r2.csv");
+    let out2 = dir.path().join("out2.csv");
+    // Round 1: 甲 HT-01 30% × 1,200,000 = 360,000 (2026).
+    std::fs::write(&r1, format!("{HEAD}{JIA},HT-01,是,1200000,2026-02-01\n")).unwrap();
+    calc()
+        .arg("batch")
+        .arg(&r1)
+        .arg("-o")
+        .arg(&out1)
+        .args(["--as-of", "2026-03-31"])
+        .assert()
+        .code(0);
+    // Round 2: HT-04 30% × 600,000 = 180,000 → 2026 cap 500,000 − 360,000 paid = 140,000;
+    // HT-01 again: already paid, 0.00. 乙 has no prior: 30% × 600,000 = 180,000.
+    std::fs::write(
+        &r2,
+        format!(
+            "{HEAD}{JIA},HT-04,是,600000,2026-05-01\n{JIA},HT-01,是,1200000,2026-02-01\n{YI},HT-04,是,600000,2026-05-01\n"
+        ),
+    )
+    .unwrap();
+    calc()
+        .arg("batch")
+        .arg(&r2)
+        .arg("-o")
+        .arg(&out2)
+        .arg("--prior")
+        .arg(&out1)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(0);
+    let s = read_csv(&out2);
+    assert_eq!(s.column("award"), ["140000.00", "0.00", "180000.00"]);
+    assert!(
+        s.column("reason")[1].contains("已兑现"),
+        "{}",
+        s.column("reason")[1]
+    );
+}
+
+#[test]
+fn a_plain_prior_table_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let prior = dir.path().join("prior.csv");
+    // 甲 got 450,000 under clause 1 in 2026: HT-09 30% × 200,000 = 60,000 → room 50,000.
+    std::fs::write(
+        &prior,
+        "统一社会信用代码,条款,年度,事项编号,已获金额\n91330302000000001K,1,2026,HT-00,450000\n",
+    )
+    .unwrap();
+    let text = format!("{HEAD}{JIA},HT-09,是,200000,2026-05-01\n");
+    let p = prior.to_string_lossy().to_string();
+    let (_d, out, code) = batch("r.csv", text.as_bytes(), &["--prior", &p]);
+    assert_eq!(code, 0);
+    assert_eq!(read_csv(&out).column("award"), ["50000.00"]);
+}
+
+#[test]
+fn formula_injection_is_neutralised() {
+    let text = format!(
+        "{HEAD}算力券,=HYPERLINK(\"http://x\"),91330302000000001K,企业,鹿城区,是,是,是,+HT-01,是,100000,2026-02-01\n算力券,@SUM(A1),91330302000000002N,企业,龙湾区,是,是,是,-HT-02,是,100000,2026-02-01\n"
+    );
+    let (_d, out, code) = batch("inj.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    let s = read_csv(&out);
+    assert_eq!(
+        s.column("单位名称"),
+        ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
+    );
+    assert_eq!(s.column("编号"), ["'+HT-01", "'-HT-02"]);
+    // The values themselves were read as given: 30% × 100,000 each.
+    assert_eq!(s.column("award"), ["30000.00", "30000.00"]);
+}
+
+#[test]
+fn a_failed_run_leaves_an_existing_output_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "earlier output\n").unwrap();
+    // No credit code column: the whole round is refused (exit 2).
+    let inp = dir.path().join("in.csv");
+    std::fs::write(
+        &inp,
+        "类型,单位名称,编号,金额,日期\n算力券,甲,HT-01,100,2026-02-01\n",
+    )
+    .unwrap();
+    calc()
+        .arg("batch")
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("统一社会信用代码"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "earlier output\n");
+    // An unreadable prior file fails the run too, after the rows were read.
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, format!("{HEAD}{JIA},HT-01,是,100,2026-02-01\n")).unwrap();
+    calc()
+        .arg("batch")
+        .arg(&good)
+        .arg("-o")
+        .arg(&out)
+        .arg("--prior")
+        .arg(dir.path().join("missing.csv"))
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "earlier output\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "no temporary file is left behind");
+}
+
+#[test]
+fn an_xlsx_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let inp = dir.path().join("in.xlsx");
+    let out = dir.path().join("out.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let head = [
+        "类型",
+        "单位名称",
+        "统一社会信用代码",
+        "主体类型",
+        "所属区县",
+        "依法登记在册",
+        "依法纳税",
+        "符合产业导向",
+        "编号",
+        "自主算力",
+        "金额",
+        "日期",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (id, auto, amount)) in [("HT-01", "是", 1_200_000.0), ("HT-02", "否", 800_000.5)]
+        .iter()
+        .enumerate()
+    {
+        let r = r as u32 + 1;
+        for (c, v) in [
+            "算力券",
+            "温州甲智能科技有限公司",
+            "91330302000000001K",
+            "企业",
+            "鹿城区",
+            "是",
+            "是",
+            "是",
+            id,
+            auto,
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string(r, c as u16, *v).unwrap();
+        }
+        // Amounts as numbers, the date as an Excel date.
+        sheet.write_number(r, 10, *amount).unwrap();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 2, 1).unwrap();
+        let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        sheet
+            .write_datetime_with_format(r, 11, &date, &fmt)
+            .unwrap();
+    }
+    book.save(&inp).unwrap();
+    calc()
+        .arg("batch")
+        .arg(&inp)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(0);
+    let mut wb = calamine::open_workbook_auto(&out).unwrap();
+    let range = wb.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), 3, "header and both rows");
+    let headers: Vec<String> = rows[0].iter().map(|d| d.to_string()).collect();
+    let award = headers.iter().position(|h| h == "award").unwrap();
+    // HT-01 30% × 1,200,000 = 360,000; HT-02 10% × 800,000.50 = 80,000.05.
+    assert_eq!(rows[1][award], Data::Float(360_000.0));
+    assert_eq!(rows[2][award], Data::Float(80_000.05));
+    assert_eq!(rows[2][8], Data::String("HT-02".into()));
+    // The input amount stays a number too.
+    assert_eq!(rows[2][10], Data::Float(800_000.5));
+}
+
+/// Six datasets selected in one district and year: the quota of 5 keeps the best five.
+fn datasets(scores: &[&str]) -> String {
+    let mut t = String::from(
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,实际投入,是否上架,是否入选,评选得分,日期\n",
+    );
+    let codes = [
+        "91330302000000001K",
+        "91330302000000002N",
+        "91330302000000003R",
+        "91330302000000004W",
+        "913303020000000050",
+        "913303020000000063",
+    ];
+    for (i, score) in scores.iter().enumerate() {
+        t.push_str(&format!(
+            "语料券,单位{i},{},企业,瓯海区,是,是,是,DS-{i},100000,是,是,{score},2026-03-01\n",
+            codes[i]
+        ));
+    }
+    t
+}
+
+#[test]
+fn the_dataset_quota_keeps_the_highest_scores() {
+    let (_d, out, code) = batch(
+        "q.csv",
+        datasets(&["90", "70", "95", "80", "60", "85"]).as_bytes(),
+        &[],
+    );
+    assert_eq!(code, 0);
+    let s = read_csv(&out);
+    // Each 30% × 100,000 = 30,000; the lowest score (60, DS-4) ranks 6th of a quota of 5.
+    assert_eq!(
+        s.column("award"),
+        [
+            "30000.00", "30000.00", "30000.00", "30000.00", "0.00", "30000.00"
+        ]
+    );
+    assert_eq!(s.column("status")[4], "ineligible");
+    assert!(
+        s.column("reason")[4].contains("名额"),
+        "{}",
+        s.column("reason")[4]
+    );
+}
+
+#[test]
+fn a_tie_at_the_quota_boundary_or_a_missing_score_asks_for_a_decision() {
+    // 5th and 6th both score 70: nobody can say which is selected.
+    let (_d, out, code) = batch(
+        "t.csv",
+        datasets(&["90", "70", "95", "80", "70", "85"]).as_bytes(),
+        &[],
+    );
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    assert_eq!(
+        s.column("status"),
+        ["awarded", "error", "awarded", "awarded", "error", "awarded"]
+    );
+    assert!(s.column("reason")[1].contains("decide"));
+
+    let (_d, out, code) = batch(
+        "m.csv",
+        datasets(&["90", "", "95", "80", "60", "85"]).as_bytes(),
+        &[],
+    );
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    // DS-1 has no score while 6 compete for 5 places; the 5 scored ones fit.
+    assert_eq!(s.column("status")[1], "error");
+    assert_eq!(s.column("award")[4], "30000.00");
+}
