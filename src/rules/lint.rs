@@ -230,6 +230,8 @@ static FIELD: &[Key] = &[
     opt("unit", Ty::Str),
     opt("aliases", Ty::Strs),
     opt("values", Ty::Tables(ENUM_VALUE)),
+    opt("yes", Ty::Strs),
+    opt("no", Ty::Strs),
 ];
 
 static SECTION: &[Key] = &[
@@ -242,8 +244,20 @@ static SECTION: &[Key] = &[
     req("field", Ty::Tables(FIELD)),
 ];
 
+/// The batch's own columns (`BatchColumns`).
+static BATCH: &[Key] = &[
+    req("type", Ty::Strs),
+    req("clause", Ty::Strs),
+    req("award", Ty::Strs),
+    req("status", Ty::Strs),
+    req("reason", Ty::Strs),
+];
+
 /// The keys of `vocabulary.toml` (`Vocabulary`).
-static VOCABULARY: &[Key] = &[req("section", Ty::Tables(SECTION))];
+static VOCABULARY: &[Key] = &[
+    opt("batch", Ty::Table(BATCH)),
+    req("section", Ty::Tables(SECTION)),
+];
 
 /// Which schema a rule file follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -100,6 +100,6 @@ fn the_readme_shows_the_real_output_of_the_example() {
     assert_eq!(
         &readme[from..to],
         String::from_utf8(out.stdout).unwrap(),
-        "README.md's example output is stale: paste the output of `cargo run --release -- examples/enterprise.toml`"
+        "README.md's example output is stale: cargo build --release && scripts/update-readme.py"
     );
 }
