@@ -1,0 +1,42 @@
+//! Fuzz `calc batch` on an arbitrary CSV: it either stops with a located input error or writes
+//! every row back with a status; it never panics. Each input is written to a temporary file,
+//! since the batch reads a path.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use calc::RuleSet;
+use calc::batch::{BatchArgs, run};
+use calc::cli::{Config, Format};
+use calc::render::Lang;
+use libfuzzer_sys::fuzz_target;
+
+fn rules() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| RuleSet::embedded().expect("the shipped rules load"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("round.csv");
+    std::fs::write(&input, data).expect("write input");
+    let config = Config {
+        rules: rules().clone(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30),
+        format: Format::Table,
+        lang: Lang::Zh,
+    };
+    let args = BatchArgs {
+        input,
+        output: dir.path().join("out.csv"),
+        prior: Vec::new(),
+        summary: Some(dir.path().join("summary.csv")),
+        no_bom: false,
+        encoding: calc::batch::read::Encoding::Auto,
+    };
+    if let Ok(code) = run(&config, &args) {
+        assert!(code == 0 || code == 3, "unexpected exit code {code}");
+        let out = std::fs::read(dir.path().join("out.csv")).expect("the output exists");
+        assert!(out.starts_with(b"\xef\xbb\xbf"), "the CSV output starts with a BOM");
+    }
+});
