@@ -641,3 +641,47 @@ fn global_options_may_stand_before_the_subcommand() {
         "the overlay must change the digest"
     );
 }
+
+#[test]
+fn the_csv_template_header_is_read_by_batch() {
+    // A row under `calc template --csv`'s header: 30% × 1,000,000 autonomous compute = 300,000.00.
+    let header = calc().args(["template", "--csv"]).output().unwrap();
+    assert!(header.status.success());
+    let header = String::from_utf8(header.stdout).unwrap();
+    let columns: Vec<&str> = header
+        .trim_start_matches('\u{feff}')
+        .trim_end()
+        .split(',')
+        .collect();
+    let value = |c: &str| match c {
+        "type" => "算力券",
+        "单位名称" => "甲",
+        "统一社会信用代码" => "91330302MA2H00001Y",
+        "主体类型" => "企业",
+        "所属区县" => "鹿城区",
+        "依法登记在册" | "依法纳税" | "符合人工智能产业集聚发展导向" | "自主智能算力" => {
+            "是"
+        }
+        "编号" => "HT-1",
+        "金额" => "1000000",
+        "日期" => "2026-01-01",
+        _ => "",
+    };
+    let row: Vec<&str> = columns.iter().map(|c| value(c)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("round.csv");
+    std::fs::write(
+        &input,
+        format!("{}\n{}\n", columns.join(","), row.join(",")),
+    )
+    .unwrap();
+    let output = dir.path().join("out.csv");
+    calc()
+        .args(["batch", "--as-of", "2026-06-30", "-o"])
+        .arg(&output)
+        .arg(&input)
+        .assert()
+        .success();
+    let out = std::fs::read_to_string(&output).unwrap();
+    assert!(out.contains(",1,300000.00,awarded,"), "{out}");
+}
