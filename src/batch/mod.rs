@@ -30,7 +30,7 @@ use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe};
 use crate::rules::RuleSet;
-use read::{Columns, Encoding, Row, Table};
+use read::{Columns, Encoding, Memo, Row, Table};
 
 /// The arguments of `calc batch`.
 #[derive(clap::Args, Debug)]
@@ -126,6 +126,9 @@ pub struct Unit {
     /// File lines of this applicant's rows that had errors.
     pub error_lines: Vec<usize>,
     first_line: usize,
+    /// The applicant's cells on its first row (`read::parse_row`): a later row with the same
+    /// bytes has the same facts and is not converted again.
+    applicant_raw: Box<[u8]>,
 }
 
 /// Runs `calc batch`; the exit code is 0, or 3 when some rows had errors.
@@ -163,29 +166,42 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     // their rows (in file order) on all cores.
     let n_shards = rayon::current_num_threads().max(1) * 4;
     let mut shards: Vec<Grouping> = (0..n_shards)
-        .map(|_| Grouping::new(rules, &table.file))
+        .map(|_| Grouping::new(rules, &table.file, &cols, &table.headers))
         .collect();
     let mut next_row = 0usize;
     // Parse a few chunks at a time on all cores, then group them: only a window of parsed
     // rows is held at once.
     for window in chunks.chunks(rayon::current_num_threads().max(1) * 2) {
-        let parsed: Vec<Vec<(usize, Row)>> = window
+        // Each chunk's rows, and the bytes of their applicants' cells.
+        let mut parsed: Vec<ParsedChunk> = window
             .par_iter()
-            .map(|c| {
-                let mut rows = Vec::new();
-                table.for_each_row(c, |line, cells| {
-                    rows.push((
-                        line,
-                        read::parse_row(rules, &cols, &table.headers, &allowed, line, cells),
-                    ));
-                });
-                rows
-            })
+            .map_init(
+                || Memo::new(rules),
+                |memo, c| {
+                    let mut rows = Vec::with_capacity(c.size() / 128);
+                    let mut raw = Vec::with_capacity(c.size() / 4);
+                    table.for_each_row(c, |line, cells| {
+                        let row = read::parse_row(
+                            rules,
+                            &cols,
+                            &table.headers,
+                            &allowed,
+                            line,
+                            cells,
+                            memo,
+                            &mut raw,
+                        );
+                        rows.push((line, row));
+                    });
+                    (rows, raw)
+                },
+            )
             .collect();
-        let mut queues: Vec<Vec<(usize, usize, Row)>> = (0..n_shards).map(|_| Vec::new()).collect();
-        for rows in parsed {
+        let mut queues: Vec<Vec<(usize, usize, Row, usize)>> =
+            (0..n_shards).map(|_| Vec::new()).collect();
+        for (j, (rows, _)) in parsed.iter_mut().enumerate() {
             chunk_rows.push(rows.len());
-            for (line, row) in rows {
+            for (line, row) in rows.drain(..) {
                 let shard = match &row {
                     Row::Item { code, .. }
                     | Row::Error {
@@ -193,14 +209,15 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                     } => shard_of(code, n_shards),
                     _ => 0,
                 };
-                queues[shard].push((next_row, line, row));
+                queues[shard].push((next_row, line, row, j));
                 next_row += 1;
             }
             progress.inc(1);
         }
+        let raws: Vec<&[u8]> = parsed.iter().map(|(_, raw)| raw.as_slice()).collect();
         shards.par_iter_mut().zip(queues).for_each(|(g, queue)| {
-            for (row, line, r) in queue {
-                g.add(row, line, r);
+            for (row, line, r, j) in queue {
+                g.add(row, line, r, raws[j]);
             }
         });
     }
@@ -315,31 +332,46 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     Ok(code)
 }
 
+/// A chunk's rows (file line, row) and the bytes of their applicants' cells.
+type ParsedChunk = (Vec<(usize, Row)>, Vec<u8>);
+
 /// Assigns rows to applicants in file order; bad rows become errors in place.
 struct Grouping<'a> {
     rules: &'a RuleSet,
     file: &'a str,
+    cols: &'a Columns,
+    headers: &'a [String],
+    memo: Memo,
     units: Vec<Unit>,
-    by_code: HashMap<String, u32>,
+    by_code: foldhash::HashMap<String, u32>,
     /// (row in the file, result)
     results: Vec<(usize, RowResult)>,
     /// Error rows whose credit code could be read, by code.
-    pending_errors: HashMap<String, Vec<usize>>,
+    pending_errors: foldhash::HashMap<String, Vec<usize>>,
 }
 
 impl<'a> Grouping<'a> {
-    fn new(rules: &'a RuleSet, file: &'a str) -> Grouping<'a> {
+    fn new(
+        rules: &'a RuleSet,
+        file: &'a str,
+        cols: &'a Columns,
+        headers: &'a [String],
+    ) -> Grouping<'a> {
         Grouping {
             rules,
             file,
+            cols,
+            headers,
+            memo: Memo::new(rules),
             units: Vec::new(),
-            by_code: HashMap::new(),
+            by_code: foldhash::HashMap::default(),
             results: Vec::new(),
-            pending_errors: HashMap::new(),
+            pending_errors: foldhash::HashMap::default(),
         }
     }
 
-    fn add(&mut self, at: usize, line: usize, row: Row) {
+    /// Places a row; `raw` is the byte arena of the row's chunk (`read::parse_row`).
+    fn add(&mut self, at: usize, line: usize, row: Row, raw: &[u8]) {
         let result = match row {
             Row::Empty => RowResult::empty(),
             Row::Error { message, code } => {
@@ -353,7 +385,14 @@ impl<'a> Grouping<'a> {
                 applicant,
                 section,
                 item,
-            } => match self.place(at, line, code, applicant, section, item) {
+            } => match self.place(
+                at,
+                line,
+                code,
+                raw.get(applicant).unwrap_or_default(),
+                section,
+                item,
+            ) {
                 Ok(unit) => RowResult {
                     unit: Some(unit),
                     clause: None,
@@ -372,21 +411,42 @@ impl<'a> Grouping<'a> {
         row: usize,
         line: usize,
         code: String,
-        applicant: Item,
+        raw: &[u8],
         section: usize,
         item: Item,
     ) -> Result<(u32, u32), String> {
         let rules = self.rules;
-        let ui = match self.by_code.get(&code) {
-            Some(&ui) => ui,
-            None => {
+        // The applicant's facts, converted unless they are the bytes of the unit's first row.
+        let existing = self.by_code.get(&code).copied();
+        let applicant = match existing {
+            Some(ui) if *self.units[ui as usize].applicant_raw == *raw => None,
+            _ => match read::parse_applicant(
+                rules,
+                self.cols,
+                self.headers,
+                line,
+                &code,
+                raw,
+                &mut self.memo,
+            ) {
+                Ok(a) => Some(a),
+                Err(message) => {
+                    // As a row that could not be read: its applicant may still turn up.
+                    self.pending_errors.entry(code).or_default().push(line);
+                    return Err(message);
+                }
+            },
+        };
+        let (ui, applicant) = match (existing, applicant) {
+            (Some(ui), applicant) => (ui, applicant),
+            (None, Some(applicant)) => {
                 let ui = self.units.len() as u32;
                 let mut facts = Facts::new(rules, self.file);
                 let district = applicant
                     .text(rules.roles.district)
                     .unwrap_or_default()
                     .to_string();
-                facts.sections[rules.roles.applicant].push(applicant.clone());
+                facts.sections[rules.roles.applicant].push(applicant);
                 self.units.push(Unit {
                     code: code.clone(),
                     district,
@@ -394,10 +454,13 @@ impl<'a> Grouping<'a> {
                     rows: Vec::new(),
                     error_lines: Vec::new(),
                     first_line: line,
+                    applicant_raw: raw.into(),
                 });
                 self.by_code.insert(code, ui);
-                ui
+                (ui, None)
             }
+            // A new unit always has its applicant converted above.
+            (None, None) => return Err(String::new()),
         };
         let unit = &mut self.units[ui as usize];
         let fail = |unit: &mut Unit, message: String| {
@@ -406,6 +469,7 @@ impl<'a> Grouping<'a> {
         };
         let a = rules.roles.applicant;
         if let Some(first) = unit.facts.single(a)
+            && let Some(applicant) = &applicant
             && first.values != applicant.values
         {
             let s = rules.section(a);

@@ -59,6 +59,13 @@ pub struct Chunk {
     first_line: usize,
 }
 
+impl Chunk {
+    /// Its bytes (CSV) or rows (XLSX), to size buffers.
+    pub fn size(&self) -> usize {
+        self.range.len()
+    }
+}
+
 enum Body {
     Csv(String),
     /// (sheet row number, cells)
@@ -460,12 +467,93 @@ pub enum Row {
         message: String,
         code: Option<String>,
     },
+    /// The applicant's cells are kept as text (`applicant`, a range of the chunk's `raw`
+    /// bytes): they are the same on every row of a unit, so they are only converted when they
+    /// differ from the unit's first row (see `applicant_raw`).
     Item {
         code: String,
-        applicant: Item,
+        applicant: Range<usize>,
         section: usize,
         item: Item,
     },
+}
+
+/// Conversions of cell text already seen, per field: a round repeats a few words (是/否, 企业,
+/// dates) a million times, and one hash lookup is cheaper than matching every alias again.
+/// Only successful conversions are kept, so every message is still made by `Value::from_text`.
+pub struct Memo {
+    /// `[section][field]`; `None` for fields whose values seldom repeat (text, money, numbers).
+    fields: Vec<Vec<Option<Remembered>>>,
+    kinds: foldhash::HashMap<Box<str>, Option<usize>>,
+}
+
+type Remembered = foldhash::HashMap<Box<str>, Value>;
+
+/// A bound on each memo, against a file of a million different spellings.
+const MEMO_MAX: usize = 4096;
+
+impl Memo {
+    pub fn new(rules: &RuleSet) -> Memo {
+        let fields = rules
+            .vocabulary
+            .sections
+            .iter()
+            .map(|s| {
+                s.fields
+                    .iter()
+                    .map(|f| {
+                        matches!(
+                            f.ty,
+                            FieldType::Bool | FieldType::Enum | FieldType::Date | FieldType::Year
+                        )
+                        .then(foldhash::HashMap::default)
+                    })
+                    .collect()
+            })
+            .collect();
+        Memo {
+            fields,
+            kinds: foldhash::HashMap::default(),
+        }
+    }
+
+    /// `Value::from_text`, remembered.
+    fn convert(
+        &mut self,
+        si: usize,
+        fi: usize,
+        field: &Field,
+        text: &str,
+    ) -> Result<Value, String> {
+        let Some(map) = self
+            .fields
+            .get_mut(si)
+            .and_then(|f| f.get_mut(fi))
+            .and_then(|m| m.as_mut())
+        else {
+            return Value::from_text(field, text);
+        };
+        if let Some(v) = map.get(text) {
+            return Ok(v.clone());
+        }
+        let v = Value::from_text(field, text)?;
+        if map.len() < MEMO_MAX {
+            map.insert(text.into(), v.clone());
+        }
+        Ok(v)
+    }
+
+    /// `section_of`, remembered.
+    fn section(&mut self, rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+        if let Some(&s) = self.kinds.get(text) {
+            return s;
+        }
+        let s = section_of(rules, allowed, text);
+        if self.kinds.len() < MEMO_MAX {
+            self.kinds.insert(text.into(), s);
+        }
+        s
+    }
 }
 
 /// Reads the sections a row may name in its type column: those a clause reads.
@@ -490,7 +578,9 @@ pub fn section_of(rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usiz
     })
 }
 
-/// Reads one row into an applicant and an item; every problem of the row is reported at once.
+/// Reads one row into its credit code, its applicant's cells and one item; a row with any
+/// problem is read again by `parse_row_full`, which reports them all.
+#[allow(clippy::too_many_arguments)]
 pub fn parse_row(
     rules: &RuleSet,
     cols: &Columns,
@@ -498,11 +588,143 @@ pub fn parse_row(
     allowed: &[usize],
     line: usize,
     cells: &dyn Cells,
+    memo: &mut Memo,
+    raw: &mut Vec<u8>,
 ) -> Row {
     let n = cells.count();
     if (0..n).all(|i| cells.cell(i).trim().is_empty()) {
         return Row::Empty;
     }
+    let full = |memo: &mut Memo| parse_row_full(rules, cols, headers, allowed, line, cells, memo);
+    if n > headers.len() && (headers.len()..n).any(|i| !cells.cell(i).trim().is_empty()) {
+        return full(memo);
+    }
+    let a = rules.roles.applicant;
+    let cc = rules.roles.credit_code;
+    let code = match (
+        cols.fields[a].get(cc).copied().flatten(),
+        rules.section(a).fields.get(cc),
+    ) {
+        (Some(c), Some(field)) => match Value::from_text(field, cells.cell(c).trim()) {
+            Ok(Value::Text(code)) if !cells.cell(c).trim().is_empty() => code,
+            _ => return full(memo),
+        },
+        _ => return full(memo),
+    };
+    let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
+    let Some(section) = (!kind_text.is_empty())
+        .then(|| memo.section(rules, allowed, kind_text))
+        .flatten()
+    else {
+        return full(memo);
+    };
+    let mut problems = Vec::new();
+    let item = read_item(
+        rules,
+        cols,
+        headers,
+        section,
+        line,
+        cells,
+        &mut problems,
+        memo,
+    );
+    if !problems.is_empty() {
+        return full(memo);
+    }
+    let start = raw.len();
+    applicant_raw(rules, cols, cells, raw);
+    Row::Item {
+        code,
+        applicant: start..raw.len(),
+        section,
+        item,
+    }
+}
+
+/// The applicant's cells but the credit code, trimmed, each with its length: rows whose
+/// bytes are equal convert to equal facts.
+fn applicant_raw(rules: &RuleSet, cols: &Columns, cells: &dyn Cells, raw: &mut Vec<u8>) {
+    let a = rules.roles.applicant;
+    for (fi, c) in cols.fields[a].iter().enumerate() {
+        if let Some(c) = c
+            && fi != rules.roles.credit_code
+        {
+            let t = cells.cell(*c).trim().as_bytes();
+            raw.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            raw.extend_from_slice(t);
+        }
+    }
+}
+
+/// The applicant of a row read by `parse_row`, from its credit code and the bytes kept by
+/// `applicant_raw`; the problems are those `parse_row_full` would report for it.
+#[allow(clippy::too_many_arguments)]
+pub fn parse_applicant(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    line: usize,
+    code: &str,
+    raw: &[u8],
+    memo: &mut Memo,
+) -> Result<Item, String> {
+    let a = rules.roles.applicant;
+    let mut texts: Vec<(usize, &str)> = Vec::new();
+    let mut rest = raw;
+    for (fi, c) in cols.fields[a].iter().enumerate() {
+        if let Some(c) = c
+            && fi != rules.roles.credit_code
+        {
+            let (len, tail) = rest.split_at_checked(4).unwrap_or((&[0; 4], &[]));
+            let len = u32::from_le_bytes(len.try_into().unwrap_or([0; 4])) as usize;
+            let (t, tail) = tail.split_at_checked(len).unwrap_or((tail, &[]));
+            texts.push((*c, std::str::from_utf8(t).unwrap_or("")));
+            rest = tail;
+        }
+    }
+    if let Some(c) = cols.fields[a]
+        .get(rules.roles.credit_code)
+        .copied()
+        .flatten()
+    {
+        texts.push((c, code));
+    }
+    let cells = Sparse(texts);
+    let mut problems = Vec::new();
+    let item = read_item(rules, cols, headers, a, line, &cells, &mut problems, memo);
+    if problems.is_empty() {
+        Ok(item)
+    } else {
+        Err(problems.join("；"))
+    }
+}
+
+/// A few cells of a row by column.
+struct Sparse<'a>(Vec<(usize, &'a str)>);
+
+impl Cells for Sparse<'_> {
+    fn cell(&self, i: usize) -> &str {
+        self.0.iter().find(|(c, _)| *c == i).map_or("", |(_, t)| t)
+    }
+    fn count(&self) -> usize {
+        self.0.iter().map(|(c, _)| c + 1).max().unwrap_or(0)
+    }
+}
+
+/// Reads a row with some problem: every problem of the row is reported at once, in column
+/// order (extra cells, applicant, type, item).
+#[allow(clippy::too_many_arguments)]
+fn parse_row_full(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    allowed: &[usize],
+    line: usize,
+    cells: &dyn Cells,
+    memo: &mut Memo,
+) -> Row {
+    let n = cells.count();
     let mut problems: Vec<String> = Vec::new();
     if n > headers.len() && (headers.len()..n).any(|i| !cells.cell(i).trim().is_empty()) {
         problems.push(format!(
@@ -512,14 +734,14 @@ pub fn parse_row(
         ));
     }
     let a = rules.roles.applicant;
-    let applicant = read_item(rules, cols, headers, a, line, cells, &mut problems);
+    let applicant = read_item(rules, cols, headers, a, line, cells, &mut problems, memo);
     let code = applicant.text(rules.roles.credit_code).map(str::to_string);
     let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
     let section = if kind_text.is_empty() {
         problems.push("“类型”为空 / the type is empty".to_string());
         None
     } else {
-        let s = section_of(rules, allowed, kind_text);
+        let s = memo.section(rules, allowed, kind_text);
         if s.is_none() {
             let names: Vec<String> = allowed
                 .iter()
@@ -536,18 +758,12 @@ pub fn parse_row(
         }
         s
     };
-    let item = section.map(|si| read_item(rules, cols, headers, si, line, cells, &mut problems));
-    match (problems.is_empty(), code, section, item) {
-        (true, Some(code), Some(section), Some(item)) => Row::Item {
-            code,
-            applicant,
-            section,
-            item,
-        },
-        (_, code, _, _) => Row::Error {
-            message: problems.join("；"),
-            code,
-        },
+    if let Some(si) = section {
+        read_item(rules, cols, headers, si, line, cells, &mut problems, memo);
+    }
+    Row::Error {
+        message: problems.join("；"),
+        code,
     }
 }
 
@@ -558,6 +774,7 @@ pub fn parse_prior_item(
     headers: &[String],
     line: usize,
     cells: &dyn Cells,
+    memo: &mut Memo,
 ) -> Result<Item, String> {
     let mut problems = Vec::new();
     let item = read_item(
@@ -568,6 +785,7 @@ pub fn parse_prior_item(
         line,
         cells,
         &mut problems,
+        memo,
     );
     if problems.is_empty() {
         Ok(item)
@@ -576,6 +794,7 @@ pub fn parse_prior_item(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_item(
     rules: &RuleSet,
     cols: &Columns,
@@ -584,6 +803,7 @@ fn read_item(
     line: usize,
     cells: &dyn Cells,
     problems: &mut Vec<String>,
+    memo: &mut Memo,
 ) -> Item {
     let section = rules.section(si);
     let mut item = Item::empty(section, line);
@@ -609,7 +829,7 @@ fn read_item(
             }
             continue;
         }
-        match Value::from_text(field, text) {
+        match memo.convert(si, fi, field, text) {
             Ok(v) => item.values[fi] = Some(v),
             Err(m) => problems.push(format!("“{}”({}): {m}", headers[c], field.name)),
         }
