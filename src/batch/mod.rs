@@ -162,6 +162,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     let chunks = table.chunks(1 << 21);
     progress.phase("读取 reading", chunks.len());
     let mut chunk_rows = Vec::with_capacity(chunks.len());
+    let mut verbatim: Vec<Option<read::Span>> = Vec::new();
     // Applicants are independent: rows go to shards by credit code, and the shards group
     // their rows (in file order) on all cores.
     let n_shards = rayon::current_num_threads().max(1) * 4;
@@ -180,7 +181,9 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                 |memo, c| {
                     let mut rows = Vec::with_capacity(c.size() / 128);
                     let mut raw = Vec::with_capacity(c.size() / 4);
-                    table.for_each_row(c, |line, cells| {
+                    let mut spans = Vec::with_capacity(c.size() / 128);
+                    table.for_each_row_verbatim(c, |line, cells, span| {
+                        spans.push(span);
                         let row = read::parse_row(
                             rules,
                             &cols,
@@ -193,14 +196,15 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                         );
                         rows.push((line, row));
                     });
-                    (rows, raw)
+                    (rows, raw, spans)
                 },
             )
             .collect();
         let mut queues: Vec<Vec<(usize, usize, Row, usize)>> =
             (0..n_shards).map(|_| Vec::new()).collect();
-        for (j, (rows, _)) in parsed.iter_mut().enumerate() {
+        for (j, (rows, _, spans)) in parsed.iter_mut().enumerate() {
             chunk_rows.push(rows.len());
+            verbatim.append(spans);
             for (line, row) in rows.drain(..) {
                 let shard = match &row {
                     Row::Item { code, .. }
@@ -214,7 +218,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
             }
             progress.inc(1);
         }
-        let raws: Vec<&[u8]> = parsed.iter().map(|(_, raw)| raw.as_slice()).collect();
+        let raws: Vec<&[u8]> = parsed.iter().map(|(_, raw, _)| raw.as_slice()).collect();
         shards.par_iter_mut().zip(queues).for_each(|(g, queue)| {
             for (row, line, r, j) in queue {
                 g.add(row, line, r, raws[j]);
@@ -282,6 +286,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         &table,
         &chunks,
         &chunk_rows,
+        &verbatim,
         &results,
         &cols,
         rules,
@@ -332,8 +337,9 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     Ok(code)
 }
 
-/// A chunk's rows (file line, row) and the bytes of their applicants' cells.
-type ParsedChunk = (Vec<(usize, Row)>, Vec<u8>);
+/// A chunk's rows (file line, row), the bytes of their applicants' cells, and where they
+/// stand in the text if they can be written back as they are.
+type ParsedChunk = (Vec<(usize, Row)>, Vec<u8>, Vec<Option<read::Span>>);
 
 /// Assigns rows to applicants in file order; bad rows become errors in place.
 struct Grouping<'a> {

@@ -50,6 +50,23 @@ impl Cells for Vec<String> {
     }
 }
 
+/// One row's cells as bytes, for writing them out unchanged without checking UTF-8 again.
+pub trait RawCells {
+    fn raw(&self, i: usize) -> &[u8];
+}
+
+impl RawCells for csv::ByteRecord {
+    fn raw(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or(b"")
+    }
+}
+
+impl RawCells for Vec<String> {
+    fn raw(&self, i: usize) -> &[u8] {
+        self.get(i).map_or(b"", |s| s.as_bytes())
+    }
+}
+
 /// A part of the rows that can be read on its own.
 #[derive(Clone, Debug)]
 pub struct Chunk {
@@ -179,12 +196,29 @@ impl Table {
         }
     }
 
+    /// The decoded CSV text (without BOM); `None` for a workbook.
+    pub fn csv_text(&self) -> Option<&[u8]> {
+        match &self.body {
+            Body::Csv(text) => Some(text.as_bytes()),
+            Body::Rows(_) => None,
+        }
+    }
+
     /// Calls `f(line, cells)` for each row of a chunk, in order.
     pub fn for_each_row(&self, chunk: &Chunk, mut f: impl FnMut(usize, &dyn Cells)) {
+        self.for_each_row_verbatim(chunk, |line, cells, _| f(line, cells));
+    }
+
+    /// As `for_each_row`, with where the row stands in the CSV text (see `Span`).
+    pub fn for_each_row_verbatim(
+        &self,
+        chunk: &Chunk,
+        mut f: impl FnMut(usize, &dyn Cells, Option<Span>),
+    ) {
         match &self.body {
             Body::Rows(rows) => {
                 for (line, cells) in &rows[chunk.range.clone()] {
-                    f(*line, cells);
+                    f(*line, cells, None);
                 }
             }
             Body::Csv(text) => {
@@ -193,13 +227,21 @@ impl Table {
                     .flexible(true)
                     .from_reader(&text.as_bytes()[chunk.range.clone()]);
                 let mut record = csv::StringRecord::new();
+                let width = self.headers.len();
                 loop {
                     match reader.read_record(&mut record) {
                         Ok(true) => {
                             let line = record
                                 .position()
                                 .map_or(0, |p| p.line() as usize + chunk.first_line - 1);
-                            f(line, &record);
+                            let start = record.position().map_or(0, |p| p.byte() as usize);
+                            let end = reader.position().byte() as usize;
+                            let at = chunk.range.start + start;
+                            let span = text
+                                .as_bytes()
+                                .get(at..chunk.range.start + end)
+                                .and_then(|bytes| span(bytes, at, &record, width));
+                            f(line, &record, span);
                         }
                         Ok(false) => break,
                         // The text is valid UTF-8 and the reader is flexible: nothing to refuse.
@@ -209,6 +251,69 @@ impl Table {
             }
         }
     }
+
+    /// Calls `f(cells)` for each row of a chunk, in order, with the cells as bytes.
+    pub fn for_each_raw_row(&self, chunk: &Chunk, mut f: impl FnMut(&dyn RawCells)) {
+        match &self.body {
+            Body::Rows(rows) => {
+                for (_, cells) in &rows[chunk.range.clone()] {
+                    f(cells);
+                }
+            }
+            Body::Csv(text) => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(&text.as_bytes()[chunk.range.clone()]);
+                let mut record = csv::ByteRecord::new();
+                // Records as `for_each_row` reads them: the reader is flexible, so it refuses nothing.
+                while let Ok(true) = reader.read_byte_record(&mut record) {
+                    f(&record);
+                }
+            }
+        }
+    }
+}
+
+/// Where a CSV row stands in the text, and whether the CSV writer would write its cells back
+/// as exactly those bytes: it has no `"` (so no cell holds a comma, quote or line break), one
+/// cell per header, and no cell that `write::neutralise` would change.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    pub start: u64,
+    pub len: u32,
+    pub verbatim: bool,
+}
+
+/// The span of a record read from `bytes` (the record and its line ending, from `at`).
+fn span(bytes: &[u8], at: usize, record: &csv::StringRecord, width: usize) -> Option<Span> {
+    let len = u32::try_from(bytes.len()).ok()?;
+    let whole = Span {
+        start: at as u64,
+        len,
+        verbatim: false,
+    };
+    if record.len() != width
+        || bytes.contains(&b'"')
+        || record
+            .iter()
+            .any(|c| super::write::needs_neutralising(c.as_bytes()))
+    {
+        return Some(whole);
+    }
+    // Without quotes, line breaks only end the record (or are blank lines around it).
+    let Some(from) = bytes.iter().position(|&b| b != b'\r' && b != b'\n') else {
+        return Some(whole);
+    };
+    let to = bytes
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(from, |p| p + 1);
+    Some(Span {
+        start: (at + from) as u64,
+        len: u32::try_from(to - from).ok()?,
+        verbatim: true,
+    })
 }
 
 /// The text of an XLSX cell as a person would type it.
