@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::cli::{Config, Failure};
 use crate::engine::evaluate;
-use crate::facts::{Facts, Item};
+use crate::facts::{Facts, Item, Value};
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe};
@@ -126,9 +126,8 @@ pub struct Unit {
     /// File lines of this applicant's rows that had errors.
     pub error_lines: Vec<usize>,
     first_line: usize,
-    /// The applicant's cells on its first row (`read::parse_row`): a later row with the same
-    /// bytes has the same facts and is not converted again.
-    applicant_raw: Box<[u8]>,
+    /// A hash of each row's item key (`key_hash`), by row as in `rows`.
+    keys: Vec<u64>,
 }
 
 /// Runs `calc batch`; the exit code is 0, or 3 when some rows had errors.
@@ -169,21 +168,34 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     let mut shards: Vec<Grouping> = (0..n_shards)
         .map(|_| Grouping::new(rules, &table.file, &cols, &table.headers))
         .collect();
+    // Rows of a CSV are rarely shorter than 100 bytes: room for each shard's results.
+    let expected = chunks.iter().map(|c| c.size()).sum::<usize>() / 100 / n_shards;
+    for g in &mut shards {
+        g.results.reserve(expected);
+    }
     let mut next_row = 0usize;
-    // Parse a few chunks at a time on all cores, then group them: only a window of parsed
-    // rows is held at once.
+    // Time spent parsing and grouping, for CALC_BATCH_TIMING.
+    let (mut parsing, mut grouping) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+    // Parse a few chunks at a time on all cores, each chunk sorting its rows by shard, then
+    // group them: only a window of parsed rows is held at once.
     for window in chunks.chunks(rayon::current_num_threads().max(1) * 2) {
-        // Each chunk's rows, and the bytes of their applicants' cells.
+        let t = std::time::Instant::now();
         let mut parsed: Vec<ParsedChunk> = window
             .par_iter()
             .map_init(
                 || Memo::new(rules),
                 |memo, c| {
-                    let mut rows = Vec::with_capacity(c.size() / 128);
-                    let mut raw = Vec::with_capacity(c.size() / 4);
-                    let mut spans = Vec::with_capacity(c.size() / 128);
+                    let per_shard = c.size() / 128 / n_shards;
+                    let mut p = ParsedChunk {
+                        shards: (0..n_shards)
+                            .map(|_| Vec::with_capacity(per_shard))
+                            .collect(),
+                        raw: Vec::with_capacity(c.size() / 4),
+                        spans: Vec::with_capacity(c.size() / 128),
+                    };
                     table.for_each_row_verbatim(c, |line, cells, span| {
-                        spans.push(span);
+                        let at = p.spans.len();
+                        p.spans.push(span);
                         let row = read::parse_row(
                             rules,
                             &cols,
@@ -192,38 +204,46 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                             line,
                             cells,
                             memo,
-                            &mut raw,
+                            &mut p.raw,
                         );
-                        rows.push((line, row));
+                        let shard = match &row {
+                            Row::Item { code, .. }
+                            | Row::Error {
+                                code: Some(code), ..
+                            } => shard_of(code, n_shards),
+                            _ => 0,
+                        };
+                        p.shards[shard].push((at, line, row));
                     });
-                    (rows, raw, spans)
+                    p
                 },
             )
             .collect();
-        let mut queues: Vec<Vec<(usize, usize, Row, usize)>> =
-            (0..n_shards).map(|_| Vec::new()).collect();
-        for (j, (rows, _, spans)) in parsed.iter_mut().enumerate() {
-            chunk_rows.push(rows.len());
-            verbatim.append(spans);
-            for (line, row) in rows.drain(..) {
-                let shard = match &row {
-                    Row::Item { code, .. }
-                    | Row::Error {
-                        code: Some(code), ..
-                    } => shard_of(code, n_shards),
-                    _ => 0,
-                };
-                queues[shard].push((next_row, line, row, j));
-                next_row += 1;
+        parsing += t.elapsed();
+        let t = std::time::Instant::now();
+        // Each shard's rows of each chunk, with the chunk's first row and its index.
+        let mut queues: Vec<Vec<(usize, usize, ShardRows)>> = (0..n_shards)
+            .map(|_| Vec::with_capacity(window.len()))
+            .collect();
+        for (j, p) in parsed.iter_mut().enumerate() {
+            for (queue, rows) in queues.iter_mut().zip(&mut p.shards) {
+                queue.push((next_row, j, std::mem::take(rows)));
             }
+            let n = p.spans.len();
+            chunk_rows.push(n);
+            verbatim.append(&mut p.spans);
+            next_row += n;
             progress.inc(1);
         }
-        let raws: Vec<&[u8]> = parsed.iter().map(|(_, raw, _)| raw.as_slice()).collect();
+        let raws: Vec<&[u8]> = parsed.iter().map(|p| p.raw.as_slice()).collect();
         shards.par_iter_mut().zip(queues).for_each(|(g, queue)| {
-            for (row, line, r, j) in queue {
-                g.add(row, line, r, raws[j]);
+            for (first, j, rows) in queue {
+                for (at, line, r) in rows {
+                    g.add(first + at, line, r, raws[j]);
+                }
             }
         });
+        grouping += t.elapsed();
     }
     let mut results: Vec<RowResult> = vec![RowResult::empty(); next_row];
     let mut units: Vec<Unit> = Vec::new();
@@ -241,7 +261,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
             results[row] = r;
         }
         for (code, lines) in pending_errors {
-            if let Some(&ui) = by_code.get(&code) {
+            if let Some((ui, _)) = by_code.get(read::code_key(&code).as_ref(), &code) {
                 shard_units[ui as usize].error_lines.extend(lines);
             }
         }
@@ -254,6 +274,9 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         u.error_lines.sort_unstable();
     }
 
+    if timing {
+        eprintln!("  parsing {parsing:?}, grouping {grouping:?}");
+    }
     mark("parsed+grouped");
     progress.phase("计算 computing", units.len());
     evaluate_units(rules, &units, None, as_of, lang, &mut results, &progress);
@@ -337,9 +360,18 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     Ok(code)
 }
 
-/// A chunk's rows (file line, row), the bytes of their applicants' cells, and where they
-/// stand in the text if they can be written back as they are.
-type ParsedChunk = (Vec<(usize, Row)>, Vec<u8>, Vec<Option<read::Span>>);
+/// One shard's rows of a chunk: (row within the chunk, file line, row), in file order.
+type ShardRows = Vec<(usize, usize, Row)>;
+
+/// A chunk's rows read.
+struct ParsedChunk {
+    /// By shard.
+    shards: Vec<ShardRows>,
+    /// The bytes of the applicants' cells (`read::parse_row`).
+    raw: Vec<u8>,
+    /// Where each row stands in the CSV text, by row within the chunk.
+    spans: Vec<Option<read::Span>>,
+}
 
 /// Assigns rows to applicants in file order; bad rows become errors in place.
 struct Grouping<'a> {
@@ -349,7 +381,9 @@ struct Grouping<'a> {
     headers: &'a [String],
     memo: Memo,
     units: Vec<Unit>,
-    by_code: foldhash::HashMap<String, u32>,
+    by_code: Codes,
+    /// Each section's key field, if it has one.
+    key_field: Vec<Option<usize>>,
     /// (row in the file, result)
     results: Vec<(usize, RowResult)>,
     /// Error rows whose credit code could be read, by code.
@@ -370,7 +404,13 @@ impl<'a> Grouping<'a> {
             headers,
             memo: Memo::new(rules),
             units: Vec::new(),
-            by_code: foldhash::HashMap::default(),
+            by_code: Codes::default(),
+            key_field: rules
+                .vocabulary
+                .sections
+                .iter()
+                .map(|s| s.key.as_ref().and_then(|k| s.field_index(k)))
+                .collect(),
             results: Vec::new(),
             pending_errors: foldhash::HashMap::default(),
         }
@@ -388,13 +428,14 @@ impl<'a> Grouping<'a> {
             }
             Row::Item {
                 code,
+                key,
                 applicant,
                 section,
                 item,
             } => match self.place(
                 at,
                 line,
-                code,
+                (code, key),
                 raw.get(applicant).unwrap_or_default(),
                 section,
                 item,
@@ -416,16 +457,17 @@ impl<'a> Grouping<'a> {
         &mut self,
         row: usize,
         line: usize,
-        code: String,
+        (code, key): (String, Option<read::CodeKey>),
         raw: &[u8],
         section: usize,
         item: Item,
     ) -> Result<(u32, u32), String> {
         let rules = self.rules;
         // The applicant's facts, converted unless they are the bytes of the unit's first row.
-        let existing = self.by_code.get(&code).copied();
-        let applicant = match existing {
-            Some(ui) if *self.units[ui as usize].applicant_raw == *raw => None,
+        let found = self.by_code.get(key.as_ref(), &code);
+        let existing = found.map(|(ui, _)| ui);
+        let applicant = match found {
+            Some((_, first)) if first == raw => None,
             _ => match read::parse_applicant(
                 rules,
                 self.cols,
@@ -457,12 +499,13 @@ impl<'a> Grouping<'a> {
                     code: code.clone(),
                     district,
                     facts,
-                    rows: Vec::new(),
+                    // About ten rows an applicant: fewer reallocations.
+                    rows: Vec::with_capacity(8),
                     error_lines: Vec::new(),
                     first_line: line,
-                    applicant_raw: raw.into(),
+                    keys: Vec::with_capacity(8),
                 });
-                self.by_code.insert(code, ui);
+                self.by_code.insert(key, code, ui, raw);
                 (ui, None)
             }
             // A new unit always has its applicant converted above.
@@ -474,8 +517,8 @@ impl<'a> Grouping<'a> {
             Err(message)
         };
         let a = rules.roles.applicant;
-        if let Some(first) = unit.facts.single(a)
-            && let Some(applicant) = &applicant
+        if let Some(applicant) = &applicant
+            && let Some(first) = unit.facts.single(a)
             && first.values != applicant.values
         {
             let s = rules.section(a);
@@ -497,9 +540,17 @@ impl<'a> Grouping<'a> {
             );
         }
         let s = rules.section(section);
-        if let Some(k) = s.key.as_ref().and_then(|k| s.field_index(k))
-            && let Some(dup) = unit.facts.sections[section]
+        let key = self.key_field.get(section).copied().flatten();
+        let hash = key.map_or(0, |k| key_hash(item.get(k)));
+        // The first earlier item of the section with the same key: only items whose key
+        // hashes alike are compared.
+        if let Some(k) = key
+            && let Some(dup) = unit
+                .keys
                 .iter()
+                .zip(&unit.rows)
+                .filter(|(h, (_, si, _))| **h == hash && *si == section)
+                .filter_map(|(_, (_, _, index))| unit.facts.sections[section].get(*index))
                 .find(|o| o.get(k) == item.get(k))
         {
             let (dup_line, key) = (dup.line, item.key(s));
@@ -515,7 +566,78 @@ impl<'a> Grouping<'a> {
         unit.facts.sections[section].push(item);
         let k = unit.rows.len() as u32;
         unit.rows.push((row, section, index));
+        unit.keys.push(hash);
         Ok((ui, k))
+    }
+}
+
+/// A hash of an item's key consistent with `==` on values; decimals (equal at different
+/// scales) all hash alike and are compared in full.
+fn key_hash(v: Option<&Value>) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    match v {
+        Some(Value::Text(s)) => s.hash(&mut h),
+        Some(Value::Int(i)) => i.hash(&mut h),
+        Some(Value::Date(d)) => d.hash(&mut h),
+        Some(Value::Bool(b)) => b.hash(&mut h),
+        Some(Value::Enum(e)) => e.hash(&mut h),
+        Some(Value::Money(_) | Value::Number(_)) | None => {}
+    }
+    h.finish()
+}
+
+/// Applicants by credit code, each with its applicant's cells on its first row
+/// (`read::parse_row`): a later row with the same bytes has the same facts and is not
+/// converted again. Codes and (short) cells are held in the table, so a row is placed
+/// reading little other memory.
+#[derive(Default)]
+struct Codes {
+    short: foldhash::HashMap<read::CodeKey, (u32, Raw)>,
+    long: foldhash::HashMap<String, (u32, Raw)>,
+}
+
+impl Codes {
+    fn get(&self, key: Option<&read::CodeKey>, code: &str) -> Option<(u32, &[u8])> {
+        match key {
+            Some(k) => self.short.get(k),
+            None => self.long.get(code),
+        }
+        .map(|(ui, raw)| (*ui, raw.bytes()))
+    }
+
+    fn insert(&mut self, key: Option<read::CodeKey>, code: String, ui: u32, raw: &[u8]) {
+        let value = (ui, Raw::new(raw));
+        match key {
+            Some(k) => self.short.insert(k, value),
+            None => self.long.insert(code, value),
+        };
+    }
+}
+
+/// An applicant's cells as kept for comparison: inline when short, as they usually are.
+enum Raw {
+    Inline(u8, [u8; 111]),
+    Boxed(Box<[u8]>),
+}
+
+impl Raw {
+    fn new(bytes: &[u8]) -> Raw {
+        let mut inline = [0; 111];
+        match inline.get_mut(..bytes.len()) {
+            Some(to) => {
+                to.copy_from_slice(bytes);
+                Raw::Inline(bytes.len() as u8, inline)
+            }
+            None => Raw::Boxed(bytes.into()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Raw::Inline(n, b) => b.get(..*n as usize).unwrap_or_default(),
+            Raw::Boxed(b) => b,
+        }
     }
 }
 

@@ -577,6 +577,8 @@ pub enum Row {
     /// differ from the unit's first row (see `applicant_raw`).
     Item {
         code: String,
+        /// The code as a hash key held inline, when it is short enough (`code_key`).
+        key: Option<CodeKey>,
         applicant: Range<usize>,
         section: usize,
         item: Item,
@@ -740,11 +742,23 @@ pub fn parse_row(
     let start = raw.len();
     applicant_raw(rules, cols, cells, raw);
     Row::Item {
+        key: code_key(&code),
         code,
         applicant: start..raw.len(),
         section,
         item,
     }
+}
+
+/// A credit code (18 bytes) held inline as a hash key, so that looking a row's applicant up
+/// reads no other memory; `None` for a longer text.
+pub type CodeKey = ([u8; 31], u8);
+
+pub fn code_key(code: &str) -> Option<CodeKey> {
+    let b = code.as_bytes();
+    let mut key = [0; 31];
+    key.get_mut(..b.len())?.copy_from_slice(b);
+    Some((key, b.len() as u8))
 }
 
 /// The applicant's cells but the credit code, trimmed, each with its length: rows whose
