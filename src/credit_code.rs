@@ -22,8 +22,22 @@ pub enum CreditCodeError {
     CheckDigit { expected: char, found: char },
 }
 
+/// Each byte's place in the alphabet (`u8::MAX` when absent): a batch checks millions of codes.
+const VALUES: [u8; 256] = {
+    let mut table = [u8::MAX; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn value_of(c: u8) -> Option<u32> {
-    ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
+    match VALUES[c as usize] {
+        u8::MAX => None,
+        v => Some(u32::from(v)),
+    }
 }
 
 /// The check character for the first 17 characters (already validated).

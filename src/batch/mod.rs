@@ -717,12 +717,16 @@ fn evaluate_unit(
             outcome: &outcome,
             lang,
         };
+        // The clause's gates read the same for each of its items: described once.
+        let mut gates: Option<Vec<String>> = None;
         for it in &co.items {
             let Some(&k) = at[clause.section].get(it.index) else {
                 continue;
             };
             if out[k].is_none() {
-                out[k] = Some(item_result(co, it, &cx, (ui, k as u32)));
+                let gates = gates
+                    .get_or_insert_with(|| co.gates.iter().map(|g| describe(g, &cx)).collect());
+                out[k] = Some(item_result(co, it, gates, &cx, (ui, k as u32)));
             }
         }
     }
@@ -743,14 +747,32 @@ fn evaluate_unit(
         .collect()
 }
 
-fn item_result(co: &ClauseOutcome, it: &ItemOutcome, cx: &Ctx<'_>, unit: (u32, u32)) -> RowResult {
-    let mut parts: Vec<String> = co.gates.iter().map(|g| describe(g, cx)).collect();
-    parts.extend(
-        it.steps
-            .iter()
-            .filter(|s| shown(s))
-            .map(|s| describe(s, cx)),
-    );
+fn item_result(
+    co: &ClauseOutcome,
+    it: &ItemOutcome,
+    gates: &[String],
+    cx: &Ctx<'_>,
+    unit: (u32, u32),
+) -> RowResult {
+    // The gates' and shown steps' descriptions, joined.
+    let sep = cx.lang.pick("；", "; ");
+    let mut reason = String::new();
+    let steps = it
+        .steps
+        .iter()
+        .filter(|s| shown(s))
+        .map(|s| describe(s, cx));
+    for (i, part) in gates
+        .iter()
+        .map(|g| std::borrow::Cow::Borrowed(g.as_str()))
+        .chain(steps.map(std::borrow::Cow::Owned))
+        .enumerate()
+    {
+        if i > 0 {
+            reason.push_str(sep);
+        }
+        reason.push_str(&part);
+    }
     let (status, award) = if !it.qualifies {
         (RowStatus::Ineligible, Some(Money::ZERO))
     } else if it.ceiling.is_some() {
@@ -763,7 +785,7 @@ fn item_result(co: &ClauseOutcome, it: &ItemOutcome, cx: &Ctx<'_>, unit: (u32, u
         clause: Some(co.clause),
         award,
         status,
-        reason: parts.join(cx.lang.pick("；", "; ")),
+        reason,
     }
 }
 

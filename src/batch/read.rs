@@ -348,18 +348,21 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, Inpu
                 )
             })
     };
-    let utf8 = |bytes: Vec<u8>| {
-        String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-            let mut err = InputError::new(
-                file,
-                "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
-            );
-            err.line = Some(line);
-            err
-        })
+    let not_utf8 = |e: std::string::FromUtf8Error| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        let mut err = InputError::new(
+            file,
+            "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
+        );
+        err.line = Some(line);
+        err
     };
+    let utf8 = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(not_utf8);
     let strip = |mut s: String| {
         if s.starts_with('\u{feff}') {
             s.drain(..3);
@@ -369,11 +372,13 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, Inpu
     match encoding {
         Encoding::Utf8 => utf8(bytes).map(strip),
         Encoding::Gbk => gbk(&bytes),
+        // UTF-8 when it has a BOM or reads as UTF-8 (checked once: the file may be large).
         Encoding::Auto => {
-            if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) || std::str::from_utf8(&bytes).is_ok() {
-                utf8(bytes).map(strip)
-            } else {
-                gbk(&bytes)
+            let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+            match String::from_utf8(bytes) {
+                Ok(text) => Ok(strip(text)),
+                Err(e) if bom => Err(not_utf8(e)),
+                Err(e) => gbk(e.as_bytes()),
             }
         }
     }
