@@ -246,21 +246,44 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         });
         grouping += t.elapsed();
     }
-    let mut results: Vec<RowResult> = vec![RowResult::empty(); next_row];
+    // Each shard's results are in row order: every part of the rows takes its results from
+    // each shard on any core, its units numbered after the units of the shards before.
+    let mut shard_results: Vec<(u32, Vec<(usize, RowResult)>)> = Vec::with_capacity(n_shards);
+    let mut offset = 0u32;
+    for g in &mut shards {
+        shard_results.push((offset, std::mem::take(&mut g.results)));
+        offset += g.units.len() as u32;
+    }
+    let mut results: Vec<RowResult> = Vec::with_capacity(next_row);
+    results.par_extend((0..next_row).into_par_iter().map(|_| RowResult::empty()));
+    const PART: usize = 1 << 14;
+    results
+        .par_chunks_mut(PART)
+        .enumerate()
+        .for_each(|(p, part)| {
+            let (lo, hi) = (p * PART, p * PART + part.len());
+            for (offset, rs) in &shard_results {
+                let from = rs.partition_point(|(row, _)| *row < lo);
+                for (row, r) in rs[from..].iter().take_while(|(row, _)| *row < hi) {
+                    if let Some(slot) = part.get_mut(row - lo) {
+                        // Before evaluation a result holds no reason but an error's message.
+                        *slot = RowResult {
+                            unit: r.unit.map(|(u, k)| (u + offset, k)),
+                            ..r.clone()
+                        };
+                    }
+                }
+            }
+        });
+    drop(shard_results);
     let mut units: Vec<Unit> = Vec::new();
     for g in shards {
         let Grouping {
             units: mut shard_units,
-            results: shard_results,
             pending_errors,
             by_code,
             ..
         } = g;
-        let offset = units.len() as u32;
-        for (row, mut r) in shard_results {
-            r.unit = r.unit.map(|(u, k)| (u + offset, k));
-            results[row] = r;
-        }
         for (code, lines) in pending_errors {
             if let Some((ui, _)) = by_code.get(read::code_key(&code).as_ref(), &code) {
                 shard_units[ui as usize].error_lines.extend(lines);
@@ -305,31 +328,46 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
 
     mark("quota");
     progress.phase("写出 writing", chunks.len());
-    let out = write::write_rows(
-        &args.output,
-        &table,
-        &chunks,
-        &chunk_rows,
-        &verbatim,
-        &results,
-        &cols,
-        rules,
-        !args.no_bom,
-        &progress,
-    )?;
-    let summary = match &args.summary {
-        Some(path) => Some((
-            path,
-            summary::write(
-                path,
-                &summary::Summary::of(rules, &units, &results),
-                rules,
-                as_of,
-                !args.no_bom,
-            )?,
-        )),
-        None => None,
-    };
+    // The summary is made while the rows are written (and the file synced); a failure to
+    // write the rows is reported first, as when they were made one after the other.
+    let (out, summary) = std::thread::scope(|scope| {
+        let summary = args.summary.as_ref().map(|path| {
+            let (units, results) = (&units, &results);
+            scope.spawn(move || {
+                summary::write(
+                    path,
+                    &summary::Summary::of(rules, units, results),
+                    rules,
+                    as_of,
+                    !args.no_bom,
+                )
+                .map(|tmp| (path, tmp))
+            })
+        });
+        let out = write::write_rows(
+            &args.output,
+            &table,
+            &chunks,
+            &chunk_rows,
+            &verbatim,
+            &results,
+            &cols,
+            rules,
+            !args.no_bom,
+            &progress,
+        );
+        let summary = summary.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(Failure {
+                    message: "汇总失败 / the summary failed".to_string(),
+                    code: 2,
+                })
+            })
+        });
+        (out, summary)
+    });
+    let out = out?;
+    let summary = summary.transpose()?;
     mark("written");
     progress.finish();
     write::persist(out, &args.output)?;
