@@ -84,7 +84,8 @@ impl Chunk {
 }
 
 enum Body {
-    Csv(String),
+    /// UTF-8 text, a BOM included.
+    Csv(Vec<u8>),
     /// (sheet row number, cells)
     Rows(Vec<(usize, Vec<String>)>),
 }
@@ -115,11 +116,11 @@ impl Table {
         let bytes = std::fs::read(path).map_err(|e| {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         })?;
-        let text = decode(&file, bytes, encoding)?;
+        let (text, bom) = decode(&file, bytes, encoding)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(text.as_bytes());
+            .from_reader(text.get(bom..).unwrap_or_default());
         let mut header = csv::StringRecord::new();
         let found = reader
             .read_record(&mut header)
@@ -131,7 +132,7 @@ impl Table {
             ));
         }
         let pos = reader.position();
-        let body_start = (pos.byte() as usize, pos.line() as usize);
+        let body_start = (bom + pos.byte() as usize, pos.line() as usize);
         let headers = header.iter().map(|h| h.trim().to_string()).collect();
         Ok(Table {
             file,
@@ -192,14 +193,14 @@ impl Table {
                     })
                     .collect()
             }
-            Body::Csv(text) => split_csv(text.as_bytes(), self.body_start, target_bytes),
+            Body::Csv(text) => split_csv(text, self.body_start, target_bytes),
         }
     }
 
     /// The decoded CSV text (without BOM); `None` for a workbook.
     pub fn csv_text(&self) -> Option<&[u8]> {
         match &self.body {
-            Body::Csv(text) => Some(text.as_bytes()),
+            Body::Csv(text) => Some(text),
             Body::Rows(_) => None,
         }
     }
@@ -225,7 +226,7 @@ impl Table {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
-                    .from_reader(&text.as_bytes()[chunk.range.clone()]);
+                    .from_reader(&text[chunk.range.clone()]);
                 let mut record = csv::StringRecord::new();
                 let width = self.headers.len();
                 loop {
@@ -238,7 +239,6 @@ impl Table {
                             let end = reader.position().byte() as usize;
                             let at = chunk.range.start + start;
                             let span = text
-                                .as_bytes()
                                 .get(at..chunk.range.start + end)
                                 .and_then(|bytes| span(bytes, at, &record, width));
                             f(line, &record, span);
@@ -264,7 +264,7 @@ impl Table {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
-                    .from_reader(&text.as_bytes()[chunk.range.clone()]);
+                    .from_reader(&text[chunk.range.clone()]);
                 let mut record = csv::ByteRecord::new();
                 // Records as `for_each_row` reads them: the reader is flexible, so it refuses nothing.
                 while let Ok(true) = reader.read_byte_record(&mut record) {
@@ -335,12 +335,13 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-/// UTF-8 (a BOM is dropped) or GB18030, which covers GBK and GB2312.
-fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, InputError> {
+/// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
+/// BOM at their start (kept in place rather than moving the whole text).
+fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, usize), InputError> {
     let gbk = |bytes: &[u8]| {
         encoding_rs::GB18030
             .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|c| c.into_owned())
+            .map(|c| (c.into_owned().into_bytes(), 0))
             .ok_or_else(|| {
                 InputError::new(
                     file,
@@ -348,13 +349,9 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, Inpu
                 )
             })
     };
-    let not_utf8 = |e: std::string::FromUtf8Error| {
-        let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+    let not_utf8 = |bytes: Vec<u8>| {
+        let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
         let mut err = InputError::new(
             file,
             "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
@@ -362,30 +359,44 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, Inpu
         err.line = Some(line);
         err
     };
-    let utf8 = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(not_utf8);
-    let strip = |mut s: String| {
-        if s.starts_with('\u{feff}') {
-            s.drain(..3);
-        }
-        s
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
     };
     match encoding {
-        Encoding::Utf8 => utf8(bytes).map(strip),
         Encoding::Gbk => gbk(&bytes),
-        // UTF-8 when it has a BOM or reads as UTF-8 (checked once: the file may be large).
-        Encoding::Auto => {
-            let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
-            match String::from_utf8(bytes) {
-                Ok(text) => Ok(strip(text)),
-                Err(e) if bom => Err(not_utf8(e)),
-                Err(e) => gbk(e.as_bytes()),
-            }
-        }
+        Encoding::Utf8 if is_utf8(&bytes) => Ok((bytes, bom)),
+        Encoding::Utf8 => Err(not_utf8(bytes)),
+        // UTF-8 when it has a BOM or reads as UTF-8.
+        Encoding::Auto if is_utf8(&bytes) => Ok((bytes, bom)),
+        Encoding::Auto if bom > 0 => Err(not_utf8(bytes)),
+        Encoding::Auto => gbk(&bytes),
     }
+}
+
+/// Whether the bytes are UTF-8, checked in parts on all cores. Each part starts at a byte
+/// that is not a continuation byte, so the whole is UTF-8 exactly when every part is.
+fn is_utf8(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const PART: usize = 1 << 22;
+    let mut cuts = vec![0];
+    let mut at = PART;
+    while at < bytes.len() {
+        while bytes.get(at).is_some_and(|&b| b & 0xC0 == 0x80) {
+            at += 1;
+        }
+        cuts.push(at.min(bytes.len()));
+        at += PART;
+    }
+    cuts.push(bytes.len());
+    cuts.par_windows(2)
+        .all(|w| std::str::from_utf8(&bytes[w[0]..w[1]]).is_ok())
 }
 
 /// Cuts a CSV body at newlines outside quoted fields (an even count of `"` before them).
 fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
+    let counts = Counts::new(bytes);
     let mut chunks = Vec::new();
     let (mut from, mut line) = start;
     let mut quotes_odd = false;
@@ -394,9 +405,8 @@ fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
     while from < bytes.len() {
         let goal = from.saturating_add(target).min(bytes.len());
         // Count quotes and newlines up to the goal, then look for a clean newline.
-        let span = &bytes[pos..goal];
-        quotes_odd ^= span.iter().filter(|&&b| b == b'"').count() % 2 == 1;
-        let mut newlines = span.iter().filter(|&&b| b == b'\n').count();
+        let (quotes, mut newlines) = counts.between(bytes, pos, goal);
+        quotes_odd ^= quotes % 2 == 1;
         let mut end = goal;
         while end < bytes.len() {
             let b = bytes[end];
@@ -419,6 +429,50 @@ fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
         pos = end;
     }
     chunks
+}
+
+/// Quotes and newlines before each block of a text, counted on all cores, so that those of
+/// any span are found without reading all of it.
+struct Counts {
+    /// (quotes, newlines) before block `i`.
+    before: Vec<(usize, usize)>,
+}
+
+impl Counts {
+    const BLOCK: usize = 1 << 16;
+
+    fn count(bytes: &[u8]) -> (usize, usize) {
+        let quotes = bytes.iter().filter(|&&b| b == b'"').count();
+        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+        (quotes, newlines)
+    }
+
+    fn new(bytes: &[u8]) -> Counts {
+        use rayon::prelude::*;
+        let blocks: Vec<(usize, usize)> =
+            bytes.par_chunks(Counts::BLOCK).map(Counts::count).collect();
+        let mut before = Vec::with_capacity(blocks.len() + 1);
+        let mut sum = (0, 0);
+        before.push(sum);
+        for (q, n) in blocks {
+            sum = (sum.0 + q, sum.1 + n);
+            before.push(sum);
+        }
+        Counts { before }
+    }
+
+    /// Quotes and newlines in `bytes[from..to]`.
+    fn between(&self, bytes: &[u8], from: usize, to: usize) -> (usize, usize) {
+        let (first, last) = (from.div_ceil(Counts::BLOCK), to / Counts::BLOCK);
+        match (self.before.get(first), self.before.get(last)) {
+            (Some(a), Some(b)) if first < last => {
+                let head = Counts::count(&bytes[from..first * Counts::BLOCK]);
+                let tail = Counts::count(&bytes[last * Counts::BLOCK..to]);
+                (head.0 + (b.0 - a.0) + tail.0, head.1 + (b.1 - a.1) + tail.1)
+            }
+            _ => Counts::count(&bytes[from..to]),
+        }
+    }
 }
 
 // ---- columns ------------------------------------------------------------------------------
@@ -959,4 +1013,51 @@ fn read_item(
         }
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block counts give the quotes and newlines of any span, as counting it directly does.
+    #[test]
+    fn counts_of_spans_match_direct_counts() {
+        // Three and a half blocks of a text with quotes and newlines at irregular places.
+        let text: Vec<u8> = (0..Counts::BLOCK * 7 / 2)
+            .map(|i| match i % 97 {
+                0 | 13 => b'"',
+                41 => b'\n',
+                _ => b'a',
+            })
+            .collect();
+        let counts = Counts::new(&text);
+        let b = Counts::BLOCK;
+        for (from, to) in [
+            (0, 0),
+            (0, text.len()),
+            (5, 17),
+            (b - 3, b + 3),
+            (b, 2 * b),
+            (1, 3 * b + 1),
+            (2 * b + 7, text.len()),
+        ] {
+            assert_eq!(
+                counts.between(&text, from, to),
+                Counts::count(&text[from..to])
+            );
+        }
+    }
+
+    /// Chunks cut at clean newlines only: a quoted field with line breaks stays whole.
+    #[test]
+    fn chunks_end_at_newlines_outside_quotes() {
+        let text = b"a,b\n\"x\ny\",z\nc,d\n";
+        let chunks = split_csv(text, (0, 1), 1);
+        let ranges: Vec<_> = chunks.iter().map(|c| c.range.clone()).collect();
+        // Bytes 0..4 `a,b\n` (line 1); 4..12 `"x\ny",z\n` (lines 2-3, the newline at 6 is
+        // inside quotes); 12..16 `c,d\n` (line 4).
+        assert_eq!(ranges, vec![0..4, 4..12, 12..16]);
+        let lines: Vec<_> = chunks.iter().map(|c| c.first_line).collect();
+        assert_eq!(lines, vec![1, 2, 4]);
+    }
 }
