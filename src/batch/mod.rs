@@ -248,7 +248,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     }
     // Each shard's results are in row order: every part of the rows takes its results from
     // each shard on any core, its units numbered after the units of the shards before.
-    let mut shard_results: Vec<(u32, Vec<(usize, RowResult)>)> = Vec::with_capacity(n_shards);
+    let mut shard_results: Vec<(u32, Vec<(usize, Placed)>)> = Vec::with_capacity(n_shards);
     let mut offset = 0u32;
     for g in &mut shards {
         shard_results.push((offset, std::mem::take(&mut g.results)));
@@ -266,10 +266,15 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                 let from = rs.partition_point(|(row, _)| *row < lo);
                 for (row, r) in rs[from..].iter().take_while(|(row, _)| *row < hi) {
                     if let Some(slot) = part.get_mut(row - lo) {
-                        // Before evaluation a result holds no reason but an error's message.
-                        *slot = RowResult {
-                            unit: r.unit.map(|(u, k)| (u + offset, k)),
-                            ..r.clone()
+                        *slot = match r {
+                            Placed::Unit(u, k) => RowResult {
+                                unit: Some((u + offset, *k)),
+                                clause: None,
+                                award: None,
+                                status: RowStatus::Ineligible,
+                                reason: String::new(),
+                            },
+                            Placed::Error(message) => RowResult::error(message.clone()),
                         };
                     }
                 }
@@ -412,6 +417,13 @@ struct ParsedChunk {
     spans: Vec<Option<read::Span>>,
 }
 
+/// What grouping makes of a row, before evaluation.
+enum Placed {
+    /// The applicant (within the shard) and the row's place among its rows.
+    Unit(u32, u32),
+    Error(String),
+}
+
 /// Assigns rows to applicants in file order; bad rows become errors in place.
 struct Grouping<'a> {
     rules: &'a RuleSet,
@@ -423,8 +435,8 @@ struct Grouping<'a> {
     by_code: Codes,
     /// Each section's key field, if it has one.
     key_field: Vec<Option<usize>>,
-    /// (row in the file, result)
-    results: Vec<(usize, RowResult)>,
+    /// (row in the file, what it came to), in row order; empty rows are left out.
+    results: Vec<(usize, Placed)>,
     /// Error rows whose credit code could be read, by code.
     pending_errors: foldhash::HashMap<String, Vec<usize>>,
 }
@@ -458,12 +470,13 @@ impl<'a> Grouping<'a> {
     /// Places a row; `raw` is the byte arena of the row's chunk (`read::parse_row`).
     fn add(&mut self, at: usize, line: usize, row: Row, raw: &[u8]) {
         let result = match row {
-            Row::Empty => RowResult::empty(),
+            // The row table starts with every row empty.
+            Row::Empty => return,
             Row::Error { message, code } => {
                 if let Some(code) = code {
                     self.pending_errors.entry(code).or_default().push(line);
                 }
-                RowResult::error(message)
+                Placed::Error(message)
             }
             Row::Item {
                 code,
@@ -479,14 +492,8 @@ impl<'a> Grouping<'a> {
                 section,
                 item,
             ) {
-                Ok(unit) => RowResult {
-                    unit: Some(unit),
-                    clause: None,
-                    award: None,
-                    status: RowStatus::Ineligible,
-                    reason: String::new(),
-                },
-                Err(message) => RowResult::error(message),
+                Ok((ui, k)) => Placed::Unit(ui, k),
+                Err(message) => Placed::Error(message),
             },
         };
         self.results.push((at, result));
@@ -702,17 +709,20 @@ fn evaluate_units(
         Some(list) => list.to_vec(),
         None => (0..units.len() as u32).collect(),
     };
-    let done: Vec<Vec<(usize, RowResult)>> = picked
-        .par_iter()
-        .with_min_len(64)
-        .map(|&ui| {
-            let r = evaluate_unit(rules, &units[ui as usize], ui, as_of, lang);
-            progress.inc(1);
-            r
-        })
-        .collect();
-    for (row, r) in done.into_iter().flatten() {
-        results[row] = r;
+    // In batches, so that only a batch's results are held twice.
+    for batch in picked.chunks(1 << 13) {
+        let done: Vec<Vec<(usize, RowResult)>> = batch
+            .par_iter()
+            .with_min_len(64)
+            .map(|&ui| {
+                let r = evaluate_unit(rules, &units[ui as usize], ui, as_of, lang);
+                progress.inc(1);
+                r
+            })
+            .collect();
+        for (row, r) in done.into_iter().flatten() {
+            results[row] = r;
+        }
     }
 }
 
