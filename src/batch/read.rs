@@ -32,6 +32,22 @@ pub trait Cells {
     fn count(&self) -> usize;
 }
 
+/// The cells of a record of UTF-8 text. A cell is a part of the text between delimiters (its
+/// quotes removed), so it is UTF-8 too; were it not, it would read as empty.
+struct Utf8Cells<'a>(&'a csv::ByteRecord);
+
+impl Cells for Utf8Cells<'_> {
+    fn cell(&self, i: usize) -> &str {
+        self.0
+            .get(i)
+            .and_then(|c| std::str::from_utf8(c).ok())
+            .unwrap_or("")
+    }
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+}
+
 impl Cells for csv::StringRecord {
     fn cell(&self, i: usize) -> &str {
         self.get(i).unwrap_or("")
@@ -227,10 +243,12 @@ impl Table {
                     .has_headers(false)
                     .flexible(true)
                     .from_reader(&text[chunk.range.clone()]);
-                let mut record = csv::StringRecord::new();
+                // Bytes: the text was checked as UTF-8 once, and a row's cells are checked one
+                // by one as they are read (`Utf8Cells`), most of them never.
+                let mut record = csv::ByteRecord::new();
                 let width = self.headers.len();
                 loop {
-                    match reader.read_record(&mut record) {
+                    match reader.read_byte_record(&mut record) {
                         Ok(true) => {
                             let line = record
                                 .position()
@@ -241,10 +259,10 @@ impl Table {
                             let span = text
                                 .get(at..chunk.range.start + end)
                                 .and_then(|bytes| span(bytes, at, &record, width));
-                            f(line, &record, span);
+                            f(line, &Utf8Cells(&record), span);
                         }
                         Ok(false) => break,
-                        // The text is valid UTF-8 and the reader is flexible: nothing to refuse.
+                        // The reader is flexible and reads bytes: nothing to refuse.
                         Err(_) => break,
                     }
                 }
@@ -286,7 +304,7 @@ pub struct Span {
 }
 
 /// The span of a record read from `bytes` (the record and its line ending, from `at`).
-fn span(bytes: &[u8], at: usize, record: &csv::StringRecord, width: usize) -> Option<Span> {
+fn span(bytes: &[u8], at: usize, record: &csv::ByteRecord, width: usize) -> Option<Span> {
     let len = u32::try_from(bytes.len()).ok()?;
     let whole = Span {
         start: at as u64,
@@ -295,9 +313,7 @@ fn span(bytes: &[u8], at: usize, record: &csv::StringRecord, width: usize) -> Op
     };
     if record.len() != width
         || bytes.contains(&b'"')
-        || record
-            .iter()
-            .any(|c| super::write::needs_neutralising(c.as_bytes()))
+        || record.iter().any(super::write::needs_neutralising)
     {
         return Some(whole);
     }
