@@ -129,7 +129,7 @@ impl Table {
         if is_xlsx(path) {
             return Table::open_xlsx(path, file);
         }
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = read_file(path).map_err(|e| {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         })?;
         let (text, bom) = decode(&file, bytes, encoding)?;
@@ -349,6 +349,44 @@ fn cell_text(d: &Data) -> String {
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     }
+}
+
+/// Reads a whole file. On unix a large file is read in two halves on two cores: copying it
+/// from the page cache into a fresh buffer took a twentieth of a large round's run.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len()).unwrap_or(0);
+        if len >= 1 << 24 {
+            let mut buf = vec![0u8; len];
+            let (a, b) = buf.split_at_mut(len / 2);
+            let (ra, rb) = rayon::join(
+                || file.read_exact_at(a, 0),
+                || file.read_exact_at(b, (len / 2) as u64),
+            );
+            match ra.and(rb) {
+                Ok(()) => {
+                    // Whatever was appended since the length was taken, as `fs::read` reads it.
+                    let mut at = len as u64;
+                    let mut more = [0u8; 1 << 16];
+                    loop {
+                        let n = file.read_at(&mut more, at)?;
+                        if n == 0 {
+                            return Ok(buf);
+                        }
+                        buf.extend_from_slice(&more[..n]);
+                        at += n as u64;
+                    }
+                }
+                // Shorter than it was: read it as it is now.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    std::fs::read(path)
 }
 
 /// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
