@@ -709,9 +709,10 @@ fn evaluate_units(
         Some(list) => list.to_vec(),
         None => (0..units.len() as u32).collect(),
     };
-    // In batches, so that only a batch's results are held twice.
-    for batch in picked.chunks(1 << 13) {
-        let done: Vec<Vec<(usize, RowResult)>> = batch
+    // In batches, so that only a batch's results are held twice; a batch's results are put
+    // in place while the next batch is evaluated.
+    let evaluate = |batch: &[u32]| -> Vec<Vec<(usize, RowResult)>> {
+        batch
             .par_iter()
             .with_min_len(64)
             .map(|&ui| {
@@ -719,10 +720,27 @@ fn evaluate_units(
                 progress.inc(1);
                 r
             })
-            .collect();
+            .collect()
+    };
+    let place = |results: &mut [RowResult], done: Vec<Vec<(usize, RowResult)>>| {
         for (row, r) in done.into_iter().flatten() {
             results[row] = r;
         }
+    };
+    let mut done: Option<Vec<Vec<(usize, RowResult)>>> = None;
+    for batch in picked.chunks(1 << 13) {
+        let (next, ()) = rayon::join(
+            || evaluate(batch),
+            || {
+                if let Some(done) = done.take() {
+                    place(results, done);
+                }
+            },
+        );
+        done = Some(next);
+    }
+    if let Some(done) = done {
+        place(results, done);
     }
 }
 

@@ -285,8 +285,17 @@ pub fn write_rows(
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(window);
         std::thread::scope(|scope| {
             let appender = scope.spawn(move || -> std::io::Result<()> {
+                // Synced every 64 MiB, so that the disk writes while later rows are formatted
+                // and the final sync has little left to do.
+                let mut unsynced = 0;
                 for b in rx {
                     out.write_all(&b)?;
+                    unsynced += b.len();
+                    if unsynced >= 1 << 26 {
+                        out.flush()?;
+                        out.get_ref().sync_data()?;
+                        unsynced = 0;
+                    }
                 }
                 out.flush()
             });
