@@ -126,8 +126,6 @@ pub struct Unit {
     /// File lines of this applicant's rows that had errors.
     pub error_lines: Vec<usize>,
     first_line: usize,
-    /// A hash of each row's item key (`key_hash`), by row as in `rows`.
-    keys: Vec<u64>,
 }
 
 /// Runs `calc batch`; the exit code is 0, or 3 when some rows had errors.
@@ -246,6 +244,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         });
         grouping += t.elapsed();
     }
+    shards.par_iter_mut().for_each(|g| g.finish());
     // Each shard's results are in row order: every part of the rows takes its results from
     // each shard on any core, its units numbered after the units of the shards before.
     let mut shard_results: Vec<(u32, Vec<(usize, Placed)>)> = Vec::with_capacity(n_shards);
@@ -432,6 +431,8 @@ struct Grouping<'a> {
     headers: &'a [String],
     memo: Memo,
     units: Vec<Unit>,
+    /// Each unit's rows so far, by unit: the only per-unit memory most rows touch.
+    pending: Vec<Vec<Pending>>,
     by_code: Codes,
     /// Each section's key field, if it has one.
     key_field: Vec<Option<usize>>,
@@ -455,6 +456,7 @@ impl<'a> Grouping<'a> {
             headers,
             memo: Memo::new(rules),
             units: Vec::new(),
+            pending: Vec::new(),
             by_code: Codes::default(),
             key_field: rules
                 .vocabulary
@@ -545,76 +547,101 @@ impl<'a> Grouping<'a> {
                     code: code.clone(),
                     district,
                     facts,
-                    // About ten rows an applicant: fewer reallocations.
-                    rows: Vec::with_capacity(8),
+                    rows: Vec::new(),
                     error_lines: Vec::new(),
                     first_line: line,
-                    keys: Vec::with_capacity(8),
                 });
+                // About ten rows an applicant: fewer reallocations.
+                self.pending.push(Vec::with_capacity(8));
                 self.by_code.insert(key, code, ui, raw);
                 (ui, None)
             }
             // A new unit always has its applicant converted above.
             (None, None) => return Err(String::new()),
         };
-        let unit = &mut self.units[ui as usize];
         let fail = |unit: &mut Unit, message: String| {
             unit.error_lines.push(line);
             Err(message)
         };
         let a = rules.roles.applicant;
-        if let Some(applicant) = &applicant
-            && let Some(first) = unit.facts.single(a)
-            && first.values != applicant.values
-        {
-            let s = rules.section(a);
-            let differ: Vec<String> = s
-                .fields
-                .iter()
-                .enumerate()
-                .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
-                .map(|(_, f)| format!("{} ({})", f.label, f.name))
-                .collect();
-            let first_line = unit.first_line;
-            return fail(
-                unit,
-                format!(
-                    "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {} / the applicant's facts differ from line {first_line} (same credit code): {}",
-                    differ.join(", "),
-                    differ.join(", ")
-                ),
-            );
+        if let Some(applicant) = &applicant {
+            let unit = &mut self.units[ui as usize];
+            if let Some(first) = unit.facts.single(a)
+                && first.values != applicant.values
+            {
+                let s = rules.section(a);
+                let differ: Vec<String> = s
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
+                    .map(|(_, f)| format!("{} ({})", f.label, f.name))
+                    .collect();
+                let first_line = unit.first_line;
+                return fail(
+                    unit,
+                    format!(
+                        "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {} / the applicant's facts differ from line {first_line} (same credit code): {}",
+                        differ.join(", "),
+                        differ.join(", ")
+                    ),
+                );
+            }
         }
         let s = rules.section(section);
         let key = self.key_field.get(section).copied().flatten();
         let hash = key.map_or(0, |k| key_hash(item.get(k)));
+        let Some(rows) = self.pending.get_mut(ui as usize) else {
+            return Err(String::new());
+        };
         // The first earlier item of the section with the same key: only items whose key
         // hashes alike are compared.
         if let Some(k) = key
-            && let Some(dup) = unit
-                .keys
+            && let Some(dup) = rows
                 .iter()
-                .zip(&unit.rows)
-                .filter(|(h, (_, si, _))| **h == hash && *si == section)
-                .filter_map(|(_, (_, _, index))| unit.facts.sections[section].get(*index))
-                .find(|o| o.get(k) == item.get(k))
+                .filter(|p| p.hash == hash && p.section == section)
+                .find(|p| p.item.get(k) == item.get(k))
         {
-            let (dup_line, key) = (dup.line, item.key(s));
+            let (dup_line, key) = (dup.item.line, item.key(s));
             return fail(
-                unit,
+                &mut self.units[ui as usize],
                 format!(
                     "本单位{}“{key}”重复 (与第 {dup_line} 行) / duplicate {} `{key}` for this applicant (also at line {dup_line})",
                     s.label, s.name
                 ),
             );
         }
-        let index = unit.facts.sections[section].len();
-        unit.facts.sections[section].push(item);
-        let k = unit.rows.len() as u32;
-        unit.rows.push((row, section, index));
-        unit.keys.push(hash);
+        let k = rows.len() as u32;
+        rows.push(Pending {
+            row,
+            section,
+            hash,
+            item,
+        });
         Ok((ui, k))
     }
+
+    /// Puts each unit's rows into its facts, in file order (on the shard's core, one unit
+    /// after the other rather than one row after the other).
+    fn finish(&mut self) {
+        for (unit, rows) in self.units.iter_mut().zip(self.pending.drain(..)) {
+            unit.rows.reserve_exact(rows.len());
+            for p in rows {
+                let index = unit.facts.sections[p.section].len();
+                unit.facts.sections[p.section].push(p.item);
+                unit.rows.push((p.row, p.section, index));
+            }
+        }
+    }
+}
+
+/// A row placed in its unit, before it joins the unit's facts (`Grouping::finish`).
+struct Pending {
+    row: usize,
+    section: usize,
+    /// `key_hash` of the item's key.
+    hash: u64,
+    item: Item,
 }
 
 /// A hash of an item's key consistent with `==` on values; decimals (equal at different
