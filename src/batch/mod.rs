@@ -205,13 +205,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                             memo,
                             &mut p.raw,
                         );
-                        let shard = match &row {
-                            Row::Item { code, .. }
-                            | Row::Error {
-                                code: Some(code), ..
-                            } => shard_of(code, n_shards),
-                            _ => 0,
-                        };
+                        let shard = row.code().map_or(0, |code| shard_of(code, n_shards));
                         p.shards[shard].push((at, line, row));
                     });
                     p
@@ -511,8 +505,9 @@ impl<'a> Grouping<'a> {
         item: Item,
     ) -> Result<(u32, u32), String> {
         let rules = self.rules;
+        let code = read::code_text(&code, key.as_ref());
         // The applicant's facts, converted unless they are the bytes of the unit's first row.
-        let found = self.by_code.get(key.as_ref(), &code);
+        let found = self.by_code.get(key.as_ref(), code);
         let existing = found.map(|(ui, _)| ui);
         let applicant = match found {
             Some((_, first)) if first == raw => None,
@@ -521,14 +516,17 @@ impl<'a> Grouping<'a> {
                 self.cols,
                 self.headers,
                 line,
-                &code,
+                code,
                 raw,
                 &mut self.memo,
             ) {
                 Ok(a) => Some(a),
                 Err(message) => {
                     // As a row that could not be read: its applicant may still turn up.
-                    self.pending_errors.entry(code).or_default().push(line);
+                    self.pending_errors
+                        .entry(code.to_string())
+                        .or_default()
+                        .push(line);
                     return Err(message);
                 }
             },
@@ -544,7 +542,7 @@ impl<'a> Grouping<'a> {
                     .to_string();
                 facts.sections[rules.roles.applicant].push(applicant);
                 self.units.push(Unit {
-                    code: code.clone(),
+                    code: code.to_string(),
                     district,
                     facts,
                     rows: Vec::new(),
@@ -553,7 +551,7 @@ impl<'a> Grouping<'a> {
                 });
                 // About ten rows an applicant: fewer reallocations.
                 self.pending.push(Vec::with_capacity(8));
-                self.by_code.insert(key, code, ui, raw);
+                self.by_code.insert(key, code.to_string(), ui, raw);
                 (ui, None)
             }
             // A new unit always has its applicant converted above.

@@ -689,6 +689,7 @@ pub enum Row {
     /// bytes): they are the same on every row of a unit, so they are only converted when they
     /// differ from the unit's first row (see `applicant_raw`).
     Item {
+        /// The credit code; empty when `key` holds it (see `Row::code`).
         code: String,
         /// The code as a hash key held inline, when it is short enough (`code_key`).
         key: Option<CodeKey>,
@@ -776,6 +777,28 @@ impl Memo {
     }
 }
 
+impl Row {
+    /// The credit code of an item row, or of an error row when it could be read.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Row::Item { code, key, .. } => Some(code_text(code, key.as_ref())),
+            Row::Error { code, .. } => code.as_deref(),
+            Row::Empty => None,
+        }
+    }
+}
+
+/// A code held as text or in its key.
+pub fn code_text<'a>(code: &'a str, key: Option<&'a CodeKey>) -> &'a str {
+    match key {
+        Some((bytes, len)) => bytes
+            .get(..*len as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or(code),
+        None => code,
+    }
+}
+
 /// Reads the sections a row may name in its type column: those a clause reads.
 pub fn row_sections(rules: &RuleSet) -> Vec<usize> {
     let mut s: Vec<usize> = rules.clauses.iter().map(|c| c.section).collect();
@@ -821,14 +844,28 @@ pub fn parse_row(
     }
     let a = rules.roles.applicant;
     let cc = rules.roles.credit_code;
-    let code = match (
+    let (code, key) = match (
         cols.fields[a].get(cc).copied().flatten(),
         rules.section(a).fields.get(cc),
     ) {
-        (Some(c), Some(field)) => match Value::from_text(field, cells.cell(c).trim()) {
-            Ok(Value::Text(code)) if !cells.cell(c).trim().is_empty() => code,
-            _ => return full(memo),
-        },
+        (Some(c), Some(field)) => {
+            let text = cells.cell(c).trim();
+            // A valid credit code is held in its key alone, without a String a row.
+            match crate::credit_code::canonical(text) {
+                Some(bytes) if field.ty == FieldType::CreditCode => {
+                    let mut key = [0; 31];
+                    key[..18].copy_from_slice(&bytes);
+                    (String::new(), Some((key, 18)))
+                }
+                _ => match Value::from_text(field, text) {
+                    Ok(Value::Text(code)) if !text.is_empty() => {
+                        let key = code_key(&code);
+                        (code, key)
+                    }
+                    _ => return full(memo),
+                },
+            }
+        }
         _ => return full(memo),
     };
     let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
@@ -855,7 +892,7 @@ pub fn parse_row(
     let start = raw.len();
     applicant_raw(rules, cols, cells, raw);
     Row::Item {
-        key: code_key(&code),
+        key,
         code,
         applicant: start..raw.len(),
         section,
