@@ -22,8 +22,22 @@ pub enum CreditCodeError {
     CheckDigit { expected: char, found: char },
 }
 
+/// Each byte's place in the alphabet (`u8::MAX` when absent): a batch checks millions of codes.
+const VALUES: [u8; 256] = {
+    let mut table = [u8::MAX; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 fn value_of(c: u8) -> Option<u32> {
-    ALPHABET.iter().position(|&a| a == c).map(|p| p as u32)
+    match VALUES[c as usize] {
+        u8::MAX => None,
+        v => Some(u32::from(v)),
+    }
 }
 
 /// The check character for the first 17 characters (already validated).
@@ -58,6 +72,17 @@ pub fn validate(code: &str) -> Result<String, CreditCodeError> {
         return Err(CreditCodeError::CheckDigit { expected, found });
     }
     Ok(code)
+}
+
+/// The canonical form of a valid code, without allocating: `Some` exactly when `validate`
+/// accepts the code (a batch checks one a row).
+pub fn canonical(code: &str) -> Option<[u8; 18]> {
+    let mut out: [u8; 18] = code.trim().as_bytes().try_into().ok()?;
+    out.make_ascii_uppercase();
+    if out.iter().any(|&c| value_of(c).is_none()) {
+        return None;
+    }
+    (check_char(&out[..17])? == out[17] as char).then_some(out)
 }
 
 /// Completes 17 characters with their check digit (for examples, tests and generators).
@@ -106,6 +131,26 @@ mod tests {
             validate("91330302MA2XXXXXX中"),
             Err(CreditCodeError::Character('中'))
         );
+    }
+
+    #[test]
+    fn canonical_agrees_with_validate() {
+        // Valid, lower case, padded; wrong check digit; too short; a letter outside the
+        // alphabet; a multi-byte character making 18 bytes but fewer characters.
+        for code in [
+            "9144030071526726XG",
+            " 9144030071526726xg ",
+            "9144030071526726XA",
+            "91330302",
+            "91330302MA2XXXXXXI",
+            "91330302MA2XXXX中",
+        ] {
+            assert_eq!(
+                canonical(code).map(|b| String::from_utf8_lossy(&b).into_owned()),
+                validate(code).ok(),
+                "{code}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 /// mimalloc: a batch allocates and frees millions of small values across threads, where it is
 /// several times faster than the system allocator.
+/// Built with `no_thp`: asking for transparent huge pages made every fault of the heap
+/// zero 2 MiB, a third of a large batch's time.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

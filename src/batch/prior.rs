@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::RowStatus;
-use super::read::{Cells, Columns, Encoding, Table, parse_prior_item, row_sections, section_of};
+use super::read::{
+    Cells, Columns, Encoding, Memo, Table, parse_prior_item, row_sections, section_of,
+};
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
@@ -37,6 +39,7 @@ pub fn load(
         .field("credit_code")
     })?;
     let mut first_error: Option<InputError> = None;
+    let mut memo = Memo::new(rules);
     for chunk in table.chunks(usize::MAX) {
         table.for_each_row(&chunk, |line, cells| {
             if first_error.is_some() || (0..cells.count()).all(|i| cells.cell(i).trim().is_empty())
@@ -58,7 +61,7 @@ pub fn load(
             let item = if round {
                 round_row(rules, &cols, &allowed, line, cells).map_err(located)
             } else {
-                parse_prior_item(rules, &cols, &table.headers, line, cells)
+                parse_prior_item(rules, &cols, &table.headers, line, cells, &mut memo)
                     .map(Some)
                     .map_err(located)
             };

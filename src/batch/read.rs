@@ -32,6 +32,22 @@ pub trait Cells {
     fn count(&self) -> usize;
 }
 
+/// The cells of a record of UTF-8 text. A cell is a part of the text between delimiters (its
+/// quotes removed), so it is UTF-8 too; were it not, it would read as empty.
+struct Utf8Cells<'a>(&'a csv::ByteRecord);
+
+impl Cells for Utf8Cells<'_> {
+    fn cell(&self, i: usize) -> &str {
+        self.0
+            .get(i)
+            .and_then(|c| std::str::from_utf8(c).ok())
+            .unwrap_or("")
+    }
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+}
+
 impl Cells for csv::StringRecord {
     fn cell(&self, i: usize) -> &str {
         self.get(i).unwrap_or("")
@@ -50,6 +66,23 @@ impl Cells for Vec<String> {
     }
 }
 
+/// One row's cells as bytes, for writing them out unchanged without checking UTF-8 again.
+pub trait RawCells {
+    fn raw(&self, i: usize) -> &[u8];
+}
+
+impl RawCells for csv::ByteRecord {
+    fn raw(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or(b"")
+    }
+}
+
+impl RawCells for Vec<String> {
+    fn raw(&self, i: usize) -> &[u8] {
+        self.get(i).map_or(b"", |s| s.as_bytes())
+    }
+}
+
 /// A part of the rows that can be read on its own.
 #[derive(Clone, Debug)]
 pub struct Chunk {
@@ -59,8 +92,16 @@ pub struct Chunk {
     first_line: usize,
 }
 
+impl Chunk {
+    /// Its bytes (CSV) or rows (XLSX), to size buffers.
+    pub fn size(&self) -> usize {
+        self.range.len()
+    }
+}
+
 enum Body {
-    Csv(String),
+    /// UTF-8 text, a BOM included.
+    Csv(Vec<u8>),
     /// (sheet row number, cells)
     Rows(Vec<(usize, Vec<String>)>),
 }
@@ -88,14 +129,14 @@ impl Table {
         if is_xlsx(path) {
             return Table::open_xlsx(path, file);
         }
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = read_file(path).map_err(|e| {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         })?;
-        let text = decode(&file, bytes, encoding)?;
+        let (text, bom) = decode(&file, bytes, encoding)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(text.as_bytes());
+            .from_reader(text.get(bom..).unwrap_or_default());
         let mut header = csv::StringRecord::new();
         let found = reader
             .read_record(&mut header)
@@ -107,7 +148,7 @@ impl Table {
             ));
         }
         let pos = reader.position();
-        let body_start = (pos.byte() as usize, pos.line() as usize);
+        let body_start = (bom + pos.byte() as usize, pos.line() as usize);
         let headers = header.iter().map(|h| h.trim().to_string()).collect();
         Ok(Table {
             file,
@@ -168,40 +209,127 @@ impl Table {
                     })
                     .collect()
             }
-            Body::Csv(text) => split_csv(text.as_bytes(), self.body_start, target_bytes),
+            Body::Csv(text) => split_csv(text, self.body_start, target_bytes),
+        }
+    }
+
+    /// The decoded CSV text (without BOM); `None` for a workbook.
+    pub fn csv_text(&self) -> Option<&[u8]> {
+        match &self.body {
+            Body::Csv(text) => Some(text),
+            Body::Rows(_) => None,
         }
     }
 
     /// Calls `f(line, cells)` for each row of a chunk, in order.
     pub fn for_each_row(&self, chunk: &Chunk, mut f: impl FnMut(usize, &dyn Cells)) {
+        self.for_each_row_verbatim(chunk, |line, cells, _| f(line, cells));
+    }
+
+    /// As `for_each_row`, with where the row stands in the CSV text (see `Span`).
+    pub fn for_each_row_verbatim(
+        &self,
+        chunk: &Chunk,
+        mut f: impl FnMut(usize, &dyn Cells, Option<Span>),
+    ) {
         match &self.body {
             Body::Rows(rows) => {
                 for (line, cells) in &rows[chunk.range.clone()] {
-                    f(*line, cells);
+                    f(*line, cells, None);
                 }
             }
             Body::Csv(text) => {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
-                    .from_reader(&text.as_bytes()[chunk.range.clone()]);
-                let mut record = csv::StringRecord::new();
+                    .from_reader(&text[chunk.range.clone()]);
+                // Bytes: the text was checked as UTF-8 once, and a row's cells are checked one
+                // by one as they are read (`Utf8Cells`), most of them never.
+                let mut record = csv::ByteRecord::new();
+                let width = self.headers.len();
                 loop {
-                    match reader.read_record(&mut record) {
+                    match reader.read_byte_record(&mut record) {
                         Ok(true) => {
                             let line = record
                                 .position()
                                 .map_or(0, |p| p.line() as usize + chunk.first_line - 1);
-                            f(line, &record);
+                            let start = record.position().map_or(0, |p| p.byte() as usize);
+                            let end = reader.position().byte() as usize;
+                            let at = chunk.range.start + start;
+                            let span = text
+                                .get(at..chunk.range.start + end)
+                                .and_then(|bytes| span(bytes, at, &record, width));
+                            f(line, &Utf8Cells(&record), span);
                         }
                         Ok(false) => break,
-                        // The text is valid UTF-8 and the reader is flexible: nothing to refuse.
+                        // The reader is flexible and reads bytes: nothing to refuse.
                         Err(_) => break,
                     }
                 }
             }
         }
     }
+
+    /// Calls `f(cells)` for each row of a chunk, in order, with the cells as bytes.
+    pub fn for_each_raw_row(&self, chunk: &Chunk, mut f: impl FnMut(&dyn RawCells)) {
+        match &self.body {
+            Body::Rows(rows) => {
+                for (_, cells) in &rows[chunk.range.clone()] {
+                    f(cells);
+                }
+            }
+            Body::Csv(text) => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(&text[chunk.range.clone()]);
+                let mut record = csv::ByteRecord::new();
+                // Records as `for_each_row` reads them: the reader is flexible, so it refuses nothing.
+                while let Ok(true) = reader.read_byte_record(&mut record) {
+                    f(&record);
+                }
+            }
+        }
+    }
+}
+
+/// Where a CSV row stands in the text, and whether the CSV writer would write its cells back
+/// as exactly those bytes: it has no `"` (so no cell holds a comma, quote or line break), one
+/// cell per header, and no cell that `write::neutralise` would change.
+#[derive(Clone, Copy, Debug)]
+pub struct Span {
+    pub start: u64,
+    pub len: u32,
+    pub verbatim: bool,
+}
+
+/// The span of a record read from `bytes` (the record and its line ending, from `at`).
+fn span(bytes: &[u8], at: usize, record: &csv::ByteRecord, width: usize) -> Option<Span> {
+    let len = u32::try_from(bytes.len()).ok()?;
+    let whole = Span {
+        start: at as u64,
+        len,
+        verbatim: false,
+    };
+    if record.len() != width
+        || bytes.contains(&b'"')
+        || record.iter().any(super::write::needs_neutralising)
+    {
+        return Some(whole);
+    }
+    // Without quotes, line breaks only end the record (or are blank lines around it).
+    let Some(from) = bytes.iter().position(|&b| b != b'\r' && b != b'\n') else {
+        return Some(whole);
+    };
+    let to = bytes
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(from, |p| p + 1);
+    Some(Span {
+        start: (at + from) as u64,
+        len: u32::try_from(to - from).ok()?,
+        verbatim: true,
+    })
 }
 
 /// The text of an XLSX cell as a person would type it.
@@ -223,12 +351,51 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-/// UTF-8 (a BOM is dropped) or GB18030, which covers GBK and GB2312.
-fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, InputError> {
+/// Reads a whole file. On unix a large file is read in two halves on two cores: copying it
+/// from the page cache into a fresh buffer took a twentieth of a large round's run.
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len()).unwrap_or(0);
+        if len >= 1 << 24 {
+            let mut buf = vec![0u8; len];
+            let (a, b) = buf.split_at_mut(len / 2);
+            let (ra, rb) = rayon::join(
+                || file.read_exact_at(a, 0),
+                || file.read_exact_at(b, (len / 2) as u64),
+            );
+            match ra.and(rb) {
+                Ok(()) => {
+                    // Whatever was appended since the length was taken, as `fs::read` reads it.
+                    let mut at = len as u64;
+                    let mut more = [0u8; 1 << 16];
+                    loop {
+                        let n = file.read_at(&mut more, at)?;
+                        if n == 0 {
+                            return Ok(buf);
+                        }
+                        buf.extend_from_slice(&more[..n]);
+                        at += n as u64;
+                    }
+                }
+                // Shorter than it was: read it as it is now.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    std::fs::read(path)
+}
+
+/// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
+/// BOM at their start (kept in place rather than moving the whole text).
+fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, usize), InputError> {
     let gbk = |bytes: &[u8]| {
         encoding_rs::GB18030
             .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|c| c.into_owned())
+            .map(|c| (c.into_owned().into_bytes(), 0))
             .ok_or_else(|| {
                 InputError::new(
                     file,
@@ -236,39 +403,54 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<String, Inpu
                 )
             })
     };
-    let utf8 = |bytes: Vec<u8>| {
-        String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-            let mut err = InputError::new(
-                file,
-                "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
-            );
-            err.line = Some(line);
-            err
-        })
+    let not_utf8 = |bytes: Vec<u8>| {
+        let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
+        let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let mut err = InputError::new(
+            file,
+            "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
+        );
+        err.line = Some(line);
+        err
     };
-    let strip = |mut s: String| {
-        if s.starts_with('\u{feff}') {
-            s.drain(..3);
-        }
-        s
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
     };
     match encoding {
-        Encoding::Utf8 => utf8(bytes).map(strip),
         Encoding::Gbk => gbk(&bytes),
-        Encoding::Auto => {
-            if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) || std::str::from_utf8(&bytes).is_ok() {
-                utf8(bytes).map(strip)
-            } else {
-                gbk(&bytes)
-            }
-        }
+        Encoding::Utf8 if is_utf8(&bytes) => Ok((bytes, bom)),
+        Encoding::Utf8 => Err(not_utf8(bytes)),
+        // UTF-8 when it has a BOM or reads as UTF-8.
+        Encoding::Auto if is_utf8(&bytes) => Ok((bytes, bom)),
+        Encoding::Auto if bom > 0 => Err(not_utf8(bytes)),
+        Encoding::Auto => gbk(&bytes),
     }
+}
+
+/// Whether the bytes are UTF-8, checked in parts on all cores. Each part starts at a byte
+/// that is not a continuation byte, so the whole is UTF-8 exactly when every part is.
+fn is_utf8(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const PART: usize = 1 << 22;
+    let mut cuts = vec![0];
+    let mut at = PART;
+    while at < bytes.len() {
+        while bytes.get(at).is_some_and(|&b| b & 0xC0 == 0x80) {
+            at += 1;
+        }
+        cuts.push(at.min(bytes.len()));
+        at += PART;
+    }
+    cuts.push(bytes.len());
+    cuts.par_windows(2)
+        .all(|w| std::str::from_utf8(&bytes[w[0]..w[1]]).is_ok())
 }
 
 /// Cuts a CSV body at newlines outside quoted fields (an even count of `"` before them).
 fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
+    let counts = Counts::new(bytes);
     let mut chunks = Vec::new();
     let (mut from, mut line) = start;
     let mut quotes_odd = false;
@@ -277,9 +459,8 @@ fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
     while from < bytes.len() {
         let goal = from.saturating_add(target).min(bytes.len());
         // Count quotes and newlines up to the goal, then look for a clean newline.
-        let span = &bytes[pos..goal];
-        quotes_odd ^= span.iter().filter(|&&b| b == b'"').count() % 2 == 1;
-        let mut newlines = span.iter().filter(|&&b| b == b'\n').count();
+        let (quotes, mut newlines) = counts.between(bytes, pos, goal);
+        quotes_odd ^= quotes % 2 == 1;
         let mut end = goal;
         while end < bytes.len() {
             let b = bytes[end];
@@ -302,6 +483,50 @@ fn split_csv(bytes: &[u8], start: (usize, usize), target: usize) -> Vec<Chunk> {
         pos = end;
     }
     chunks
+}
+
+/// Quotes and newlines before each block of a text, counted on all cores, so that those of
+/// any span are found without reading all of it.
+struct Counts {
+    /// (quotes, newlines) before block `i`.
+    before: Vec<(usize, usize)>,
+}
+
+impl Counts {
+    const BLOCK: usize = 1 << 16;
+
+    fn count(bytes: &[u8]) -> (usize, usize) {
+        let quotes = bytes.iter().filter(|&&b| b == b'"').count();
+        let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+        (quotes, newlines)
+    }
+
+    fn new(bytes: &[u8]) -> Counts {
+        use rayon::prelude::*;
+        let blocks: Vec<(usize, usize)> =
+            bytes.par_chunks(Counts::BLOCK).map(Counts::count).collect();
+        let mut before = Vec::with_capacity(blocks.len() + 1);
+        let mut sum = (0, 0);
+        before.push(sum);
+        for (q, n) in blocks {
+            sum = (sum.0 + q, sum.1 + n);
+            before.push(sum);
+        }
+        Counts { before }
+    }
+
+    /// Quotes and newlines in `bytes[from..to]`.
+    fn between(&self, bytes: &[u8], from: usize, to: usize) -> (usize, usize) {
+        let (first, last) = (from.div_ceil(Counts::BLOCK), to / Counts::BLOCK);
+        match (self.before.get(first), self.before.get(last)) {
+            (Some(a), Some(b)) if first < last => {
+                let head = Counts::count(&bytes[from..first * Counts::BLOCK]);
+                let tail = Counts::count(&bytes[last * Counts::BLOCK..to]);
+                (head.0 + (b.0 - a.0) + tail.0, head.1 + (b.1 - a.1) + tail.1)
+            }
+            _ => Counts::count(&bytes[from..to]),
+        }
+    }
 }
 
 // ---- columns ------------------------------------------------------------------------------
@@ -460,12 +685,118 @@ pub enum Row {
         message: String,
         code: Option<String>,
     },
+    /// The applicant's cells are kept as text (`applicant`, a range of the chunk's `raw`
+    /// bytes): they are the same on every row of a unit, so they are only converted when they
+    /// differ from the unit's first row (see `applicant_raw`).
     Item {
+        /// The credit code; empty when `key` holds it (see `Row::code`).
         code: String,
-        applicant: Item,
+        /// The code as a hash key held inline, when it is short enough (`code_key`).
+        key: Option<CodeKey>,
+        applicant: Range<usize>,
         section: usize,
         item: Item,
     },
+}
+
+/// Conversions of cell text already seen, per field: a round repeats a few words (是/否, 企业,
+/// dates) a million times, and one hash lookup is cheaper than matching every alias again.
+/// Only successful conversions are kept, so every message is still made by `Value::from_text`.
+pub struct Memo {
+    /// `[section][field]`; `None` for fields whose values seldom repeat (text, money, numbers).
+    fields: Vec<Vec<Option<Remembered>>>,
+    kinds: foldhash::HashMap<Box<str>, Option<usize>>,
+}
+
+type Remembered = foldhash::HashMap<Box<str>, Value>;
+
+/// A bound on each memo, against a file of a million different spellings.
+const MEMO_MAX: usize = 4096;
+
+impl Memo {
+    pub fn new(rules: &RuleSet) -> Memo {
+        let fields = rules
+            .vocabulary
+            .sections
+            .iter()
+            .map(|s| {
+                s.fields
+                    .iter()
+                    .map(|f| {
+                        matches!(
+                            f.ty,
+                            FieldType::Bool | FieldType::Enum | FieldType::Date | FieldType::Year
+                        )
+                        .then(foldhash::HashMap::default)
+                    })
+                    .collect()
+            })
+            .collect();
+        Memo {
+            fields,
+            kinds: foldhash::HashMap::default(),
+        }
+    }
+
+    /// `Value::from_text`, remembered.
+    fn convert(
+        &mut self,
+        si: usize,
+        fi: usize,
+        field: &Field,
+        text: &str,
+    ) -> Result<Value, String> {
+        let Some(map) = self
+            .fields
+            .get_mut(si)
+            .and_then(|f| f.get_mut(fi))
+            .and_then(|m| m.as_mut())
+        else {
+            return Value::from_text(field, text);
+        };
+        if let Some(v) = map.get(text) {
+            return Ok(v.clone());
+        }
+        let v = Value::from_text(field, text)?;
+        if map.len() < MEMO_MAX {
+            map.insert(text.into(), v.clone());
+        }
+        Ok(v)
+    }
+
+    /// `section_of`, remembered.
+    fn section(&mut self, rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+        if let Some(&s) = self.kinds.get(text) {
+            return s;
+        }
+        let s = section_of(rules, allowed, text);
+        if self.kinds.len() < MEMO_MAX {
+            self.kinds.insert(text.into(), s);
+        }
+        s
+    }
+}
+
+impl Row {
+    /// The credit code of an item row, or of an error row when it could be read.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Row::Item { code, key, .. } => Some(code_text(code, key.as_ref())),
+            Row::Error { code, .. } => code.as_deref(),
+            Row::Empty => None,
+        }
+    }
+}
+
+/// A code held as text or in its key.
+pub fn code_text<'a>(code: &'a str, key: Option<&'a CodeKey>) -> &'a str {
+    match key {
+        Some((bytes, len)) => bytes
+            .get(..*len as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or(code),
+        None => code,
+    }
 }
 
 /// Reads the sections a row may name in its type column: those a clause reads.
@@ -490,7 +821,9 @@ pub fn section_of(rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usiz
     })
 }
 
-/// Reads one row into an applicant and an item; every problem of the row is reported at once.
+/// Reads one row into its credit code, its applicant's cells and one item; a row with any
+/// problem is read again by `parse_row_full`, which reports them all.
+#[allow(clippy::too_many_arguments)]
 pub fn parse_row(
     rules: &RuleSet,
     cols: &Columns,
@@ -498,11 +831,169 @@ pub fn parse_row(
     allowed: &[usize],
     line: usize,
     cells: &dyn Cells,
+    memo: &mut Memo,
+    raw: &mut Vec<u8>,
 ) -> Row {
     let n = cells.count();
     if (0..n).all(|i| cells.cell(i).trim().is_empty()) {
         return Row::Empty;
     }
+    let full = |memo: &mut Memo| parse_row_full(rules, cols, headers, allowed, line, cells, memo);
+    if n > headers.len() && (headers.len()..n).any(|i| !cells.cell(i).trim().is_empty()) {
+        return full(memo);
+    }
+    let a = rules.roles.applicant;
+    let cc = rules.roles.credit_code;
+    let (code, key) = match (
+        cols.fields[a].get(cc).copied().flatten(),
+        rules.section(a).fields.get(cc),
+    ) {
+        (Some(c), Some(field)) => {
+            let text = cells.cell(c).trim();
+            // A valid credit code is held in its key alone, without a String a row.
+            match crate::credit_code::canonical(text) {
+                Some(bytes) if field.ty == FieldType::CreditCode => {
+                    let mut key = [0; 31];
+                    key[..18].copy_from_slice(&bytes);
+                    (String::new(), Some((key, 18)))
+                }
+                _ => match Value::from_text(field, text) {
+                    Ok(Value::Text(code)) if !text.is_empty() => {
+                        let key = code_key(&code);
+                        (code, key)
+                    }
+                    _ => return full(memo),
+                },
+            }
+        }
+        _ => return full(memo),
+    };
+    let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
+    let Some(section) = (!kind_text.is_empty())
+        .then(|| memo.section(rules, allowed, kind_text))
+        .flatten()
+    else {
+        return full(memo);
+    };
+    let mut problems = Vec::new();
+    let item = read_item(
+        rules,
+        cols,
+        headers,
+        section,
+        line,
+        cells,
+        &mut problems,
+        memo,
+    );
+    if !problems.is_empty() {
+        return full(memo);
+    }
+    let start = raw.len();
+    applicant_raw(rules, cols, cells, raw);
+    Row::Item {
+        key,
+        code,
+        applicant: start..raw.len(),
+        section,
+        item,
+    }
+}
+
+/// A credit code (18 bytes) held inline as a hash key, so that looking a row's applicant up
+/// reads no other memory; `None` for a longer text.
+pub type CodeKey = ([u8; 31], u8);
+
+pub fn code_key(code: &str) -> Option<CodeKey> {
+    let b = code.as_bytes();
+    let mut key = [0; 31];
+    key.get_mut(..b.len())?.copy_from_slice(b);
+    Some((key, b.len() as u8))
+}
+
+/// The applicant's cells but the credit code, trimmed, each with its length: rows whose
+/// bytes are equal convert to equal facts.
+fn applicant_raw(rules: &RuleSet, cols: &Columns, cells: &dyn Cells, raw: &mut Vec<u8>) {
+    let a = rules.roles.applicant;
+    for (fi, c) in cols.fields[a].iter().enumerate() {
+        if let Some(c) = c
+            && fi != rules.roles.credit_code
+        {
+            let t = cells.cell(*c).trim().as_bytes();
+            raw.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            raw.extend_from_slice(t);
+        }
+    }
+}
+
+/// The applicant of a row read by `parse_row`, from its credit code and the bytes kept by
+/// `applicant_raw`; the problems are those `parse_row_full` would report for it.
+#[allow(clippy::too_many_arguments)]
+pub fn parse_applicant(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    line: usize,
+    code: &str,
+    raw: &[u8],
+    memo: &mut Memo,
+) -> Result<Item, String> {
+    let a = rules.roles.applicant;
+    let mut texts: Vec<(usize, &str)> = Vec::new();
+    let mut rest = raw;
+    for (fi, c) in cols.fields[a].iter().enumerate() {
+        if let Some(c) = c
+            && fi != rules.roles.credit_code
+        {
+            let (len, tail) = rest.split_at_checked(4).unwrap_or((&[0; 4], &[]));
+            let len = u32::from_le_bytes(len.try_into().unwrap_or([0; 4])) as usize;
+            let (t, tail) = tail.split_at_checked(len).unwrap_or((tail, &[]));
+            texts.push((*c, std::str::from_utf8(t).unwrap_or("")));
+            rest = tail;
+        }
+    }
+    if let Some(c) = cols.fields[a]
+        .get(rules.roles.credit_code)
+        .copied()
+        .flatten()
+    {
+        texts.push((c, code));
+    }
+    let cells = Sparse(texts);
+    let mut problems = Vec::new();
+    let item = read_item(rules, cols, headers, a, line, &cells, &mut problems, memo);
+    if problems.is_empty() {
+        Ok(item)
+    } else {
+        Err(problems.join("；"))
+    }
+}
+
+/// A few cells of a row by column.
+struct Sparse<'a>(Vec<(usize, &'a str)>);
+
+impl Cells for Sparse<'_> {
+    fn cell(&self, i: usize) -> &str {
+        self.0.iter().find(|(c, _)| *c == i).map_or("", |(_, t)| t)
+    }
+    fn count(&self) -> usize {
+        self.0.iter().map(|(c, _)| c + 1).max().unwrap_or(0)
+    }
+}
+
+/// Reads a row with some problem: every problem of the row is reported at once, in column
+/// order (extra cells, applicant, type, item).
+#[allow(clippy::too_many_arguments)]
+fn parse_row_full(
+    rules: &RuleSet,
+    cols: &Columns,
+    headers: &[String],
+    allowed: &[usize],
+    line: usize,
+    cells: &dyn Cells,
+    memo: &mut Memo,
+) -> Row {
+    let n = cells.count();
     let mut problems: Vec<String> = Vec::new();
     if n > headers.len() && (headers.len()..n).any(|i| !cells.cell(i).trim().is_empty()) {
         problems.push(format!(
@@ -512,14 +1003,14 @@ pub fn parse_row(
         ));
     }
     let a = rules.roles.applicant;
-    let applicant = read_item(rules, cols, headers, a, line, cells, &mut problems);
+    let applicant = read_item(rules, cols, headers, a, line, cells, &mut problems, memo);
     let code = applicant.text(rules.roles.credit_code).map(str::to_string);
     let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
     let section = if kind_text.is_empty() {
         problems.push("“类型”为空 / the type is empty".to_string());
         None
     } else {
-        let s = section_of(rules, allowed, kind_text);
+        let s = memo.section(rules, allowed, kind_text);
         if s.is_none() {
             let names: Vec<String> = allowed
                 .iter()
@@ -536,18 +1027,12 @@ pub fn parse_row(
         }
         s
     };
-    let item = section.map(|si| read_item(rules, cols, headers, si, line, cells, &mut problems));
-    match (problems.is_empty(), code, section, item) {
-        (true, Some(code), Some(section), Some(item)) => Row::Item {
-            code,
-            applicant,
-            section,
-            item,
-        },
-        (_, code, _, _) => Row::Error {
-            message: problems.join("；"),
-            code,
-        },
+    if let Some(si) = section {
+        read_item(rules, cols, headers, si, line, cells, &mut problems, memo);
+    }
+    Row::Error {
+        message: problems.join("；"),
+        code,
     }
 }
 
@@ -558,6 +1043,7 @@ pub fn parse_prior_item(
     headers: &[String],
     line: usize,
     cells: &dyn Cells,
+    memo: &mut Memo,
 ) -> Result<Item, String> {
     let mut problems = Vec::new();
     let item = read_item(
@@ -568,6 +1054,7 @@ pub fn parse_prior_item(
         line,
         cells,
         &mut problems,
+        memo,
     );
     if problems.is_empty() {
         Ok(item)
@@ -576,6 +1063,7 @@ pub fn parse_prior_item(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_item(
     rules: &RuleSet,
     cols: &Columns,
@@ -584,6 +1072,7 @@ fn read_item(
     line: usize,
     cells: &dyn Cells,
     problems: &mut Vec<String>,
+    memo: &mut Memo,
 ) -> Item {
     let section = rules.section(si);
     let mut item = Item::empty(section, line);
@@ -609,10 +1098,57 @@ fn read_item(
             }
             continue;
         }
-        match Value::from_text(field, text) {
+        match memo.convert(si, fi, field, text) {
             Ok(v) => item.values[fi] = Some(v),
             Err(m) => problems.push(format!("“{}”({}): {m}", headers[c], field.name)),
         }
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block counts give the quotes and newlines of any span, as counting it directly does.
+    #[test]
+    fn counts_of_spans_match_direct_counts() {
+        // Three and a half blocks of a text with quotes and newlines at irregular places.
+        let text: Vec<u8> = (0..Counts::BLOCK * 7 / 2)
+            .map(|i| match i % 97 {
+                0 | 13 => b'"',
+                41 => b'\n',
+                _ => b'a',
+            })
+            .collect();
+        let counts = Counts::new(&text);
+        let b = Counts::BLOCK;
+        for (from, to) in [
+            (0, 0),
+            (0, text.len()),
+            (5, 17),
+            (b - 3, b + 3),
+            (b, 2 * b),
+            (1, 3 * b + 1),
+            (2 * b + 7, text.len()),
+        ] {
+            assert_eq!(
+                counts.between(&text, from, to),
+                Counts::count(&text[from..to])
+            );
+        }
+    }
+
+    /// Chunks cut at clean newlines only: a quoted field with line breaks stays whole.
+    #[test]
+    fn chunks_end_at_newlines_outside_quotes() {
+        let text = b"a,b\n\"x\ny\",z\nc,d\n";
+        let chunks = split_csv(text, (0, 1), 1);
+        let ranges: Vec<_> = chunks.iter().map(|c| c.range.clone()).collect();
+        // Bytes 0..4 `a,b\n` (line 1); 4..12 `"x\ny",z\n` (lines 2-3, the newline at 6 is
+        // inside quotes); 12..16 `c,d\n` (line 4).
+        assert_eq!(ranges, vec![0..4, 4..12, 12..16]);
+        let lines: Vec<_> = chunks.iter().map(|c| c.first_line).collect();
+        assert_eq!(lines, vec![1, 2, 4]);
+    }
 }

@@ -52,6 +52,25 @@ pub struct Summary {
 impl Summary {
     pub fn of(rules: &RuleSet, units: &[Unit], results: &[RowResult]) -> Summary {
         let districts = &rules.policy.districts;
+        // Districts are few and rows many: each unit's district is looked up once, and rows
+        // are added (in row order, as before) to totals by (district, clause) numbers.
+        let mut names: Vec<(usize, &str)> = Vec::new();
+        let mut known: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
+        let unit_district: Vec<u32> = units
+            .iter()
+            .map(|u| {
+                let name = u.district.as_str();
+                *known.entry(name).or_insert_with(|| {
+                    let order = districts
+                        .iter()
+                        .position(|d| d == name)
+                        .unwrap_or(districts.len());
+                    names.push((order, name));
+                    (names.len() - 1) as u32
+                })
+            })
+            .collect();
+        let mut totals: foldhash::HashMap<(u32, u32), Totals> = foldhash::HashMap::default();
         let mut s = Summary::default();
         for r in results {
             if r.status == RowStatus::Error {
@@ -61,13 +80,18 @@ impl Summary {
             let (Some(clause), Some((ui, _))) = (r.clause, r.unit) else {
                 continue;
             };
-            let district = units[ui as usize].district.clone();
-            let order = districts
-                .iter()
-                .position(|d| *d == district)
-                .unwrap_or(districts.len());
-            s.cells.entry((order, district, clause)).or_default().add(r);
+            let Some(&d) = unit_district.get(ui as usize) else {
+                continue;
+            };
+            totals.entry((d, clause)).or_default().add(r);
         }
+        s.cells = totals
+            .into_iter()
+            .filter_map(|((d, clause), t)| {
+                let &(order, name) = names.get(d as usize)?;
+                Some(((order, name.to_string(), clause), t))
+            })
+            .collect();
         s
     }
 

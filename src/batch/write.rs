@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use tempfile::NamedTempFile;
 
-use super::read::{Cells, Chunk, Columns, Table};
+use super::read::{Cells, Chunk, Columns, RawCells, Span, Table};
 use super::{Progress, RowResult};
 use crate::cli::Failure;
 use crate::money::Money;
@@ -24,10 +24,19 @@ const MONEY_FORMAT: &str = "#,##0.00";
 
 /// A cell that a spreadsheet could take for a formula gets a leading `'`.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
+    if needs_neutralising(text.as_bytes()) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
+}
+
+/// Whether `neutralise` changes a cell.
+pub fn needs_neutralising(text: &[u8]) -> bool {
+    matches!(
+        text.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 pub fn is_xlsx(path: &Path) -> bool {
@@ -98,6 +107,122 @@ impl Layout {
     }
 }
 
+/// A cell's bytes, neutralised as `neutralise` does, into the record being written.
+fn write_neutral<W: Write>(
+    wr: &mut csv::Writer<W>,
+    text: &[u8],
+    scratch: &mut Vec<u8>,
+) -> csv::Result<()> {
+    if needs_neutralising(text) {
+        scratch.clear();
+        scratch.push(b'\'');
+        scratch.extend_from_slice(text);
+        wr.write_field(&scratch[..])
+    } else {
+        wr.write_field(text)
+    }
+}
+
+/// One output row: the input cells, with the four added values in their columns (`slots`).
+fn write_row<W: Write>(
+    wr: &mut csv::Writer<W>,
+    cells: &dyn RawCells,
+    r: &RowResult,
+    slots: &[Option<usize>],
+    scratch: &mut Vec<u8>,
+) -> csv::Result<()> {
+    for (c, slot) in slots.iter().enumerate() {
+        match slot {
+            None => write_neutral(wr, cells.raw(c), scratch)?,
+            Some(0) => {
+                scratch.clear();
+                if let Some(clause) = r.clause {
+                    write!(scratch, "{clause}")?;
+                }
+                wr.write_field(&scratch[..])?;
+            }
+            Some(1) => {
+                scratch.clear();
+                if let Some(award) = r.award {
+                    award.write_plain(scratch)?;
+                }
+                wr.write_field(&scratch[..])?;
+            }
+            Some(2) => wr.write_field(r.status.as_str())?,
+            Some(_) => write_neutral(wr, r.reason.as_bytes(), scratch)?,
+        }
+    }
+    wr.write_record(None::<&[u8]>)
+}
+
+/// A chunk of CSV rows when the four values are the last columns: a verbatim row is its
+/// input bytes, a comma, and the four values written by the CSV writer (with its record
+/// terminator); another row is read again from its span and written cell by cell.
+fn write_spans(
+    text: &[u8],
+    spans: &[Option<Span>],
+    results: &[RowResult],
+    slots: &[Option<usize>],
+    capacity: usize,
+    scratch: &mut Vec<u8>,
+) -> csv::Result<Vec<u8>> {
+    let out = std::cell::RefCell::new(Vec::with_capacity(capacity));
+    // Flexible: a verbatim row gives the writer four values, another row all of its cells.
+    let mut wr = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Appender(&out));
+    let added = [Some(0), Some(1), Some(2), Some(3)];
+    let mut record = csv::ByteRecord::new();
+    for (span, r) in spans.iter().zip(results) {
+        let Some(span) = span else { continue };
+        let start = span.start as usize;
+        let bytes = text
+            .get(start..start + span.len as usize)
+            .unwrap_or_default();
+        if span.verbatim {
+            {
+                let mut out = out.borrow_mut();
+                out.extend_from_slice(bytes);
+                out.push(b',');
+            }
+            write_row(&mut wr, &EmptyCells, r, &added, scratch)?;
+        } else {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes)
+                .read_byte_record(&mut record)?;
+            write_row(&mut wr, &record, r, slots, scratch)?;
+        }
+        // The writer's buffer goes after this row's bytes, before the next row's.
+        wr.flush()?;
+    }
+    drop(wr);
+    Ok(out.into_inner())
+}
+
+/// Lets the CSV writer append to a buffer that verbatim bytes are appended to as well.
+struct Appender<'a>(&'a std::cell::RefCell<Vec<u8>>);
+
+impl Write for Appender<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// No cells: `write_row` with only the four added values.
+struct EmptyCells;
+
+impl RawCells for EmptyCells {
+    fn raw(&self, _: usize) -> &[u8] {
+        b""
+    }
+}
+
 fn added(r: &RowResult) -> [String; 4] {
     [
         r.clause.map(|c| c.to_string()).unwrap_or_default(),
@@ -114,6 +239,7 @@ pub fn write_rows(
     table: &Table,
     chunks: &[Chunk],
     chunk_rows: &[usize],
+    spans: &[Option<Span>],
     results: &[RowResult],
     cols: &Columns,
     rules: &RuleSet,
@@ -142,42 +268,94 @@ pub fn write_rows(
             .map_err(|e| io_failure(path, e))?;
         let head = head.into_inner().map_err(|e| io_failure(path, e.error()))?;
         out.write_all(&head).map_err(|e| io_failure(path, e))?;
-        let width = layout.headers.len();
+        // Which added value each column holds, if any (as `Layout::cell`).
+        let slots: Vec<Option<usize>> = (0..layout.headers.len())
+            .map(|c| layout.at.iter().position(|&a| a == c))
+            .collect();
+        // When the four values are new columns at the end, a verbatim row's input bytes are
+        // what the CSV writer would write for its cells: they are copied, and only the four
+        // values go through the writer (the CSV text itself, read by the csv crate).
+        let h = table.headers.len();
+        let text = table
+            .csv_text()
+            .filter(|_| layout.at == [h, h + 1, h + 2, h + 3]);
         let window = rayon::current_num_threads().max(1) * 2;
-        for (w, group) in chunks.chunks(window).enumerate() {
-            // Each chunk is written to its own buffer on any core, then appended in order.
-            let bufs: Vec<Result<Vec<u8>, csv::Error>> = group
-                .par_iter()
-                .enumerate()
-                .map(|(j, chunk)| {
-                    let mut row = first_row[w * window + j];
-                    let mut wr = csv::Writer::from_writer(Vec::with_capacity(1 << 21));
-                    let mut result = Ok(());
-                    table.for_each_row(chunk, |_, cells| {
-                        if result.is_err() {
-                            return;
-                        }
-                        let Some(r) = results.get(row) else { return };
-                        row += 1;
-                        let add = added(r);
-                        result = (|| {
-                            for c in 0..width {
-                                wr.write_field(layout.cell(c, cells, &add).as_bytes())?;
+        // Each chunk is written to its own buffer on any core; a thread appends the buffers
+        // to the file in order while the next chunks are being written.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(window);
+        std::thread::scope(|scope| {
+            let appender = scope.spawn(move || -> std::io::Result<()> {
+                // Synced every 64 MiB, so that the disk writes while later rows are formatted
+                // and the final sync has little left to do.
+                let mut unsynced = 0;
+                for b in rx {
+                    out.write_all(&b)?;
+                    unsynced += b.len();
+                    if unsynced >= 1 << 26 {
+                        out.flush()?;
+                        out.get_ref().sync_data()?;
+                        unsynced = 0;
+                    }
+                }
+                out.flush()
+            });
+            let formatted: Result<(), Failure> = (|| {
+                for (w, group) in chunks.chunks(window).enumerate() {
+                    let bufs: Vec<Result<Vec<u8>, csv::Error>> = group
+                        .par_iter()
+                        .enumerate()
+                        .map(|(j, chunk)| {
+                            let mut row = first_row[w * window + j];
+                            let n = chunk_rows.get(w * window + j).copied().unwrap_or(0);
+                            let mut scratch = Vec::new();
+                            if let Some(text) = text
+                                && let Some(spans) = spans.get(row..row + n)
+                                && let Some(results) = results.get(row..row + n)
+                                && spans.iter().all(|s| s.is_some())
+                            {
+                                return write_spans(
+                                    text,
+                                    spans,
+                                    results,
+                                    &slots,
+                                    chunk.size().saturating_mul(2),
+                                    &mut scratch,
+                                );
                             }
-                            wr.write_record(None::<&[u8]>)
-                        })();
-                    });
-                    result?;
-                    wr.into_inner().map_err(|e| e.into_error().into())
-                })
-                .collect();
-            for b in bufs {
-                let b = b.map_err(|e| io_failure(path, e))?;
-                out.write_all(&b).map_err(|e| io_failure(path, e))?;
-                progress.inc(1);
-            }
-        }
-        out.flush().map_err(|e| io_failure(path, e))?;
+                            let mut wr = csv::Writer::from_writer(Vec::with_capacity(
+                                chunk.size().saturating_mul(2),
+                            ));
+                            let mut result = Ok(());
+                            table.for_each_raw_row(chunk, |cells| {
+                                if result.is_err() {
+                                    return;
+                                }
+                                let Some(r) = results.get(row) else { return };
+                                row += 1;
+                                result = write_row(&mut wr, cells, r, &slots, &mut scratch);
+                            });
+                            result?;
+                            wr.into_inner().map_err(|e| e.into_error().into())
+                        })
+                        .collect();
+                    for b in bufs {
+                        let b = b.map_err(|e| io_failure(path, e))?;
+                        // A closed channel means the appender failed: its error is reported below.
+                        if tx.send(b).is_err() {
+                            return Ok(());
+                        }
+                        progress.inc(1);
+                    }
+                }
+                Ok(())
+            })();
+            drop(tx);
+            let appended = appender
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("writer thread failed")));
+            formatted?;
+            appended.map_err(|e| io_failure(path, e))
+        })?;
     }
     tmp.as_file().sync_all().map_err(|e| io_failure(path, e))?;
     Ok(tmp)
