@@ -231,9 +231,8 @@ impl Item {
     /// The item's identity (its key fact as text), for priors and messages.
     pub fn key(&self, section: &Section) -> String {
         section
-            .key
-            .as_ref()
-            .and_then(|k| section.field_index(k))
+            .key_index
+            .or_else(|| section.key.as_ref().and_then(|k| section.field_index(k)))
             .and_then(|i| self.get(i))
             .map(|v| match v {
                 Value::Text(s) => s.clone(),

@@ -269,10 +269,13 @@ fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<InputError>>
     let policy: Option<Policy> = parse_file(files, POLICY_FILE, &malformed, &mut errors);
     let vocabulary: Option<Vocabulary> =
         parse_file(files, VOCABULARY_FILE, &malformed, &mut errors);
-    let (Some(policy), Some(vocabulary)) = (policy, vocabulary) else {
+    let (Some(policy), Some(mut vocabulary)) = (policy, vocabulary) else {
         return Err(errors);
     };
     check_vocabulary(&vocabulary, text_of(VOCABULARY_FILE), &mut errors);
+    for s in &mut vocabulary.sections {
+        s.key_index = s.key.as_ref().and_then(|k| s.field_index(k));
+    }
     let roles = match resolve_roles(&vocabulary) {
         Ok(r) => r,
         Err(e) => {

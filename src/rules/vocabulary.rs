@@ -125,6 +125,9 @@ pub struct Section {
     /// The fact that identifies an item, for priors and messages.
     #[serde(default)]
     pub key: Option<String>,
+    /// The index of `key` among the fields, resolved once when the rules are compiled.
+    #[serde(skip)]
+    pub key_index: Option<usize>,
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(rename = "field")]
