@@ -122,10 +122,27 @@ fn is_xlsx(path: &Path) -> bool {
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "xlsx" | "xlsm" | "xls"))
 }
 
+/// The largest input a batch reads (512 MiB).
+pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
 impl Table {
     /// Reads the whole input: decodes a CSV, or loads the first sheet of a workbook.
     pub fn open(path: &Path, encoding: Encoding) -> Result<Table, InputError> {
         let file = path.display().to_string();
+        // A round is held in memory (about 5 bytes for each byte of CSV): refuse what could
+        // exhaust it, before reading. Real rounds are thousands of rows, far below the limit.
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.len() > MAX_INPUT_BYTES
+        {
+            return Err(InputError::new(
+                &file,
+                format!(
+                    "文件过大 ({} 字节，上限 {MAX_INPUT_BYTES} 字节，约 300 万行)，请拆分后分批计算 / the file is too large ({} bytes; the limit is {MAX_INPUT_BYTES}, about 3 million rows): split the round",
+                    meta.len(),
+                    meta.len()
+                ),
+            ));
+        }
         if is_xlsx(path) {
             return Table::open_xlsx(path, file);
         }

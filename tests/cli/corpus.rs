@@ -97,3 +97,35 @@ fn a_100_mb_line_is_refused_without_reading_it_all() {
         .stderr(predicates::str::contains("too large"))
         .stderr(predicates::str::contains("huge.toml"));
 }
+
+#[test]
+fn a_2_gb_round_or_facts_file_is_refused_before_reading() {
+    // Sparse files: their size is what is checked, before any byte is read into memory.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("huge.csv");
+    std::fs::File::create(&csv)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let out = dir.path().join("out.csv");
+    calc()
+        .arg("batch")
+        .arg(&csv)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("too large"))
+        .stderr(predicates::str::contains("split the round"));
+    assert!(!out.exists(), "no output is written");
+    let facts = dir.path().join("huge.toml");
+    std::fs::File::create(&facts)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    calc()
+        .arg(&facts)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("too large"));
+}
