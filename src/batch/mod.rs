@@ -799,15 +799,10 @@ fn evaluate_unit(
     }
     let mut out: Vec<Option<RowResult>> = vec![None; unit.rows.len()];
     for co in &outcome.clauses {
-        let Some(clause) = rules.clause(co.clause) else {
+        let Some(cx) = Ctx::of(rules, &outcome, co, lang) else {
             continue;
         };
-        let cx = Ctx {
-            rules,
-            clause,
-            outcome: &outcome,
-            lang,
-        };
+        let clause = cx.clause;
         // The clause's gates read the same for each of its items: described once.
         let mut gates: Option<Vec<String>> = None;
         for it in &co.items {

@@ -6,9 +6,9 @@
 use serde_json::{Value as Json, json};
 
 use super::json::step_kind;
-use super::{Ctx, Lang, describe, status_label};
+use super::{Ctx, Lang, amount_text, describe, status_label};
 use crate::facts::{Facts, Item};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Step};
 use crate::rules::{Award, Clause, CombineMode, Condition, RuleSet};
 
 /// The facts a clause reads, by field index of its section, in vocabulary order.
@@ -187,14 +187,6 @@ fn selected(outcome: &Outcome, only: Option<u32>) -> Vec<&ClauseOutcome> {
         .collect()
 }
 
-fn amount_text(co: &ClauseOutcome) -> String {
-    match (co.status, co.floor, co.ceiling) {
-        (Status::Discretionary, Some(f), Some(c)) => format!("{f} ~ {c}"),
-        (Status::Discretionary, None, Some(c)) => format!("≤ {c}"),
-        _ => co.amount.to_string(),
-    }
-}
-
 /// The text form.
 pub fn render(
     outcome: &Outcome,
@@ -264,15 +256,10 @@ pub fn render(
         );
     }
     for co in shown {
-        let Some(clause) = rules.clause(co.clause) else {
+        let Some(cx) = Ctx::of(rules, outcome, co, lang) else {
             continue;
         };
-        let cx = Ctx {
-            rules,
-            clause,
-            outcome,
-            lang,
-        };
+        let clause = cx.clause;
         out.push('\n');
         line(
             &mut out,
@@ -473,13 +460,8 @@ pub fn to_json(
     let clauses: Vec<Json> = selected(outcome, only)
         .into_iter()
         .filter_map(|co| {
-            let clause = rules.clause(co.clause)?;
-            let cx = Ctx {
-                rules,
-                clause,
-                outcome,
-                lang,
-            };
+            let cx = Ctx::of(rules, outcome, co, lang)?;
+            let clause = cx.clause;
             let section = rules.section(clause.section);
             let items_facts = facts.items(clause.section);
             let items: Vec<Json> = co

@@ -12,13 +12,8 @@ pub fn to_json(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> Json {
         .clauses
         .iter()
         .filter_map(|co| {
-            let clause = rules.clause(co.clause)?;
-            let cx = Ctx {
-                rules,
-                clause,
-                outcome,
-                lang,
-            };
+            let cx = Ctx::of(rules, outcome, co, lang)?;
+            let clause = cx.clause;
             let items: Vec<Json> = co
                 .items
                 .iter()

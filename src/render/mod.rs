@@ -37,6 +37,33 @@ pub struct Ctx<'a> {
     pub lang: Lang,
 }
 
+impl<'a> Ctx<'a> {
+    /// The context for one clause of an outcome; `None` when the rules lack that clause.
+    pub fn of(
+        rules: &'a RuleSet,
+        outcome: &'a Outcome,
+        co: &ClauseOutcome,
+        lang: Lang,
+    ) -> Option<Ctx<'a>> {
+        let clause = rules.clause(co.clause)?;
+        Some(Ctx {
+            rules,
+            clause,
+            outcome,
+            lang,
+        })
+    }
+}
+
+/// A clause's amount as a person reads it: the figure, or a discretionary range ("≤ c", "f ~ c").
+pub fn amount_text(co: &ClauseOutcome) -> String {
+    match (co.status, co.floor, co.ceiling) {
+        (Status::Discretionary, Some(f), Some(c)) => format!("{f} ~ {c}"),
+        (Status::Discretionary, None, Some(c)) => format!("≤ {c}"),
+        _ => co.amount.to_string(),
+    }
+}
+
 pub fn status_label(s: Status, lang: Lang) -> &'static str {
     match s {
         Status::Awarded => lang.pick("核定", "awarded"),

@@ -4,8 +4,8 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
-use super::{Ctx, Lang, short_reason, status_label};
-use crate::outcome::{Outcome, Status};
+use super::{Ctx, Lang, amount_text, short_reason, status_label};
+use crate::outcome::Outcome;
 use crate::rules::RuleSet;
 
 pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
@@ -46,23 +46,11 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
                 lang.pick("说明", "Reason"),
             ]);
         for co in &outcome.clauses {
-            let Some(clause) = rules.clause(co.clause) else {
+            let Some(cx) = Ctx::of(rules, outcome, co, lang) else {
                 continue;
             };
-            let cx = Ctx {
-                rules,
-                clause,
-                outcome,
-                lang,
-            };
-            let amount = match co.status {
-                Status::Discretionary => match (co.floor, co.ceiling) {
-                    (Some(f), Some(c)) => format!("{f} ~ {c}"),
-                    (None, Some(c)) => format!("≤ {c}"),
-                    _ => co.amount.to_string(),
-                },
-                _ => co.amount.to_string(),
-            };
+            let clause = cx.clause;
+            let amount = amount_text(co);
             table.add_row(vec![
                 co.clause.to_string(),
                 clause.title(en).to_string(),
@@ -92,11 +80,7 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
             .clause(co.clause)
             .map(|c| c.title(en))
             .unwrap_or_default();
-        let range = match (co.floor, co.ceiling) {
-            (Some(f), Some(c)) => format!("{f} ~ {c}"),
-            (_, Some(c)) => format!("≤ {c}"),
-            _ => String::new(),
-        };
+        let range = amount_text(co);
         out.push_str(&match lang {
             Lang::Zh => format!(
                 "酌定（不计入合计）: 第 {} 条 {title} {range} 元\n",
