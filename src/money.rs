@@ -168,16 +168,39 @@ impl Money {
 
     /// The plain decimal text with exactly two decimals, as JSON and CSV carry it: "1200000.50".
     pub fn plain(self) -> String {
-        let mut d = self.0;
-        d.rescale(2);
-        d.to_string()
+        match self.fen() {
+            Some(fen) => format!("{}.{:02}", fen / 100, fen % 100),
+            None => self.plain_slow(),
+        }
     }
 
     /// `plain`, written into a buffer: a batch writes a million of them.
     pub fn write_plain(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match self.fen() {
+            Some(fen) => write!(out, "{}.{:02}", fen / 100, fen % 100),
+            None => out.write_all(self.plain_slow().as_bytes()),
+        }
+    }
+
+    /// The amount as a whole number of fen, when it is one (always, for money made here);
+    /// formatting from it avoids rust_decimal's general text conversion on hot paths.
+    fn fen(self) -> Option<u64> {
+        let m = u64::try_from(self.0.mantissa()).ok()?;
+        match self.0.scale() {
+            0 => m.checked_mul(100),
+            1 => m.checked_mul(10),
+            2 => Some(m),
+            s => {
+                let div = 10u64.checked_pow(s - 2)?;
+                (m % div == 0).then_some(m / div)
+            }
+        }
+    }
+
+    fn plain_slow(self) -> String {
         let mut d = self.0;
         d.rescale(2);
-        write!(out, "{d}")
+        d.to_string()
     }
 
     /// With thousands separators, as a person reads it: "1,200,000.50".
@@ -433,6 +456,37 @@ mod tests {
         assert_eq!(Money::round(half, 2).unwrap().plain(), "0.14");
         let below = Decimal::from_str("151666.6666").unwrap();
         assert_eq!(Money::round(below, 2).unwrap().plain(), "151666.67");
+    }
+
+    #[test]
+    fn the_fen_fast_path_formats_like_rust_decimal() {
+        let mut values: Vec<Decimal> = Vec::new();
+        for text in [
+            "0",
+            "0.5",
+            "0.05",
+            "1.500",
+            "1.5000",
+            "12",
+            "999.99",
+            "1000",
+            "123456789012.34",
+            "9999999999999.99",
+            "7.10",
+        ] {
+            values.push(Decimal::from_str(text).unwrap());
+        }
+        for i in (0..2_000_000u64).step_by(7919) {
+            values.push(Decimal::new(i as i64, 2));
+            values.push(Decimal::new(i as i64, 0));
+        }
+        for d in values {
+            let m = Money::from_decimal(d).unwrap();
+            assert_eq!(m.plain(), m.plain_slow(), "{d}");
+            let mut buf = Vec::new();
+            m.write_plain(&mut buf).unwrap();
+            assert_eq!(String::from_utf8(buf).unwrap(), m.plain_slow(), "{d}");
+        }
     }
 
     #[test]
