@@ -205,7 +205,44 @@ impl Money {
 
     /// With thousands separators, as a person reads it: "1,200,000.50".
     pub fn grouped(self) -> String {
-        let plain = self.plain();
+        let mut buf = [0u8; 40];
+        self.grouped_into(&mut buf).to_string()
+    }
+
+    /// `grouped`, formatted in a stack buffer: reasons print millions of amounts in a batch.
+    fn grouped_into(self, buf: &mut [u8; 40]) -> &str {
+        let Some(fen) = self.fen() else {
+            let text = self.grouped_slow();
+            let n = text.len().min(buf.len());
+            buf[..n].copy_from_slice(&text.as_bytes()[..n]);
+            return std::str::from_utf8(&buf[..n]).unwrap_or_default();
+        };
+        let mut at = buf.len();
+        let mut put = |b: u8, at: &mut usize| {
+            *at -= 1;
+            buf[*at] = b;
+        };
+        put(b'0' + (fen % 10) as u8, &mut at);
+        put(b'0' + (fen / 10 % 10) as u8, &mut at);
+        put(b'.', &mut at);
+        let mut yuan = fen / 100;
+        let mut digits = 0;
+        loop {
+            if digits > 0 && digits % 3 == 0 {
+                put(b',', &mut at);
+            }
+            put(b'0' + (yuan % 10) as u8, &mut at);
+            digits += 1;
+            yuan /= 10;
+            if yuan == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    }
+
+    fn grouped_slow(self) -> String {
+        let plain = self.plain_slow();
         let (int, frac) = plain.split_once('.').unwrap_or((&plain, "00"));
         let mut out = String::with_capacity(plain.len() + int.len() / 3);
         for (i, c) in int.chars().enumerate() {
@@ -226,7 +263,8 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.grouped())
+        let mut buf = [0u8; 40];
+        f.write_str(self.grouped_into(&mut buf))
     }
 }
 
@@ -486,6 +524,8 @@ mod tests {
             let mut buf = Vec::new();
             m.write_plain(&mut buf).unwrap();
             assert_eq!(String::from_utf8(buf).unwrap(), m.plain_slow(), "{d}");
+            assert_eq!(m.grouped(), m.grouped_slow(), "{d}");
+            assert_eq!(m.to_string(), m.grouped_slow(), "{d}");
         }
     }
 
