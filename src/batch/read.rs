@@ -40,7 +40,7 @@ impl Cells for Utf8Cells<'_> {
     fn cell(&self, i: usize) -> &str {
         self.0
             .get(i)
-            .and_then(|c| std::str::from_utf8(c).ok())
+            .and_then(|c| simdutf8::basic::from_utf8(c).ok())
             .unwrap_or("")
     }
     fn count(&self) -> usize {
@@ -462,7 +462,7 @@ fn is_utf8(bytes: &[u8]) -> bool {
     }
     cuts.push(bytes.len());
     cuts.par_windows(2)
-        .all(|w| std::str::from_utf8(&bytes[w[0]..w[1]]).is_ok())
+        .all(|w| simdutf8::basic::from_utf8(&bytes[w[0]..w[1]]).is_ok())
 }
 
 /// Cuts a CSV body at newlines outside quoted fields (an even count of `"` before them).
