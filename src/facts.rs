@@ -539,11 +539,7 @@ fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String>
                 .map_err(|e| e.to_string())
         }
         (FieldType::Money, DeValue::Float(f)) => {
-            let x: f64 = f
-                .as_str()
-                .replace('_', "")
-                .parse()
-                .map_err(|_| MoneyError::Malformed.to_string())?;
+            let x = float(f).ok_or_else(|| MoneyError::Malformed.to_string())?;
             Money::from_float(x)
                 .map(Value::Money)
                 .map_err(|e| e.to_string())
@@ -552,11 +548,7 @@ fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String>
             .map(|n| Value::Number(Decimal::from(n)))
             .ok_or_else(|| wrong("an integer out of range")),
         (FieldType::Number, DeValue::Float(f)) => {
-            let x: f64 = f
-                .as_str()
-                .replace('_', "")
-                .parse()
-                .map_err(|_| wrong("a float"))?;
+            let x = float(f).ok_or_else(|| wrong("a float"))?;
             if !x.is_finite() {
                 return Err(wrong(f.as_str()));
             }
@@ -586,6 +578,11 @@ fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String>
         },
         (_, other) => Err(wrong(&format!("{} `{}`", other.type_str(), shown(other)))),
     }
+}
+
+/// A TOML float literal as typed (underscores allowed); callers turn it into exact decimals.
+fn float(f: &toml::de::DeFloat<'_>) -> Option<f64> {
+    f.as_str().replace('_', "").parse().ok()
 }
 
 fn integer(i: &toml::de::DeInteger<'_>) -> Option<i64> {

@@ -521,12 +521,7 @@ pub fn to_json(
                 "items": items,
                 "interpretation": clause.interpretation,
             });
-            if let Some(x) = co.ceiling {
-                c["ceiling"] = json!(x.plain());
-            }
-            if let Some(x) = co.floor {
-                c["floor"] = json!(x.plain());
-            }
+            super::json::put_range(&mut c, co);
             Some(c)
         })
         .collect();

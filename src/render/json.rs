@@ -3,7 +3,7 @@
 use serde_json::{Value as Json, json};
 
 use super::{Ctx, Lang, describe, reasons};
-use crate::outcome::{Outcome, Status, Step};
+use crate::outcome::{ClauseOutcome, Outcome, Status, Step};
 use crate::rules::RuleSet;
 
 pub fn to_json(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> Json {
@@ -44,14 +44,7 @@ pub fn to_json(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> Json {
                 "reasons": reasons(co, &cx),
                 "items": items,
             });
-            if co.status == Status::Discretionary {
-                if let Some(ceiling) = co.ceiling {
-                    c["ceiling"] = json!(ceiling.plain());
-                }
-                if let Some(floor) = co.floor {
-                    c["floor"] = json!(floor.plain());
-                }
-            }
+            put_range(&mut c, co);
             Some(c)
         })
         .collect();
@@ -68,6 +61,18 @@ pub fn to_json(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> Json {
         "clauses": clauses,
         "total": outcome.total.plain(),
     })
+}
+
+/// A discretionary clause's `ceiling` and `floor` (SPEC §5), shared with `explain --format json`.
+pub fn put_range(c: &mut Json, co: &ClauseOutcome) {
+    if co.status == Status::Discretionary {
+        if let Some(ceiling) = co.ceiling {
+            c["ceiling"] = json!(ceiling.plain());
+        }
+        if let Some(floor) = co.floor {
+            c["floor"] = json!(floor.plain());
+        }
+    }
 }
 
 pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
