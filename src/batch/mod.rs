@@ -1,10 +1,13 @@
 //! `calc batch`: a whole round of applications from a spreadsheet (SPEC §6).
 //!
-//! Rows are read (`read`), grouped into applicants by credit code wherever they stand, and each
-//! applicant goes through `engine::evaluate`, the one evaluator, on both cores. Each row gets its
-//! item's clause, award, status and reason back; a clause quota (`quota`) may then leave items
-//! out, and the applicants concerned are evaluated again. `write` writes every input row in input
-//! order, atomically; `summary` totals the rows.
+//! Three passes over the rows, each on both cores: (1) each row's place in the file and its
+//! credit code (`read`); (2) the rows of each credit code, wherever they stand; (3) each
+//! applicant's rows read into its facts, in file order, and evaluated by `engine::evaluate`, the
+//! one evaluator, at once: an applicant's facts live only while it is evaluated, so a round's
+//! memory is its text and its results. Each row gets its item's clause, award, status and
+//! reason back; a clause quota (`quota`) may then leave items out, and the applicants concerned
+//! are read and evaluated again. `write` writes every input row in input order, atomically;
+//! `summary` totals the rows.
 //!
 //! A bad row keeps its place with status `error`. Decision: the other rows of its applicant are
 //! still evaluated, without it (its facts cannot be trusted), and their reason says so, since
@@ -159,163 +162,202 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     let progress = Progress::new();
     let chunks = table.chunks(1 << 21);
     progress.phase("读取 reading", chunks.len());
-    let mut chunk_rows = Vec::with_capacity(chunks.len());
-    let mut verbatim: Vec<Option<read::Span>> = Vec::new();
-    // Applicants are independent: rows go to shards by credit code, and the shards group
-    // their rows (in file order) on all cores.
+    // Applicants are independent: rows go to shards by credit code, so that each shard finds
+    // its applicants' rows on a core of its own.
     let n_shards = rayon::current_num_threads().max(1) * 4;
-    let mut shards: Vec<Grouping> = (0..n_shards)
-        .map(|_| Grouping::new(rules, &table.file, &cols, &table.headers))
+    // 1. Each row's place in the file and its credit code, chunk by chunk on all cores.
+    let located: Vec<Located> = chunks
+        .par_iter()
+        .map(|c| {
+            let mut l = Located {
+                shards: (0..n_shards)
+                    .map(|_| Vec::with_capacity(c.size() / 128 / n_shards))
+                    .collect(),
+                alone: Vec::new(),
+                spans: Vec::with_capacity(c.size() / 128),
+            };
+            table.for_each_row_verbatim(c, |line, cells, span| {
+                let at = l.spans.len();
+                l.spans.push(span);
+                if read::is_blank(cells) {
+                    return;
+                }
+                match read::read_code(rules, &cols, cells) {
+                    Some((code, key)) => {
+                        let text = read::code_text(&code, key.as_ref());
+                        let shard = shard_of(text, n_shards);
+                        let code = match key {
+                            Some(k) => Code::Short(k),
+                            None => Code::Long(code),
+                        };
+                        l.shards[shard].push((at, line, code));
+                    }
+                    // A row without a readable credit code stands alone (as an error).
+                    None => l.alone.push((at, line)),
+                }
+            });
+            progress.inc(1);
+            l
+        })
         .collect();
-    // Rows of a CSV are rarely shorter than 100 bytes: room for each shard's results.
-    let expected = chunks.iter().map(|c| c.size()).sum::<usize>() / 100 / n_shards;
-    for g in &mut shards {
-        g.results.reserve(expected);
+    let mut chunk_rows = Vec::with_capacity(located.len());
+    let mut first_row = Vec::with_capacity(located.len());
+    let mut n_rows = 0usize;
+    for l in &located {
+        first_row.push(n_rows);
+        chunk_rows.push(l.spans.len());
+        n_rows += l.spans.len();
     }
-    let mut next_row = 0usize;
-    // Time spent parsing and grouping, for CALC_BATCH_TIMING.
-    let (mut parsing, mut grouping) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-    // Parse a few chunks at a time on all cores, each chunk sorting its rows by shard, then
-    // group them: only a window of parsed rows is held at once.
-    for window in chunks.chunks(rayon::current_num_threads().max(1) * 2) {
-        let t = std::time::Instant::now();
-        let mut parsed: Vec<ParsedChunk> = window
-            .par_iter()
-            .map_init(
-                || Memo::new(rules),
-                |memo, c| {
-                    let per_shard = c.size() / 128 / n_shards;
-                    let mut p = ParsedChunk {
-                        shards: (0..n_shards)
-                            .map(|_| Vec::with_capacity(per_shard))
-                            .collect(),
-                        raw: Vec::with_capacity(c.size() / 4),
-                        spans: Vec::with_capacity(c.size() / 128),
+    mark("located");
+    // 2. The rows of each credit code, in file order, shard by shard on all cores.
+    let mut groups: Vec<Vec<(usize, usize)>> = (0..n_shards)
+        .into_par_iter()
+        .map(|s| {
+            let mut short: foldhash::HashMap<read::CodeKey, u32> = foldhash::HashMap::default();
+            let mut long: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
+            let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
+            for (l, &first) in located.iter().zip(&first_row) {
+                for (at, line, code) in &l.shards[s] {
+                    let next = groups.len() as u32;
+                    let g = match code {
+                        Code::Short(k) => *short.entry(*k).or_insert(next),
+                        Code::Long(c) => *long.entry(c.clone()).or_insert(next),
                     };
-                    table.for_each_row_verbatim(c, |line, cells, span| {
-                        let at = p.spans.len();
-                        p.spans.push(span);
-                        let row = read::parse_row(
-                            rules,
-                            &cols,
-                            &table.headers,
-                            &allowed,
-                            line,
-                            cells,
-                            memo,
-                            &mut p.raw,
-                        );
-                        let shard = row.code().map_or(0, |code| shard_of(code, n_shards));
-                        p.shards[shard].push((at, line, row));
-                    });
-                    p
+                    if g == next {
+                        // About ten rows an applicant: fewer reallocations.
+                        groups.push(Vec::with_capacity(8));
+                    }
+                    groups[g as usize].push((first + at, *line));
+                }
+            }
+            groups
+        })
+        .flatten()
+        .collect();
+    for (l, &first) in located.iter().zip(&first_row) {
+        groups.extend(l.alone.iter().map(|&(at, line)| vec![(first + at, line)]));
+    }
+    let mut spans: Vec<Option<read::Span>> = Vec::with_capacity(n_rows);
+    for l in located {
+        spans.extend(l.spans);
+    }
+    mark("grouped");
+    // 3. Each applicant read from its rows and evaluated at once, on all cores.
+    progress.phase("计算 computing", groups.len());
+    let builder = Builder {
+        rules,
+        cols: &cols,
+        headers: &table.headers,
+        allowed: &allowed,
+        table: &table,
+        spans: &spans,
+        priors: &priors,
+        quotas: &quotas,
+        key_field: rules
+            .vocabulary
+            .sections
+            .iter()
+            .map(|s| s.key.as_ref().and_then(|k| s.field_index(k)))
+            .collect(),
+    };
+    let mut results: Vec<RowResult> = Vec::with_capacity(n_rows);
+    results.par_extend((0..n_rows).into_par_iter().map(|_| RowResult::empty()));
+    let mut units: Vec<Unit> = Vec::with_capacity(groups.len());
+    // In batches, so that only a batch's results are held twice; a batch's results are put
+    // in place while the next batch is read and evaluated.
+    let build = |from: usize, batch: &[Vec<(usize, usize)>]| -> Vec<Built> {
+        batch
+            .par_iter()
+            .enumerate()
+            .with_min_len(64)
+            .map_init(
+                || (Memo::new(rules), read::RowScratch::default(), Vec::new()),
+                |(memo, scratch, raw), (i, rows)| {
+                    let b = builder.build(
+                        (from + i) as u32,
+                        rows,
+                        &[],
+                        as_of,
+                        lang,
+                        memo,
+                        scratch,
+                        raw,
+                    );
+                    progress.inc(1);
+                    b
                 },
             )
-            .collect();
-        parsing += t.elapsed();
-        let t = std::time::Instant::now();
-        // Each shard's rows of each chunk, with the chunk's first row and its index.
-        let mut queues: Vec<Vec<(usize, usize, ShardRows)>> = (0..n_shards)
-            .map(|_| Vec::with_capacity(window.len()))
-            .collect();
-        for (j, p) in parsed.iter_mut().enumerate() {
-            for (queue, rows) in queues.iter_mut().zip(&mut p.shards) {
-                queue.push((next_row, j, std::mem::take(rows)));
-            }
-            let n = p.spans.len();
-            chunk_rows.push(n);
-            verbatim.append(&mut p.spans);
-            next_row += n;
-            progress.inc(1);
-        }
-        let raws: Vec<&[u8]> = parsed.iter().map(|p| p.raw.as_slice()).collect();
-        shards.par_iter_mut().zip(queues).for_each(|(g, queue)| {
-            for (first, j, rows) in queue {
-                for (at, line, r) in rows {
-                    g.add(first + at, line, r, raws[j]);
+            .collect()
+    };
+    let mut candidates = Vec::new();
+    let place = |results: &mut [RowResult],
+                 units: &mut Vec<Unit>,
+                 candidates: &mut Vec<quota::Candidate>,
+                 done: Vec<Built>| {
+        for mut b in done {
+            units.push(b.unit);
+            candidates.append(&mut b.candidates);
+            for (row, r) in b.rows {
+                if let Some(slot) = results.get_mut(row) {
+                    *slot = r;
                 }
             }
-        });
-        grouping += t.elapsed();
-    }
-    shards.par_iter_mut().for_each(|g| g.finish());
-    // Each shard's results are in row order: every part of the rows takes its results from
-    // each shard on any core, its units numbered after the units of the shards before.
-    let mut shard_results: Vec<(u32, Vec<(usize, Placed)>)> = Vec::with_capacity(n_shards);
-    let mut offset = 0u32;
-    for g in &mut shards {
-        shard_results.push((offset, std::mem::take(&mut g.results)));
-        offset += g.units.len() as u32;
-    }
-    let mut results: Vec<RowResult> = Vec::with_capacity(next_row);
-    results.par_extend((0..next_row).into_par_iter().map(|_| RowResult::empty()));
-    const PART: usize = 1 << 14;
-    results
-        .par_chunks_mut(PART)
-        .enumerate()
-        .for_each(|(p, part)| {
-            let (lo, hi) = (p * PART, p * PART + part.len());
-            for (offset, rs) in &shard_results {
-                let from = rs.partition_point(|(row, _)| *row < lo);
-                for (row, r) in rs[from..].iter().take_while(|(row, _)| *row < hi) {
-                    if let Some(slot) = part.get_mut(row - lo) {
-                        *slot = match r {
-                            Placed::Unit(u, k) => RowResult {
-                                unit: Some((u + offset, *k)),
-                                clause: None,
-                                award: None,
-                                status: RowStatus::Ineligible,
-                                reason: String::new(),
-                            },
-                            Placed::Error(message) => RowResult::error(message.clone()),
-                        };
-                    }
+        }
+    };
+    let mut done: Option<Vec<Built>> = None;
+    const BATCH: usize = 1 << 13;
+    for (b, batch) in groups.chunks(BATCH).enumerate() {
+        let (next, ()) = rayon::join(
+            || build(b * BATCH, batch),
+            || {
+                if let Some(done) = done.take() {
+                    place(&mut results, &mut units, &mut candidates, done);
                 }
-            }
-        });
-    drop(shard_results);
-    let mut units: Vec<Unit> = Vec::new();
-    for g in shards {
-        let Grouping {
-            units: mut shard_units,
-            pending_errors,
-            by_code,
-            ..
-        } = g;
-        for (code, lines) in pending_errors {
-            if let Some((ui, _)) = by_code.get(read::code_key(&code).as_ref(), &code) {
-                shard_units[ui as usize].error_lines.extend(lines);
-            }
-        }
-        units.extend(shard_units);
+            },
+        );
+        done = Some(next);
     }
-    for u in &mut units {
-        if let Some(items) = priors.remove(&u.code) {
-            u.facts.sections[rules.roles.prior].extend(items);
-        }
-        u.error_lines.sort_unstable();
+    if let Some(done) = done {
+        place(&mut results, &mut units, &mut candidates, done);
     }
-
-    if timing {
-        eprintln!("  parsing {parsing:?}, grouping {grouping:?}");
-    }
-    mark("parsed+grouped");
-    progress.phase("计算 computing", units.len());
-    evaluate_units(rules, &units, None, as_of, lang, &mut results, &progress);
+    let n_units = units.iter().filter(|u| !u.rows.is_empty()).count();
 
     mark("evaluated");
     // A quota leaves items out; the applicants concerned are evaluated again without them.
-    let decision = quota::decide(rules, &quotas, &mut units, &results);
+    let mut decision = quota::decide(rules, &quotas, candidates, &units);
     if !decision.affected.is_empty() {
-        evaluate_units(
-            rules,
-            &units,
-            Some(&decision.affected),
-            as_of,
-            lang,
-            &mut results,
-            &Progress::hidden(),
-        );
+        // Each affected applicant with the items left out, read and evaluated again.
+        decision.excluded.sort_by_key(|(ui, k, _)| (*ui, *k));
+        let excluded = &decision.excluded;
+        let again: Vec<Built> = decision
+            .affected
+            .par_iter()
+            .map_init(
+                || (Memo::new(rules), read::RowScratch::default(), Vec::new()),
+                |(memo, scratch, raw), &ui| {
+                    let from = excluded.partition_point(|(u, _, _)| *u < ui);
+                    let to = excluded.partition_point(|(u, _, _)| *u <= ui);
+                    let rows = groups.get(ui as usize).map_or(&[][..], |g| g.as_slice());
+                    builder.build(
+                        ui,
+                        rows,
+                        &excluded[from..to],
+                        as_of,
+                        lang,
+                        memo,
+                        scratch,
+                        raw,
+                    )
+                },
+            )
+            .collect();
+        for b in again {
+            for (row, r) in b.rows {
+                if let Some(slot) = results.get_mut(row) {
+                    *slot = r;
+                }
+            }
+        }
     }
     for (row, message) in decision.errors {
         let unit = results[row].unit;
@@ -347,7 +389,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
             &table,
             &chunks,
             &chunk_rows,
-            &verbatim,
+            &spans,
             &results,
             &cols,
             rules,
@@ -381,264 +423,284 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     eprintln!(
         "{} 行，{} 个申报单位，{} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {} / {} rows, {} applicants, {} with errors",
         results.len(),
-        units.len(),
+        n_units,
         errors.len(),
         rules.digest,
         results.len(),
-        units.len(),
+        n_units,
         errors.len()
     );
     let code = if errors.is_empty() { 0 } else { 3 };
     // Freeing a million small values costs about a tenth of a large round's run: it is done on
     // a thread of its own, which the process need not wait for (forgetting them would leak
     // whenever `run` is called in a process that goes on, as tests and fuzzers do).
-    std::thread::spawn(move || drop((units, results, table)));
+    std::thread::spawn(move || drop((units, results, groups, spans, table)));
     Ok(code)
 }
 
-/// One shard's rows of a chunk: (row within the chunk, file line, row), in file order.
-type ShardRows = Vec<(usize, usize, Row)>;
-
-/// A chunk's rows read.
-struct ParsedChunk {
-    /// By shard.
-    shards: Vec<ShardRows>,
-    /// The bytes of the applicants' cells (`read::parse_row`).
-    raw: Vec<u8>,
+/// Where a chunk's rows stand and whose they are (step 1 of `run`).
+struct Located {
+    /// By shard: (row within the chunk, file line, credit code), in file order.
+    shards: Vec<Vec<(usize, usize, Code)>>,
+    /// Rows without a readable credit code: (row within the chunk, file line).
+    alone: Vec<(usize, usize)>,
     /// Where each row stands in the CSV text, by row within the chunk.
     spans: Vec<Option<read::Span>>,
 }
 
-/// What grouping makes of a row, before evaluation.
-enum Placed {
-    /// The applicant (within the shard) and the row's place among its rows.
-    Unit(u32, u32),
-    Error(String),
+/// A credit code as a hash key: inline when short, as valid codes are.
+enum Code {
+    Short(read::CodeKey),
+    Long(String),
 }
 
-/// Assigns rows to applicants in file order; bad rows become errors in place.
-struct Grouping<'a> {
+/// An applicant (or a placeholder when none of its rows could be read), its rows' results and
+/// its items that a quota may leave out. Its facts are dropped once it is evaluated: a quota
+/// that leaves an item out has the applicant read and evaluated again.
+struct Built {
+    unit: Unit,
+    rows: Vec<(usize, RowResult)>,
+    candidates: Vec<quota::Candidate>,
+}
+
+/// Reads one applicant's rows again, in file order, into its facts, and evaluates it.
+struct Builder<'a> {
     rules: &'a RuleSet,
-    file: &'a str,
     cols: &'a Columns,
     headers: &'a [String],
-    memo: Memo,
-    units: Vec<Unit>,
-    /// Each unit's rows so far, by unit: the only per-unit memory most rows touch.
-    pending: Vec<Vec<Pending>>,
-    by_code: Codes,
+    allowed: &'a [usize],
+    table: &'a Table,
+    spans: &'a [Option<read::Span>],
+    priors: &'a HashMap<String, Vec<Item>>,
+    quotas: &'a [quota::QuotaRule],
     /// Each section's key field, if it has one.
     key_field: Vec<Option<usize>>,
-    /// (row in the file, what it came to), in row order; empty rows are left out.
-    results: Vec<(usize, Placed)>,
-    /// Error rows whose credit code could be read, by code.
-    pending_errors: foldhash::HashMap<String, Vec<usize>>,
 }
 
-impl<'a> Grouping<'a> {
-    fn new(
-        rules: &'a RuleSet,
-        file: &'a str,
-        cols: &'a Columns,
-        headers: &'a [String],
-    ) -> Grouping<'a> {
-        Grouping {
-            rules,
-            file,
-            cols,
-            headers,
-            memo: Memo::new(rules),
-            units: Vec::new(),
-            pending: Vec::new(),
-            by_code: Codes::default(),
-            key_field: rules
-                .vocabulary
-                .sections
-                .iter()
-                .map(|s| s.key.as_ref().and_then(|k| s.field_index(k)))
-                .collect(),
-            results: Vec::new(),
-            pending_errors: foldhash::HashMap::default(),
+impl Builder<'_> {
+    /// The first row that reads well makes the unit; a later row must repeat its applicant's
+    /// facts and not repeat an item's key. Every row of the unit that has an error is noted
+    /// on the unit (`note_errors`).
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &self,
+        ui: u32,
+        rows: &[(usize, usize)],
+        excluded: &[(u32, u32, Step)],
+        as_of: NaiveDate,
+        lang: Lang,
+        memo: &mut Memo,
+        scratch: &mut read::RowScratch,
+        raw: &mut Vec<u8>,
+    ) -> Built {
+        let rules = self.rules;
+        let mut unit: Option<Unit> = None;
+        let mut first_raw: Vec<u8> = Vec::new();
+        // (key hash, section, index in the section) of the unit's items.
+        let mut keys: Vec<(u64, usize, usize)> = Vec::new();
+        let mut error_lines = Vec::new();
+        let mut errors: Vec<(usize, RowResult)> = Vec::new();
+        for &(row, line) in rows {
+            raw.clear();
+            let read = self
+                .table
+                .with_row(
+                    row,
+                    self.spans.get(row).copied().flatten(),
+                    scratch,
+                    |cells| {
+                        read::parse_row(
+                            rules,
+                            self.cols,
+                            self.headers,
+                            self.allowed,
+                            line,
+                            cells,
+                            memo,
+                            raw,
+                        )
+                    },
+                )
+                .unwrap_or_else(|| Row::Error {
+                    message: "无法再次读取本行 / the row could not be read again".to_string(),
+                    code: None,
+                });
+            let placed = match read {
+                Row::Empty => continue,
+                Row::Error { message, code } => {
+                    if code.is_some() {
+                        error_lines.push(line);
+                    }
+                    Err(message)
+                }
+                Row::Item {
+                    code,
+                    key,
+                    applicant,
+                    section,
+                    item,
+                } => {
+                    let code = read::code_text(&code, key.as_ref());
+                    let applicant = raw.get(applicant).unwrap_or_default();
+                    let placed = self.place(
+                        &mut unit,
+                        &mut first_raw,
+                        &mut keys,
+                        (row, line),
+                        code,
+                        applicant,
+                        (section, item),
+                        memo,
+                    );
+                    if placed.is_err() {
+                        error_lines.push(line);
+                    }
+                    placed
+                }
+            };
+            if let Err(message) = placed {
+                errors.push((row, RowResult::error(message)));
+            }
+        }
+        let Some(mut unit) = unit else {
+            let placeholder = Unit {
+                code: String::new(),
+                district: String::new(),
+                facts: Facts::default(),
+                rows: Vec::new(),
+                error_lines: Vec::new(),
+                first_line: 0,
+            };
+            return Built {
+                unit: placeholder,
+                rows: errors,
+                candidates: Vec::new(),
+            };
+        };
+        if let Some(items) = self.priors.get(&unit.code) {
+            unit.facts.sections[rules.roles.prior].extend(items.iter().cloned());
+        }
+        error_lines.sort_unstable();
+        unit.error_lines = error_lines;
+        for (_, k, step) in excluded {
+            if let Some(&(_, section, index)) = unit.rows.get(*k as usize)
+                && let Some(item) = unit
+                    .facts
+                    .sections
+                    .get_mut(section)
+                    .and_then(|s| s.get_mut(index))
+            {
+                item.excluded = Some(Box::new(step.clone()));
+            }
+        }
+        let mut out = evaluate_unit(rules, &unit, ui, as_of, lang);
+        let mut candidates = Vec::new();
+        quota::candidates(self.quotas, &unit, &out, &mut candidates);
+        out.append(&mut errors);
+        unit.facts = Facts::default();
+        Built {
+            unit,
+            rows: out,
+            candidates,
         }
     }
 
-    /// Places a row; `raw` is the byte arena of the row's chunk (`read::parse_row`).
-    fn add(&mut self, at: usize, line: usize, row: Row, raw: &[u8]) {
-        let result = match row {
-            // The row table starts with every row empty.
-            Row::Empty => return,
-            Row::Error { message, code } => {
-                if let Some(code) = code {
-                    self.pending_errors.entry(code).or_default().push(line);
-                }
-                Placed::Error(message)
-            }
-            Row::Item {
-                code,
-                key,
-                applicant,
-                section,
-                item,
-            } => match self.place(
-                at,
-                line,
-                (code, key),
-                raw.get(applicant).unwrap_or_default(),
-                section,
-                item,
-            ) {
-                Ok((ui, k)) => Placed::Unit(ui, k),
-                Err(message) => Placed::Error(message),
-            },
-        };
-        self.results.push((at, result));
-    }
-
+    #[allow(clippy::too_many_arguments)]
     fn place(
-        &mut self,
-        row: usize,
-        line: usize,
-        (code, key): (String, Option<read::CodeKey>),
+        &self,
+        unit: &mut Option<Unit>,
+        first_raw: &mut Vec<u8>,
+        keys: &mut Vec<(u64, usize, usize)>,
+        (row, line): (usize, usize),
+        code: &str,
         raw: &[u8],
-        section: usize,
-        item: Item,
-    ) -> Result<(u32, u32), String> {
+        (section, item): (usize, Item),
+        memo: &mut Memo,
+    ) -> Result<(), String> {
         let rules = self.rules;
-        let code = read::code_text(&code, key.as_ref());
+        let a = rules.roles.applicant;
         // The applicant's facts, converted unless they are the bytes of the unit's first row.
-        let found = self.by_code.get(key.as_ref(), code);
-        let existing = found.map(|(ui, _)| ui);
-        let applicant = match found {
-            Some((_, first)) if first == raw => None,
-            _ => match read::parse_applicant(
+        let applicant = match unit {
+            Some(_) if first_raw.as_slice() == raw => None,
+            _ => Some(read::parse_applicant(
                 rules,
                 self.cols,
                 self.headers,
                 line,
                 code,
                 raw,
-                &mut self.memo,
-            ) {
-                Ok(a) => Some(a),
-                Err(message) => {
-                    // As a row that could not be read: its applicant may still turn up.
-                    self.pending_errors
-                        .entry(code.to_string())
-                        .or_default()
-                        .push(line);
-                    return Err(message);
-                }
-            },
+                memo,
+            )?),
         };
-        let (ui, applicant) = match (existing, applicant) {
-            (Some(ui), applicant) => (ui, applicant),
+        let unit = match (unit.as_mut(), applicant) {
+            (Some(u), None) => u,
+            (Some(u), Some(applicant)) => {
+                if let Some(first) = u.facts.single(a)
+                    && first.values != applicant.values
+                {
+                    let s = rules.section(a);
+                    let differ: Vec<String> = s
+                        .fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
+                        .map(|(_, f)| format!("{} ({})", f.label, f.name))
+                        .collect();
+                    let first_line = u.first_line;
+                    return Err(format!(
+                        "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {} / the applicant's facts differ from line {first_line} (same credit code): {}",
+                        differ.join(", "),
+                        differ.join(", ")
+                    ));
+                }
+                u
+            }
             (None, Some(applicant)) => {
-                let ui = self.units.len() as u32;
-                let mut facts = Facts::new(rules, self.file);
+                let mut facts = Facts::new(rules, self.table.file.as_str());
                 let district = applicant
                     .text(rules.roles.district)
                     .unwrap_or_default()
                     .to_string();
-                facts.sections[rules.roles.applicant].push(applicant);
-                self.units.push(Unit {
+                facts.sections[a].push(applicant);
+                first_raw.clear();
+                first_raw.extend_from_slice(raw);
+                unit.insert(Unit {
                     code: code.to_string(),
                     district,
                     facts,
-                    rows: Vec::new(),
+                    rows: Vec::with_capacity(8),
                     error_lines: Vec::new(),
                     first_line: line,
-                });
-                // About ten rows an applicant: fewer reallocations.
-                self.pending.push(Vec::with_capacity(8));
-                self.by_code.insert(key, code.to_string(), ui, raw);
-                (ui, None)
+                })
             }
             // A new unit always has its applicant converted above.
             (None, None) => return Err(String::new()),
         };
-        let fail = |unit: &mut Unit, message: String| {
-            unit.error_lines.push(line);
-            Err(message)
-        };
-        let a = rules.roles.applicant;
-        if let Some(applicant) = &applicant {
-            let unit = &mut self.units[ui as usize];
-            if let Some(first) = unit.facts.single(a)
-                && first.values != applicant.values
-            {
-                let s = rules.section(a);
-                let differ: Vec<String> = s
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
-                    .map(|(_, f)| format!("{} ({})", f.label, f.name))
-                    .collect();
-                let first_line = unit.first_line;
-                return fail(
-                    unit,
-                    format!(
-                        "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {} / the applicant's facts differ from line {first_line} (same credit code): {}",
-                        differ.join(", "),
-                        differ.join(", ")
-                    ),
-                );
-            }
-        }
         let s = rules.section(section);
         let key = self.key_field.get(section).copied().flatten();
         let hash = key.map_or(0, |k| key_hash(item.get(k)));
-        let Some(rows) = self.pending.get_mut(ui as usize) else {
-            return Err(String::new());
-        };
+        let items = &unit.facts.sections[section];
         // The first earlier item of the section with the same key: only items whose key
         // hashes alike are compared.
         if let Some(k) = key
-            && let Some(dup) = rows
+            && let Some(dup) = keys
                 .iter()
-                .filter(|p| p.hash == hash && p.section == section)
-                .find(|p| p.item.get(k) == item.get(k))
+                .filter(|(h, si, _)| *h == hash && *si == section)
+                .filter_map(|(_, _, i)| items.get(*i))
+                .find(|other| other.get(k) == item.get(k))
         {
-            let (dup_line, key) = (dup.item.line, item.key(s));
-            return fail(
-                &mut self.units[ui as usize],
-                format!(
-                    "本单位{}“{key}”重复 (与第 {dup_line} 行) / duplicate {} `{key}` for this applicant (also at line {dup_line})",
-                    s.label, s.name
-                ),
-            );
+            let (dup_line, key) = (dup.line, item.key(s));
+            return Err(format!(
+                "本单位{}“{key}”重复 (与第 {dup_line} 行) / duplicate {} `{key}` for this applicant (also at line {dup_line})",
+                s.label, s.name
+            ));
         }
-        let k = rows.len() as u32;
-        rows.push(Pending {
-            row,
-            section,
-            hash,
-            item,
-        });
-        Ok((ui, k))
+        let index = items.len();
+        keys.push((hash, section, index));
+        unit.facts.sections[section].push(item);
+        unit.rows.push((row, section, index));
+        Ok(())
     }
-
-    /// Puts each unit's rows into its facts, in file order (on the shard's core, one unit
-    /// after the other rather than one row after the other).
-    fn finish(&mut self) {
-        for (unit, rows) in self.units.iter_mut().zip(self.pending.drain(..)) {
-            unit.rows.reserve_exact(rows.len());
-            for p in rows {
-                let index = unit.facts.sections[p.section].len();
-                unit.facts.sections[p.section].push(p.item);
-                unit.rows.push((p.row, p.section, index));
-            }
-        }
-    }
-}
-
-/// A row placed in its unit, before it joins the unit's facts (`Grouping::finish`).
-struct Pending {
-    row: usize,
-    section: usize,
-    /// `key_hash` of the item's key.
-    hash: u64,
-    item: Item,
 }
 
 /// A hash of an item's key consistent with `==` on values; decimals (equal at different
@@ -657,115 +719,12 @@ fn key_hash(v: Option<&Value>) -> u64 {
     h.finish()
 }
 
-/// Applicants by credit code, each with its applicant's cells on its first row
-/// (`read::parse_row`): a later row with the same bytes has the same facts and is not
-/// converted again. Codes and (short) cells are held in the table, so a row is placed
-/// reading little other memory.
-#[derive(Default)]
-struct Codes {
-    short: foldhash::HashMap<read::CodeKey, (u32, Raw)>,
-    long: foldhash::HashMap<String, (u32, Raw)>,
-}
-
-impl Codes {
-    fn get(&self, key: Option<&read::CodeKey>, code: &str) -> Option<(u32, &[u8])> {
-        match key {
-            Some(k) => self.short.get(k),
-            None => self.long.get(code),
-        }
-        .map(|(ui, raw)| (*ui, raw.bytes()))
-    }
-
-    fn insert(&mut self, key: Option<read::CodeKey>, code: String, ui: u32, raw: &[u8]) {
-        let value = (ui, Raw::new(raw));
-        match key {
-            Some(k) => self.short.insert(k, value),
-            None => self.long.insert(code, value),
-        };
-    }
-}
-
-/// An applicant's cells as kept for comparison: inline when short, as they usually are.
-enum Raw {
-    Inline(u8, [u8; 111]),
-    Boxed(Box<[u8]>),
-}
-
-impl Raw {
-    fn new(bytes: &[u8]) -> Raw {
-        let mut inline = [0; 111];
-        match inline.get_mut(..bytes.len()) {
-            Some(to) => {
-                to.copy_from_slice(bytes);
-                Raw::Inline(bytes.len() as u8, inline)
-            }
-            None => Raw::Boxed(bytes.into()),
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Raw::Inline(n, b) => b.get(..*n as usize).unwrap_or_default(),
-            Raw::Boxed(b) => b,
-        }
-    }
-}
-
 /// A shard for a credit code (FNV-1a): the same code always goes to the same shard.
 fn shard_of(code: &str, n: usize) -> usize {
     let h = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     (h % n as u64) as usize
-}
-
-/// Evaluates every applicant (or only those listed) on all cores and fills their rows.
-fn evaluate_units(
-    rules: &RuleSet,
-    units: &[Unit],
-    only: Option<&[u32]>,
-    as_of: NaiveDate,
-    lang: Lang,
-    results: &mut [RowResult],
-    progress: &Progress,
-) {
-    let picked: Vec<u32> = match only {
-        Some(list) => list.to_vec(),
-        None => (0..units.len() as u32).collect(),
-    };
-    // In batches, so that only a batch's results are held twice; a batch's results are put
-    // in place while the next batch is evaluated.
-    let evaluate = |batch: &[u32]| -> Vec<Vec<(usize, RowResult)>> {
-        batch
-            .par_iter()
-            .with_min_len(64)
-            .map(|&ui| {
-                let r = evaluate_unit(rules, &units[ui as usize], ui, as_of, lang);
-                progress.inc(1);
-                r
-            })
-            .collect()
-    };
-    let place = |results: &mut [RowResult], done: Vec<Vec<(usize, RowResult)>>| {
-        for (row, r) in done.into_iter().flatten() {
-            results[row] = r;
-        }
-    };
-    let mut done: Option<Vec<Vec<(usize, RowResult)>>> = None;
-    for batch in picked.chunks(1 << 13) {
-        let (next, ()) = rayon::join(
-            || evaluate(batch),
-            || {
-                if let Some(done) = done.take() {
-                    place(results, done);
-                }
-            },
-        );
-        done = Some(next);
-    }
-    if let Some(done) = done {
-        place(results, done);
-    }
 }
 
 /// One applicant through the engine; each of its rows gets its item's outcome.
@@ -931,10 +890,6 @@ impl Progress {
         } else {
             Progress(None)
         }
-    }
-
-    fn hidden() -> Progress {
-        Progress(None)
     }
 
     fn phase(&self, name: &'static str, len: usize) {

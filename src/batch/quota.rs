@@ -84,58 +84,93 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
     Ok(out)
 }
 
-/// What the quotas decided: rows in error, and the applicants to evaluate again.
+/// What the quotas decided: rows in error, and the items each applicant must be evaluated
+/// again without.
 #[derive(Debug, Default)]
 pub struct Decision {
+    /// The applicants to evaluate again, in order, each once.
     pub affected: Vec<u32>,
+    /// (applicant, the item's place among its rows, why it is left out).
+    pub excluded: Vec<(u32, u32, Step)>,
     pub errors: Vec<(usize, String)>,
 }
 
-struct Candidate {
-    row: usize,
-    unit: u32,
-    k: u32,
-    score: Option<Decimal>,
+/// An item of a quota's clause that qualified when its applicant was first evaluated.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// Which quota (index into `resolve`'s list).
+    pub quota: usize,
+    pub row: usize,
+    pub unit: u32,
+    /// The item's place among its applicant's rows.
+    pub k: u32,
+    pub year: i32,
+    pub score: Option<Decimal>,
 }
 
-/// Ranks each district-year's qualifying items and marks those left out in the facts.
+/// The candidates among one applicant's evaluated rows: the items of a quota's clause that
+/// qualify (awarded or discretionary), with their year and score from the facts.
+pub fn candidates(
+    quotas: &[QuotaRule],
+    unit: &Unit,
+    rows: &[(usize, RowResult)],
+    out: &mut Vec<Candidate>,
+) {
+    for (row, r) in rows {
+        let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
+            continue;
+        };
+        if !matches!(r.status, RowStatus::Awarded | RowStatus::Discretionary) {
+            continue;
+        }
+        let q = &quotas[qi];
+        let Some((ui, k)) = r.unit else { continue };
+        let Some(&(_, section, index)) = unit.rows.get(k as usize) else {
+            continue;
+        };
+        let Some(item) = unit.facts.sections.get(section).and_then(|s| s.get(index)) else {
+            continue;
+        };
+        let Some(year) = item.year(q.year_field) else {
+            continue;
+        };
+        let score = match item.get(q.rank_by) {
+            Some(Value::Number(d)) => Some(*d),
+            Some(Value::Money(m)) => Some(m.as_decimal()),
+            Some(Value::Int(i)) => Some(Decimal::from(*i)),
+            _ => None,
+        };
+        out.push(Candidate {
+            quota: qi,
+            row: *row,
+            unit: ui,
+            k,
+            year,
+            score,
+        });
+    }
+}
+
+/// Ranks each district-year's qualifying items and says which are left out.
 pub fn decide(
     rules: &RuleSet,
     quotas: &[QuotaRule],
-    units: &mut [Unit],
-    results: &[RowResult],
+    mut candidates: Vec<Candidate>,
+    units: &[Unit],
 ) -> Decision {
     let mut decision = Decision::default();
-    for q in quotas {
-        let mut groups: BTreeMap<(String, i32), Vec<Candidate>> = BTreeMap::new();
-        for (row, r) in results.iter().enumerate() {
-            if r.clause != Some(q.clause)
-                || !matches!(r.status, RowStatus::Awarded | RowStatus::Discretionary)
-            {
-                continue;
-            }
-            let Some((ui, k)) = r.unit else { continue };
-            let unit = &units[ui as usize];
-            let (_, section, index) = unit.rows[k as usize];
-            let item = &unit.facts.sections[section][index];
-            let Some(year) = item.year(q.year_field) else {
-                continue;
-            };
-            let score = match item.get(q.rank_by) {
-                Some(Value::Number(d)) => Some(*d),
-                Some(Value::Money(m)) => Some(m.as_decimal()),
-                Some(Value::Int(i)) => Some(Decimal::from(*i)),
-                _ => None,
-            };
+    // In row order: equal scores keep file order.
+    candidates.sort_unstable_by_key(|c| c.row);
+    for (qi, q) in quotas.iter().enumerate() {
+        let mut groups: BTreeMap<(&str, i32), Vec<Candidate>> = BTreeMap::new();
+        for c in candidates.iter().filter(|c| c.quota == qi) {
+            let district = units
+                .get(c.unit as usize)
+                .map_or("", |u| u.district.as_str());
             groups
-                .entry((unit.district.clone(), year))
+                .entry((district, c.year))
                 .or_default()
-                .push(Candidate {
-                    row,
-                    unit: ui,
-                    k,
-                    score,
-                });
+                .push(c.clone());
         }
         let field = rules.field(q.section, q.rank_by);
         let count = q.count as usize;
@@ -204,9 +239,7 @@ pub fn decide(
                 ));
             }
             for (c, step) in out {
-                let unit = &mut units[c.unit as usize];
-                let (_, section, index) = unit.rows[c.k as usize];
-                unit.facts.sections[section][index].excluded = Some(Box::new(step));
+                decision.excluded.push((c.unit, c.k, step));
                 decision.affected.push(c.unit);
             }
         }

@@ -3,7 +3,8 @@
 //! turned into an applicant and one item with `Value::from_text`, the facts files' conversion.
 //!
 //! A CSV body is cut into chunks at record boundaries so that rows are parsed on both cores;
-//! the same chunks are parsed again when the output is written, so no row is held twice.
+//! a row is read again from its place (`Table::with_row`) when its applicant is evaluated, and
+//! the chunks again when the output is written, so no row is held twice.
 
 use std::ops::Range;
 use std::path::Path;
@@ -287,6 +288,52 @@ impl Table {
         }
     }
 
+    /// Reads one row again by its place: its span in the CSV text (see `Span`), or its index
+    /// among a sheet's rows. `None` when a CSV row's span was not kept.
+    pub fn with_row<R>(
+        &self,
+        row: usize,
+        span: Option<Span>,
+        scratch: &mut RowScratch,
+        f: impl FnOnce(&dyn Cells) -> R,
+    ) -> Option<R> {
+        match &self.body {
+            Body::Rows(rows) => rows.get(row).map(|(_, cells)| f(cells)),
+            Body::Csv(text) => {
+                let span = span?;
+                let start = usize::try_from(span.start).ok()?;
+                let bytes = text.get(start..start.checked_add(span.len as usize)?)?;
+                if span.verbatim {
+                    // Without quotes a record's cells are the text between its commas, as the
+                    // csv reader reads them; its bytes are checked as UTF-8 once.
+                    let line = simdutf8::basic::from_utf8(bytes).ok()?;
+                    scratch.bounds.clear();
+                    let mut from = 0;
+                    for (i, b) in bytes.iter().enumerate() {
+                        if *b == b',' {
+                            scratch.bounds.push((from, i));
+                            from = i + 1;
+                        }
+                    }
+                    scratch.bounds.push((from, bytes.len()));
+                    Some(f(&SplitCells {
+                        line,
+                        bounds: &scratch.bounds,
+                    }))
+                } else {
+                    let mut reader = csv::ReaderBuilder::new()
+                        .has_headers(false)
+                        .flexible(true)
+                        .from_reader(bytes);
+                    match reader.read_byte_record(&mut scratch.record) {
+                        Ok(true) => Some(f(&Utf8Cells(&scratch.record))),
+                        _ => None,
+                    }
+                }
+            }
+        }
+    }
+
     /// Calls `f(cells)` for each row of a chunk, in order, with the cells as bytes.
     pub fn for_each_raw_row(&self, chunk: &Chunk, mut f: impl FnMut(&dyn RawCells)) {
         match &self.body {
@@ -307,6 +354,31 @@ impl Table {
                 }
             }
         }
+    }
+}
+
+/// Buffers for `Table::with_row`, reused from row to row.
+#[derive(Default)]
+pub struct RowScratch {
+    bounds: Vec<(usize, usize)>,
+    record: csv::ByteRecord,
+}
+
+/// The cells of a CSV line without quotes: the text between its commas.
+struct SplitCells<'a> {
+    line: &'a str,
+    bounds: &'a [(usize, usize)],
+}
+
+impl Cells for SplitCells<'_> {
+    fn cell(&self, i: usize) -> &str {
+        self.bounds
+            .get(i)
+            .and_then(|&(from, to)| self.line.get(from..to))
+            .unwrap_or("")
+    }
+    fn count(&self) -> usize {
+        self.bounds.len()
     }
 }
 
@@ -852,38 +924,15 @@ pub fn parse_row(
     raw: &mut Vec<u8>,
 ) -> Row {
     let n = cells.count();
-    if (0..n).all(|i| cells.cell(i).trim().is_empty()) {
+    if is_blank(cells) {
         return Row::Empty;
     }
     let full = |memo: &mut Memo| parse_row_full(rules, cols, headers, allowed, line, cells, memo);
     if n > headers.len() && (headers.len()..n).any(|i| !cells.cell(i).trim().is_empty()) {
         return full(memo);
     }
-    let a = rules.roles.applicant;
-    let cc = rules.roles.credit_code;
-    let (code, key) = match (
-        cols.fields[a].get(cc).copied().flatten(),
-        rules.section(a).fields.get(cc),
-    ) {
-        (Some(c), Some(field)) => {
-            let text = cells.cell(c).trim();
-            // A valid credit code is held in its key alone, without a String a row.
-            match crate::credit_code::canonical(text) {
-                Some(bytes) if field.ty == FieldType::CreditCode => {
-                    let mut key = [0; 31];
-                    key[..18].copy_from_slice(&bytes);
-                    (String::new(), Some((key, 18)))
-                }
-                _ => match Value::from_text(field, text) {
-                    Ok(Value::Text(code)) if !text.is_empty() => {
-                        let key = code_key(&code);
-                        (code, key)
-                    }
-                    _ => return full(memo),
-                },
-            }
-        }
-        _ => return full(memo),
+    let Some((code, key)) = read_code(rules, cols, cells) else {
+        return full(memo);
     };
     let kind_text = cols.kind.map_or("", |c| cells.cell(c)).trim();
     let Some(section) = (!kind_text.is_empty())
@@ -915,6 +964,39 @@ pub fn parse_row(
         section,
         item,
     }
+}
+
+/// A row's credit code when it reads well: held in its key alone when it is a valid code
+/// (no String a row), as text otherwise. `None` sends the row to `parse_row_full`.
+pub fn read_code(
+    rules: &RuleSet,
+    cols: &Columns,
+    cells: &dyn Cells,
+) -> Option<(String, Option<CodeKey>)> {
+    let a = rules.roles.applicant;
+    let cc = rules.roles.credit_code;
+    let c = cols.fields[a].get(cc).copied().flatten()?;
+    let field = rules.section(a).fields.get(cc)?;
+    let text = cells.cell(c).trim();
+    match crate::credit_code::canonical(text) {
+        Some(bytes) if field.ty == FieldType::CreditCode => {
+            let mut key = [0; 31];
+            key[..18].copy_from_slice(&bytes);
+            Some((String::new(), Some((key, 18))))
+        }
+        _ => match Value::from_text(field, text) {
+            Ok(Value::Text(code)) if !text.is_empty() => {
+                let key = code_key(&code);
+                Some((code, key))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// Whether every cell of a row is blank.
+pub fn is_blank(cells: &dyn Cells) -> bool {
+    (0..cells.count()).all(|i| cells.cell(i).trim().is_empty())
 }
 
 /// A credit code (18 bytes) held inline as a hash key, so that looking a row's applicant up
