@@ -210,12 +210,12 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     }
     mark("located");
     // 2. The rows of each credit code, in file order, shard by shard on all cores.
-    let mut groups: Vec<Vec<(usize, usize)>> = (0..n_shards)
+    let mut groups: Vec<Vec<RowAt>> = (0..n_shards)
         .into_par_iter()
         .map(|s| {
             let mut short: foldhash::HashMap<read::CodeKey, u32> = foldhash::HashMap::default();
             let mut long: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
-            let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
+            let mut groups: Vec<Vec<RowAt>> = Vec::new();
             for (l, &first) in located.iter().zip(&first_row) {
                 for (at, line, code) in &l.shards[s] {
                     let next = groups.len() as u32;
@@ -227,7 +227,11 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
                         // About ten rows an applicant: fewer reallocations.
                         groups.push(Vec::with_capacity(8));
                     }
-                    groups[g as usize].push((first + at, *line));
+                    groups[g as usize].push(RowAt {
+                        row: first + at,
+                        line: *line,
+                        span: l.spans.get(*at).copied().flatten(),
+                    });
                 }
             }
             groups
@@ -235,7 +239,13 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         .flatten()
         .collect();
     for (l, &first) in located.iter().zip(&first_row) {
-        groups.extend(l.alone.iter().map(|&(at, line)| vec![(first + at, line)]));
+        groups.extend(l.alone.iter().map(|&(at, line)| {
+            vec![RowAt {
+                row: first + at,
+                line,
+                span: l.spans.get(at).copied().flatten(),
+            }]
+        }));
     }
     let mut spans: Vec<Option<read::Span>> = Vec::with_capacity(n_rows);
     for l in located {
@@ -250,7 +260,6 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         headers: &table.headers,
         allowed: &allowed,
         table: &table,
-        spans: &spans,
         priors: &priors,
         quotas: &quotas,
         key_field: rules
@@ -265,7 +274,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
     let mut units: Vec<Unit> = Vec::with_capacity(groups.len());
     // In batches, so that only a batch's results are held twice; a batch's results are put
     // in place while the next batch is read and evaluated.
-    let build = |from: usize, batch: &[Vec<(usize, usize)>]| -> Vec<Built> {
+    let build = |from: usize, batch: &[Vec<RowAt>]| -> Vec<Built> {
         batch
             .par_iter()
             .enumerate()
@@ -448,6 +457,14 @@ struct Located {
     spans: Vec<Option<read::Span>>,
 }
 
+/// A row of an applicant: where it stands in the file.
+#[derive(Clone, Copy, Debug)]
+struct RowAt {
+    row: usize,
+    line: usize,
+    span: Option<read::Span>,
+}
+
 /// A credit code as a hash key: inline when short, as valid codes are.
 enum Code {
     Short(read::CodeKey),
@@ -470,7 +487,6 @@ struct Builder<'a> {
     headers: &'a [String],
     allowed: &'a [usize],
     table: &'a Table,
-    spans: &'a [Option<read::Span>],
     priors: &'a HashMap<String, Vec<Item>>,
     quotas: &'a [quota::QuotaRule],
     /// Each section's key field, if it has one.
@@ -485,7 +501,7 @@ impl Builder<'_> {
     fn build(
         &self,
         ui: u32,
-        rows: &[(usize, usize)],
+        rows: &[RowAt],
         excluded: &[(u32, u32, Step)],
         as_of: NaiveDate,
         lang: Lang,
@@ -500,27 +516,25 @@ impl Builder<'_> {
         let mut keys: Vec<(u64, usize, usize)> = Vec::new();
         let mut error_lines = Vec::new();
         let mut errors: Vec<(usize, RowResult)> = Vec::new();
-        for &(row, line) in rows {
+        // The rows' bytes are scattered over the file: touched together first, so that their
+        // cache misses overlap instead of coming one after the other.
+        self.table.touch(rows.iter().map(|r| r.span));
+        for &RowAt { row, line, span } in rows {
             raw.clear();
             let read = self
                 .table
-                .with_row(
-                    row,
-                    self.spans.get(row).copied().flatten(),
-                    scratch,
-                    |cells| {
-                        read::parse_row(
-                            rules,
-                            self.cols,
-                            self.headers,
-                            self.allowed,
-                            line,
-                            cells,
-                            memo,
-                            raw,
-                        )
-                    },
-                )
+                .with_row(row, span, scratch, |cells| {
+                    read::parse_row(
+                        rules,
+                        self.cols,
+                        self.headers,
+                        self.allowed,
+                        line,
+                        cells,
+                        memo,
+                        raw,
+                    )
+                })
                 .unwrap_or_else(|| Row::Error {
                     message: "无法再次读取本行 / the row could not be read again".to_string(),
                     code: None,
