@@ -173,7 +173,20 @@ fn write_spans(
         .from_writer(Appender(&out));
     let added = [Some(0), Some(1), Some(2), Some(3)];
     let mut record = csv::ByteRecord::new();
+    let (mut touched, mut done) = (0, 0);
     for (span, r) in spans.iter().zip(results) {
+        // Each row's reason lies where its applicant was evaluated: those of the next rows
+        // are touched together, so that their cache misses overlap.
+        if let Some(ahead) = results.get(touched..)
+            && touched <= done
+        {
+            let x = ahead.iter().take(32).fold(0u8, |x, r| {
+                x ^ r.reason.as_bytes().first().copied().unwrap_or(0)
+            });
+            std::hint::black_box(x);
+            touched += 32;
+        }
+        done += 1;
         let Some(span) = span else { continue };
         let start = span.start as usize;
         let bytes = text
