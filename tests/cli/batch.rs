@@ -557,3 +557,50 @@ fn a_tie_at_the_quota_boundary_or_a_missing_score_asks_for_a_decision() {
     assert_eq!(s.column("status")[1], "error");
     assert_eq!(s.column("award")[4], "30000.00");
 }
+
+/// One applicant's rows are read together wherever they stand: an error before its first good
+/// row, a quoted row, a repeated item id and a row whose applicant facts differ.
+#[test]
+fn an_applicant_s_rows_are_checked_against_each_other_wherever_they_stand() {
+    let text = format!(
+        "{HEAD}\
+         {JIA},HT-00,是,abc,2026-02-01\n\
+         算力券,\"温州甲智能科技有限公司\",91330302000000001K,企业,鹿城区,是,是,是,HT-01,是,\"1,000,000\",2026-02-01\n\
+         {YI},HT-01,是,200000,2026-02-01\n\
+         {JIA},HT-01,否,50000,2026-02-01\n\
+         算力券,温州甲智能科技有限公司,91330302000000001K,企业,龙湾区,是,是,是,HT-03,是,100000,2026-02-01\n\
+         {JIA},HT-02,否,100000,2026-03-01\n\
+         算力券,温州丁有限公司,91330302000000001X,企业,鹿城区,是,是,是,HT-09,是,100000,2026-02-01\n"
+    );
+    let (_d, out, code) = batch("unit.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    assert_eq!(
+        s.column("status"),
+        [
+            "error", "awarded", "awarded", "error", "error", "awarded", "error"
+        ]
+    );
+    // 甲 HT-01 (quoted, read again with its quotes) 30% × 1,000,000 = 300,000; 乙 HT-01 30% ×
+    // 200,000 = 60,000; 甲 HT-02 10% × 100,000 = 10,000 (310,000 of the 500,000 cap used).
+    assert_eq!(
+        s.column("award"),
+        ["", "300000.00", "60000.00", "", "", "10000.00", ""]
+    );
+    let reason = s.column("reason");
+    // Lines: the header is line 1, so the rows are lines 2 to 8.
+    assert!(reason[3].contains("重复 (与第 3 行)"), "{}", reason[3]);
+    assert!(
+        reason[4].contains("与第 3 行不一致") && reason[4].contains("所属区县"),
+        "{}",
+        reason[4]
+    );
+    assert!(reason[1].contains("第 2、5、6 行有误"), "{}", reason[1]);
+    assert!(reason[5].contains("第 2、5、6 行有误"), "{}", reason[5]);
+    assert!(
+        !reason[2].contains("有误"),
+        "乙 has no bad row: {}",
+        reason[2]
+    );
+    assert!(reason[6].contains("统一社会信用代码"), "{}", reason[6]);
+}
