@@ -45,15 +45,19 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
     let kind = applicant.enum_value(roles.kind);
     let policy_gates = policy_gates(rules, applicant, &district, kind, as_of);
 
-    let mut clauses = Vec::new();
+    let mut clauses = Vec::with_capacity(rules.clauses.len());
     let mut total = Money::ZERO;
+    // One buffer for every clause's items: most applicants claim under few of the clauses.
+    let mut claimed: Vec<(usize, &Item)> = Vec::new();
     for clause in &rules.clauses {
-        let claimed: Vec<(usize, &Item)> = facts
-            .items(clause.section)
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| clause.claims(item))
-            .collect();
+        claimed.clear();
+        claimed.extend(
+            facts
+                .items(clause.section)
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| clause.claims(item)),
+        );
         if claimed.is_empty() {
             continue;
         }
@@ -178,7 +182,8 @@ fn evaluate_clause(
     let mut items: Vec<ItemOutcome> = Vec::with_capacity(claimed.len());
     let mut payables: Vec<Option<Payable>> = Vec::with_capacity(claimed.len());
     for (index, item) in claimed {
-        let mut steps = Vec::new();
+        // Room for the usual few steps of an item (conditions or formula, caps, combination).
+        let mut steps = Vec::with_capacity(4);
         let payable = evaluate_item(rules, clause, item, as_of, &mut steps)
             .map_err(|e| overflow(facts, e).field(format!("{}[{}]", section.name, index + 1)))?;
         let (amount, ceiling, floor) = match &payable {
