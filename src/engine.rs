@@ -13,8 +13,9 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
+use crate::outcome::{ClauseOutcome, ItemId, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::{Cap, Tier};
+use crate::rules::vocabulary::Section;
 use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
 
 /// An award already granted under this policy.
@@ -45,15 +46,19 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
     let kind = applicant.enum_value(roles.kind);
     let policy_gates = policy_gates(rules, applicant, &district, kind, as_of);
 
-    let mut clauses = Vec::new();
+    let mut clauses = Vec::with_capacity(rules.clauses.len());
     let mut total = Money::ZERO;
+    // One buffer for every clause's items: most applicants claim under few of the clauses.
+    let mut claimed: Vec<(usize, &Item)> = Vec::new();
     for clause in &rules.clauses {
-        let claimed: Vec<(usize, &Item)> = facts
-            .items(clause.section)
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| clause.claims(item))
-            .collect();
+        claimed.clear();
+        claimed.extend(
+            facts
+                .items(clause.section)
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| clause.claims(item)),
+        );
         if claimed.is_empty() {
             continue;
         }
@@ -146,7 +151,7 @@ fn ineligible(
             .iter()
             .map(|(index, item)| ItemOutcome {
                 index: *index,
-                id: item.key(section),
+                id: item_id(item, section),
                 qualifies: false,
                 amount: Money::ZERO,
                 ceiling: None,
@@ -178,7 +183,8 @@ fn evaluate_clause(
     let mut items: Vec<ItemOutcome> = Vec::with_capacity(claimed.len());
     let mut payables: Vec<Option<Payable>> = Vec::with_capacity(claimed.len());
     for (index, item) in claimed {
-        let mut steps = Vec::new();
+        // Room for the usual few steps of an item (conditions or formula, caps, combination).
+        let mut steps = Vec::with_capacity(4);
         let payable = evaluate_item(rules, clause, item, as_of, &mut steps)
             .map_err(|e| overflow(facts, e).field(format!("{}[{}]", section.name, index + 1)))?;
         let (amount, ceiling, floor) = match &payable {
@@ -188,7 +194,7 @@ fn evaluate_clause(
         };
         items.push(ItemOutcome {
             index: *index,
-            id: item.key(section),
+            id: item_id(item, section),
             qualifies: payable.is_some(),
             amount,
             ceiling,
@@ -585,7 +591,7 @@ fn combine_highest<'a>(
     }
     let Some(w) = winner else { return };
     let competitors = payables.iter().filter(|p| p.is_some()).count() - 1;
-    let winner_id = items[w].id.clone();
+    let winner_id = items[w].id.to_string();
     let winner_amount = payables[w].as_ref().map(ceiling_of).unwrap_or_default();
     for (i, out) in items.iter_mut().enumerate() {
         if !out.qualifies {
@@ -665,6 +671,14 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
         });
     }
     Ok(out)
+}
+
+/// `Item::key` as an `ItemId`, without an intermediate string for a text key (the usual one).
+fn item_id(item: &Item, section: &Section) -> ItemId {
+    match item.key_value(section) {
+        Some(Value::Text(s)) => ItemId::new(s),
+        _ => ItemId::from(item.key(section)),
+    }
 }
 
 fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {

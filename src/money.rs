@@ -241,6 +241,12 @@ impl Money {
         std::str::from_utf8(&buf[at..]).unwrap_or_default()
     }
 
+    /// `grouped`, appended to `out`: a batch's reasons print millions of amounts.
+    pub fn push_grouped(self, out: &mut String) {
+        let mut buf = [0u8; 40];
+        out.push_str(self.grouped_into(&mut buf));
+    }
+
     fn grouped_slow(self) -> String {
         let plain = self.plain_slow();
         let (int, frac) = plain.split_once('.').unwrap_or((&plain, "00"));
@@ -346,8 +352,52 @@ impl Rate {
 
     /// The rate as a person reads it: "30%", "1.5%".
     pub fn percent(self) -> String {
-        let p = (self.0 * Decimal::ONE_HUNDRED).normalize();
-        format!("{p}%")
+        let mut out = String::with_capacity(8);
+        self.push_percent(&mut out);
+        out
+    }
+
+    /// `percent`, appended to `out`; a non-negative rate is scaled by 100 on its mantissa
+    /// (what `* 100` then `normalize` does) rather than through Decimal arithmetic.
+    pub fn push_percent(self, out: &mut String) {
+        let d = self.0;
+        match u128::try_from(d.mantissa())
+            .ok()
+            .and_then(|m| m.checked_mul(100))
+            .filter(|&m| m < 1 << 96 && !d.is_sign_negative())
+        {
+            Some(m) => {
+                let mut scale = d.scale();
+                match u64::try_from(m) {
+                    // Machine-word arithmetic for every real rate (u128 division is slow).
+                    Ok(mut m) => {
+                        while scale > 0 && m % 10 == 0 {
+                            m /= 10;
+                            scale -= 1;
+                        }
+                        push_digits(out, u128::from(m), scale);
+                    }
+                    Err(_) => {
+                        let mut m = m;
+                        while scale > 0 && m % 10 == 0 {
+                            m /= 10;
+                            scale -= 1;
+                        }
+                        push_digits(out, m, scale);
+                    }
+                }
+            }
+            None => {
+                use fmt::Write;
+                let _ = write!(out, "{}", (d * Decimal::ONE_HUNDRED).normalize());
+            }
+        }
+        out.push('%');
+    }
+
+    #[cfg(test)]
+    fn percent_slow(self) -> String {
+        format!("{}%", (self.0 * Decimal::ONE_HUNDRED).normalize())
     }
 }
 
@@ -355,6 +405,63 @@ impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.percent())
     }
+}
+
+/// Appends a decimal as its `Display` writes it (no padding or precision): the digits of a
+/// non-negative value straight from its mantissa, any other value through `Display`.
+pub fn push_decimal(out: &mut String, d: Decimal) {
+    match u128::try_from(d.mantissa()) {
+        Ok(m) if !d.is_sign_negative() => push_digits(out, m, d.scale()),
+        _ => {
+            use fmt::Write;
+            let _ = write!(out, "{d}");
+        }
+    }
+}
+
+/// `m / 10^scale` written like rust_decimal does: at least one whole digit, and exactly
+/// `scale` decimals (trailing zeros kept).
+fn push_digits(out: &mut String, m: u128, scale: u32) {
+    // The mantissa's digits (at most 39), least significant first.
+    let mut rev = [0u8; 40];
+    let mut n = 0;
+    match u64::try_from(m) {
+        // Machine-word arithmetic for every real figure (u128 division is slow).
+        Ok(mut m) => {
+            while m > 0 {
+                rev[n] = b'0' + (m % 10) as u8;
+                m /= 10;
+                n += 1;
+            }
+        }
+        Err(_) => {
+            let mut m = m;
+            while m > 0 {
+                rev[n] = b'0' + (m % 10) as u8;
+                m /= 10;
+                n += 1;
+            }
+        }
+    }
+    let scale = scale as usize;
+    // Padded with zeros to at least one whole digit and `scale` decimals.
+    let len = n.max(scale + 1);
+    let digit = |i: usize| if i < n { rev[i] } else { b'0' };
+    let mut buf = [0u8; 72];
+    let mut at = 0;
+    for i in (scale..len).rev() {
+        buf[at] = digit(i);
+        at += 1;
+    }
+    if scale > 0 {
+        buf[at] = b'.';
+        at += 1;
+        for i in (0..scale).rev() {
+            buf[at] = digit(i);
+            at += 1;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[..at]).unwrap_or_default());
 }
 
 /// Rule files write money as an integer, a float (through its shortest form) or a string.
@@ -549,6 +656,50 @@ mod tests {
         assert_eq!(Rate::parse("0.015").unwrap().percent(), "1.5%");
         assert_eq!(Rate::from_float(0.3).unwrap().percent(), "30%");
         assert!(Rate::parse("x").is_none());
+    }
+
+    #[test]
+    fn decimals_and_percents_are_written_as_display_writes_them() {
+        let mut values: Vec<Decimal> = [
+            "0",
+            "0.0",
+            "0.00",
+            "0.5",
+            "0.05",
+            "0.015",
+            "0.3",
+            "0.30",
+            "1",
+            "1.500",
+            "12",
+            "100",
+            "1000",
+            "0.0000001",
+            "123.456789012",
+            "79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "7.9228162514264337593543950335",
+            "-1.5",
+            "-0",
+        ]
+        .iter()
+        .map(|t| Decimal::from_str(t).unwrap())
+        .collect();
+        for i in (0..5_000_000i64).step_by(7919) {
+            for scale in [0, 1, 2, 3, 4, 6, 7, 9, 12, 28] {
+                values.push(Decimal::new(i, scale));
+            }
+        }
+        for d in values {
+            let mut out = String::from("x");
+            push_decimal(&mut out, d);
+            assert_eq!(out, format!("x{d}"), "{d:?}");
+            // (A rate near Decimal's limit overflows `* 100` either way: no real rate is one.)
+            if d.abs() < Decimal::from(1_000_000_000_000_i64) {
+                let r = Rate::new(d);
+                assert_eq!(r.percent(), r.percent_slow(), "{d:?}");
+            }
+        }
     }
 
     #[test]

@@ -5,8 +5,13 @@ pub mod explain;
 pub mod json;
 pub mod table;
 
+use std::fmt::Write;
+
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
+use crate::facts::Value;
+use crate::money::{Money, push_decimal};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::{Clause, Condition, RuleSet};
 
@@ -73,86 +78,161 @@ pub fn status_label(s: Status, lang: Lang) -> &'static str {
 }
 
 /// "= exact → rounded", or just "= rounded" when rounding changed nothing.
-fn equals(x: Decimal, rounded: crate::money::Money) -> String {
+fn push_equals(out: &mut String, x: Decimal, rounded: Money) {
     if x == rounded.as_decimal() {
-        format!("= {rounded}")
+        out.push_str("= ");
     } else {
-        format!("= {} → {rounded}", exact(x))
+        out.push_str("= ");
+        push_exact(out, x);
+        out.push_str(" → ");
     }
+    rounded.push_grouped(out);
 }
 
 /// An exact intermediate figure: as it is when short, else to six decimals marked as such.
 pub(crate) fn exact(d: Decimal) -> String {
+    let mut out = String::new();
+    push_exact(&mut out, d);
+    out
+}
+
+fn push_exact(out: &mut String, d: Decimal) {
     let n = d.normalize();
     if n.scale() <= 6 {
-        n.to_string()
+        push_decimal(out, n);
     } else {
-        format!(
-            "{}…",
-            d.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero)
-        )
+        push_decimal(
+            out,
+            d.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero),
+        );
+        out.push('…');
+    }
+}
+
+/// An integer as `Display` writes it, without the format machinery.
+fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut v = n.unsigned_abs();
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
+/// A date as chrono's `Display` writes it ("2026-06-30").
+fn push_date(out: &mut String, d: NaiveDate) {
+    let year = d.year();
+    if (0..=9999).contains(&year) {
+        let pair = |out: &mut String, v: u32| {
+            out.push(char::from(b'0' + (v / 10) as u8));
+            out.push(char::from(b'0' + (v % 10) as u8));
+        };
+        let y = year as u32;
+        pair(out, y / 100);
+        pair(out, y % 100);
+        out.push('-');
+        pair(out, d.month());
+        out.push('-');
+        pair(out, d.day());
+    } else {
+        let _ = write!(out, "{d}");
     }
 }
 
 /// One step as a sentence.
 pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
+    let mut out = String::with_capacity(96);
+    describe_into(step, cx, &mut out);
+    out
+}
+
+/// `describe`, appended to `out`: a batch describes millions of steps, so the frequent ones
+/// are put together piece by piece rather than through `format!`.
+pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
     let (rules, clause, lang) = (cx.rules, cx.clause, cx.lang);
     let en = lang.en();
     let p = &rules.policy;
     let field = |f: usize| rules.field(clause.section, f);
-    let label = |f: usize| field(f).label(en).to_string();
+    let label = |f: usize| field(f).label(en);
     let enum_label = |f: usize, v: u16| {
         field(f)
             .values
             .get(v as usize)
             .map(|x| {
                 if en {
-                    x.label_en.clone()
+                    x.label_en.as_str()
                 } else {
-                    x.label.clone()
+                    x.label.as_str()
                 }
             })
             .unwrap_or_default()
     };
-    let not_true = |name: String, found: Option<bool>| match (found, en) {
-        (None, false) => format!("{name}: 未填写 (视为否)"),
-        (None, true) => format!("{name}: not stated (counts as no)"),
-        (Some(_), false) => format!("{name}: 否"),
-        (Some(_), true) => format!("{name}: no"),
+    let not_true = |out: &mut String, name: &str, found: Option<bool>| {
+        out.push_str(name);
+        out.push_str(match (found, en) {
+            (None, false) => ": 未填写 (视为否)",
+            (None, true) => ": not stated (counts as no)",
+            (Some(_), false) => ": 否",
+            (Some(_), true) => ": no",
+        });
+    };
+    // "{before} → {after}", the end of every limiting step.
+    let arrow = |out: &mut String, before: &Money, after: &Money| {
+        before.push_grouped(out);
+        out.push_str(" → ");
+        after.push_grouped(out);
     };
     match step {
-        Step::PolicyNotInForce { as_of } => match en {
-            false => format!(
-                "计算基准日 {as_of} 不在政策有效期 {} 至 {} 内，不予兑现",
-                p.effective_from, p.effective_until
-            ),
-            true => format!(
-                "the as-of date {as_of} is outside the policy's period {} to {}: nothing is payable",
-                p.effective_from, p.effective_until
-            ),
-        },
-        Step::DistrictOutside { district } => match en {
-            false => format!(
-                "不适用: 仅限{} ({})，“{district}”不在其中；县（市）可通过 overlay 参照执行",
-                p.region,
-                p.districts.join("、")
-            ),
-            true => format!(
-                "not applicable: {} only ({}); \"{district}\" is not one; a county may adopt it by overlay",
-                p.region_en,
-                p.districts.join(", ")
-            ),
-        },
+        Step::PolicyNotInForce { as_of } => {
+            let _ = match en {
+                false => write!(
+                    out,
+                    "计算基准日 {as_of} 不在政策有效期 {} 至 {} 内，不予兑现",
+                    p.effective_from, p.effective_until
+                ),
+                true => write!(
+                    out,
+                    "the as-of date {as_of} is outside the policy's period {} to {}: nothing is payable",
+                    p.effective_from, p.effective_until
+                ),
+            };
+        }
+        Step::DistrictOutside { district } => {
+            let _ = match en {
+                false => write!(
+                    out,
+                    "不适用: 仅限{} ({})，“{district}”不在其中；县（市）可通过 overlay 参照执行",
+                    p.region,
+                    p.districts.join("、")
+                ),
+                true => write!(
+                    out,
+                    "not applicable: {} only ({}); \"{district}\" is not one; a county may adopt it by overlay",
+                    p.region_en,
+                    p.districts.join(", ")
+                ),
+            };
+        }
         Step::GateUnconfirmed {
             field: f, value, ..
         } => {
             let fl = rules.field(rules.roles.applicant, *f);
-            match (value, en) {
-                (None, false) => format!("{}: 未确认 (未填写)", fl.label),
-                (None, true) => format!("{}: not confirmed (not stated)", fl.label_en),
-                (Some(_), false) => format!("{}: 否", fl.label),
-                (Some(_), true) => format!("{}: no", fl.label_en),
-            }
+            out.push_str(fl.label(en));
+            out.push_str(match (value, en) {
+                (None, false) => ": 未确认 (未填写)",
+                (None, true) => ": not confirmed (not stated)",
+                (Some(_), false) => ": 否",
+                (Some(_), true) => ": no",
+            });
         }
         Step::KindNotCovered { kind } => {
             let k = rules.kind_field().values.get(*kind as usize);
@@ -165,70 +245,79 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
                     }
                 })
                 .unwrap_or("?");
-            match en {
-                false => format!("本条不适用于{name}"),
-                true => format!("this clause does not cover applicants of kind {name}"),
+            out.push_str(lang.pick(
+                "本条不适用于",
+                "this clause does not cover applicants of kind ",
+            ));
+            out.push_str(name);
+        }
+        Step::DateBeforeEvents { date } => {
+            out.push_str(lang.pick("日期 ", "date "));
+            push_date(out, *date);
+            out.push_str(lang.pick(" 早于奖补起算日 ", " is before "));
+            push_date(out, p.events_from);
+            if en {
+                out.push_str(", when awards start to count");
             }
         }
-        Step::DateBeforeEvents { date } => match en {
-            false => format!("日期 {date} 早于奖补起算日 {}", p.events_from),
-            true => format!(
-                "date {date} is before {}, when awards start to count",
-                p.events_from
-            ),
-        },
-        Step::DateAfterAsOf { date } => match en {
-            false => format!("日期 {date} 晚于计算基准日 {}", cx.outcome.as_of),
-            true => format!("date {date} is after the as-of date {}", cx.outcome.as_of),
-        },
-        Step::DateAfterPolicy { date } => match en {
-            false => format!("日期 {date} 晚于政策有效期截止日 {}", p.effective_until),
-            true => format!(
-                "date {date} is after the policy's end {}",
-                p.effective_until
-            ),
-        },
+        Step::DateAfterAsOf { date } => {
+            out.push_str(lang.pick("日期 ", "date "));
+            push_date(out, *date);
+            out.push_str(lang.pick(" 晚于计算基准日 ", " is after the as-of date "));
+            push_date(out, cx.outcome.as_of);
+        }
+        Step::DateAfterPolicy { date } => {
+            out.push_str(lang.pick("日期 ", "date "));
+            push_date(out, *date);
+            out.push_str(lang.pick(" 晚于政策有效期截止日 ", " is after the policy's end "));
+            push_date(out, p.effective_until);
+        }
         Step::ConditionFailed { condition, found } => {
             let cond = &clause.conditions[*condition];
             let f = cond.field();
-            let shown = found.as_ref().map(|v| v.show(field(f), en));
             match cond {
-                Condition::IsTrue { .. } => not_true(label(f), found.as_ref().map(|_| false)),
-                Condition::Equals { value, .. } => match en {
-                    false => format!(
-                        "{}须为“{}”，实为“{}”",
-                        label(f),
-                        enum_label(f, *value),
-                        shown.unwrap_or_else(|| "未填写".into())
-                    ),
-                    true => format!(
-                        "{} must be \"{}\", found \"{}\"",
-                        label(f),
-                        enum_label(f, *value),
-                        shown.unwrap_or_else(|| "not stated".into())
-                    ),
-                },
+                Condition::IsTrue { .. } => {
+                    not_true(out, label(f), found.as_ref().map(|_| false));
+                }
+                Condition::Equals { value, .. } => {
+                    out.push_str(label(f));
+                    out.push_str(lang.pick("须为“", " must be \""));
+                    out.push_str(enum_label(f, *value));
+                    out.push_str(lang.pick("”，实为“", "\", found \""));
+                    match found {
+                        Some(v) => push_value(out, v, field(f), en),
+                        None => out.push_str(lang.pick("未填写", "not stated")),
+                    }
+                    out.push_str(lang.pick("”", "\""));
+                }
                 Condition::YearBetween {
                     from,
                     years_before_as_of,
                     ..
                 } => {
-                    let to = chrono::Datelike::year(&cx.outcome.as_of) - years_before_as_of;
-                    let shown = shown.unwrap_or_default();
-                    match en {
-                        false => format!("{} {shown} 不在 {from} 至 {to} 之间", label(f)),
-                        true => format!("{} {shown} is not between {from} and {to}", label(f)),
+                    let to = cx.outcome.as_of.year() - years_before_as_of;
+                    out.push_str(label(f));
+                    out.push(' ');
+                    if let Some(v) = found {
+                        push_value(out, v, field(f), en);
                     }
+                    let _ = match en {
+                        false => write!(out, " 不在 {from} 至 {to} 之间"),
+                        true => write!(out, " is not between {from} and {to}"),
+                    };
                 }
             }
         }
-        Step::RequirementFailed { field: f, found } => not_true(label(*f), *found),
-        Step::Unstated { field: f } => not_true(label(*f), None),
-        Step::NoRateCase => lang.pick("没有适用的比例", "no rate applies").to_string(),
-        Step::NoInterestDays { from, until } => match en {
-            false => format!("贴息期间为空 (自 {from} 至 {until})"),
-            true => format!("the subsidised period is empty (from {from} to {until})"),
-        },
+        Step::RequirementFailed { field: f, found } => not_true(out, label(*f), *found),
+        Step::Unstated { field: f } => not_true(out, label(*f), None),
+        Step::NoRateCase => out.push_str(lang.pick("没有适用的比例", "no rate applies")),
+        Step::NoInterestDays { from, until } => {
+            out.push_str(lang.pick("贴息期间为空 (自 ", "the subsidised period is empty (from "));
+            push_date(out, *from);
+            out.push_str(lang.pick(" 至 ", " to "));
+            push_date(out, *until);
+            out.push(')');
+        }
         Step::RateApplied {
             base_field,
             base,
@@ -240,19 +329,25 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
             let case_label = match &clause.award {
                 crate::rules::Award::Rate { cases, .. } => cases.get(*case).and_then(|c| {
                     if en {
-                        c.label_en.clone()
+                        c.label_en.as_deref()
                     } else {
-                        c.label.clone()
+                        c.label.as_deref()
                     }
                 }),
                 _ => None,
             };
-            let case_label = case_label.map(|l| format!(" ({l})")).unwrap_or_default();
-            format!(
-                "{} {base} × {rate}{case_label} {}",
-                label(*base_field),
-                equals(*x, *rounded)
-            )
+            out.push_str(label(*base_field));
+            out.push(' ');
+            base.push_grouped(out);
+            out.push_str(" × ");
+            rate.push_percent(out);
+            if let Some(l) = case_label {
+                out.push_str(" (");
+                out.push_str(l);
+                out.push(')');
+            }
+            out.push(' ');
+            push_equals(out, *x, *rounded);
         }
         Step::TierApplied {
             base_field,
@@ -260,50 +355,48 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
             tier,
             exact: x,
             rounded,
-        } => match en {
-            false => format!(
-                "{} {base} 适用第 {} 档 {}",
-                label(*base_field),
-                tier + 1,
-                equals(*x, *rounded)
-            ),
-            true => format!(
-                "{} {base} falls in tier {} {}",
-                label(*base_field),
-                tier + 1,
-                equals(*x, *rounded)
-            ),
-        },
-        Step::BelowTiers { base_field, base } => match en {
-            false => format!("{} {base} 低于最低档", label(*base_field)),
-            true => format!("{} {base} is below the lowest tier", label(*base_field)),
-        },
-        Step::NoTiers { ceiling } => match en {
-            false => format!("规则未给出分档标准，由主管部门核定，最高 {ceiling}"),
-            true => format!("the rules carry no tiers: the department decides, at most {ceiling}"),
-        },
+        } => {
+            out.push_str(label(*base_field));
+            out.push(' ');
+            base.push_grouped(out);
+            out.push_str(lang.pick(" 适用第 ", " falls in tier "));
+            push_int(out, *tier as i64 + 1);
+            out.push_str(lang.pick(" 档 ", " "));
+            push_equals(out, *x, *rounded);
+        }
+        Step::BelowTiers { base_field, base } => {
+            out.push_str(label(*base_field));
+            out.push(' ');
+            base.push_grouped(out);
+            out.push_str(lang.pick(" 低于最低档", " is below the lowest tier"));
+        }
+        Step::NoTiers { ceiling } => {
+            out.push_str(lang.pick(
+                "规则未给出分档标准，由主管部门核定，最高 ",
+                "the rules carry no tiers: the department decides, at most ",
+            ));
+            ceiling.push_grouped(out);
+        }
         Step::LevelFixed { value, amount } => {
-            let by = level_field(clause);
-            format!("{}: {amount}", enum_label(by, *value))
+            out.push_str(enum_label(level_field(clause), *value));
+            out.push_str(": ");
+            amount.push_grouped(out);
         }
         Step::LevelRange {
             value,
             floor,
             ceiling,
         } => {
-            let by = level_field(clause);
-            match (floor, en) {
-                (Some(f), false) => format!("{}: 酌定 {f} 至 {ceiling}", enum_label(by, *value)),
-                (Some(f), true) => format!(
-                    "{}: discretionary, {f} to {ceiling}",
-                    enum_label(by, *value)
-                ),
-                (None, false) => format!("{}: 酌定，最高 {ceiling}", enum_label(by, *value)),
-                (None, true) => format!(
-                    "{}: discretionary, at most {ceiling}",
-                    enum_label(by, *value)
-                ),
+            out.push_str(enum_label(level_field(clause), *value));
+            match floor {
+                Some(f) => {
+                    out.push_str(lang.pick(": 酌定 ", ": discretionary, "));
+                    f.push_grouped(out);
+                    out.push_str(lang.pick(" 至 ", " to "));
+                }
+                None => out.push_str(lang.pick(": 酌定，最高 ", ": discretionary, at most ")),
             }
+            ceiling.push_grouped(out);
         }
         Step::InterestDays {
             principal,
@@ -314,28 +407,39 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
             day_basis,
             exact: x,
             rounded,
-        } => match en {
-            false => format!(
-                "本金 {principal} × {rate} × {days} 天 / {day_basis} {} (自 {from} 起至 {until} 前，算头不算尾)",
-                equals(*x, *rounded)
-            ),
-            true => format!(
-                "principal {principal} × {rate} × {days} days / {day_basis} {} (from {from} inclusive to {until} exclusive)",
-                equals(*x, *rounded)
-            ),
-        },
+        } => {
+            out.push_str(lang.pick("本金 ", "principal "));
+            principal.push_grouped(out);
+            out.push_str(" × ");
+            rate.push_percent(out);
+            out.push_str(" × ");
+            push_int(out, *days);
+            out.push_str(lang.pick(" 天 / ", " days / "));
+            push_int(out, i64::from(*day_basis));
+            out.push(' ');
+            push_equals(out, *x, *rounded);
+            out.push_str(lang.pick(" (自 ", " (from "));
+            push_date(out, *from);
+            out.push_str(lang.pick(" 起至 ", " inclusive to "));
+            push_date(out, *until);
+            out.push_str(lang.pick(" 前，算头不算尾)", " exclusive)"));
+        }
         Step::LimitedByPaid {
             paid,
             before,
             after,
-        } => match en {
-            false => format!("不超过实付利息 {paid}: {before} → {after}"),
-            true => format!("not more than the interest paid {paid}: {before} → {after}"),
-        },
-        Step::ItemCap { cap, before, after } => match en {
-            false => format!("单项上限 {cap}: {before} → {after}"),
-            true => format!("cap per item {cap}: {before} → {after}"),
-        },
+        } => {
+            out.push_str(lang.pick("不超过实付利息 ", "not more than the interest paid "));
+            paid.push_grouped(out);
+            out.push_str(": ");
+            arrow(out, before, after);
+        }
+        Step::ItemCap { cap, before, after } => {
+            out.push_str(lang.pick("单项上限 ", "cap per item "));
+            cap.push_grouped(out);
+            out.push_str(": ");
+            arrow(out, before, after);
+        }
         Step::AnnualCap {
             year,
             cap,
@@ -343,17 +447,28 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
             earlier,
             before,
             after,
-        } => match en {
-            false => format!(
-                "{year}年度上限 {cap}，已获 {prior}，前项已用 {earlier}: {before} → {after}"
-            ),
-            true => format!(
-                "annual cap {cap} for {year}, prior awards {prior}, used by earlier items {earlier}: {before} → {after}"
-            ),
-        },
-        Step::NoYear => lang
-            .pick("无法确定年度", "the year cannot be determined")
-            .to_string(),
+        } => {
+            if en {
+                out.push_str("annual cap ");
+                cap.push_grouped(out);
+                out.push_str(" for ");
+                push_int(out, i64::from(*year));
+                out.push_str(", prior awards ");
+                prior.push_grouped(out);
+                out.push_str(", used by earlier items ");
+            } else {
+                push_int(out, i64::from(*year));
+                out.push_str("年度上限 ");
+                cap.push_grouped(out);
+                out.push_str("，已获 ");
+                prior.push_grouped(out);
+                out.push_str("，前项已用 ");
+            }
+            earlier.push_grouped(out);
+            out.push_str(": ");
+            arrow(out, before, after);
+        }
+        Step::NoYear => out.push_str(lang.pick("无法确定年度", "the year cannot be determined")),
         Step::QuotaExcluded {
             count,
             rank,
@@ -361,55 +476,97 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
             cutoff,
         } => {
             let quota = clause.quota.as_ref();
-            let text = quota.and_then(|q| q.text.clone()).unwrap_or_default();
+            let text = quota.and_then(|q| q.text.as_deref()).unwrap_or_default();
             let by = quota
                 .and_then(|q| rules.section(clause.section).field_index(&q.rank_by))
-                .map(&label)
+                .map(label)
                 .unwrap_or_default();
-            match en {
-                false => format!(
+            let _ = match en {
+                false => write!(
+                    out,
                     "超出名额 ({text}): {by} {score} 排第 {rank} 名，前 {count} 名最低 {cutoff}"
                 ),
-                true => format!(
+                true => write!(
+                    out,
                     "outside the quota of {count}: {by} {score} ranks {rank}; the lowest within the quota is {cutoff}"
                 ),
-            }
+            };
         }
-        Step::AlreadyPaid { amount } => match en {
-            false => format!("该事项已兑现 {amount}，不再重复兑现"),
-            true => format!("this item was already paid {amount}: not paid again"),
-        },
+        Step::AlreadyPaid { amount } => {
+            out.push_str(lang.pick("该事项已兑现 ", "this item was already paid "));
+            amount.push_grouped(out);
+            out.push_str(lang.pick("，不再重复兑现", ": not paid again"));
+        }
         Step::HighestChosen { competitors } => match (competitors, en) {
-            (0, false) => "就高执行: 本条唯一一项".to_string(),
-            (0, true) => "highest only: the only award of this clause".to_string(),
-            (n, false) => format!("就高执行: 本项最高 (另有 {n} 项不重复享受)"),
+            (0, false) => out.push_str("就高执行: 本条唯一一项"),
+            (0, true) => out.push_str("highest only: the only award of this clause"),
+            (n, false) => {
+                out.push_str("就高执行: 本项最高 (另有 ");
+                push_int(out, *n as i64);
+                out.push_str(" 项不重复享受)");
+            }
             (n, true) => {
-                format!("highest only: this is the highest ({n} other(s) not paid as well)")
+                out.push_str("highest only: this is the highest (");
+                push_int(out, *n as i64);
+                out.push_str(" other(s) not paid as well)");
             }
         },
         Step::NotHighest {
             winner,
             winner_amount,
-        } => match en {
-            false => format!("就高执行、不重复享受: 按 {winner} ({winner_amount}) 执行"),
-            true => format!(
-                "highest only, no double payment: {winner} ({winner_amount}) is paid instead"
-            ),
-        },
+        } => {
+            out.push_str(lang.pick(
+                "就高执行、不重复享受: 按 ",
+                "highest only, no double payment: ",
+            ));
+            out.push_str(winner);
+            out.push_str(" (");
+            winner_amount.push_grouped(out);
+            out.push_str(lang.pick(") 执行", ") is paid instead"));
+        }
         Step::PriorDeducted {
             prior,
             before,
             after,
-        } => match en {
-            false => format!("扣除本条已获奖励 {prior}: {before} → {after}"),
-            true => format!("prior awards under this clause deducted {prior}: {before} → {after}"),
-        },
-        Step::PriorNotDeductedFromCeiling { prior } => match en {
-            false => format!("本条已获奖励 {prior}，酌定上限原样列示"),
-            true => format!(
-                "prior awards under this clause {prior}; the discretionary ceiling is shown unchanged"
-            ),
-        },
+        } => {
+            out.push_str(lang.pick(
+                "扣除本条已获奖励 ",
+                "prior awards under this clause deducted ",
+            ));
+            prior.push_grouped(out);
+            out.push_str(": ");
+            arrow(out, before, after);
+        }
+        Step::PriorNotDeductedFromCeiling { prior } => {
+            out.push_str(lang.pick("本条已获奖励 ", "prior awards under this clause "));
+            prior.push_grouped(out);
+            out.push_str(lang.pick(
+                "，酌定上限原样列示",
+                "; the discretionary ceiling is shown unchanged",
+            ));
+        }
+    }
+}
+
+/// A fact as `Value::show` says it, appended without an intermediate string where it can.
+fn push_value(out: &mut String, v: &Value, field: &crate::rules::vocabulary::Field, en: bool) {
+    match v {
+        Value::Text(s) => out.push_str(s),
+        Value::Money(m) => m.push_grouped(out),
+        Value::Enum(i) => out.push_str(
+            field
+                .values
+                .get(*i as usize)
+                .map(|x| {
+                    if en {
+                        x.label_en.as_str()
+                    } else {
+                        x.label.as_str()
+                    }
+                })
+                .unwrap_or_default(),
+        ),
+        other => out.push_str(&other.show(field, en)),
     }
 }
 
@@ -479,6 +636,32 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
                     (n, true) => format!("{} items added up, {n} not eligible", paying.len()),
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_integers_are_written_as_display_writes_them() {
+        for (y, m, d) in [
+            (2026, 6, 30),
+            (2025, 1, 1),
+            (999, 12, 9),
+            (9999, 12, 31),
+            (10000, 1, 1),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+            let mut out = String::new();
+            push_date(&mut out, date);
+            assert_eq!(out, date.to_string());
+        }
+        for n in [0, 1, 9, 10, 365, -1, -2026, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            push_int(&mut out, n);
+            assert_eq!(out, n.to_string());
         }
     }
 }
