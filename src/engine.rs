@@ -13,9 +13,8 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{ClauseOutcome, ItemId, ItemOutcome, Outcome, Status, Step};
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::{Cap, Tier};
-use crate::rules::vocabulary::Section;
 use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
 
 /// An award already granted under this policy.
@@ -151,7 +150,7 @@ fn ineligible(
             .iter()
             .map(|(index, item)| ItemOutcome {
                 index: *index,
-                id: item_id(item, section),
+                id: item.key(section),
                 qualifies: false,
                 amount: Money::ZERO,
                 ceiling: None,
@@ -194,7 +193,7 @@ fn evaluate_clause(
         };
         items.push(ItemOutcome {
             index: *index,
-            id: item_id(item, section),
+            id: item.key(section),
             qualifies: payable.is_some(),
             amount,
             ceiling,
@@ -591,7 +590,7 @@ fn combine_highest<'a>(
     }
     let Some(w) = winner else { return };
     let competitors = payables.iter().filter(|p| p.is_some()).count() - 1;
-    let winner_id = items[w].id.to_string();
+    let winner_id = items[w].id.clone();
     let winner_amount = payables[w].as_ref().map(ceiling_of).unwrap_or_default();
     for (i, out) in items.iter_mut().enumerate() {
         if !out.qualifies {
@@ -671,14 +670,6 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
         });
     }
     Ok(out)
-}
-
-/// `Item::key` as an `ItemId`, without an intermediate string for a text key (the usual one).
-fn item_id(item: &Item, section: &Section) -> ItemId {
-    match item.key_value(section) {
-        Some(Value::Text(s)) => ItemId::new(s),
-        _ => ItemId::from(item.key(section)),
-    }
 }
 
 fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {

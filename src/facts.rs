@@ -230,21 +230,16 @@ impl Item {
 
     /// The item's identity (its key fact as text), for priors and messages.
     pub fn key(&self, section: &Section) -> String {
-        self.key_value(section)
+        section
+            .key_index
+            .or_else(|| section.key.as_ref().and_then(|k| section.field_index(k)))
+            .and_then(|i| self.get(i))
             .map(|v| match v {
                 Value::Text(s) => s.clone(),
                 Value::Int(i) => i.to_string(),
                 other => format!("{other:?}"),
             })
             .unwrap_or_default()
-    }
-
-    /// The item's key fact, as `key` reads it.
-    pub fn key_value(&self, section: &Section) -> Option<&Value> {
-        section
-            .key_index
-            .or_else(|| section.key.as_ref().and_then(|k| section.field_index(k)))
-            .and_then(|i| self.get(i))
     }
 }
 

@@ -197,119 +197,12 @@ impl Step {
     }
 }
 
-/// An item's identity (its key fact as text). Most are short ("U708-10") and kept inline: a
-/// batch makes one for every item, and a heap string each was a noticeable share of its time.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct ItemId(IdRepr);
-
-/// Inline when it fits (bytes past `len` are zero, so equal texts compare equal), else boxed.
-#[derive(Clone, PartialEq, Eq)]
-enum IdRepr {
-    Inline {
-        len: u8,
-        bytes: [u8; ItemId::INLINE],
-    },
-    Heap(Box<str>),
-}
-
-impl Default for IdRepr {
-    fn default() -> IdRepr {
-        IdRepr::Inline {
-            len: 0,
-            bytes: [0; ItemId::INLINE],
-        }
-    }
-}
-
-impl ItemId {
-    const INLINE: usize = 22;
-
-    pub fn new(text: &str) -> ItemId {
-        let b = text.as_bytes();
-        if b.len() <= ItemId::INLINE {
-            let mut bytes = [0; ItemId::INLINE];
-            bytes[..b.len()].copy_from_slice(b);
-            ItemId(IdRepr::Inline {
-                len: b.len() as u8,
-                bytes,
-            })
-        } else {
-            ItemId(IdRepr::Heap(text.into()))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match &self.0 {
-            // The bytes were copied whole from a `str`, so this never falls back.
-            IdRepr::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default()
-            }
-            IdRepr::Heap(s) => s,
-        }
-    }
-}
-
-impl std::ops::Deref for ItemId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl From<&str> for ItemId {
-    fn from(text: &str) -> ItemId {
-        ItemId::new(text)
-    }
-}
-
-impl From<String> for ItemId {
-    fn from(text: String) -> ItemId {
-        ItemId::new(&text)
-    }
-}
-
-impl PartialEq<str> for ItemId {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for ItemId {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<String> for ItemId {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl std::fmt::Display for ItemId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self.as_str(), f)
-    }
-}
-
-impl std::fmt::Debug for ItemId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl serde::Serialize for ItemId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 /// One item (a contract, a recognition, a loan) under one clause.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemOutcome {
     /// Index within its facts section (file order).
     pub index: usize,
-    pub id: ItemId,
+    pub id: String,
     /// Whether it met the clause's conditions.
     pub qualifies: bool,
     pub amount: Money,
@@ -350,38 +243,5 @@ impl Outcome {
         self.clauses
             .iter()
             .filter(|c| c.status == Status::Discretionary)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_item_id_reads_back_as_given_inline_or_not() {
-        // 21, 22 and 23 bytes straddle the inline limit; "合同-1" is multi-byte (8 bytes).
-        for text in [
-            "",
-            "U708-10",
-            "合同-1",
-            "abcdefghijklmnopqrstu",
-            "abcdefghijklmnopqrstuv",
-            "abcdefghijklmnopqrstuvw",
-            "人工智能垂类应用合同编号二〇二六",
-        ] {
-            let id = ItemId::new(text);
-            assert_eq!(id.as_str(), text);
-            assert_eq!(id.to_string(), text);
-            assert_eq!(format!("{id:?}"), format!("{text:?}"));
-            let owned = String::from(text);
-            assert!(id == *text && id == text && id == owned);
-            assert_eq!(id, ItemId::from(text.to_string()));
-            assert_eq!(
-                serde_json::to_string(&id).unwrap(),
-                serde_json::to_string(text).unwrap()
-            );
-        }
-        assert_ne!(ItemId::new("U1"), ItemId::new("U1 "));
-        assert_eq!(ItemId::default(), ItemId::new(""));
     }
 }

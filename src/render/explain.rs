@@ -443,7 +443,7 @@ fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> Str
             it.index + 1
         )
     } else {
-        it.id.to_string()
+        it.id.clone()
     }
 }
 
