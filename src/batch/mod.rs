@@ -31,7 +31,7 @@ use crate::engine::evaluate;
 use crate::facts::{Facts, Item, Value};
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
-use crate::render::{Ctx, Lang, describe};
+use crate::render::{Ctx, Lang, describe, describe_into};
 use crate::rules::RuleSet;
 use read::{Columns, Encoding, Memo, Row, Table};
 
@@ -771,6 +771,7 @@ fn evaluate_unit(
         at[*section].push(k);
     }
     let mut out: Vec<Option<RowResult>> = vec![None; unit.rows.len()];
+    let mut buf = String::with_capacity(256);
     for co in &outcome.clauses {
         let Some(cx) = Ctx::of(rules, &outcome, co, lang) else {
             continue;
@@ -785,7 +786,7 @@ fn evaluate_unit(
             if out[k].is_none() {
                 let gates = gates
                     .get_or_insert_with(|| co.gates.iter().map(|g| describe(g, &cx)).collect());
-                out[k] = Some(item_result(co, it, gates, &cx, (ui, k as u32)));
+                out[k] = Some(item_result(co, it, gates, &cx, (ui, k as u32), &mut buf));
             }
         }
     }
@@ -812,25 +813,24 @@ fn item_result(
     gates: &[String],
     cx: &Ctx<'_>,
     unit: (u32, u32),
+    buf: &mut String,
 ) -> RowResult {
-    // The gates' and shown steps' descriptions, joined.
+    // The gates' and shown steps' descriptions, joined, written into one buffer and copied
+    // out at their length (a million reasons are held until they are written).
     let sep = cx.lang.pick("；", "; ");
-    let mut reason = String::new();
-    let steps = it
-        .steps
-        .iter()
-        .filter(|s| shown(s))
-        .map(|s| describe(s, cx));
-    for (i, part) in gates
-        .iter()
-        .map(|g| std::borrow::Cow::Borrowed(g.as_str()))
-        .chain(steps.map(std::borrow::Cow::Owned))
-        .enumerate()
-    {
+    buf.clear();
+    let reason = buf;
+    for (i, g) in gates.iter().enumerate() {
         if i > 0 {
             reason.push_str(sep);
         }
-        reason.push_str(&part);
+        reason.push_str(g);
+    }
+    for (parts, s) in (gates.len()..).zip(it.steps.iter().filter(|s| shown(s))) {
+        if parts > 0 {
+            reason.push_str(sep);
+        }
+        describe_into(s, cx, reason);
     }
     let (status, award) = if !it.qualifies {
         (RowStatus::Ineligible, Some(Money::ZERO))
@@ -844,7 +844,7 @@ fn item_result(
         clause: Some(co.clause),
         award,
         status,
-        reason,
+        reason: reason.as_str().to_owned(),
     }
 }
 
