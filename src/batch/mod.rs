@@ -513,7 +513,7 @@ impl Builder<'_> {
         let mut unit: Option<Unit> = None;
         let mut first_raw: Vec<u8> = Vec::new();
         // (key hash, section, index in the section) of the unit's items.
-        let mut keys: Vec<(u64, usize, usize)> = Vec::new();
+        let mut keys = SeenKeys::default();
         let mut error_lines = Vec::new();
         let mut errors: Vec<(usize, RowResult)> = Vec::new();
         // The rows' bytes are scattered over the file: touched together first, so that their
@@ -624,7 +624,7 @@ impl Builder<'_> {
         &self,
         unit: &mut Option<Unit>,
         first_raw: &mut Vec<u8>,
-        keys: &mut Vec<(u64, usize, usize)>,
+        keys: &mut SeenKeys,
         (row, line): (usize, usize),
         code: &str,
         raw: &[u8],
@@ -698,10 +698,12 @@ impl Builder<'_> {
         // hashes alike are compared.
         if let Some(k) = key
             && let Some(dup) = keys
-                .iter()
-                .filter(|(h, si, _)| *h == hash && *si == section)
-                .filter_map(|(_, _, i)| items.get(*i))
-                .find(|other| other.get(k) == item.get(k))
+                .find(hash, section, |i| {
+                    items
+                        .get(i)
+                        .is_some_and(|other| other.get(k) == item.get(k))
+                })
+                .and_then(|i| items.get(i))
         {
             let (dup_line, key) = (dup.line, item.key(s));
             return Err(format!(
@@ -710,10 +712,57 @@ impl Builder<'_> {
             ));
         }
         let index = items.len();
-        keys.push((hash, section, index));
+        keys.insert(hash, section, index);
         unit.facts.sections[section].push(item);
         unit.rows.push((row, section, index));
         Ok(())
+    }
+}
+
+/// The keys of an applicant's items so far, to find a repeated one: a list while it has few
+/// items, a map by hash once it has many (one applicant may have thousands of rows).
+#[derive(Default)]
+struct SeenKeys {
+    /// (key hash, section, index in the section), in file order.
+    list: Vec<(u64, usize, usize)>,
+    /// The same by (key hash, section), once the list is long.
+    map: foldhash::HashMap<(u64, usize), Vec<usize>>,
+}
+
+impl SeenKeys {
+    const LIST_MAX: usize = 64;
+
+    /// The first item of `section` whose key hashes to `hash` and for which `same` holds.
+    fn find(
+        &self,
+        hash: u64,
+        section: usize,
+        mut same: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        if self.map.is_empty() {
+            self.list
+                .iter()
+                .filter(|(h, si, _)| *h == hash && *si == section)
+                .map(|(_, _, i)| *i)
+                .find(|&i| same(i))
+        } else {
+            self.map
+                .get(&(hash, section))?
+                .iter()
+                .copied()
+                .find(|&i| same(i))
+        }
+    }
+
+    fn insert(&mut self, hash: u64, section: usize, index: usize) {
+        if self.map.is_empty() && self.list.len() < Self::LIST_MAX {
+            self.list.push((hash, section, index));
+            return;
+        }
+        for (h, si, i) in self.list.drain(..) {
+            self.map.entry((h, si)).or_default().push(i);
+        }
+        self.map.entry((hash, section)).or_default().push(index);
     }
 }
 

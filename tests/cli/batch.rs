@@ -604,3 +604,23 @@ fn an_applicant_s_rows_are_checked_against_each_other_wherever_they_stand() {
     );
     assert!(reason[6].contains("统一社会信用代码"), "{}", reason[6]);
 }
+
+/// An applicant with many rows (its item keys then kept in a map): a repeated id is still found.
+#[test]
+fn a_repeated_id_is_found_among_many_rows_of_one_applicant() {
+    let mut text = HEAD.to_string();
+    for i in 0..100 {
+        text += &format!("{JIA},HT-{i},否,1000,2026-02-01\n");
+    }
+    text += &format!("{JIA},HT-7,否,1000,2026-02-01\n");
+    let (_d, out, code) = batch("many.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    let status = s.column("status");
+    assert_eq!(status.len(), 101);
+    assert!(status[..100].iter().all(|s| *s == "awarded"));
+    // HT-7 is the 8th row: line 9 (the header is line 1).
+    assert!(s.column("reason")[100].contains("重复 (与第 9 行)"));
+    // 10% × 1,000 = 100.00 each, far under the cap.
+    assert_eq!(s.column("award")[99], "100.00");
+}
