@@ -165,6 +165,15 @@ impl Table {
                 "文件为空，缺少表头行 / the file is empty: no header row",
             ));
         }
+        // A tab- or semicolon-separated export reads as one column: say so, not "no type column".
+        if header.len() == 1 && header.get(0).is_some_and(|h| h.contains(['\t', ';'])) {
+            let mut err = InputError::new(
+                &file,
+                "表头只有一列，且含制表符或分号：请另存为“CSV UTF-8 (逗号分隔)”或 XLSX / the header is a single column containing tabs or semicolons: save it as \"CSV UTF-8 (Comma delimited)\" or XLSX",
+            );
+            err.line = Some(1);
+            return Err(err);
+        }
         let pos = reader.position();
         let body_start = (bom + pos.byte() as usize, pos.line() as usize);
         let headers = header.iter().map(|h| h.trim().to_string()).collect();
@@ -516,6 +525,13 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
         err.line = Some(line);
         err
     };
+    // Excel's "Unicode text" export: tab-separated UTF-16, named best by what to do instead.
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(InputError::new(
+            file,
+            "文件是 UTF-16 编码 (Excel 的“Unicode 文本”)，请另存为“CSV UTF-8 (逗号分隔)”或 XLSX / the file is UTF-16 (Excel's \"Unicode Text\"): save it as \"CSV UTF-8 (Comma delimited)\" or XLSX",
+        ));
+    }
     let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         3
     } else {

@@ -624,3 +624,34 @@ fn a_repeated_id_is_found_among_many_rows_of_one_applicant() {
     // 10% × 1,000 = 100.00 each, far under the cap.
     assert_eq!(s.column("award")[99], "100.00");
 }
+
+/// Excel's other text exports are named, with what to save instead: UTF-16 "Unicode text"
+/// (tab-separated) and a tab-separated file in UTF-8.
+#[test]
+fn utf16_and_tab_separated_exports_are_named_with_the_remedy() {
+    let tsv = format!("{HEAD}{JIA},HT-01,是,1000,2026-02-01\n").replace(',', "\t");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(tsv.encode_utf16().flat_map(u16::to_le_bytes));
+    for (name, bytes, words) in [
+        ("u16.txt", utf16, "UTF-16"),
+        ("tabs.csv", tsv.into_bytes(), "制表符"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let inp = dir.path().join(name);
+        std::fs::write(&inp, bytes).unwrap();
+        let o = calc()
+            .arg("batch")
+            .arg(&inp)
+            .arg("-o")
+            .arg(dir.path().join("out.csv"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(words) && err.contains("CSV UTF-8") && err.contains(name),
+            "{err}"
+        );
+        assert!(!dir.path().join("out.csv").exists());
+    }
+}
