@@ -194,7 +194,16 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
         (Some(c @ (Command::Template { .. } | Command::Schema | Command::Completions { .. })), _) => {
             crate::audit::run(&config, c)
         }
-        (Some(Command::Batch(args)), _) => crate::batch::run(&config, args),
+        (Some(Command::Batch(args)), _) => {
+            let report = crate::batch::run(&config, args)?;
+            if std::env::var_os("CALC_BATCH_TIMING").is_some() {
+                for (phase, at) in &report.phases {
+                    eprintln!("{phase}: {at:?}");
+                }
+            }
+            eprintln!("{report}");
+            Ok(report.exit_code())
+        }
         (None, Some(file)) => run_single(&config, file),
         (None, None) => Err(Failure {
             message: "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),

@@ -34,7 +34,8 @@ fuzz_target!(|data: &[u8]| {
         no_bom: false,
         encoding: calc::batch::read::Encoding::Auto,
     };
-    if let Ok(code) = run(&config, &args) {
+    if let Ok(report) = run(&config, &args) {
+        let code = report.exit_code();
         assert!(code == 0 || code == 3, "unexpected exit code {code}");
         let out = std::fs::read(dir.path().join("out.csv")).expect("the output exists");
         assert!(out.starts_with(b"\xef\xbb\xbf"), "the CSV output starts with a BOM");

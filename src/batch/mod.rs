@@ -131,8 +131,8 @@ pub struct Unit {
     first_line: usize,
 }
 
-/// Runs `calc batch`; the exit code is 0, or 3 when some rows had errors.
-pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
+/// Runs `calc batch`: writes the output (and summary) and says what it came to.
+pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
     let rules = &config.rules;
     let as_of = config
         .as_of
@@ -152,12 +152,8 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         prior::load(rules, p, args.encoding, &mut priors)?;
     }
 
-    let timing = std::env::var_os("CALC_BATCH_TIMING").is_some();
-    let mark = |what: &str| {
-        if timing {
-            eprintln!("{what}: {:?}", t0.elapsed());
-        }
-    };
+    let mut phases: Vec<(&'static str, std::time::Duration)> = Vec::new();
+    let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
     mark("open");
     let progress = Progress::new();
     let chunks = table.chunks(1 << 21);
@@ -424,27 +420,59 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<u8, Failure> {
         write::persist(tmp, path)?;
     }
 
-    let errors: Vec<(usize, &RowResult)> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.status == RowStatus::Error)
-        .collect();
-    eprintln!(
-        "{} 行，{} 个申报单位，{} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {} / {} rows, {} applicants, {} with errors",
-        results.len(),
-        n_units,
-        errors.len(),
-        rules.digest,
-        results.len(),
-        n_units,
-        errors.len()
-    );
-    let code = if errors.is_empty() { 0 } else { 3 };
+    let report = Report {
+        rows: results.len(),
+        units: n_units,
+        errors: results
+            .iter()
+            .filter(|r| r.status == RowStatus::Error)
+            .count(),
+        as_of,
+        digest: rules.digest.clone(),
+        phases,
+    };
     // Freeing a million small values costs about a tenth of a large round's run: it is done on
     // a thread of its own, which the process need not wait for (forgetting them would leak
     // whenever `run` is called in a process that goes on, as tests and fuzzers do).
     std::thread::spawn(move || drop((units, results, groups, spans, table)));
-    Ok(code)
+    Ok(report)
+}
+
+/// What a run of `calc batch` came to, for its closing line.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub rows: usize,
+    pub units: usize,
+    /// Rows with status `error`.
+    pub errors: usize,
+    pub as_of: NaiveDate,
+    pub digest: String,
+    /// When each phase ended, from the opening of the input (for `CALC_BATCH_TIMING`).
+    pub phases: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Report {
+    /// 0, or 3 when some rows had errors.
+    pub fn exit_code(&self) -> u8 {
+        if self.errors == 0 { 0 } else { 3 }
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Report {
+            rows,
+            units,
+            errors,
+            as_of,
+            digest,
+            ..
+        } = self;
+        write!(
+            f,
+            "{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {digest} / {rows} rows, {units} applicants, {errors} with errors"
+        )
+    }
 }
 
 /// Where a chunk's rows stand and whose they are (step 1 of `run`).
