@@ -130,7 +130,7 @@ impl Table {
     /// Reads the whole input: decodes a CSV, or loads the first sheet of a workbook.
     pub fn open(path: &Path, encoding: Encoding) -> Result<Table, InputError> {
         let file = path.display().to_string();
-        // A round is held in memory (about 5 bytes for each byte of CSV): refuse what could
+        // A round is held in memory (about 3 bytes for each byte of CSV): refuse what could
         // exhaust it, before reading. Real rounds are thousands of rows, far below the limit.
         if let Ok(meta) = std::fs::metadata(path)
             && meta.len() > MAX_INPUT_BYTES
