@@ -258,6 +258,8 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
         table: &table,
         priors: &priors,
         quotas: &quotas,
+        as_of,
+        lang,
         key_field: rules
             .vocabulary
             .sections
@@ -276,18 +278,9 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
             .enumerate()
             .with_min_len(64)
             .map_init(
-                || (Memo::new(rules), read::RowScratch::default(), Vec::new()),
-                |(memo, scratch, raw), (i, rows)| {
-                    let b = builder.build(
-                        (from + i) as u32,
-                        rows,
-                        &[],
-                        as_of,
-                        lang,
-                        memo,
-                        scratch,
-                        raw,
-                    );
+                || Buffers::new(rules),
+                |buffers, (i, rows)| {
+                    let b = builder.build((from + i) as u32, rows, &[], buffers);
                     progress.inc(1);
                     b
                 },
@@ -338,21 +331,12 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
             .affected
             .par_iter()
             .map_init(
-                || (Memo::new(rules), read::RowScratch::default(), Vec::new()),
-                |(memo, scratch, raw), &ui| {
+                || Buffers::new(rules),
+                |buffers, &ui| {
                     let from = excluded.partition_point(|(u, _, _)| *u < ui);
                     let to = excluded.partition_point(|(u, _, _)| *u <= ui);
                     let rows = groups.get(ui as usize).map_or(&[][..], |g| g.as_slice());
-                    builder.build(
-                        ui,
-                        rows,
-                        &excluded[from..to],
-                        as_of,
-                        lang,
-                        memo,
-                        scratch,
-                        raw,
-                    )
+                    builder.build(ui, rows, &excluded[from..to], buffers)
                 },
             )
             .collect();
@@ -519,29 +503,42 @@ struct Builder<'a> {
     quotas: &'a [quota::QuotaRule],
     /// Each section's key field, if it has one.
     key_field: Vec<Option<usize>>,
+    as_of: NaiveDate,
+    lang: Lang,
+}
+
+/// What a core reuses from one applicant to the next while reading rows.
+struct Buffers {
+    memo: Memo,
+    scratch: read::RowScratch,
+    /// The applicant's cells of the row being read (`read::parse_row`).
+    raw: Vec<u8>,
+}
+
+impl Buffers {
+    fn new(rules: &RuleSet) -> Buffers {
+        Buffers {
+            memo: Memo::new(rules),
+            scratch: read::RowScratch::default(),
+            raw: Vec::new(),
+        }
+    }
 }
 
 impl Builder<'_> {
     /// The first row that reads well makes the unit; a later row must repeat its applicant's
     /// facts and not repeat an item's key. Every row of the unit that has an error is noted
     /// on the unit (`note_errors`).
-    #[allow(clippy::too_many_arguments)]
     fn build(
         &self,
         ui: u32,
         rows: &[RowAt],
         excluded: &[(u32, u32, Step)],
-        as_of: NaiveDate,
-        lang: Lang,
-        memo: &mut Memo,
-        scratch: &mut read::RowScratch,
-        raw: &mut Vec<u8>,
+        buffers: &mut Buffers,
     ) -> Built {
         let rules = self.rules;
-        let mut unit: Option<Unit> = None;
-        let mut first_raw: Vec<u8> = Vec::new();
-        // (key hash, section, index in the section) of the unit's items.
-        let mut keys = SeenKeys::default();
+        let Buffers { memo, scratch, raw } = buffers;
+        let mut so_far = SoFar::default();
         let mut error_lines = Vec::new();
         let mut errors: Vec<(usize, RowResult)> = Vec::new();
         // The rows' bytes are scattered over the file: touched together first, so that their
@@ -585,9 +582,7 @@ impl Builder<'_> {
                     let code = read::code_text(&code, key.as_ref());
                     let applicant = raw.get(applicant).unwrap_or_default();
                     let placed = self.place(
-                        &mut unit,
-                        &mut first_raw,
-                        &mut keys,
+                        &mut so_far,
                         (row, line),
                         code,
                         applicant,
@@ -604,7 +599,7 @@ impl Builder<'_> {
                 errors.push((row, RowResult::error(message)));
             }
         }
-        let Some(mut unit) = unit else {
+        let Some(mut unit) = so_far.unit else {
             let placeholder = Unit {
                 code: String::new(),
                 district: String::new(),
@@ -635,7 +630,7 @@ impl Builder<'_> {
                 item.excluded = Some(Box::new(step.clone()));
             }
         }
-        let mut out = evaluate_unit(rules, &unit, ui, as_of, lang);
+        let mut out = evaluate_unit(rules, &unit, ui, self.as_of, self.lang);
         let mut candidates = Vec::new();
         quota::candidates(self.quotas, &unit, &out, &mut candidates);
         out.append(&mut errors);
@@ -647,12 +642,9 @@ impl Builder<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn place(
         &self,
-        unit: &mut Option<Unit>,
-        first_raw: &mut Vec<u8>,
-        keys: &mut SeenKeys,
+        so_far: &mut SoFar,
         (row, line): (usize, usize),
         code: &str,
         raw: &[u8],
@@ -660,6 +652,11 @@ impl Builder<'_> {
         memo: &mut Memo,
     ) -> Result<(), String> {
         let rules = self.rules;
+        let SoFar {
+            unit,
+            first_raw,
+            keys,
+        } = so_far;
         let a = rules.roles.applicant;
         // The applicant's facts, converted unless they are the bytes of the unit's first row.
         let applicant = match unit {
@@ -745,6 +742,15 @@ impl Builder<'_> {
         unit.rows.push((row, section, index));
         Ok(())
     }
+}
+
+/// An applicant as its rows are read: its unit once a row reads well, that row's applicant
+/// cells (a later row with the same bytes has the same facts), and its items' keys.
+#[derive(Default)]
+struct SoFar {
+    unit: Option<Unit>,
+    first_raw: Vec<u8>,
+    keys: SeenKeys,
 }
 
 /// The keys of an applicant's items so far, to find a repeated one: a list while it has few
