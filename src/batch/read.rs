@@ -1239,6 +1239,55 @@ fn read_item(
 mod tests {
     use super::*;
 
+    /// The cells of each row of `body` (after a three-column header) as read in file order,
+    /// and as read again from the row's place by `with_row`.
+    fn rows_both_ways(body: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("round.csv");
+        std::fs::write(&path, format!("h1,h2,h3\n{body}")).unwrap();
+        let table = Table::open(&path, Encoding::Utf8).unwrap();
+        let cells_of = |c: &dyn Cells| (0..c.count()).map(|i| c.cell(i).to_string()).collect();
+        let (mut in_order, mut again) = (Vec::new(), Vec::new());
+        let mut scratch = RowScratch::default();
+        for chunk in table.chunks(16) {
+            let mut spans = Vec::new();
+            table.for_each_row_verbatim(&chunk, |_, cells, span| {
+                in_order.push(cells_of(cells));
+                spans.push(span);
+            });
+            for span in spans {
+                again.push(
+                    table
+                        .with_row(0, span, &mut scratch, cells_of)
+                        .expect("a CSV row has a span"),
+                );
+            }
+        }
+        (in_order, again)
+    }
+
+    /// A row read again from its place has the cells it had when the file was read in order,
+    /// whether it is split at its commas (no quotes) or read by the csv reader.
+    #[test]
+    fn a_row_read_again_has_the_same_cells() {
+        let (in_order, again) = rows_both_ways(
+            "a,b,c\n\"x,1\",y,\"q\"\"\"\n\n中 ,=1, \r\nd,e\n\"multi\nline\",f,g\r\n,,\n",
+        );
+        assert_eq!(in_order.len(), 6);
+        assert_eq!(in_order[1], ["x,1", "y", "q\""]);
+        assert_eq!(in_order[2], ["中 ", "=1", " "]);
+        assert_eq!(in_order[4], ["multi\nline", "f", "g"]);
+        assert_eq!(in_order, again);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_row_read_again_has_the_same_cells(body in "[a中,\"\n\r =]{0,120}") {
+            let (in_order, again) = rows_both_ways(&body);
+            proptest::prop_assert_eq!(in_order, again);
+        }
+    }
+
     /// The block counts give the quotes and newlines of any span, as counting it directly does.
     #[test]
     fn counts_of_spans_match_direct_counts() {
