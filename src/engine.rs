@@ -637,6 +637,11 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
             e
         };
         let number = item.int(r.prior_clause).unwrap_or_default();
+        // A disabled clause pays nothing and its caps bind no other clause: its priors change
+        // no figure and are set aside (an overlay may disable a clause the city paid under).
+        if u32::try_from(number).is_ok_and(|n| rules.disabled.contains(&n)) {
+            continue;
+        }
         let Some(clause) = u32::try_from(number).ok().and_then(|n| rules.clause(n)) else {
             let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
             return Err(here(

@@ -107,6 +107,10 @@ fn round_row(
             cell(cols.clause)
         )
     })?;
+    // As in a facts file: a disabled clause's awards change no figure and are set aside.
+    if rules.disabled.contains(&number) {
+        return Ok(None);
+    }
     let clause = rules
         .clause(number)
         .ok_or_else(|| format!("规则中没有第 {number} 条 / no clause {number} in the rules"))?;

@@ -202,6 +202,8 @@ pub struct RuleSet {
     pub overlays: Vec<String>,
     /// Problems that do not stop evaluation (a vocabulary title no clause pays).
     pub warnings: Vec<InputError>,
+    /// Clauses kept for the record but not evaluated (`disabled`, as an overlay's `disable`).
+    pub disabled: Vec<u32>,
 }
 
 impl RuleSet {
@@ -287,6 +289,7 @@ fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<InputError>>
     let gates = compile_gates(&policy, &vocabulary, &roles, &mut errors);
 
     let mut clauses: Vec<Clause> = Vec::new();
+    let mut disabled = Vec::new();
     for (name, text) in files {
         if !overlay::is_clause_file(name) || malformed.contains(&name.as_str()) {
             continue;
@@ -299,6 +302,7 @@ fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<InputError>>
             }
         };
         if spec.disabled {
+            disabled.push(spec.clause);
             continue;
         }
         if let Some(prev) = clauses.iter().find(|c| c.number == spec.clause) {
@@ -355,6 +359,7 @@ fn compile_files(files: &[(String, String)]) -> Result<RuleSet, Vec<InputError>>
         origin: String::new(),
         overlays: Vec::new(),
         warnings,
+        disabled,
     })
 }
 

@@ -685,3 +685,44 @@ fn the_csv_template_header_is_read_by_batch() {
     let out = std::fs::read_to_string(&output).unwrap();
     assert!(out.contains(",1,300000.00,awarded,"), "{out}");
 }
+
+/// A prior under a clause an overlay disables changes no figure and is set aside; a prior under
+/// a clause the rules never had is still an error.
+#[test]
+fn a_prior_under_a_disabled_clause_is_set_aside() {
+    let enterprise = std::fs::read_to_string(root().join("examples/enterprise.toml")).unwrap();
+    let with_prior = facts_file(&format!(
+        "{enterprise}\n[[prior]]\nclause = 6\nitem = \"RZ-000\"\namount = 50000\n"
+    ));
+    let no6 = facts_file("disable = [6]\n");
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![with_prior.path().to_str().unwrap(), "--format", "json"];
+        args.extend(extra);
+        serde_json::from_str(&stdout_of(&args)).unwrap()
+    };
+    let clause = |v: &serde_json::Value, n: u64| {
+        v["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == n)
+            .cloned()
+    };
+    // City rules: 行业型数字化服务商 150,000 less the prior 50,000 = 100,000.
+    let city = json(&[]);
+    assert_eq!(clause(&city, 6).unwrap()["amount"], "100000.00");
+    // Clause 6 disabled: no clause 6, the prior set aside, every other clause as before.
+    let district = json(&["--overlay", no6.path().to_str().unwrap()]);
+    assert!(clause(&district, 6).is_none());
+    for n in [1, 9, 12] {
+        assert_eq!(clause(&district, n), clause(&city, n), "clause {n}");
+    }
+    let typo = facts_file(&format!(
+        "{enterprise}\n[[prior]]\nclause = 66\namount = 50000\n"
+    ));
+    calc()
+        .arg(typo.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no clause 66"));
+}

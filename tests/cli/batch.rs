@@ -655,3 +655,35 @@ fn utf16_and_tab_separated_exports_are_named_with_the_remedy() {
         assert!(!dir.path().join("out.csv").exists());
     }
 }
+
+/// A district that disables a clause can still take the city's earlier round as `--prior`: the
+/// awards under the disabled clause are set aside (they bind no other clause's cap).
+#[test]
+fn an_earlier_round_with_awards_under_a_disabled_clause_is_a_valid_prior() {
+    let head = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,认定类别,首次认定,自主算力,金额,日期\n";
+    let jia = "温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是";
+    // Round 1, city rules: 行业型数字化服务商, newly recognised: 150,000 under clause 6.
+    let (d1, out1, code) = batch(
+        "r1.csv",
+        format!("{head}资格认定,{jia},RZ-1,service_provider_industry,是,,,2026-03-01\n").as_bytes(),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(read_csv(&out1).column("award"), ["150000.00"]);
+    assert_eq!(read_csv(&out1).column("clause"), ["6"]);
+    let overlay = d1.path().join("no6.toml");
+    std::fs::write(&overlay, "disable = [6]\n").unwrap();
+    // Round 2 with clause 6 disabled: HT-1 30% × 100,000 = 30,000.
+    let (_d2, out2, code) = batch(
+        "r2.csv",
+        format!("{head}算力券,{jia},HT-1,,,是,100000,2026-04-01\n").as_bytes(),
+        &[
+            "--prior",
+            out1.to_str().unwrap(),
+            "--overlay",
+            overlay.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(read_csv(&out2).column("award"), ["30000.00"]);
+}
