@@ -202,7 +202,10 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
                 }
             }
             eprintln!("{report}");
-            Ok(report.exit_code())
+            let code = report.exit_code();
+            // The process ends now: freeing a large round value by value would only delay it.
+            std::mem::forget(report);
+            Ok(code)
         }
         (None, Some(file)) => run_single(&config, file),
         (None, None) => Err(Failure {
