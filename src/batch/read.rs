@@ -505,9 +505,19 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 /// BOM at their start (kept in place rather than moving the whole text).
 fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, usize), InputError> {
     let gbk = |bytes: &[u8]| {
-        encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|c| (c.into_owned().into_bytes(), 0))
+        use rayon::prelude::*;
+        // A newline byte is never part of a multi-byte GB18030 character: parts cut after
+        // newlines decode, on all cores, to the parts of the whole text.
+        let parts: Option<Vec<String>> = cuts(bytes, |at| bytes.get(at - 1) == Some(&b'\n'))
+            .par_windows(2)
+            .map(|w| {
+                encoding_rs::GB18030
+                    .decode_without_bom_handling_and_without_replacement(&bytes[w[0]..w[1]])
+                    .map(std::borrow::Cow::into_owned)
+            })
+            .collect();
+        parts
+            .map(|p| (p.concat().into_bytes(), 0))
             .ok_or_else(|| {
                 InputError::new(
                     file,
@@ -552,19 +562,26 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
 /// that is not a continuation byte, so the whole is UTF-8 exactly when every part is.
 fn is_utf8(bytes: &[u8]) -> bool {
     use rayon::prelude::*;
+    cuts(bytes, |at| bytes.get(at).is_none_or(|&b| b & 0xC0 != 0x80))
+        .par_windows(2)
+        .all(|w| simdutf8::basic::from_utf8(&bytes[w[0]..w[1]]).is_ok())
+}
+
+/// Places to cut `bytes` into parts of about 4 MiB for the cores: each cut moves forward
+/// to the first place `starts_part` accepts. Begins with 0 and ends with the length.
+fn cuts(bytes: &[u8], starts_part: impl Fn(usize) -> bool) -> Vec<usize> {
     const PART: usize = 1 << 22;
     let mut cuts = vec![0];
     let mut at = PART;
     while at < bytes.len() {
-        while bytes.get(at).is_some_and(|&b| b & 0xC0 == 0x80) {
+        while at < bytes.len() && !starts_part(at) {
             at += 1;
         }
-        cuts.push(at.min(bytes.len()));
+        cuts.push(at);
         at += PART;
     }
     cuts.push(bytes.len());
-    cuts.par_windows(2)
-        .all(|w| simdutf8::basic::from_utf8(&bytes[w[0]..w[1]]).is_ok())
+    cuts
 }
 
 /// Cuts a CSV body at newlines outside quoted fields (an even count of `"` before them).
@@ -1264,6 +1281,22 @@ mod tests {
             }
         }
         (in_order, again)
+    }
+
+    /// GBK text of several parts decodes, part by part on the cores, to the whole text; bad
+    /// bytes in a later part are still refused.
+    #[test]
+    fn gbk_decodes_in_parts_as_a_whole() {
+        let line = "算力券,温州甲智能科技有限公司,是,1200000.50\n";
+        let text = line.repeat((3 << 22) / line.len());
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+        assert!(cuts(&gbk, |at| gbk.get(at - 1) == Some(&b'\n')).len() > 3);
+        let (decoded, bom) = decode("t.csv", gbk.to_vec(), Encoding::Gbk).unwrap();
+        assert_eq!((decoded.as_slice(), bom), (text.as_bytes(), 0));
+        let mut bad = gbk.to_vec();
+        let at = bad.len() - 10;
+        bad[at] = 0xFF;
+        assert!(decode("t.csv", bad, Encoding::Gbk).is_err());
     }
 
     /// A row read again from its place has the cells it had when the file was read in order,
