@@ -505,25 +505,12 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 /// BOM at their start (kept in place rather than moving the whole text).
 fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, usize), InputError> {
     let gbk = |bytes: &[u8]| {
-        use rayon::prelude::*;
-        // A newline byte is never part of a multi-byte GB18030 character: parts cut after
-        // newlines decode, on all cores, to the parts of the whole text.
-        let parts: Option<Vec<String>> = cuts(bytes, |at| bytes.get(at - 1) == Some(&b'\n'))
-            .par_windows(2)
-            .map(|w| {
-                encoding_rs::GB18030
-                    .decode_without_bom_handling_and_without_replacement(&bytes[w[0]..w[1]])
-                    .map(std::borrow::Cow::into_owned)
-            })
-            .collect();
-        parts
-            .map(|p| (p.concat().into_bytes(), 0))
-            .ok_or_else(|| {
-                InputError::new(
-                    file,
-                    "文件既不是 UTF-8 也不是 GBK/GB18030 编码 / the file is neither UTF-8 nor GBK/GB18030",
-                )
-            })
+        decode_gbk(bytes, PART).map(|text| (text, 0)).ok_or_else(|| {
+            InputError::new(
+                file,
+                "文件既不是 UTF-8 也不是 GBK/GB18030 编码 / the file is neither UTF-8 nor GBK/GB18030",
+            )
+        })
     };
     let not_utf8 = |bytes: Vec<u8>| {
         let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
@@ -562,23 +549,44 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
 /// that is not a continuation byte, so the whole is UTF-8 exactly when every part is.
 fn is_utf8(bytes: &[u8]) -> bool {
     use rayon::prelude::*;
-    cuts(bytes, |at| bytes.get(at).is_none_or(|&b| b & 0xC0 != 0x80))
-        .par_windows(2)
-        .all(|w| simdutf8::basic::from_utf8(&bytes[w[0]..w[1]]).is_ok())
+    cuts(bytes, PART, |at| {
+        bytes.get(at).is_none_or(|&b| b & 0xC0 != 0x80)
+    })
+    .par_windows(2)
+    .all(|w| simdutf8::basic::from_utf8(&bytes[w[0]..w[1]]).is_ok())
 }
 
-/// Places to cut `bytes` into parts of about 4 MiB for the cores: each cut moves forward
-/// to the first place `starts_part` accepts. Begins with 0 and ends with the length.
-fn cuts(bytes: &[u8], starts_part: impl Fn(usize) -> bool) -> Vec<usize> {
-    const PART: usize = 1 << 22;
+/// GB18030 text decoded to UTF-8 in parts of about `part` bytes on all cores; `None` when it
+/// is not GB18030. A newline byte is never inside a multi-byte GB18030 character, so parts cut
+/// after newlines decode to the parts of the whole text.
+fn decode_gbk(bytes: &[u8], part: usize) -> Option<Vec<u8>> {
+    use rayon::prelude::*;
+    let parts: Option<Vec<String>> = cuts(bytes, part, |at| bytes.get(at - 1) == Some(&b'\n'))
+        .par_windows(2)
+        .map(|w| {
+            encoding_rs::GB18030
+                .decode_without_bom_handling_and_without_replacement(&bytes[w[0]..w[1]])
+                .map(std::borrow::Cow::into_owned)
+        })
+        .collect();
+    parts.map(|p| p.concat().into_bytes())
+}
+
+/// The size of the parts a whole file is checked or decoded in on the cores.
+const PART: usize = 1 << 22;
+
+/// Places to cut `bytes` into parts of about `part` bytes: each cut moves forward to the
+/// first place `starts_part` accepts. Begins with 0 and ends with the length.
+fn cuts(bytes: &[u8], part: usize, starts_part: impl Fn(usize) -> bool) -> Vec<usize> {
+    let part = part.max(1);
     let mut cuts = vec![0];
-    let mut at = PART;
+    let mut at = part;
     while at < bytes.len() {
         while at < bytes.len() && !starts_part(at) {
             at += 1;
         }
         cuts.push(at);
-        at += PART;
+        at += part;
     }
     cuts.push(bytes.len());
     cuts
@@ -1288,15 +1296,19 @@ mod tests {
     #[test]
     fn gbk_decodes_in_parts_as_a_whole() {
         let line = "算力券,温州甲智能科技有限公司,是,1200000.50\n";
-        let text = line.repeat((3 << 22) / line.len());
+        let text = line.repeat(40);
         let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
-        assert!(cuts(&gbk, |at| gbk.get(at - 1) == Some(&b'\n')).len() > 3);
-        let (decoded, bom) = decode("t.csv", gbk.to_vec(), Encoding::Gbk).unwrap();
-        assert_eq!((decoded.as_slice(), bom), (text.as_bytes(), 0));
+        // Parts of about 100 bytes: some 20 of them, each cut after a newline.
+        let cut = cuts(&gbk, 100, |at| gbk.get(at - 1) == Some(&b'\n'));
+        assert!(cut.len() > 10);
+        assert_eq!(decode_gbk(&gbk, 100).as_deref(), Some(text.as_bytes()));
         let mut bad = gbk.to_vec();
         let at = bad.len() - 10;
         bad[at] = 0xFF;
-        assert!(decode("t.csv", bad, Encoding::Gbk).is_err());
+        assert_eq!(decode_gbk(&bad, 100), None);
+        // Through `decode`, as a file is read.
+        let (decoded, bom) = decode("t.csv", gbk.to_vec(), Encoding::Gbk).unwrap();
+        assert_eq!((decoded.as_slice(), bom), (text.as_bytes(), 0));
     }
 
     /// A row read again from its place has the cells it had when the file was read in order,
