@@ -549,6 +549,107 @@ mod tests {
         assert_eq!(errs.len(), 5, "{all}");
     }
 
+    /// What serde asks of a deserializer for a struct (its field names) or a plain enum (its
+    /// variant names): the lint's tables must name the same keys and values.
+    #[derive(Default)]
+    struct Names(Option<&'static [&'static str]>);
+
+    impl<'de> serde::Deserializer<'de> for &mut Names {
+        type Error = serde::de::value::Error;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("neither a struct nor an enum"))
+        }
+
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = Some(fields);
+            Err(serde::de::Error::custom("names taken"))
+        }
+
+        fn deserialize_enum<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            variants: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0 = Some(variants);
+            Err(serde::de::Error::custom("names taken"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map identifier
+            ignored_any
+        }
+    }
+
+    fn names_of<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
+        let mut names = Names::default();
+        let _ = T::deserialize(&mut names);
+        let mut v = names.0.unwrap_or_default().to_vec();
+        v.sort_unstable();
+        v
+    }
+
+    fn keys_of(table: &[Key]) -> Vec<&'static str> {
+        let mut v: Vec<&str> = table.iter().map(|k| k.name).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The lint describes the rule files a second time, beside the serde types: a key added
+    /// to one and not the other fails here, not on a user's file.
+    #[test]
+    fn the_lint_names_the_keys_the_serde_types_read() {
+        use crate::rules::clause::*;
+        use crate::rules::policy::*;
+        use crate::rules::vocabulary::*;
+        let pairs: [(&str, Vec<&str>, &[Key]); 15] = [
+            ("clause file", names_of::<ClauseFile>(), CLAUSE),
+            ("rate case", names_of::<RateCaseSpec>(), RATE_CASE),
+            ("tier", names_of::<TierSpec>(), TIER),
+            ("level", names_of::<LevelSpec>(), LEVEL),
+            ("cap", names_of::<CapSpec>(), CAP),
+            ("combine", names_of::<Combine>(), COMBINE),
+            ("quota", names_of::<Quota>(), QUOTA),
+            ("gate", names_of::<Gate>(), GATE),
+            ("provisions", names_of::<Provisions>(), PROVISIONS),
+            ("policy", names_of::<Policy>(), POLICY),
+            ("enum value", names_of::<EnumValue>(), ENUM_VALUE),
+            ("field", names_of::<Field>(), FIELD),
+            ("section", names_of::<Section>(), SECTION),
+            ("batch", names_of::<BatchColumns>(), BATCH),
+            ("vocabulary", names_of::<Vocabulary>(), VOCABULARY),
+        ];
+        for (what, serde_names, table) in pairs {
+            assert!(!serde_names.is_empty(), "{what}: no names from serde");
+            assert_eq!(serde_names, keys_of(table), "{what}");
+        }
+        let one_of = |table: &[Key], key: &str| -> Vec<&'static str> {
+            let Some(Key {
+                ty: Ty::OneOf(values),
+                ..
+            }) = table.iter().find(|k| k.name == key)
+            else {
+                panic!("{key} is not a list of values");
+            };
+            let mut v = values.to_vec();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(names_of::<CapScope>(), one_of(CAP, "scope"));
+        assert_eq!(names_of::<CombineMode>(), one_of(COMBINE, "mode"));
+        assert_eq!(names_of::<FieldType>(), one_of(FIELD, "type"));
+    }
+
     #[test]
     fn the_shipped_files_are_clean() {
         for (name, text) in &crate::rules::RuleSources::embedded().files {
