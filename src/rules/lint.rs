@@ -650,6 +650,59 @@ mod tests {
         assert_eq!(names_of::<FieldType>(), one_of(FIELD, "type"));
     }
 
+    /// A TOML value of a lint type, as a rule file would hold it.
+    fn sample(ty: Ty) -> String {
+        match ty {
+            Ty::Str => "\"x\"".into(),
+            Ty::OneOf(values) => format!("\"{}\"", values[0]),
+            Ty::Int => "1".into(),
+            Ty::Bool => "true".into(),
+            Ty::Date => "2025-01-01".into(),
+            Ty::Money => "\"100\"".into(),
+            Ty::Rate => "\"10%\"".into(),
+            Ty::Strs => "[\"x\"]".into(),
+            Ty::AnyTable => "{}".into(),
+            Ty::Table(keys) => table(keys, false),
+            Ty::Tables(keys) => format!("[{}]", table(keys, false)),
+            Ty::Tagged(kinds) | Ty::TaggedList(kinds) => table(kinds[0].1, false),
+        }
+    }
+
+    /// An inline table with every key of `keys`, or only the required ones.
+    fn table(keys: &[Key], required_only: bool) -> String {
+        let parts: Vec<String> = keys
+            .iter()
+            .filter(|k| k.required || !required_only)
+            .map(|k| format!("{} = {}", k.name, sample(k.ty)))
+            .collect();
+        format!("{{ {} }}", parts.join(", "))
+    }
+
+    /// The kinds of conditions and awards are internally tagged enums, which serde does not
+    /// describe: each kind with all its lint keys, and with its required ones only, must
+    /// deserialise (the enums deny unknown fields).
+    #[test]
+    fn every_kind_the_lint_knows_deserialises_with_its_keys() {
+        use crate::rules::clause::{AwardSpec, ConditionSpec};
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            #[allow(dead_code)]
+            condition: Option<ConditionSpec>,
+            #[allow(dead_code)]
+            award: Option<AwardSpec>,
+        }
+        for (slot, kinds) in [("condition", CONDITIONS), ("award", AWARDS)] {
+            for (kind, keys) in kinds {
+                for required_only in [false, true] {
+                    let text = format!("{slot} = {}", table(keys, required_only))
+                        .replace("kind = \"x\"", &format!("kind = \"{kind}\""));
+                    let parsed: Result<Probe, _> = toml::from_str(&text);
+                    assert!(parsed.is_ok(), "{text}: {:?}", parsed.err());
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_shipped_files_are_clean() {
         for (name, text) in &crate::rules::RuleSources::embedded().files {
