@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::RowStatus;
+use rayon::prelude::*;
+
 use super::read::{
-    Cells, Columns, Encoding, Memo, Table, parse_prior_item, row_sections, section_of,
+    self, Cells, Columns, Encoding, Memo, Table, parse_prior_item, row_sections, section_of,
 };
 use crate::error::InputError;
 use crate::facts::{Item, Value};
@@ -38,44 +40,58 @@ pub fn load(
         )
         .field("credit_code")
     })?;
-    let mut first_error: Option<InputError> = None;
-    let mut memo = Memo::new(rules);
-    for chunk in table.chunks(usize::MAX) {
-        table.for_each_row(&chunk, |line, cells| {
-            if first_error.is_some() || (0..cells.count()).all(|i| cells.cell(i).trim().is_empty())
-            {
-                return;
-            }
-            let located = |msg: String| {
-                let mut e = InputError::new(&table.file, msg);
-                e.line = Some(line);
-                e
-            };
-            let code = match crate::credit_code::validate(cells.cell(code_col)) {
-                Ok(c) => c,
-                Err(e) => {
-                    first_error = Some(located(e.to_string()).field("credit_code"));
-                    return;
+    // Chunks on all cores, each to its priors in file order or its first bad row; then the
+    // first bad row of the file stops the run, or every prior is added in file order.
+    let chunks: Vec<Result<Vec<(String, Item)>, InputError>> = table
+        .chunks(1 << 21)
+        .par_iter()
+        .map_init(
+            || Memo::new(rules),
+            |memo, chunk| {
+                let mut priors = Vec::new();
+                let mut first_error: Option<InputError> = None;
+                table.for_each_row(chunk, |line, cells| {
+                    if first_error.is_some() || read::is_blank(cells) {
+                        return;
+                    }
+                    let located = |msg: String| {
+                        let mut e = InputError::new(&table.file, msg);
+                        e.line = Some(line);
+                        e
+                    };
+                    let code = match crate::credit_code::validate(cells.cell(code_col)) {
+                        Ok(c) => c,
+                        Err(e) => {
+                            first_error = Some(located(e.to_string()).field("credit_code"));
+                            return;
+                        }
+                    };
+                    let item = if round {
+                        round_row(rules, &cols, &allowed, line, cells).map_err(located)
+                    } else {
+                        parse_prior_item(rules, &cols, &table.headers, line, cells, memo)
+                            .map(Some)
+                            .map_err(located)
+                    };
+                    match item {
+                        Ok(Some(item)) => priors.push((code, item)),
+                        Ok(None) => {}
+                        Err(e) => first_error = Some(e),
+                    }
+                });
+                match first_error {
+                    Some(e) => Err(e),
+                    None => Ok(priors),
                 }
-            };
-            let item = if round {
-                round_row(rules, &cols, &allowed, line, cells).map_err(located)
-            } else {
-                parse_prior_item(rules, &cols, &table.headers, line, cells, &mut memo)
-                    .map(Some)
-                    .map_err(located)
-            };
-            match item {
-                Ok(Some(item)) => into.entry(code).or_default().push(item),
-                Ok(None) => {}
-                Err(e) => first_error = Some(e),
-            }
-        });
+            },
+        )
+        .collect();
+    for chunk in chunks {
+        for (code, item) in chunk? {
+            into.entry(code).or_default().push(item);
+        }
     }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// A row of an earlier round's output: a prior when it was awarded an amount above zero.
