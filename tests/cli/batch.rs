@@ -687,3 +687,42 @@ fn an_earlier_round_with_awards_under_a_disabled_clause_is_a_valid_prior() {
     assert_eq!(code, 0);
     assert_eq!(read_csv(&out2).column("award"), ["30000.00"]);
 }
+
+/// A prior file stops the run at its first bad row, named by line, however long the file (it is
+/// read in parts on both cores); the output is not written.
+#[test]
+fn a_bad_prior_row_stops_the_run_at_the_first_one_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let prior = dir.path().join("prior.csv");
+    let write_prior = |bad_lines: &[usize]| {
+        let mut text = String::from("统一社会信用代码,条款,年度,事项编号,已获金额\n");
+        // 80,000 rows, about 3.3 MB: more than one of the 2 MiB parts.
+        for line in 2..80_002 {
+            let amount = if bad_lines.contains(&line) {
+                "abc"
+            } else {
+                "100"
+            };
+            text += &format!("91330302000000001K,1,2026,HT-{line},{amount}\n");
+        }
+        std::fs::write(&prior, text).unwrap();
+    };
+    let input = dir.path().join("r.csv");
+    std::fs::write(&input, format!("{HEAD}{JIA},HT-09,是,200000,2026-05-01\n")).unwrap();
+    let out = dir.path().join("out.csv");
+    for (bad, named) in [(&[75_000, 5][..], ":5:"), (&[75_000][..], ":75000:")] {
+        write_prior(bad);
+        let o = calc()
+            .arg("batch")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .args(["--prior", prior.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(!out.exists());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&format!("prior.csv{named}")), "{err}");
+    }
+}
