@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use calamine::{Data, Reader};
+use calamine::{DataRef, Reader};
 
 use crate::error::InputError;
 use crate::facts::{Item, Value};
@@ -103,8 +103,76 @@ impl Chunk {
 enum Body {
     /// UTF-8 text, a BOM included.
     Csv(Vec<u8>),
-    /// (sheet row number, cells)
-    Rows(Vec<(usize, Vec<String>)>),
+    /// A workbook's first sheet.
+    Sheet(Sheet),
+}
+
+/// A sheet's cells as text, end to end, with each cell's place: about the size of the cells'
+/// text, where a sheet of strings held cell by cell took several times the workbook's size.
+struct Sheet {
+    text: String,
+    /// The cells with a value, by row and then column.
+    cells: Vec<SheetCell>,
+    /// Each row from the first with a value to the last: its sheet row number (1-based) and
+    /// its cells (a range of `cells`, up to its last cell with text).
+    rows: Vec<(usize, Range<usize>)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct SheetCell {
+    row: u32,
+    col: u32,
+    /// Its text in `Sheet::text`.
+    start: usize,
+    end: usize,
+}
+
+/// One row of a sheet.
+struct SheetCells<'a> {
+    text: &'a str,
+    cells: &'a [SheetCell],
+}
+
+impl SheetCells<'_> {
+    fn get(&self, i: usize) -> &str {
+        let Ok(i) = u32::try_from(i) else { return "" };
+        match self.cells.binary_search_by_key(&i, |c| c.col) {
+            Ok(at) => self
+                .cells
+                .get(at)
+                .and_then(|c| self.text.get(c.start..c.end))
+                .unwrap_or(""),
+            Err(_) => "",
+        }
+    }
+}
+
+impl Cells for SheetCells<'_> {
+    fn cell(&self, i: usize) -> &str {
+        self.get(i)
+    }
+    fn count(&self) -> usize {
+        self.cells.last().map_or(0, |c| c.col as usize + 1)
+    }
+}
+
+impl RawCells for SheetCells<'_> {
+    fn raw(&self, i: usize) -> &[u8] {
+        self.get(i).as_bytes()
+    }
+}
+
+impl Sheet {
+    fn row(&self, i: usize) -> Option<(usize, SheetCells<'_>)> {
+        let (line, cells) = self.rows.get(i)?;
+        Some((
+            *line,
+            SheetCells {
+                text: &self.text,
+                cells: self.cells.get(cells.clone())?,
+            },
+        ))
+    }
 }
 
 /// An input spreadsheet: its headers and its rows.
@@ -192,33 +260,81 @@ impl Table {
                 format!("无法读取工作簿 / cannot read the workbook: {e}"),
             )
         };
-        let mut book = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| bad("没有工作表 / no sheet".into()))?
-            .map_err(|e| bad(e.to_string()))?;
-        let first_row = range.start().map_or(0, |(r, _)| r as usize);
-        let first_col = range.start().map_or(0, |(_, c)| c as usize);
-        let mut rows = range.rows().enumerate().map(|(i, r)| {
-            // Columns left of the used range are empty; keep them so headers line up.
-            let mut cells = vec![String::new(); first_col];
-            cells.extend(r.iter().map(cell_text));
-            while cells.last().is_some_and(|c| c.is_empty()) {
-                cells.pop();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
+        let first = book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| bad("没有工作表 / no sheet".into()))?;
+        let mut sheet = Sheet {
+            text: String::new(),
+            cells: Vec::new(),
+            rows: Vec::new(),
+        };
+        // The cells are read one by one as they stand in the file (as calamine builds its own
+        // range, without holding that range): empty values are skipped.
+        match book.worksheet_cells_reader(&first) {
+            Ok(mut reader) => {
+                while let Some(cell) = reader.next_cell().map_err(|e| bad(e.to_string()))? {
+                    if matches!(cell.get_value(), DataRef::Empty) {
+                        continue;
+                    }
+                    let start = sheet.text.len();
+                    cell_text(cell.get_value(), &mut sheet.text);
+                    let (row, col) = cell.get_position();
+                    sheet.cells.push(SheetCell {
+                        row,
+                        col,
+                        start,
+                        end: sheet.text.len(),
+                    });
+                }
             }
-            (first_row + i + 1, cells)
+            Err(calamine::XlsxError::NotAWorksheet(_)) => {}
+            Err(e) => return Err(bad(e.to_string())),
+        }
+        // Cells do not always stand in order in a file; a later cell at the same place wins.
+        if !sheet.cells.is_sorted_by_key(|c| (c.row, c.col)) {
+            sheet.cells.sort_by_key(|c| (c.row, c.col));
+        }
+        sheet.cells.dedup_by(|later, earlier| {
+            let same = (later.row, later.col) == (earlier.row, earlier.col);
+            if same {
+                *earlier = *later;
+            }
+            same
         });
-        let Some((_, header)) = rows.next() else {
+        // Every row from the first with a value to the last, empty ones included.
+        if let (Some(first), Some(last)) = (sheet.cells.first(), sheet.cells.last()) {
+            let mut at = 0;
+            for r in first.row..=last.row {
+                let from = at;
+                while sheet.cells.get(at).is_some_and(|c| c.row == r) {
+                    at += 1;
+                }
+                // Up to the last cell with text, as the row's cells are counted.
+                let mut to = at;
+                while to > from && sheet.cells[to - 1].start == sheet.cells[to - 1].end {
+                    to -= 1;
+                }
+                sheet.rows.push((r as usize + 1, from..to));
+            }
+        }
+        let Some((_, header)) = sheet.row(0) else {
             return Err(InputError::new(
                 &file,
                 "工作表为空，缺少表头行 / the sheet is empty: no header row",
             ));
         };
-        let headers = header.iter().map(|h| h.trim().to_string()).collect();
+        let headers = (0..header.count())
+            .map(|i| header.cell(i).trim().to_string())
+            .collect();
+        sheet.rows.remove(0);
         Ok(Table {
             file,
             headers,
-            body: Body::Rows(rows.collect()),
+            body: Body::Sheet(sheet),
             body_start: (0, 0),
         })
     }
@@ -226,12 +342,12 @@ impl Table {
     /// Splits the rows into about `n` chunks of similar size, at record boundaries.
     pub fn chunks(&self, target_bytes: usize) -> Vec<Chunk> {
         match &self.body {
-            Body::Rows(rows) => {
-                let per = 20_000;
-                (0..rows.len())
+            Body::Sheet(sheet) => {
+                let (n, per) = (sheet.rows.len(), 20_000);
+                (0..n)
                     .step_by(per)
                     .map(|s| Chunk {
-                        range: s..(s + per).min(rows.len()),
+                        range: s..(s + per).min(n),
                         first_line: 0,
                     })
                     .collect()
@@ -244,7 +360,7 @@ impl Table {
     pub fn csv_text(&self) -> Option<&[u8]> {
         match &self.body {
             Body::Csv(text) => Some(text),
-            Body::Rows(_) => None,
+            Body::Sheet(_) => None,
         }
     }
 
@@ -260,9 +376,9 @@ impl Table {
         mut f: impl FnMut(usize, &dyn Cells, Option<Span>),
     ) {
         match &self.body {
-            Body::Rows(rows) => {
-                for (line, cells) in &rows[chunk.range.clone()] {
-                    f(*line, cells, None);
+            Body::Sheet(sheet) => {
+                for (line, cells) in chunk.range.clone().filter_map(|i| sheet.row(i)) {
+                    f(line, &cells, None);
                 }
             }
             Body::Csv(text) => {
@@ -321,7 +437,7 @@ impl Table {
         f: impl FnOnce(&dyn Cells) -> R,
     ) -> Option<R> {
         match &self.body {
-            Body::Rows(rows) => rows.get(row).map(|(_, cells)| f(cells)),
+            Body::Sheet(sheet) => sheet.row(row).map(|(_, cells)| f(&cells)),
             Body::Csv(text) => {
                 let span = span?;
                 let start = usize::try_from(span.start).ok()?;
@@ -360,9 +476,9 @@ impl Table {
     /// Calls `f(cells)` for each row of a chunk, in order, with the cells as bytes.
     pub fn for_each_raw_row(&self, chunk: &Chunk, mut f: impl FnMut(&dyn RawCells)) {
         match &self.body {
-            Body::Rows(rows) => {
-                for (_, cells) in &rows[chunk.range.clone()] {
-                    f(cells);
+            Body::Sheet(sheet) => {
+                for (_, cells) in chunk.range.clone().filter_map(|i| sheet.row(i)) {
+                    f(&cells);
                 }
             }
             Body::Csv(text) => {
@@ -445,22 +561,30 @@ fn span(bytes: &[u8], at: usize, record: &csv::ByteRecord, width: usize) -> Opti
 }
 
 /// The text of an XLSX cell as a person would type it.
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
+fn cell_text(d: &DataRef<'_>, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = match d {
+        DataRef::Empty => Ok(()),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            out.push_str(s);
+            Ok(())
+        }
+        DataRef::SharedString(s) => {
+            out.push_str(s);
+            Ok(())
+        }
+        DataRef::Int(i) => write!(out, "{i}"),
         // The shortest decimal that reads back as the same double: what Excel displays.
-        Data::Float(f) => format!("{f}"),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
-            Some(t) => t.to_string(),
-            None => dt.as_f64().to_string(),
+        DataRef::Float(f) => write!(out, "{f}"),
+        DataRef::Bool(b) => write!(out, "{b}"),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => write!(out, "{}", t.date()),
+            Some(t) => write!(out, "{t}"),
+            None => write!(out, "{}", dt.as_f64()),
         },
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
+        DataRef::Error(e) => write!(out, "#{e:?}"),
+    };
 }
 
 /// Reads a whole file. On unix a large file is read in two halves on two cores: copying it
@@ -1289,6 +1413,60 @@ mod tests {
             }
         }
         (in_order, again)
+    }
+
+    /// A sheet is read cell by cell: its header is the first row with a value (lines are sheet
+    /// rows), columns left of the first value stay in place, empty rows in the middle are kept,
+    /// trailing empty cells are not counted, and numbers, dates and booleans read as typed.
+    #[test]
+    fn a_sheet_reads_as_its_rows_and_cells() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("round.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        // Rows 1-2 empty; the header on row 3 from column B; row 5 empty; row 6 ends in "".
+        for (c, h) in ["type", "amount", "date", "ok"].iter().enumerate() {
+            sheet.write_string(2, 1 + c as u16, *h).unwrap();
+        }
+        sheet.write_string(3, 1, "compute").unwrap();
+        sheet.write_number(3, 2, 1200000.5).unwrap();
+        let date = ExcelDateTime::parse_from_str("2026-02-01").unwrap();
+        let date_format = Format::new().set_num_format("yyyy-mm-dd");
+        sheet
+            .write_datetime_with_format(3, 3, &date, &date_format)
+            .unwrap();
+        sheet.write_boolean(3, 4, true).unwrap();
+        sheet.write_string(5, 1, "model").unwrap();
+        sheet.write_number(5, 2, 300000.0).unwrap();
+        sheet.write_string(5, 3, "").unwrap();
+        book.save(&path).unwrap();
+
+        let table = Table::open(&path, Encoding::Auto).unwrap();
+        assert_eq!(table.headers, ["", "type", "amount", "date", "ok"]);
+        let mut rows = Vec::new();
+        for chunk in table.chunks(1) {
+            table.for_each_row(&chunk, |line, cells| {
+                let texts: Vec<String> = (0..cells.count())
+                    .map(|i| cells.cell(i).to_string())
+                    .collect();
+                rows.push((line, texts));
+            });
+        }
+        assert_eq!(
+            rows,
+            [
+                (
+                    4,
+                    vec!["", "compute", "1200000.5", "2026-02-01", "true"]
+                        .into_iter()
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                ),
+                (5, vec![]),
+                (6, vec!["".to_string(), "model".into(), "300000".into()]),
+            ]
+        );
     }
 
     /// GBK text of several parts decodes, part by part on the cores, to the whole text; bad
