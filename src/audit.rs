@@ -50,9 +50,9 @@ pub fn run_before_rules(cli: &Cli) -> Result<Option<u8>, Failure> {
     }
 }
 
-/// The commands that work on compiled rules.
-pub fn run(config: &Config, command: &Command) -> Result<u8, Failure> {
-    let out = match command {
+/// The commands that work on compiled rules: the text they print.
+pub fn run(config: &Config, command: &Command) -> Result<String, Failure> {
+    Ok(match command {
         Command::Explain { file, clause } => explain(config, file, *clause)?,
         Command::Rules { action } => match action {
             RulesAction::List => list(&config.rules, config.lang, config.format),
@@ -64,9 +64,7 @@ pub fn run(config: &Config, command: &Command) -> Result<u8, Failure> {
         Command::Template { csv: true } => crate::template::csv_header(&config.rules),
         Command::Schema => crate::template::schema_text(&config.rules),
         _ => String::new(),
-    };
-    print!("{out}");
-    Ok(0)
+    })
 }
 
 fn explain(config: &Config, file: &std::path::Path, only: Option<u32>) -> Result<String, Failure> {

@@ -188,12 +188,6 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     let config = Config::from_common(&cli.common)?;
     match (&cli.command, &cli.file) {
         (Some(Command::Test { dir }), _) => run_tests(&config, dir),
-        (Some(c @ (Command::Explain { .. } | Command::Rules { .. })), _) => {
-            crate::audit::run(&config, c)
-        }
-        (Some(c @ (Command::Template { .. } | Command::Schema | Command::Completions { .. })), _) => {
-            crate::audit::run(&config, c)
-        }
         (Some(Command::Batch(args)), _) => {
             let report = crate::batch::run(&config, args)?;
             if std::env::var_os("CALC_BATCH_TIMING").is_some() {
@@ -206,6 +200,11 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
             // The process ends now: freeing a large round value by value would only delay it.
             std::mem::forget(report);
             Ok(code)
+        }
+        // Explain, rules, template, schema: commands that print a text.
+        (Some(c), _) => {
+            print!("{}", crate::audit::run(&config, c)?);
+            Ok(0)
         }
         (None, Some(file)) => run_single(&config, file),
         (None, None) => Err(Failure {
