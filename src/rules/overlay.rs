@@ -237,37 +237,40 @@ pub fn remap(
                 .find(|(n, _)| *n == e.file)
                 .map(|(_, t)| t.as_str())
                 .unwrap_or_default();
-            let key = e
+            // The key of the merged line, then the field's path from its end: a key that
+            // came from the base file is placed at the overlay's nearest enclosing table.
+            let keys: Vec<String> = e
                 .line
-                .and_then(|l| merged.lines().nth(l - 1))
+                .and_then(|l| merged.lines().nth(l.checked_sub(1)?))
                 .and_then(key_of_line)
-                .or_else(|| {
-                    e.field
-                        .as_deref()
-                        .and_then(|f| f.rsplit('.').next())
-                        .map(|s| {
-                            s.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit() || c == '[')
-                                .to_string()
-                        })
-                });
+                .into_iter()
+                .chain(e.field.as_deref().into_iter().flat_map(|f| {
+                    f.rsplit('.').map(|s| {
+                        s.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit() || c == '[')
+                            .to_string()
+                    })
+                }))
+                .collect();
             let base = match e.file.split_once('#') {
                 Some((_, added)) => added.to_string(),
                 None => e.file.clone(),
             };
-            for &oi in touched.iter().rev() {
-                let (oname, otext) = &overlays[oi];
-                let from = match e.file.split_once('#') {
-                    Some((_, added)) => nth_add_clause(otext, added),
-                    None => 0,
-                };
-                if let Some(at) = key.as_deref().and_then(|k| find_key(otext, k, from)) {
-                    let mut moved = InputError::new(
-                        oname.clone(),
-                        format!("{} (作用于 {base} / applied to {base})", e.message),
-                    )
-                    .at(otext, at);
-                    moved.field = e.field.clone();
-                    return moved;
+            for key in &keys {
+                for &oi in touched.iter().rev() {
+                    let (oname, otext) = &overlays[oi];
+                    let from = match e.file.split_once('#') {
+                        Some((_, added)) => nth_add_clause(otext, added),
+                        None => clause_tables(otext, merged),
+                    };
+                    if let Some(at) = find_key(otext, key, from) {
+                        let mut moved = InputError::new(
+                            oname.clone(),
+                            format!("{} (作用于 {base} / applied to {base})", e.message),
+                        )
+                        .at(otext, at);
+                        moved.field = e.field.clone();
+                        return moved;
+                    }
                 }
             }
             let names: Vec<&str> = touched.iter().map(|&i| overlays[i].0.as_str()).collect();
@@ -280,6 +283,23 @@ pub fn remap(
             }
         })
         .collect()
+}
+
+/// Where an overlay's tables for the clause of a merged clause file begin (`[clause.N]` or
+/// `[clause.N.award]`, ...), so that a key is looked for under its own clause; 0 otherwise.
+fn clause_tables(overlay: &str, merged: &str) -> usize {
+    let number = merged.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == "clause").then(|| v.trim().to_string())
+    });
+    number
+        .and_then(|n| {
+            [format!("[clause.{n}]"), format!("[clause.{n}.")]
+                .iter()
+                .filter_map(|h| overlay.find(h.as_str()))
+                .min()
+        })
+        .unwrap_or(0)
 }
 
 /// The byte offset of the `[[add_clause]]` header named by "add_clause[i]".

@@ -473,6 +473,24 @@ fn an_error_in_an_overlay_names_the_overlay_file_and_line() {
         .stdout(contains("colour"));
 }
 
+/// An overlay that makes a key of the shipped file wrong (clause 1's `rates` under a `tiers`
+/// award) is placed at the overlay's table for that clause, not left without a line, and not at
+/// another clause's table of the same name.
+#[test]
+fn an_overlay_error_from_a_base_key_is_placed_at_the_clause_s_table() {
+    let overlay =
+        facts_file("[clause.2.award]\nkind = \"rate\"\n\n[clause.1.award]\nkind = \"tiers\"\n");
+    let shown = overlay.path().to_str().unwrap();
+    calc()
+        .args(["examples/enterprise.toml", "--overlay", shown])
+        .assert()
+        .code(2)
+        .stderr(contains(format!("{shown}:4:11: 字段 field `award.rates`")))
+        .stderr(contains(format!(
+            "{shown}:4:11: 字段 field `award.ceiling`"
+        )));
+}
+
 // ---- the 13th clause of docs/rules.md ---------------------------------------------------
 
 /// The TOML block of docs/rules.md that follows `<!-- rules-guide: NAME -->`.
