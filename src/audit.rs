@@ -349,13 +349,7 @@ fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, Failure> {
         .applicants
         .iter()
         .filter_map(|k| rules.kind_field().values.get(*k as usize))
-        .map(|v| {
-            if en {
-                v.label_en.clone()
-            } else {
-                v.label.clone()
-            }
-        })
+        .map(|v| v.label(en).to_string())
         .collect();
     line(format!(
         "{}: {}",
@@ -382,17 +376,7 @@ fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, Failure> {
                 Lang::En => format!("{} must be yes", label(*field)),
             },
             Condition::Equals { field, value } => {
-                let v = section.fields[*field]
-                    .values
-                    .get(*value as usize)
-                    .map(|v| {
-                        if en {
-                            v.label_en.clone()
-                        } else {
-                            v.label.clone()
-                        }
-                    })
-                    .unwrap_or_default();
+                let v = section.fields[*field].value_label(*value, en);
                 match lang {
                     Lang::Zh => format!("{} 须为“{v}”", label(*field)),
                     Lang::En => format!("{} must be \"{v}\"", label(*field)),

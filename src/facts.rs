@@ -78,17 +78,7 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Number(d) => d.to_string(),
             Value::Text(s) => s.clone(),
-            Value::Enum(i) => field
-                .values
-                .get(*i as usize)
-                .map(|v| {
-                    if en {
-                        v.label_en.clone()
-                    } else {
-                        v.label.clone()
-                    }
-                })
-                .unwrap_or_default(),
+            Value::Enum(i) => field.value_label(*i, en).to_string(),
         }
     }
 

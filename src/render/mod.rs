@@ -163,19 +163,7 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
     let p = &rules.policy;
     let field = |f: usize| rules.field(clause.section, f);
     let label = |f: usize| field(f).label(en);
-    let enum_label = |f: usize, v: u16| {
-        field(f)
-            .values
-            .get(v as usize)
-            .map(|x| {
-                if en {
-                    x.label_en.as_str()
-                } else {
-                    x.label.as_str()
-                }
-            })
-            .unwrap_or_default()
-    };
+    let enum_label = |f: usize, v: u16| field(f).value_label(v, en);
     let not_true = |out: &mut String, name: &str, found: Option<bool>| {
         out.push_str(name);
         out.push_str(match (found, en) {
@@ -235,16 +223,11 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             });
         }
         Step::KindNotCovered { kind } => {
-            let k = rules.kind_field().values.get(*kind as usize);
-            let name = k
-                .map(|v| {
-                    if en {
-                        v.label_en.as_str()
-                    } else {
-                        v.label.as_str()
-                    }
-                })
-                .unwrap_or("?");
+            let name = rules
+                .kind_field()
+                .values
+                .get(*kind as usize)
+                .map_or("?", |v| v.label(en));
             out.push_str(lang.pick(
                 "本条不适用于",
                 "this clause does not cover applicants of kind ",
@@ -553,19 +536,7 @@ fn push_value(out: &mut String, v: &Value, field: &crate::rules::vocabulary::Fie
     match v {
         Value::Text(s) => out.push_str(s),
         Value::Money(m) => m.push_grouped(out),
-        Value::Enum(i) => out.push_str(
-            field
-                .values
-                .get(*i as usize)
-                .map(|x| {
-                    if en {
-                        x.label_en.as_str()
-                    } else {
-                        x.label.as_str()
-                    }
-                })
-                .unwrap_or_default(),
-        ),
+        Value::Enum(i) => out.push_str(field.value_label(*i, en)),
         other => out.push_str(&other.show(field, en)),
     }
 }

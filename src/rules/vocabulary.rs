@@ -60,6 +60,12 @@ pub struct EnumValue {
     pub aliases: Vec<String>,
 }
 
+impl EnumValue {
+    pub fn label(&self, en: bool) -> &str {
+        if en { &self.label_en } else { &self.label }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
@@ -101,6 +107,11 @@ impl Field {
 
     pub fn label(&self, en: bool) -> &str {
         if en { &self.label_en } else { &self.label }
+    }
+
+    /// The label of the enum value at `i`; empty when there is none.
+    pub fn value_label(&self, i: u16, en: bool) -> &str {
+        self.values.get(i as usize).map_or("", |v| v.label(en))
     }
 
     /// The listed enum values, for a message: "enterprise, partnership, ...".
