@@ -163,6 +163,39 @@ impl RawCells for SheetCells<'_> {
 }
 
 impl Sheet {
+    /// A sheet of cells read in any order: a later cell at the same place wins, and the rows
+    /// run from the first with a value to the last, empty ones included.
+    fn new(text: String, mut cells: Vec<SheetCell>) -> Sheet {
+        // Cells do not always stand in order in a file.
+        if !cells.is_sorted_by_key(|c| (c.row, c.col)) {
+            cells.sort_by_key(|c| (c.row, c.col));
+        }
+        cells.dedup_by(|later, earlier| {
+            let same = (later.row, later.col) == (earlier.row, earlier.col);
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        let mut rows = Vec::new();
+        if let (Some(first), Some(last)) = (cells.first(), cells.last()) {
+            let mut at = 0;
+            for r in first.row..=last.row {
+                let from = at;
+                while cells.get(at).is_some_and(|c| c.row == r) {
+                    at += 1;
+                }
+                // Up to the last cell with text, as a row's cells are counted.
+                let mut to = at;
+                while to > from && cells[to - 1].start == cells[to - 1].end {
+                    to -= 1;
+                }
+                rows.push((r as usize + 1, from..to));
+            }
+        }
+        Sheet { text, cells, rows }
+    }
+
     fn row(&self, i: usize) -> Option<(usize, SheetCells<'_>)> {
         let (line, cells) = self.rows.get(i)?;
         Some((
@@ -267,11 +300,7 @@ impl Table {
             .first()
             .cloned()
             .ok_or_else(|| bad("没有工作表 / no sheet".into()))?;
-        let mut sheet = Sheet {
-            text: String::new(),
-            cells: Vec::new(),
-            rows: Vec::new(),
-        };
+        let (mut text, mut cells) = (String::new(), Vec::new());
         // The cells are read one by one as they stand in the file (as calamine builds its own
         // range, without holding that range): empty values are skipped.
         match book.worksheet_cells_reader(&first) {
@@ -280,47 +309,21 @@ impl Table {
                     if matches!(cell.get_value(), DataRef::Empty) {
                         continue;
                     }
-                    let start = sheet.text.len();
-                    cell_text(cell.get_value(), &mut sheet.text);
+                    let start = text.len();
+                    cell_text(cell.get_value(), &mut text);
                     let (row, col) = cell.get_position();
-                    sheet.cells.push(SheetCell {
+                    cells.push(SheetCell {
                         row,
                         col,
                         start,
-                        end: sheet.text.len(),
+                        end: text.len(),
                     });
                 }
             }
             Err(calamine::XlsxError::NotAWorksheet(_)) => {}
             Err(e) => return Err(bad(e.to_string())),
         }
-        // Cells do not always stand in order in a file; a later cell at the same place wins.
-        if !sheet.cells.is_sorted_by_key(|c| (c.row, c.col)) {
-            sheet.cells.sort_by_key(|c| (c.row, c.col));
-        }
-        sheet.cells.dedup_by(|later, earlier| {
-            let same = (later.row, later.col) == (earlier.row, earlier.col);
-            if same {
-                *earlier = *later;
-            }
-            same
-        });
-        // Every row from the first with a value to the last, empty ones included.
-        if let (Some(first), Some(last)) = (sheet.cells.first(), sheet.cells.last()) {
-            let mut at = 0;
-            for r in first.row..=last.row {
-                let from = at;
-                while sheet.cells.get(at).is_some_and(|c| c.row == r) {
-                    at += 1;
-                }
-                // Up to the last cell with text, as the row's cells are counted.
-                let mut to = at;
-                while to > from && sheet.cells[to - 1].start == sheet.cells[to - 1].end {
-                    to -= 1;
-                }
-                sheet.rows.push((r as usize + 1, from..to));
-            }
-        }
+        let mut sheet = Sheet::new(text, cells);
         let Some((_, header)) = sheet.row(0) else {
             return Err(InputError::new(
                 &file,
@@ -1467,6 +1470,45 @@ mod tests {
                 (6, vec!["".to_string(), "model".into(), "300000".into()]),
             ]
         );
+    }
+
+    proptest::proptest! {
+        /// Cells in any order, repeated places and empty texts included, make the rows a dense
+        /// grid of the same cells would: the last text at each place, every row from the first
+        /// with a cell to the last, each row counted up to its last cell with text.
+        #[test]
+        fn a_sheet_of_cells_in_any_order_is_its_grid(
+            placed in proptest::collection::vec((0u32..6, 0u32..5, 0usize..3), 0..40)
+        ) {
+            let words = ["", "a", "中文"];
+            let mut text = String::new();
+            let mut cells = Vec::new();
+            let mut grid = vec![vec![""; 5]; 6];
+            for &(row, col, w) in &placed {
+                let start = text.len();
+                text.push_str(words[w]);
+                cells.push(SheetCell { row, col, start, end: text.len() });
+                grid[row as usize][col as usize] = words[w];
+            }
+            let sheet = Sheet::new(text, cells);
+            let mut expected = Vec::new();
+            if let (Some(lo), Some(hi)) = (
+                placed.iter().map(|p| p.0).min(),
+                placed.iter().map(|p| p.0).max(),
+            ) {
+                for r in lo..=hi {
+                    let row = &grid[r as usize];
+                    let n = row.iter().rposition(|t| !t.is_empty()).map_or(0, |i| i + 1);
+                    let cells: Vec<String> = row[..n].iter().map(|t| t.to_string()).collect();
+                    expected.push((r as usize + 1, cells));
+                }
+            }
+            let got: Vec<(usize, Vec<String>)> = (0..sheet.rows.len())
+                .filter_map(|i| sheet.row(i))
+                .map(|(line, c)| (line, (0..c.count()).map(|i| c.cell(i).to_string()).collect()))
+                .collect();
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     /// GBK text of several parts decodes, part by part on the cores, to the whole text; bad
