@@ -58,15 +58,6 @@ impl Cells for csv::StringRecord {
     }
 }
 
-impl Cells for Vec<String> {
-    fn cell(&self, i: usize) -> &str {
-        self.get(i).map_or("", |s| s.as_str())
-    }
-    fn count(&self) -> usize {
-        self.len()
-    }
-}
-
 /// One row's cells as bytes, for writing them out unchanged without checking UTF-8 again.
 pub trait RawCells {
     fn raw(&self, i: usize) -> &[u8];
@@ -75,12 +66,6 @@ pub trait RawCells {
 impl RawCells for csv::ByteRecord {
     fn raw(&self, i: usize) -> &[u8] {
         self.get(i).unwrap_or(b"")
-    }
-}
-
-impl RawCells for Vec<String> {
-    fn raw(&self, i: usize) -> &[u8] {
-        self.get(i).map_or(b"", |s| s.as_bytes())
     }
 }
 
