@@ -69,6 +69,15 @@ impl RawCells for csv::ByteRecord {
     }
 }
 
+/// A reader of CSV records as every part of a round is read, a row read again included: no
+/// header row, and rows of any length (a short or long row is reported, not refused).
+pub fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+}
+
 /// A part of the rows that can be read on its own.
 #[derive(Clone, Debug)]
 pub struct Chunk {
@@ -237,10 +246,7 @@ impl Table {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         })?;
         let (text, bom) = decode(&file, bytes, encoding)?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.get(bom..).unwrap_or_default());
+        let mut reader = csv_reader(text.get(bom..).unwrap_or_default());
         let mut header = csv::StringRecord::new();
         let found = reader
             .read_record(&mut header)
@@ -370,10 +376,7 @@ impl Table {
                 }
             }
             Body::Csv(text) => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(&text[chunk.range.clone()]);
+                let mut reader = csv_reader(&text[chunk.range.clone()]);
                 // Bytes: the text was checked as UTF-8 once, and a row's cells are checked one
                 // by one as they are read (`Utf8Cells`), most of them never.
                 let mut record = csv::ByteRecord::new();
@@ -448,10 +451,7 @@ impl Table {
                         bounds: &scratch.bounds,
                     }))
                 } else {
-                    let mut reader = csv::ReaderBuilder::new()
-                        .has_headers(false)
-                        .flexible(true)
-                        .from_reader(bytes);
+                    let mut reader = csv_reader(bytes);
                     match reader.read_byte_record(&mut scratch.record) {
                         Ok(true) => Some(f(&Utf8Cells(&scratch.record))),
                         _ => None,
@@ -470,10 +470,7 @@ impl Table {
                 }
             }
             Body::Csv(text) => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .from_reader(&text[chunk.range.clone()]);
+                let mut reader = csv_reader(&text[chunk.range.clone()]);
                 let mut record = csv::ByteRecord::new();
                 // Records as `for_each_row` reads them: the reader is flexible, so it refuses nothing.
                 while let Ok(true) = reader.read_byte_record(&mut record) {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use tempfile::NamedTempFile;
 
-use super::read::{Cells, Chunk, Columns, RawCells, Span, Table};
+use super::read::{Cells, Chunk, Columns, RawCells, Span, Table, csv_reader};
 use super::{Progress, RowResult};
 use crate::cli::Failure;
 use crate::money::Money;
@@ -205,11 +205,7 @@ fn write_spans(
             }
             write_row(&mut wr, &EmptyCells, r, &added, scratch)?;
         } else {
-            csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(bytes)
-                .read_byte_record(&mut record)?;
+            csv_reader(bytes).read_byte_record(&mut record)?;
             write_row(&mut wr, &record, r, slots, scratch)?;
         }
         // The writer's buffer goes after this row's bytes, before the next row's.
