@@ -366,26 +366,13 @@ impl Rate {
             .and_then(|m| m.checked_mul(100))
             .filter(|&m| m < 1 << 96 && !d.is_sign_negative())
         {
-            Some(m) => {
+            Some(mut m) => {
                 let mut scale = d.scale();
-                match u64::try_from(m) {
-                    // Machine-word arithmetic for every real rate (u128 division is slow).
-                    Ok(mut m) => {
-                        while scale > 0 && m % 10 == 0 {
-                            m /= 10;
-                            scale -= 1;
-                        }
-                        push_digits(out, u128::from(m), scale);
-                    }
-                    Err(_) => {
-                        let mut m = m;
-                        while scale > 0 && m % 10 == 0 {
-                            m /= 10;
-                            scale -= 1;
-                        }
-                        push_digits(out, m, scale);
-                    }
+                while scale > 0 && m % 10 == 0 {
+                    m /= 10;
+                    scale -= 1;
                 }
+                push_digits(out, m, scale);
             }
             None => {
                 use fmt::Write;
@@ -421,47 +408,22 @@ pub fn push_decimal(out: &mut String, d: Decimal) {
 
 /// `m / 10^scale` written like rust_decimal does: at least one whole digit, and exactly
 /// `scale` decimals (trailing zeros kept).
-fn push_digits(out: &mut String, m: u128, scale: u32) {
-    // The mantissa's digits (at most 39), least significant first.
-    let mut rev = [0u8; 40];
-    let mut n = 0;
-    match u64::try_from(m) {
-        // Machine-word arithmetic for every real figure (u128 division is slow).
-        Ok(mut m) => {
-            while m > 0 {
-                rev[n] = b'0' + (m % 10) as u8;
-                m /= 10;
-                n += 1;
-            }
-        }
-        Err(_) => {
-            let mut m = m;
-            while m > 0 {
-                rev[n] = b'0' + (m % 10) as u8;
-                m /= 10;
-                n += 1;
-            }
+fn push_digits(out: &mut String, mut m: u128, scale: u32) {
+    // 39 digits of a u128, plus zeros up to Decimal's largest scale (28), plus "0."
+    let mut buf = [b'0'; 72];
+    let mut at = buf.len();
+    let mut digits = 0u32;
+    while m > 0 || digits < scale + 1 {
+        at -= 1;
+        buf[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        digits += 1;
+        if digits == scale && scale > 0 {
+            at -= 1;
+            buf[at] = b'.';
         }
     }
-    let scale = scale as usize;
-    // Padded with zeros to at least one whole digit and `scale` decimals.
-    let len = n.max(scale + 1);
-    let digit = |i: usize| if i < n { rev[i] } else { b'0' };
-    let mut buf = [0u8; 72];
-    let mut at = 0;
-    for i in (scale..len).rev() {
-        buf[at] = digit(i);
-        at += 1;
-    }
-    if scale > 0 {
-        buf[at] = b'.';
-        at += 1;
-        for i in (0..scale).rev() {
-            buf[at] = digit(i);
-            at += 1;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[..at]).unwrap_or_default());
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
 /// Rule files write money as an integer, a float (through its shortest form) or a string.
