@@ -294,11 +294,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
         for mut b in done {
             units.push(b.unit);
             candidates.append(&mut b.candidates);
-            for (row, r) in b.rows {
-                if let Some(slot) = results.get_mut(row) {
-                    *slot = r;
-                }
-            }
+            put(results, b.rows);
         }
     };
     let mut done: Option<Vec<Built>> = None;
@@ -340,11 +336,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
             )
             .collect();
         for b in again {
-            for (row, r) in b.rows {
-                if let Some(slot) = results.get_mut(row) {
-                    *slot = r;
-                }
-            }
+            put(&mut results, b.rows);
         }
     }
     for (row, message) in decision.errors {
@@ -481,6 +473,15 @@ fn shard_of(code: &str, n: usize) -> usize {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     (h % n as u64) as usize
+}
+
+/// Puts an applicant's rows' results in their places.
+fn put(results: &mut [RowResult], rows: Vec<(usize, RowResult)>) {
+    for (row, r) in rows {
+        if let Some(slot) = results.get_mut(row) {
+            *slot = r;
+        }
+    }
 }
 
 /// Adds to each evaluated row of an applicant with a bad row that the bad row was left out.
