@@ -83,6 +83,35 @@ impl From<InputError> for InputErrors {
     }
 }
 
+/// Everything the library can fail with. The binary maps each kind to an exit code
+/// (bad input or rules: 2); the library knows no exit codes and prints nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file a person wrote is wrong: facts, a batch row, a prior, an overlay.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// Several input errors found in one pass.
+    #[error("{0}")]
+    Inputs(#[from] InputErrors),
+    /// The rules in effect do not compile.
+    #[error("规则有误 / the rules are invalid ({origin}):\n{errors}")]
+    Rules { origin: String, errors: InputErrors },
+    /// An output could not be written.
+    #[error("{path}: 无法写出 / cannot write: {message}")]
+    Write { path: String, message: String },
+}
+
+impl Error {
+    /// The located errors inside, for JSON error output.
+    pub fn input_errors(&self) -> Vec<&InputError> {
+        match self {
+            Error::Input(e) => vec![e],
+            Error::Inputs(es) | Error::Rules { errors: es, .. } => es.0.iter().collect(),
+            Error::Write { .. } => Vec::new(),
+        }
+    }
+}
+
 /// 1-based line and character column of a byte offset.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
