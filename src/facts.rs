@@ -2,6 +2,8 @@
 //! items (`[[compute]]`, `[[loan]]`, ...). Loaded from a TOML file, or built row by row by
 //! the batch reader through the same per-value conversion (`Value::from_text`).
 
+use std::io::Read;
+use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
@@ -233,6 +235,39 @@ impl Item {
     }
 }
 
+/// The largest facts file read (16 MiB): thousands of times a real one.
+pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A file's bytes, refused past `MAX_FACTS_BYTES` while reading (a pipe has no size to check).
+fn read_limited(path: &Path, shown: &str) -> Result<Vec<u8>, InputError> {
+    let cannot = |e: std::io::Error| {
+        InputError::new(shown, format!("无法读取文件 / cannot read the file: {e}"))
+    };
+    let too_large = |n: u64| {
+        InputError::new(
+            shown,
+            format!(
+                "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES}) / the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
+            ),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    if let Ok(meta) = file.metadata()
+        && meta.is_file()
+        && meta.len() > MAX_FACTS_BYTES
+    {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FACTS_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FACTS_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// All the facts of one applicant, by vocabulary section.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
@@ -256,6 +291,30 @@ impl Facts {
     /// The single item of a one-table section (`[applicant]`), if given.
     pub fn single(&self, section: usize) -> Option<&Item> {
         self.items(section).first()
+    }
+
+    /// Reads a facts file (`-`: standard input); an unreadable, oversized or non-UTF-8 file is a
+    /// located input error, not a crash.
+    pub fn load(rules: &RuleSet, path: &Path) -> Result<Facts, InputError> {
+        let shown = path.display().to_string();
+        let bytes = read_limited(path, &shown)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = String::from_utf8_lossy(valid);
+            InputError::new(
+                &shown,
+                "文件不是 UTF-8 编码 (如为 GBK 请另存为 UTF-8) / the file is not UTF-8 (save it as UTF-8)",
+            )
+            .at(&valid, usize::MAX)
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        Facts::from_toml(rules, &shown, text)
+    }
+
+    /// The as-of date the file asks for (`[application] date`), if any.
+    pub fn as_of(&self, rules: &RuleSet) -> Option<NaiveDate> {
+        let r = &rules.roles;
+        self.single(r.application).and_then(|a| a.date(r.as_of))
     }
 
     /// Parses a facts file; the first problem is returned, located.

@@ -1,12 +1,11 @@
 //! `calc`: the subsidy calculator for 温政办〔2025〕45号.
 //!
 //! Rules are data (`rules/`, embedded); `engine::evaluate` is the one evaluator; renderers in
-//! `render/` only render. The binary's front end is `cli`.
+//! `render/` only render. The library prints nothing and knows no command line: it returns
+//! values and `Error`; the binary (src/main.rs, src/cli/) parses flags, prints and exits.
 
-pub mod audit;
 pub mod batch;
 pub mod cases;
-pub mod cli;
 pub mod credit_code;
 pub mod engine;
 pub mod error;
@@ -18,6 +17,7 @@ pub mod rules;
 pub mod template;
 
 pub use engine::evaluate;
+pub use error::Error;
 pub use facts::Facts;
 pub use money::Money;
 pub use outcome::{Outcome, Status};

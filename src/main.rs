@@ -1,4 +1,6 @@
-//! The `calc` binary: parse the command line, run, exit with the code the run asks for.
+//! The `calc` binary: the command line (`cli`) around the `calc` library.
+
+mod cli;
 
 /// mimalloc: a batch allocates and frees millions of small values across threads, where it is
 /// several times faster than the system allocator.
@@ -8,5 +10,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    calc::cli::main()
+    cli::main()
 }

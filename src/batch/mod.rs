@@ -21,44 +21,52 @@ pub mod summary;
 pub mod write;
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use crate::cli::{Config, Failure};
+use crate::error::Error;
 use crate::facts::Facts;
 use crate::money::Money;
 use crate::render::Lang;
+use crate::rules::RuleSet;
 use build::{Buffers, Builder, Built, RowAt};
-use read::{Columns, Encoding, Table};
+pub use read::Encoding;
+use read::{Columns, Table};
 
-/// The arguments of `calc batch`.
-#[derive(clap::Args, Debug)]
-pub struct BatchArgs {
-    /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
+/// What a batch run reads and writes.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The round's spreadsheet (CSV or XLSX).
     pub input: PathBuf,
-
-    /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
-    #[arg(short, long, value_name = "OUT")]
+    /// The output file (.csv or .xlsx).
     pub output: PathBuf,
-
-    /// 往期奖补 (上一轮的输出或往期奖补表)，可重复 / earlier awards (an earlier round's output or a prior table); repeatable
-    #[arg(long, value_name = "FILE")]
-    pub prior: Vec<PathBuf>,
-
-    /// 汇总表：按区县、条款合计 / totals by district and clause
-    #[arg(long, value_name = "FILE")]
+    /// Earlier awards: an earlier round's output or a prior table.
+    pub priors: Vec<PathBuf>,
+    /// Totals by district and clause.
     pub summary: Option<PathBuf>,
-
-    /// CSV 输出不加 BOM / CSV output without the UTF-8 BOM Excel needs
-    #[arg(long)]
-    pub no_bom: bool,
-
-    /// CSV 输入编码 / the CSV input's encoding
-    #[arg(long, value_enum, default_value_t = Encoding::Auto)]
+    /// A UTF-8 BOM on CSV outputs (Excel needs it).
+    pub bom: bool,
     pub encoding: Encoding,
+    pub as_of: NaiveDate,
+    pub lang: Lang,
+}
+
+/// Told how far a run has come; the command line shows it as a progress bar.
+pub trait Progress: Sync {
+    /// A new phase of `len` steps begins.
+    fn phase(&self, name: &'static str, len: usize);
+    /// `n` more steps are done.
+    fn inc(&self, n: u64);
+}
+
+/// No progress shown.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn phase(&self, _: &'static str, _: usize) {}
+    fn inc(&self, _: u64) {}
 }
 
 /// What a row comes to.
@@ -131,12 +139,9 @@ pub struct Unit {
 }
 
 /// Runs `calc batch`: writes the output (and summary) and says what it came to.
-pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
-    let rules = &config.rules;
-    let as_of = config
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let lang = config.lang;
+pub fn run(rules: &RuleSet, args: &Options, progress: &dyn Progress) -> Result<Report, Error> {
+    let as_of = args.as_of;
+    let lang = args.lang;
     let quotas = quota::resolve(rules)?;
     // Timed from here for CALC_BATCH_TIMING: reading and decoding the file is part of a run.
     let t0 = std::time::Instant::now();
@@ -147,14 +152,13 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     cols.require_round(rules, &table.file)?;
     let mut priors = HashMap::new();
-    for p in &args.prior {
+    for p in &args.priors {
         prior::load(rules, p, args.encoding, &mut priors)?;
     }
 
     let mut phases: Vec<(&'static str, std::time::Duration)> = Vec::new();
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
     mark("open");
-    let progress = Progress::new();
     let chunks = table.chunks(1 << 21);
     progress.phase("读取 reading", chunks.len());
     // Applicants are independent: rows go to shards by credit code, so that each shard finds
@@ -359,7 +363,7 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
                     &summary::Summary::of(rules, units, results),
                     rules,
                     as_of,
-                    !args.no_bom,
+                    args.bom,
                 )
                 .map(|tmp| (path, tmp))
             })
@@ -373,14 +377,14 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
             &results,
             &cols,
             rules,
-            !args.no_bom,
-            &progress,
+            args.bom,
+            progress,
         );
         let summary = summary.map(|h| {
             h.join().unwrap_or_else(|_| {
-                Err(Failure {
+                Err(Error::Write {
+                    path: path_text(args.summary.as_deref()),
                     message: "汇总失败 / the summary failed".to_string(),
-                    code: 2,
                 })
             })
         });
@@ -389,7 +393,6 @@ pub fn run(config: &Config, args: &BatchArgs) -> Result<Report, Failure> {
     let out = out?;
     let summary = summary.transpose()?;
     mark("written");
-    progress.finish();
     write::persist(out, &args.output)?;
     if let Some((path, tmp)) = summary {
         write::persist(tmp, path)?;
@@ -510,41 +513,6 @@ fn note_errors(units: &[Unit], results: &mut [RowResult], lang: Lang) {
     }
 }
 
-/// A progress bar on stderr when it is a terminal; nothing otherwise.
-pub struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new() -> Progress {
-        if std::io::stderr().is_terminal() {
-            let bar = indicatif::ProgressBar::new(0);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}")
-            {
-                bar.set_style(style);
-            }
-            Progress(Some(bar))
-        } else {
-            Progress(None)
-        }
-    }
-
-    fn phase(&self, name: &'static str, len: usize) {
-        if let Some(b) = &self.0 {
-            b.set_message(name);
-            b.set_length(len as u64);
-            b.set_position(0);
-        }
-    }
-
-    pub fn inc(&self, n: u64) {
-        if let Some(b) = &self.0 {
-            b.inc(n);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.0 {
-            b.finish_and_clear();
-        }
-    }
+fn path_text(p: Option<&std::path::Path>) -> String {
+    p.map(|p| p.display().to_string()).unwrap_or_default()
 }

@@ -16,14 +16,13 @@ use crate::facts::{Item, Value};
 use crate::rules::{Field, FieldType, RuleSet, Section};
 
 /// The text encoding of a CSV input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Encoding {
-    /// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (GBK)
+    /// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (GBK).
     #[default]
     Auto,
-    #[value(name = "utf-8", alias = "utf8")]
     Utf8,
-    #[value(alias = "gb18030", alias = "gb2312")]
+    /// GBK, read as its superset GB18030.
     Gbk,
 }
 

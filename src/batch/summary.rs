@@ -11,7 +11,7 @@ use tempfile::NamedTempFile;
 
 use super::write::{Cell, write_table};
 use super::{RowResult, RowStatus, Unit};
-use crate::cli::Failure;
+use crate::error::Error;
 use crate::money::Money;
 use crate::rules::RuleSet;
 
@@ -162,7 +162,7 @@ pub fn write(
     rules: &RuleSet,
     as_of: NaiveDate,
     bom: bool,
-) -> Result<NamedTempFile, Failure> {
+) -> Result<NamedTempFile, Error> {
     let mut lines = summary.lines(rules);
     let note = |label: &str, value: String| {
         vec![

@@ -14,7 +14,7 @@ use tempfile::NamedTempFile;
 
 use super::read::{Cells, Chunk, Columns, RawCells, Span, Table, csv_reader};
 use super::{Progress, RowResult};
-use crate::cli::Failure;
+use crate::error::{Error, InputError};
 use crate::money::Money;
 use crate::rules::RuleSet;
 
@@ -45,10 +45,10 @@ pub fn is_xlsx(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }
 
-fn io_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure {
-        message: format!("{}: 无法写出 / cannot write: {e}", path.display()),
-        code: 2,
+fn io_failure(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
     }
 }
 
@@ -61,7 +61,7 @@ fn folder_of(path: &Path) -> &Path {
 }
 
 /// A temporary file beside `path`, removed unless it is persisted.
-fn temp_beside(path: &Path) -> Result<NamedTempFile, Failure> {
+fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
     let dir = folder_of(path);
     tempfile::Builder::new()
         .prefix(".calc-")
@@ -71,7 +71,7 @@ fn temp_beside(path: &Path) -> Result<NamedTempFile, Failure> {
 }
 
 /// Renames a finished temporary file onto its destination.
-pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<(), Failure> {
+pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<(), Error> {
     tmp.persist(path)
         .map(|_| ())
         .map_err(|e| io_failure(path, e.error))
@@ -258,8 +258,8 @@ pub fn write_rows(
     cols: &Columns,
     rules: &RuleSet,
     bom: bool,
-    progress: &Progress,
-) -> Result<NamedTempFile, Failure> {
+    progress: &dyn Progress,
+) -> Result<NamedTempFile, Error> {
     let layout = Layout::new(table, cols, rules);
     let mut first_row = Vec::with_capacity(chunks.len());
     let mut n = 0;
@@ -313,7 +313,7 @@ pub fn write_rows(
                 }
                 out.flush()
             });
-            let formatted: Result<(), Failure> = (|| {
+            let formatted: Result<(), Error> = (|| {
                 for (w, group) in chunks.chunks(window).enumerate() {
                     let bufs: Vec<Result<Vec<u8>, csv::Error>> = group
                         .par_iter()
@@ -383,19 +383,18 @@ fn write_xlsx(
     results: &[RowResult],
     cols: &Columns,
     layout: &Layout,
-) -> Result<NamedTempFile, Failure> {
+) -> Result<NamedTempFile, Error> {
     if results.len() + 1 > XLSX_MAX_ROWS {
-        return Err(Failure {
-            message: format!(
-                "{}: XLSX 最多 {} 行，本轮 {} 行，请输出为 CSV / an XLSX sheet holds at most {} rows and this round has {}: write a .csv",
-                path.display(),
+        return Err(Error::Input(InputError::new(
+            path.display().to_string(),
+            format!(
+                "XLSX 最多 {} 行，本轮 {} 行，请输出为 CSV / an XLSX sheet holds at most {} rows and this round has {}: write a .csv",
                 XLSX_MAX_ROWS - 1,
                 results.len(),
                 XLSX_MAX_ROWS - 1,
                 results.len()
             ),
-            code: 2,
-        });
+        )));
     }
     let xf = |e: XlsxError| io_failure(path, e);
     let mut book = Workbook::new();
@@ -453,7 +452,7 @@ fn write_xlsx(
     save_book(path, &mut book)
 }
 
-fn save_book(path: &Path, book: &mut Workbook) -> Result<NamedTempFile, Failure> {
+fn save_book(path: &Path, book: &mut Workbook) -> Result<NamedTempFile, Error> {
     let tmp = temp_beside(path)?;
     book.save_to_writer(BufWriter::new(tmp.as_file()))
         .map_err(|e| io_failure(path, e))?;
@@ -474,7 +473,7 @@ pub fn write_table(
     headers: &[&str],
     rows: &[Vec<Cell>],
     bom: bool,
-) -> Result<NamedTempFile, Failure> {
+) -> Result<NamedTempFile, Error> {
     if is_xlsx(path) {
         let xf = |e: XlsxError| io_failure(path, e);
         let mut book = Workbook::new();

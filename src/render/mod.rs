@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod json;
+pub mod rules;
 pub mod table;
 
 use std::fmt::Write;
@@ -16,7 +17,7 @@ use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::{Clause, Condition, RuleSet};
 
 /// The language of labels and sentences.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
     Zh,

@@ -1,172 +1,29 @@
-//! The audit and rule-tooling commands: `explain`, `rules list|show|check|digest`,
-//! `template`, `schema`, `completions`. They read the rules and the `Outcome`; the only
-//! evaluation is `engine::evaluate`, called once per explained applicant.
+//! The rules as a person reads them: `rules list` (a table or JSON) and `rules show N` (one
+//! clause's text, parameters and interpretation notes). They read the compiled rules only.
 
-use std::io::Write;
-use std::path::PathBuf;
-
-use clap::{CommandFactory, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
-use serde_json::json;
 
-use crate::cli::{Cli, Command, Config, Failure, Format, load_facts};
-use crate::engine::evaluate;
 use crate::error::InputError;
-use crate::render::{self, Lang};
+use crate::render::Lang;
 use crate::rules::clause::Tier;
-use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet, RuleSources};
+use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
 
-#[derive(Subcommand, Debug)]
-pub enum RulesAction {
-    /// 条款一览 / every clause: title, award kind, cap, responsible units
-    List,
-    /// 一条的原文、参数和解释说明 / one clause: its text, parameters and interpretation notes
-    Show {
-        /// 条款号 / the clause number
-        clause: u32,
-    },
-    /// 检查规则目录，一次报告全部问题 / check a rules folder and report every problem
-    Check {
-        /// 规则目录 (默认: --rules 或内置规则) / the folder (default: --rules or the embedded rules)
-        dir: Option<PathBuf>,
-    },
-    /// 生效规则的 sha256 摘要 (含 overlay) / the sha256 of the rules in effect, overlays included
-    Digest,
-}
-
-/// Commands that run without compiled rules; `None` when the command needs them.
-pub fn run_before_rules(cli: &Cli) -> Result<Option<u8>, Failure> {
-    match &cli.command {
-        Some(Command::Completions { shell }) => {
-            let mut out = std::io::stdout();
-            clap_complete::generate(*shell, &mut Cli::command(), "calc", &mut out);
-            Ok(Some(0))
-        }
-        Some(Command::Rules {
-            action: RulesAction::Check { dir },
-        }) => check(cli, dir.as_ref().or(cli.common.rules.as_ref())).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// The commands that work on compiled rules: the text they print.
-pub fn run(config: &Config, command: &Command) -> Result<String, Failure> {
-    Ok(match command {
-        Command::Explain { file, clause } => explain(config, file, *clause)?,
-        Command::Rules { action } => match action {
-            RulesAction::List => list(&config.rules, config.lang, config.format),
-            RulesAction::Show { clause } => show(&config.rules, *clause, config.lang)?,
-            RulesAction::Digest => format!("{}\n", config.rules.digest),
-            RulesAction::Check { .. } => String::new(),
-        },
-        Command::Template { csv: false } => crate::template::toml(&config.rules),
-        Command::Template { csv: true } => crate::template::csv_header(&config.rules),
-        Command::Schema => crate::template::schema_text(&config.rules),
-        _ => String::new(),
-    })
-}
-
-fn explain(config: &Config, file: &std::path::Path, only: Option<u32>) -> Result<String, Failure> {
-    if let Some(n) = only
-        && config.rules.clause(n).is_none()
-    {
-        let known: Vec<String> = config
-            .rules
-            .clauses
-            .iter()
-            .map(|c| c.number.to_string())
-            .collect();
-        return Err(InputError::new(
-            "--clause",
-            format!(
-                "规则中没有第 {n} 条，应为: {} / no clause {n} in the rules; expected one of: {}",
-                known.join(", "),
-                known.join(", ")
-            ),
-        )
-        .into());
-    }
-    let facts = load_facts(config, file)?;
-    let as_of = config.as_of_for(&facts);
-    let outcome = evaluate(&config.rules, &facts, as_of)?;
-    Ok(match config.format {
-        Format::Table => {
-            render::explain::render(&outcome, &facts, &config.rules, config.lang, only)
-        }
-        Format::Json => {
-            let j = render::explain::to_json(&outcome, &facts, &config.rules, config.lang, only);
-            let mut s = serde_json::to_string_pretty(&j).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-    })
-}
-
-/// `rules check [DIR]`: every problem at once, warnings too; exit 2 when there is a problem.
-fn check(cli: &Cli, dir: Option<&PathBuf>) -> Result<u8, Failure> {
-    let mut sources = match dir {
-        Some(d) => match RuleSources::from_dir(d) {
-            Ok(s) => s,
-            Err(e) => return Ok(report_problems(&e.0, &[])),
-        },
-        None => RuleSources::embedded(),
-    };
-    for o in &cli.common.overlay {
-        if let Err(e) = sources.add_overlay(o) {
-            return Ok(report_problems(&[e], &[]));
-        }
-    }
-    match RuleSet::compile(&sources) {
-        Err(e) => Ok(report_problems(&e.0, &[])),
-        Ok(rules) => {
-            let mut out = std::io::stdout().lock();
-            for w in &rules.warnings {
-                let _ = writeln!(out, "{w}");
-            }
-            let facts: usize = rules
-                .vocabulary
-                .sections
-                .iter()
-                .map(|s| s.fields.len())
-                .sum();
-            let _ = writeln!(
-                out,
-                "规则检查通过 / the rules are valid: {} ({}{}): {} 条款 clauses, {} 事实 facts, {} 警告 warnings · 版本 version {} · sha256 {}",
-                rules.policy.document,
-                rules.origin,
-                if rules.overlays.is_empty() {
-                    String::new()
-                } else {
-                    format!(" + {}", rules.overlays.join(", "))
-                },
-                rules.clauses.len(),
-                facts,
-                rules.warnings.len(),
-                rules.policy.version,
-                rules.digest
-            );
-            Ok(0)
-        }
-    }
-}
-
-fn report_problems(errors: &[InputError], warnings: &[InputError]) -> u8 {
-    let mut out = std::io::stdout().lock();
-    for e in errors.iter().chain(warnings) {
-        let _ = writeln!(out, "{e}");
-    }
-    let _ = writeln!(
-        out,
-        "发现 {} 个问题 / {} problem(s) found",
-        errors.len(),
-        errors.len()
-    );
-    2
+/// A clause number the rules do not have, named with the ones they do (`file`: where it was asked).
+pub fn no_such_clause(rules: &RuleSet, n: u32, file: &str) -> InputError {
+    let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
+    InputError::new(
+        file,
+        format!(
+            "规则中没有第 {n} 条，应为: {} / no clause {n} in the rules; expected one of: {}",
+            known.join(", "),
+            known.join(", ")
+        ),
+    )
 }
 
 /// What a clause pays, in one short phrase.
-fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
+pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
     let en = lang.en();
     let field = |f: usize| rules.field(c.section, f);
     match &c.award {
@@ -227,7 +84,7 @@ fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
     }
 }
 
-fn cap_summary(c: &Clause, lang: Lang) -> String {
+pub fn cap_summary(c: &Clause, lang: Lang) -> String {
     let cap = match &c.cap {
         Some(cap) => match (cap.scope, lang) {
             (CapScope::UnitYear, Lang::Zh) => format!("每单位每年 {}", cap.amount),
@@ -248,34 +105,55 @@ fn cap_summary(c: &Clause, lang: Lang) -> String {
         .join(lang.pick("；", "; "))
 }
 
-fn list(rules: &RuleSet, lang: Lang, format: Format) -> String {
+/// `rules list --format json`: the rules' version and every clause in a line of data.
+#[derive(serde::Serialize)]
+struct ListJson<'a> {
+    rules_digest: &'a str,
+    rules_version: &'a str,
+    clauses: Vec<ClauseLine<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct ClauseLine<'a> {
+    clause: u32,
+    key: &'a str,
+    title: &'a str,
+    award_kind: &'a str,
+    award: String,
+    cap: String,
+    responsible_units: &'a [String],
+    file: &'a str,
+}
+
+pub fn list_json(rules: &RuleSet, lang: Lang) -> String {
     let en = lang.en();
-    if format == Format::Json {
-        let rows: Vec<_> = rules
-            .clauses
-            .iter()
-            .map(|c| {
-                json!({
-                    "clause": c.number,
-                    "key": c.key,
-                    "title": c.title(en),
-                    "award_kind": c.award.kind(),
-                    "award": award_summary(c, rules, lang),
-                    "cap": cap_summary(c, lang),
-                    "responsible_units": c.responsible_units,
-                    "file": c.source,
-                })
-            })
-            .collect();
-        let mut s = serde_json::to_string_pretty(&json!({
-            "rules_digest": rules.digest,
-            "rules_version": rules.policy.version,
-            "clauses": rows,
-        }))
-        .unwrap_or_default();
-        s.push('\n');
-        return s;
-    }
+    let clauses = rules
+        .clauses
+        .iter()
+        .map(|c| ClauseLine {
+            clause: c.number,
+            key: &c.key,
+            title: c.title(en),
+            award_kind: c.award.kind(),
+            award: award_summary(c, rules, lang),
+            cap: cap_summary(c, lang),
+            responsible_units: &c.responsible_units,
+            file: &c.source,
+        })
+        .collect();
+    let list = ListJson {
+        rules_digest: &rules.digest,
+        rules_version: &rules.policy.version,
+        clauses,
+    };
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// `rules list`: every clause in a row: title, award kind, cap, responsible units.
+pub fn list(rules: &RuleSet, lang: Lang) -> String {
+    let en = lang.en();
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
@@ -311,19 +189,11 @@ fn list(rules: &RuleSet, lang: Lang, format: Format) -> String {
     )
 }
 
-fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, Failure> {
+/// `rules show N`: one clause: its text, parameters and interpretation notes.
+pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputError> {
     let en = lang.en();
     let Some(c) = rules.clause(number) else {
-        let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
-        return Err(InputError::new(
-            "rules show",
-            format!(
-                "规则中没有第 {number} 条，应为: {} / no clause {number} in the rules; expected one of: {}",
-                known.join(", "),
-                known.join(", ")
-            ),
-        )
-        .into());
+        return Err(no_such_clause(rules, number, "rules show"));
     };
     let section = rules.section(c.section);
     let label = |f: usize| section.fields[f].label(en).to_string();

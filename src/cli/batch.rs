@@ -1,0 +1,124 @@
+//! `calc batch IN -o OUT`: a whole round from a spreadsheet. The library does the work; this
+//! file turns the flags into `batch::Options`, shows the progress bar and prints the closing line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use calc::batch::{self, Encoding};
+
+use super::config::today;
+use super::{Config, Failure};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
+    pub input: PathBuf,
+
+    /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// 往期奖补 (上一轮的输出或往期奖补表)，可重复 / earlier awards (an earlier round's output or a prior table); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub prior: Vec<PathBuf>,
+
+    /// 汇总表：按区县、条款合计 / totals by district and clause
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// CSV 输出不加 BOM / CSV output without the UTF-8 BOM Excel needs
+    #[arg(long)]
+    pub no_bom: bool,
+
+    /// CSV 输入编码 / the CSV input's encoding
+    #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
+    pub encoding: EncodingArg,
+}
+
+/// `--encoding`: the library's `Encoding`, as a flag value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodingArg {
+    /// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (GBK)
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(alias = "gb18030", alias = "gb2312")]
+    Gbk,
+}
+
+impl From<EncodingArg> for Encoding {
+    fn from(e: EncodingArg) -> Encoding {
+        match e {
+            EncodingArg::Auto => Encoding::Auto,
+            EncodingArg::Utf8 => Encoding::Utf8,
+            EncodingArg::Gbk => Encoding::Gbk,
+        }
+    }
+}
+
+pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+    let options = batch::Options {
+        input: args.input.clone(),
+        output: args.output.clone(),
+        priors: args.prior.clone(),
+        summary: args.summary.clone(),
+        bom: !args.no_bom,
+        encoding: args.encoding.into(),
+        as_of: config.as_of.unwrap_or_else(today),
+        lang: config.lang,
+    };
+    let bar = Bar::new();
+    let report = batch::run(&config.rules, &options, &bar);
+    bar.finish();
+    let report = report?;
+    if std::env::var_os("CALC_BATCH_TIMING").is_some() {
+        for (phase, at) in &report.phases {
+            eprintln!("{phase}: {at:?}");
+        }
+    }
+    eprintln!("{report}");
+    let code = report.exit_code();
+    // The process ends now: freeing a large round value by value would only delay it.
+    std::mem::forget(report);
+    Ok(code)
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new() -> Bar {
+        if !std::io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}")
+        {
+            bar.set_style(style);
+        }
+        Bar(Some(bar))
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl batch::Progress for Bar {
+    fn phase(&self, name: &'static str, len: usize) {
+        if let Some(b) = &self.0 {
+            b.set_message(name);
+            b.set_length(len as u64);
+            b.set_position(0);
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+}

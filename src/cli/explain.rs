@@ -1,0 +1,41 @@
+//! `calc explain FILE [--clause N]`: every step of one applicant's evaluation, with the clause
+//! text and the rule version, for an auditor.
+
+use std::path::PathBuf;
+
+use calc::Facts;
+use calc::render::{explain, rules::no_such_clause};
+
+use super::{Config, Failure, Format, print};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// 申报单位事实文件 / the applicant's facts file
+    pub file: PathBuf,
+    /// 只说明这一条 / only this clause
+    #[arg(long, value_name = "N")]
+    pub clause: Option<u32>,
+}
+
+pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+    let rules = &config.rules;
+    let only = args.clause;
+    if let Some(n) = only
+        && rules.clause(n).is_none()
+    {
+        return Err(no_such_clause(rules, n, "--clause").into());
+    }
+    let facts = Facts::load(rules, &args.file)?;
+    let outcome = calc::evaluate(rules, &facts, config.as_of_for(&facts))?;
+    let text = match config.format {
+        Format::Table => explain::render(&outcome, &facts, rules, config.lang, only),
+        Format::Json => {
+            let j = explain::to_json(&outcome, &facts, rules, config.lang, only);
+            let mut s = serde_json::to_string_pretty(&j).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    };
+    print(&text)?;
+    Ok(0)
+}

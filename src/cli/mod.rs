@@ -1,0 +1,104 @@
+//! The command line, the shell around the library: raw flags (`args`) become a checked run
+//! configuration (`Config`), each command runs from its own file, and this module is the one
+//! place that dispatches, prints errors and chooses the exit code: 0 success, 1 a `calc test`
+//! case failed, 2 bad input or bad rules, 3 a batch finished with row errors.
+
+mod args;
+mod batch;
+mod completions;
+mod config;
+mod explain;
+mod rules;
+mod schema;
+mod single;
+mod template;
+mod test;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, Common, Format};
+pub use config::Config;
+
+/// A failed run: an error of the library or a misuse of the command line.
+#[derive(Debug)]
+pub enum Failure {
+    Calc(calc::Error),
+    Usage(String),
+}
+
+impl Failure {
+    /// The exit status for this failure (just's `Error::code()`): bad input or rules is 2.
+    pub fn code(&self) -> u8 {
+        match self {
+            Failure::Calc(_) | Failure::Usage(_) => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Calc(e) => write!(f, "{e}"),
+            Failure::Usage(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<calc::Error> for Failure {
+    fn from(e: calc::Error) -> Failure {
+        Failure::Calc(e)
+    }
+}
+
+impl From<calc::error::InputError> for Failure {
+    fn from(e: calc::error::InputError) -> Failure {
+        Failure::Calc(e.into())
+    }
+}
+
+impl From<calc::error::InputErrors> for Failure {
+    fn from(e: calc::error::InputErrors) -> Failure {
+        Failure::Calc(e.into())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            let _ = writeln!(std::io::stderr(), "错误 error: {f}");
+            ExitCode::from(f.code())
+        }
+    }
+}
+
+/// Every command, dispatched from this one place.
+fn run(cli: &Cli) -> Result<u8, Failure> {
+    let common = &cli.common;
+    match &cli.command {
+        None => single::run(&Config::new(common)?, cli.file.as_deref()),
+        Some(Command::Batch(args)) => batch::run(&Config::new(common)?, args),
+        Some(Command::Test(args)) => test::run(&Config::new(common)?, args),
+        Some(Command::Explain(args)) => explain::run(&Config::new(common)?, args),
+        Some(Command::Rules(args)) => rules::run(common, args),
+        Some(Command::Template(args)) => template::run(&Config::new(common)?, args),
+        Some(Command::Schema) => schema::run(&Config::new(common)?),
+        Some(Command::Completions(args)) => completions::run(args),
+    }
+}
+
+/// Writes a command's text to standard output; a reader that has gone (`calc ... | head`)
+/// is not an error.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Usage(format!(
+            "无法写出到标准输出 / cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}

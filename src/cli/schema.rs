@@ -1,0 +1,8 @@
+//! `calc schema`: the JSON Schema of an applicant file, made from the vocabulary.
+
+use super::{Config, Failure};
+
+pub fn run(config: &Config) -> Result<u8, Failure> {
+    super::print(&calc::template::schema_text(&config.rules))?;
+    Ok(0)
+}

@@ -1,0 +1,24 @@
+//! `calc FILE`: one applicant's awards, as a table or JSON.
+
+use std::path::Path;
+
+use calc::Facts;
+use calc::render;
+
+use super::{Config, Failure, Format, print};
+
+pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
+    let Some(path) = file else {
+        return Err(Failure::Usage(
+            "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),
+        ));
+    };
+    let facts = Facts::load(&config.rules, path)?;
+    let outcome = calc::evaluate(&config.rules, &facts, config.as_of_for(&facts))?;
+    let text = match config.format {
+        Format::Table => render::table::render(&outcome, &config.rules, config.lang),
+        Format::Json => render::json::render(&outcome, &config.rules, config.lang),
+    };
+    print(&text)?;
+    Ok(0)
+}
