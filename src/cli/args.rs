@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<super::Command>,
 
     /// 申报单位事实文件 (TOML) / the applicant's facts file
     pub file: Option<PathBuf>,
@@ -65,22 +65,4 @@ impl From<LangArg> for calc::render::Lang {
             LangArg::En => calc::render::Lang::En,
         }
     }
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// 批量计算一轮申报 (CSV/XLSX) / compute a whole round of applications from a spreadsheet
-    Batch(super::batch::Args),
-    /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
-    Test(super::test::Args),
-    /// 逐步说明计算过程 (审计) / every step, with the clause text and the rule version
-    Explain(super::explain::Args),
-    /// 规则: list、show N、check [DIR]、digest / read and check the rules
-    Rules(super::rules::Args),
-    /// 空白申报文件 (带中文注释) / a blank applicant file with Chinese comments
-    Template(super::template::Args),
-    /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
-    Schema,
-    /// shell 补全脚本 / a shell completion script
-    Completions(super::completions::Args),
 }

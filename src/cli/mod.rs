@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, Common, Format};
+pub use args::{Cli, Common, Format};
 pub use config::Config;
 
 /// A failed run: an error of the library or a misuse of the command line.
@@ -74,6 +74,25 @@ pub fn main() -> ExitCode {
             ExitCode::from(f.code())
         }
     }
+}
+
+/// The commands: a new one is a file of its own, a variant here and its line in `run`.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// 批量计算一轮申报 (CSV/XLSX) / compute a whole round of applications from a spreadsheet
+    Batch(batch::Args),
+    /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
+    Test(test::Args),
+    /// 逐步说明计算过程 (审计) / every step, with the clause text and the rule version
+    Explain(explain::Args),
+    /// 规则: list、show N、check [DIR]、digest / read and check the rules
+    Rules(rules::Args),
+    /// 空白申报文件 (带中文注释) / a blank applicant file with Chinese comments
+    Template(template::Args),
+    /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
+    Schema,
+    /// shell 补全脚本 / a shell completion script
+    Completions(completions::Args),
 }
 
 /// Every command, dispatched from this one place.

@@ -1,0 +1,12 @@
+//! Whole outputs of the command line, pinned (trycmd): each `tests/cmd/NAME.toml` runs `calc`
+//! from the repository root, and `NAME.stdout` / `NAME.stderr` hold what it must print, byte
+//! for byte. The figures in them are the hand-worked ones of tests/cases (enterprise-example,
+//! university-kinds, district-outside); refresh with `TRYCMD=overwrite cargo test --test cmd`
+//! only after checking every changed figure by hand.
+
+#[test]
+fn cli_outputs() {
+    trycmd::TestCases::new()
+        .env("COLUMNS", "120")
+        .case("tests/cmd/*.toml");
+}
