@@ -119,16 +119,20 @@ fn parse_bool(t: &str) -> Option<bool> {
     }
 }
 
-/// "YYYY-MM-DD" (also "YYYY/MM/DD" as Excel writes it); an impossible date is refused.
+/// A date as people write it: "2026-02-01", "2026-2-1", "2026/2/1", "2026.02.01",
+/// "2026年2月1日" (full-width digits too); an impossible date is refused, saying why.
 pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
-    let parts: Vec<&str> = t.split(['-', '/']).collect();
+    let folded = crate::fold::width(t);
+    let text = folded.trim();
     let bad =
         || format!("应为日期 YYYY-MM-DD，实为 `{t}` / expected a date YYYY-MM-DD, found `{t}`");
+    let text = text.strip_suffix('日').unwrap_or(text);
+    let parts: Vec<&str> = text.split(['-', '/', '.', '年', '月']).collect();
     if parts.len() != 3
         || parts[0].len() != 4
         || parts
             .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+            .any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err(bad());
     }
@@ -137,8 +141,33 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
         parts[1].parse::<u32>().map_err(|_| bad())?,
         parts[2].parse::<u32>().map_err(|_| bad())?,
     );
-    NaiveDate::from_ymd_opt(y, m, d)
-        .ok_or_else(|| format!("不存在的日期 `{t}` / `{t}` is not a real date"))
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| impossible_date(t, y, m, d))
+}
+
+/// Why y-m-d is no date, in both languages ("2026年2月没有30日 / February 2026 has no day 30").
+fn impossible_date(t: &str, y: i32, m: u32, d: u32) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match MONTHS.get((m as usize).wrapping_sub(1)) {
+        Some(month) => format!(
+            "不存在的日期 `{t}`: {y}年{m}月没有{d}日 / `{t}` is not a real date: {month} {y} has no day {d}"
+        ),
+        None => format!(
+            "不存在的日期 `{t}`: 月份应为 1 至 12 / `{t}` is not a real date: a month is 1 to 12"
+        ),
+    }
 }
 
 fn parse_year(t: &str) -> Option<i64> {
@@ -238,32 +267,23 @@ impl Item {
 /// The largest facts file read (16 MiB): thousands of times a real one.
 pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A file's bytes, refused past `MAX_FACTS_BYTES` while reading (a pipe has no size to check).
-fn read_limited(path: &Path, shown: &str) -> Result<Vec<u8>, InputError> {
-    let cannot = |e: std::io::Error| {
-        InputError::new(shown, format!("无法读取文件 / cannot read the file: {e}"))
-    };
-    let too_large = |n: u64| {
-        InputError::new(
-            shown,
-            format!(
-                "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES}) / the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
-            ),
-        )
-    };
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    if let Ok(meta) = file.metadata()
-        && meta.is_file()
-        && meta.len() > MAX_FACTS_BYTES
-    {
-        return Err(too_large(meta.len()));
-    }
+fn too_large(shown: &str, n: u64) -> InputError {
+    InputError::new(
+        shown,
+        format!(
+            "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES}) / the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
+        ),
+    )
+}
+
+/// A stream's bytes, refused past `MAX_FACTS_BYTES` while reading (a pipe has no size to check).
+fn read_limited(from: impl Read, shown: &str) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
-    file.take(MAX_FACTS_BYTES + 1)
+    from.take(MAX_FACTS_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(cannot)?;
+        .map_err(|e| InputError::new(shown, format!("无法读取文件 / cannot read the file: {e}")))?;
     if bytes.len() as u64 > MAX_FACTS_BYTES {
-        return Err(too_large(bytes.len() as u64));
+        return Err(too_large(shown, bytes.len() as u64));
     }
     Ok(bytes)
 }
@@ -293,22 +313,37 @@ impl Facts {
         self.items(section).first()
     }
 
-    /// Reads a facts file (`-`: standard input); an unreadable, oversized or non-UTF-8 file is a
-    /// located input error, not a crash.
+    /// Reads a facts file; an unreadable, oversized or non-UTF-8 file is a located input error,
+    /// not a crash.
     pub fn load(rules: &RuleSet, path: &Path) -> Result<Facts, InputError> {
         let shown = path.display().to_string();
-        let bytes = read_limited(path, &shown)?;
+        let cannot = |e: std::io::Error| {
+            InputError::new(&shown, format!("无法读取文件 / cannot read the file: {e}"))
+        };
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        if let Ok(meta) = file.metadata()
+            && meta.is_file()
+            && meta.len() > MAX_FACTS_BYTES
+        {
+            return Err(too_large(&shown, meta.len()));
+        }
+        Facts::read(rules, &shown, file)
+    }
+
+    /// Reads facts from a stream (standard input, an upload), `shown` as its name in messages.
+    pub fn read(rules: &RuleSet, shown: &str, from: impl Read) -> Result<Facts, InputError> {
+        let bytes = read_limited(from, shown)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let valid = String::from_utf8_lossy(valid);
             InputError::new(
-                &shown,
+                shown,
                 "文件不是 UTF-8 编码 (如为 GBK 请另存为 UTF-8) / the file is not UTF-8 (save it as UTF-8)",
             )
             .at(&valid, usize::MAX)
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        Facts::from_toml(rules, &shown, text)
+        Facts::from_toml(rules, shown, text)
     }
 
     /// The as-of date the file asks for (`[application] date`), if any.
@@ -662,6 +697,59 @@ mod tests {
 
     fn load(extra: &str) -> Result<Facts, InputError> {
         Facts::from_toml(&rules(), "a.toml", &format!("{HEAD}{extra}"))
+    }
+
+    #[test]
+    fn dates_in_every_form_people_write() {
+        let day = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        for t in [
+            "2026-02-01",
+            "2026-2-1",
+            "2026/2/1",
+            "2026.02.01",
+            "2026年2月1日",
+            "2026年02月01日",
+            " 2026-02-01 ",
+            "２０２６－０２－０１",
+            "2026/02/01",
+        ] {
+            assert_eq!(parse_date(t), Ok(day), "{t}");
+        }
+        for t in [
+            "2026-02",
+            "26-2-1",
+            "2026年2月",
+            "2026-02-01T00:00",
+            "20260201",
+            "2026-2-1-1",
+        ] {
+            assert!(
+                parse_date(t).unwrap_err().contains("expected a date"),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_impossible_date_says_why_in_both_languages() {
+        assert_eq!(
+            parse_date("2026-02-30").unwrap_err(),
+            "不存在的日期 `2026-02-30`: 2026年2月没有30日 / `2026-02-30` is not a real date: February 2026 has no day 30"
+        );
+        assert!(
+            parse_date("2026年13月1日")
+                .unwrap_err()
+                .contains("a month is 1 to 12")
+        );
+        assert!(
+            parse_date("2025-02-29")
+                .unwrap_err()
+                .contains("February 2025 has no day 29")
+        );
+        assert_eq!(
+            parse_date("2028-02-29"),
+            Ok(NaiveDate::from_ymd_opt(2028, 2, 29).unwrap())
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod credit_code;
 pub mod engine;
 pub mod error;
 pub mod facts;
+pub mod fold;
 pub mod money;
 pub mod outcome;
 pub mod render;

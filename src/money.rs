@@ -40,7 +40,7 @@ pub enum MoneyError {
     )]
     BadGrouping,
     #[error(
-        "无法识别的金额，应为数字、\"1,200,000.50\"、\"120万\" 或 \"120万元\" / not an amount: expected a number, \"1,200,000.50\", \"120万\" or \"120万元\""
+        "无法识别的金额，应为数字、\"1,200,000.50\"、\"120万\"、\"1.2亿\" 或 \"¥1,200,000\" / not an amount: expected a number, \"1,200,000.50\", \"120万\", \"1.2亿\" or \"¥1,200,000\""
     )]
     Malformed,
     #[error("计算溢出 / arithmetic overflow")]
@@ -85,9 +85,12 @@ impl Money {
         Money::from_decimal(Decimal::from_str(&text).map_err(|_| MoneyError::TooLarge)?)
     }
 
-    /// Parses the text forms of SPEC §3: "1200000.50", "1,200,000.50", "120万", "120万元", "1200元".
+    /// Parses the text forms of SPEC §3: "1200000.50", "1,200,000.50", "120万", "120万元",
+    /// "1.2亿", "1200元", "¥1,200,000", "￥1200000元", full-width digits and commas too.
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
-        let t = text.trim();
+        let folded = crate::fold::width(text);
+        let t = folded.trim();
+        let t = t.strip_prefix(['¥', '￥']).map_or(t, str::trim_start);
         if t.is_empty() {
             return Err(MoneyError::Empty);
         }
@@ -95,14 +98,13 @@ impl Money {
         if lower.contains("nan") || lower.contains("inf") {
             return Err(MoneyError::NotFinite);
         }
-        let (number, wan) = if let Some(n) = t.strip_suffix("万元") {
-            (n, true)
+        let t = t.strip_suffix('元').unwrap_or(t);
+        let (number, unit) = if let Some(n) = t.strip_suffix('亿') {
+            (n, 100_000_000)
         } else if let Some(n) = t.strip_suffix('万') {
-            (n, true)
-        } else if let Some(n) = t.strip_suffix('元') {
-            (n, false)
+            (n, 10_000)
         } else {
-            (t, false)
+            (t, 1)
         };
         let number = number.trim();
         if number.starts_with('-') {
@@ -122,9 +124,9 @@ impl Money {
             return Err(MoneyError::TooLarge);
         }
         let mut d = Decimal::from_str(&plain).map_err(|_| MoneyError::Malformed)?;
-        if wan {
+        if unit != 1 {
             d = d
-                .checked_mul(Decimal::from(10_000))
+                .checked_mul(Decimal::from(unit))
                 .ok_or(MoneyError::TooLarge)?;
         }
         Money::from_decimal(d)
@@ -510,11 +512,25 @@ mod tests {
         assert_eq!(m(" 300 ").plain(), "300.00");
         assert_eq!(m("300元").plain(), "300.00");
         assert_eq!(m("0").plain(), "0.00");
+        assert_eq!(m("1.2亿").plain(), "120000000.00");
+        assert_eq!(m("0.5亿元").plain(), "50000000.00");
+        assert_eq!(m("¥1,200,000").plain(), "1200000.00");
+        assert_eq!(m("￥1200000元").plain(), "1200000.00");
+        assert_eq!(m("¥ 80万").plain(), "800000.00");
+        assert_eq!(m("１２０万").plain(), "1200000.00");
+        assert_eq!(m("450，000").plain(), "450000.00");
     }
 
     #[test]
     fn refuses_bad_forms() {
         assert_eq!(Money::parse("-5"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse("¥-5"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse("¥"), Err(MoneyError::Empty));
+        assert_eq!(
+            Money::parse("1.23456789123亿"),
+            Err(MoneyError::TooManyDecimals)
+        );
+        assert_eq!(Money::parse("5万亿"), Err(MoneyError::Malformed));
         assert_eq!(Money::parse("NaN"), Err(MoneyError::NotFinite));
         assert_eq!(Money::parse("inf"), Err(MoneyError::NotFinite));
         assert_eq!(Money::parse("1.234"), Err(MoneyError::TooManyDecimals));

@@ -43,6 +43,15 @@ impl Config {
         })
     }
 
+    /// Reads a facts file; `-` is standard input.
+    pub fn load_facts(&self, path: &std::path::Path) -> Result<Facts, InputError> {
+        if path == std::path::Path::new("-") {
+            Facts::read(&self.rules, "<stdin>", std::io::stdin().lock())
+        } else {
+            Facts::load(&self.rules, path)
+        }
+    }
+
     /// The as-of date for a facts file: `--as-of`, else `[application] date`, else today.
     pub fn as_of_for(&self, facts: &Facts) -> NaiveDate {
         self.as_of

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use calc::Facts;
 use calc::render::{explain, rules::no_such_clause};
 
 use super::{Config, Failure, Format, print};
@@ -25,7 +24,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     {
         return Err(no_such_clause(rules, n, "--clause").into());
     }
-    let facts = Facts::load(rules, &args.file)?;
+    let facts = config.load_facts(&args.file)?;
     let outcome = calc::evaluate(rules, &facts, config.as_of_for(&facts))?;
     let text = match config.format {
         Format::Table => explain::render(&outcome, &facts, rules, config.lang, only),

@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use calc::Facts;
 use calc::render;
 
 use super::{Config, Failure, Format, print};
@@ -13,7 +12,7 @@ pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
             "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),
         ));
     };
-    let facts = Facts::load(&config.rules, path)?;
+    let facts = config.load_facts(path)?;
     let outcome = calc::evaluate(&config.rules, &facts, config.as_of_for(&facts))?;
     let text = match config.format {
         Format::Table => render::table::render(&outcome, &config.rules, config.lang),

@@ -91,9 +91,33 @@ fn every_accepted_money_form_gives_the_right_award() {
         ("\"0.15\"", "0.05"),
         // 0 is money: the contract qualifies and pays 0.00
         ("0", "0.00"),
+        // ¥ / ￥ and full-width digits and commas (SPEC §3, revision 2): 1,200,000 → 360,000.00
+        ("\"¥1,200,000\"", "360000.00"),
+        ("\"￥1200000元\"", "360000.00"),
+        ("\"１２０万\"", "360000.00"),
+        ("\"1，200，000\"", "360000.00"),
+        // 0.012亿 = 1,200,000 → 360,000.00
+        ("\"0.012亿\"", "360000.00"),
     ] {
         let (out, _) = run(compute(amount).as_bytes(), &[]);
         assert_eq!(total(&out), award, "amount = {amount}");
+    }
+}
+
+#[test]
+fn a_date_may_be_written_as_people_write_it() {
+    // Each is 2026-02-01: 30% × 100,000 = 30,000.00.
+    for date in [
+        "2026/2/1",
+        "2026.02.01",
+        "2026年2月1日",
+        "２０２６－０２－０１",
+    ] {
+        let text = format!(
+            "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 100000\ndate = \"{date}\"\n"
+        );
+        let (out, _) = run(text.as_bytes(), &[]);
+        assert_eq!(total(&out), "30000.00", "date = {date}");
     }
 }
 
@@ -607,5 +631,62 @@ fn no_input_of_a_fuzzed_shape_makes_calc_panic() {
         if out.status.code() == Some(2) {
             refused_output(&out);
         }
+    }
+}
+
+#[test]
+fn a_dash_reads_the_facts_from_standard_input() {
+    // 30% × 100,000 = 30,000.00, as from a file.
+    let text = format!(
+        "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n"
+    );
+    let out = calc()
+        .args(["-", "--as-of", AS_OF, "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    assert_eq!(total(&out), "30000.00");
+}
+
+#[test]
+fn standard_input_past_the_limit_is_refused_while_reading() {
+    // A pipe has no size to check first: 16 MiB and one byte are read, then refused.
+    let out = calc()
+        .args(["-", "--as-of", AS_OF])
+        .write_stdin(vec![b'#'; 16 * 1024 * 1024 + 1])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert_bilingual(
+        &String::from_utf8_lossy(&out.stderr),
+        "文件过大",
+        "too large",
+    );
+}
+
+#[test]
+fn a_reader_that_has_gone_ends_the_run_quietly() {
+    // `calc ... | head`: the pipe's reading end is closed before calc writes.
+    for args in [
+        &["examples/enterprise.toml"][..],
+        &["explain", "examples/enterprise.toml"],
+        &["rules", "list"],
+        &["completions", "bash"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("calc"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawns");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("ends");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -1,0 +1,39 @@
+//! Text as people type it into a form or a spreadsheet, folded to one spelling before it is
+//! read: full-width digits and punctuation (`１２０万`, `450，000`) as their ASCII forms.
+
+use std::borrow::Cow;
+
+/// Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space as plain ASCII.
+pub fn width(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || !text.chars().any(is_wide) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(narrow).collect())
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}')
+}
+
+fn narrow(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_forms_read_as_ascii() {
+        assert_eq!(width("１２０万"), "120万");
+        assert_eq!(width("450，000．50"), "450,000.50");
+        assert_eq!(width("ＨＴ－０１"), "HT-01");
+        assert_eq!(width("\u{3000}5"), " 5");
+        // Nothing to fold: borrowed as it is.
+        assert!(matches!(width("鹿城区 1,000"), Cow::Borrowed(_)));
+    }
+}
