@@ -36,13 +36,34 @@ pub struct Common {
     #[arg(long, global = true, value_name = "DATE")]
     pub as_of: Option<String>,
 
-    /// 输出格式 / output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// 输出格式 (默认 table) / output format (default: table)
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
 
-    /// 语言 / language of labels and reasons
-    #[arg(long, global = true, value_enum, default_value_t = LangArg::Zh)]
-    pub lang: LangArg,
+    /// 语言 (默认 zh) / language of labels and reasons (default: zh)
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+/// The common flags a command honours; any other it is given is refused, not ignored.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Honours {
+    pub as_of: bool,
+    pub format: bool,
+    pub lang: bool,
+}
+
+impl Honours {
+    pub const ALL: Honours = Honours {
+        as_of: true,
+        format: true,
+        lang: true,
+    };
+    pub const NONE: Honours = Honours {
+        as_of: false,
+        format: false,
+        lang: false,
+    };
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

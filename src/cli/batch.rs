@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use calc::batch::{self, Encoding};
 
+use super::args::Honours;
 use super::config::today;
 use super::{Config, Failure};
 
@@ -55,6 +56,13 @@ impl From<EncodingArg> for Encoding {
         }
     }
 }
+
+/// The reasons are written in `--lang`; the output's format is its file's extension.
+pub const HONOURS: Honours = Honours {
+    as_of: true,
+    format: false,
+    lang: true,
+};
 
 pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let options = batch::Options {

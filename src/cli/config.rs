@@ -8,6 +8,7 @@ use calc::facts::{Facts, parse_date};
 use calc::render::Lang;
 use calc::rules::{RuleSet, RuleSources};
 
+use super::args::Honours;
 use super::{Common, Failure, Format};
 
 pub struct Config {
@@ -19,7 +20,9 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn new(c: &Common) -> Result<Config, Failure> {
+    /// The configuration of `command`, which honours `honours` of the common flags.
+    pub fn new(c: &Common, command: &str, honours: Honours) -> Result<Config, Failure> {
+        refuse_unhonoured(c, command, honours)?;
         let mut sources = match &c.rules {
             Some(dir) => RuleSources::from_dir(dir)?,
             None => RuleSources::embedded(),
@@ -38,8 +41,8 @@ impl Config {
         Ok(Config {
             rules,
             as_of,
-            format: c.format,
-            lang: c.lang.into(),
+            format: c.format.unwrap_or(Format::Table),
+            lang: c.lang.map_or(Lang::Zh, Lang::from),
         })
     }
 
@@ -57,6 +60,21 @@ impl Config {
         self.as_of
             .or_else(|| facts.as_of(&self.rules))
             .unwrap_or_else(today)
+    }
+}
+
+/// A common flag given to a command that would ignore it is a usage error.
+pub fn refuse_unhonoured(c: &Common, command: &str, honours: Honours) -> Result<(), Failure> {
+    let given = [
+        ("--as-of", c.as_of.is_some() && !honours.as_of),
+        ("--format", c.format.is_some() && !honours.format),
+        ("--lang", c.lang.is_some() && !honours.lang),
+    ];
+    match given.iter().find(|(_, refused)| *refused) {
+        Some((flag, _)) => Err(Failure::Usage(format!(
+            "`calc {command}` 不使用 {flag}，请去掉 / `calc {command}` does not take {flag}: leave it out"
+        ))),
+        None => Ok(()),
     }
 }
 

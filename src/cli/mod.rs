@@ -19,6 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use args::Honours;
 pub use args::{Cli, Common, Format};
 pub use config::Config;
 
@@ -98,15 +99,19 @@ pub enum Command {
 /// Every command, dispatched from this one place.
 fn run(cli: &Cli) -> Result<u8, Failure> {
     let common = &cli.common;
+    let config = |name, honours| Config::new(common, name, honours);
     match &cli.command {
-        None => single::run(&Config::new(common)?, cli.file.as_deref()),
-        Some(Command::Batch(args)) => batch::run(&Config::new(common)?, args),
-        Some(Command::Test(args)) => test::run(&Config::new(common)?, args),
-        Some(Command::Explain(args)) => explain::run(&Config::new(common)?, args),
+        None => single::run(&config("FILE", Honours::ALL)?, cli.file.as_deref()),
+        Some(Command::Batch(args)) => batch::run(&config("batch", batch::HONOURS)?, args),
+        Some(Command::Test(args)) => test::run(&config("test", Honours::NONE)?, args),
+        Some(Command::Explain(args)) => explain::run(&config("explain", Honours::ALL)?, args),
         Some(Command::Rules(args)) => rules::run(common, args),
-        Some(Command::Template(args)) => template::run(&Config::new(common)?, args),
-        Some(Command::Schema) => schema::run(&Config::new(common)?),
-        Some(Command::Completions(args)) => completions::run(args),
+        Some(Command::Template(args)) => template::run(&config("template", Honours::NONE)?, args),
+        Some(Command::Schema) => schema::run(&config("schema", Honours::NONE)?),
+        Some(Command::Completions(args)) => {
+            config::refuse_unhonoured(common, "completions", Honours::NONE)?;
+            completions::run(args)
+        }
     }
 }
 

@@ -7,6 +7,8 @@ use calc::error::InputError;
 use calc::render::rules::{list, list_json, show};
 use calc::rules::{RuleSet, RuleSources};
 
+use super::args::Honours;
+use super::config::refuse_unhonoured;
 use super::{Common, Config, Failure, Format, print};
 
 #[derive(clap::Args, Debug)]
@@ -34,10 +36,30 @@ pub enum Action {
 }
 
 pub fn run(common: &Common, args: &Args) -> Result<u8, Failure> {
+    let (name, honours) = match args.action {
+        Action::List => (
+            "rules list",
+            Honours {
+                format: true,
+                lang: true,
+                as_of: false,
+            },
+        ),
+        Action::Show { .. } => (
+            "rules show",
+            Honours {
+                lang: true,
+                ..Honours::NONE
+            },
+        ),
+        Action::Check { .. } => ("rules check", Honours::NONE),
+        Action::Digest => ("rules digest", Honours::NONE),
+    };
     if let Action::Check { dir } = &args.action {
+        refuse_unhonoured(common, name, honours)?;
         return check(common, dir.as_deref().or(common.rules.as_deref()));
     }
-    let config = Config::new(common)?;
+    let config = Config::new(common, name, honours)?;
     let (rules, lang) = (&config.rules, config.lang);
     let text = match &args.action {
         Action::List if config.format == Format::Json => list_json(rules, lang),

@@ -690,3 +690,54 @@ fn a_reader_that_has_gone_ends_the_run_quietly() {
         );
     }
 }
+
+#[test]
+fn a_flag_a_command_does_not_honour_is_refused_not_ignored() {
+    for (args, flag) in [
+        (
+            &[
+                "batch",
+                "examples/round.csv",
+                "-o",
+                "x.csv",
+                "--format",
+                "json",
+            ][..],
+            "--format",
+        ),
+        (&["template", "--format", "json"], "--format"),
+        (&["template", "--lang", "en"], "--lang"),
+        (&["rules", "show", "1", "--format", "json"], "--format"),
+        (&["--format", "json", "rules", "digest"], "--format"),
+        (&["test", "--format", "json"], "--format"),
+        (&["test", "--as-of", "2026-01-01"], "--as-of"),
+        (&["schema", "--lang", "en"], "--lang"),
+        (&["completions", "bash", "--as-of", "2026-01-01"], "--as-of"),
+    ] {
+        let out = calc().args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("does not take {flag}")),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains(&format!("不使用 {flag}")), "{args:?}: {err}");
+    }
+    // The flags a command does honour still work, before or after it.
+    for args in [
+        &["rules", "list", "--format", "json", "--lang", "en"][..],
+        &["--lang", "en", "rules", "show", "1"],
+        &[
+            "explain",
+            "examples/enterprise.toml",
+            "--format",
+            "json",
+            "--as-of",
+            AS_OF,
+        ],
+    ] {
+        let out = calc().args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+    }
+}
