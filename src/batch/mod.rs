@@ -14,6 +14,7 @@
 //! their awards may change under a shared cap once the bad row is corrected.
 
 mod build;
+pub mod guard;
 pub mod prior;
 pub mod quota;
 pub mod read;
@@ -140,6 +141,7 @@ pub struct Unit {
 
 /// Runs `calc batch`: writes the output (and summary) and says what it came to.
 pub fn run(rules: &RuleSet, args: &Options, progress: &dyn Progress) -> Result<Report, Error> {
+    guard::distinct_files(args)?;
     let as_of = args.as_of;
     let lang = args.lang;
     let quotas = quota::resolve(rules)?;

@@ -8,3 +8,4 @@ mod common;
 mod corpus;
 mod inputs;
 mod single;
+mod trust;

@@ -1,0 +1,152 @@
+//! Before anything is read: the files of a batch run are different files. Writing the output
+//! onto the input or onto a prior would destroy the record it was computed from, and a prior
+//! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist).
+
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+
+use super::Options;
+
+/// What a file is to the run, in both languages, for messages.
+struct Role {
+    zh: &'static str,
+    en: &'static str,
+}
+
+const INPUT: Role = Role {
+    zh: "输入",
+    en: "the input",
+};
+const PRIOR: Role = Role {
+    zh: "往期奖补 --prior",
+    en: "a --prior",
+};
+const OUTPUT: Role = Role {
+    zh: "输出 -o",
+    en: "the output -o",
+};
+const SUMMARY: Role = Role {
+    zh: "汇总 --summary",
+    en: "the --summary",
+};
+
+/// Refuses any two of input, priors, output and summary that are one file.
+pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
+    let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
+    files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
+    files.push((&opts.output, &OUTPUT));
+    if let Some(s) = &opts.summary {
+        files.push((s, &SUMMARY));
+    }
+    let ids: Vec<Identity> = files.iter().map(|(p, _)| Identity::of(p)).collect();
+    for (i, a) in ids.iter().enumerate() {
+        if let Some(j) = ids[..i].iter().position(|b| b == a) {
+            let ((first, r1), (second, r2)) = (files[j], files[i]);
+            return Err(InputError::new(
+                second.display().to_string(),
+                format!(
+                    "{}与{}是同一个文件 ({})，请换一个文件 / {} is the same file as {} ({}): give another file",
+                    r2.zh,
+                    r1.zh,
+                    first.display(),
+                    r2.en,
+                    r1.en,
+                    first.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file's identity: its device and inode where it exists, else its folder and name.
+#[derive(PartialEq, Eq, Debug)]
+enum Identity {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+impl Identity {
+    fn of(path: &Path) -> Identity {
+        if let Some(id) = inode(path) {
+            return id;
+        }
+        let folder = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let folder = folder
+            .canonicalize()
+            .unwrap_or_else(|_| folder.to_path_buf());
+        Identity::Path(folder.join(path.file_name().unwrap_or_default()))
+    }
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(Identity::Inode(m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn inode(path: &Path) -> Option<Identity> {
+    path.canonicalize().ok().map(Identity::Path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dir: &Path, output: &str, priors: &[&str], summary: Option<&str>) -> Options {
+        Options {
+            input: dir.join("in.csv"),
+            output: dir.join(output),
+            priors: priors.iter().map(|p| dir.join(p)).collect(),
+            summary: summary.map(|s| dir.join(s)),
+            bom: true,
+            encoding: super::super::Encoding::Auto,
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+            lang: crate::render::Lang::Zh,
+        }
+    }
+
+    #[test]
+    fn one_file_in_two_roles_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in ["in.csv", "r1.csv"] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        std::fs::hard_link(d.join("r1.csv"), d.join("r1-link.csv")).unwrap();
+        let refused = |o: Options| distinct_files(&o).unwrap_err().message;
+        assert!(
+            refused(options(d, "in.csv", &[], None))
+                .contains("the output -o is the same file as the input")
+        );
+        assert!(
+            refused(options(d, "r1.csv", &["r1.csv"], None))
+                .contains("the output -o is the same file as a --prior")
+        );
+        assert!(
+            refused(options(d, "o.csv", &["r1.csv", "r1.csv"], None))
+                .contains("a --prior is the same file as a --prior")
+        );
+        // A second name for one file (a hard link) is the same file.
+        assert!(
+            refused(options(d, "o.csv", &["r1.csv", "r1-link.csv"], None))
+                .contains("a --prior is the same file as a --prior")
+        );
+        // Two outputs not yet written, at one place.
+        assert!(
+            refused(options(d, "o.csv", &[], Some("./o.csv")))
+                .contains("the --summary is the same file as the output -o")
+        );
+        assert!(
+            refused(options(d, "o.csv", &[], Some("in.csv")))
+                .contains("the --summary is the same file as the input")
+        );
+        assert!(distinct_files(&options(d, "o.csv", &["r1.csv"], Some("s.csv"))).is_ok());
+    }
+}

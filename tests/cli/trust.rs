@@ -1,0 +1,84 @@
+//! A batch a finance clerk can trust (issue 10, SPEC §6 revision 2): no file the clerk gave is
+//! overwritten or counted twice. Each test runs the binary and would fail on the code before.
+
+use std::path::Path;
+
+use crate::common::calc;
+
+const ROUND: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
+算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n";
+
+/// Runs `calc batch` in `dir` with `args`; returns the exit code and stderr.
+fn batch(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = calc()
+        .current_dir(dir)
+        .args(["batch", "--as-of", "2026-06-30"])
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    // Round 1's output, to be round 2's prior.
+    assert_eq!(batch(d, &["in.csv", "-o", "r1.csv"]).0, Some(0));
+    let r1 = std::fs::read(d.join("r1.csv")).unwrap();
+    for (args, words) in [
+        // The output onto the input would replace the clerk's round with calc's.
+        (
+            &["in.csv", "-o", "in.csv"][..],
+            "the output -o is the same file as the input",
+        ),
+        // The output onto a prior would replace round 1's record with round 2's zeros.
+        (
+            &["in.csv", "-o", "r1.csv", "--prior", "r1.csv"],
+            "the output -o is the same file as a --prior",
+        ),
+        // One prior twice would deduct every award twice.
+        (
+            &[
+                "in.csv", "-o", "o.csv", "--prior", "r1.csv", "--prior", "./r1.csv",
+            ],
+            "a --prior is the same file as a --prior",
+        ),
+        (
+            &["in.csv", "-o", "o.csv", "--summary", "in.csv"],
+            "the --summary is the same file as the input",
+        ),
+        (
+            &["in.csv", "-o", "o.csv", "--summary", "o.csv"],
+            "the --summary is the same file as the output -o",
+        ),
+        (
+            &[
+                "in.csv",
+                "-o",
+                "o.csv",
+                "--summary",
+                "r1.csv",
+                "--prior",
+                "r1.csv",
+            ],
+            "the --summary is the same file as a --prior",
+        ),
+    ] {
+        let (code, err) = batch(d, args);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains(words), "{args:?}: {err}");
+        assert!(err.contains("是同一个文件"), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(d.join("in.csv")).unwrap(),
+            ROUND,
+            "{args:?}"
+        );
+        assert_eq!(std::fs::read(d.join("r1.csv")).unwrap(), r1, "{args:?}");
+        assert!(!d.join("o.csv").exists(), "{args:?}");
+    }
+}
