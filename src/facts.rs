@@ -477,30 +477,45 @@ impl Facts {
         })
     }
 
-    /// Two items of one section with the same key: refused, since priors could not tell them apart.
+    /// Two items with one id, compared folded: refused, since priors could not tell them apart
+    /// and one expenditure is claimed once. Sections whose items are keyed by the same fact (`id`)
+    /// share their ids; each other key (`rnd`'s year) is unique within its section.
     pub fn check_duplicates(&self, rules: &RuleSet) -> Result<(), (usize, String)> {
+        let mut seen: std::collections::HashMap<(&str, String), (usize, usize)> =
+            std::collections::HashMap::new();
         for (si, items) in self.sections.iter().enumerate() {
             let section = rules.section(si);
-            if section.key.is_none() || items.len() < 2 {
+            let Some(key_name) = section.key.as_deref() else {
                 continue;
-            }
-            let mut seen: Vec<(String, usize)> = Vec::with_capacity(items.len());
+            };
             for item in items {
                 let key = item.key(section);
-                if let Some((_, line)) = seen.iter().find(|(k, _)| *k == key) {
-                    return Err((
-                        item.line,
-                        format!(
-                            "{}`{}` 重复 (与第 {line} 行) / duplicate {} `{key}` (also at line {line})",
-                            section.label, key, section.name
-                        ),
-                    ));
-                }
-                seen.push((key, item.line));
+                let first = seen.entry((key_name, crate::fold::key(&key)));
+                let std::collections::hash_map::Entry::Occupied(first) = first else {
+                    first.or_insert((si, item.line));
+                    continue;
+                };
+                let (first_si, line) = *first.get();
+                return Err((item.line, duplicate(rules, first_si, section, &key, line)));
             }
         }
         Ok(())
     }
+}
+
+/// "compute `HT-01` repeats model's (line 9)", with both sections named when they differ.
+fn duplicate(rules: &RuleSet, first: usize, section: &Section, key: &str, line: usize) -> String {
+    let earlier = rules.section(first);
+    if earlier.name == section.name {
+        return format!(
+            "{}`{key}` 重复 (与第 {line} 行) / duplicate {} `{key}` (also at line {line})",
+            section.label, section.name
+        );
+    }
+    format!(
+        "{}`{key}` 与第 {line} 行的{}是同一编号：一笔支出只能申报一次 / {} `{key}` has the id of the {} item at line {line}: one expenditure is claimed once",
+        section.label, earlier.label, section.name, earlier.name
+    )
 }
 
 struct Locator<'a> {

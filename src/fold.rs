@@ -11,6 +11,12 @@ pub fn width(text: &str) -> Cow<'_, str> {
     Cow::Owned(text.chars().map(narrow).collect())
 }
 
+/// An id as it is compared (SPEC §3): trimmed, width-folded and case-folded, so that `ＨＴ-01`,
+/// `ht-01` and ` HT-01 ` are one id.
+pub fn key(id: &str) -> String {
+    width(id).trim().to_lowercase()
+}
+
 fn is_wide(c: char) -> bool {
     matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}')
 }
@@ -35,5 +41,13 @@ mod tests {
         assert_eq!(width("\u{3000}5"), " 5");
         // Nothing to fold: borrowed as it is.
         assert!(matches!(width("鹿城区 1,000"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn ids_compare_trimmed_and_folded() {
+        for id in ["HT-01", "ht-01", " ＨＴ－０１ ", "Ht-01\t"] {
+            assert_eq!(key(id), "ht-01", "{id:?}");
+        }
+        assert_ne!(key("HT-01"), key("HT-1"));
     }
 }

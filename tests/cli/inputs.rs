@@ -741,3 +741,20 @@ fn a_flag_a_command_does_not_honour_is_refused_not_ignored() {
         assert_eq!(out.status.code(), Some(0), "{args:?}");
     }
 }
+
+#[test]
+fn one_id_under_two_sections_or_spelled_twice_is_refused() {
+    let compute =
+        "[[compute]]\nid = \"HT-01\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n";
+    // One contract claimed as 算力券 and as 模型券: ids compare case-folded (SPEC §3).
+    let model = "[[model]]\nid = \"ht-01\"\nmode = \"api\"\nvertical = true\namount = 100000\ndate = 2026-02-01\n";
+    let (out, _) = run(format!("{ENTERPRISE}{compute}{model}").as_bytes(), &[]);
+    let err = refused_output(&out);
+    assert_bilingual(&err, "同一编号", "has the id of the compute item at line 9");
+    assert!(err.contains("model `ht-01`"), "{err}");
+    // The same contract twice, once in full-width letters.
+    let again =
+        "[[compute]]\nid = \"ＨＴ-０１ \"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n";
+    let (out, _) = run(format!("{ENTERPRISE}{compute}{again}").as_bytes(), &[]);
+    assert_bilingual(&refused_output(&out), "重复 (与第 9 行)", "also at line 9");
+}
