@@ -9,13 +9,14 @@ use clap::{Parser, ValueEnum};
 #[command(
     name = "calc",
     version,
-    about = "温政办〔2025〕45号 人工智能政策奖补计算 / subsidy calculator for Wenzhou's AI policy"
+    about = "温政办〔2025〕45号 人工智能政策奖补计算 / subsidy calculator for Wenzhou's AI policy",
+    after_help = "示例 / Examples:\n  calc examples/enterprise.toml\n  calc examples/enterprise.toml --format json --as-of 2026-06-30\n  calc - < applicant.toml\n  calc batch round.xlsx -o out.xlsx --summary summary.xlsx"
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<super::Command>,
 
-    /// 申报单位事实文件 (TOML) / the applicant's facts file
+    /// 申报单位事实文件 (TOML；- 为标准输入) / the applicant's facts file (- for standard input)
     pub file: Option<PathBuf>,
 
     #[command(flatten)]

@@ -81,18 +81,37 @@ pub fn main() -> ExitCode {
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
     /// 批量计算一轮申报 (CSV/XLSX) / compute a whole round of applications from a spreadsheet
+    #[command(
+        after_help = "示例 / Examples:\n  calc batch round.xlsx -o out.xlsx --summary summary.xlsx\n  calc batch round2.csv -o out2.csv --prior out1.csv --as-of 2026-12-31\n  calc batch round.csv -o out.csv --encoding gbk --lang en"
+    )]
     Batch(batch::Args),
     /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
+    #[command(
+        after_help = "示例 / Examples:\n  calc test\n  calc test tests/cases --overlay examples/overlays/lucheng-compute-20.toml"
+    )]
     Test(test::Args),
     /// 逐步说明计算过程 (审计) / every step, with the clause text and the rule version
+    #[command(
+        after_help = "示例 / Examples:\n  calc explain examples/enterprise.toml\n  calc explain examples/enterprise.toml --clause 9\n  calc explain examples/enterprise.toml --format json --lang en"
+    )]
     Explain(explain::Args),
     /// 规则: list、show N、check [DIR]、digest / read and check the rules
+    #[command(
+        after_help = "示例 / Examples:\n  calc rules list\n  calc rules show 12\n  calc rules check my-rules/\n  calc --overlay examples/overlays/lucheng-compute-20.toml rules digest"
+    )]
     Rules(rules::Args),
     /// 空白申报文件 (带中文注释) / a blank applicant file with Chinese comments
+    #[command(
+        after_help = "示例 / Examples:\n  calc template > applicant.toml\n  calc template --csv > round.csv"
+    )]
     Template(template::Args),
     /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
+    #[command(after_help = "示例 / Examples:\n  calc schema > facts.schema.json")]
     Schema,
     /// shell 补全脚本 / a shell completion script
+    #[command(
+        after_help = "示例 / Examples:\n  calc completions bash > /etc/bash_completion.d/calc\n  calc completions zsh > ~/.zfunc/_calc"
+    )]
     Completions(completions::Args),
 }
 
