@@ -71,7 +71,8 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            let _ = writeln!(std::io::stderr(), "错误 error: {f}");
+            let message = f.to_string();
+            let _ = writeln!(std::io::stderr(), "错误 error: {}", terminal_safe(&message));
             ExitCode::from(f.code())
         }
     }
@@ -135,13 +136,28 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
 }
 
 /// Writes a command's text to standard output; a reader that has gone (`calc ... | head`)
-/// is not an error.
+/// is not an error. Control characters (from a name or id in the facts) are removed, so that
+/// no text can move the cursor, recolour the screen or set the window's title.
 pub fn print(text: &str) -> Result<(), Failure> {
+    let text = terminal_safe(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Usage(format!(
             "无法写出到标准输出 / cannot write to standard output: {e}"
         ))),
         _ => Ok(()),
+    }
+}
+
+/// The text without control characters other than line breaks.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n';
+    if text.contains(unsafe_char) {
+        text.chars()
+            .filter(|&c| !unsafe_char(c))
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
     }
 }

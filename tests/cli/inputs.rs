@@ -758,3 +758,31 @@ fn one_id_under_two_sections_or_spelled_twice_is_refused() {
     let (out, _) = run(format!("{ENTERPRISE}{compute}{again}").as_bytes(), &[]);
     assert_bilingual(&refused_output(&out), "重复 (与第 9 行)", "also at line 9");
 }
+
+#[test]
+fn no_control_character_from_the_facts_reaches_the_terminal() {
+    // A name that would set the window's title and recolour the screen; an id with a bell.
+    let text = ENTERPRISE.replace(
+        "测试科技有限公司",
+        "测试\\u001b]0;pwned\\u0007科技\\u001b[31m有限公司\\r",
+    ) + "[[compute]]\nid = \"A\\u0007\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n";
+    let f = facts_file(&text);
+    for args in [&[][..], &["explain"]] {
+        let out = calc()
+            .args(args)
+            .arg(f.path())
+            .args(["--as-of", AS_OF])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let shown = String::from_utf8(out.stdout).expect("UTF-8");
+        assert!(
+            !shown.contains(|c: char| c.is_control() && c != '\n'),
+            "{args:?}: {shown:?}"
+        );
+        assert!(
+            shown.contains("测试]0;pwned科技[31m有限公司"),
+            "{args:?}: {shown}"
+        );
+    }
+}
