@@ -14,7 +14,7 @@ use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
-use crate::rules::clause::{Cap, Tier};
+use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
 
 /// An award already granted under this policy.
@@ -259,8 +259,33 @@ fn evaluate_item(
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> Result<Option<Payable>, MoneyError> {
+    if !qualifies(rules, clause, item, as_of, steps) {
+        return Ok(None);
+    }
+    let dp = rules.policy.rounding_dp;
+    let payable = match &clause.award {
+        Award::Rate { base, cases } => rate_award(item, *base, cases, dp, steps)?,
+        Award::Tiers {
+            base,
+            ceiling,
+            tiers,
+        } => tier_award(item, *base, *ceiling, tiers, dp, steps)?,
+        Award::Levels { by, levels } => level_award(item, *by, levels, steps),
+        Award::Interest { .. } => interest_award(rules, &clause.award, item, as_of, steps)?,
+    };
+    Ok(payable.map(|p| item_cap(p, clause, steps)))
+}
+
+/// The item's date window, the clause's conditions, its level's requirements and a batch's
+/// quota: every one that fails is recorded, so that the reasons are complete.
+fn qualifies(
+    rules: &RuleSet,
+    clause: &Clause,
+    item: &Item,
+    as_of: NaiveDate,
+    steps: &mut Vec<Step>,
+) -> bool {
     let p = &rules.policy;
-    let dp = p.rounding_dp;
     let mut ok = true;
     if let Some(df) = clause.date_field
         && let Some(date) = item.date(df)
@@ -277,18 +302,7 @@ fn evaluate_item(
         }
     }
     for (ci, cond) in clause.conditions.iter().enumerate() {
-        let met = match cond {
-            Condition::IsTrue { field } => item.flag(*field),
-            Condition::Equals { field, value } => item.enum_value(*field) == Some(*value),
-            Condition::YearBetween {
-                field,
-                from,
-                years_before_as_of,
-            } => item
-                .year(*field)
-                .is_some_and(|y| y >= *from && y <= as_of.year() - years_before_as_of),
-        };
-        if !met {
+        if !condition_met(cond, item, as_of) {
             steps.push(Step::ConditionFailed {
                 condition: ci,
                 found: item.get(cond.field()).cloned(),
@@ -316,159 +330,196 @@ fn evaluate_item(
         steps.push(step.as_ref().clone());
         ok = false;
     }
-    if !ok {
+    ok
+}
+
+fn condition_met(cond: &Condition, item: &Item, as_of: NaiveDate) -> bool {
+    match cond {
+        Condition::IsTrue { field } => item.flag(*field),
+        Condition::Equals { field, value } => item.enum_value(*field) == Some(*value),
+        Condition::YearBetween {
+            field,
+            from,
+            years_before_as_of,
+        } => item
+            .year(*field)
+            .is_some_and(|y| y >= *from && y <= as_of.year() - years_before_as_of),
+    }
+}
+
+/// A rate on a base amount, the rate chosen by the first case the item's facts match.
+fn rate_award(
+    item: &Item,
+    base: usize,
+    cases: &[RateCase],
+    dp: u32,
+    steps: &mut Vec<Step>,
+) -> Result<Option<Payable>, MoneyError> {
+    let Some(case) = cases.iter().position(|c| {
+        c.when.iter().all(|(f, v)| match v {
+            Value::Bool(b) => item.flag(*f) == *b,
+            other => item.get(*f) == Some(other),
+        })
+    }) else {
+        steps.push(Step::NoRateCase);
+        return Ok(None);
+    };
+    // A case chosen because a boolean fact was absent says so (SPEC §3).
+    for (f, _) in &cases[case].when {
+        if item.get(*f).is_none() {
+            steps.push(Step::Unstated { field: *f });
+        }
+    }
+    let base_amount = item.money(base).unwrap_or_default();
+    let rate = cases[case].rate;
+    let exact = mul(base_amount.as_decimal(), rate.as_decimal())?;
+    let rounded = Money::round(exact, dp)?;
+    steps.push(Step::RateApplied {
+        base_field: base,
+        base: base_amount,
+        rate,
+        case,
+        exact,
+        rounded,
+    });
+    Ok(Some(Payable::Fixed(rounded)))
+}
+
+/// The highest tier the base reaches, under the award's ceiling; without tiers, only the ceiling.
+fn tier_award(
+    item: &Item,
+    base: usize,
+    ceiling: Money,
+    tiers: &[Tier],
+    dp: u32,
+    steps: &mut Vec<Step>,
+) -> Result<Option<Payable>, MoneyError> {
+    let base_amount = item.money(base).unwrap_or_default();
+    if tiers.is_empty() {
+        steps.push(Step::NoTiers { ceiling });
+        return Ok(Some(Payable::Range {
+            floor: None,
+            ceiling,
+        }));
+    }
+    let Some(ti) = tiers.iter().rposition(|t| t.from() <= base_amount) else {
+        steps.push(Step::BelowTiers {
+            base_field: base,
+            base: base_amount,
+        });
+        return Ok(None);
+    };
+    let exact = match &tiers[ti] {
+        Tier::Fixed { amount, .. } => amount.as_decimal(),
+        Tier::Rate { rate, .. } => mul(base_amount.as_decimal(), rate.as_decimal())?,
+    };
+    let rounded = Money::round(exact, dp)?;
+    steps.push(Step::TierApplied {
+        base_field: base,
+        base: base_amount,
+        tier: ti,
+        exact,
+        rounded,
+    });
+    let after = rounded.min(ceiling);
+    steps.push(Step::ItemCap {
+        cap: ceiling,
+        before: rounded,
+        after,
+    });
+    Ok(Some(Payable::Fixed(after)))
+}
+
+/// What the item's level (a recognition, a talent grade) pays: an amount or a range.
+fn level_award(item: &Item, by: usize, levels: &[Level], steps: &mut Vec<Step>) -> Option<Payable> {
+    let value = item.enum_value(by).unwrap_or_default();
+    match levels.iter().find(|l| l.value == value)?.payout {
+        Payout::Fixed(amount) => {
+            steps.push(Step::LevelFixed { value, amount });
+            Some(Payable::Fixed(amount))
+        }
+        Payout::Range { floor, ceiling } => {
+            steps.push(Step::LevelRange {
+                value,
+                floor,
+                ceiling,
+            });
+            Some(Payable::Range { floor, ceiling })
+        }
+    }
+}
+
+/// Interest on the principal for the days of the claim window, at most the interest paid.
+fn interest_award(
+    rules: &RuleSet,
+    award: &Award,
+    item: &Item,
+    as_of: NaiveDate,
+    steps: &mut Vec<Step>,
+) -> Result<Option<Payable>, MoneyError> {
+    let Award::Interest {
+        principal,
+        start,
+        end,
+        disbursed,
+        paid,
+        rate,
+        day_basis,
+        term_years,
+    } = award
+    else {
+        return Ok(None);
+    };
+    let p = &rules.policy;
+    let (Some(s), Some(e), Some(d)) = (item.date(*start), item.date(*end), item.date(*disbursed))
+    else {
+        return Ok(None);
+    };
+    // 算头不算尾: the first day counts, the last does not.
+    let from = s.max(d).max(p.events_from);
+    let term_end = d
+        .checked_add_months(Months::new(term_years * 12))
+        .unwrap_or(NaiveDate::MAX);
+    let until = e
+        .min(term_end)
+        .min(next_day(p.effective_until))
+        .min(next_day(as_of));
+    let days = (until - from).num_days();
+    if days <= 0 {
+        steps.push(Step::NoInterestDays { from, until });
         return Ok(None);
     }
+    let principal_amount = item.money(*principal).unwrap_or_default();
+    let exact = mul(
+        mul(principal_amount.as_decimal(), rate.as_decimal())?,
+        Decimal::from(days),
+    )?
+    .checked_div(Decimal::from(*day_basis))
+    .ok_or(MoneyError::Overflow)?;
+    let rounded = Money::round(exact, p.rounding_dp)?;
+    steps.push(Step::InterestDays {
+        principal: principal_amount,
+        rate: *rate,
+        from,
+        until,
+        days,
+        day_basis: *day_basis,
+        exact,
+        rounded,
+    });
+    let paid_amount = item.money(*paid).unwrap_or_default();
+    let after = rounded.min(paid_amount);
+    steps.push(Step::LimitedByPaid {
+        paid: paid_amount,
+        before: rounded,
+        after,
+    });
+    Ok(Some(Payable::Fixed(after)))
+}
 
-    let payable = match &clause.award {
-        Award::Rate { base, cases } => {
-            let Some(case) = cases.iter().position(|c| {
-                c.when.iter().all(|(f, v)| match v {
-                    Value::Bool(b) => item.flag(*f) == *b,
-                    other => item.get(*f) == Some(other),
-                })
-            }) else {
-                steps.push(Step::NoRateCase);
-                return Ok(None);
-            };
-            // A case chosen because a boolean fact was absent says so (SPEC §3).
-            for (f, _) in &cases[case].when {
-                if item.get(*f).is_none() {
-                    steps.push(Step::Unstated { field: *f });
-                }
-            }
-            let base_amount = item.money(*base).unwrap_or_default();
-            let rate = cases[case].rate;
-            let exact = mul(base_amount.as_decimal(), rate.as_decimal())?;
-            let rounded = Money::round(exact, dp)?;
-            steps.push(Step::RateApplied {
-                base_field: *base,
-                base: base_amount,
-                rate,
-                case,
-                exact,
-                rounded,
-            });
-            Payable::Fixed(rounded)
-        }
-        Award::Tiers {
-            base,
-            ceiling,
-            tiers,
-        } => {
-            let base_amount = item.money(*base).unwrap_or_default();
-            if tiers.is_empty() {
-                steps.push(Step::NoTiers { ceiling: *ceiling });
-                Payable::Range {
-                    floor: None,
-                    ceiling: *ceiling,
-                }
-            } else {
-                let Some(ti) = tiers.iter().rposition(|t| t.from() <= base_amount) else {
-                    steps.push(Step::BelowTiers {
-                        base_field: *base,
-                        base: base_amount,
-                    });
-                    return Ok(None);
-                };
-                let exact = match &tiers[ti] {
-                    Tier::Fixed { amount, .. } => amount.as_decimal(),
-                    Tier::Rate { rate, .. } => mul(base_amount.as_decimal(), rate.as_decimal())?,
-                };
-                let rounded = Money::round(exact, dp)?;
-                steps.push(Step::TierApplied {
-                    base_field: *base,
-                    base: base_amount,
-                    tier: ti,
-                    exact,
-                    rounded,
-                });
-                let after = rounded.min(*ceiling);
-                steps.push(Step::ItemCap {
-                    cap: *ceiling,
-                    before: rounded,
-                    after,
-                });
-                Payable::Fixed(after)
-            }
-        }
-        Award::Levels { by, levels } => {
-            let value = item.enum_value(*by).unwrap_or_default();
-            match levels.iter().find(|l| l.value == value).map(|l| l.payout) {
-                Some(Payout::Fixed(amount)) => {
-                    steps.push(Step::LevelFixed { value, amount });
-                    Payable::Fixed(amount)
-                }
-                Some(Payout::Range { floor, ceiling }) => {
-                    steps.push(Step::LevelRange {
-                        value,
-                        floor,
-                        ceiling,
-                    });
-                    Payable::Range { floor, ceiling }
-                }
-                None => return Ok(None),
-            }
-        }
-        Award::Interest {
-            principal,
-            start,
-            end,
-            disbursed,
-            paid,
-            rate,
-            day_basis,
-            term_years,
-        } => {
-            let (Some(s), Some(e), Some(d)) =
-                (item.date(*start), item.date(*end), item.date(*disbursed))
-            else {
-                return Ok(None);
-            };
-            // 算头不算尾: the first day counts, the last does not.
-            let from = s.max(d).max(p.events_from);
-            let term_end = d
-                .checked_add_months(Months::new(term_years * 12))
-                .unwrap_or(NaiveDate::MAX);
-            let until = e
-                .min(term_end)
-                .min(next_day(p.effective_until))
-                .min(next_day(as_of));
-            let days = (until - from).num_days();
-            if days <= 0 {
-                steps.push(Step::NoInterestDays { from, until });
-                return Ok(None);
-            }
-            let principal_amount = item.money(*principal).unwrap_or_default();
-            let exact = mul(
-                mul(principal_amount.as_decimal(), rate.as_decimal())?,
-                Decimal::from(days),
-            )?
-            .checked_div(Decimal::from(*day_basis))
-            .ok_or(MoneyError::Overflow)?;
-            let rounded = Money::round(exact, dp)?;
-            steps.push(Step::InterestDays {
-                principal: principal_amount,
-                rate: *rate,
-                from,
-                until,
-                days,
-                day_basis: *day_basis,
-                exact,
-                rounded,
-            });
-            let paid_amount = item.money(*paid).unwrap_or_default();
-            let after = rounded.min(paid_amount);
-            steps.push(Step::LimitedByPaid {
-                paid: paid_amount,
-                before: rounded,
-                after,
-            });
-            Payable::Fixed(after)
-        }
-    };
-
-    Ok(Some(match (payable, &clause.cap) {
+/// A per-item cap on a determinate amount; a range, or a clause without one, passes unchanged.
+fn item_cap(payable: Payable, clause: &Clause, steps: &mut Vec<Step>) -> Payable {
+    match (payable, &clause.cap) {
         (
             Payable::Fixed(m),
             Some(Cap {
@@ -486,7 +537,7 @@ fn evaluate_item(
             Payable::Fixed(after)
         }
         (other, _) => other,
-    }))
+    }
 }
 
 /// Items add up; a unit-year cap is shared in item order with the prior awards of that year.

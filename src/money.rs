@@ -428,6 +428,20 @@ fn push_digits(out: &mut String, mut m: u128, scale: u32) {
     out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
+/// Out as the plain decimal text (`plain`): JSON carries amounts as exact strings.
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.plain())
+    }
+}
+
+/// Out as the decimal fraction ("0.30" for 30%), the form rule files accept back.
+impl serde::Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
 /// Rule files write money as an integer, a float (through its shortest form) or a string.
 impl<'de> serde::Deserialize<'de> for Money {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Money, D::Error> {

@@ -1,13 +1,21 @@
 //! What the evaluator returns: per clause, per item, the amount and every step that led to it.
 //! Steps are data (indices and figures), not text: the renderers say them in Chinese or English.
+//! Everything here is `Serialize`: a step as `{"kind": "rate_applied", "base": "1200000.00", ...}`,
+//! every figure, count and date a string. Indices into the rules (a field, a condition, a rate
+//! case, a gate, a tier, an enum value) are left out: only the rules can name them, and
+//! `render::json` adds those names and the sentence beside each step.
+
+use std::fmt::Display;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
 
 use crate::facts::Value;
 use crate::money::{Money, Rate};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A determinate amount (possibly 0.00 after caps and prior awards).
     Awarded,
@@ -27,99 +35,129 @@ impl Status {
     }
 }
 
+/// A figure, count or date as the decimal text its `Display` writes: JSON readers get exact strings.
+fn text<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
 /// One step of a computation or one reason, in policy terms.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Step {
     // ---- policy-wide and applicant gates ----
     /// The as-of date is outside the policy's period of effect.
     PolicyNotInForce {
+        #[serde(serialize_with = "text")]
         as_of: NaiveDate,
     },
     /// The applicant's district is not one the policy covers.
-    DistrictOutside {
-        district: String,
-    },
+    DistrictOutside { district: String },
     /// An applicant fact required by a gate is not true (`None`: not stated).
     GateUnconfirmed {
+        #[serde(skip)]
         gate: usize,
+        #[serde(skip)]
         field: usize,
         value: Option<bool>,
     },
     /// The clause does not cover this kind of applicant.
     KindNotCovered {
+        #[serde(skip)]
         kind: u16,
     },
     // ---- item conditions ----
     DateBeforeEvents {
+        #[serde(serialize_with = "text")]
         date: NaiveDate,
     },
     DateAfterAsOf {
+        #[serde(serialize_with = "text")]
         date: NaiveDate,
     },
     DateAfterPolicy {
+        #[serde(serialize_with = "text")]
         date: NaiveDate,
     },
     /// A clause condition failed; `found` is the fact as given (`None`: not stated).
     ConditionFailed {
+        #[serde(skip)]
         condition: usize,
+        #[serde(skip)]
         found: Option<Value>,
     },
     /// A level needs a boolean fact (新认定, 市级备案) that is not true.
     RequirementFailed {
+        #[serde(skip)]
         field: usize,
         found: Option<bool>,
     },
     /// A boolean fact the computation depended on was not stated and counted as false.
     Unstated {
+        #[serde(skip)]
         field: usize,
     },
     /// No rate case matched the item's facts.
     NoRateCase,
     /// The claim window of an interest subsidy is empty.
     NoInterestDays {
+        #[serde(serialize_with = "text")]
         from: NaiveDate,
+        #[serde(serialize_with = "text")]
         until: NaiveDate,
     },
     // ---- computation ----
     RateApplied {
+        #[serde(skip)]
         base_field: usize,
         base: Money,
         rate: Rate,
+        #[serde(skip)]
         case: usize,
+        #[serde(serialize_with = "text")]
         exact: Decimal,
         rounded: Money,
     },
     TierApplied {
+        #[serde(skip)]
         base_field: usize,
         base: Money,
+        #[serde(skip)]
         tier: usize,
+        #[serde(serialize_with = "text")]
         exact: Decimal,
         rounded: Money,
     },
     BelowTiers {
+        #[serde(skip)]
         base_field: usize,
         base: Money,
     },
     /// No tiers in the rules: only a ceiling can be given.
-    NoTiers {
-        ceiling: Money,
-    },
+    NoTiers { ceiling: Money },
     LevelFixed {
+        #[serde(skip)]
         value: u16,
         amount: Money,
     },
     LevelRange {
+        #[serde(skip)]
         value: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
         floor: Option<Money>,
         ceiling: Money,
     },
     InterestDays {
         principal: Money,
         rate: Rate,
+        #[serde(serialize_with = "text")]
         from: NaiveDate,
+        #[serde(serialize_with = "text")]
         until: NaiveDate,
+        #[serde(serialize_with = "text")]
         days: i64,
+        #[serde(serialize_with = "text")]
         day_basis: u32,
+        #[serde(serialize_with = "text")]
         exact: Decimal,
         rounded: Money,
     },
@@ -137,6 +175,7 @@ pub enum Step {
     },
     /// Per unit and year: what prior awards and earlier items took from the cap.
     AnnualCap {
+        #[serde(serialize_with = "text")]
         year: i32,
         cap: Money,
         prior: Money,
@@ -149,18 +188,21 @@ pub enum Step {
     /// Left out by the clause's quota (a batch ranks the round's items by `rank_by`):
     /// this item ranks `rank` with `score`; the last item within the `count` places scored `cutoff`.
     QuotaExcluded {
+        #[serde(serialize_with = "text")]
         count: u32,
+        #[serde(serialize_with = "text")]
         rank: u32,
+        #[serde(serialize_with = "text")]
         score: Decimal,
+        #[serde(serialize_with = "text")]
         cutoff: Decimal,
     },
     // ---- non-duplication and prior awards ----
     /// The same item was already paid under this clause.
-    AlreadyPaid {
-        amount: Money,
-    },
+    AlreadyPaid { amount: Money },
     /// 就高执行: this item is the highest of the clause.
     HighestChosen {
+        #[serde(serialize_with = "text")]
         competitors: usize,
     },
     /// 就高执行: a higher (or equal, earlier) item of the clause wins.
@@ -170,14 +212,13 @@ pub enum Step {
     },
     /// Earlier awards under this clause are deducted (moving up a level pays the difference).
     PriorDeducted {
+        #[serde(rename = "deducted")]
         prior: Money,
         before: Money,
         after: Money,
     },
     /// A discretionary ceiling is shown unchanged, whatever was paid before.
-    PriorNotDeductedFromCeiling {
-        prior: Money,
-    },
+    PriorNotDeductedFromCeiling { prior: Money },
 }
 
 impl Step {
@@ -198,7 +239,7 @@ impl Step {
 }
 
 /// One item (a contract, a recognition, a loan) under one clause.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ItemOutcome {
     /// Index within its facts section (file order).
     pub index: usize,
@@ -207,17 +248,21 @@ pub struct ItemOutcome {
     pub qualifies: bool,
     pub amount: Money,
     /// For a discretionary item: the range the department decides within.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ceiling: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub floor: Option<Money>,
     pub steps: Vec<Step>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClauseOutcome {
     pub clause: u32,
     pub status: Status,
     pub amount: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ceiling: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub floor: Option<Money>,
     /// Gates that failed for the whole clause (policy dates, district, applicant).
     pub gates: Vec<Step>,
@@ -225,8 +270,9 @@ pub struct ClauseOutcome {
 }
 
 /// The evaluation of one applicant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Outcome {
+    #[serde(serialize_with = "text")]
     pub as_of: NaiveDate,
     pub rules_digest: String,
     pub name: String,
@@ -243,5 +289,264 @@ impl Outcome {
         self.clauses
             .iter()
             .filter(|c| c.status == Status::Discretionary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn money(yuan: i64) -> Money {
+        Money::from_integer(yuan).expect("a small amount")
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    /// One step of each kind, with the kind name the JSON gives it. The match has no catch-all,
+    /// so a new kind of step does not compile until it is listed here.
+    fn every_step() -> Vec<(Step, &'static str)> {
+        let rate = Rate::parse("30%").expect("a rate");
+        let exact = Decimal::new(3_600_005, 1);
+        let all = vec![
+            Step::PolicyNotInForce {
+                as_of: day("2028-01-01"),
+            },
+            Step::DistrictOutside {
+                district: "瑞安市".into(),
+            },
+            Step::GateUnconfirmed {
+                gate: 0,
+                field: 1,
+                value: Some(false),
+            },
+            Step::KindNotCovered { kind: 2 },
+            Step::DateBeforeEvents {
+                date: day("2024-12-31"),
+            },
+            Step::DateAfterAsOf {
+                date: day("2026-07-01"),
+            },
+            Step::DateAfterPolicy {
+                date: day("2028-01-01"),
+            },
+            Step::ConditionFailed {
+                condition: 0,
+                found: Some(Value::Bool(false)),
+            },
+            Step::RequirementFailed {
+                field: 3,
+                found: None,
+            },
+            Step::Unstated { field: 4 },
+            Step::NoRateCase,
+            Step::NoInterestDays {
+                from: day("2026-01-01"),
+                until: day("2026-01-01"),
+            },
+            Step::RateApplied {
+                base_field: 2,
+                base: money(1_200_000),
+                rate,
+                case: 0,
+                exact,
+                rounded: money(360_001),
+            },
+            Step::TierApplied {
+                base_field: 2,
+                base: money(8_000_000),
+                tier: 1,
+                exact: Decimal::new(500_000, 0),
+                rounded: money(500_000),
+            },
+            Step::BelowTiers {
+                base_field: 2,
+                base: money(10),
+            },
+            Step::NoTiers {
+                ceiling: money(3_000_000),
+            },
+            Step::LevelFixed {
+                value: 1,
+                amount: money(150_000),
+            },
+            Step::LevelRange {
+                value: 1,
+                floor: Some(money(100_000)),
+                ceiling: money(1_000_000),
+            },
+            Step::InterestDays {
+                principal: money(10_000_000),
+                rate,
+                from: day("2025-06-01"),
+                until: day("2026-05-31"),
+                days: 364,
+                day_basis: 360,
+                exact,
+                rounded: money(151_667),
+            },
+            Step::LimitedByPaid {
+                paid: money(300_000),
+                before: money(2),
+                after: money(1),
+            },
+            Step::ItemCap {
+                cap: money(2_000_000),
+                before: money(2_400_000),
+                after: money(2_000_000),
+            },
+            Step::AnnualCap {
+                year: 2026,
+                cap: money(500_000),
+                prior: money(100_000),
+                earlier: money(360_000),
+                before: money(80_000),
+                after: money(40_000),
+            },
+            Step::NoYear,
+            Step::QuotaExcluded {
+                count: 20,
+                rank: 21,
+                score: Decimal::new(875, 1),
+                cutoff: Decimal::new(90, 0),
+            },
+            Step::AlreadyPaid {
+                amount: money(90_000),
+            },
+            Step::HighestChosen { competitors: 1 },
+            Step::NotHighest {
+                winner: "RZ-001".into(),
+                winner_amount: money(1_000_000),
+            },
+            Step::PriorDeducted {
+                prior: money(100_000),
+                before: money(1_000_000),
+                after: money(900_000),
+            },
+            Step::PriorNotDeductedFromCeiling {
+                prior: money(50_000),
+            },
+        ];
+        all.into_iter()
+            .map(|s| {
+                let kind = match &s {
+                    Step::PolicyNotInForce { .. } => "policy_not_in_force",
+                    Step::DistrictOutside { .. } => "district_outside",
+                    Step::GateUnconfirmed { .. } => "gate_unconfirmed",
+                    Step::KindNotCovered { .. } => "kind_not_covered",
+                    Step::DateBeforeEvents { .. } => "date_before_events",
+                    Step::DateAfterAsOf { .. } => "date_after_as_of",
+                    Step::DateAfterPolicy { .. } => "date_after_policy",
+                    Step::ConditionFailed { .. } => "condition_failed",
+                    Step::RequirementFailed { .. } => "requirement_failed",
+                    Step::Unstated { .. } => "unstated",
+                    Step::NoRateCase => "no_rate_case",
+                    Step::NoInterestDays { .. } => "no_interest_days",
+                    Step::RateApplied { .. } => "rate_applied",
+                    Step::TierApplied { .. } => "tier_applied",
+                    Step::BelowTiers { .. } => "below_tiers",
+                    Step::NoTiers { .. } => "no_tiers",
+                    Step::LevelFixed { .. } => "level_fixed",
+                    Step::LevelRange { .. } => "level_range",
+                    Step::InterestDays { .. } => "interest_days",
+                    Step::LimitedByPaid { .. } => "limited_by_paid",
+                    Step::ItemCap { .. } => "item_cap",
+                    Step::AnnualCap { .. } => "annual_cap",
+                    Step::NoYear => "no_year",
+                    Step::QuotaExcluded { .. } => "quota_excluded",
+                    Step::AlreadyPaid { .. } => "already_paid",
+                    Step::HighestChosen { .. } => "highest_chosen",
+                    Step::NotHighest { .. } => "not_highest",
+                    Step::PriorDeducted { .. } => "prior_deducted",
+                    Step::PriorNotDeductedFromCeiling { .. } => "prior_not_deducted_from_ceiling",
+                };
+                (s, kind)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_step_serialises_with_its_kind_and_its_numbers_as_strings() {
+        let all = every_step();
+        assert_eq!(all.len(), 29);
+        for (step, kind) in &all {
+            let v = serde_json::to_value(step).expect("a step serialises");
+            let map = v.as_object().expect("a step is an object");
+            assert_eq!(map["kind"], *kind, "{step:?}");
+            for (key, value) in map {
+                // Figures, counts and dates are strings; only a yes/no fact stays a boolean.
+                assert!(
+                    value.is_string() || value.is_boolean() || value.is_null(),
+                    "{kind}.{key} = {value}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn step_figures_come_out_exact() {
+        let all = every_step();
+        let json = |kind: &str| {
+            let (step, _) = all.iter().find(|(_, k)| *k == kind).expect("listed");
+            serde_json::to_value(step).expect("serialises")
+        };
+        let rate = json("rate_applied");
+        assert_eq!(rate["base"], "1200000.00");
+        assert_eq!(rate["rate"], "0.30");
+        assert_eq!(rate["exact"], "360000.5");
+        assert_eq!(rate["rounded"], "360001.00");
+        // Indices into the rules are left to the renderers, which can name them.
+        assert!(rate.get("base_field").is_none() && rate.get("case").is_none());
+        let interest = json("interest_days");
+        assert_eq!(interest["days"], "364");
+        assert_eq!(interest["day_basis"], "360");
+        assert_eq!(interest["from"], "2025-06-01");
+        let cap = json("annual_cap");
+        assert_eq!(cap["year"], "2026");
+        assert_eq!(cap["before"], "80000.00");
+        assert_eq!(cap["after"], "40000.00");
+        assert_eq!(json("prior_deducted")["deducted"], "100000.00");
+        assert_eq!(json("quota_excluded")["score"], "87.5");
+        assert_eq!(json("gate_unconfirmed")["value"], false);
+        assert_eq!(json("requirement_failed")["found"], serde_json::Value::Null);
+        assert_eq!(json("no_year"), serde_json::json!({"kind": "no_year"}));
+    }
+
+    #[test]
+    fn an_outcome_serialises_with_its_clauses_and_items() {
+        let item = ItemOutcome {
+            index: 0,
+            id: "HT-001".into(),
+            qualifies: true,
+            amount: money(360_000),
+            ceiling: None,
+            floor: None,
+            steps: vec![Step::NoYear],
+        };
+        let outcome = Outcome {
+            as_of: day("2026-06-30"),
+            rules_digest: "abc".into(),
+            name: "甲".into(),
+            credit_code: "91330302MA2H00001Y".into(),
+            district: "鹿城区".into(),
+            clauses: vec![ClauseOutcome {
+                clause: 1,
+                status: Status::Awarded,
+                amount: money(360_000),
+                ceiling: None,
+                floor: None,
+                gates: Vec::new(),
+                items: vec![item],
+            }],
+            total: money(360_000),
+        };
+        let v = serde_json::to_value(&outcome).expect("serialises");
+        assert_eq!(v["as_of"], "2026-06-30");
+        assert_eq!(v["total"], "360000.00");
+        assert_eq!(v["clauses"][0]["status"], "awarded");
+        assert_eq!(v["clauses"][0]["items"][0]["amount"], "360000.00");
+        assert_eq!(v["clauses"][0]["items"][0]["steps"][0]["kind"], "no_year");
+        assert!(v["clauses"][0].get("ceiling").is_none());
     }
 }

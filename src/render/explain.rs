@@ -3,12 +3,14 @@
 //! prior awards took, the non-duplication decision, the failed condition with the fact's
 //! value, the interpretation notes, and the rule version. It computes nothing.
 
-use serde_json::{Value as Json, json};
+use serde::Serialize;
+use serde_json::Value as Json;
 
-use super::json::step_kind;
+use super::json::{Applicant, FactsUsed, ItemView, Range, StepView};
 use super::{Ctx, Lang, amount_text, describe, status_label};
 use crate::facts::{Facts, Item};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Step};
+use crate::money::Money;
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::{Award, Clause, CombineMode, Condition, RuleSet};
 
 /// The facts a clause reads, by field index of its section, in vocabulary order.
@@ -195,244 +197,229 @@ pub fn render(
     lang: Lang,
     only: Option<u32>,
 ) -> String {
+    let mut out = Lines::default();
+    applicant_header(&mut out, outcome, facts, rules, lang);
+    let shown = selected(outcome, only);
+    if shown.is_empty() {
+        out.line(match (only, lang) {
+            (Some(n), Lang::Zh) => format!("\n未申报第 {n} 条的事项。"),
+            (Some(n), Lang::En) => format!("\nNo claim under clause {n}."),
+            (None, _) => format!(
+                "\n{}",
+                lang.pick("未申报任何条款的事项。", "No claim under any clause.")
+            ),
+        });
+    }
+    for co in shown {
+        if let Some(cx) = Ctx::of(rules, outcome, co, lang) {
+            clause_section(&mut out, co, facts, &cx);
+        }
+    }
+    out.0.push('\n');
+    if only.is_none() {
+        totals(&mut out, outcome, lang);
+    }
+    rules_footer(&mut out, outcome, rules, lang);
+    out.0
+}
+
+/// The text being written, line by line.
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    fn line(&mut self, s: impl AsRef<str>) {
+        self.0.push_str(s.as_ref());
+        self.0.push('\n');
+    }
+}
+
+/// The policy, the county adopting it, the applicant and the as-of date.
+fn applicant_header(
+    out: &mut Lines,
+    outcome: &Outcome,
+    facts: &Facts,
+    rules: &RuleSet,
+    lang: Lang,
+) {
     let en = lang.en();
     let p = &rules.policy;
-    let mut out = String::new();
-    let line = |out: &mut String, s: String| {
-        out.push_str(&s);
-        out.push('\n');
-    };
-    line(
-        &mut out,
-        format!(
-            "{} · {} {}",
-            lang.pick("审计说明", "Audit explanation"),
-            if en { &p.title_en } else { &p.title },
-            p.document
-        ),
-    );
+    out.line(format!(
+        "{} · {} {}",
+        lang.pick("审计说明", "Audit explanation"),
+        if en { &p.title_en } else { &p.title },
+        p.document
+    ));
     if let Some(by) = &p.adopted_by {
-        line(
-            &mut out,
-            format!(
-                "{}: {by} ({})",
-                lang.pick("参照执行", "Adopted by"),
-                p.provisions.counties
-            ),
-        );
+        out.line(format!(
+            "{}: {by} ({})",
+            lang.pick("参照执行", "Adopted by"),
+            p.provisions.counties
+        ));
     }
     let kind = facts
         .single(rules.roles.applicant)
         .and_then(|a| a.get(rules.roles.kind))
         .map(|v| v.show(rules.kind_field(), en))
         .unwrap_or_default();
-    line(
-        &mut out,
-        format!(
-            "{}: {} ({}) {} · {}",
-            lang.pick("申报单位", "Applicant"),
-            outcome.name,
-            outcome.credit_code,
-            outcome.district,
-            kind
+    out.line(format!(
+        "{}: {} ({}) {} · {}",
+        lang.pick("申报单位", "Applicant"),
+        outcome.name,
+        outcome.credit_code,
+        outcome.district,
+        kind
+    ));
+    out.line(format!(
+        "{}: {}",
+        lang.pick("计算基准日", "As of"),
+        outcome.as_of
+    ));
+}
+
+/// One clause: its heading and text, the gates that failed, each item, its interpretation notes.
+fn clause_section(out: &mut Lines, co: &ClauseOutcome, facts: &Facts, cx: &Ctx<'_>) {
+    let (rules, clause, lang) = (cx.rules, cx.clause, cx.lang);
+    out.0.push('\n');
+    out.line(match lang {
+        Lang::Zh => format!(
+            "━━ 第 {} 条 {} ━━ {} {} 元",
+            co.clause,
+            clause.title,
+            status_label(co.status, lang),
+            amount_text(co)
         ),
-    );
-    line(
-        &mut out,
-        format!("{}: {}", lang.pick("计算基准日", "As of"), outcome.as_of),
-    );
-    let shown = selected(outcome, only);
-    if shown.is_empty() {
-        line(
-            &mut out,
-            match (only, lang) {
-                (Some(n), Lang::Zh) => format!("\n未申报第 {n} 条的事项。"),
-                (Some(n), Lang::En) => format!("\nNo claim under clause {n}."),
-                (None, _) => format!(
-                    "\n{}",
-                    lang.pick("未申报任何条款的事项。", "No claim under any clause.")
-                ),
-            },
-        );
+        Lang::En => format!(
+            "━━ Clause {} {} ━━ {} {} yuan",
+            co.clause,
+            clause.title_en,
+            status_label(co.status, lang),
+            amount_text(co)
+        ),
+    });
+    out.line(format!(
+        "{}: “{}”",
+        lang.pick("条款原文", "Clause text"),
+        clause.text
+    ));
+    if !clause.responsible_units.is_empty() {
+        out.line(format!(
+            "{}: {}",
+            lang.pick("责任单位", "Responsible units"),
+            clause.responsible_units.join(lang.pick("、", ", "))
+        ));
     }
-    for co in shown {
-        let Some(cx) = Ctx::of(rules, outcome, co, lang) else {
-            continue;
-        };
-        let clause = cx.clause;
-        out.push('\n');
-        line(
-            &mut out,
-            match lang {
-                Lang::Zh => format!(
-                    "━━ 第 {} 条 {} ━━ {} {} 元",
-                    co.clause,
-                    clause.title,
-                    status_label(co.status, lang),
-                    amount_text(co)
-                ),
-                Lang::En => format!(
-                    "━━ Clause {} {} ━━ {} {} yuan",
-                    co.clause,
-                    clause.title_en,
-                    status_label(co.status, lang),
-                    amount_text(co)
-                ),
-            },
-        );
-        line(
-            &mut out,
-            format!(
-                "{}: “{}”",
-                lang.pick("条款原文", "Clause text"),
-                clause.text
-            ),
-        );
-        if !clause.responsible_units.is_empty() {
-            line(
-                &mut out,
-                format!(
-                    "{}: {}",
-                    lang.pick("责任单位", "Responsible units"),
-                    clause.responsible_units.join(lang.pick("、", ", "))
-                ),
-            );
-        }
-        line(
-            &mut out,
-            format!(
-                "{}: {} ({})",
-                lang.pick("规则文件", "Rule file"),
-                clause.source,
-                combine_label(clause.combine, lang)
-            ),
-        );
-        if !co.gates.is_empty() {
-            line(
-                &mut out,
-                lang.pick(
-                    "不符合以下条件，本条不予兑现:",
-                    "Not payable: these conditions are not met:",
-                )
-                .to_string(),
-            );
-            for g in &co.gates {
-                line(&mut out, format!("  ✗ {}", describe(g, &cx)));
-                if let Some(b) = gate_basis(g, rules) {
-                    line(&mut out, format!("    {}: {b}", lang.pick("依据", "basis")));
-                }
-            }
-        }
-        let items = facts.items(clause.section);
-        for it in &co.items {
-            line(
-                &mut out,
-                match lang {
-                    Lang::Zh => format!("  事项 {}:", shown_id(it, clause, rules, en)),
-                    Lang::En => format!("  Item {}:", shown_id(it, clause, rules, en)),
-                },
-            );
-            line(
-                &mut out,
-                format!(
-                    "    {}: {}",
-                    lang.pick("所用事实", "facts used"),
-                    fact_lines(clause, items.get(it.index), rules, lang)
-                        .join(lang.pick("；", "; "))
-                ),
-            );
-            for s in &it.steps {
-                let mark = if !it.qualifies { "✗" } else { "·" };
-                line(&mut out, format!("    {mark} {}", describe(s, &cx)));
-                if let Some(n) = note(s, it, &cx) {
-                    line(&mut out, format!("      {n}"));
-                }
-            }
-            let result = match (it.qualifies, it.ceiling, lang) {
-                (false, _, Lang::Zh) => "    = 不符合条件，0.00".to_string(),
-                (false, _, Lang::En) => "    = not eligible, 0.00".to_string(),
-                (true, Some(c), Lang::Zh) => format!("    = 酌定，最高 {c}"),
-                (true, Some(c), Lang::En) => format!("    = discretionary, at most {c}"),
-                (true, None, Lang::Zh) => format!("    = 本项 {} 元", it.amount),
-                (true, None, Lang::En) => format!("    = this item {} yuan", it.amount),
-            };
-            line(&mut out, result);
-        }
-        if !clause.interpretation.is_empty() {
-            line(
-                &mut out,
-                lang.pick("  规则解释说明:", "  Interpretation notes:")
-                    .to_string(),
-            );
-            for n in &clause.interpretation {
-                line(&mut out, format!("    - {n}"));
+    out.line(format!(
+        "{}: {} ({})",
+        lang.pick("规则文件", "Rule file"),
+        clause.source,
+        combine_label(clause.combine, lang)
+    ));
+    if !co.gates.is_empty() {
+        out.line(lang.pick(
+            "不符合以下条件，本条不予兑现:",
+            "Not payable: these conditions are not met:",
+        ));
+        for g in &co.gates {
+            out.line(format!("  ✗ {}", describe(g, cx)));
+            if let Some(b) = gate_basis(g, rules) {
+                out.line(format!("    {}: {b}", lang.pick("依据", "basis")));
             }
         }
     }
-    out.push('\n');
-    if only.is_none() {
-        line(
-            &mut out,
-            format!(
-                "{}: {} {}",
-                lang.pick("确定金额合计", "Determinate total"),
-                outcome.total,
-                lang.pick("元", "yuan")
-            ),
-        );
-        for co in outcome.discretionary() {
-            line(
-                &mut out,
-                match lang {
-                    Lang::Zh => format!(
-                        "酌定（不计入合计）: 第 {} 条 {} 元",
-                        co.clause,
-                        amount_text(co)
-                    ),
-                    Lang::En => format!(
-                        "Discretionary (not in the total): clause {} {} yuan",
-                        co.clause,
-                        amount_text(co)
-                    ),
-                },
-            );
+    let items = facts.items(clause.section);
+    for it in &co.items {
+        item_section(out, it, items.get(it.index), cx);
+    }
+    if !clause.interpretation.is_empty() {
+        out.line(lang.pick("  规则解释说明:", "  Interpretation notes:"));
+        for n in &clause.interpretation {
+            out.line(format!("    - {n}"));
         }
     }
+}
+
+/// One item: the facts used, each step with its note, and what the item comes to.
+fn item_section(out: &mut Lines, it: &ItemOutcome, item: Option<&Item>, cx: &Ctx<'_>) {
+    let (rules, clause, lang) = (cx.rules, cx.clause, cx.lang);
+    let id = shown_id(it, clause, rules, lang.en());
+    out.line(match lang {
+        Lang::Zh => format!("  事项 {id}:"),
+        Lang::En => format!("  Item {id}:"),
+    });
+    out.line(format!(
+        "    {}: {}",
+        lang.pick("所用事实", "facts used"),
+        fact_lines(clause, item, rules, lang).join(lang.pick("；", "; "))
+    ));
+    let mark = if !it.qualifies { "✗" } else { "·" };
+    for s in &it.steps {
+        out.line(format!("    {mark} {}", describe(s, cx)));
+        if let Some(n) = note(s, it, cx) {
+            out.line(format!("      {n}"));
+        }
+    }
+    out.line(match (it.qualifies, it.ceiling, lang) {
+        (false, _, Lang::Zh) => "    = 不符合条件，0.00".to_string(),
+        (false, _, Lang::En) => "    = not eligible, 0.00".to_string(),
+        (true, Some(c), Lang::Zh) => format!("    = 酌定，最高 {c}"),
+        (true, Some(c), Lang::En) => format!("    = discretionary, at most {c}"),
+        (true, None, Lang::Zh) => format!("    = 本项 {} 元", it.amount),
+        (true, None, Lang::En) => format!("    = this item {} yuan", it.amount),
+    });
+}
+
+/// The determinate total, and the discretionary ranges apart from it.
+fn totals(out: &mut Lines, outcome: &Outcome, lang: Lang) {
+    out.line(format!(
+        "{}: {} {}",
+        lang.pick("确定金额合计", "Determinate total"),
+        outcome.total,
+        lang.pick("元", "yuan")
+    ));
+    for co in outcome.discretionary() {
+        out.line(match lang {
+            Lang::Zh => format!(
+                "酌定（不计入合计）: 第 {} 条 {} 元",
+                co.clause,
+                amount_text(co)
+            ),
+            Lang::En => format!(
+                "Discretionary (not in the total): clause {} {} yuan",
+                co.clause,
+                amount_text(co)
+            ),
+        });
+    }
+}
+
+/// The policy's interpretation notes, where the rules come from, and their version and digest.
+fn rules_footer(out: &mut Lines, outcome: &Outcome, rules: &RuleSet, lang: Lang) {
+    let p = &rules.policy;
     if !p.interpretation.is_empty() {
-        line(
-            &mut out,
-            lang.pick("政策解释说明:", "Policy interpretation notes:")
-                .to_string(),
-        );
+        out.line(lang.pick("政策解释说明:", "Policy interpretation notes:"));
         for n in &p.interpretation {
-            line(&mut out, format!("  - {n}"));
+            out.line(format!("  - {n}"));
         }
     }
-    line(
-        &mut out,
-        format!(
-            "{}: {}{}",
-            lang.pick("规则来源", "Rules from"),
-            rules.origin,
-            if rules.overlays.is_empty() {
-                String::new()
-            } else {
-                format!(" + overlay {}", rules.overlays.join(", "))
-            }
-        ),
-    );
-    line(
-        &mut out,
-        format!(
-            "{} {} · sha256 {} · {} {}",
-            lang.pick("规则版本", "Rules version"),
-            p.version,
-            outcome.rules_digest,
-            lang.pick("计算基准日", "as of"),
-            outcome.as_of
-        ),
-    );
-    out
+    let overlays = if rules.overlays.is_empty() {
+        String::new()
+    } else {
+        format!(" + overlay {}", rules.overlays.join(", "))
+    };
+    out.line(format!(
+        "{}: {}{overlays}",
+        lang.pick("规则来源", "Rules from"),
+        rules.origin,
+    ));
+    out.line(format!(
+        "{} {} · sha256 {} · {} {}",
+        lang.pick("规则版本", "Rules version"),
+        p.version,
+        outcome.rules_digest,
+        lang.pick("计算基准日", "as of"),
+        outcome.as_of
+    ));
 }
 
 fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> String {
@@ -447,7 +434,8 @@ fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> Str
     }
 }
 
-/// `--format json`: the same content as data, steps with their kind, sentence and note.
+/// `--format json`: the same content as data: each item with the facts it used, each step
+/// with its kind, figures, sentence and note, each failed gate with the policy words it rests on.
 pub fn to_json(
     outcome: &Outcome,
     facts: &Facts,
@@ -455,91 +443,115 @@ pub fn to_json(
     lang: Lang,
     only: Option<u32>,
 ) -> Json {
-    let en = lang.en();
     let p = &rules.policy;
-    let clauses: Vec<Json> = selected(outcome, only)
+    let clauses: Vec<ExplainedClause<'_>> = selected(outcome, only)
         .into_iter()
         .filter_map(|co| {
             let cx = Ctx::of(rules, outcome, co, lang)?;
-            let clause = cx.clause;
-            let section = rules.section(clause.section);
-            let items_facts = facts.items(clause.section);
-            let items: Vec<Json> = co
-                .items
-                .iter()
-                .map(|it| {
-                    let mut used = serde_json::Map::new();
-                    let item = items_facts.get(it.index);
-                    for f in facts_read(clause, rules) {
-                        let field = &section.fields[f];
-                        let v = item
-                            .and_then(|i| i.get(f))
-                            .map_or(Json::Null, |v| json!(v.plain(field)));
-                        used.insert(field.name.clone(), v);
-                    }
-                    let mut j = json!({
-                        "id": it.id,
-                        "qualifies": it.qualifies,
-                        "amount": it.amount.plain(),
-                        "facts": used,
-                        "steps": it.steps.iter().map(|s| {
-                            let mut step = json!({"kind": step_kind(s), "text": describe(s, &cx)});
-                            if let Some(n) = note(s, it, &cx) {
-                                step["note"] = json!(n);
-                            }
-                            step
-                        }).collect::<Vec<_>>(),
-                    });
-                    if let Some(c) = it.ceiling {
-                        j["ceiling"] = json!(c.plain());
-                    }
-                    if let Some(f) = it.floor {
-                        j["floor"] = json!(f.plain());
-                    }
-                    j
-                })
-                .collect();
-            let mut c = json!({
-                "clause": co.clause,
-                "title": clause.title(en),
-                "text": clause.text,
-                "responsible_units": clause.responsible_units,
-                "rule_file": clause.source,
-                "combine": match clause.combine {
-                    CombineMode::Sum => "sum",
-                    CombineMode::Highest => "highest",
-                },
-                "status": co.status.as_str(),
-                "amount": co.amount.plain(),
-                "gates": co.gates.iter().map(|g| {
-                    let mut j = json!({"kind": step_kind(g), "text": describe(g, &cx)});
-                    if let Some(b) = gate_basis(g, rules) {
-                        j["basis"] = json!(b);
-                    }
-                    j
-                }).collect::<Vec<_>>(),
-                "items": items,
-                "interpretation": clause.interpretation,
-            });
-            super::json::put_range(&mut c, co);
-            Some(c)
+            Some(explained_clause(co, facts, &cx))
         })
         .collect();
-    json!({
-        "as_of": outcome.as_of.to_string(),
-        "rules_digest": outcome.rules_digest,
-        "rules_version": p.version,
-        "rules_origin": rules.origin,
-        "overlays": rules.overlays,
-        "policy": p.document,
-        "adopted_by": p.adopted_by,
-        "applicant": {
-            "name": outcome.name,
-            "credit_code": outcome.credit_code,
-            "district": outcome.district,
+    let explanation = Explanation {
+        as_of: outcome.as_of.to_string(),
+        rules_digest: &outcome.rules_digest,
+        rules_version: &p.version,
+        rules_origin: &rules.origin,
+        overlays: &rules.overlays,
+        policy: &p.document,
+        adopted_by: p.adopted_by.as_deref(),
+        applicant: Applicant::of(outcome),
+        clauses,
+        total: outcome.total,
+        interpretation: &p.interpretation,
+    };
+    serde_json::to_value(explanation).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct Explanation<'a> {
+    as_of: String,
+    rules_digest: &'a str,
+    rules_version: &'a str,
+    rules_origin: &'a str,
+    overlays: &'a [String],
+    policy: &'a str,
+    adopted_by: Option<&'a str>,
+    applicant: Applicant<'a>,
+    clauses: Vec<ExplainedClause<'a>>,
+    total: Money,
+    interpretation: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ExplainedClause<'a> {
+    clause: u32,
+    title: &'a str,
+    text: &'a str,
+    responsible_units: &'a [String],
+    rule_file: &'a str,
+    combine: &'static str,
+    status: Status,
+    amount: Money,
+    gates: Vec<StepView<'a>>,
+    items: Vec<ItemView<'a>>,
+    interpretation: &'a [String],
+    #[serde(flatten)]
+    range: Range,
+}
+
+fn explained_clause<'a>(
+    co: &'a ClauseOutcome,
+    facts: &'a Facts,
+    cx: &Ctx<'a>,
+) -> ExplainedClause<'a> {
+    let (rules, clause) = (cx.rules, cx.clause);
+    let section = rules.section(clause.section);
+    let read = facts_read(clause, rules);
+    let items_facts = facts.items(clause.section);
+    let items = co
+        .items
+        .iter()
+        .map(|it| {
+            let item = items_facts.get(it.index);
+            let used = read
+                .iter()
+                .map(|&f| {
+                    let field = &section.fields[f];
+                    let value = item.and_then(|i| i.get(f)).map(|v| v.plain(field));
+                    (field.name.as_str(), value)
+                })
+                .collect();
+            let mut view = ItemView::new(it, cx).with_facts(FactsUsed(used));
+            for s in view.steps_mut() {
+                s.note = note(s.step(), it, cx);
+            }
+            view
+        })
+        .collect();
+    let gates = co
+        .gates
+        .iter()
+        .map(|g| {
+            let mut view = StepView::new(g, cx);
+            view.basis = gate_basis(g, rules);
+            view
+        })
+        .collect();
+    ExplainedClause {
+        clause: co.clause,
+        title: clause.title(cx.lang.en()),
+        text: &clause.text,
+        responsible_units: &clause.responsible_units,
+        rule_file: &clause.source,
+        combine: match clause.combine {
+            CombineMode::Sum => "sum",
+            CombineMode::Highest => "highest",
         },
-        "clauses": clauses,
-        "total": outcome.total.plain(),
-        "interpretation": p.interpretation,
-    })
+        status: co.status,
+        amount: co.amount,
+        gates,
+        items,
+        interpretation: &clause.interpretation,
+        range: Range::of(co),
+    }
 }

@@ -1,117 +1,322 @@
 //! `--format json`: the output contract of SPEC §5, with every item's steps.
+//! The outcome serialises itself (kinds and figures, see `outcome`); the views here add what
+//! only the rules know: a clause's title, the names behind a step's indices, each step's
+//! sentence. `explain --format json` is built from the same item and step views.
 
-use serde_json::{Value as Json, json};
+use chrono::Datelike;
+use serde::{Serialize, Serializer};
 
-use super::{Ctx, Lang, describe, reasons};
-use crate::outcome::{ClauseOutcome, Outcome, Status, Step};
-use crate::rules::RuleSet;
+use super::{Ctx, Lang, reasons};
+use crate::facts::Value;
+use crate::money::Money;
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
+use crate::rules::clause::Tier;
+use crate::rules::vocabulary::Field;
+use crate::rules::{Award, Condition, RuleSet};
 
-pub fn to_json(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> Json {
-    let en = lang.en();
-    let clauses: Vec<Json> = outcome
+/// The whole single-applicant report.
+#[derive(Serialize)]
+struct Report<'a> {
+    as_of: String,
+    rules_digest: &'a str,
+    rules_version: &'a str,
+    policy: &'a str,
+    applicant: Applicant<'a>,
+    clauses: Vec<ClauseView<'a>>,
+    total: Money,
+}
+
+/// Who applied, as the outcome names them.
+#[derive(Serialize)]
+pub struct Applicant<'a> {
+    name: &'a str,
+    credit_code: &'a str,
+    district: &'a str,
+}
+
+impl<'a> Applicant<'a> {
+    pub fn of(outcome: &'a Outcome) -> Applicant<'a> {
+        Applicant {
+            name: &outcome.name,
+            credit_code: &outcome.credit_code,
+            district: &outcome.district,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ClauseView<'a> {
+    clause: u32,
+    title: &'a str,
+    status: Status,
+    amount: Money,
+    reasons: Vec<String>,
+    items: Vec<ItemView<'a>>,
+    #[serde(flatten)]
+    range: Range,
+}
+
+/// A discretionary clause's `ceiling` and `floor` (SPEC §5); nothing for any other status.
+#[derive(Serialize)]
+pub struct Range {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ceiling: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor: Option<Money>,
+}
+
+impl Range {
+    pub fn of(co: &ClauseOutcome) -> Range {
+        let discretionary = co.status == Status::Discretionary;
+        Range {
+            ceiling: co.ceiling.filter(|_| discretionary),
+            floor: co.floor.filter(|_| discretionary),
+        }
+    }
+}
+
+/// One item: its amount, the facts it used (explain only), and its steps.
+#[derive(Serialize)]
+pub struct ItemView<'a> {
+    id: &'a str,
+    qualifies: bool,
+    amount: Money,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<FactsUsed<'a>>,
+    steps: Vec<StepView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ceiling: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    floor: Option<Money>,
+}
+
+impl<'a> ItemView<'a> {
+    /// The item with each step said in `cx`'s language.
+    pub fn new(item: &'a ItemOutcome, cx: &Ctx<'a>) -> ItemView<'a> {
+        ItemView {
+            id: &item.id,
+            qualifies: item.qualifies,
+            amount: item.amount,
+            facts: None,
+            steps: item.steps.iter().map(|s| StepView::new(s, cx)).collect(),
+            ceiling: item.ceiling,
+            floor: item.floor,
+        }
+    }
+
+    /// The facts the item's clause read, by field key, as the applicant file gives them.
+    pub fn with_facts(mut self, facts: FactsUsed<'a>) -> ItemView<'a> {
+        self.facts = Some(facts);
+        self
+    }
+
+    pub fn steps_mut(&mut self) -> &mut [StepView<'a>] {
+        &mut self.steps
+    }
+}
+
+/// Field key → the fact in plain form (`null`: not stated), in vocabulary order.
+pub struct FactsUsed<'a>(pub Vec<(&'a str, Option<String>)>);
+
+impl Serialize for FactsUsed<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// One step: its kind and figures, the names of the rules it points at, and its sentence.
+#[derive(Serialize)]
+pub struct StepView<'a> {
+    #[serde(flatten)]
+    step: &'a Step,
+    #[serde(flatten)]
+    names: Names<'a>,
+    text: String,
+    /// The auditor's extra sentence (explain only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The policy words a failed gate rests on (explain only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+}
+
+impl<'a> StepView<'a> {
+    pub fn new(step: &'a Step, cx: &Ctx<'a>) -> StepView<'a> {
+        StepView {
+            step,
+            names: Names::of(step, cx),
+            text: super::describe(step, cx),
+            note: None,
+            basis: None,
+        }
+    }
+
+    pub fn step(&self) -> &'a Step {
+        self.step
+    }
+}
+
+/// What a step's indices point at, named as a reader of the rule files knows it: a field by
+/// its key, a condition and a rate case as the rule file writes them, a gate by its words, a
+/// tier by its place (from 1) and threshold, a level or applicant kind by its value.
+#[derive(Serialize, Default)]
+struct Names<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base_field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<String>,
+    /// The fact a failed condition found (`null`: not stated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tier_from: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gate: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applicant_kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn of(step: &Step, cx: &Ctx<'a>) -> Names<'a> {
+        let (rules, clause) = (cx.rules, cx.clause);
+        let field = |f: usize| rules.field(clause.section, f);
+        let key = |f: usize| Some(field(f).name.as_str());
+        match step {
+            Step::GateUnconfirmed { gate, field: f, .. } => Names {
+                field: Some(rules.field(rules.roles.applicant, *f).name.as_str()),
+                gate: rules.gates.get(*gate).map(|g| g.text.as_str()),
+                ..Names::default()
+            },
+            Step::KindNotCovered { kind } => Names {
+                applicant_kind: value_key(rules.kind_field(), *kind),
+                ..Names::default()
+            },
+            Step::ConditionFailed { condition, found } => {
+                let cond = &clause.conditions[*condition];
+                let f = field(cond.field());
+                Names {
+                    field: Some(&f.name),
+                    condition: Some(condition_text(cond, f, cx)),
+                    found: Some(found.as_ref().map(|v| v.plain(f))),
+                    ..Names::default()
+                }
+            }
+            Step::RequirementFailed { field: f, .. } | Step::Unstated { field: f } => Names {
+                field: key(*f),
+                ..Names::default()
+            },
+            Step::RateApplied {
+                base_field, case, ..
+            } => Names {
+                base_field: key(*base_field),
+                case: rate_case_text(cx, *case),
+                ..Names::default()
+            },
+            Step::TierApplied {
+                base_field, tier, ..
+            } => Names {
+                base_field: key(*base_field),
+                tier: Some((tier + 1).to_string()),
+                tier_from: match &clause.award {
+                    Award::Tiers { tiers, .. } => tiers.get(*tier).map(Tier::from),
+                    _ => None,
+                },
+                ..Names::default()
+            },
+            Step::BelowTiers { base_field, .. } => Names {
+                base_field: key(*base_field),
+                ..Names::default()
+            },
+            Step::LevelFixed { value, .. } | Step::LevelRange { value, .. } => Names {
+                level: match &clause.award {
+                    Award::Levels { by, .. } => value_key(field(*by), *value),
+                    _ => None,
+                },
+                ..Names::default()
+            },
+            _ => Names::default(),
+        }
+    }
+}
+
+/// An enum value by the name rule files and applicant files use.
+fn value_key(field: &Field, value: u16) -> Option<&str> {
+    field.values.get(value as usize).map(|v| v.value.as_str())
+}
+
+/// A condition as a rule file would state it: `ai_industry = true`, `year in 2024..=2025`.
+fn condition_text(cond: &Condition, field: &Field, cx: &Ctx<'_>) -> String {
+    let name = &field.name;
+    match cond {
+        Condition::IsTrue { .. } => format!("{name} = true"),
+        Condition::Equals { value, .. } => {
+            format!("{name} = {}", value_key(field, *value).unwrap_or_default())
+        }
+        Condition::YearBetween {
+            from,
+            years_before_as_of,
+            ..
+        } => format!(
+            "{name} in {from}..={}",
+            cx.outcome.as_of.year() - years_before_as_of
+        ),
+    }
+}
+
+/// The facts a rate case asks for, as the rule file writes them: `autonomous = true`.
+fn rate_case_text(cx: &Ctx<'_>, case: usize) -> Option<String> {
+    let Award::Rate { cases, .. } = &cx.clause.award else {
+        return None;
+    };
+    let when = &cases.get(case)?.when;
+    let facts: Vec<String> = when
+        .iter()
+        .map(|(f, v): &(usize, Value)| {
+            let field = cx.rules.field(cx.clause.section, *f);
+            format!("{} = {}", field.name, v.plain(field))
+        })
+        .collect();
+    (!facts.is_empty()).then(|| facts.join(", "))
+}
+
+fn report<'a>(outcome: &'a Outcome, rules: &'a RuleSet, lang: Lang) -> Report<'a> {
+    let clauses = outcome
         .clauses
         .iter()
         .filter_map(|co| {
             let cx = Ctx::of(rules, outcome, co, lang)?;
-            let clause = cx.clause;
-            let items: Vec<Json> = co
-                .items
-                .iter()
-                .map(|it| {
-                    let mut item = json!({
-                        "id": it.id,
-                        "qualifies": it.qualifies,
-                        "amount": it.amount.plain(),
-                        "steps": it.steps.iter().map(|s| json!({
-                            "kind": step_kind(s),
-                            "text": describe(s, &cx),
-                        })).collect::<Vec<_>>(),
-                    });
-                    if let Some(c) = it.ceiling {
-                        item["ceiling"] = json!(c.plain());
-                    }
-                    if let Some(f) = it.floor {
-                        item["floor"] = json!(f.plain());
-                    }
-                    item
-                })
-                .collect();
-            let mut c = json!({
-                "clause": co.clause,
-                "title": clause.title(en),
-                "status": co.status.as_str(),
-                "amount": co.amount.plain(),
-                "reasons": reasons(co, &cx),
-                "items": items,
-            });
-            put_range(&mut c, co);
-            Some(c)
+            Some(ClauseView {
+                clause: co.clause,
+                title: cx.clause.title(lang.en()),
+                status: co.status,
+                amount: co.amount,
+                reasons: reasons(co, &cx),
+                items: co.items.iter().map(|it| ItemView::new(it, &cx)).collect(),
+                range: Range::of(co),
+            })
         })
         .collect();
-    json!({
-        "as_of": outcome.as_of.to_string(),
-        "rules_digest": outcome.rules_digest,
-        "rules_version": rules.policy.version,
-        "policy": rules.policy.document,
-        "applicant": {
-            "name": outcome.name,
-            "credit_code": outcome.credit_code,
-            "district": outcome.district,
-        },
-        "clauses": clauses,
-        "total": outcome.total.plain(),
-    })
-}
-
-/// A discretionary clause's `ceiling` and `floor` (SPEC §5), shared with `explain --format json`.
-pub fn put_range(c: &mut Json, co: &ClauseOutcome) {
-    if co.status == Status::Discretionary {
-        if let Some(ceiling) = co.ceiling {
-            c["ceiling"] = json!(ceiling.plain());
-        }
-        if let Some(floor) = co.floor {
-            c["floor"] = json!(floor.plain());
-        }
+    Report {
+        as_of: outcome.as_of.to_string(),
+        rules_digest: &outcome.rules_digest,
+        rules_version: &rules.policy.version,
+        policy: &rules.policy.document,
+        applicant: Applicant::of(outcome),
+        clauses,
+        total: outcome.total,
     }
 }
 
 pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
-    let mut s = serde_json::to_string_pretty(&to_json(outcome, rules, lang)).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&report(outcome, rules, lang)).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// A stable machine name for each kind of step.
-pub fn step_kind(s: &Step) -> &'static str {
-    match s {
-        Step::PolicyNotInForce { .. } => "policy_not_in_force",
-        Step::DistrictOutside { .. } => "district_outside",
-        Step::GateUnconfirmed { .. } => "gate_unconfirmed",
-        Step::KindNotCovered { .. } => "kind_not_covered",
-        Step::DateBeforeEvents { .. } => "date_before_events",
-        Step::DateAfterAsOf { .. } => "date_after_as_of",
-        Step::DateAfterPolicy { .. } => "date_after_policy",
-        Step::ConditionFailed { .. } => "condition_failed",
-        Step::RequirementFailed { .. } => "requirement_failed",
-        Step::Unstated { .. } => "unstated",
-        Step::NoRateCase => "no_rate_case",
-        Step::NoInterestDays { .. } => "no_interest_days",
-        Step::RateApplied { .. } => "rate_applied",
-        Step::TierApplied { .. } => "tier_applied",
-        Step::BelowTiers { .. } => "below_tiers",
-        Step::NoTiers { .. } => "no_tiers",
-        Step::LevelFixed { .. } => "level_fixed",
-        Step::LevelRange { .. } => "level_range",
-        Step::InterestDays { .. } => "interest_days",
-        Step::LimitedByPaid { .. } => "limited_by_paid",
-        Step::ItemCap { .. } => "item_cap",
-        Step::AnnualCap { .. } => "annual_cap",
-        Step::NoYear => "no_year",
-        Step::QuotaExcluded { .. } => "quota_excluded",
-        Step::AlreadyPaid { .. } => "already_paid",
-        Step::HighestChosen { .. } => "highest_chosen",
-        Step::NotHighest { .. } => "not_highest",
-        Step::PriorDeducted { .. } => "prior_deducted",
-        Step::PriorNotDeductedFromCeiling { .. } => "prior_not_deducted_from_ceiling",
-    }
 }

@@ -12,9 +12,9 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::facts::Value;
-use crate::money::{Money, push_decimal};
+use crate::money::{Money, Rate, push_decimal};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
-use crate::rules::{Clause, Condition, RuleSet};
+use crate::rules::{Award, Clause, Condition, RuleSet};
 
 /// The language of labels and sentences.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -159,377 +159,442 @@ pub fn describe(step: &Step, cx: &Ctx<'_>) -> String {
 /// `describe`, appended to `out`: a batch describes millions of steps, so the frequent ones
 /// are put together piece by piece rather than through `format!`.
 pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
-    let (rules, clause, lang) = (cx.rules, cx.clause, cx.lang);
-    let en = lang.en();
-    let p = &rules.policy;
-    let field = |f: usize| rules.field(clause.section, f);
-    let label = |f: usize| field(f).label(en);
-    let enum_label = |f: usize, v: u16| field(f).value_label(v, en);
-    let not_true = |out: &mut String, name: &str, found: Option<bool>| {
-        out.push_str(name);
-        out.push_str(match (found, en) {
-            (None, false) => ": 未填写 (视为否)",
-            (None, true) => ": not stated (counts as no)",
-            (Some(_), false) => ": 否",
-            (Some(_), true) => ": no",
-        });
-    };
-    // "{before} → {after}", the end of every limiting step.
-    let arrow = |out: &mut String, before: &Money, after: &Money| {
-        before.push_grouped(out);
-        out.push_str(" → ");
-        after.push_grouped(out);
-    };
+    let p = &cx.rules.policy;
+    let s = &mut Sentence { cx, out };
     match step {
-        Step::PolicyNotInForce { as_of } => {
-            let _ = match en {
-                false => write!(
-                    out,
-                    "计算基准日 {as_of} 不在政策有效期 {} 至 {} 内，不予兑现",
-                    p.effective_from, p.effective_until
-                ),
-                true => write!(
-                    out,
-                    "the as-of date {as_of} is outside the policy's period {} to {}: nothing is payable",
-                    p.effective_from, p.effective_until
-                ),
-            };
-        }
-        Step::DistrictOutside { district } => {
-            let _ = match en {
-                false => write!(
-                    out,
-                    "不适用: 仅限{} ({})，“{district}”不在其中；县（市）可通过 overlay 参照执行",
-                    p.region,
-                    p.districts.join("、")
-                ),
-                true => write!(
-                    out,
-                    "not applicable: {} only ({}); \"{district}\" is not one; a county may adopt it by overlay",
-                    p.region_en,
-                    p.districts.join(", ")
-                ),
-            };
-        }
-        Step::GateUnconfirmed {
-            field: f, value, ..
-        } => {
-            let fl = rules.field(rules.roles.applicant, *f);
-            out.push_str(fl.label(en));
-            out.push_str(match (value, en) {
-                (None, false) => ": 未确认 (未填写)",
-                (None, true) => ": not confirmed (not stated)",
-                (Some(_), false) => ": 否",
-                (Some(_), true) => ": no",
-            });
-        }
-        Step::KindNotCovered { kind } => {
-            let name = rules
-                .kind_field()
-                .values
-                .get(*kind as usize)
-                .map_or("?", |v| v.label(en));
-            out.push_str(lang.pick(
-                "本条不适用于",
-                "this clause does not cover applicants of kind ",
-            ));
-            out.push_str(name);
-        }
+        Step::PolicyNotInForce { as_of } => policy_not_in_force(s, *as_of),
+        Step::DistrictOutside { district } => district_outside(s, district),
+        Step::GateUnconfirmed { field, value, .. } => gate_unconfirmed(s, *field, *value),
+        Step::KindNotCovered { kind } => kind_not_covered(s, *kind),
         Step::DateBeforeEvents { date } => {
-            out.push_str(lang.pick("日期 ", "date "));
-            push_date(out, *date);
-            out.push_str(lang.pick(" 早于奖补起算日 ", " is before "));
-            push_date(out, p.events_from);
-            if en {
-                out.push_str(", when awards start to count");
-            }
+            s.say("日期 ", "date ").date(*date);
+            s.say(" 早于奖补起算日 ", " is before ").date(p.events_from);
+            s.say("", ", when awards start to count");
         }
         Step::DateAfterAsOf { date } => {
-            out.push_str(lang.pick("日期 ", "date "));
-            push_date(out, *date);
-            out.push_str(lang.pick(" 晚于计算基准日 ", " is after the as-of date "));
-            push_date(out, cx.outcome.as_of);
+            s.say("日期 ", "date ").date(*date);
+            s.say(" 晚于计算基准日 ", " is after the as-of date ")
+                .date(cx.outcome.as_of);
         }
         Step::DateAfterPolicy { date } => {
-            out.push_str(lang.pick("日期 ", "date "));
-            push_date(out, *date);
-            out.push_str(lang.pick(" 晚于政策有效期截止日 ", " is after the policy's end "));
-            push_date(out, p.effective_until);
+            s.say("日期 ", "date ").date(*date);
+            s.say(" 晚于政策有效期截止日 ", " is after the policy's end ")
+                .date(p.effective_until);
         }
         Step::ConditionFailed { condition, found } => {
-            let cond = &clause.conditions[*condition];
-            let f = cond.field();
-            match cond {
-                Condition::IsTrue { .. } => {
-                    not_true(out, label(f), found.as_ref().map(|_| false));
-                }
-                Condition::Equals { value, .. } => {
-                    out.push_str(label(f));
-                    out.push_str(lang.pick("须为“", " must be \""));
-                    out.push_str(enum_label(f, *value));
-                    out.push_str(lang.pick("”，实为“", "\", found \""));
-                    match found {
-                        Some(v) => push_value(out, v, field(f), en),
-                        None => out.push_str(lang.pick("未填写", "not stated")),
-                    }
-                    out.push_str(lang.pick("”", "\""));
-                }
-                Condition::YearBetween {
-                    from,
-                    years_before_as_of,
-                    ..
-                } => {
-                    let to = cx.outcome.as_of.year() - years_before_as_of;
-                    out.push_str(label(f));
-                    out.push(' ');
-                    if let Some(v) = found {
-                        push_value(out, v, field(f), en);
-                    }
-                    let _ = match en {
-                        false => write!(out, " 不在 {from} 至 {to} 之间"),
-                        true => write!(out, " is not between {from} and {to}"),
-                    };
-                }
-            }
+            condition_failed(s, &cx.clause.conditions[*condition], found.as_ref())
         }
-        Step::RequirementFailed { field: f, found } => not_true(out, label(*f), *found),
-        Step::Unstated { field: f } => not_true(out, label(*f), None),
-        Step::NoRateCase => out.push_str(lang.pick("没有适用的比例", "no rate applies")),
+        Step::RequirementFailed { field, found } => s.not_true(*field, *found),
+        Step::Unstated { field } => s.not_true(*field, None),
+        Step::NoRateCase => {
+            s.say("没有适用的比例", "no rate applies");
+        }
         Step::NoInterestDays { from, until } => {
-            out.push_str(lang.pick("贴息期间为空 (自 ", "the subsidised period is empty (from "));
-            push_date(out, *from);
-            out.push_str(lang.pick(" 至 ", " to "));
-            push_date(out, *until);
-            out.push(')');
+            s.say("贴息期间为空 (自 ", "the subsidised period is empty (from ");
+            s.date(*from).say(" 至 ", " to ").date(*until).text(")");
         }
         Step::RateApplied {
             base_field,
             base,
             rate,
             case,
-            exact: x,
+            exact,
             rounded,
-        } => {
-            let case_label = match &clause.award {
-                crate::rules::Award::Rate { cases, .. } => cases.get(*case).and_then(|c| {
-                    if en {
-                        c.label_en.as_deref()
-                    } else {
-                        c.label.as_deref()
-                    }
-                }),
-                _ => None,
-            };
-            out.push_str(label(*base_field));
-            out.push(' ');
-            base.push_grouped(out);
-            out.push_str(" × ");
-            rate.push_percent(out);
-            if let Some(l) = case_label {
-                out.push_str(" (");
-                out.push_str(l);
-                out.push(')');
-            }
-            out.push(' ');
-            push_equals(out, *x, *rounded);
-        }
+        } => rate_applied(s, *base_field, *base, *rate, *case, *exact, *rounded),
         Step::TierApplied {
             base_field,
             base,
             tier,
-            exact: x,
+            exact,
             rounded,
         } => {
-            out.push_str(label(*base_field));
-            out.push(' ');
-            base.push_grouped(out);
-            out.push_str(lang.pick(" 适用第 ", " falls in tier "));
-            push_int(out, *tier as i64 + 1);
-            out.push_str(lang.pick(" 档 ", " "));
-            push_equals(out, *x, *rounded);
+            s.label(*base_field).text(" ").money(*base);
+            s.say(" 适用第 ", " falls in tier ").int(*tier as i64 + 1);
+            s.say(" 档 ", " ").equals(*exact, *rounded);
         }
         Step::BelowTiers { base_field, base } => {
-            out.push_str(label(*base_field));
-            out.push(' ');
-            base.push_grouped(out);
-            out.push_str(lang.pick(" 低于最低档", " is below the lowest tier"));
+            s.label(*base_field).text(" ").money(*base);
+            s.say(" 低于最低档", " is below the lowest tier");
         }
         Step::NoTiers { ceiling } => {
-            out.push_str(lang.pick(
+            s.say(
                 "规则未给出分档标准，由主管部门核定，最高 ",
                 "the rules carry no tiers: the department decides, at most ",
-            ));
-            ceiling.push_grouped(out);
+            )
+            .money(*ceiling);
         }
         Step::LevelFixed { value, amount } => {
-            out.push_str(enum_label(level_field(clause), *value));
-            out.push_str(": ");
-            amount.push_grouped(out);
+            s.level(*value).text(": ").money(*amount);
         }
         Step::LevelRange {
             value,
             floor,
             ceiling,
-        } => {
-            out.push_str(enum_label(level_field(clause), *value));
-            match floor {
-                Some(f) => {
-                    out.push_str(lang.pick(": 酌定 ", ": discretionary, "));
-                    f.push_grouped(out);
-                    out.push_str(lang.pick(" 至 ", " to "));
-                }
-                None => out.push_str(lang.pick(": 酌定，最高 ", ": discretionary, at most ")),
-            }
-            ceiling.push_grouped(out);
-        }
-        Step::InterestDays {
-            principal,
-            rate,
-            from,
-            until,
-            days,
-            day_basis,
-            exact: x,
-            rounded,
-        } => {
-            out.push_str(lang.pick("本金 ", "principal "));
-            principal.push_grouped(out);
-            out.push_str(" × ");
-            rate.push_percent(out);
-            out.push_str(" × ");
-            push_int(out, *days);
-            out.push_str(lang.pick(" 天 / ", " days / "));
-            push_int(out, i64::from(*day_basis));
-            out.push(' ');
-            push_equals(out, *x, *rounded);
-            out.push_str(lang.pick(" (自 ", " (from "));
-            push_date(out, *from);
-            out.push_str(lang.pick(" 起至 ", " inclusive to "));
-            push_date(out, *until);
-            out.push_str(lang.pick(" 前，算头不算尾)", " exclusive)"));
-        }
+        } => level_range(s, *value, *floor, *ceiling),
+        Step::InterestDays { .. } => interest_days(s, step),
         Step::LimitedByPaid {
             paid,
             before,
             after,
         } => {
-            out.push_str(lang.pick("不超过实付利息 ", "not more than the interest paid "));
-            paid.push_grouped(out);
-            out.push_str(": ");
-            arrow(out, before, after);
+            s.say("不超过实付利息 ", "not more than the interest paid ");
+            s.money(*paid).text(": ").arrow(*before, *after);
         }
         Step::ItemCap { cap, before, after } => {
-            out.push_str(lang.pick("单项上限 ", "cap per item "));
-            cap.push_grouped(out);
-            out.push_str(": ");
-            arrow(out, before, after);
+            s.say("单项上限 ", "cap per item ").money(*cap);
+            s.text(": ").arrow(*before, *after);
         }
-        Step::AnnualCap {
-            year,
-            cap,
-            prior,
-            earlier,
-            before,
-            after,
-        } => {
-            if en {
-                out.push_str("annual cap ");
-                cap.push_grouped(out);
-                out.push_str(" for ");
-                push_int(out, i64::from(*year));
-                out.push_str(", prior awards ");
-                prior.push_grouped(out);
-                out.push_str(", used by earlier items ");
-            } else {
-                push_int(out, i64::from(*year));
-                out.push_str("年度上限 ");
-                cap.push_grouped(out);
-                out.push_str("，已获 ");
-                prior.push_grouped(out);
-                out.push_str("，前项已用 ");
-            }
-            earlier.push_grouped(out);
-            out.push_str(": ");
-            arrow(out, before, after);
+        Step::AnnualCap { .. } => annual_cap(s, step),
+        Step::NoYear => {
+            s.say("无法确定年度", "the year cannot be determined");
         }
-        Step::NoYear => out.push_str(lang.pick("无法确定年度", "the year cannot be determined")),
         Step::QuotaExcluded {
             count,
             rank,
             score,
             cutoff,
-        } => {
-            let quota = clause.quota.as_ref();
-            let text = quota.and_then(|q| q.text.as_deref()).unwrap_or_default();
-            let by = quota
-                .and_then(|q| rules.section(clause.section).field_index(&q.rank_by))
-                .map(label)
-                .unwrap_or_default();
-            let _ = match en {
-                false => write!(
-                    out,
-                    "超出名额 ({text}): {by} {score} 排第 {rank} 名，前 {count} 名最低 {cutoff}"
-                ),
-                true => write!(
-                    out,
-                    "outside the quota of {count}: {by} {score} ranks {rank}; the lowest within the quota is {cutoff}"
-                ),
-            };
-        }
+        } => quota_excluded(s, *count, *rank, *score, *cutoff),
         Step::AlreadyPaid { amount } => {
-            out.push_str(lang.pick("该事项已兑现 ", "this item was already paid "));
-            amount.push_grouped(out);
-            out.push_str(lang.pick("，不再重复兑现", ": not paid again"));
+            s.say("该事项已兑现 ", "this item was already paid ")
+                .money(*amount);
+            s.say("，不再重复兑现", ": not paid again");
         }
-        Step::HighestChosen { competitors } => match (competitors, en) {
-            (0, false) => out.push_str("就高执行: 本条唯一一项"),
-            (0, true) => out.push_str("highest only: the only award of this clause"),
-            (n, false) => {
-                out.push_str("就高执行: 本项最高 (另有 ");
-                push_int(out, *n as i64);
-                out.push_str(" 项不重复享受)");
-            }
-            (n, true) => {
-                out.push_str("highest only: this is the highest (");
-                push_int(out, *n as i64);
-                out.push_str(" other(s) not paid as well)");
-            }
-        },
+        Step::HighestChosen { competitors } => highest_chosen(s, *competitors),
         Step::NotHighest {
             winner,
             winner_amount,
         } => {
-            out.push_str(lang.pick(
+            s.say(
                 "就高执行、不重复享受: 按 ",
                 "highest only, no double payment: ",
-            ));
-            out.push_str(winner);
-            out.push_str(" (");
-            winner_amount.push_grouped(out);
-            out.push_str(lang.pick(") 执行", ") is paid instead"));
+            );
+            s.text(winner).text(" (").money(*winner_amount);
+            s.say(") 执行", ") is paid instead");
         }
         Step::PriorDeducted {
             prior,
             before,
             after,
         } => {
-            out.push_str(lang.pick(
+            s.say(
                 "扣除本条已获奖励 ",
                 "prior awards under this clause deducted ",
-            ));
-            prior.push_grouped(out);
-            out.push_str(": ");
-            arrow(out, before, after);
+            );
+            s.money(*prior).text(": ").arrow(*before, *after);
         }
         Step::PriorNotDeductedFromCeiling { prior } => {
-            out.push_str(lang.pick("本条已获奖励 ", "prior awards under this clause "));
-            prior.push_grouped(out);
-            out.push_str(lang.pick(
+            s.say("本条已获奖励 ", "prior awards under this clause ")
+                .money(*prior);
+            s.say(
                 "，酌定上限原样列示",
                 "; the discretionary ceiling is shown unchanged",
-            ));
+            );
         }
     }
+}
+
+/// A sentence being written about one step: what it may need to name, and where it goes.
+/// Each piece is appended in place, without the format machinery (see `describe_into`).
+struct Sentence<'s, 'a> {
+    cx: &'s Ctx<'a>,
+    out: &'s mut String,
+}
+
+impl Sentence<'_, '_> {
+    fn en(&self) -> bool {
+        self.cx.lang.en()
+    }
+
+    /// The Chinese or the English words.
+    fn say(&mut self, zh: &str, en: &str) -> &mut Self {
+        let words = if self.en() { en } else { zh };
+        self.out.push_str(words);
+        self
+    }
+
+    fn text(&mut self, s: &str) -> &mut Self {
+        self.out.push_str(s);
+        self
+    }
+
+    fn money(&mut self, m: Money) -> &mut Self {
+        m.push_grouped(self.out);
+        self
+    }
+
+    fn date(&mut self, d: NaiveDate) -> &mut Self {
+        push_date(self.out, d);
+        self
+    }
+
+    fn int(&mut self, n: i64) -> &mut Self {
+        push_int(self.out, n);
+        self
+    }
+
+    /// The label of a field of the clause's section.
+    fn label(&mut self, f: usize) -> &mut Self {
+        let (rules, clause) = (self.cx.rules, self.cx.clause);
+        let label = rules.field(clause.section, f).label(self.en());
+        self.text(label)
+    }
+
+    /// The label of a level of the clause's award.
+    fn level(&mut self, value: u16) -> &mut Self {
+        let (rules, clause) = (self.cx.rules, self.cx.clause);
+        let label = rules
+            .field(clause.section, level_field(clause))
+            .value_label(value, self.en());
+        self.text(label)
+    }
+
+    /// "{before} → {after}", the end of every limiting step.
+    fn arrow(&mut self, before: Money, after: Money) -> &mut Self {
+        self.money(before).text(" → ").money(after)
+    }
+
+    /// "= exact → rounded", or just "= rounded" when rounding changed nothing.
+    fn equals(&mut self, exact: Decimal, rounded: Money) {
+        push_equals(self.out, exact, rounded);
+    }
+
+    /// A boolean fact of the clause's section that is not true (`None`: not stated).
+    fn not_true(&mut self, f: usize, found: Option<bool>) {
+        self.label(f);
+        match found {
+            None => self.say(": 未填写 (视为否)", ": not stated (counts as no)"),
+            Some(_) => self.say(": 否", ": no"),
+        };
+    }
+}
+
+fn policy_not_in_force(s: &mut Sentence<'_, '_>, as_of: NaiveDate) {
+    let p = &s.cx.rules.policy;
+    let (from, until) = (p.effective_from, p.effective_until);
+    let _ = match s.en() {
+        false => write!(
+            s.out,
+            "计算基准日 {as_of} 不在政策有效期 {from} 至 {until} 内，不予兑现"
+        ),
+        true => write!(
+            s.out,
+            "the as-of date {as_of} is outside the policy's period {from} to {until}: nothing is payable"
+        ),
+    };
+}
+
+fn district_outside(s: &mut Sentence<'_, '_>, district: &str) {
+    let p = &s.cx.rules.policy;
+    let _ = match s.en() {
+        false => write!(
+            s.out,
+            "不适用: 仅限{} ({})，“{district}”不在其中；县（市）可通过 overlay 参照执行",
+            p.region,
+            p.districts.join("、")
+        ),
+        true => write!(
+            s.out,
+            "not applicable: {} only ({}); \"{district}\" is not one; a county may adopt it by overlay",
+            p.region_en,
+            p.districts.join(", ")
+        ),
+    };
+}
+
+/// An applicant fact a gate requires (a field of the applicant section, not the clause's).
+fn gate_unconfirmed(s: &mut Sentence<'_, '_>, field: usize, value: Option<bool>) {
+    let rules = s.cx.rules;
+    let label = rules.field(rules.roles.applicant, field).label(s.en());
+    s.text(label);
+    match value {
+        None => s.say(": 未确认 (未填写)", ": not confirmed (not stated)"),
+        Some(_) => s.say(": 否", ": no"),
+    };
+}
+
+fn kind_not_covered(s: &mut Sentence<'_, '_>, kind: u16) {
+    let rules = s.cx.rules;
+    let name = rules
+        .kind_field()
+        .values
+        .get(kind as usize)
+        .map_or("?", |v| v.label(s.en()));
+    s.say(
+        "本条不适用于",
+        "this clause does not cover applicants of kind ",
+    );
+    s.text(name);
+}
+
+fn condition_failed(s: &mut Sentence<'_, '_>, cond: &Condition, found: Option<&Value>) {
+    let (rules, clause, en) = (s.cx.rules, s.cx.clause, s.en());
+    let f = cond.field();
+    let field = rules.field(clause.section, f);
+    match cond {
+        Condition::IsTrue { .. } => s.not_true(f, found.map(|_| false)),
+        Condition::Equals { value, .. } => {
+            s.label(f).say("须为“", " must be \"");
+            s.text(field.value_label(*value, en))
+                .say("”，实为“", "\", found \"");
+            match found {
+                Some(v) => push_value(s.out, v, field, en),
+                None => {
+                    s.say("未填写", "not stated");
+                }
+            }
+            s.say("”", "\"");
+        }
+        Condition::YearBetween {
+            from,
+            years_before_as_of,
+            ..
+        } => {
+            let to = s.cx.outcome.as_of.year() - years_before_as_of;
+            s.label(f).text(" ");
+            if let Some(v) = found {
+                push_value(s.out, v, field, en);
+            }
+            let _ = match en {
+                false => write!(s.out, " 不在 {from} 至 {to} 之间"),
+                true => write!(s.out, " is not between {from} and {to}"),
+            };
+        }
+    }
+}
+
+/// "label base × rate (case) = exact → rounded".
+fn rate_applied(
+    s: &mut Sentence<'_, '_>,
+    base_field: usize,
+    base: Money,
+    rate: Rate,
+    case: usize,
+    exact: Decimal,
+    rounded: Money,
+) {
+    let en = s.en();
+    let case_label = match &s.cx.clause.award {
+        Award::Rate { cases, .. } => cases.get(case).and_then(|c| {
+            if en {
+                c.label_en.as_deref()
+            } else {
+                c.label.as_deref()
+            }
+        }),
+        _ => None,
+    };
+    s.label(base_field).text(" ").money(base).text(" × ");
+    rate.push_percent(s.out);
+    if let Some(l) = case_label {
+        s.text(" (").text(l).text(")");
+    }
+    s.text(" ").equals(exact, rounded);
+}
+
+fn level_range(s: &mut Sentence<'_, '_>, value: u16, floor: Option<Money>, ceiling: Money) {
+    s.level(value);
+    match floor {
+        Some(f) => {
+            s.say(": 酌定 ", ": discretionary, ").money(f);
+            s.say(" 至 ", " to ");
+        }
+        None => {
+            s.say(": 酌定，最高 ", ": discretionary, at most ");
+        }
+    }
+    s.money(ceiling);
+}
+
+fn interest_days(s: &mut Sentence<'_, '_>, step: &Step) {
+    let Step::InterestDays {
+        principal,
+        rate,
+        from,
+        until,
+        days,
+        day_basis,
+        exact,
+        rounded,
+    } = step
+    else {
+        return;
+    };
+    s.say("本金 ", "principal ").money(*principal).text(" × ");
+    rate.push_percent(s.out);
+    s.text(" × ").int(*days).say(" 天 / ", " days / ");
+    s.int(i64::from(*day_basis))
+        .text(" ")
+        .equals(*exact, *rounded);
+    s.say(" (自 ", " (from ").date(*from);
+    s.say(" 起至 ", " inclusive to ").date(*until);
+    s.say(" 前，算头不算尾)", " exclusive)");
+}
+
+fn annual_cap(s: &mut Sentence<'_, '_>, step: &Step) {
+    let Step::AnnualCap {
+        year,
+        cap,
+        prior,
+        earlier,
+        before,
+        after,
+    } = step
+    else {
+        return;
+    };
+    let year = i64::from(*year);
+    if s.en() {
+        s.text("annual cap ").money(*cap).text(" for ").int(year);
+        s.text(", prior awards ").money(*prior);
+        s.text(", used by earlier items ");
+    } else {
+        s.int(year).text("年度上限 ").money(*cap);
+        s.text("，已获 ").money(*prior).text("，前项已用 ");
+    }
+    s.money(*earlier).text(": ").arrow(*before, *after);
+}
+
+fn quota_excluded(
+    s: &mut Sentence<'_, '_>,
+    count: u32,
+    rank: u32,
+    score: Decimal,
+    cutoff: Decimal,
+) {
+    let (rules, clause) = (s.cx.rules, s.cx.clause);
+    let quota = clause.quota.as_ref();
+    let text = quota.and_then(|q| q.text.as_deref()).unwrap_or_default();
+    let by = quota
+        .and_then(|q| rules.section(clause.section).field_index(&q.rank_by))
+        .map(|f| rules.field(clause.section, f).label(s.en()))
+        .unwrap_or_default();
+    let _ = match s.en() {
+        false => write!(
+            s.out,
+            "超出名额 ({text}): {by} {score} 排第 {rank} 名，前 {count} 名最低 {cutoff}"
+        ),
+        true => write!(
+            s.out,
+            "outside the quota of {count}: {by} {score} ranks {rank}; the lowest within the quota is {cutoff}"
+        ),
+    };
+}
+
+fn highest_chosen(s: &mut Sentence<'_, '_>, competitors: usize) {
+    match (competitors, s.en()) {
+        (0, _) => s.say(
+            "就高执行: 本条唯一一项",
+            "highest only: the only award of this clause",
+        ),
+        (n, false) => s
+            .text("就高执行: 本项最高 (另有 ")
+            .int(n as i64)
+            .text(" 项不重复享受)"),
+        (n, true) => s
+            .text("highest only: this is the highest (")
+            .int(n as i64)
+            .text(" other(s) not paid as well)"),
+    };
 }
 
 /// A fact as `Value::show` says it, appended without an intermediate string where it can.
@@ -544,7 +609,7 @@ fn push_value(out: &mut String, v: &Value, field: &crate::rules::vocabulary::Fie
 
 fn level_field(clause: &Clause) -> usize {
     match &clause.award {
-        crate::rules::Award::Levels { by, .. } => *by,
+        Award::Levels { by, .. } => *by,
         _ => 0,
     }
 }

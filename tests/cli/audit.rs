@@ -744,3 +744,47 @@ fn a_prior_under_a_disabled_clause_is_set_aside() {
         .code(2)
         .stderr(predicates::str::contains("no clause 66"));
 }
+
+/// The whole `explain --format json` of the enterprise example, byte for byte: the same items
+/// and steps as `--format json` (tests/fixtures/json/enterprise.json, figures checked by hand
+/// there), with the facts each item used, each step's note and the clause texts. To refresh:
+/// calc explain examples/enterprise.toml --format json > tests/fixtures/json/enterprise.explain.json
+#[test]
+fn the_enterprise_explain_json_is_pinned_whole() {
+    let out = stdout_of(&["explain", "examples/enterprise.toml", "--format", "json"]);
+    let pinned =
+        std::fs::read_to_string(root().join("tests/fixtures/json/enterprise.explain.json"))
+            .unwrap();
+    assert_eq!(out, pinned);
+}
+
+#[test]
+fn explain_json_and_json_say_the_same_steps() {
+    let plain: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "examples/enterprise.toml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let explained: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "explain",
+        "examples/enterprise.toml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let steps = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        let mut all = Vec::new();
+        for c in v["clauses"].as_array().unwrap() {
+            for it in c["items"].as_array().unwrap() {
+                for s in it["steps"].as_array().unwrap() {
+                    let mut s = s.clone();
+                    s.as_object_mut().unwrap().remove("note");
+                    all.push(s);
+                }
+            }
+        }
+        all
+    };
+    assert_eq!(steps(&plain), steps(&explained));
+}

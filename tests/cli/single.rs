@@ -103,3 +103,90 @@ fn the_readme_shows_the_real_output_of_the_example() {
         "README.md's example output is stale: cargo build --release && scripts/update-readme.py"
     );
 }
+
+/// The whole JSON of the enterprise example, byte for byte. Its figures are the ones worked by
+/// hand in the test above (360,000, 80,000 → 40,000 under the 2026 cap with the 100,000 prior,
+/// 2,400,000 → 2,000,000, 1,000,000 − 100,000, 10,000,000 × 1.5% × 364 / 360), each step with
+/// its figures as strings beside its sentence. To refresh after an intended change, check the
+/// figures again, then: calc examples/enterprise.toml --format json > tests/fixtures/json/enterprise.json
+#[test]
+fn the_enterprise_json_is_pinned_whole() {
+    let out = calc()
+        .args(["examples/enterprise.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let pinned =
+        std::fs::read_to_string(crate::common::root().join("tests/fixtures/json/enterprise.json"))
+            .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), pinned);
+}
+
+#[test]
+fn each_json_step_carries_its_figures_and_names_what_it_used() {
+    let out = calc()
+        .args(["examples/enterprise.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let clause = |n: u64| {
+        v["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == n)
+            .unwrap()
+            .clone()
+    };
+    // HT-002: 10% × 800,000 = 80,000, cut to the 40,000 left of the 2026 cap
+    // (500,000 − prior 100,000 − HT-001's 360,000).
+    let ht2 = &clause(1)["items"][1]["steps"];
+    assert_eq!(ht2[0]["kind"], "rate_applied");
+    assert_eq!(ht2[0]["base"], "800000.00");
+    assert_eq!(ht2[0]["rate"], "0.10");
+    assert_eq!(ht2[0]["rounded"], "80000.00");
+    assert_eq!(ht2[0]["base_field"], "amount");
+    assert_eq!(ht2[0]["case"], "autonomous = false");
+    assert_eq!(ht2[1]["kind"], "annual_cap");
+    assert_eq!(ht2[1]["cap"], "500000.00");
+    assert_eq!(ht2[1]["prior"], "100000.00");
+    assert_eq!(ht2[1]["earlier"], "360000.00");
+    assert_eq!(ht2[1]["before"], "80000.00");
+    assert_eq!(ht2[1]["after"], "40000.00");
+    assert!(
+        ht2[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("80,000.00 → 40,000.00")
+    );
+    // 小巨人 1,000,000 less the prior 100,000 under clause 9.
+    let rz1 = &clause(9)["items"][0]["steps"];
+    assert_eq!(rz1[0]["level"], "little_giant");
+    assert_eq!(rz1[2]["kind"], "prior_deducted");
+    assert_eq!(rz1[2]["deducted"], "100000.00");
+    assert_eq!(rz1[2]["after"], "900000.00");
+    // 2025-06-01 to 2026-05-31: 364 days of the 360-day year.
+    let dk = &clause(12)["items"][0]["steps"][0];
+    assert_eq!(dk["kind"], "interest_days");
+    assert_eq!(dk["days"], "364");
+    assert_eq!(dk["day_basis"], "360");
+    assert_eq!(dk["rounded"], "151666.67");
+}
+
+#[test]
+fn a_failed_condition_names_the_field_the_condition_and_the_fact() {
+    let facts = crate::common::facts_file(&format!(
+        "{}\n[application]\ndate = 2026-06-30\n\n[[model]]\nid = \"MX-9\"\nmode = \"api\"\nvertical = false\namount = 100000\ndate = 2026-01-10\n",
+        crate::common::ENTERPRISE
+    ));
+    let out = calc()
+        .args([facts.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let step = &v["clauses"][0]["items"][0]["steps"][0];
+    assert_eq!(step["kind"], "condition_failed");
+    assert_eq!(step["field"], "vertical");
+    assert_eq!(step["condition"], "vertical = true");
+    assert_eq!(step["found"], "false");
+}
