@@ -683,6 +683,41 @@ mod tests {
         assert!(msg.contains("120%") && msg.contains("clauses/05"), "{msg}");
     }
 
+    /// Every problem of one clause file at once, each at its line and column: a wrong type,
+    /// an unknown key, a rate above 1, a negative amount and a missing table.
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let text = "clause = \"one\"\nkey = \"k\"\ncolour = 1\ntitle = \"t\"\ntitle_en = \"t\"\nsection = \"s\"\napplicants = []\ntext = \"x\"\n[award]\nkind = \"rate\"\nbase = \"amount\"\nrates = [{ rate = \"130%\" }]\n[cap]\nscope = \"item\"\namount = -5\n";
+        let doc = Doc::parse("c.toml", text).unwrap();
+        let mut problems = Vec::new();
+        let read: Option<clause::ClauseFile> = doc.read(&read::Path::default(), &mut problems);
+        assert!(read.is_none());
+        let errs: Vec<String> = problems
+            .into_iter()
+            .map(|p| doc.locate(p).to_string())
+            .collect();
+        let all = errs.join("\n");
+        assert!(
+            all.contains("c.toml:1:10") && all.contains("integer"),
+            "{all}"
+        );
+        assert!(
+            all.contains("c.toml:3:1") && all.contains("colour"),
+            "{all}"
+        );
+        assert!(all.contains("130%"), "{all}");
+        assert!(
+            all.contains("c.toml:12:19: 字段 field `award.rates[1].rate`"),
+            "{all}"
+        );
+        assert!(
+            all.contains("c.toml:15:10: 字段 field `cap.amount`"),
+            "{all}"
+        );
+        assert!(all.contains("`combine`: 缺少必填键"), "{all}");
+        assert_eq!(errs.len(), 5, "{all}");
+    }
+
     #[test]
     fn the_digest_changes_with_any_byte() {
         let a = RuleSources::embedded();

@@ -10,7 +10,7 @@
 //! without their buffering, which would hide where inside the table a problem is.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::de::value::StrDeserializer;
@@ -139,22 +139,33 @@ impl<'t> Doc<'t> {
 
     /// Reads the value at `path` as a `T`. Every problem found is added to `problems`; the
     /// value is returned only when there was none.
+    ///
+    /// A pass that fails on a bad value sets it aside for the next; a pass that fails on a
+    /// missing key gives it a stand-in (see `STAND_INS`), so that the next pass finds the
+    /// table's other problems. Problems inside a stand-in are not the file's and are not shown.
     pub fn read<T: DeserializeOwned>(&self, path: &Path, problems: &mut Vec<Problem>) -> Option<T> {
         let (value, _) = self.walk(path);
         let before = problems.len();
         let mut skip = HashSet::new();
-        // Each pass sets one more bad value aside; a file has far fewer problems than this.
+        // The stand-in each missing key is at, by its index in STAND_INS.
+        let mut tries: HashMap<Path, usize> = HashMap::new();
+        // Each pass changes one thing; a file has far fewer problems than this.
         for _ in 0..256 {
+            let fill = tries
+                .iter()
+                .map(|(p, &i)| (p.clone(), stand_in(i)))
+                .collect();
             let cx = Cx {
                 skip: &skip,
+                fill: &fill,
                 unknown: RefCell::new(Vec::new()),
             };
-            let node = Node {
+            let result = T::deserialize(Node {
                 value,
                 path: path.clone(),
+                stand_in: false,
                 cx: &cx,
-            };
-            let result = T::deserialize(node);
+            });
             for (path, message) in cx.unknown.into_inner() {
                 self.add(problems, path, Place::Key, message);
             }
@@ -162,20 +173,33 @@ impl<'t> Doc<'t> {
                 Ok(v) => return (problems.len() == before).then_some(v),
                 Err(e) => e,
             };
-            let bad = e.path.clone().unwrap_or_default();
-            // A missing key the last pass set aside is not a new problem: its table goes too.
-            let (bad, new) = match e.missing {
-                Some(_) => (bad.parent(), !skip.contains(&bad)),
-                None => (bad, true),
-            };
-            if new {
-                self.add(
-                    problems,
-                    e.path.unwrap_or_default(),
-                    Place::Value,
-                    e.message,
-                );
+            let at = e.path.clone().unwrap_or_default();
+            let inside = tries
+                .keys()
+                .filter(|f| at.0.starts_with(&f.0))
+                .max_by_key(|f| f.0.len());
+            if let Some(f) = inside.cloned() {
+                if e.missing.is_some() {
+                    tries.insert(at, 0);
+                } else if tries[&f] + 1 < STAND_INS {
+                    let next = tries[&f] + 1;
+                    tries.insert(f, next);
+                } else {
+                    return None;
+                }
+                continue;
             }
+            if e.missing.is_some() {
+                // A missing key the last pass set aside is not a new problem.
+                if !skip.contains(&at) {
+                    self.add(problems, at.clone(), Place::Value, e.message);
+                }
+                tries.insert(at, 0);
+                continue;
+            }
+            self.add(problems, at.clone(), Place::Value, e.message);
+            // A bad `kind` sets its whole table aside.
+            let bad = if e.tag { at.parent() } else { at };
             if bad.0.len() <= path.0.len() {
                 return None;
             }
@@ -252,9 +276,25 @@ impl<'t> Doc<'t> {
     }
 }
 
+/// How many stand-ins a missing key is tried with.
+const STAND_INS: usize = 5;
+
+/// A stand-in for a missing key: an empty text, 0, an empty array, an empty table, false.
+fn stand_in(i: usize) -> Spanned<DeValue<'static>> {
+    let value = match i {
+        0 => DeValue::String("".into()),
+        1 => DeValue::Integer(Default::default()),
+        2 => DeValue::Array(Default::default()),
+        3 => DeValue::Table(Default::default()),
+        _ => DeValue::Boolean(false),
+    };
+    Spanned::new(0..0, value)
+}
+
 /// What every node of one pass shares: the values set aside, and the unknown keys seen.
 struct Cx<'a> {
     skip: &'a HashSet<Path>,
+    fill: &'a HashMap<Path, Spanned<DeValue<'static>>>,
     unknown: RefCell<Vec<(Path, String)>>,
 }
 
@@ -262,6 +302,8 @@ struct Cx<'a> {
 struct Node<'a, 't> {
     value: &'a Spanned<DeValue<'t>>,
     path: Path,
+    /// Part of a stand-in for a missing key: an enum then takes its first variant.
+    stand_in: bool,
     cx: &'a Cx<'a>,
 }
 
@@ -271,6 +313,8 @@ pub struct DeError {
     path: Option<Path>,
     /// The key a struct lacks (the path is then that key's, in its table).
     missing: Option<&'static str>,
+    /// The `kind` of a table read as an enum is missing or unknown.
+    tag: bool,
     message: String,
 }
 
@@ -299,6 +343,7 @@ impl de::Error for DeError {
         DeError {
             path: None,
             missing: None,
+            tag: false,
             message: msg.to_string(),
         }
     }
@@ -321,15 +366,21 @@ impl de::Error for DeError {
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> DeError {
         let list = expected.join(", ");
-        DeError::custom(format!(
-            "`{variant}` 不是可选值，应为: {list} / `{variant}` is not one of: {list}"
-        ))
+        DeError::custom(match nearest(variant, expected) {
+            Some(near) => format!(
+                "`{variant}` 不是可选值，是否应为 `{near}`？应为: {list} / `{variant}` is not one of: {list}; did you mean `{near}`?"
+            ),
+            None => {
+                format!("`{variant}` 不是可选值，应为: {list} / `{variant}` is not one of: {list}")
+            }
+        })
     }
 
     fn missing_field(field: &'static str) -> DeError {
         DeError {
             path: None,
             missing: Some(field),
+            tag: false,
             message: format!("缺少必填键 `{field}` / the required key `{field}` is missing"),
         }
     }
@@ -370,17 +421,22 @@ fn unexpected(found: &Unexpected<'_>) -> (String, String) {
     }
 }
 
+/// The choice nearest to a misspelt word, if one is near enough to be what was meant.
+fn nearest<'c>(word: &str, choices: &[&'c str]) -> Option<&'c str> {
+    choices
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
 /// The message for a key no field of the struct is named: the nearest valid key, if any is
 /// near, and every key allowed there.
-pub fn unknown_key(key: &str, fields: &[&str]) -> String {
+fn unknown_key(key: &str, fields: &[&str]) -> String {
     let list = fields.join(", ");
-    let nearest = fields
-        .iter()
-        .map(|f| (strsim::jaro_winkler(key, f), *f))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match nearest {
-        Some((_, near)) => format!(
+    match nearest(key, fields) {
+        Some(near) => format!(
             "未知的键 `{key}`，是否应为 `{near}`？此处可用: {list} / unknown key `{key}`: did you mean `{near}`? allowed here: {list}"
         ),
         None => format!(
@@ -394,6 +450,7 @@ impl<'a, 't> Node<'a, 't> {
         Node {
             value,
             path,
+            stand_in: self.stand_in,
             cx: self.cx,
         }
     }
@@ -424,6 +481,15 @@ impl<'a, 't> Node<'a, 't> {
                 continue;
             }
             entries.push((key, self.child(v, path)));
+        }
+        for (path, v) in self.cx.fill {
+            if let (Some(Seg::Key(key)), true) = (path.0.last(), path.parent() == self.path) {
+                let node = Node {
+                    stand_in: true,
+                    ..self.child(v, path.clone())
+                };
+                entries.push((key.as_str(), node));
+            }
         }
         visitor.visit_map(Entries {
             entries: entries.into_iter(),
@@ -488,10 +554,18 @@ impl<'de> de::Deserializer<'de> for Node<'_, '_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         let result = match self.value.get_ref() {
+            DeValue::String(_) if self.stand_in => {
+                visitor.visit_enum(StrDeserializer::<DeError>::new(variants[0]))
+            }
+            DeValue::Table(t) if self.stand_in => visitor.visit_enum(Tagged {
+                kind: Err(variants[0]),
+                table: t,
+                node: &self,
+            }),
             DeValue::String(s) => visitor.visit_enum(StrDeserializer::<DeError>::new(s)),
             DeValue::Table(t) => match t.get_key_value("kind") {
                 Some((_, kind)) => visitor.visit_enum(Tagged {
-                    kind: self.child(kind, self.path.key("kind")),
+                    kind: Ok(self.child(kind, self.path.key("kind"))),
                     table: t,
                     node: &self,
                 }),
@@ -500,6 +574,7 @@ impl<'de> de::Deserializer<'de> for Node<'_, '_> {
                     Err(DeError {
                         path: Some(self.path.key("kind")),
                         missing: None,
+                        tag: true,
                         message: format!(
                             "缺少 kind，应为: {list} / `kind` is missing; expected one of: {list}"
                         ),
@@ -571,9 +646,10 @@ impl<'de> SeqAccess<'de> for Items<'_, '_> {
     }
 }
 
-/// A table read as an enum: `kind` names the variant, the other keys are its fields.
+/// A table read as an enum: `kind` names the variant, the other keys are its fields. A
+/// stand-in has no `kind` and takes the first variant.
 struct Tagged<'a, 'b, 't> {
-    kind: Node<'a, 't>,
+    kind: Result<Node<'a, 't>, &'static str>,
     table: &'a DeTable<'t>,
     node: &'b Node<'a, 't>,
 }
@@ -583,8 +659,17 @@ impl<'de, 'a, 'b, 't> EnumAccess<'de> for Tagged<'a, 'b, 't> {
     type Variant = Self;
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), DeError> {
-        let kind = self.kind.child(self.kind.value, self.kind.path.clone());
-        Ok((seed.deserialize(kind)?, self))
+        let kind = match &self.kind {
+            Ok(kind) => seed.deserialize(kind.child(kind.value, kind.path.clone())),
+            Err(first) => seed.deserialize(StrDeserializer::<DeError>::new(first)),
+        };
+        match kind {
+            Ok(v) => Ok((v, self)),
+            Err(e) => Err(DeError {
+                tag: true,
+                ..e.at(&self.node.path.key("kind"))
+            }),
+        }
     }
 }
 
@@ -718,6 +803,29 @@ mod tests {
         assert!(all.contains("`award.kind`: 缺少 kind"), "{all}");
         let all = problems("clause = 1\ntitle = \"t\"\n[award]\nkind = \"rates\"\n").join("\n");
         assert!(all.contains("f.toml:4:8: 字段 field `award.kind`"), "{all}");
-        assert!(all.contains("is not one of: rate, levels"), "{all}");
+        assert!(
+            all.contains("is not one of: rate, levels; did you mean `rate`?"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn every_missing_key_is_found() {
+        // No clause, no title, no award: each is reported, the last two with a stand-in for
+        // the one before.
+        let all = problems("[cap]\nscope = \"item\"\n").join("\n");
+        for key in ["clause", "title", "award", "cap.amount"] {
+            assert!(
+                all.contains(&format!(
+                    "字段 field `{key}`: 缺少必填键 `{}`",
+                    key.rsplit('.').next().unwrap()
+                )),
+                "{key}: {all}"
+            );
+        }
+        assert_eq!(all.lines().count(), 4, "{all}");
+        // A missing key is shown at its table: the file's start, or the table's header.
+        assert!(all.contains("f.toml:1:1: 字段 field `clause`"), "{all}");
+        assert!(all.contains("f.toml:1:2: 字段 field `cap.amount`"), "{all}");
     }
 }
