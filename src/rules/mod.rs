@@ -251,11 +251,11 @@ impl RuleSet {
 }
 
 /// Turns a problem of a parsed file into the error a person reads.
-type Place<'a> = dyn Fn(Problem, &Doc) -> InputError + 'a;
+type Show<'a> = dyn Fn(Problem, &Doc) -> InputError + 'a;
 
 /// Compiles one complete set of rule files (base, or with overlays applied): every file is
 /// read whole first, then the names are resolved; every problem is returned, in file order.
-fn compile_files(files: &[(String, String)], place: &Place) -> Result<RuleSet, Vec<InputError>> {
+fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Vec<InputError>> {
     let mut errors = Vec::new();
     let mut problems = Vec::new();
     let docs: Vec<Doc> = files
@@ -284,7 +284,7 @@ fn compile_files(files: &[(String, String)], place: &Place) -> Result<RuleSet, V
     let specs: Vec<(&Doc, Option<clause::ClauseFile>)> = docs
         .iter()
         .filter(|d| overlay::is_clause_file(&d.name))
-        .map(|d| (d, d.read(&read::Path::default(), &mut problems)))
+        .map(|d| (d, d.read(&mut problems)))
         .collect();
     let (Some(policy), Some(mut vocabulary)) = (policy, vocabulary) else {
         return Err(finish(errors, problems));
@@ -303,6 +303,34 @@ fn compile_files(files: &[(String, String)], place: &Place) -> Result<RuleSet, V
     check_policy(&policy, &mut problems);
     let gates = compile_gates(&policy, &vocabulary, &roles, &mut problems);
 
+    let (mut clauses, disabled) = compile_clauses(specs, &vocabulary, &roles, &mut problems);
+    if !errors.is_empty() || !problems.is_empty() {
+        return Err(finish(errors, problems));
+    }
+    clauses.sort_by_key(|c| c.number);
+    let warnings = finish(Vec::new(), unpaid_values(&vocabulary, &clauses));
+    Ok(RuleSet {
+        policy,
+        vocabulary,
+        clauses,
+        gates,
+        roles,
+        digest: String::new(),
+        origin: String::new(),
+        overlays: Vec::new(),
+        warnings,
+        disabled,
+    })
+}
+
+/// Compiles the clause files that read cleanly, each number and key used once; the numbers of
+/// the disabled ones are returned beside them.
+fn compile_clauses(
+    specs: Vec<(&Doc, Option<clause::ClauseFile>)>,
+    vocabulary: &Vocabulary,
+    roles: &Roles,
+    problems: &mut Vec<Problem>,
+) -> (Vec<Clause>, Vec<u32>) {
     let mut clauses: Vec<Clause> = Vec::new();
     let mut disabled = Vec::new();
     for (doc, spec) in specs {
@@ -335,27 +363,11 @@ fn compile_files(files: &[(String, String)], place: &Place) -> Result<RuleSet, V
             continue;
         }
         let kind = (roles.applicant, roles.kind);
-        if let Some(c) = clause::compile(name, spec, &vocabulary, kind, &mut problems) {
+        if let Some(c) = clause::compile(name, spec, vocabulary, kind, problems) {
             clauses.push(c);
         }
     }
-    if !errors.is_empty() || !problems.is_empty() {
-        return Err(finish(errors, problems));
-    }
-    clauses.sort_by_key(|c| c.number);
-    let warnings = finish(Vec::new(), unpaid_values(&vocabulary, &clauses));
-    Ok(RuleSet {
-        policy,
-        vocabulary,
-        clauses,
-        gates,
-        roles,
-        digest: String::new(),
-        origin: String::new(),
-        overlays: Vec::new(),
-        warnings,
-        disabled,
-    })
+    (clauses, disabled)
 }
 
 /// Reads the policy or the vocabulary, which every rule set must have.
@@ -372,9 +384,7 @@ fn read_file<T: serde::de::DeserializeOwned>(
             "规则文件缺失 / the rule file is missing",
         ));
     }
-    docs.iter()
-        .find(|d| d.name == name)?
-        .read(&read::Path::default(), problems)
+    docs.iter().find(|d| d.name == name)?.read(problems)
 }
 
 /// Values of a `levels` fact (recognition titles) that no clause pays: a warning, since an
@@ -690,7 +700,7 @@ mod tests {
         let text = "clause = \"one\"\nkey = \"k\"\ncolour = 1\ntitle = \"t\"\ntitle_en = \"t\"\nsection = \"s\"\napplicants = []\ntext = \"x\"\n[award]\nkind = \"rate\"\nbase = \"amount\"\nrates = [{ rate = \"130%\" }]\n[cap]\nscope = \"item\"\namount = -5\n";
         let doc = Doc::parse("c.toml", text).unwrap();
         let mut problems = Vec::new();
-        let read: Option<clause::ClauseFile> = doc.read(&read::Path::default(), &mut problems);
+        let read: Option<clause::ClauseFile> = doc.read(&mut problems);
         assert!(read.is_none());
         let errs: Vec<String> = problems
             .into_iter()

@@ -118,7 +118,7 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
         .collect();
     let mut problems = Vec::new();
     for (oi, doc) in overlays.iter().enumerate() {
-        let Some(o) = doc.read::<OverlayFile>(&Path::default(), &mut problems) else {
+        let Some(o) = doc.read::<OverlayFile>(&mut problems) else {
             continue;
         };
         let missing = |path: Path, number: &str| Problem {

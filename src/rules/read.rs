@@ -3,9 +3,9 @@
 //! `Deserializer`, so that each problem is known by its path and placed at the line and column
 //! the parser recorded, never by searching the text.
 //!
-//! serde stops at a struct's first problem; `Doc::read` sets the bad value aside and reads
-//! again, so one run reports every unknown key (with the nearest valid key), wrong type, bad
-//! value and missing key of a file. An enum read from a table takes its variant from the
+//! serde stops at a struct's first problem; `Doc::read` sets the bad value aside (or gives a
+//! missing key a stand-in) and reads again, so one run reports every unknown key (with the
+//! nearest valid key), wrong type, bad value and missing key of a file. An enum read from a table takes its variant from the
 //! table's `kind` key (`[award] kind = "rate"`), as serde's internally tagged enums do, but
 //! without their buffering, which would hide where inside the table a problem is.
 
@@ -137,73 +137,42 @@ impl<'t> Doc<'t> {
         }
     }
 
-    /// Reads the value at `path` as a `T`. Every problem found is added to `problems`; the
-    /// value is returned only when there was none.
-    ///
-    /// A pass that fails on a bad value sets it aside for the next; a pass that fails on a
-    /// missing key gives it a stand-in (see `STAND_INS`), so that the next pass finds the
-    /// table's other problems. Problems inside a stand-in are not the file's and are not shown.
-    pub fn read<T: DeserializeOwned>(&self, path: &Path, problems: &mut Vec<Problem>) -> Option<T> {
-        let (value, _) = self.walk(path);
+    /// Reads the whole file as a `T`. Every problem found is added to `problems`; the value
+    /// is returned only when there was none.
+    pub fn read<T: DeserializeOwned>(&self, problems: &mut Vec<Problem>) -> Option<T> {
         let before = problems.len();
-        let mut skip = HashSet::new();
-        // The stand-in each missing key is at, by its index in STAND_INS.
-        let mut tries: HashMap<Path, usize> = HashMap::new();
+        let mut passes = Passes::default();
         // Each pass changes one thing; a file has far fewer problems than this.
         for _ in 0..256 {
-            let fill = tries
+            let fill = passes
+                .tries
                 .iter()
                 .map(|(p, &i)| (p.clone(), stand_in(i)))
                 .collect();
             let cx = Cx {
-                skip: &skip,
+                skip: &passes.skip,
                 fill: &fill,
                 unknown: RefCell::new(Vec::new()),
             };
             let result = T::deserialize(Node {
-                value,
-                path: path.clone(),
+                value: &self.root,
+                path: Path::default(),
                 stand_in: false,
                 cx: &cx,
             });
             for (path, message) in cx.unknown.into_inner() {
                 self.add(problems, path, Place::Key, message);
             }
-            let e = match result {
+            match result {
                 Ok(v) => return (problems.len() == before).then_some(v),
-                Err(e) => e,
-            };
-            let at = e.path.clone().unwrap_or_default();
-            let inside = tries
-                .keys()
-                .filter(|f| at.0.starts_with(&f.0))
-                .max_by_key(|f| f.0.len());
-            if let Some(f) = inside.cloned() {
-                if e.missing.is_some() {
-                    tries.insert(at, 0);
-                } else if tries[&f] + 1 < STAND_INS {
-                    let next = tries[&f] + 1;
-                    tries.insert(f, next);
-                } else {
-                    return None;
+                Err(e) => {
+                    if !passes.after(e, |path, message| {
+                        self.add(problems, path, Place::Value, message)
+                    }) {
+                        return None;
+                    }
                 }
-                continue;
             }
-            if e.missing.is_some() {
-                // A missing key the last pass set aside is not a new problem.
-                if !skip.contains(&at) {
-                    self.add(problems, at.clone(), Place::Value, e.message);
-                }
-                tries.insert(at, 0);
-                continue;
-            }
-            self.add(problems, at.clone(), Place::Value, e.message);
-            // A bad `kind` sets its whole table aside.
-            let bad = if e.tag { at.parent() } else { at };
-            if bad.0.len() <= path.0.len() {
-                return None;
-            }
-            skip.insert(bad);
         }
         None
     }
@@ -221,13 +190,8 @@ impl<'t> Doc<'t> {
         }
     }
 
-    /// The deepest value on `path` that the file has, and how many steps of it were found.
-    fn walk(&self, path: &Path) -> (&Spanned<DeValue<'t>>, usize) {
-        self.walk_spans(path)
-            .map_or((&self.root, 0), |(_, v, n)| (v, n))
-    }
-
-    /// Like `walk`, with the span of the last step's key (or element).
+    /// The deepest value on `path` that the file has, the span of its key (or element), and
+    /// how many steps of the path were found.
     fn walk_spans(
         &self,
         path: &Path,
@@ -251,7 +215,7 @@ impl<'t> Doc<'t> {
 
     /// How many steps of `path` the file has (an overlay is searched for the deepest match).
     pub fn depth(&self, path: &Path) -> usize {
-        self.walk(path).1
+        self.walk_spans(path).map_or(0, |(_, _, n)| n)
     }
 
     /// The byte offset a path is shown at: its key or its value when the file has the whole
@@ -273,6 +237,52 @@ impl<'t> Doc<'t> {
         } else {
             e.field(p.path.to_string())
         }
+    }
+}
+
+/// What the passes of one `Doc::read` have learnt. A pass that fails on a bad value sets it
+/// aside for the next; a pass that fails on a missing key gives it a stand-in, so that the next
+/// pass finds the table's other problems. Problems inside a stand-in are not the file's.
+#[derive(Default)]
+struct Passes {
+    /// Bad values, left out of the tables and arrays that hold them.
+    skip: HashSet<Path>,
+    /// Missing keys, each with the index of its stand-in in `stand_in`.
+    tries: HashMap<Path, usize>,
+}
+
+impl Passes {
+    /// Learns from a failed pass, reporting what is the file's problem; false: stop reading.
+    fn after(&mut self, e: DeError, mut report: impl FnMut(Path, String)) -> bool {
+        let at = e.path.clone().unwrap_or_default();
+        let inside = self
+            .tries
+            .keys()
+            .filter(|f| at.0.starts_with(&f.0))
+            .max_by_key(|f| f.0.len())
+            .cloned();
+        if let Some(f) = inside {
+            // A stand-in that does not fit: a key it lacks gets one too, else try the next.
+            if e.missing.is_some() {
+                self.tries.insert(at, 0);
+                return true;
+            }
+            let next = self.tries[&f] + 1;
+            self.tries.insert(f, next);
+            return next < STAND_INS;
+        }
+        if e.missing.is_some() {
+            // A missing key the last pass set aside is not a new problem.
+            if !self.skip.contains(&at) {
+                report(at.clone(), e.message);
+            }
+            self.tries.insert(at, 0);
+            return true;
+        }
+        report(at.clone(), e.message);
+        // A bad `kind` sets its whole table aside; the file itself cannot be.
+        let bad = if e.tag { at.parent() } else { at };
+        !bad.0.is_empty() && self.skip.insert(bad)
     }
 }
 
@@ -733,7 +743,7 @@ mod tests {
     fn problems(text: &str) -> Vec<String> {
         let doc = Doc::parse("f.toml", text).unwrap();
         let mut found = Vec::new();
-        let read: Option<File> = doc.read(&Path::default(), &mut found);
+        let read: Option<File> = doc.read(&mut found);
         assert_eq!(read.is_some(), found.is_empty());
         found
             .into_iter()
