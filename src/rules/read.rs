@@ -427,6 +427,8 @@ fn unexpected(found: &Unexpected<'_>) -> (String, String) {
         Unexpected::Bool(b) => (format!("布尔值 {b}"), format!("boolean {b}")),
         Unexpected::Seq => ("数组".into(), "an array".into()),
         Unexpected::Map => ("表".into(), "a table".into()),
+        // Only a string is read as a variant without fields.
+        Unexpected::UnitVariant => ("文本".into(), "a string".into()),
         other => (other.to_string(), other.to_string()),
     }
 }
