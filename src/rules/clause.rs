@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::vocabulary::{FieldType, Section, Vocabulary};
-use crate::error::InputError;
+use super::read::{Path, Place, Problem, at};
+use super::vocabulary::{Field, FieldType, Section, Vocabulary};
 use crate::facts::Value;
 use crate::money::{Money, Rate};
 
@@ -42,8 +42,9 @@ pub struct ClauseFile {
     pub disabled: bool,
 }
 
+/// A table whose `kind` names the variant (`rules::read` reads it so).
 #[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConditionSpec {
     /// A boolean fact must be true (absent counts as false).
     IsTrue { field: String },
@@ -96,8 +97,9 @@ pub struct LevelSpec {
     pub requires: Vec<String>,
 }
 
+/// A table whose `kind` names the variant (`rules::read` reads it so).
 #[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum AwardSpec {
     /// `base × rate`, the rate chosen by the first case whose `when` facts match.
     Rate {
@@ -336,295 +338,96 @@ impl Clause {
     }
 }
 
-/// Resolves the names in a clause file; every problem found is reported, each located.
+/// What the compiling of one clause file needs: its name, its section and where to report.
+struct Cx<'a> {
+    file: &'a str,
+    section: &'a Section,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Cx<'_> {
+    fn bad(&mut self, path: Path, message: String) {
+        self.problems.push(Problem::new(self.file, path, message));
+    }
+
+    /// The index of the fact `name` of the clause's section, of one of the `want` types.
+    fn field(&mut self, name: &str, want: &[FieldType], path: Path) -> Option<usize> {
+        let section = self.section;
+        match section.field_index(name) {
+            None => {
+                self.bad(path, format!(
+                    "未知的事实 `{name}`: 分组 `{}` 中没有 / unknown fact `{name}`: section `{}` has no such fact",
+                    section.name, section.name
+                ));
+                None
+            }
+            Some(i) if !want.contains(&section.fields[i].ty) => {
+                self.bad(path, format!(
+                    "事实 `{name}` 的类型不对，应为 {} / fact `{name}` has the wrong type: expected {}",
+                    want[0].expected(),
+                    want[0].expected()
+                ));
+                None
+            }
+            Some(i) => Some(i),
+        }
+    }
+
+    /// The index of one of an enum fact's values.
+    fn value(&mut self, field: usize, value: &str, path: Path) -> Option<u16> {
+        let f = &self.section.fields[field];
+        let found = f.enum_index(value);
+        if found.is_none() {
+            self.bad(
+                path,
+                format!(
+                    "`{value}` 不是 `{}` 的取值，应为: {} / not a value of `{}`: {}",
+                    f.name,
+                    f.value_list(),
+                    f.name,
+                    f.value_list()
+                ),
+            );
+        }
+        found
+    }
+}
+
+/// Resolves the names in a clause file; every problem found is reported, at its path.
 pub fn compile(
     file: &str,
-    text: &str,
     spec: ClauseFile,
     vocab: &Vocabulary,
     kind_field: (usize, usize),
-    errors: &mut Vec<InputError>,
+    problems: &mut Vec<Problem>,
 ) -> Option<Clause> {
-    let err = |span: std::ops::Range<usize>, field: &str, msg: String| {
-        InputError::new(file, msg).at(text, span.start).field(field)
-    };
-    let n_before = errors.len();
+    let n_before = problems.len();
     let Some(section_idx) = vocab.section_index(&spec.section) else {
-        errors.push(err(
-            span_of(text, &spec.section),
-            "section",
+        problems.push(Problem::new(
+            file,
+            at("section"),
             format!(
                 "未知的事实分组 `{}`，词汇表中没有 / unknown facts section `{}`: not in the vocabulary",
-                spec.section,
-                spec.section
+                spec.section, spec.section
             ),
         ));
         return None;
     };
-    let section = &vocab.sections[section_idx];
-    let resolve = |name: &String, want: &[FieldType], key: &str, errors: &mut Vec<InputError>| {
-        resolve_field(file, text, section, name, want, key, errors)
+    let mut cx = Cx {
+        file,
+        section: &vocab.sections[section_idx],
+        problems,
     };
-
     let date_field = spec
         .date_field
         .as_ref()
-        .and_then(|d| resolve(d, &[FieldType::Date], "date_field", errors));
-
+        .and_then(|d| cx.field(d, &[FieldType::Date], at("date_field")));
     let kinds = &vocab.sections[kind_field.0].fields[kind_field.1];
-    let mut applicants = Vec::new();
-    for a in &spec.applicants {
-        match kinds.enum_index(a) {
-            Some(i) => applicants.push(i),
-            None => errors.push(err(
-                span_of(text, a),
-                "applicants",
-                format!(
-                    "未知的主体类型 `{}`，应为: {} / unknown applicant kind",
-                    a,
-                    kinds.value_list()
-                ),
-            )),
-        }
-    }
-
-    let mut conditions = Vec::new();
-    for c in &spec.conditions {
-        match c {
-            ConditionSpec::IsTrue { field } => {
-                if let Some(f) = resolve(field, &[FieldType::Bool], "conditions.field", errors) {
-                    conditions.push(Condition::IsTrue { field: f });
-                }
-            }
-            ConditionSpec::Equals { field, value } => {
-                if let Some(f) = resolve(field, &[FieldType::Enum], "conditions.field", errors) {
-                    match section.fields[f].enum_index(value) {
-                        Some(v) => conditions.push(Condition::Equals { field: f, value: v }),
-                        None => errors.push(err(
-                            span_of(text, value),
-                            "conditions.value",
-                            format!(
-                                "`{}` 不是 `{}` 的取值，应为: {} / not a value of this fact",
-                                value,
-                                field,
-                                section.fields[f].value_list()
-                            ),
-                        )),
-                    }
-                }
-            }
-            ConditionSpec::YearBetween {
-                field,
-                from,
-                years_before_as_of,
-            } => {
-                if let Some(f) = resolve(field, &[FieldType::Year], "conditions.field", errors) {
-                    conditions.push(Condition::YearBetween {
-                        field: f,
-                        from: *from,
-                        years_before_as_of: *years_before_as_of,
-                    });
-                }
-            }
-        }
-    }
-
-    let award = match &spec.award {
-        AwardSpec::Rate { base, rates } => {
-            let base = resolve(base, &[FieldType::Money], "award.base", errors);
-            let mut cases = Vec::new();
-            if rates.is_empty() {
-                errors.push(
-                    InputError::new(file, "award.rates 不能为空 / award.rates must not be empty")
-                        .field("award.rates"),
-                );
-            }
-            for r in rates {
-                let mut when = Vec::new();
-                for (name, value) in &r.when {
-                    let Some(f) = section.field_index(name) else {
-                        errors.push(err(
-                            span_of(text, name),
-                            "award.rates.when",
-                            format!(
-                                "`{}` 中没有事实 `{name}` / section `{}` has no fact `{name}`",
-                                section.name, section.name
-                            ),
-                        ));
-                        continue;
-                    };
-                    let field = &section.fields[f];
-                    let v = match (field.ty, value) {
-                        (FieldType::Bool, toml::Value::Boolean(b)) => Some(Value::Bool(*b)),
-                        (FieldType::Enum, toml::Value::String(s)) => {
-                            field.enum_index(s).map(Value::Enum)
-                        }
-                        _ => None,
-                    };
-                    match v {
-                        Some(v) => when.push((f, v)),
-                        None => errors.push(err(
-                            span_of(text, name),
-                            "award.rates.when",
-                            format!(
-                                "`{name}` 的条件值应为 {} / the value for `{name}` must be {}",
-                                field.ty.expected(),
-                                field.ty.expected()
-                            ),
-                        )),
-                    }
-                }
-                cases.push(RateCase {
-                    when,
-                    rate: r.rate,
-                    label: r.label.clone(),
-                    label_en: r.label_en.clone(),
-                });
-            }
-            base.map(|base| Award::Rate { base, cases })
-        }
-        AwardSpec::Tiers {
-            base,
-            ceiling,
-            tiers,
-        } => {
-            let base = resolve(base, &[FieldType::Money], "award.base", errors);
-            let mut out = Vec::new();
-            let mut last: Option<Money> = None;
-            for t in tiers {
-                if last.is_some_and(|l| t.from <= l) {
-                    errors.push(
-                        InputError::new(
-                            file,
-                            "award.tiers 的 from 须严格递增 / tier thresholds must increase",
-                        )
-                        .field("award.tiers.from"),
-                    );
-                }
-                last = Some(t.from);
-                match (t.amount, t.rate) {
-                    (Some(amount), None) => out.push(Tier::Fixed { from: t.from, amount }),
-                    (None, Some(rate)) => out.push(Tier::Rate { from: t.from, rate }),
-                    _ => errors.push(InputError::new(file, "每一档须有且只有 amount 或 rate 之一 / each tier needs exactly one of amount or rate").field("award.tiers")),
-                }
-            }
-            base.map(|base| Award::Tiers {
-                base,
-                ceiling: *ceiling,
-                tiers: out,
-            })
-        }
-        AwardSpec::Levels { by, levels } => {
-            let by_idx = resolve(by, &[FieldType::Enum], "award.by", errors);
-            let mut out = Vec::new();
-            if let Some(b) = by_idx {
-                for l in levels {
-                    let Some(value) = section.fields[b].enum_index(&l.value) else {
-                        errors.push(err(
-                            span_of(text, &l.value),
-                            "award.levels.value",
-                            format!(
-                                "`{}` 不是 `{}` 的取值 / not a value of `{}`: {}",
-                                l.value,
-                                by,
-                                by,
-                                section.fields[b].value_list()
-                            ),
-                        ));
-                        continue;
-                    };
-                    let payout = match (l.amount, l.floor, l.ceiling) {
-                        (Some(a), None, None) => Payout::Fixed(a),
-                        (None, floor, Some(ceiling)) if floor.is_none_or(|f| f <= ceiling) => {
-                            Payout::Range { floor, ceiling }
-                        }
-                        _ => {
-                            errors.push(err(
-                                span_of(text, &l.value),
-                                "award.levels",
-                                "每一级须有 amount，或 ceiling (可加不高于它的 floor) / each level needs amount, or ceiling with an optional floor not above it".to_string(),
-                            ));
-                            continue;
-                        }
-                    };
-                    let requires = l
-                        .requires
-                        .iter()
-                        .filter_map(|r| {
-                            resolve(r, &[FieldType::Bool], "award.levels.requires", errors)
-                        })
-                        .collect();
-                    out.push(Level {
-                        value,
-                        payout,
-                        requires,
-                    });
-                }
-            }
-            by_idx.map(|by| Award::Levels { by, levels: out })
-        }
-        AwardSpec::Interest {
-            principal,
-            start,
-            end,
-            disbursed,
-            paid,
-            rate,
-            day_basis,
-            term_years,
-        } => {
-            let p = resolve(principal, &[FieldType::Money], "award.principal", errors);
-            let s = resolve(start, &[FieldType::Date], "award.start", errors);
-            let e = resolve(end, &[FieldType::Date], "award.end", errors);
-            let d = resolve(disbursed, &[FieldType::Date], "award.disbursed", errors);
-            let pd = resolve(paid, &[FieldType::Money], "award.paid", errors);
-            if *day_basis == 0 {
-                errors.push(
-                    InputError::new(file, "day_basis 须大于 0 / day_basis must be positive")
-                        .field("award.day_basis"),
-                );
-            }
-            match (p, s, e, d, pd) {
-                (Some(principal), Some(start), Some(end), Some(disbursed), Some(paid)) => {
-                    Some(Award::Interest {
-                        principal,
-                        start,
-                        end,
-                        disbursed,
-                        paid,
-                        rate: *rate,
-                        day_basis: *day_basis,
-                        term_years: *term_years,
-                    })
-                }
-                _ => None,
-            }
-        }
-    };
-
-    let cap = spec.cap.as_ref().map(|c| {
-        let year_field = match (&c.year_field, c.scope) {
-            (Some(y), _) => resolve(y, &[FieldType::Year, FieldType::Date], "cap.year_field", errors),
-            (None, CapScope::UnitYear) => {
-                if date_field.is_none() {
-                    errors.push(InputError::new(
-                        file,
-                        "cap.scope = \"unit_year\" 需要 date_field 或 cap.year_field / a unit_year cap needs date_field or cap.year_field",
-                    ).field("cap.scope"));
-                }
-                date_field
-            }
-            (None, CapScope::Item) => None,
-        };
-        Cap {
-            scope: c.scope,
-            amount: c.amount,
-            year_field,
-            text: c.text.clone(),
-        }
-    });
-
-    if errors.len() > n_before {
+    let applicants = applicants(&mut cx, &spec.applicants, kinds);
+    let conditions = conditions(&mut cx, &spec.conditions);
+    let award = award(&mut cx, &spec.award);
+    let cap = spec.cap.as_ref().map(|c| cap(&mut cx, c, date_field));
+    if cx.problems.len() > n_before {
         return None;
     }
     Some(Clause {
@@ -647,48 +450,252 @@ pub fn compile(
     })
 }
 
-fn resolve_field(
-    file: &str,
-    text: &str,
-    section: &Section,
-    name: &String,
-    want: &[FieldType],
-    key: &str,
-    errors: &mut Vec<InputError>,
-) -> Option<usize> {
-    let located = |msg: String| {
-        InputError::new(file, msg)
-            .at(text, span_of(text, name).start)
-            .field(key)
-    };
-    match section.field_index(name) {
-        None => {
-            errors.push(located(format!(
-                "未知的事实 `{}`: 分组 `{}` 中没有 / unknown fact `{}`: section `{}` has no such fact",
-                name,
-                section.name,
-                name,
-                section.name
-            )));
-            None
+/// The applicant kinds a clause covers, as indices into the `kind` fact's values.
+fn applicants(cx: &mut Cx, names: &[String], kinds: &Field) -> Vec<u16> {
+    let mut out = Vec::new();
+    for (i, a) in names.iter().enumerate() {
+        match kinds.enum_index(a) {
+            Some(k) => out.push(k),
+            None => cx.bad(
+                at("applicants").index(i),
+                format!(
+                    "未知的主体类型 `{a}`，应为: {} / unknown applicant kind",
+                    kinds.value_list()
+                ),
+            ),
         }
-        Some(i) if !want.contains(&section.fields[i].ty) => {
-            errors.push(located(format!(
-                "事实 `{}` 的类型不对，应为 {} / fact `{}` has the wrong type: expected {}",
-                name,
-                want[0].expected(),
-                name,
-                want[0].expected()
-            )));
-            None
+    }
+    out
+}
+
+fn conditions(cx: &mut Cx, specs: &[ConditionSpec]) -> Vec<Condition> {
+    let mut out = Vec::new();
+    for (i, c) in specs.iter().enumerate() {
+        let here = at("conditions").index(i);
+        let field = here.key("field");
+        let compiled = match c {
+            ConditionSpec::IsTrue { field: f } => cx
+                .field(f, &[FieldType::Bool], field)
+                .map(|field| Condition::IsTrue { field }),
+            ConditionSpec::Equals { field: f, value } => {
+                cx.field(f, &[FieldType::Enum], field).and_then(|f| {
+                    let value = cx.value(f, value, here.key("value"))?;
+                    Some(Condition::Equals { field: f, value })
+                })
+            }
+            ConditionSpec::YearBetween {
+                field: f,
+                from,
+                years_before_as_of,
+            } => cx
+                .field(f, &[FieldType::Year], field)
+                .map(|field| Condition::YearBetween {
+                    field,
+                    from: *from,
+                    years_before_as_of: *years_before_as_of,
+                }),
+        };
+        out.extend(compiled);
+    }
+    out
+}
+
+fn award(cx: &mut Cx, spec: &AwardSpec) -> Option<Award> {
+    let here = at("award");
+    match spec {
+        AwardSpec::Rate { base, rates } => {
+            let base = cx.field(base, &[FieldType::Money], here.key("base"));
+            let cases = rate_cases(cx, rates);
+            Some(Award::Rate { base: base?, cases })
         }
-        Some(i) => Some(i),
+        AwardSpec::Tiers {
+            base,
+            ceiling,
+            tiers: specs,
+        } => {
+            let base = cx.field(base, &[FieldType::Money], here.key("base"));
+            let tiers = tiers(cx, specs);
+            Some(Award::Tiers {
+                base: base?,
+                ceiling: *ceiling,
+                tiers,
+            })
+        }
+        AwardSpec::Levels { by, levels: specs } => {
+            let by = cx.field(by, &[FieldType::Enum], here.key("by"))?;
+            let levels = levels(cx, by, specs);
+            Some(Award::Levels { by, levels })
+        }
+        AwardSpec::Interest {
+            principal,
+            start,
+            end,
+            disbursed,
+            paid,
+            rate,
+            day_basis,
+            term_years,
+        } => {
+            let money = [FieldType::Money];
+            let date = [FieldType::Date];
+            let principal = cx.field(principal, &money, here.key("principal"));
+            let start = cx.field(start, &date, here.key("start"));
+            let end = cx.field(end, &date, here.key("end"));
+            let disbursed = cx.field(disbursed, &date, here.key("disbursed"));
+            let paid = cx.field(paid, &money, here.key("paid"));
+            if *day_basis == 0 {
+                cx.bad(
+                    here.key("day_basis"),
+                    "day_basis 须大于 0 / day_basis must be positive".into(),
+                );
+            }
+            Some(Award::Interest {
+                principal: principal?,
+                start: start?,
+                end: end?,
+                disbursed: disbursed?,
+                paid: paid?,
+                rate: *rate,
+                day_basis: *day_basis,
+                term_years: *term_years,
+            })
+        }
     }
 }
 
-/// Where a name stands in a rule file: its first quoted occurrence (for messages only).
-fn span_of(text: &str, name: &str) -> std::ops::Range<usize> {
-    let quoted = format!("\"{name}\"");
-    let at = text.find(&quoted).or_else(|| text.find(name)).unwrap_or(0);
-    at..at + quoted.len()
+/// The cases of a `rate` award, each `when` fact resolved with its value.
+fn rate_cases(cx: &mut Cx, specs: &[RateCaseSpec]) -> Vec<RateCase> {
+    let rates = at("award").key("rates");
+    if specs.is_empty() {
+        cx.bad(
+            rates.clone(),
+            "award.rates 不能为空 / award.rates must not be empty".into(),
+        );
+    }
+    let mut cases = Vec::new();
+    for (i, r) in specs.iter().enumerate() {
+        let mut when = Vec::new();
+        for (name, value) in &r.when {
+            let path = rates.index(i).key("when").key(name);
+            let section = cx.section;
+            let Some(f) = section.field_index(name) else {
+                let msg = format!(
+                    "`{}` 中没有事实 `{name}` / section `{}` has no fact `{name}`",
+                    section.name, section.name
+                );
+                cx.problems.push(Problem {
+                    place: Place::Key,
+                    ..Problem::new(cx.file, path, msg)
+                });
+                continue;
+            };
+            let field = &section.fields[f];
+            let v = match (field.ty, value) {
+                (FieldType::Bool, toml::Value::Boolean(b)) => Some(Value::Bool(*b)),
+                (FieldType::Enum, toml::Value::String(s)) => field.enum_index(s).map(Value::Enum),
+                _ => None,
+            };
+            match v {
+                Some(v) => when.push((f, v)),
+                None => cx.bad(
+                    path,
+                    format!(
+                        "`{name}` 的条件值应为 {} / the value for `{name}` must be {}",
+                        field.ty.expected(),
+                        field.ty.expected()
+                    ),
+                ),
+            }
+        }
+        cases.push(RateCase {
+            when,
+            rate: r.rate,
+            label: r.label.clone(),
+            label_en: r.label_en.clone(),
+        });
+    }
+    cases
+}
+
+/// The tiers of a `tiers` award: increasing thresholds, each with an amount or a rate.
+fn tiers(cx: &mut Cx, specs: &[TierSpec]) -> Vec<Tier> {
+    let mut out = Vec::new();
+    let mut last: Option<Money> = None;
+    for (i, t) in specs.iter().enumerate() {
+        let here = at("award").key("tiers").index(i);
+        if last.is_some_and(|l| t.from <= l) {
+            cx.bad(
+                here.key("from"),
+                "award.tiers 的 from 须严格递增 / tier thresholds must increase".into(),
+            );
+        }
+        last = Some(t.from);
+        match (t.amount, t.rate) {
+            (Some(amount), None) => out.push(Tier::Fixed { from: t.from, amount }),
+            (None, Some(rate)) => out.push(Tier::Rate { from: t.from, rate }),
+            _ => cx.bad(
+                here,
+                "每一档须有且只有 amount 或 rate 之一 / each tier needs exactly one of amount or rate"
+                    .into(),
+            ),
+        }
+    }
+    out
+}
+
+/// The levels of a `levels` award, by the values of the enum fact `by`.
+fn levels(cx: &mut Cx, by: usize, specs: &[LevelSpec]) -> Vec<Level> {
+    let mut out = Vec::new();
+    for (i, l) in specs.iter().enumerate() {
+        let here = at("award").key("levels").index(i);
+        let Some(value) = cx.value(by, &l.value, here.key("value")) else {
+            continue;
+        };
+        let payout = match (l.amount, l.floor, l.ceiling) {
+            (Some(a), None, None) => Payout::Fixed(a),
+            (None, floor, Some(ceiling)) if floor.is_none_or(|f| f <= ceiling) => {
+                Payout::Range { floor, ceiling }
+            }
+            _ => {
+                cx.bad(here, "每一级须有 amount，或 ceiling (可加不高于它的 floor) / each level needs amount, or ceiling with an optional floor not above it".into());
+                continue;
+            }
+        };
+        let requires = l
+            .requires
+            .iter()
+            .enumerate()
+            .filter_map(|(j, r)| cx.field(r, &[FieldType::Bool], here.key("requires").index(j)))
+            .collect();
+        out.push(Level {
+            value,
+            payout,
+            requires,
+        });
+    }
+    out
+}
+
+/// The cap, with the fact that gives a `unit_year` cap its year.
+fn cap(cx: &mut Cx, c: &CapSpec, date_field: Option<usize>) -> Cap {
+    let year_field = match (&c.year_field, c.scope) {
+        (Some(y), _) => cx.field(
+            y,
+            &[FieldType::Year, FieldType::Date],
+            at("cap").key("year_field"),
+        ),
+        (None, CapScope::UnitYear) => {
+            if date_field.is_none() {
+                cx.bad(at("cap").key("scope"), "cap.scope = \"unit_year\" 需要 date_field 或 cap.year_field / a unit_year cap needs date_field or cap.year_field".into());
+            }
+            date_field
+        }
+        (None, CapScope::Item) => None,
+    };
+    Cap {
+        scope: c.scope,
+        amount: c.amount,
+        year_field,
+        text: c.text.clone(),
+    }
 }

@@ -299,6 +299,81 @@ fn rules_check_reports_every_problem_at_once() {
     }
 }
 
+/// Regression: a misspelt fact was placed at its first quoted mention in the file, here in the
+/// clause's own text (line 10), instead of at the key that names it (line 22, `field = ...`).
+#[test]
+fn a_problem_is_placed_at_its_key_not_at_a_mention_in_the_clause_text() {
+    let dir = copy_rules();
+    let c3 = dir.path().join("clauses/03-data-voucher.toml");
+    edit(&c3, "field = \"listed\"", "field = \"lsited\"");
+    edit(
+        &c3,
+        "text = \"\"\"\n",
+        "text = \"\"\"\n\"lsited\" 是一个拼错的事实名。\n",
+    );
+    let text = std::fs::read_to_string(&c3).unwrap();
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_eq!((line("是一个拼错的"), line("field = \"lsited\"")), (10, 22));
+    let out = calc()
+        .args(["rules", "check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = String::from_utf8(out.stdout).unwrap();
+    // Column 9: the value of `field = "lsited"`, the first of the clause's conditions.
+    assert!(
+        out.contains("clauses/03-data-voucher.toml:22:9: 字段 field `conditions[1].field`: 未知的事实 `lsited`"),
+        "{out}"
+    );
+    assert!(!out.contains("clauses/03-data-voucher.toml:10:"), "{out}");
+}
+
+/// Every missing key of a file is reported, each at its table, and a misspelt key names the
+/// key it is nearest to.
+#[test]
+fn rules_check_reports_every_missing_key_and_suggests_the_nearest() {
+    let dir = copy_rules();
+    std::fs::write(
+        dir.path().join("clauses/13-draft.toml"),
+        "clause = 13\nkey = \"draft\"\ntitel = \"x\"\n[award]\nkind = \"levels\"\n[cap]\nscope = \"item\"\n",
+    )
+    .unwrap();
+    let out = calc()
+        .args(["rules", "check", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.contains(
+            "clauses/13-draft.toml:3:1: 字段 field `titel`: 未知的键 `titel`，是否应为 `title`？"
+        ),
+        "{out}"
+    );
+    for (at, key) in [
+        ("1:1", "title"),
+        ("1:1", "title_en"),
+        ("1:1", "section"),
+        ("1:1", "applicants"),
+        ("1:1", "text"),
+        ("1:1", "combine"),
+        ("4:2", "award.by"),
+        ("4:2", "award.levels"),
+        ("6:2", "cap.amount"),
+    ] {
+        assert!(
+            out.contains(&format!(
+                "clauses/13-draft.toml:{at}: 字段 field `{key}`: 缺少必填键"
+            )),
+            "{key}: {out}"
+        );
+    }
+    assert!(
+        out.contains("发现 10 个问题 / 10 problem(s) found"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_title_no_clause_pays_is_a_warning_not_an_error() {
     let dir = copy_rules();
