@@ -59,6 +59,7 @@ impl Value {
             FieldType::CreditCode => credit_code::validate(t)
                 .map(Value::Text)
                 .map_err(|e| e.to_string()),
+            FieldType::District => district(field, t).map(Value::Text),
             FieldType::Enum => field.enum_index(t).map(Value::Enum).ok_or_else(|| {
                 let names: Vec<&str> = field.values.iter().map(|v| v.value.as_str()).collect();
                 format!(
@@ -97,6 +98,56 @@ impl Value {
             other => other.show(field, true),
         }
     }
+}
+
+/// A district as it is written: spaces and zero-width characters dropped, the city's name before
+/// it allowed (`温州市鹿城区`); a name that is none of the policy's divisions is refused with the
+/// nearest ones (`鹿城` -> 鹿城区).
+fn district(field: &Field, text: &str) -> Result<String, String> {
+    let spaced = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}');
+    let name: String = crate::fold::width(text)
+        .chars()
+        .filter(|&c| !spaced(c))
+        .collect();
+    let Some(d) = &field.divisions else {
+        return Ok(name);
+    };
+    let name = match name.strip_prefix(d.city.as_str()) {
+        Some(rest) if !d.city.is_empty() && !rest.is_empty() => rest.to_string(),
+        _ => name,
+    };
+    if d.names.contains(&name) {
+        return Ok(name);
+    }
+    let nearest = nearest_names(&name, &d.names);
+    let (zh, en) = if nearest.is_empty() {
+        (
+            format!("应为: {}", d.names.join("、")),
+            format!("expected one of: {}", d.names.join(", ")),
+        )
+    } else {
+        (
+            format!("是否为: {}？", nearest.join("、")),
+            format!("did you mean {}?", nearest.join(" or ")),
+        )
+    };
+    Err(format!(
+        "`{name}` 不是{}的区县，{zh} / `{name}` is not a county-level division of {}; {en}",
+        d.city, d.city
+    ))
+}
+
+/// The names within a small edit distance of `name`, or containing it, nearest first.
+fn nearest_names(name: &str, names: &[String]) -> Vec<String> {
+    let mut near: Vec<(usize, &String)> = names
+        .iter()
+        .map(|n| (strsim::levenshtein(name, n), n))
+        .filter(|(d, n)| {
+            *d <= 1 || (!name.is_empty() && (n.contains(name) || name.contains(n.as_str())))
+        })
+        .collect();
+    near.sort();
+    near.into_iter().take(3).map(|(_, n)| n.clone()).collect()
 }
 
 fn expected(field: &Field, found: &str) -> String {

@@ -18,7 +18,9 @@ fn blank(f: &Field, rules: &RuleSet) -> String {
         FieldType::Integer => "0".into(),
         FieldType::Number => "0".into(),
         // No pre-chosen enum value: a forgotten choice must fail to load, not default silently.
-        FieldType::Enum | FieldType::Text | FieldType::CreditCode => "\"\"".into(),
+        FieldType::Enum | FieldType::Text | FieldType::CreditCode | FieldType::District => {
+            "\"\"".into()
+        }
     }
 }
 
@@ -41,6 +43,7 @@ fn comment(f: &Field) -> String {
         FieldType::Number => "数字",
         FieldType::CreditCode => "18 位统一社会信用代码",
         FieldType::Enum => "",
+        FieldType::District => "区县名称，如 鹿城区",
     };
     if f.ty == FieldType::Enum {
         let vals: Vec<String> = f
@@ -150,15 +153,26 @@ fn field_schema(f: &Field) -> Json {
     };
     let mut s = match f.ty {
         FieldType::Text => json!({"type": "string"}),
+        FieldType::District => match &f.divisions {
+            Some(d) => {
+                let mut names = d.names.clone();
+                names.extend(d.names.iter().map(|n| format!("{}{n}", d.city)));
+                json!({"type": "string", "enum": names})
+            }
+            None => json!({"type": "string"}),
+        },
         FieldType::Bool => json!({"anyOf": [
             {"type": "boolean"},
             {"type": "string", "enum": ["true", "false", "yes", "no", "是", "否", "有", "无"]}
         ]}),
         FieldType::Money => json!({"anyOf": [
             {"type": "number", "minimum": 0},
-            {"type": "string", "pattern": "^\\s*[0-9][0-9,]*(\\.[0-9]+)?\\s*(万元|万|元)?\\s*$"}
+            {"type": "string", "pattern": "^\\s*[¥￥]?\\s*[0-9０-９][0-9０-９,，]*([.．][0-9０-９]+)?\\s*(万元|万|亿元|亿|元)?\\s*$"}
         ]}),
-        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::Date => json!({"anyOf": [
+            {"type": "string", "format": "date"},
+            {"type": "string", "pattern": "^\\s*[0-9０-９]{4}[-/.年－／．][0-9０-９]{1,2}[-/.月－／．][0-9０-９]{1,2}日?\\s*$"}
+        ]}),
         FieldType::Year => json!({"anyOf": [
             {"type": "integer", "minimum": 1900, "maximum": 2200},
             {"type": "string", "pattern": "^[0-9]{4}$"}

@@ -301,6 +301,7 @@ fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Ve
         }
     };
     check_policy(&policy, &mut problems);
+    set_divisions(&policy, &mut vocabulary);
     let gates = compile_gates(&policy, &vocabulary, &roles, &mut problems);
 
     let (mut clauses, disabled) = compile_clauses(specs, &vocabulary, &roles, &mut problems);
@@ -321,6 +322,23 @@ fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Ve
         warnings,
         disabled,
     })
+}
+
+/// District facts take their names from the policy file, so that an overlay can add one.
+fn set_divisions(policy: &Policy, vocabulary: &mut Vocabulary) {
+    if policy.divisions.is_empty() {
+        return;
+    }
+    let fields = vocabulary
+        .sections
+        .iter_mut()
+        .flat_map(|s| s.fields.iter_mut());
+    for f in fields.filter(|f| f.ty == FieldType::District) {
+        f.divisions = Some(vocabulary::Divisions {
+            city: policy.city.clone(),
+            names: policy.divisions.clone(),
+        });
+    }
 }
 
 /// Compiles the clause files that read cleanly, each number and key used once; the numbers of

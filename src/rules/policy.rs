@@ -46,6 +46,12 @@ pub struct Policy {
     pub region: String,
     pub region_en: String,
     pub districts: Vec<String>,
+    /// The city whose name may stand before a district (`温州市鹿城区`).
+    #[serde(default)]
+    pub city: String,
+    /// Every county-level division a district fact may name; empty: any name is read as given.
+    #[serde(default)]
+    pub divisions: Vec<String>,
     pub rounding_dp: u32,
     #[serde(default)]
     pub gates: Vec<Gate>,

@@ -16,6 +16,8 @@ pub enum FieldType {
     Number,
     CreditCode,
     Enum,
+    /// One of the policy's county-level divisions (`policy.divisions`), by its name.
+    District,
 }
 
 impl FieldType {
@@ -35,6 +37,7 @@ impl FieldType {
                 "18 位统一社会信用代码 / an 18-character unified social credit code"
             }
             FieldType::Enum => "列举值之一 / one of the listed values",
+            FieldType::District => "区县名称 (如 鹿城区) / a district name such as 鹿城区",
         }
     }
 
@@ -87,6 +90,17 @@ pub struct Field {
     pub yes: Vec<String>,
     #[serde(default)]
     pub no: Vec<String>,
+    /// For a district: the names it may take, from the policy file (set when the rules compile).
+    #[serde(skip)]
+    pub divisions: Option<Divisions>,
+}
+
+/// The county-level divisions a district fact names, and the city's name that may stand before
+/// one (`温州市鹿城区` reads as 鹿城区).
+#[derive(Clone, Debug, Default)]
+pub struct Divisions {
+    pub city: String,
+    pub names: Vec<String>,
 }
 
 impl Field {

@@ -786,3 +786,43 @@ fn no_control_character_from_the_facts_reaches_the_terminal() {
         );
     }
 }
+
+#[test]
+fn a_district_is_one_of_the_city_s_divisions_or_an_error_with_the_nearest() {
+    let with = |district: &str| {
+        compute("100000").replace(
+            "district = \"鹿城区\"",
+            &format!("district = \"{district}\""),
+        )
+    };
+    // The city's name before it, spaces and a zero-width space: read as 鹿城区 (SPEC §3).
+    for written in ["温州市鹿城区", " 鹿城区\u{200b}", "鹿 城 区"] {
+        let (out, _) = run(with(written).as_bytes(), &[]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["applicant"]["district"], "鹿城区", "{written:?}");
+        // 30% × 100,000 = 30,000.00: 鹿城区 is one of the four 市区 districts.
+        assert_eq!(total(&out), "30000.00", "{written:?}");
+    }
+    // A county of the city is a district, not an error: the policy does not cover it (市区 only).
+    let (out, _) = run(with("瑞安市").as_bytes(), &[]);
+    assert_eq!(total(&out), "0.00");
+    // Anything else is an input error, never a silent "not in 市区".
+    let (out, _) = run(with("鹿城").as_bytes(), &[]);
+    assert_bilingual(
+        &refused_output(&out),
+        "是否为: 鹿城区？",
+        "did you mean 鹿城区?",
+    );
+    let (out, _) = run(with("杭州市西湖区").as_bytes(), &[]);
+    let err = refused_output(&out);
+    assert_bilingual(
+        &err,
+        "不是温州市的区县",
+        "is not a county-level division of 温州市",
+    );
+    assert!(
+        err.contains("鹿城区, 龙湾区, 瓯海区, 洞头区, 瑞安市"),
+        "{err}"
+    );
+    assert!(err.contains("applicant.district"), "{err}");
+}
