@@ -122,6 +122,8 @@ struct ClauseLine<'a> {
     award: String,
     cap: String,
     responsible_units: &'a [String],
+    /// The key of its funding source, when it names one.
+    funding: Option<&'a str>,
     file: &'a str,
 }
 
@@ -138,6 +140,7 @@ pub fn list_json(rules: &RuleSet, lang: Lang) -> String {
             award: award_summary(c, rules, lang),
             cap: cap_summary(c, lang),
             responsible_units: &c.responsible_units,
+            funding: rules.funding(c).map(|f| f.key.as_str()),
             file: &c.source,
         })
         .collect();
@@ -215,6 +218,14 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
         lang.pick("责任单位", "Responsible units"),
         c.responsible_units.join(lang.pick("、", ", "))
     ));
+    if let Some(f) = rules.funding(c) {
+        line(format!(
+            "{}: {} “{}”",
+            lang.pick("资金来源", "Funding"),
+            f.label(en),
+            f.text
+        ));
+    }
     let kinds: Vec<String> = c
         .applicants
         .iter()

@@ -26,6 +26,9 @@ pub struct ClauseFile {
     pub applicants: Vec<String>,
     #[serde(default)]
     pub responsible_units: Vec<String>,
+    /// 资金来源: the key of one of the policy's `[[funding]]` sources.
+    #[serde(default)]
+    pub funding: Option<String>,
     pub text: String,
     #[serde(default)]
     pub interpretation: Vec<String>,
@@ -309,6 +312,8 @@ pub struct Clause {
     pub text: String,
     pub interpretation: Vec<String>,
     pub responsible_units: Vec<String>,
+    /// The index of its funding source in `policy.funding`, when it names one.
+    pub funding: Option<usize>,
     pub source: String,
     pub section: usize,
     pub date_field: Option<usize>,
@@ -438,6 +443,7 @@ pub fn compile(
         text: spec.text.trim().to_string(),
         interpretation: spec.interpretation,
         responsible_units: spec.responsible_units,
+        funding: None,
         source: file.to_string(),
         section: section_idx,
         date_field,

@@ -208,6 +208,11 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// Where a clause's money comes from, when its file says.
+    pub fn funding(&self, clause: &Clause) -> Option<&policy::Funding> {
+        clause.funding.and_then(|i| self.policy.funding.get(i))
+    }
+
     /// The shipped rules.
     pub fn embedded() -> Result<RuleSet, InputErrors> {
         RuleSet::compile(&RuleSources::embedded())
@@ -304,7 +309,8 @@ fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Ve
     set_divisions(&policy, &mut vocabulary);
     let gates = compile_gates(&policy, &vocabulary, &roles, &mut problems);
 
-    let (mut clauses, disabled) = compile_clauses(specs, &vocabulary, &roles, &mut problems);
+    let (mut clauses, disabled) =
+        compile_clauses(specs, &vocabulary, &roles, &policy.funding, &mut problems);
     if !errors.is_empty() || !problems.is_empty() {
         return Err(finish(errors, problems));
     }
@@ -347,6 +353,7 @@ fn compile_clauses(
     specs: Vec<(&Doc, Option<clause::ClauseFile>)>,
     vocabulary: &Vocabulary,
     roles: &Roles,
+    funding: &[policy::Funding],
     problems: &mut Vec<Problem>,
 ) -> (Vec<Clause>, Vec<u32>) {
     let mut clauses: Vec<Clause> = Vec::new();
@@ -381,11 +388,36 @@ fn compile_clauses(
             continue;
         }
         let kind = (roles.applicant, roles.kind);
-        if let Some(c) = clause::compile(name, spec, vocabulary, kind, problems) {
+        let source = spec.funding.clone();
+        if let Some(mut c) = clause::compile(name, spec, vocabulary, kind, problems) {
+            c.funding = source.and_then(|key| funding_index(name, &key, funding, problems));
             clauses.push(c);
         }
     }
     (clauses, disabled)
+}
+
+/// The policy's funding source a clause names; an unknown key is a problem naming the known ones.
+fn funding_index(
+    file: &str,
+    key: &str,
+    funding: &[policy::Funding],
+    problems: &mut Vec<Problem>,
+) -> Option<usize> {
+    let found = funding.iter().position(|f| f.key == key);
+    if found.is_none() {
+        let known: Vec<&str> = funding.iter().map(|f| f.key.as_str()).collect();
+        problems.push(Problem::new(
+            file,
+            read::at("funding"),
+            format!(
+                "未知的资金来源 `{key}`，policy.toml 的 [[funding]] 有: {} / unknown funding source `{key}`; policy.toml's [[funding]] has: {}",
+                known.join(", "),
+                known.join(", ")
+            ),
+        ));
+    }
+    found
 }
 
 /// Reads the policy or the vocabulary, which every rule set must have.

@@ -14,6 +14,23 @@ pub struct Gate {
     pub text: String,
 }
 
+/// Where a clause's money comes from (附则2 资金安排); clause files name one by its key.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Funding {
+    pub key: String,
+    pub label: String,
+    pub label_en: String,
+    /// The words of the policy (or of the text it defers to) that say so.
+    pub text: String,
+}
+
+impl Funding {
+    pub fn label(&self, en: bool) -> &str {
+        if en { &self.label_en } else { &self.label }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Provisions {
@@ -55,6 +72,9 @@ pub struct Policy {
     pub rounding_dp: u32,
     #[serde(default)]
     pub gates: Vec<Gate>,
+    /// The funding sources clause files may name.
+    #[serde(default)]
+    pub funding: Vec<Funding>,
     #[serde(default)]
     pub provisions: Provisions,
     #[serde(default)]

@@ -300,7 +300,7 @@ fn rules_check_reports_every_problem_at_once() {
 }
 
 /// Regression: a misspelt fact was placed at its first quoted mention in the file, here in the
-/// clause's own text (line 10), instead of at the key that names it (line 22, `field = ...`).
+/// clause's own text (line 11), instead of at the key that names it (line 23, `field = ...`).
 #[test]
 fn a_problem_is_placed_at_its_key_not_at_a_mention_in_the_clause_text() {
     let dir = copy_rules();
@@ -313,7 +313,7 @@ fn a_problem_is_placed_at_its_key_not_at_a_mention_in_the_clause_text() {
     );
     let text = std::fs::read_to_string(&c3).unwrap();
     let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    assert_eq!((line("是一个拼错的"), line("field = \"lsited\"")), (10, 22));
+    assert_eq!((line("是一个拼错的"), line("field = \"lsited\"")), (11, 23));
     let out = calc()
         .args(["rules", "check", dir.path().to_str().unwrap()])
         .output()
@@ -322,10 +322,10 @@ fn a_problem_is_placed_at_its_key_not_at_a_mention_in_the_clause_text() {
     let out = String::from_utf8(out.stdout).unwrap();
     // Column 9: the value of `field = "lsited"`, the first of the clause's conditions.
     assert!(
-        out.contains("clauses/03-data-voucher.toml:22:9: 字段 field `conditions[1].field`: 未知的事实 `lsited`"),
+        out.contains("clauses/03-data-voucher.toml:23:9: 字段 field `conditions[1].field`: 未知的事实 `lsited`"),
         "{out}"
     );
-    assert!(!out.contains("clauses/03-data-voucher.toml:10:"), "{out}");
+    assert!(!out.contains("clauses/03-data-voucher.toml:11:"), "{out}");
 }
 
 /// Every missing key of a file is reported, each at its table, and a misspelt key names the
@@ -862,4 +862,29 @@ fn explain_json_and_json_say_the_same_steps() {
         all
     };
     assert_eq!(steps(&plain), steps(&explained));
+}
+
+#[test]
+fn a_clause_names_a_funding_source_of_the_policy_and_rules_show_says_it() {
+    // 附则2: clauses 1 to 3 are paid by the districts with the city's yearly support.
+    let shown = stdout_of(&["rules", "show", "2"]);
+    assert!(
+        shown.contains("资金来源: 各区兑现，市级每年安排资金支持 “第一、二、三条政策市级每年安排一定金额支持各区兑现”"),
+        "{shown}"
+    );
+    // A misspelt source is a rules problem at the key's value, naming the known ones.
+    let dir = copy_rules();
+    edit(
+        &dir.path().join("clauses/05-major-project.toml"),
+        "funding = \"shared\"",
+        "funding = \"sharde\"",
+    );
+    calc()
+        .args(["rules", "check"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stdout(contains("clauses/05-major-project.toml:9:11: 字段 field `funding`"))
+        .stdout(contains("unknown funding source `sharde`"))
+        .stdout(contains("district_city_support, shared, talent_policy, upper_level"));
 }
