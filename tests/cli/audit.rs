@@ -884,7 +884,11 @@ fn a_clause_names_a_funding_source_of_the_policy_and_rules_show_says_it() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stdout(contains("clauses/05-major-project.toml:9:11: 字段 field `funding`"))
+        .stdout(contains(
+            "clauses/05-major-project.toml:9:11: 字段 field `funding`",
+        ))
         .stdout(contains("unknown funding source `sharde`"))
-        .stdout(contains("district_city_support, shared, talent_policy, upper_level"));
+        .stdout(contains(
+            "district_city_support, shared, talent_policy, upper_level",
+        ));
 }
