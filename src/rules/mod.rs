@@ -717,7 +717,7 @@ mod tests {
                 *text = text.replace("field = \"vertical\"", "field = \"verticle\"");
             }
             if n.starts_with("clauses/05") {
-                *text = text.replace("\"individual\", ", "\"person\", ");
+                *text = text.replace("\"partnership\"]", "\"person\"]");
             }
         }
         let msg = RuleSet::compile(&src).unwrap_err().to_string();
