@@ -36,7 +36,7 @@ impl Status {
 }
 
 /// A figure, count or date as the decimal text its `Display` writes: JSON readers get exact strings.
-fn text<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+fn as_text<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
@@ -47,7 +47,7 @@ pub enum Step {
     // ---- policy-wide and applicant gates ----
     /// The as-of date is outside the policy's period of effect.
     PolicyNotInForce {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         as_of: NaiveDate,
     },
     /// The applicant's district is not one the policy covers.
@@ -67,15 +67,15 @@ pub enum Step {
     },
     // ---- item conditions ----
     DateBeforeEvents {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         date: NaiveDate,
     },
     DateAfterAsOf {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         date: NaiveDate,
     },
     DateAfterPolicy {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         date: NaiveDate,
     },
     /// A clause condition failed; `found` is the fact as given (`None`: not stated).
@@ -100,9 +100,9 @@ pub enum Step {
     NoRateCase,
     /// The claim window of an interest subsidy is empty.
     NoInterestDays {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         from: NaiveDate,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         until: NaiveDate,
     },
     // ---- computation ----
@@ -113,7 +113,7 @@ pub enum Step {
         rate: Rate,
         #[serde(skip)]
         case: usize,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         exact: Decimal,
         rounded: Money,
     },
@@ -123,7 +123,7 @@ pub enum Step {
         base: Money,
         #[serde(skip)]
         tier: usize,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         exact: Decimal,
         rounded: Money,
     },
@@ -149,15 +149,15 @@ pub enum Step {
     InterestDays {
         principal: Money,
         rate: Rate,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         from: NaiveDate,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         until: NaiveDate,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         days: i64,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         day_basis: u32,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         exact: Decimal,
         rounded: Money,
     },
@@ -175,7 +175,7 @@ pub enum Step {
     },
     /// Per unit and year: what prior awards and earlier items took from the cap.
     AnnualCap {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         year: i32,
         cap: Money,
         prior: Money,
@@ -188,13 +188,13 @@ pub enum Step {
     /// Left out by the clause's quota (a batch ranks the round's items by `rank_by`):
     /// this item ranks `rank` with `score`; the last item within the `count` places scored `cutoff`.
     QuotaExcluded {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         count: u32,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         rank: u32,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         score: Decimal,
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         cutoff: Decimal,
     },
     // ---- non-duplication and prior awards ----
@@ -202,7 +202,7 @@ pub enum Step {
     AlreadyPaid { amount: Money },
     /// 就高执行: this item is the highest of the clause.
     HighestChosen {
-        #[serde(serialize_with = "text")]
+        #[serde(serialize_with = "as_text")]
         competitors: usize,
     },
     /// 就高执行: a higher (or equal, earlier) item of the clause wins.
@@ -272,7 +272,7 @@ pub struct ClauseOutcome {
 /// The evaluation of one applicant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Outcome {
-    #[serde(serialize_with = "text")]
+    #[serde(serialize_with = "as_text")]
     pub as_of: NaiveDate,
     pub rules_digest: String,
     pub name: String,

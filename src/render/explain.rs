@@ -3,6 +3,7 @@
 //! prior awards took, the non-duplication decision, the failed condition with the fact's
 //! value, the interpretation notes, and the rule version. It computes nothing.
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -68,85 +69,16 @@ fn fact_lines(clause: &Clause, item: Option<&Item>, rules: &RuleSet, lang: Lang)
 /// The extra sentence an auditor needs beside a step: the rounding, the text of a cap, the
 /// policy's words on non-duplication, the reason one item lost to another.
 fn note(step: &Step, item: &ItemOutcome, cx: &Ctx<'_>) -> Option<String> {
-    let (rules, clause, lang) = (cx.rules, cx.clause, cx.lang);
-    let dp = rules.policy.rounding_dp;
-    let rounding = |exact: rust_decimal::Decimal, rounded: crate::money::Money| {
-        if exact == rounded.as_decimal() {
-            match lang {
-                Lang::Zh => format!("舍入: 结果恰为 {rounded}，无需舍入"),
-                Lang::En => format!("rounding: the result is exactly {rounded}, nothing to round"),
-            }
-        } else {
-            match lang {
-                Lang::Zh => format!(
-                    "舍入: {} 按 {dp} 位小数四舍五入 (远离零) 为 {rounded}，在上限之前",
-                    super::exact(exact)
-                ),
-                Lang::En => format!(
-                    "rounding: {} rounded half away from zero to {dp} decimals gives {rounded}, before caps",
-                    super::exact(exact)
-                ),
-            }
-        }
-    };
-    let cap_text = clause
-        .cap
-        .as_ref()
-        .and_then(|c| c.text.clone())
-        .map(|t| format!("“{t}”"));
+    let lang = cx.lang;
     match step {
         Step::RateApplied { exact, rounded, .. }
         | Step::TierApplied { exact, rounded, .. }
-        | Step::InterestDays { exact, rounded, .. } => Some(rounding(*exact, *rounded)),
+        | Step::InterestDays { exact, rounded, .. } => Some(rounding_note(*exact, *rounded, cx)),
         Step::AnnualCap { before, after, .. } | Step::ItemCap { before, after, .. } => {
-            let basis = cap_text.unwrap_or_default();
-            Some(match (before == after, lang) {
-                (true, Lang::Zh) => format!("上限依据 {basis}；未触及上限"),
-                (true, Lang::En) => format!("cap per {basis}; not reached"),
-                (false, Lang::Zh) => format!("上限依据 {basis}；本项由 {before} 减为 {after}"),
-                (false, Lang::En) => {
-                    format!("cap per {basis}; this item is cut from {before} to {after}")
-                }
-            })
+            Some(cap_note(*before, *after, cx))
         }
         Step::HighestChosen { .. } | Step::NotHighest { .. } => {
-            let policy_words = format!("“{}”", rules.policy.provisions.non_duplication);
-            let own = item.steps.iter().find_map(|s| match s {
-                Step::LevelFixed { amount, .. } => Some(*amount),
-                Step::LevelRange { ceiling, .. } => Some(*ceiling),
-                Step::TierApplied { rounded, .. } | Step::RateApplied { rounded, .. } => {
-                    Some(*rounded)
-                }
-                _ => None,
-            });
-            Some(match (step, lang) {
-                (
-                    Step::NotHighest {
-                        winner,
-                        winner_amount,
-                    },
-                    Lang::Zh,
-                ) => format!(
-                    "不重复享受 (附则 {policy_words}): 本项 {} 不高于 {winner} 的 {winner_amount} (相同时取在先一项)，本项不予兑现",
-                    own.map(|m| m.to_string()).unwrap_or_default()
-                ),
-                (
-                    Step::NotHighest {
-                        winner,
-                        winner_amount,
-                    },
-                    Lang::En,
-                ) => format!(
-                    "no double payment ({policy_words}): this item's {} is not above {winner}'s {winner_amount} (on a tie the earlier wins), so it is not paid",
-                    own.map(|m| m.to_string()).unwrap_or_default()
-                ),
-                (_, Lang::Zh) => format!("不重复享受 (附则 {policy_words}): 本条只兑现最高一项"),
-                (_, Lang::En) => {
-                    format!(
-                        "no double payment ({policy_words}): only the highest award of the clause is paid"
-                    )
-                }
-            })
+            Some(non_duplication_note(step, item, cx))
         }
         Step::PriorDeducted { prior, .. } if !prior.is_zero() => Some(
             lang.pick(
@@ -156,6 +88,77 @@ fn note(step: &Step, item: &ItemOutcome, cx: &Ctx<'_>) -> Option<String> {
             .to_string(),
         ),
         _ => None,
+    }
+}
+
+/// How the exact figure was rounded, before any cap.
+fn rounding_note(exact: Decimal, rounded: Money, cx: &Ctx<'_>) -> String {
+    let dp = cx.rules.policy.rounding_dp;
+    match (exact == rounded.as_decimal(), cx.lang) {
+        (true, Lang::Zh) => format!("舍入: 结果恰为 {rounded}，无需舍入"),
+        (true, Lang::En) => format!("rounding: the result is exactly {rounded}, nothing to round"),
+        (false, Lang::Zh) => format!(
+            "舍入: {} 按 {dp} 位小数四舍五入 (远离零) 为 {rounded}，在上限之前",
+            super::exact(exact)
+        ),
+        (false, Lang::En) => format!(
+            "rounding: {} rounded half away from zero to {dp} decimals gives {rounded}, before caps",
+            super::exact(exact)
+        ),
+    }
+}
+
+/// The policy words of the clause's cap, and whether it cut this item.
+fn cap_note(before: Money, after: Money, cx: &Ctx<'_>) -> String {
+    let basis = cx
+        .clause
+        .cap
+        .as_ref()
+        .and_then(|c| c.text.as_deref())
+        .map(|t| format!("“{t}”"))
+        .unwrap_or_default();
+    match (before == after, cx.lang) {
+        (true, Lang::Zh) => format!("上限依据 {basis}；未触及上限"),
+        (true, Lang::En) => format!("cap per {basis}; not reached"),
+        (false, Lang::Zh) => format!("上限依据 {basis}；本项由 {before} 减为 {after}"),
+        (false, Lang::En) => format!("cap per {basis}; this item is cut from {before} to {after}"),
+    }
+}
+
+/// 就高执行 in the policy's words: only the highest award pays, and why this item lost.
+fn non_duplication_note(step: &Step, item: &ItemOutcome, cx: &Ctx<'_>) -> String {
+    let policy_words = format!("“{}”", cx.rules.policy.provisions.non_duplication);
+    let Step::NotHighest {
+        winner,
+        winner_amount,
+    } = step
+    else {
+        return match cx.lang {
+            Lang::Zh => format!("不重复享受 (附则 {policy_words}): 本条只兑现最高一项"),
+            Lang::En => format!(
+                "no double payment ({policy_words}): only the highest award of the clause is paid"
+            ),
+        };
+    };
+    // What this item would have paid on its own.
+    let own = item
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::LevelFixed { amount, .. } => Some(*amount),
+            Step::LevelRange { ceiling, .. } => Some(*ceiling),
+            Step::TierApplied { rounded, .. } | Step::RateApplied { rounded, .. } => Some(*rounded),
+            _ => None,
+        })
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    match cx.lang {
+        Lang::Zh => format!(
+            "不重复享受 (附则 {policy_words}): 本项 {own} 不高于 {winner} 的 {winner_amount} (相同时取在先一项)，本项不予兑现"
+        ),
+        Lang::En => format!(
+            "no double payment ({policy_words}): this item's {own} is not above {winner}'s {winner_amount} (on a tie the earlier wins), so it is not paid"
+        ),
     }
 }
 

@@ -200,7 +200,9 @@ impl<'a> Names<'a> {
                 ..Names::default()
             },
             Step::ConditionFailed { condition, found } => {
-                let cond = &clause.conditions[*condition];
+                let Some(cond) = clause.conditions.get(*condition) else {
+                    return Names::default();
+                };
                 let f = field(cond.field());
                 Names {
                     field: Some(&f.name),
