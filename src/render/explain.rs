@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::json::{Applicant, FactsUsed, ItemView, Range, StepView};
+use super::json::{Applicant, FactsUsed, FundingView, ItemView, Range, StepView};
 use super::{Ctx, Lang, amount_text, describe, status_label};
 use crate::facts::{Facts, Item};
 use crate::money::Money;
@@ -312,6 +312,13 @@ fn clause_section(out: &mut Lines, co: &ClauseOutcome, facts: &Facts, cx: &Ctx<'
             clause.responsible_units.join(lang.pick("、", ", "))
         ));
     }
+    if let Some(f) = cx.rules.funding(clause) {
+        out.line(format!(
+            "{}: {}",
+            lang.pick("资金来源", "Funding"),
+            f.label(lang.en())
+        ));
+    }
     out.line(format!(
         "{}: {} ({})",
         lang.pick("规则文件", "Rule file"),
@@ -491,6 +498,8 @@ struct ExplainedClause<'a> {
     title: &'a str,
     text: &'a str,
     responsible_units: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    funding: Option<FundingView<'a>>,
     rule_file: &'a str,
     combine: &'static str,
     status: Status,
@@ -545,6 +554,7 @@ fn explained_clause<'a>(
         title: clause.title(cx.lang.en()),
         text: &clause.text,
         responsible_units: &clause.responsible_units,
+        funding: FundingView::of(rules, clause, cx.lang),
         rule_file: &clause.source,
         combine: match clause.combine {
             CombineMode::Sum => "sum",

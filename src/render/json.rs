@@ -21,9 +21,51 @@ struct Report<'a> {
     rules_digest: &'a str,
     rules_version: &'a str,
     policy: &'a str,
+    /// The overlays on the rules in effect (SPEC §5), in the order applied.
+    overlays: &'a [String],
     applicant: Applicant<'a>,
     clauses: Vec<ClauseView<'a>>,
     total: Money,
+    /// The discretionary clauses' floors and ceilings added up, apart from `total`.
+    discretionary: Discretionary,
+}
+
+/// The sums of the discretionary clauses' floors (0 where a clause has none) and ceilings.
+#[derive(Serialize)]
+pub struct Discretionary {
+    floor: Option<Money>,
+    ceiling: Option<Money>,
+}
+
+impl Discretionary {
+    /// `None` in a sum only if it overflows the largest amount calc holds.
+    pub fn of(outcome: &Outcome) -> Discretionary {
+        let sum = |part: fn(&ClauseOutcome) -> Option<Money>| {
+            outcome.discretionary().try_fold(Money::ZERO, |acc, co| {
+                acc.checked_add(part(co).unwrap_or(Money::ZERO)).ok()
+            })
+        };
+        Discretionary {
+            floor: sum(|co| co.floor),
+            ceiling: sum(|co| co.ceiling),
+        }
+    }
+}
+
+/// Where a clause's money comes from (资金来源, SPEC §4): its key and its label.
+#[derive(Serialize)]
+pub struct FundingView<'a> {
+    source: &'a str,
+    label: &'a str,
+}
+
+impl<'a> FundingView<'a> {
+    pub fn of(rules: &'a RuleSet, clause: &crate::rules::Clause, lang: Lang) -> Option<Self> {
+        rules.funding(clause).map(|f| FundingView {
+            source: &f.key,
+            label: f.label(lang.en()),
+        })
+    }
 }
 
 /// Who applied, as the outcome names them.
@@ -50,10 +92,12 @@ struct ClauseView<'a> {
     title: &'a str,
     status: Status,
     amount: Money,
-    reasons: Vec<String>,
-    items: Vec<ItemView<'a>>,
     #[serde(flatten)]
     range: Range,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    funding: Option<FundingView<'a>>,
+    reasons: Vec<String>,
+    items: Vec<ItemView<'a>>,
 }
 
 /// A discretionary clause's `ceiling` and `floor` (SPEC §5); nothing for any other status.
@@ -300,9 +344,10 @@ fn report<'a>(outcome: &'a Outcome, rules: &'a RuleSet, lang: Lang) -> Report<'a
                 title: cx.clause.title(lang.en()),
                 status: co.status,
                 amount: co.amount,
+                range: Range::of(co),
+                funding: FundingView::of(rules, cx.clause, lang),
                 reasons: reasons(co, &cx),
                 items: co.items.iter().map(|it| ItemView::new(it, &cx)).collect(),
-                range: Range::of(co),
             })
         })
         .collect();
@@ -311,9 +356,11 @@ fn report<'a>(outcome: &'a Outcome, rules: &'a RuleSet, lang: Lang) -> Report<'a
         rules_digest: &outcome.rules_digest,
         rules_version: &rules.policy.version,
         policy: &rules.policy.document,
+        overlays: &rules.overlays,
         applicant: Applicant::of(outcome),
         clauses,
         total: outcome.total,
+        discretionary: Discretionary::of(outcome),
     }
 }
 
