@@ -15,7 +15,9 @@ use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
-use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
+use crate::rules::{
+    Award, CapScope, Clause, CombineMode, Condition, Field, FieldType, Payout, RuleSet,
+};
 
 /// An award already granted under this policy.
 #[derive(Clone, Debug)]
@@ -23,7 +25,12 @@ struct Prior<'a> {
     clause: u32,
     year: Option<i32>,
     item: Option<&'a str>,
+    /// The subject it paid, under a clause paid per subject.
+    subject: Option<&'a str>,
     amount: Money,
+    /// Its place in the facts (1-based among the priors, and its line), for errors.
+    number: usize,
+    line: usize,
 }
 
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
@@ -38,6 +45,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
         .field("applicant")
     })?;
     let priors = collect_priors(rules, facts)?;
+    rate_facts_stated(rules, facts)?;
     let district = applicant
         .text(roles.district)
         .unwrap_or_default()
@@ -206,40 +214,13 @@ fn evaluate_clause(
     let clause_priors = priors.iter().filter(|p| p.clause == clause.number);
     match clause.combine {
         CombineMode::Sum => combine_sum(clause, claimed, &mut items, clause_priors),
-        CombineMode::Highest => combine_highest(&mut items, &payables, clause_priors),
-    }
-
-    let mut amount = Money::ZERO;
-    let mut ceiling: Option<Money> = None;
-    let mut floor: Option<Money> = None;
-    for it in items.iter().filter(|i| i.qualifies) {
-        amount = amount
-            .checked_add(it.amount)
-            .map_err(|e| overflow(facts, e))?;
-        if let Some(c) = it.ceiling {
-            ceiling = Some(
-                ceiling
-                    .unwrap_or(Money::ZERO)
-                    .checked_add(c)
-                    .map_err(|e| overflow(facts, e))?,
-            );
-            if let Some(f) = it.floor {
-                floor = Some(
-                    floor
-                        .unwrap_or(Money::ZERO)
-                        .checked_add(f)
-                        .map_err(|e| overflow(facts, e))?,
-                );
-            }
+        CombineMode::Highest => {
+            let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
+            combine_highest(&mut items, &payables, &groups);
         }
     }
-    let status = if !items.iter().any(|i| i.qualifies) {
-        Status::Ineligible
-    } else if ceiling.is_some() {
-        Status::Discretionary
-    } else {
-        Status::Awarded
-    };
+
+    let (status, amount, ceiling, floor) = clause_figures(&items).map_err(|e| overflow(facts, e))?;
     Ok(ClauseOutcome {
         clause: clause.number,
         status,
@@ -249,6 +230,156 @@ fn evaluate_clause(
         gates: Vec::new(),
         items,
     })
+}
+
+/// The clause's status and figures from its items. Determinate items add up; when any item is
+/// discretionary the clause is, its floor and ceiling then including the determinate amounts
+/// (which stay out of the total with the rest of it).
+fn clause_figures(
+    items: &[ItemOutcome],
+) -> Result<(Status, Money, Option<Money>, Option<Money>), MoneyError> {
+    let qualifying = || items.iter().filter(|i| i.qualifies);
+    if qualifying().next().is_none() {
+        return Ok((Status::Ineligible, Money::ZERO, None, None));
+    }
+    let mut amount = Money::ZERO;
+    for it in qualifying() {
+        amount = amount.checked_add(it.amount)?;
+    }
+    if !qualifying().any(|i| i.ceiling.is_some()) {
+        return Ok((Status::Awarded, amount, None, None));
+    }
+    let (mut floor, mut ceiling, mut has_floor) = (Money::ZERO, Money::ZERO, false);
+    for it in qualifying() {
+        ceiling = ceiling.checked_add(it.ceiling.unwrap_or(it.amount))?;
+        let f = match it.ceiling {
+            Some(_) => it.floor,
+            None => Some(it.amount).filter(|a| !a.is_zero()),
+        };
+        if let Some(f) = f {
+            floor = floor.checked_add(f)?;
+            has_floor = true;
+        }
+    }
+    Ok((
+        Status::Discretionary,
+        Money::ZERO,
+        Some(ceiling),
+        has_floor.then_some(floor),
+    ))
+}
+
+/// The non-duplication groups of a `highest` clause (SPEC §4): each claimed item's group (the
+/// value of the clause's `per` fact, folded; `None` for an item that names none) and the sum
+/// of the prior awards deducted within each group.
+struct Groups {
+    /// Per claimed item: its group key; `Some("")` is the unit's one group.
+    of_item: Vec<Option<String>>,
+    /// The field that makes the groups, when an unnamed subject must say so.
+    unnamed_field: Option<usize>,
+    /// (group, prior awards in it), groups in the order of their first item.
+    priors: Vec<(Option<String>, Money)>,
+}
+
+impl Groups {
+    fn of<'a>(
+        rules: &RuleSet,
+        clause: &Clause,
+        claimed: &[(usize, &Item)],
+        priors: impl Iterator<Item = &'a Prior<'a>>,
+        facts: &Facts,
+    ) -> Result<Groups, InputError> {
+        let section = rules.section(clause.section);
+        let of_item: Vec<Option<String>> = claimed
+            .iter()
+            .map(|(_, item)| group_key(clause, item))
+            .collect();
+        let mut sums: Vec<(Option<String>, Money)> = Vec::new();
+        for g in &of_item {
+            if !sums.iter().any(|(k, _)| k == g) {
+                sums.push((g.clone(), Money::ZERO));
+            }
+        }
+        for p in priors {
+            let named = p.item.and_then(|id| {
+                let id = crate::fold::key(id);
+                claimed
+                    .iter()
+                    .position(|(_, it)| crate::fold::key(&it.key(section)) == id)
+            });
+            let group = match (named, clause.per) {
+                (Some(i), _) => Some(of_item[i].clone()),
+                (None, None) => Some(Some(String::new())),
+                (None, Some(f)) => p.subject.and_then(|s| subject_key(&section.fields[f], s)),
+            };
+            let group = match group {
+                Some(g) => g,
+                None if sums.len() == 1 => sums[0].0.clone(),
+                None => return Err(ambiguous_prior(rules, clause, p, &sums, facts)),
+            };
+            // A prior of a group the facts do not claim deducts from nothing here.
+            if let Some((_, sum)) = sums.iter_mut().find(|(k, _)| *k == group) {
+                *sum = sum.checked_add(p.amount).map_err(|e| overflow(facts, e))?;
+            }
+        }
+        let unnamed_field = clause
+            .per
+            .filter(|f| section.fields[*f].ty == FieldType::Text);
+        Ok(Groups {
+            of_item,
+            unnamed_field,
+            priors: sums,
+        })
+    }
+}
+
+/// An item's group under the clause's `per` fact: `Some("")` for a clause paid per unit.
+fn group_key(clause: &Clause, item: &Item) -> Option<String> {
+    let Some(f) = clause.per else {
+        return Some(String::new());
+    };
+    match item.get(f) {
+        Some(Value::Text(t)) => Some(crate::fold::key(t)).filter(|k| !k.is_empty()),
+        Some(Value::Enum(v)) => Some(format!("#{v}")),
+        _ => None,
+    }
+}
+
+/// The group a prior's `subject` names: the folded text, or a value of an enum `per` fact.
+fn subject_key(field: &Field, subject: &str) -> Option<Option<String>> {
+    match field.ty {
+        FieldType::Enum => {
+            field.enum_index(subject).map(|v| Some(format!("#{v}")))
+        }
+        _ => Some(Some(crate::fold::key(subject)).filter(|k| !k.is_empty())).filter(|k| k.is_some()),
+    }
+}
+
+/// A prior that names neither an item nor a subject of a clause with several groups.
+fn ambiguous_prior(
+    rules: &RuleSet,
+    clause: &Clause,
+    p: &Prior<'_>,
+    groups: &[(Option<String>, Money)],
+    facts: &Facts,
+) -> InputError {
+    let label = clause
+        .per
+        .map(|f| rules.field(clause.section, f))
+        .map_or(("", ""), |f| (f.label(false), f.label(true)));
+    let mut e = InputError::new(
+        &facts.source,
+        format!(
+            "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组 / clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)",
+            n = clause.number,
+            zh = label.0,
+            en = label.1,
+            k = groups.len(),
+        ),
+    )
+    .field(format!("prior[{}].subject", p.number));
+    e.line = Some(p.line);
+    e
 }
 
 /// Date window, conditions and formula for one item; `None` when it does not qualify.
@@ -344,6 +475,9 @@ fn condition_met(cond: &Condition, item: &Item, as_of: NaiveDate) -> bool {
         } => item
             .year(*field)
             .is_some_and(|y| y >= *from && y <= as_of.year() - years_before_as_of),
+        Condition::YearBeforeAsOf { field, years } => {
+            item.year(*field) == Some(as_of.year() - years)
+        }
     }
 }
 
@@ -364,12 +498,6 @@ fn rate_award(
         steps.push(Step::NoRateCase);
         return Ok(None);
     };
-    // A case chosen because a boolean fact was absent says so (SPEC §3).
-    for (f, _) in &cases[case].when {
-        if item.get(*f).is_none() {
-            steps.push(Step::Unstated { field: *f });
-        }
-    }
     let base_amount = item.money(base).unwrap_or_default();
     let rate = cases[case].rate;
     let exact = mul(base_amount.as_decimal(), rate.as_decimal())?;
@@ -466,6 +594,7 @@ fn interest_award(
         rate,
         day_basis,
         term_years,
+        end_inclusive,
     } = award
     else {
         return Ok(None);
@@ -475,12 +604,14 @@ fn interest_award(
     else {
         return Ok(None);
     };
-    // 算头不算尾: the first day counts, the last does not.
+    // 算头不算尾: the first day counts, the day the window closes does not.
     let from = s.max(d).max(p.events_from);
     let term_end = d
         .checked_add_months(Months::new(term_years * 12))
         .unwrap_or(NaiveDate::MAX);
-    let until = e
+    // The claim period's last day counts where the rule says so (SPEC §4 rev. 2).
+    let end_excl = if *end_inclusive { next_day(e) } else { e };
+    let until = end_excl
         .min(term_end)
         .min(next_day(p.effective_until))
         .min(next_day(as_of));
@@ -617,62 +748,84 @@ fn nothing_payable(out: &mut ItemOutcome) {
     out.floor = None;
 }
 
-/// 就高执行、不重复享受: the single highest award of the clause, less every prior award of it.
-fn combine_highest<'a>(
-    items: &mut [ItemOutcome],
-    payables: &[Option<Payable>],
-    priors: impl Iterator<Item = &'a Prior<'a>>,
-) {
-    let prior_sum = priors.fold(Money::ZERO, |acc, p| {
-        acc.checked_add(p.amount).unwrap_or(acc)
-    });
+/// 就高执行、不重复享受 within each group: the group's ceiling is its largest ceiling or fixed
+/// amount, its floor the largest fixed amount or floor; the first item with that ceiling carries
+/// them, less the group's prior awards (never below 0.00), and the others pay nothing.
+fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], groups: &Groups) {
     let ceiling_of = |p: &Payable| match p {
         Payable::Fixed(m) => *m,
         Payable::Range { ceiling, .. } => *ceiling,
     };
-    // The first of the highest wins a tie: file order decides, as it does for caps.
-    let mut winner: Option<usize> = None;
-    for (i, p) in payables.iter().enumerate() {
-        if let Some(p) = p
-            && winner.is_none_or(|w| ceiling_of(p) > ceiling_of(payables[w].as_ref().unwrap_or(p)))
-        {
-            winner = Some(i);
-        }
-    }
-    let Some(w) = winner else { return };
-    let competitors = payables.iter().filter(|p| p.is_some()).count() - 1;
-    let winner_id = items[w].id.clone();
-    let winner_amount = payables[w].as_ref().map(ceiling_of).unwrap_or_default();
-    for (i, out) in items.iter_mut().enumerate() {
-        if !out.qualifies {
+    let floor_of = |p: &Payable| match p {
+        Payable::Fixed(m) => Some(*m),
+        Payable::Range { floor, .. } => *floor,
+    };
+    for (key, prior) in &groups.priors {
+        let members: Vec<usize> = (0..items.len())
+            .filter(|&i| payables[i].is_some() && groups.of_item[i] == *key)
+            .collect();
+        let payable = |i: usize| payables[i].as_ref().expect("members qualify");
+        let Some(ceiling) = members.iter().map(|&i| ceiling_of(payable(i))).max() else {
             continue;
-        }
-        if i == w {
-            out.steps.push(Step::HighestChosen { competitors });
-            match &payables[w] {
-                Some(Payable::Fixed(m)) => {
-                    let after = m.saturating_sub(prior_sum);
-                    out.steps.push(Step::PriorDeducted {
-                        prior: prior_sum,
-                        before: *m,
-                        after,
-                    });
-                    out.amount = after;
-                }
-                Some(Payable::Range { .. }) if !prior_sum.is_zero() => {
-                    out.steps
-                        .push(Step::PriorNotDeductedFromCeiling { prior: prior_sum });
-                }
-                _ => {}
+        };
+        let floor = members.iter().map(|&i| floor_of(payable(i))).max().flatten();
+        // The first of the highest wins a tie: file order decides, as it does for caps.
+        let w = members
+            .iter()
+            .copied()
+            .find(|&i| ceiling_of(payable(i)) == ceiling)
+            .expect("a member has the largest ceiling");
+        let winner_id = items[w].id.clone();
+        for &i in &members {
+            let out = &mut items[i];
+            if key.is_none()
+                && let Some(field) = groups.unnamed_field
+            {
+                out.steps.push(Step::UnnamedSubject { field });
             }
-        } else {
-            out.steps.push(Step::NotHighest {
-                winner: winner_id.clone(),
-                winner_amount,
+            if i != w {
+                out.steps.push(Step::NotHighest {
+                    winner: winner_id.clone(),
+                    winner_amount: ceiling,
+                });
+                nothing_payable(out);
+                continue;
+            }
+            out.steps.push(Step::HighestChosen {
+                competitors: members.len() - 1,
             });
-            out.amount = Money::ZERO;
-            out.ceiling = None;
-            out.floor = None;
+            if floor == Some(ceiling) {
+                let after = ceiling.saturating_sub(*prior);
+                out.steps.push(Step::PriorDeducted {
+                    prior: *prior,
+                    before: ceiling,
+                    after,
+                });
+                nothing_payable(out);
+                out.amount = after;
+                continue;
+            }
+            if floor != floor_of(payable(w)) {
+                out.steps.push(Step::GroupRange { floor, ceiling });
+            }
+            let ceiling_after = ceiling.saturating_sub(*prior);
+            let floor_after = floor.map(|f| f.saturating_sub(*prior));
+            if !prior.is_zero() {
+                out.steps.push(Step::PriorDeductedFromRange {
+                    prior: *prior,
+                    floor_before: floor,
+                    ceiling_before: ceiling,
+                    floor_after,
+                    ceiling_after,
+                });
+            }
+            if ceiling_after.is_zero() {
+                nothing_payable(out);
+            } else {
+                out.amount = Money::ZERO;
+                out.ceiling = Some(ceiling_after);
+                out.floor = floor_after;
+            }
         }
     }
 }
@@ -718,14 +871,86 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
                 ),
             ));
         }
-        out.push(Prior {
+        let prior = Prior {
             clause: clause.number,
             year,
             item: item.text(r.prior_item),
+            subject: r.prior_subject.and_then(|f| item.text(f)),
             amount: item.money(r.prior_amount).unwrap_or_default(),
-        });
+            number: i + 1,
+            line: item.line,
+        };
+        let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
+        let same_item = |q: &Prior<'_>| {
+            q.clause == prior.clause && fold(prior.item).is_some() && fold(q.item) == fold(prior.item)
+        };
+        // The same award listed twice (two prior files) counts once.
+        if out.iter().any(|q| {
+            same_item(q)
+                && q.amount == prior.amount
+                && q.year == prior.year
+                && fold(q.subject) == fold(prior.subject)
+        }) || out.iter().any(|q| {
+            fold(q.item).is_none()
+                && fold(prior.item).is_none()
+                && q.clause == prior.clause
+                && q.year == prior.year
+                && q.amount == prior.amount
+                && fold(q.subject) == fold(prior.subject)
+        }) {
+            continue;
+        }
+        if let Some(q) = out.iter().find(|q| same_item(q) && q.amount != prior.amount) {
+            let (a, b) = (q.amount, prior.amount);
+            return Err(here(
+                "amount",
+                format!(
+                    "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条 / clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one",
+                    n = clause.number,
+                    id = prior.item.unwrap_or_default(),
+                    qn = q.number,
+                    ql = q.line,
+                    pn = prior.number,
+                ),
+            ));
+        }
+        out.push(prior);
     }
     Ok(out)
+}
+
+/// A fact that chooses a rate (a rate case's `when`) must be stated: taking its absence as
+/// false would pay the lower rate silently (SPEC §3).
+fn rate_facts_stated(rules: &RuleSet, facts: &Facts) -> Result<(), InputError> {
+    for clause in &rules.clauses {
+        let Award::Rate { cases, .. } = &clause.award else {
+            continue;
+        };
+        let section = rules.section(clause.section);
+        for (i, item) in facts.items(clause.section).iter().enumerate() {
+            let missing = cases
+                .iter()
+                .flat_map(|c| c.when.iter())
+                .find(|(f, _)| item.get(*f).is_none());
+            if let Some((f, _)) = missing {
+                let field = &section.fields[*f];
+                let mut e = InputError::new(
+                    &facts.source,
+                    format!(
+                        "须填写{} ({}): 它决定适用的比例，未填写不能按“否”计算 / {} ({}) must be stated: it chooses the rate, and is not taken as no",
+                        field.label(false),
+                        field.name,
+                        field.label(true),
+                        field.name
+                    ),
+                )
+                .field(format!("{}[{}].{}", section.name, i + 1, field.name));
+                e.line = Some(item.line);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {

@@ -277,6 +277,13 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
                     label(*field)
                 ),
             },
+            Condition::YearBeforeAsOf { field, years } => match lang {
+                Lang::Zh => format!("{} 须为计算基准日年份减 {years} (上年度)", label(*field)),
+                Lang::En => format!(
+                    "{} must be the as-of year minus {years} (the year before)",
+                    label(*field)
+                ),
+            },
         };
         line(format!("{}: {s}", lang.pick("条件", "Condition")));
     }
