@@ -1356,16 +1356,19 @@ mod tests {
     }
 
     #[test]
-    fn an_unstated_autonomous_flag_counts_as_false() {
-        // 10% × 800,000 = 80,000.00.
-        let o = applicant()
+    fn an_unstated_autonomous_flag_is_an_input_error() {
+        // SPEC §3 rev. 2: a fact that chooses a rate must be stated (was: absent = 10%).
+        let e = applicant()
             .enterprise()
+            .compute("A", "100000", AUTONOMOUS, "2026-02-01")
             .item(
                 "compute",
                 &[("id", "B"), ("amount", "800000"), ("date", "2026-02-01")],
             )
-            .evaluate();
-        assert_eq!(o.award(1), "80000.00");
+            .try_evaluate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("compute[2].autonomous"));
+        assert!(e.message.contains("autonomous") && e.message.contains("须填写"));
     }
 
     #[test]
@@ -1694,8 +1697,9 @@ mod tests {
     }
 
     #[test]
-    fn the_highest_ceiling_wins_and_a_prior_leaves_a_ceiling_unchanged() {
-        // Clause 11: 创业人才 300,000 to 30,000,000 beats 领军型团队 5,000,000 on its ceiling.
+    fn a_fixed_amount_is_the_floor_of_a_range_and_a_prior_lowers_both() {
+        // Clause 11, one unnamed group: ceiling max(30,000,000, 5,000,000) = 30,000,000, floor
+        // max(300,000, 5,000,000) = 5,000,000; prior 1,000,000 → 4,000,000 to 29,000,000.
         let o = applicant()
             .enterprise()
             .recognition("LT", "leading_team_provincial", "2026-01-10")
@@ -1704,25 +1708,135 @@ mod tests {
             .evaluate();
         let c = o.clause(11);
         assert_eq!(c.status, Status::Discretionary);
-        assert_eq!(c.ceiling, Money::parse("30000000").ok());
-        assert_eq!(c.floor, Money::parse("300000").ok());
+        assert_eq!(c.ceiling, Money::parse("29000000").ok());
+        assert_eq!(c.floor, Money::parse("4000000").ok());
         assert_eq!(o.item_award(11, "LT"), "0.00");
+        let m = |t: &str| Money::parse(t).unwrap();
+        assert!(o.item_steps(11, "EO").contains(&Step::GroupRange {
+            floor: Some(m("5000000")),
+            ceiling: m("30000000"),
+        }));
         assert!(
             o.item_steps(11, "EO")
-                .contains(&Step::PriorNotDeductedFromCeiling {
-                    prior: Money::parse("1000000").unwrap()
+                .contains(&Step::PriorDeductedFromRange {
+                    prior: m("1000000"),
+                    floor_before: Some(m("5000000")),
+                    ceiling_before: m("30000000"),
+                    floor_after: Some(m("4000000")),
+                    ceiling_after: m("29000000"),
                 })
+        );
+        assert!(matches!(o.item_steps(11, "EO")[0], Step::LevelRange { .. }));
+        assert!(
+            o.item_steps(11, "EO")
+                .iter()
+                .any(|s| matches!(s, Step::UnnamedSubject { .. }))
         );
         assert_eq!(o.total, Money::ZERO);
     }
 
+    /// A recognition naming its subject (a product, a person).
+    fn subject_recognition(case: Case, id: &str, title: &str, subject: &str, date: &str) -> Case {
+        case.item(
+            "recognition",
+            &[
+                ("id", id),
+                ("title", title),
+                ("subject", subject),
+                ("date", date),
+                ("first_time", "true"),
+                ("filed", "true"),
+            ],
+        )
+    }
+
+    #[test]
+    fn each_product_is_paid_its_highest_and_a_product_moving_up_pays_the_difference() {
+        // Clause 7 per product: A 国际 2,000,000 (prior 省内 500,000 for A → 1,500,000);
+        // B 国内 1,000,000 and 省内 500,000 → 1,000,000. 1,500,000 + 1,000,000 = 2,500,000.
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "A2", "first_set_international", "产品A", "2026-03-01");
+        let c = subject_recognition(c, "B1", "first_set_national", "产品B", "2026-03-02");
+        let c = subject_recognition(c, "B2", "first_set_provincial", "产品B", "2025-03-02");
+        let o = c.item(
+            "prior",
+            &[("clause", "7"), ("subject", "产品Ａ"), ("amount", "500000")],
+        );
+        let o = o.evaluate();
+        assert_eq!(o.item_award(7, "A2"), "1500000.00");
+        assert_eq!(o.item_award(7, "B1"), "1000000.00");
+        assert_eq!(o.item_award(7, "B2"), "0.00");
+        assert_eq!(o.award(7), "2500000.00");
+        assert_eq!(o.clause(7).status, Status::Awarded);
+    }
+
+    #[test]
+    fn a_prior_that_names_no_group_of_several_is_an_input_error() {
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "A", "first_set_national", "产品A", "2026-03-01");
+        let c = subject_recognition(c, "B", "first_set_national", "产品B", "2026-03-02");
+        let e = c.prior("7", "", "", "500000").try_evaluate().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1].subject"));
+        assert!(e.message.contains("2 组"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_poc_centre_and_a_pilot_platform_are_both_paid() {
+        // Clause 8 per title: 2,000,000 + 500,000 = 2,500,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("POC", "poc_center", "2026-01-10")
+            .recognition("PP", "pilot_platform", "2026-02-10")
+            .evaluate();
+        assert_eq!(o.award(8), "2500000.00");
+    }
+
+    #[test]
+    fn groups_mixing_a_range_and_an_amount_make_the_clause_discretionary() {
+        // Clause 11: 张三 leading team 5,000,000 (determinate), 李四 entrepreneur 300,000 to
+        // 30,000,000: discretionary, floor 5,000,000 + 300,000 = 5,300,000, ceiling 5,000,000 +
+        // 30,000,000 = 35,000,000; nothing in the total.
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "Z", "leading_team_provincial", "张三", "2026-01-10");
+        let c = subject_recognition(c, "L", "entrepreneur_ouyue", "李四", "2026-01-11");
+        let o = c.evaluate();
+        let cl = o.clause(11);
+        assert_eq!(cl.status, Status::Discretionary);
+        assert_eq!(cl.floor, Money::parse("5300000").ok());
+        assert_eq!(cl.ceiling, Money::parse("35000000").ok());
+        assert_eq!(cl.amount, Money::ZERO);
+        assert_eq!(o.item_award(11, "Z"), "5000000.00");
+        assert_eq!(o.total, Money::ZERO);
+    }
+
+    #[test]
+    fn identical_priors_count_once_and_different_amounts_are_an_error() {
+        // Prior 专精特新 100,000 listed twice: 1,000,000 − 100,000 = 900,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10")
+            .prior("9", "", "SME", "100000")
+            .prior("9", "", "ｓｍｅ", "100000")
+            .evaluate();
+        assert_eq!(o.award(9), "900000.00");
+        let e = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10")
+            .prior("9", "", "SME", "100000")
+            .prior("9", "", "SME", "150000")
+            .try_evaluate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[2].amount"));
+        assert!(e.message.contains("prior[1]") && e.message.contains("prior[2]"));
+    }
+
     #[test]
     fn rnd_without_tiers_is_discretionary_for_last_year_only() {
-        // As of 2026-06-30: years 2024 and 2025 qualify, 2026 (this year) and 2023 do not.
+        // As of 2026-06-30: only 2025 (上年度) qualifies; 2026 (this year), 2024 and 2023 do not.
         let o = applicant().enterprise().rnd("2025", "8000000").evaluate();
         assert_eq!(o.clause(4).status, Status::Discretionary);
         assert_eq!(o.clause(4).ceiling, Money::parse("3000000").ok());
-        for year in ["2026", "2023"] {
+        for year in ["2026", "2024", "2023"] {
             let o = applicant().enterprise().rnd(year, "8000000").evaluate();
             assert_eq!(o.clause(4).status, Status::Ineligible, "{year}");
         }
@@ -1731,18 +1845,18 @@ mod tests {
     // ---- interest days ----
 
     #[test]
-    fn interest_counts_the_first_day_not_the_last() {
-        // 2025-06-01 to 2026-05-31: 364 days. 10,000,000 × 1.5% × 364 / 360
-        // = 150,000 × 364 / 360 = 151,666.666… → 151,666.67.
+    fn interest_counts_the_last_day_of_the_claim_period() {
+        // SPEC §4 rev. 2: `end` is counted. 2025-06-01 to 2026-05-31 inclusive: until 2026-06-01,
+        // 365 days. 10,000,000 × 1.5% × 365 / 360 = 150,000 × 365 / 360 = 152,083.333… → 152,083.33.
         let o = applicant()
             .enterprise()
             .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
             .evaluate();
-        assert_eq!(o.award(12), "151666.67");
+        assert_eq!(o.award(12), "152083.33");
         assert!(
             o.item_steps(12, "L")
                 .iter()
-                .any(|s| matches!(s, Step::InterestDays { days: 364, .. }))
+                .any(|s| matches!(s, Step::InterestDays { days: 365, .. }))
         );
     }
 
@@ -1760,13 +1874,13 @@ mod tests {
 
     #[test]
     fn interest_starts_no_earlier_than_2025_01_01() {
-        // Disbursed 2024-10-01: counted from 2025-01-01 to 2025-03-01 = 31 + 28 = 59 days;
-        // 10,000,000 × 1.5% × 59 / 360 = 150,000 × 59 / 360 = 24,583.333… → 24,583.33.
+        // Disbursed 2024-10-01: counted from 2025-01-01 to 2025-03-01 inclusive = 31 + 28 + 1
+        // = 60 days; 10,000,000 × 1.5% × 60 / 360 = 150,000 × 60 / 360 = 25,000.00.
         let o = applicant()
             .enterprise()
             .loan("L", "10000000", "2024-10-01", "2025-03-01", "300000")
             .evaluate();
-        assert_eq!(o.award(12), "24583.33");
+        assert_eq!(o.award(12), "25000.00");
     }
 
     #[test]
@@ -1795,7 +1909,7 @@ mod tests {
 
     #[test]
     fn interest_is_never_more_than_what_was_paid() {
-        // 151,666.67 computed (as above) but only 100,000 paid → 100,000.00.
+        // 152,083.33 computed (as above) but only 100,000 paid → 100,000.00.
         let o = applicant()
             .enterprise()
             .loan("L", "10000000", "2025-06-01", "2026-05-31", "100000")
@@ -1836,7 +1950,7 @@ mod tests {
     #[test]
     fn the_total_adds_the_clauses() {
         // 360,000 (clause 1) + 90,000 (clause 2) + 2,000,000 (clause 5, capped)
-        // + 1,000,000 (clause 9) + 151,666.67 (clause 12) = 3,601,666.67.
+        // + 1,000,000 (clause 9) + 152,083.33 (clause 12, 365 days) = 3,602,083.33.
         let o = applicant()
             .enterprise()
             .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
@@ -1845,6 +1959,6 @@ mod tests {
             .recognition("LG", "little_giant", "2026-01-10")
             .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
             .evaluate();
-        assert_eq!(o.total.plain(), "3601666.67");
+        assert_eq!(o.total.plain(), "3602083.33");
     }
 }
