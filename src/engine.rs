@@ -220,7 +220,8 @@ fn evaluate_clause(
         }
     }
 
-    let (status, amount, ceiling, floor) = clause_figures(&items).map_err(|e| overflow(facts, e))?;
+    let (status, amount, ceiling, floor) =
+        clause_figures(&mut items).map_err(|e| overflow(facts, e))?;
     Ok(ClauseOutcome {
         clause: clause.number,
         status,
@@ -233,30 +234,31 @@ fn evaluate_clause(
 }
 
 /// The clause's status and figures from its items. Determinate items add up; when any item is
-/// discretionary the clause is, its floor and ceiling then including the determinate amounts
-/// (which stay out of the total with the rest of it).
+/// discretionary the clause is, and a determinate amount of another group then becomes a range
+/// of that one figure, so that the clause's floor and ceiling include it and, like the rest of a
+/// discretionary clause, it stays out of the total (SPEC §4).
 fn clause_figures(
-    items: &[ItemOutcome],
+    items: &mut [ItemOutcome],
 ) -> Result<(Status, Money, Option<Money>, Option<Money>), MoneyError> {
-    let qualifying = || items.iter().filter(|i| i.qualifies);
-    if qualifying().next().is_none() {
+    if !items.iter().any(|i| i.qualifies) {
         return Ok((Status::Ineligible, Money::ZERO, None, None));
     }
-    let mut amount = Money::ZERO;
-    for it in qualifying() {
-        amount = amount.checked_add(it.amount)?;
-    }
-    if !qualifying().any(|i| i.ceiling.is_some()) {
+    if !items.iter().any(|i| i.qualifies && i.ceiling.is_some()) {
+        let mut amount = Money::ZERO;
+        for it in items.iter().filter(|i| i.qualifies) {
+            amount = amount.checked_add(it.amount)?;
+        }
         return Ok((Status::Awarded, amount, None, None));
     }
     let (mut floor, mut ceiling, mut has_floor) = (Money::ZERO, Money::ZERO, false);
-    for it in qualifying() {
-        ceiling = ceiling.checked_add(it.ceiling.unwrap_or(it.amount))?;
-        let f = match it.ceiling {
-            Some(_) => it.floor,
-            None => Some(it.amount).filter(|a| !a.is_zero()),
-        };
-        if let Some(f) = f {
+    for it in items.iter_mut().filter(|i| i.qualifies) {
+        if it.ceiling.is_none() && !it.amount.is_zero() {
+            (it.floor, it.ceiling, it.amount) = (Some(it.amount), Some(it.amount), Money::ZERO);
+        }
+        if let Some(c) = it.ceiling {
+            ceiling = ceiling.checked_add(c)?;
+        }
+        if let Some(f) = it.floor {
             floor = floor.checked_add(f)?;
             has_floor = true;
         }
@@ -1805,7 +1807,10 @@ mod tests {
         assert_eq!(cl.floor, Money::parse("5300000").ok());
         assert_eq!(cl.ceiling, Money::parse("35000000").ok());
         assert_eq!(cl.amount, Money::ZERO);
-        assert_eq!(o.item_award(11, "Z"), "5000000.00");
+        // 张三's determinate 5,000,000 is shown as the range 5,000,000 to 5,000,000 of his group.
+        let z = cl.items.iter().find(|i| i.id == "Z").unwrap();
+        assert_eq!((z.floor, z.ceiling), (Money::parse("5000000").ok(), Money::parse("5000000").ok()));
+        assert_eq!(o.item_award(11, "Z"), "0.00");
         assert_eq!(o.total, Money::ZERO);
     }
 

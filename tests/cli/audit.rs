@@ -127,7 +127,7 @@ fn explain_json_carries_the_steps_and_the_digest() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rules_digest"], embedded_digest());
     assert_eq!(v["as_of"], "2026-06-30");
-    assert_eq!(v["total"], "3931666.67");
+    assert_eq!(v["total"], "3932083.33");
     let c1 = v["clauses"]
         .as_array()
         .unwrap()
@@ -396,7 +396,8 @@ fn a_title_no_clause_pays_is_a_warning_not_an_error() {
 #[test]
 fn an_overlay_changes_the_figure_and_the_digest() {
     // 鹿城区 at 20%: HT-001 20% × 1,200,000 = 240,000; HT-002 10% × 800,000 = 80,000; together
-    // 320,000 within the 400,000 left of the 2026 cap. Total: 3,931,666.67 − 400,000 + 320,000.
+    // 320,000 within the 400,000 left of the 2026 cap. Total: 3,932,083.33 − 400,000 + 320,000
+    // = 3,852,083.33 (3,932,083.33: the example's total, clause 12's end day counted, SPEC rev. 2).
     let overlay = "examples/overlays/lucheng-compute-20.toml";
     let out = stdout_of(&[
         "examples/enterprise.toml",
@@ -406,7 +407,7 @@ fn an_overlay_changes_the_figure_and_the_digest() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["total"], "3851666.67");
+    assert_eq!(v["total"], "3852083.33");
     let c1 = &v["clauses"][0];
     assert_eq!(c1["amount"], "320000.00");
     let digest = v["rules_digest"].as_str().unwrap();
@@ -461,7 +462,7 @@ fn a_county_adopting_the_policy_by_overlay() {
 #[test]
 fn illustrative_clause_4_tiers_make_it_computable() {
     // ILLUSTRATIVE tiers: expense 8,000,000 ≥ 5,000,000 → tier 2, 500,000 (ceiling 3,000,000).
-    // Total: 3,931,666.67 + 500,000 = 4,431,666.67.
+    // Total: 3,932,083.33 + 500,000 = 4,432,083.33.
     let overlay = "examples/overlays/clause4-tiers-ILLUSTRATIVE.toml";
     let text = std::fs::read_to_string(root().join(overlay)).unwrap();
     assert!(text.contains("ILLUSTRATIVE ONLY — NOT THE OFFICIAL 温政发〔2025〕8号 TIERS"));
@@ -473,7 +474,7 @@ fn illustrative_clause_4_tiers_make_it_computable() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["total"], "4431666.67");
+    assert_eq!(v["total"], "4432083.33");
     let c4 = v["clauses"]
         .as_array()
         .unwrap()
