@@ -350,10 +350,10 @@ fn group_key(clause: &Clause, item: &Item) -> Option<String> {
 /// The group a prior's `subject` names: the folded text, or a value of an enum `per` fact.
 fn subject_key(field: &Field, subject: &str) -> Option<Option<String>> {
     match field.ty {
-        FieldType::Enum => {
-            field.enum_index(subject).map(|v| Some(format!("#{v}")))
+        FieldType::Enum => field.enum_index(subject).map(|v| Some(format!("#{v}"))),
+        _ => {
+            Some(Some(crate::fold::key(subject)).filter(|k| !k.is_empty())).filter(|k| k.is_some())
         }
-        _ => Some(Some(crate::fold::key(subject)).filter(|k| !k.is_empty())).filter(|k| k.is_some()),
     }
 }
 
@@ -770,7 +770,11 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
         let Some(ceiling) = members.iter().map(|&i| ceiling_of(payable(i))).max() else {
             continue;
         };
-        let floor = members.iter().map(|&i| floor_of(payable(i))).max().flatten();
+        let floor = members
+            .iter()
+            .map(|&i| floor_of(payable(i)))
+            .max()
+            .flatten();
         // The first of the highest wins a tie: file order decides, as it does for caps.
         let w = members
             .iter()
@@ -884,7 +888,9 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
         };
         let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
         let same_item = |q: &Prior<'_>| {
-            q.clause == prior.clause && fold(prior.item).is_some() && fold(q.item) == fold(prior.item)
+            q.clause == prior.clause
+                && fold(prior.item).is_some()
+                && fold(q.item) == fold(prior.item)
         };
         // The same award listed twice (two prior files) counts once.
         if out.iter().any(|q| {
@@ -902,7 +908,10 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
         }) {
             continue;
         }
-        if let Some(q) = out.iter().find(|q| same_item(q) && q.amount != prior.amount) {
+        if let Some(q) = out
+            .iter()
+            .find(|q| same_item(q) && q.amount != prior.amount)
+        {
             let (a, b) = (q.amount, prior.amount);
             return Err(here(
                 "amount",
@@ -1809,7 +1818,10 @@ mod tests {
         assert_eq!(cl.amount, Money::ZERO);
         // 张三's determinate 5,000,000 is shown as the range 5,000,000 to 5,000,000 of his group.
         let z = cl.items.iter().find(|i| i.id == "Z").unwrap();
-        assert_eq!((z.floor, z.ceiling), (Money::parse("5000000").ok(), Money::parse("5000000").ok()));
+        assert_eq!(
+            (z.floor, z.ceiling),
+            (Money::parse("5000000").ok(), Money::parse("5000000").ok())
+        );
         assert_eq!(o.item_award(11, "Z"), "0.00");
         assert_eq!(o.total, Money::ZERO);
     }

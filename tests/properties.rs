@@ -79,10 +79,18 @@ impl Applicant {
         let mut kept: Vec<String> = Vec::new();
         for (line, spec) in self.items.iter().enumerate() {
             if spec.section == "prior" {
-                let get = |n: &str| spec.facts.iter().find(|(k, _)| *k == n).map(|(_, f)| f.text());
+                let get = |n: &str| {
+                    spec.facts
+                        .iter()
+                        .find(|(k, _)| *k == n)
+                        .map(|(_, f)| f.text())
+                };
                 let key = match get("item") {
                     Some(item) => format!("{:?}/{item}", get("clause")),
-                    None => format!("{:?}", spec.facts.iter().map(|(_, f)| f.text()).collect::<Vec<_>>()),
+                    None => format!(
+                        "{:?}",
+                        spec.facts.iter().map(|(_, f)| f.text()).collect::<Vec<_>>()
+                    ),
                 };
                 if kept.contains(&key) {
                     continue;
@@ -254,8 +262,14 @@ fn item() -> impl Strategy<Value = ItemSpec> {
     });
     // A prior of any clause; it names an item id "0".."3" half of the time, and always a
     // subject, so that it is never ambiguous between groups (clause 8 is grouped by title).
-    let prior = (1u32..=12, 2025i32..=2027, prop::option::of(0u8..4), fen(), 0usize..2).prop_map(
-        |(c, y, it, f, si)| {
+    let prior = (
+        1u32..=12,
+        2025i32..=2027,
+        prop::option::of(0u8..4),
+        fen(),
+        0usize..2,
+    )
+        .prop_map(|(c, y, it, f, si)| {
             let subjects = if c == 8 {
                 ["poc_center", "pilot_platform"]
             } else {
@@ -274,8 +288,7 @@ fn item() -> impl Strategy<Value = ItemSpec> {
                 section: "prior",
                 facts,
             }
-        },
-    );
+        });
     prop_oneof![
         3 => compute,
         2 => model,

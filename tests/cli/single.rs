@@ -241,7 +241,12 @@ fn input_error(items: &str) -> serde_json::Value {
         .args([facts.path().to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     serde_json::from_slice(&out.stderr).unwrap()
 }
 
@@ -251,7 +256,12 @@ fn a_rate_choosing_fact_left_out_is_an_input_error_naming_it() {
     let v = input_error("[[compute]]\nid = \"HT-1\"\namount = 100000\ndate = 2026-02-01\n");
     assert_eq!(v["error"]["field"], "compute[1].autonomous");
     assert!(v["error"]["message_zh"].as_str().unwrap().contains("自主"));
-    assert!(v["error"]["message_en"].as_str().unwrap().contains("must be stated"));
+    assert!(
+        v["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("must be stated")
+    );
 }
 
 #[test]
@@ -262,7 +272,12 @@ fn a_prior_that_names_no_product_of_two_is_an_input_error_asking_which() {
          [[prior]]\nclause = 7\namount = 500000\n",
     );
     assert_eq!(v["error"]["field"], "prior[1].subject");
-    assert!(v["error"]["message_en"].as_str().unwrap().contains("say which"));
+    assert!(
+        v["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("say which")
+    );
 }
 
 #[test]
@@ -279,7 +294,9 @@ fn two_priors_for_one_item_with_different_amounts_are_an_input_error_naming_both
 
 #[test]
 fn a_clause_4_prior_without_its_year_is_an_input_error() {
-    let v = input_error("[[rnd]]\nyear = 2025\nexpense = 8000000\n\n[[prior]]\nclause = 4\namount = 1000000\n");
+    let v = input_error(
+        "[[rnd]]\nyear = 2025\nexpense = 8000000\n\n[[prior]]\nclause = 4\namount = 1000000\n",
+    );
     assert_eq!(v["error"]["field"], "prior[1].year");
 }
 
@@ -302,7 +319,10 @@ fn an_unnamed_subject_is_grouped_and_the_reason_says_so() {
     assert_eq!(c7["amount"], "1000000.00");
     for item in c7["items"].as_array().unwrap() {
         let steps = item["steps"].as_array().unwrap();
-        let s = steps.iter().find(|s| s["kind"] == "unnamed_subject").expect("said");
+        let s = steps
+            .iter()
+            .find(|s| s["kind"] == "unnamed_subject")
+            .expect("said");
         assert_eq!(s["field"], "subject");
         assert!(s["text"].as_str().unwrap().contains("未具名"));
     }
