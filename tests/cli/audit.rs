@@ -893,3 +893,49 @@ fn a_clause_names_a_funding_source_of_the_policy_and_rules_show_says_it() {
             "district_city_support, shared, talent_policy, upper_level",
         ));
 }
+
+#[test]
+fn explain_shows_the_group_range_and_the_prior_deducted_from_it() {
+    // Clause 11, one founder with both titles (no subject: the unit's unnamed group): floor
+    // max(300,000, 5,000,000) = 5,000,000, ceiling 30,000,000; prior 1,200,000 deducted from both:
+    // 3,800,000 to 28,800,000 (SPEC rev. 2 §4).
+    let f = facts_file(
+        &(ENTERPRISE.to_string()
+            + "[application]\ndate = 2026-06-30\n\n\
+               [[recognition]]\nid = \"RC-1\"\ntitle = \"leading_team_provincial\"\ndate = 2025-12-01\n\n\
+               [[recognition]]\nid = \"RC-2\"\ntitle = \"entrepreneur_ouyue\"\ndate = 2026-03-01\n\n\
+               [[prior]]\nclause = 11\namount = 1200000\n"),
+    );
+    let out = stdout_of(&["explain", f.path().to_str().unwrap()]);
+    assert!(out.contains("每个认定对象取最高一项"), "{out}");
+    assert!(
+        out.contains("认定对象 未填写: 与本单位其他未具名的对象合为一组就高"),
+        "{out}"
+    );
+    assert!(out.contains(": 5,000,000.00 至 30,000,000.00"), "{out}");
+    assert!(
+        out.contains("扣除本条本组已获奖励 1,200,000.00: 5,000,000.00 至 30,000,000.00 → 3,800,000.00 至 28,800,000.00"),
+        "{out}"
+    );
+    assert!(
+        out.contains("= 酌定 3,800,000.00 至 28,800,000.00"),
+        "{out}"
+    );
+    let en = stdout_of(&["explain", f.path().to_str().unwrap(), "--lang", "en"]);
+    assert!(en.contains("per subject"), "{en}");
+    assert!(
+        en.contains("= discretionary, 3,800,000.00 to 28,800,000.00"),
+        "{en}"
+    );
+}
+
+#[test]
+fn explain_says_why_a_clause_4_year_is_not_counted() {
+    // As of 2026-06-30 only 2025 (上年度) counts; 2024 fails with the year it should be.
+    let f = facts_file(
+        &(ENTERPRISE.to_string()
+            + "[application]\ndate = 2026-06-30\n\n[[rnd]]\nyear = 2024\nexpense = 8000000\n"),
+    );
+    let out = stdout_of(&["explain", f.path().to_str().unwrap()]);
+    assert!(out.contains("2024 不是计算基准日的上年度 2025"), "{out}");
+}
