@@ -71,8 +71,12 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            let message = f.to_string();
-            let _ = writeln!(std::io::stderr(), "错误 error: {}", terminal_safe(&message));
+            let text = if cli.common.format == Some(Format::Json) {
+                error_json(&f)
+            } else {
+                format!("错误 error: {}", terminal_safe(&f.to_string()))
+            };
+            let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::from(f.code())
         }
     }
@@ -160,4 +164,57 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// A failure as JSON for `--format json` (SPEC §5): `{"error": {file, line, column, field,
+/// message_zh, message_en}}`, and `errors` with all of them when there are several.
+fn error_json(f: &Failure) -> String {
+    #[derive(serde::Serialize)]
+    struct Located<'a> {
+        file: Option<&'a str>,
+        line: Option<usize>,
+        column: Option<usize>,
+        field: Option<&'a str>,
+        message_zh: &'a str,
+        message_en: &'a str,
+    }
+    let whole = f.to_string();
+    let located: Vec<Located> = match f {
+        Failure::Calc(e) if !e.input_errors().is_empty() => e
+            .input_errors()
+            .into_iter()
+            .map(|e| {
+                let (zh, en) = halves(&e.message);
+                Located {
+                    file: Some(&e.file),
+                    line: e.line,
+                    column: e.column,
+                    field: e.field.as_deref(),
+                    message_zh: zh,
+                    message_en: en,
+                }
+            })
+            .collect(),
+        _ => {
+            let (zh, en) = halves(&whole);
+            vec![Located {
+                file: None,
+                line: None,
+                column: None,
+                field: None,
+                message_zh: zh,
+                message_en: en,
+            }]
+        }
+    };
+    let json = match located.len() {
+        1 => serde_json::json!({ "error": located[0] }),
+        _ => serde_json::json!({ "error": located[0], "errors": located }),
+    };
+    json.to_string()
+}
+
+/// A message's Chinese and English halves: calc writes every message "中文 / English".
+fn halves(message: &str) -> (&str, &str) {
+    message.split_once(" / ").unwrap_or((message, message))
 }

@@ -826,3 +826,37 @@ fn a_district_is_one_of_the_city_s_divisions_or_an_error_with_the_nearest() {
     );
     assert!(err.contains("applicant.district"), "{err}");
 }
+
+#[test]
+fn under_format_json_an_error_is_json_on_stderr() {
+    // SPEC §5: {"error": {"file", "line", "column", "field", "message_zh", "message_en"}}.
+    let (out, shown) = run(compute("\"-5\"").as_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    let e = &v["error"];
+    assert_eq!(e["file"], shown.as_str());
+    // `amount` on line 12, its value at column 10 (see `compute`).
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(12), Some(10))
+    );
+    assert_eq!(e["field"], "compute[1].amount");
+    assert!(e["message_zh"].as_str().unwrap().contains("负数"), "{e}");
+    assert!(
+        e["message_en"].as_str().unwrap().contains("negative"),
+        "{e}"
+    );
+    // A usage error has no place, but both halves.
+    let out = calc()
+        .args(["template", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    assert!(
+        v["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("does not take --format")
+    );
+}
