@@ -15,6 +15,7 @@ pub mod money;
 pub mod outcome;
 pub mod render;
 pub mod rules;
+pub mod suggest;
 pub mod template;
 
 pub use engine::evaluate;
