@@ -228,6 +228,14 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| impossible_date(t, y, m, d))
 }
 
+/// The `YYYY-MM-DD` at the start of a TOML value, as written.
+fn date_prefix(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
 /// Why y-m-d is no date, in both languages ("2026年2月没有30日 / February 2026 has no day 30").
 fn impossible_date(t: &str, y: i32, m: u32, d: u32) -> String {
     const MONTHS: [&str; 12] = [
@@ -451,11 +459,14 @@ impl Facts {
     ) -> Result<Facts, InputError> {
         let doc = DeTable::parse(text).map_err(|e| {
             let detail = e.message().trim_end();
-            // The TOML parser itself refuses 2026-02-30: say so in both languages.
-            let msg = if detail.starts_with("invalid date") {
-                format!("不存在的日期，应为真实的日期 YYYY-MM-DD / not a real date: {detail}")
-            } else {
-                format!("TOML 格式错误 / invalid TOML: {detail}")
+            // The TOML parser itself refuses 2026-02-30: say which day is missing, as for text.
+            let written = e.span().and_then(|s| text.get(s.start..)).map(date_prefix);
+            let msg = match written.map(parse_date) {
+                Some(Err(m)) if detail.starts_with("invalid date") => m,
+                _ if detail.starts_with("invalid date") => {
+                    format!("不存在的日期，应为真实的日期 YYYY-MM-DD / not a real date: {detail}")
+                }
+                _ => crate::error::toml_syntax(detail),
             };
             let err = InputError::new(file, msg);
             match e.span() {

@@ -923,3 +923,27 @@ fn a_misspelt_title_or_key_is_answered_with_the_nearest_not_the_whole_list() {
         "did you mean `amount`?",
     );
 }
+
+#[test]
+fn a_toml_syntax_error_is_explained_in_chinese_too() {
+    for (text, at, zh) in [
+        ("name = 温州\n", "1:8", "文本值须加英文双引号"),
+        ("[applicant\n", "1:11", "表的标题缺少 `]`"),
+        ("[[compute]\n", "1:11", "表数组的标题缺少 `]]`"),
+        ("a = 1\na = 2\n", "2:1", "键重复"),
+        ("a = \"abc\n", "1:9", "字符串没有结尾的"),
+        ("a = 1 b = 2\n", "1:9", "一行只能写一个 键 = 值"),
+        ("a = tru\n", "1:5", "是否类的值应为 true 或 false"),
+        // A TOML date the calendar lacks, as for a date written as text (SPEC §3).
+        ("d = 2026-02-30\n", "1:5", "2026年2月没有30日"),
+    ] {
+        let (out, path) = run(text.as_bytes(), &[]);
+        let e = refused_output(&out);
+        assert!(e.contains(&format!("{path}:{at}")), "{text:?}: {e}");
+        assert!(e.contains(zh), "{text:?}: {e}");
+        assert!(
+            e.contains("invalid TOML") || e.contains("February 2026 has no day 30"),
+            "{e}"
+        );
+    }
+}
