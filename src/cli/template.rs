@@ -65,9 +65,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     // A new file gets the usual permissions (0666 less the umask), not a temporary file's 0600.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| write_error(path, e))?;
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| write_error(path, e))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(|e| write_error(path, e))?;
     tmp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())

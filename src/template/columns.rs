@@ -123,10 +123,9 @@ fn header_of(rules: &RuleSet, used: &[usize], facts: &[(usize, &Field)]) -> Stri
     let clashes = |h: &str| {
         used.iter().any(|&s| {
             let section: &Section = rules.section(s);
-            section
-                .fields
-                .iter()
-                .any(|g| accepts(g, h) && !facts.iter().any(|(fs, ff)| *fs == s && ff.name == g.name))
+            section.fields.iter().any(|g| {
+                accepts(g, h) && !facts.iter().any(|(fs, ff)| *fs == s && ff.name == g.name)
+            })
         })
     };
     let candidates = std::iter::once(&first.label).chain(&first.aliases);
@@ -171,7 +170,13 @@ mod tests {
                     .filter(|c| accepts(f, &c.header))
                     .map(|c| c.header.as_str())
                     .collect();
-                assert_eq!(hits.len(), 1, "{}.{}: {hits:?}", rules.section(si).name, f.name);
+                assert_eq!(
+                    hits.len(),
+                    1,
+                    "{}.{}: {hits:?}",
+                    rules.section(si).name,
+                    f.name
+                );
             }
         }
         let headers: Vec<&str> = cols.iter().map(|c| c.header.as_str()).collect();

@@ -105,4 +105,3 @@ pub fn schema_text(rules: &RuleSet) -> String {
     s.push('\n');
     s
 }
-

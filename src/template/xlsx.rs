@@ -67,13 +67,13 @@ pub fn xlsx(rules: &RuleSet) -> Result<Vec<u8>, XlsxError> {
     layout(guide, &cols, &widths)?;
     write_examples(guide, &rows)?;
     let bold = Format::new().set_bold();
-    let mut at = rows.len() as u32 + 2;
-    for (i, line) in instructions(rules).iter().enumerate() {
-        match i {
-            0 => guide.write_string_with_format(at, 0, line, &bold)?,
-            _ => guide.write_string(at, 0, line)?,
-        };
-        at += 1;
+    let below = rows.len() as u32 + 2;
+    for (at, line) in (below..).zip(instructions(rules)) {
+        if at == below {
+            guide.write_string_with_format(at, 0, &line, &bold)?;
+        } else {
+            guide.write_string(at, 0, &line)?;
+        }
     }
 
     let hidden = book.add_worksheet();
@@ -102,6 +102,14 @@ fn layout(sheet: &mut Worksheet, cols: &[Column<'_>], widths: &[f64]) -> Result<
         sheet.set_column_format(c16, &column_format(col.ty))?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // Printed: A4 landscape, the columns over four pages wide (one page made them unreadable),
+    // the header row and the type column on every page.
+    sheet
+        .set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(4, 0)
+        .set_repeat_rows(0, 0)?
+        .set_repeat_columns(0, 0)?;
     Ok(())
 }
 
@@ -120,15 +128,21 @@ fn column_format(ty: Option<FieldType>) -> Format {
 
 /// The width of a column: its header or widest example, a CJK character counting double.
 fn width<'a>(col: &Column<'_>, cells: impl Iterator<Item = &'a Cell>) -> f64 {
-    let shown = |t: &str| t.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>();
+    let shown = |t: &str| {
+        t.chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>()
+    };
     let mut w = shown(&col.header) + 4; // the header's bold and its dropdown arrow
     for cell in cells {
-        w = w.max(match cell {
-            Cell::Text(t) => shown(t),
-            Cell::Money(_) => 14, // up to 999,999,999.99
-            Cell::Number(_) => 6,
-            Cell::Date(_) => 11,
-        } + 2);
+        w = w.max(
+            match cell {
+                Cell::Text(t) => shown(t),
+                Cell::Money(_) => 14, // up to 999,999,999.99
+                Cell::Number(_) => 6,
+                Cell::Date(_) => 11,
+            } + 2,
+        );
     }
     w.clamp(8, 48) as f64
 }
@@ -160,13 +174,20 @@ fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
         None => {
             lines.push("事项类型：每行填写一个申报事项，从下拉列表选择".to_string());
             for s in row_sections(rules) {
-                lines.push(format!("{}：{}", rules.section(s).label, clauses_of(rules, s)));
+                lines.push(format!(
+                    "{}：{}",
+                    rules.section(s).label,
+                    clauses_of(rules, s)
+                ));
             }
         }
         Some(&(s, f)) if s == rules.roles.applicant => {
             lines.push(describe(f));
             let need = if f.required { "必填" } else { "选填" };
-            lines.push(format!("{}信息，每一行都{need}，同一单位各行相同", rules.section(s).label));
+            lines.push(format!(
+                "{}信息，每一行都{need}，同一单位各行相同",
+                rules.section(s).label
+            ));
         }
         Some(&(_, f)) => {
             lines.push(describe(f));
@@ -186,7 +207,11 @@ fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
 
 /// A fact's label, unit, English label and what its values look like.
 fn describe(f: &crate::rules::Field) -> String {
-    let unit = f.unit.as_ref().map(|u| format!("（{u}）")).unwrap_or_default();
+    let unit = f
+        .unit
+        .as_ref()
+        .map(|u| format!("（{u}）"))
+        .unwrap_or_default();
     let kind = match f.ty {
         FieldType::Enum | FieldType::Bool | FieldType::District => "从下拉列表选择",
         other => other.expected_zh(),
@@ -254,7 +279,8 @@ fn write_examples(sheet: &mut Worksheet, rows: &[Vec<Cell>]) -> Result<(), XlsxE
                     sheet.write_number_with_format(r, c, *n, &money)?;
                 }
                 Cell::Date(d) => {
-                    let day = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                    let day =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                     sheet.write_datetime_with_format(r, c, &day, &date)?;
                 }
             }
@@ -268,9 +294,13 @@ fn instructions(rules: &RuleSet) -> Vec<String> {
     let p = &rules.policy;
     vec![
         format!("{} {}（规则版本 {}）", p.document, p.title, p.version),
-        format!("以上每一行是一种申报事项的示例；在“{SHEET}”表中每行填写一个事项，同一单位的各行单位信息须相同。"),
-        "第一列“类型”选择事项类型；每个表头的批注说明该列的含义，以及哪些类型的行必填。".to_string(),
-        "下拉列表列请从列表中选择；是/否未填写的视为“否”；金额以元为单位；日期按 yyyy-mm-dd 填写。".to_string(),
+        format!(
+            "以上每一行是一种申报事项的示例；在“{SHEET}”表中每行填写一个事项，同一单位的各行单位信息须相同。"
+        ),
+        "第一列“类型”选择事项类型；每个表头的批注说明该列的含义，以及哪些类型的行必填。"
+            .to_string(),
+        "下拉列表列请从列表中选择；是/否未填写的视为“否”；金额以元为单位；日期按 yyyy-mm-dd 填写。"
+            .to_string(),
         format!("适用范围: {}（{}）。", p.region, p.districts.join("、")),
         format!("填写完成后运行: calc batch {SHEET}.xlsx -o 结果.xlsx --summary 汇总.xlsx"),
     ]
