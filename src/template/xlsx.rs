@@ -170,8 +170,8 @@ fn dropdown(rules: &RuleSet, col: &Column<'_>) -> Option<Vec<String>> {
 /// The note on a header: what the column means and which row types need it.
 fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
     let mut lines: Vec<String> = Vec::new();
-    match col.facts.first() {
-        None => {
+    match col.facts.as_slice() {
+        [] => {
             lines.push("事项类型：每行填写一个申报事项，从下拉列表选择".to_string());
             for s in row_sections(rules) {
                 lines.push(format!(
@@ -181,28 +181,60 @@ fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
                 ));
             }
         }
-        Some(&(s, f)) if s == rules.roles.applicant => {
+        &[(s, f)] if s == rules.roles.applicant => {
             lines.push(describe(f));
-            let need = if f.required { "必填" } else { "选填" };
             lines.push(format!(
-                "{}信息，每一行都{need}，同一单位各行相同",
-                rules.section(s).label
+                "{}信息，每一行都{}，同一单位各行相同",
+                rules.section(s).label,
+                need(f)
             ));
+            lines.extend(gated(rules, f));
         }
-        Some(&(_, f)) => {
-            lines.push(describe(f));
-            for &(s, g) in &col.facts {
-                let need = if g.required { "必填" } else { "选填" };
-                lines.push(format!("{}：{}，{need}", rules.section(s).label, g.label));
+        many => {
+            lines.push(match many {
+                [(_, f)] => describe(f),
+                _ => format!("{}：{}", col.header, kind_of(many[0].1)),
+            });
+            for &(s, g) in many {
+                lines.push(format!(
+                    "{}：{}，{}",
+                    rules.section(s).label,
+                    g.label,
+                    need(g)
+                ));
             }
             lines.push("其他类型的行留空".to_string());
         }
     }
-    let height = 20 * lines.len() as u32 + 16;
+    // About 28 CJK characters a line at the note's width; 15 pixels a line.
+    let wrapped: usize = lines.iter().map(|l| 1 + l.chars().count() / 28).sum();
     Note::new(lines.join("\n"))
         .add_author_prefix(false)
         .set_width(360)
-        .set_height(height)
+        .set_height(15 * wrapped as u32 + 12)
+}
+
+/// Whether a row must fill a fact; a yes/no left empty reads as 否.
+fn need(f: &crate::rules::Field) -> &'static str {
+    match (f.required, f.ty) {
+        (true, _) => "必填",
+        (false, FieldType::Bool) => "选填，未填视为“否”",
+        (false, _) => "选填",
+    }
+}
+
+/// The policy's gates that ask for this applicant fact: which kinds of applicant must say 是.
+fn gated(rules: &RuleSet, f: &crate::rules::Field) -> Option<String> {
+    let a = rules.section(rules.roles.applicant);
+    let fi = a.field_index(&f.name)?;
+    let kind = &a.fields[rules.roles.kind];
+    let kinds: Vec<&str> = rules
+        .gates
+        .iter()
+        .filter(|g| g.require.contains(&fi))
+        .flat_map(|g| g.kinds.iter().map(|&k| kind.value_label(k, false)))
+        .collect();
+    (!kinds.is_empty()).then(|| format!("{}须为“是”，否则不予兑现", kinds.join("、")))
 }
 
 /// A fact's label, unit, English label and what its values look like.
@@ -212,11 +244,14 @@ fn describe(f: &crate::rules::Field) -> String {
         .as_ref()
         .map(|u| format!("（{u}）"))
         .unwrap_or_default();
-    let kind = match f.ty {
+    format!("{}{unit} / {}：{}", f.label, f.label_en, kind_of(f))
+}
+
+fn kind_of(f: &crate::rules::Field) -> &'static str {
+    match f.ty {
         FieldType::Enum | FieldType::Bool | FieldType::District => "从下拉列表选择",
         other => other.expected_zh(),
-    };
-    format!("{}{unit} / {}：{kind}", f.label, f.label_en)
+    }
 }
 
 /// One example row per row type, from the shipped example file; a row type it has no item for

@@ -144,6 +144,14 @@ fn the_workbook_has_frozen_headers_dropdowns_notes_and_formats() {
     assert!(notes.contains("高质量数据集：实际投入，必填"), "{notes}");
     assert!(notes.contains("资格认定：认定日期，必填"), "{notes}");
     assert!(notes.contains("高质量数据集：评选得分，选填"), "{notes}");
+    assert!(
+        notes.contains("贷款：符合贴息条件，选填，未填视为“否”"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("企业、合伙企业须为“是”"),
+        "the gates: {notes}"
+    );
 
     // Money and dates formatted by column; the ids and codes kept as text.
     let styles = part(&path, "xl/styles.xml");
