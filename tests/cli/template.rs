@@ -347,3 +347,114 @@ fn the_workbook_survives_a_libreoffice_round_trip() {
     );
     check_awards(&round(&saved.join("round.xlsx"), dir.path()));
 }
+
+/// The TOML block of docs/rules.md that follows `<!-- rules-guide: NAME -->`.
+fn guide_block(name: &str) -> String {
+    let guide = std::fs::read_to_string(crate::common::root().join("docs/rules.md")).unwrap();
+    let marker = format!("<!-- rules-guide: {name} -->\n```toml\n");
+    let at = guide.find(&marker).unwrap() + marker.len();
+    let end = at + guide[at..].find("```\n").unwrap();
+    guide[at..end].to_string()
+}
+
+/// The 13th clause of docs/rules.md, with its new section, appears in the template without code:
+/// a row type in the dropdown, its facts among the headers and notes, and a row under the CSV
+/// header is a round. Worked by hand: 1,000,000 × 10% = 100,000.00, under the 500,000 a year.
+#[test]
+fn a_13th_clause_and_its_section_appear_in_the_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    let src = crate::common::root().join("rules");
+    std::fs::create_dir_all(rules.join("clauses")).unwrap();
+    std::fs::copy(src.join("policy.toml"), rules.join("policy.toml")).unwrap();
+    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, rules.join("clauses").join(p.file_name().unwrap())).unwrap();
+    }
+    let vocabulary = std::fs::read_to_string(src.join("vocabulary.toml")).unwrap();
+    std::fs::write(
+        rules.join("vocabulary.toml"),
+        format!("{vocabulary}\n{}", guide_block("vocabulary.toml (append)")),
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("clauses/13-scenario.toml"),
+        guide_block("clauses/13-scenario.toml"),
+    )
+    .unwrap();
+
+    let path = dir.path().join("申报表.xlsx");
+    calc()
+        .arg("--rules")
+        .arg(&rules)
+        .args(["template", "--xlsx", "-o"])
+        .arg(&path)
+        .assert()
+        .success();
+    let headers: Vec<String> = sheet(&path, "申报表")[0].iter().map(text).collect();
+    assert!(headers.iter().any(|h| h == "项目投入"), "{headers:?}");
+    assert!(headers.iter().any(|h| h == "通过验收"), "{headers:?}");
+    let types: Vec<String> = sheet(&path, "选项")
+        .iter()
+        .skip(1)
+        .map(|r| text(&r[0]))
+        .filter(|t| !t.is_empty())
+        .collect();
+    assert_eq!(
+        types.last().map(String::as_str),
+        Some("应用场景示范项目"),
+        "{types:?}"
+    );
+    let notes = part(&path, "xl/comments1.xml");
+    assert!(
+        notes.contains("应用场景示范项目：验收日期，必填"),
+        "{notes}"
+    );
+
+    let out = calc()
+        .arg("--rules")
+        .arg(&rules)
+        .args(["template", "--csv"])
+        .output()
+        .unwrap();
+    let header = String::from_utf8(out.stdout).unwrap();
+    let value = |h: &str| match h {
+        "类型" => "应用场景示范项目",
+        "单位名称" => "甲",
+        "统一社会信用代码" => "91330302MA2H00001Y",
+        "主体类型" => "企业",
+        "所属区县" => "鹿城区",
+        "依法登记在册" | "依法纳税" | "符合人工智能产业集聚发展导向" | "通过验收" => {
+            "是"
+        }
+        "编号" => "SC-1",
+        "项目投入" => "1000000",
+        "日期" => "2026-03-01",
+        _ => "",
+    };
+    let row: Vec<&str> = header
+        .trim_start_matches('\u{feff}')
+        .trim_end()
+        .split(',')
+        .map(value)
+        .collect();
+    let input = dir.path().join("round.csv");
+    std::fs::write(&input, format!("{header}{}\n", row.join(","))).unwrap();
+    let rows = {
+        let run = calc()
+            .arg("--rules")
+            .arg(&rules)
+            .args(["batch", "--as-of", "2026-06-30", "-o"])
+            .arg(dir.path().join("out.csv"))
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        std::fs::read_to_string(dir.path().join("out.csv")).unwrap()
+    };
+    assert!(rows.contains(",13,100000.00,awarded,"), "{rows}");
+}
