@@ -142,18 +142,6 @@ fn header_of(rules: &RuleSet, used: &[usize], facts: &[(usize, &Field)]) -> Stri
     best.map_or_else(|| first.label.clone(), |(h, _)| h.clone())
 }
 
-/// Whether rows of `section` need this column (a required fact) or may leave it empty.
-pub fn need(col: &Column<'_>, section: usize, rules: &RuleSet) -> Option<bool> {
-    if col.facts.iter().any(|(s, _)| *s == rules.roles.applicant) {
-        let f = col.facts.first()?.1;
-        return Some(f.required);
-    }
-    col.facts
-        .iter()
-        .find(|(s, _)| *s == section)
-        .map(|(_, f)| f.required)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,41 +41,13 @@ pub fn xlsx(rules: &RuleSet) -> Result<Vec<u8>, XlsxError> {
     let widths: Vec<f64> = (0..cols.len())
         .map(|c| width(&cols[c], rows.iter().map(|r| &r[c])))
         .collect();
+    let lists: Vec<Option<Vec<String>>> = cols
+        .iter()
+        .map(|c| dropdown(rules, c).filter(|l| !l.is_empty()))
+        .collect();
     let mut book = Workbook::new();
-
-    let sheet = book.add_worksheet();
-    sheet.set_name(SHEET)?;
-    layout(sheet, &cols, &widths)?;
-    for (c, col) in cols.iter().enumerate() {
-        sheet.insert_note(0, c as u16, &note(rules, col))?;
-    }
-    let lists: Vec<Option<Vec<String>>> = cols.iter().map(|c| dropdown(rules, c)).collect();
-    for (c, list) in lists.iter().enumerate() {
-        if let Some(list) = list {
-            let range = worksheet_range_absolute(LISTS, 1, c as u16, list.len() as u32, c as u16);
-            let dv = DataValidation::new()
-                .allow_list_formula(Formula::new(format!("={range}")))
-                .set_error_style(DataValidationErrorStyle::Warning)
-                .set_error_title("不在下拉列表中")?
-                .set_error_message("请从下拉列表中选择 / please pick a value from the list")?;
-            sheet.add_data_validation(1, c as u16, LAST_ROW, c as u16, &dv)?;
-        }
-    }
-
-    let guide = book.add_worksheet();
-    guide.set_name(GUIDE)?;
-    layout(guide, &cols, &widths)?;
-    write_examples(guide, &rows)?;
-    let bold = Format::new().set_bold();
-    let below = rows.len() as u32 + 2;
-    for (at, line) in (below..).zip(instructions(rules)) {
-        if at == below {
-            guide.write_string_with_format(at, 0, &line, &bold)?;
-        } else {
-            guide.write_string(at, 0, &line)?;
-        }
-    }
-
+    to_fill(book.add_worksheet(), rules, &cols, &widths, &lists)?;
+    guide(book.add_worksheet(), rules, &cols, &widths, &rows)?;
     let hidden = book.add_worksheet();
     hidden.set_name(LISTS)?.set_hidden(true);
     for (c, list) in lists.iter().enumerate() {
@@ -87,6 +59,57 @@ pub fn xlsx(rules: &RuleSet) -> Result<Vec<u8>, XlsxError> {
         }
     }
     book.save_to_buffer()
+}
+
+/// The sheet to fill in: headers with their notes, and the dropdowns over whole columns.
+fn to_fill(
+    sheet: &mut Worksheet,
+    rules: &RuleSet,
+    cols: &[Column<'_>],
+    widths: &[f64],
+    lists: &[Option<Vec<String>>],
+) -> Result<(), XlsxError> {
+    sheet.set_name(SHEET)?;
+    layout(sheet, cols, widths)?;
+    for (c, col) in cols.iter().enumerate() {
+        sheet.insert_note(0, c as u16, &note(rules, col))?;
+    }
+    for (c, list) in lists.iter().enumerate() {
+        if let Some(list) = list {
+            let range = worksheet_range_absolute(LISTS, 1, c as u16, list.len() as u32, c as u16);
+            // A warning, not a refusal: a batch also reads the vocabulary's aliases (API调用).
+            let dv = DataValidation::new()
+                .allow_list_formula(Formula::new(format!("={range}")))
+                .set_error_style(DataValidationErrorStyle::Warning)
+                .set_error_title("不在下拉列表中")?
+                .set_error_message("请从下拉列表中选择 / please pick a value from the list")?;
+            sheet.add_data_validation(1, c as u16, LAST_ROW, c as u16, &dv)?;
+        }
+    }
+    Ok(())
+}
+
+/// The instructions: the same columns with one example row per type, then how to fill them in.
+fn guide(
+    sheet: &mut Worksheet,
+    rules: &RuleSet,
+    cols: &[Column<'_>],
+    widths: &[f64],
+    rows: &[Vec<Cell>],
+) -> Result<(), XlsxError> {
+    sheet.set_name(GUIDE)?;
+    layout(sheet, cols, widths)?;
+    write_examples(sheet, rows)?;
+    let bold = Format::new().set_bold();
+    let below = rows.len() as u32 + 2;
+    for (at, line) in (below..).zip(instructions(rules)) {
+        if at == below {
+            sheet.write_string_with_format(at, 0, &line, &bold)?;
+        } else {
+            sheet.write_string(at, 0, &line)?;
+        }
+    }
+    Ok(())
 }
 
 /// The header row (bold, frozen), the column widths and each column's number format.
