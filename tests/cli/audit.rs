@@ -655,7 +655,7 @@ fn the_csv_template_is_the_header_row_in_chinese() {
     let out = stdout_of(&["template", "--csv"]);
     assert_eq!(out.lines().count(), 1);
     assert!(
-        out.starts_with("type,单位名称,统一社会信用代码,主体类型,所属区县"),
+        out.starts_with("\u{feff}类型,单位名称,统一社会信用代码,主体类型,所属区县"),
         "{out}"
     );
     assert!(out.contains("贷款本金"), "{out}");
@@ -747,7 +747,7 @@ fn the_csv_template_header_is_read_by_batch() {
         .split(',')
         .collect();
     let value = |c: &str| match c {
-        "type" => "算力券",
+        "类型" => "算力券",
         "单位名称" => "甲",
         "统一社会信用代码" => "91330302MA2H00001Y",
         "主体类型" => "企业",
@@ -756,7 +756,7 @@ fn the_csv_template_header_is_read_by_batch() {
             "是"
         }
         "编号" => "HT-1",
-        "金额" => "1000000",
+        "合同实际执行金额" => "1000000",
         "日期" => "2026-01-01",
         _ => "",
     };

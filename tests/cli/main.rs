@@ -8,4 +8,5 @@ mod common;
 mod corpus;
 mod inputs;
 mod single;
+mod template;
 mod trust;
