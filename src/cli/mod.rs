@@ -139,6 +139,15 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     }
 }
 
+/// The width a table is laid out to: `COLUMNS`, else the terminal's, else 100 (SPEC §5).
+pub fn width() -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    let terminal = || terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
+    columns.filter(|&c| c > 0).or_else(terminal).unwrap_or(100)
+}
+
 /// Writes a command's text to standard output; a reader that has gone (`calc ... | head`)
 /// is not an error. Control characters (from a name or id in the facts) are removed, so that
 /// no text can move the cursor, recolour the screen or set the window's title.

@@ -5,6 +5,7 @@ pub mod explain;
 pub mod json;
 pub mod rules;
 pub mod table;
+pub mod wrap;
 
 use std::fmt::Write;
 

@@ -5,7 +5,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use crate::error::InputError;
-use crate::render::Lang;
+use crate::render::{Lang, wrap};
 use crate::rules::clause::Tier;
 use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
 
@@ -154,41 +154,74 @@ pub fn list_json(rules: &RuleSet, lang: Lang) -> String {
     s
 }
 
-/// `rules list`: every clause in a row: title, award kind, cap, responsible units.
-pub fn list(rules: &RuleSet, lang: Lang) -> String {
+/// `rules list`: every clause in a row: title, award kind, cap, responsible units, laid out to
+/// `width` columns (the award, cap and units wrap; below 100 columns the units give way).
+pub fn list(rules: &RuleSet, lang: Lang, width: usize) -> String {
     let en = lang.en();
+    let with_units = width >= 100;
+    let mut header = vec![
+        lang.pick("条款", "Clause"),
+        lang.pick("名称", "Title"),
+        lang.pick("奖补方式", "Award"),
+        lang.pick("上限", "Cap"),
+    ];
+    if with_units {
+        header.push(lang.pick("责任单位", "Responsible units"));
+    }
+    let rows: Vec<Vec<String>> = rules
+        .clauses
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                c.number.to_string(),
+                c.title(en).to_string(),
+                format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
+                cap_summary(c, lang),
+            ];
+            if with_units {
+                row.push(c.responsible_units.join(lang.pick("、", ", ")));
+            }
+            row
+        })
+        .collect();
+    // The clause at its width, the title at most a quarter of the line; the rest shared out,
+    // the award taking half.
+    let widest = |c: usize| {
+        let cells = rows.iter().map(|r| wrap::width(&r[c]));
+        cells.chain([wrap::width(header[c])]).max().unwrap_or(0)
+    };
+    let title_w = widest(1).min((width / 4).max(12));
+    let room = width.saturating_sub(widest(0) + title_w + 3 * header.len() + 1);
+    let shares: &[usize] = if with_units { &[2, 1, 1] } else { &[2, 1] };
+    let total: usize = shares.iter().sum();
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(140)
-        .set_header(vec![
-            lang.pick("条款", "Clause"),
-            lang.pick("名称", "Title"),
-            lang.pick("奖补方式", "Award"),
-            lang.pick("上限", "Cap"),
-            lang.pick("责任单位", "Responsible units"),
-        ]);
-    for c in &rules.clauses {
-        table.add_row(vec![
-            c.number.to_string(),
-            c.title(en).to_string(),
-            format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
-            cap_summary(c, lang),
-            c.responsible_units.join(lang.pick("、", ", ")),
-        ]);
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for mut row in rows {
+        row[1] = wrap::wrap(&row[1], title_w).join("\n");
+        for (k, share) in shares.iter().enumerate() {
+            let w = (room * share / total).max(12);
+            row[2 + k] = wrap::wrap(&row[2 + k], w).join("\n");
+        }
+        table.add_row(row);
     }
-    format!(
-        "{} {} · {} {}\n{table}\nsha256 {}\n",
+    let title = if en {
+        &rules.policy.title_en
+    } else {
+        &rules.policy.title
+    };
+    let head = format!(
+        "{} {title} · {} {}",
         rules.policy.document,
-        if en {
-            &rules.policy.title_en
-        } else {
-            &rules.policy.title
-        },
         lang.pick("规则版本", "rules version"),
-        rules.policy.version,
-        rules.digest
+        rules.policy.version
+    );
+    format!(
+        "{}{table}\n{}",
+        wrap::fit(&head, width),
+        wrap::fit(&format!("sha256 {}", rules.digest), width)
     )
 }
 
