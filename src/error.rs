@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::text::Text;
+
 /// A problem with a file a person wrote: a facts file, a rule file, a batch row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
@@ -12,12 +14,12 @@ pub struct InputError {
     pub column: Option<usize>,
     /// The field in dotted form, e.g. `compute[2].amount`.
     pub field: Option<String>,
-    /// "中文 / English".
-    pub message: String,
+    /// What is wrong, in both languages.
+    pub message: Text,
 }
 
 impl InputError {
-    pub fn new(file: impl Into<String>, message: impl Into<String>) -> InputError {
+    pub fn new(file: impl Into<String>, message: impl Into<Text>) -> InputError {
         InputError {
             file: file.into(),
             line: None,

@@ -17,6 +17,7 @@ pub mod render;
 pub mod rules;
 pub mod suggest;
 pub mod template;
+pub mod text;
 
 pub use engine::evaluate;
 pub use error::Error;

@@ -192,16 +192,13 @@ fn error_json(f: &Failure) -> String {
         Failure::Calc(e) if !e.input_errors().is_empty() => e
             .input_errors()
             .into_iter()
-            .map(|e| {
-                let (zh, en) = halves(&e.message);
-                Located {
-                    file: Some(&e.file),
-                    line: e.line,
-                    column: e.column,
-                    field: e.field.as_deref(),
-                    message_zh: zh,
-                    message_en: en,
-                }
+            .map(|e| Located {
+                file: Some(&e.file),
+                line: e.line,
+                column: e.column,
+                field: e.field.as_deref(),
+                message_zh: &e.message.zh,
+                message_en: &e.message.en,
             })
             .collect(),
         _ => {

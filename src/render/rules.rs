@@ -8,6 +8,7 @@ use crate::error::InputError;
 use crate::render::{Lang, wrap};
 use crate::rules::clause::Tier;
 use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
+use crate::say;
 
 /// A clause number the rules do not have, named with the ones they do (`file`: where it was asked).
 pub fn no_such_clause(rules: &RuleSet, n: u32, file: &str) -> InputError {
@@ -44,14 +45,15 @@ pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
                 rates.join(lang.pick("，", ", "))
             )
         }
-        Award::Tiers { tiers, ceiling, .. } if tiers.is_empty() => match lang {
-            Lang::Zh => format!("分档 (规则未给出档次: 酌定，最高 {ceiling})"),
-            Lang::En => format!("tiers (none in the rules: discretionary, at most {ceiling})"),
-        },
-        Award::Tiers { tiers, .. } => match lang {
-            Lang::Zh => format!("分档 ({} 档)", tiers.len()),
-            Lang::En => format!("tiers ({})", tiers.len()),
-        },
+        Award::Tiers { tiers, ceiling, .. } if tiers.is_empty() => say!(
+            lang,
+            "分档 (规则未给出档次: 酌定，最高 {ceiling})",
+            "tiers (none in the rules: discretionary, at most {ceiling})"
+        ),
+        Award::Tiers { tiers, .. } => {
+            let n = tiers.len();
+            say!(lang, "分档 ({n} 档)", "tiers ({n})")
+        }
         Award::Levels { by, levels } => {
             let f = field(*by);
             levels
@@ -77,10 +79,11 @@ pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
         }
         Award::Interest {
             rate, day_basis, ..
-        } => match lang {
-            Lang::Zh => format!("贴息: 本金 × {rate} × 天数 / {day_basis}"),
-            Lang::En => format!("interest: principal × {rate} × days / {day_basis}"),
-        },
+        } => say!(
+            lang,
+            "贴息: 本金 × {rate} × 天数 / {day_basis}",
+            "interest: principal × {rate} × days / {day_basis}"
+        ),
     }
 }
 
@@ -238,13 +241,12 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
         o.push_str(&s);
         o.push('\n');
     };
-    line(match lang {
-        Lang::Zh => format!("第 {} 条 {} ({}) · {}", c.number, c.title, c.key, c.source),
-        Lang::En => format!(
-            "Clause {} {} ({}) · {}",
-            c.number, c.title_en, c.key, c.source
-        ),
-    });
+    let (n, title, key, file) = (c.number, c.title(en), &c.key, &c.source);
+    line(say!(
+        lang,
+        "第 {n} 条 {title} ({key}) · {file}",
+        "Clause {n} {title} ({key}) · {file}"
+    ));
     line(format!("{}:\n  {}", lang.pick("原文", "Text"), c.text));
     line(format!(
         "{}: {}",

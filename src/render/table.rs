@@ -11,6 +11,7 @@ use super::wrap::{width as text_width, wrap};
 use super::{Ctx, Lang, amount_text, describe, short_reason, status_label};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Step};
 use crate::rules::RuleSet;
+use crate::say;
 
 /// Below this width the title column is left out, so that the reason keeps room to be read.
 const TITLE_FROM: usize = 100;
@@ -60,13 +61,12 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
             .map(|c| c.title(lang.en()))
             .unwrap_or_default();
         let range = amount_text(co);
-        para(match lang {
-            Lang::Zh => format!("酌定（不计入合计）: 第 {} 条 {title} {range} 元", co.clause),
-            Lang::En => format!(
-                "Discretionary (not in the total): clause {} {title} {range} yuan",
-                co.clause
-            ),
-        });
+        let n = co.clause;
+        para(say!(
+            lang,
+            "酌定（不计入合计）: 第 {n} 条 {title} {range} 元",
+            "Discretionary (not in the total): clause {n} {title} {range} yuan"
+        ));
     }
     para(format!(
         "{} {} · sha256 {}",
