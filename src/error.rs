@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::text::Text;
+
 /// A problem with a file a person wrote: a facts file, a rule file, a batch row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
@@ -12,12 +14,12 @@ pub struct InputError {
     pub column: Option<usize>,
     /// The field in dotted form, e.g. `compute[2].amount`.
     pub field: Option<String>,
-    /// "中文 / English".
-    pub message: String,
+    /// What is wrong, in both languages.
+    pub message: Text,
 }
 
 impl InputError {
-    pub fn new(file: impl Into<String>, message: impl Into<String>) -> InputError {
+    pub fn new(file: impl Into<String>, message: impl Into<Text>) -> InputError {
         InputError {
             file: file.into(),
             line: None,
@@ -125,9 +127,56 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// What the TOML parser's errors mean, in Chinese: its message begins with the English key.
+const TOML_SYNTAX: &[(&str, &str)] = &[
+    (
+        "string values must be quoted",
+        "文本值须加英文双引号，如 name = \"温州示例\"",
+    ),
+    (
+        "unclosed array table",
+        "表数组的标题缺少 `]]`，如 [[compute]]",
+    ),
+    ("unclosed table", "表的标题缺少 `]`，如 [applicant]"),
+    ("unclosed array", "数组缺少结尾的 `]`"),
+    ("duplicate key", "键重复: 同一张表里每个键只能写一次"),
+    ("invalid basic string", "字符串没有结尾的 `\"`"),
+    ("invalid literal string", "字符串没有结尾的 `'`"),
+    ("unexpected key or value", "一行只能写一个 键 = 值"),
+    ("invalid boolean", "是否类的值应为 true 或 false"),
+    (
+        "unexpected leading zero",
+        "数字不能以 0 开头 (日期写作 2026-02-01)",
+    ),
+    (
+        "invalid key",
+        "键名无效: 键由字母、数字、_ 和 - 组成，其他请加引号",
+    ),
+    (
+        "invalid table header",
+        "表的标题无效，如 [applicant] 或 [[compute]]",
+    ),
+    ("invalid inline table", "内联表无效，应为 { 键 = 值, ... }"),
+    ("invalid number", "数字无效"),
+    ("invalid time", "时间无效"),
+    ("invalid date", "日期无效，应为真实的日期 YYYY-MM-DD"),
+    ("expected `=`", "键后面缺少 `=`"),
+];
+
+/// A TOML syntax error's message, explained in Chinese beside the parser's English.
+pub fn toml_syntax(detail: &str) -> String {
+    let detail = detail.trim_end();
+    let zh = TOML_SYNTAX
+        .iter()
+        .find(|(en, _)| detail.starts_with(en))
+        .map_or("", |(_, zh)| zh);
+    let sep = if zh.is_empty() { "" } else { ": " };
+    format!("TOML 格式错误{sep}{zh} / invalid TOML: {detail}")
+}
+
 /// Turns a TOML syntax or type error into a located input error.
 pub fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> InputError {
-    let message = format!("TOML 格式错误 / invalid TOML: {}", err.message().trim_end());
+    let message = toml_syntax(err.message());
     let e = InputError::new(file, message);
     match err.span() {
         Some(span) => e.at(text, span.start),

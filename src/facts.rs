@@ -60,14 +60,10 @@ impl Value {
                 .map(Value::Text)
                 .map_err(|e| e.to_string()),
             FieldType::District => district(field, t).map(Value::Text),
-            FieldType::Enum => field.enum_index(t).map(Value::Enum).ok_or_else(|| {
-                let names: Vec<&str> = field.values.iter().map(|v| v.value.as_str()).collect();
-                format!(
-                    "`{t}` 不是可选值，应为: {} / `{t}` is not one of: {}",
-                    field.value_list(),
-                    names.join(", ")
-                )
-            }),
+            FieldType::Enum => field
+                .enum_index(t)
+                .map(Value::Enum)
+                .ok_or_else(|| not_a_value(field, t)),
         }
     }
 
@@ -119,7 +115,10 @@ fn district(field: &Field, text: &str) -> Result<String, String> {
     if d.names.contains(&name) {
         return Ok(name);
     }
-    let nearest = nearest_names(&name, &d.names);
+    let nearest = crate::suggest::nearest(
+        &name,
+        d.names.iter().map(|n| (n.as_str(), vec![n.as_str()])),
+    );
     let (zh, en) = if nearest.is_empty() {
         (
             format!("应为: {}", d.names.join("、")),
@@ -137,17 +136,51 @@ fn district(field: &Field, text: &str) -> Result<String, String> {
     ))
 }
 
-/// The names within a small edit distance of `name`, or containing it, nearest first.
-fn nearest_names(name: &str, names: &[String]) -> Vec<String> {
-    let mut near: Vec<(usize, &String)> = names
-        .iter()
-        .map(|n| (strsim::levenshtein(name, n), n))
-        .filter(|(d, n)| {
-            *d <= 1 || (!name.is_empty() && (n.contains(name) || name.contains(n.as_str())))
-        })
-        .collect();
-    near.sort();
-    near.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+/// The longest list of values a message shows whole; a longer one is left to `calc template`.
+const SHOWN_VALUES: usize = 8;
+
+/// An enum value that is none of the field's: the nearest ones first, the whole list only when
+/// it is short.
+fn not_a_value(field: &Field, t: &str) -> String {
+    let spellings = field.values.iter().map(|v| {
+        let mut all = vec![v.value.as_str(), v.label.as_str(), v.label_en.as_str()];
+        all.extend(v.aliases.iter().map(String::as_str));
+        (v.value.as_str(), all)
+    });
+    let near = crate::suggest::nearest(t, spellings);
+    if !near.is_empty() {
+        let shown: Vec<String> = near
+            .iter()
+            .filter_map(|n| field.values.iter().find(|v| v.value == *n))
+            .map(|v| format!("{} ({})", v.value, v.label))
+            .collect();
+        return format!(
+            "`{t}` 不是可选值，是否为: {}？ / `{t}` is not one of the values; did you mean {}?",
+            shown.join("、"),
+            shown.join(" or ")
+        );
+    }
+    if field.values.len() <= SHOWN_VALUES {
+        let names: Vec<&str> = field.values.iter().map(|v| v.value.as_str()).collect();
+        return format!(
+            "`{t}` 不是可选值，应为: {} / `{t}` is not one of: {}",
+            field.value_list(),
+            names.join(", ")
+        );
+    }
+    let n = field.values.len();
+    format!(
+        "`{t}` 不是可选值 (共 {n} 个，`calc template` 列出全部) / `{t}` is not one of the {n} values (`calc template` lists them)"
+    )
+}
+
+/// " did you mean `x`?" for an unknown key, when one is near; nothing otherwise.
+fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> (String, String) {
+    let near = crate::suggest::nearest(name, known.into_iter().map(|k| (k, vec![k])));
+    match near.first() {
+        Some(k) => (format!("是否为 `{k}`？"), format!("did you mean `{k}`? ")),
+        None => (String::new(), String::new()),
+    }
 }
 
 fn expected(field: &Field, found: &str) -> String {
@@ -193,6 +226,14 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
         parts[2].parse::<u32>().map_err(|_| bad())?,
     );
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| impossible_date(t, y, m, d))
+}
+
+/// The `YYYY-MM-DD` at the start of a TOML value, as written.
+fn date_prefix(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(text.len());
+    &text[..end]
 }
 
 /// Why y-m-d is no date, in both languages ("2026年2月没有30日 / February 2026 has no day 30").
@@ -418,11 +459,14 @@ impl Facts {
     ) -> Result<Facts, InputError> {
         let doc = DeTable::parse(text).map_err(|e| {
             let detail = e.message().trim_end();
-            // The TOML parser itself refuses 2026-02-30: say so in both languages.
-            let msg = if detail.starts_with("invalid date") {
-                format!("不存在的日期，应为真实的日期 YYYY-MM-DD / not a real date: {detail}")
-            } else {
-                format!("TOML 格式错误 / invalid TOML: {detail}")
+            // The TOML parser itself refuses 2026-02-30: say which day is missing, as for text.
+            let written = e.span().and_then(|s| text.get(s.start..)).map(date_prefix);
+            let msg = match written.map(parse_date) {
+                Some(Err(m)) if detail.starts_with("invalid date") => m,
+                _ if detail.starts_with("invalid date") => {
+                    format!("不存在的日期，应为真实的日期 YYYY-MM-DD / not a real date: {detail}")
+                }
+                _ => crate::error::toml_syntax(detail),
             };
             let err = InputError::new(file, msg);
             match e.span() {
@@ -450,11 +494,12 @@ impl Facts {
                     .iter()
                     .map(|s| s.name.as_str())
                     .collect();
+                let (zh, en) = did_you_mean(name, known.iter().copied());
                 return Err(loc.err(
                     key.span().start,
                     name,
                     format!(
-                        "未知的键 `{name}`，应为: {} / unknown key `{name}`; expected one of: {}",
+                        "未知的键 `{name}`，{zh}应为: {} / unknown key `{name}`; {en}expected one of: {}",
                         known.join(", "),
                         known.join(", ")
                     ),
@@ -595,11 +640,12 @@ impl Locator<'_> {
             let here = format!("{path}.{name}");
             let Some(fi) = section.field_index(name) else {
                 let known: Vec<&str> = section.fields.iter().map(|f| f.name.as_str()).collect();
+                let (zh, en) = did_you_mean(name, known.iter().copied());
                 return Err(self.err(
                     key.span().start,
                     &here,
                     format!(
-                        "未知的键 `{name}`，[{}] 可用: {} / unknown key `{name}`; [{}] takes: {}",
+                        "未知的键 `{name}`，{zh}[{}] 可用: {} / unknown key `{name}`; {en}[{}] takes: {}",
                         section.name,
                         known.join(", "),
                         section.name,

@@ -4,6 +4,10 @@
 //! `render/` only render. The library prints nothing and knows no command line: it returns
 //! values and `Error`; the binary (src/main.rs, src/cli/) parses flags, prints and exits.
 
+// An input error carries its file, place, field and message in both languages (over 128
+// bytes); it is returned once per bad input, never in a loop that would feel its size.
+#![allow(clippy::result_large_err)]
+
 pub mod batch;
 pub mod cases;
 pub mod credit_code;
@@ -15,7 +19,9 @@ pub mod money;
 pub mod outcome;
 pub mod render;
 pub mod rules;
+pub mod suggest;
 pub mod template;
+pub mod text;
 
 pub use engine::evaluate;
 pub use error::Error;

@@ -1,5 +1,8 @@
 //! The `calc` binary: the command line (`cli`) around the `calc` library.
 
+// A failure carries a located input error in both languages; it is returned once, at the end.
+#![allow(clippy::result_large_err)]
+
 mod cli;
 
 /// mimalloc: a batch allocates and frees millions of small values across threads, where it is

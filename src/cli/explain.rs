@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use calc::render::{explain, rules::no_such_clause};
 
-use super::{Config, Failure, Format, print};
+use calc::render::wrap::fit;
+
+use super::{Config, Failure, Format, print, width};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -27,7 +29,10 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let facts = config.load_facts(&args.file)?;
     let outcome = calc::evaluate(rules, &facts, config.as_of_for(&facts))?;
     let text = match config.format {
-        Format::Table => explain::render(&outcome, &facts, rules, config.lang, only),
+        Format::Table => fit(
+            &explain::render(&outcome, &facts, rules, config.lang, only),
+            width(),
+        ),
         Format::Json => {
             let j = explain::to_json(&outcome, &facts, rules, config.lang, only);
             let mut s = serde_json::to_string_pretty(&j).unwrap_or_default();

@@ -71,8 +71,12 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            let message = f.to_string();
-            let _ = writeln!(std::io::stderr(), "错误 error: {}", terminal_safe(&message));
+            let text = if cli.common.format == Some(Format::Json) {
+                error_json(&f)
+            } else {
+                format!("错误 error: {}", terminal_safe(&f.to_string()))
+            };
+            let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::from(f.code())
         }
     }
@@ -135,6 +139,15 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     }
 }
 
+/// The width a table is laid out to: `COLUMNS`, else the terminal's, else 100 (SPEC §5).
+pub fn width() -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    let terminal = || terminal_size::terminal_size().map(|(w, _)| usize::from(w.0));
+    columns.filter(|&c| c > 0).or_else(terminal).unwrap_or(100)
+}
+
 /// Writes a command's text to standard output; a reader that has gone (`calc ... | head`)
 /// is not an error. Control characters (from a name or id in the facts) are removed, so that
 /// no text can move the cursor, recolour the screen or set the window's title.
@@ -160,4 +173,54 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// A failure as JSON for `--format json` (SPEC §5): `{"error": {file, line, column, field,
+/// message_zh, message_en}}`, and `errors` with all of them when there are several.
+fn error_json(f: &Failure) -> String {
+    #[derive(serde::Serialize)]
+    struct Located<'a> {
+        file: Option<&'a str>,
+        line: Option<usize>,
+        column: Option<usize>,
+        field: Option<&'a str>,
+        message_zh: &'a str,
+        message_en: &'a str,
+    }
+    let whole = f.to_string();
+    let located: Vec<Located> = match f {
+        Failure::Calc(e) if !e.input_errors().is_empty() => e
+            .input_errors()
+            .into_iter()
+            .map(|e| Located {
+                file: Some(&e.file),
+                line: e.line,
+                column: e.column,
+                field: e.field.as_deref(),
+                message_zh: &e.message.zh,
+                message_en: &e.message.en,
+            })
+            .collect(),
+        _ => {
+            let (zh, en) = halves(&whole);
+            vec![Located {
+                file: None,
+                line: None,
+                column: None,
+                field: None,
+                message_zh: zh,
+                message_en: en,
+            }]
+        }
+    };
+    let json = match located.len() {
+        1 => serde_json::json!({ "error": located[0] }),
+        _ => serde_json::json!({ "error": located[0], "errors": located }),
+    };
+    json.to_string()
+}
+
+/// A message's Chinese and English halves: calc writes every message "中文 / English".
+fn halves(message: &str) -> (&str, &str) {
+    message.split_once(" / ").unwrap_or((message, message))
 }

@@ -9,7 +9,9 @@ use calc::rules::{RuleSet, RuleSources};
 
 use super::args::Honours;
 use super::config::refuse_unhonoured;
-use super::{Common, Config, Failure, Format, print};
+use calc::render::wrap::fit;
+
+use super::{Common, Config, Failure, Format, print, width};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -63,8 +65,8 @@ pub fn run(common: &Common, args: &Args) -> Result<u8, Failure> {
     let (rules, lang) = (&config.rules, config.lang);
     let text = match &args.action {
         Action::List if config.format == Format::Json => list_json(rules, lang),
-        Action::List => list(rules, lang),
-        Action::Show { clause } => show(rules, *clause, lang)?,
+        Action::List => list(rules, lang, width()),
+        Action::Show { clause } => fit(&show(rules, *clause, lang)?, width()),
         Action::Digest => format!("{}\n", rules.digest),
         Action::Check { .. } => unreachable!("checked above"),
     };
@@ -92,7 +94,7 @@ fn check(common: &Common, dir: Option<&Path>) -> Result<u8, Failure> {
     };
     let mut out: String = rules.warnings.iter().map(|w| format!("{w}\n")).collect();
     out += &passed(&rules);
-    print(&out)?;
+    print(&fit(&out, width()))?;
     Ok(0)
 }
 
@@ -123,6 +125,6 @@ fn problems(errors: &[InputError]) -> Result<u8, Failure> {
     let mut out: String = errors.iter().map(|e| format!("{e}\n")).collect();
     let n = errors.len();
     out += &format!("发现 {n} 个问题 / {n} problem(s) found\n");
-    print(&out)?;
+    print(&fit(&out, width()))?;
     Ok(2)
 }

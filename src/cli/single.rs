@@ -4,7 +4,7 @@ use std::path::Path;
 
 use calc::render;
 
-use super::{Config, Failure, Format, print};
+use super::{Config, Failure, Format, print, width};
 
 pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
     let Some(path) = file else {
@@ -15,7 +15,7 @@ pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
     let facts = config.load_facts(path)?;
     let outcome = calc::evaluate(&config.rules, &facts, config.as_of_for(&facts))?;
     let text = match config.format {
-        Format::Table => render::table::render(&outcome, &config.rules, config.lang),
+        Format::Table => render::table::render(&outcome, &config.rules, config.lang, width()),
         Format::Json => render::json::render(&outcome, &config.rules, config.lang),
     };
     print(&text)?;

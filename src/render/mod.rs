@@ -5,6 +5,7 @@ pub mod explain;
 pub mod json;
 pub mod rules;
 pub mod table;
+pub mod wrap;
 
 use std::fmt::Write;
 
@@ -16,24 +17,7 @@ use crate::money::{Money, Rate, push_decimal};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::{Award, Clause, Condition, RuleSet};
 
-/// The language of labels and sentences.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn en(self) -> bool {
-        self == Lang::En
-    }
-
-    /// Picks the Chinese or the English text.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        if self.en() { en } else { zh }
-    }
-}
+pub use crate::text::Lang;
 
 /// Everything a sentence about a step may need.
 pub struct Ctx<'a> {

@@ -5,9 +5,10 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use crate::error::InputError;
-use crate::render::Lang;
+use crate::render::{Lang, wrap};
 use crate::rules::clause::Tier;
 use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
+use crate::say;
 
 /// A clause number the rules do not have, named with the ones they do (`file`: where it was asked).
 pub fn no_such_clause(rules: &RuleSet, n: u32, file: &str) -> InputError {
@@ -44,14 +45,15 @@ pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
                 rates.join(lang.pick("，", ", "))
             )
         }
-        Award::Tiers { tiers, ceiling, .. } if tiers.is_empty() => match lang {
-            Lang::Zh => format!("分档 (规则未给出档次: 酌定，最高 {ceiling})"),
-            Lang::En => format!("tiers (none in the rules: discretionary, at most {ceiling})"),
-        },
-        Award::Tiers { tiers, .. } => match lang {
-            Lang::Zh => format!("分档 ({} 档)", tiers.len()),
-            Lang::En => format!("tiers ({})", tiers.len()),
-        },
+        Award::Tiers { tiers, ceiling, .. } if tiers.is_empty() => say!(
+            lang,
+            "分档 (规则未给出档次: 酌定，最高 {ceiling})",
+            "tiers (none in the rules: discretionary, at most {ceiling})"
+        ),
+        Award::Tiers { tiers, .. } => {
+            let n = tiers.len();
+            say!(lang, "分档 ({n} 档)", "tiers ({n})")
+        }
         Award::Levels { by, levels } => {
             let f = field(*by);
             levels
@@ -77,10 +79,11 @@ pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
         }
         Award::Interest {
             rate, day_basis, ..
-        } => match lang {
-            Lang::Zh => format!("贴息: 本金 × {rate} × 天数 / {day_basis}"),
-            Lang::En => format!("interest: principal × {rate} × days / {day_basis}"),
-        },
+        } => say!(
+            lang,
+            "贴息: 本金 × {rate} × 天数 / {day_basis}",
+            "interest: principal × {rate} × days / {day_basis}"
+        ),
     }
 }
 
@@ -99,10 +102,7 @@ pub fn cap_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
         (CombineMode::Highest, None) => lang.pick("就高一项", "highest one only").to_string(),
         (CombineMode::Highest, Some(f)) => {
             let label = rules.field(c.section, f).label(lang.en());
-            match lang {
-                Lang::Zh => format!("每个{label}就高一项"),
-                Lang::En => format!("highest one per {label}"),
-            }
+            say!(lang, "每个{label}就高一项", "highest one per {label}")
         }
         (CombineMode::Sum, _) => String::new(),
     };
@@ -162,41 +162,74 @@ pub fn list_json(rules: &RuleSet, lang: Lang) -> String {
     s
 }
 
-/// `rules list`: every clause in a row: title, award kind, cap, responsible units.
-pub fn list(rules: &RuleSet, lang: Lang) -> String {
+/// `rules list`: every clause in a row: title, award kind, cap, responsible units, laid out to
+/// `width` columns (the award, cap and units wrap; below 100 columns the units give way).
+pub fn list(rules: &RuleSet, lang: Lang, width: usize) -> String {
     let en = lang.en();
+    let with_units = width >= 100;
+    let mut header = vec![
+        lang.pick("条款", "Clause"),
+        lang.pick("名称", "Title"),
+        lang.pick("奖补方式", "Award"),
+        lang.pick("上限", "Cap"),
+    ];
+    if with_units {
+        header.push(lang.pick("责任单位", "Responsible units"));
+    }
+    let rows: Vec<Vec<String>> = rules
+        .clauses
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                c.number.to_string(),
+                c.title(en).to_string(),
+                format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
+                cap_summary(c, rules, lang),
+            ];
+            if with_units {
+                row.push(c.responsible_units.join(lang.pick("、", ", ")));
+            }
+            row
+        })
+        .collect();
+    // The clause at its width, the title at most a quarter of the line; the rest shared out,
+    // the award taking half.
+    let widest = |c: usize| {
+        let cells = rows.iter().map(|r| wrap::width(&r[c]));
+        cells.chain([wrap::width(header[c])]).max().unwrap_or(0)
+    };
+    let title_w = widest(1).min((width / 4).max(12));
+    let room = width.saturating_sub(widest(0) + title_w + 3 * header.len() + 1);
+    let shares: &[usize] = if with_units { &[2, 1, 1] } else { &[2, 1] };
+    let total: usize = shares.iter().sum();
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(140)
-        .set_header(vec![
-            lang.pick("条款", "Clause"),
-            lang.pick("名称", "Title"),
-            lang.pick("奖补方式", "Award"),
-            lang.pick("上限", "Cap"),
-            lang.pick("责任单位", "Responsible units"),
-        ]);
-    for c in &rules.clauses {
-        table.add_row(vec![
-            c.number.to_string(),
-            c.title(en).to_string(),
-            format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
-            cap_summary(c, rules, lang),
-            c.responsible_units.join(lang.pick("、", ", ")),
-        ]);
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for mut row in rows {
+        row[1] = wrap::wrap(&row[1], title_w).join("\n");
+        for (k, share) in shares.iter().enumerate() {
+            let w = (room * share / total).max(12);
+            row[2 + k] = wrap::wrap(&row[2 + k], w).join("\n");
+        }
+        table.add_row(row);
     }
-    format!(
-        "{} {} · {} {}\n{table}\nsha256 {}\n",
+    let title = if en {
+        &rules.policy.title_en
+    } else {
+        &rules.policy.title
+    };
+    let head = format!(
+        "{} {title} · {} {}",
         rules.policy.document,
-        if en {
-            &rules.policy.title_en
-        } else {
-            &rules.policy.title
-        },
         lang.pick("规则版本", "rules version"),
-        rules.policy.version,
-        rules.digest
+        rules.policy.version
+    );
+    format!(
+        "{}{table}\n{}",
+        wrap::fit(&head, width),
+        wrap::fit(&format!("sha256 {}", rules.digest), width)
     )
 }
 
@@ -213,13 +246,12 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
         o.push_str(&s);
         o.push('\n');
     };
-    line(match lang {
-        Lang::Zh => format!("第 {} 条 {} ({}) · {}", c.number, c.title, c.key, c.source),
-        Lang::En => format!(
-            "Clause {} {} ({}) · {}",
-            c.number, c.title_en, c.key, c.source
-        ),
-    });
+    let (n, title, key, file) = (c.number, c.title(en), &c.key, &c.source);
+    line(say!(
+        lang,
+        "第 {n} 条 {title} ({key}) · {file}",
+        "Clause {n} {title} ({key}) · {file}"
+    ));
     line(format!("{}:\n  {}", lang.pick("原文", "Text"), c.text));
     line(format!(
         "{}: {}",

@@ -1,76 +1,56 @@
-//! The default output: a table an official reads at a glance, one row per clause claimed,
-//! then the determinate total, the discretionary ceilings apart, and the rule version.
+//! The default output: a table an official reads at a glance, one row per clause claimed (and,
+//! under a clause of several items, a line per item with its amount and what changed it), then
+//! the determinate total, the discretionary ranges apart, and the rule version. It fits the
+//! width it is given: the reason wraps between words or Chinese characters, never inside a
+//! number, and below 100 columns the title column gives way to the amount.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
-use super::{Ctx, Lang, amount_text, short_reason, status_label};
-use crate::outcome::Outcome;
+use super::wrap::{width as text_width, wrap};
+use super::{Ctx, Lang, amount_text, describe, short_reason, status_label};
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Step};
 use crate::rules::RuleSet;
+use crate::say;
 
-pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
-    let en = lang.en();
+/// Below this width the title column is left out, so that the reason keeps room to be read.
+const TITLE_FROM: usize = 100;
+/// The narrowest reason column laid out; narrower terminals get a wider table.
+const MIN_REASON: usize = 16;
+
+pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String {
     let p = &rules.policy;
     let mut out = String::new();
-    out.push_str(&format!(
-        "{} {}\n",
-        if en { &p.title_en } else { &p.title },
-        p.document
-    ));
-    out.push_str(&format!(
-        "{}: {} ({}) {}\n",
+    let mut para = |text: String| {
+        for line in wrap(&text, width) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    };
+    let title = if lang.en() { &p.title_en } else { &p.title };
+    para(format!("{title} {}", p.document));
+    para(format!(
+        "{}: {} ({}) {}",
         lang.pick("申报单位", "Applicant"),
         outcome.name,
         outcome.credit_code,
         outcome.district
     ));
-    out.push_str(&format!(
-        "{}: {}\n",
+    para(format!(
+        "{}: {}",
         lang.pick("计算基准日", "As of"),
         outcome.as_of
     ));
-
     if outcome.clauses.is_empty() {
-        out.push_str(lang.pick("未申报任何条款的事项。\n", "No claim under any clause.\n"));
+        para(
+            lang.pick("未申报任何条款的事项。", "No claim under any clause.")
+                .into(),
+        );
     } else {
-        let mut table = Table::new();
-        table
-            .load_style(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(120)
-            .set_header(vec![
-                lang.pick("条款", "Clause"),
-                lang.pick("名称", "Title"),
-                lang.pick("状态", "Status"),
-                lang.pick("金额（元）", "Amount (yuan)"),
-                lang.pick("说明", "Reason"),
-            ]);
-        for co in &outcome.clauses {
-            let Some(cx) = Ctx::of(rules, outcome, co, lang) else {
-                continue;
-            };
-            let clause = cx.clause;
-            let amount = amount_text(co);
-            table.add_row(vec![
-                co.clause.to_string(),
-                clause.title(en).to_string(),
-                status_label(co.status, lang).to_string(),
-                amount,
-                short_reason(co, &cx),
-            ]);
-        }
-        if let Some(col) = table.column_mut(3) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-        if let Some(col) = table.column_mut(0) {
-            col.set_cell_alignment(CellAlignment::Right);
-        }
-        out.push_str(&table.to_string());
-        out.push('\n');
+        para(table(outcome, rules, lang, width));
     }
-
-    out.push_str(&format!(
-        "{}: {} {}\n",
+    para(format!(
+        "{}: {} {}",
         lang.pick("确定金额合计", "Determinate total"),
         outcome.total,
         lang.pick("元", "yuan")
@@ -78,25 +58,124 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> String {
     for co in outcome.discretionary() {
         let title = rules
             .clause(co.clause)
-            .map(|c| c.title(en))
+            .map(|c| c.title(lang.en()))
             .unwrap_or_default();
         let range = amount_text(co);
-        out.push_str(&match lang {
-            Lang::Zh => format!(
-                "酌定（不计入合计）: 第 {} 条 {title} {range} 元\n",
-                co.clause
-            ),
-            Lang::En => format!(
-                "Discretionary (not in the total): clause {} {title} {range} yuan\n",
-                co.clause
-            ),
-        });
+        let n = co.clause;
+        para(say!(
+            lang,
+            "酌定（不计入合计）: 第 {n} 条 {title} {range} 元",
+            "Discretionary (not in the total): clause {n} {title} {range} yuan"
+        ));
     }
-    out.push_str(&format!(
-        "{} {} · sha256 {}\n",
+    para(format!(
+        "{} {} · sha256 {}",
         lang.pick("规则版本", "Rules version"),
         p.version,
         outcome.rules_digest
     ));
     out
+}
+
+/// One line of the table: clause, title, status, amount, reason.
+type Line = [String; 5];
+
+fn table(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String {
+    let mut lines: Vec<Line> = Vec::new();
+    for co in &outcome.clauses {
+        if let Some(cx) = Ctx::of(rules, outcome, co, lang) {
+            clause_lines(co, &cx, &mut lines);
+        }
+    }
+    let header: Line = [
+        lang.pick("条款", "Clause"),
+        lang.pick("名称", "Title"),
+        lang.pick("状态", "Status"),
+        lang.pick("金额（元）", "Amount (yuan)"),
+        lang.pick("说明", "Reason"),
+    ]
+    .map(String::from);
+    let with_title = width >= TITLE_FROM;
+    let shown: Vec<usize> = (0..5).filter(|&c| c != 1 || with_title).collect();
+    let col_width = |c: usize| {
+        let cells = lines.iter().map(|l| text_width(&l[c]));
+        cells.chain([text_width(&header[c])]).max().unwrap_or(0)
+    };
+    // Each column has a space either side, and each border a column of its own.
+    let fixed: usize = shown[..shown.len() - 1].iter().map(|&c| col_width(c)).sum();
+    let reason = width
+        .saturating_sub(fixed + 3 * shown.len() + 1)
+        .max(MIN_REASON);
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(shown.iter().map(|&c| header[c].clone()));
+    for l in &lines {
+        let mut l = l.clone();
+        if !with_title && !l[1].is_empty() && l[0].is_empty() {
+            // An item's id goes before its reason when there is no title column for it.
+            l[4] = format!("{}: {}", l[1].trim_start_matches("· "), l[4]);
+        }
+        l[4] = wrap(&l[4], reason).join("\n");
+        t.add_row(shown.iter().map(|&c| l[c].clone()));
+    }
+    for (i, &c) in shown.iter().enumerate() {
+        if let (Some(col), true) = (t.column_mut(i), c == 0 || c == 3) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t.to_string()
+}
+
+/// A clause's line, then one per item when it has several, so that its figure can be followed.
+fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<Line>) {
+    lines.push([
+        co.clause.to_string(),
+        cx.clause.title(cx.lang.en()).to_string(),
+        status_label(co.status, cx.lang).to_string(),
+        amount_text(co),
+        short_reason(co, cx),
+    ]);
+    if co.items.len() < 2 {
+        return;
+    }
+    for it in &co.items {
+        let status = match it.qualifies {
+            true => String::new(),
+            false => status_label(crate::outcome::Status::Ineligible, cx.lang).to_string(),
+        };
+        lines.push([
+            String::new(),
+            format!("· {}", it.id),
+            status,
+            item_amount(it),
+            item_reason(it, cx),
+        ]);
+    }
+}
+
+fn item_amount(it: &ItemOutcome) -> String {
+    match (it.floor, it.ceiling) {
+        (Some(f), Some(c)) if it.qualifies => format!("{f} ~ {c}"),
+        (None, Some(c)) if it.qualifies => format!("≤ {c}"),
+        _ => it.amount.to_string(),
+    }
+}
+
+/// What an item came to, in a phrase: why it fails, else the last step that changed its amount
+/// (a cap, a deduction, a higher item), else how it was computed.
+fn item_reason(it: &ItemOutcome, cx: &Ctx<'_>) -> String {
+    let reasons = it.steps.iter().filter(|s| s.is_reason());
+    let step = match it.qualifies {
+        false => reasons.clone().next(),
+        true => reasons.clone().next_back(),
+    };
+    let computed = || {
+        it.steps
+            .iter()
+            .find(|s| !s.is_reason() && !matches!(s, Step::HighestChosen { .. }))
+    };
+    step.or_else(computed)
+        .map(|s| describe(s, cx))
+        .unwrap_or_default()
 }

@@ -83,7 +83,10 @@ impl Applied {
             file: doc.name.clone(),
             path,
             place: p.place,
-            message: format!("{} (作用于 {base} / applied to {base})", p.message),
+            message: {
+                let t = crate::text::Text::from(p.message.clone());
+                format!("{} (作用于 {base}) / {} (applied to {base})", t.zh, t.en)
+            },
         });
         e.field = (!p.path.0.is_empty()).then(|| p.path.to_string());
         Some(e)

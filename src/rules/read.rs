@@ -127,7 +127,7 @@ impl<'t> Doc<'t> {
                 })
             }
             Err(e) => {
-                let msg = format!("TOML 格式错误 / invalid TOML: {}", e.message().trim_end());
+                let msg = crate::error::toml_syntax(e.message());
                 let err = InputError::new(name, msg);
                 Err(match e.span() {
                     Some(s) => err.at(text, s.start),

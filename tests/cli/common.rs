@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// `calc` with no inherited rules folder, run from the repository root.
+/// `calc` with no inherited rules folder or terminal width (tables at the default 100 columns),
+/// run from the repository root.
 pub fn calc() -> Command {
     let mut cmd = Command::cargo_bin("calc").expect("the calc binary is built");
     cmd.env_remove("CALC_RULES")
+        .env_remove("COLUMNS")
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }

@@ -28,13 +28,34 @@ fn run(text: &[u8], extra: &[&str]) -> (Output, String) {
     (out, path)
 }
 
-/// A refused input: exit code 2, empty stdout, no panic; returns stderr.
+/// A refused input: exit code 2, empty stdout, no panic. `run` asks for `--format json`, so the
+/// error is JSON on stderr (SPEC §5); it is returned as calc prints it without `--format json`,
+/// `file:line:column: 字段 field `f`: 中文 / English`, so that each place and word can be checked.
 fn refused_output(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(2), "exit code, stderr: {stderr}");
     assert!(out.stdout.is_empty(), "stdout must be empty on error");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&stderr) else {
+        return stderr;
+    };
+    let e = &v["error"];
+    let mut text = String::from("错误 error: ");
+    if let Some(file) = e["file"].as_str() {
+        text += file;
+        if let Some(line) = e["line"].as_u64() {
+            text += &format!(":{line}");
+            if let Some(col) = e["column"].as_u64() {
+                text += &format!(":{col}");
+            }
+        }
+        if let Some(field) = e["field"].as_str() {
+            text += &format!(": 字段 field `{field}`");
+        }
+        text += ": ";
+    }
+    let half = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+    text + &half("message_zh") + " / " + &half("message_en")
 }
 
 /// Refuses `text`; the message must name `file:line:column`, the field, and carry `zh` and `en`.
@@ -825,4 +846,104 @@ fn a_district_is_one_of_the_city_s_divisions_or_an_error_with_the_nearest() {
         "{err}"
     );
     assert!(err.contains("applicant.district"), "{err}");
+}
+
+#[test]
+fn under_format_json_an_error_is_json_on_stderr() {
+    // SPEC §5: {"error": {"file", "line", "column", "field", "message_zh", "message_en"}}.
+    let (out, shown) = run(compute("\"-5\"").as_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    let e = &v["error"];
+    assert_eq!(e["file"], shown.as_str());
+    // `amount` on line 12, its value at column 10 (see `compute`).
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(12), Some(10))
+    );
+    assert_eq!(e["field"], "compute[1].amount");
+    assert!(e["message_zh"].as_str().unwrap().contains("负数"), "{e}");
+    assert!(
+        e["message_en"].as_str().unwrap().contains("negative"),
+        "{e}"
+    );
+    // A usage error has no place, but both halves.
+    let out = calc()
+        .args(["template", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    assert!(
+        v["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("does not take --format")
+    );
+}
+
+#[test]
+fn a_misspelt_title_or_key_is_answered_with_the_nearest_not_the_whole_list() {
+    let title = |t: &str| {
+        format!("{ENTERPRISE}[[recognition]]\nid = \"R\"\ntitle = \"{t}\"\ndate = 2026-01-01\n")
+    };
+    for (typed, meant) in [
+        ("little_gaint", "little_giant (国家级专精特新“小巨人”企业)"),
+        (
+            "专精特新小巨人企业",
+            "little_giant (国家级专精特新“小巨人”企业)",
+        ),
+        ("poc_centre", "poc_center"),
+    ] {
+        let e = refused(
+            &title(typed),
+            "11:9",
+            "recognition[1].title",
+            &format!("是否为: {meant}"),
+            &format!("did you mean {meant}"),
+        );
+        // Once 1,379 characters of every title; now a line a person reads.
+        assert!(e.chars().count() < 300, "{} chars: {e}", e.chars().count());
+    }
+    // Nothing near among the 20-odd titles: no list, a pointer to where they are listed.
+    let (out, _) = run(title("zzz").as_bytes(), &[]);
+    assert_bilingual(
+        &refused_output(&out),
+        "`calc template` 列出全部",
+        "`calc template` lists them",
+    );
+    // An unknown key: the nearest key first, then what the table takes.
+    let (out, _) = run(
+        compute("100000").replace("amount =", "amont =").as_bytes(),
+        &[],
+    );
+    assert_bilingual(
+        &refused_output(&out),
+        "是否为 `amount`？",
+        "did you mean `amount`?",
+    );
+}
+
+#[test]
+fn a_toml_syntax_error_is_explained_in_chinese_too() {
+    for (text, at, zh) in [
+        ("name = 温州\n", "1:8", "文本值须加英文双引号"),
+        ("[applicant\n", "1:11", "表的标题缺少 `]`"),
+        ("[[compute]\n", "1:11", "表数组的标题缺少 `]]`"),
+        ("a = 1\na = 2\n", "2:1", "键重复"),
+        ("a = \"abc\n", "1:9", "字符串没有结尾的"),
+        ("a = 1 b = 2\n", "1:9", "一行只能写一个 键 = 值"),
+        ("a = tru\n", "1:5", "是否类的值应为 true 或 false"),
+        // A TOML date the calendar lacks, as for a date written as text (SPEC §3).
+        ("d = 2026-02-30\n", "1:5", "2026年2月没有30日"),
+    ] {
+        let (out, path) = run(text.as_bytes(), &[]);
+        let e = refused_output(&out);
+        assert!(e.contains(&format!("{path}:{at}")), "{text:?}: {e}");
+        assert!(e.contains(zh), "{text:?}: {e}");
+        assert!(
+            e.contains("invalid TOML") || e.contains("February 2026 has no day 30"),
+            "{e}"
+        );
+    }
 }

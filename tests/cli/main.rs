@@ -7,5 +7,7 @@ mod cases;
 mod common;
 mod corpus;
 mod inputs;
+mod screen;
 mod single;
+mod template;
 mod trust;

@@ -67,6 +67,7 @@ fn outside_the_city_districts_nothing_is_payable() {
 #[test]
 fn english_labels_on_request() {
     calc()
+        .env("COLUMNS", "1000")
         .args(["examples/university.toml", "--lang", "en"])
         .assert()
         .success()

@@ -1,0 +1,111 @@
+//! Words for people, in Chinese and English: the one way calc writes them.
+//!
+//! - `Lang::pick(zh, en)`: a fixed word or label in the language asked for;
+//! - `say!(lang, "第 {n} 条", "clause {n}")`: a sentence in the language asked for, only that one
+//!   formatted (a batch says millions);
+//! - `Text { zh, en }`: a message that carries both, as every error does (shown "中文 / English",
+//!   and in JSON as `message_zh` and `message_en`).
+
+use std::fmt;
+
+/// The language of labels and sentences.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn en(self) -> bool {
+        self == Lang::En
+    }
+
+    /// Picks the Chinese or the English text.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.en() { en } else { zh }
+    }
+}
+
+/// A sentence in the language asked for: `say!(lang, "第 {n} 条", "clause {n}")`.
+#[macro_export]
+macro_rules! say {
+    ($lang:expr, $zh:literal, $en:literal $(,)?) => {
+        match $lang {
+            $crate::text::Lang::Zh => format!($zh),
+            $crate::text::Lang::En => format!($en),
+        }
+    };
+}
+
+/// A message in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Text {
+        Text {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The message in one language.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+
+    /// Whether either language says `words` (for tests and checks of what was said).
+    pub fn contains(&self, words: &str) -> bool {
+        self.zh.contains(words) || self.en.contains(words)
+    }
+}
+
+/// "中文 / English"; one text when both are the same (a name, a path).
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.zh == self.en || self.en.is_empty() {
+            f.write_str(&self.zh)
+        } else {
+            write!(f, "{} / {}", self.zh, self.en)
+        }
+    }
+}
+
+/// A message written in one string as calc's messages are, "中文 / English": split at the first
+/// " / " (a message without one is the same in both).
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        match s.split_once(" / ") {
+            Some((zh, en)) => Text::new(zh, en),
+            None => Text::new(s.clone(), s),
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::from(s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_reads_in_both_languages_and_each() {
+        let t = Text::from("金额为负数 / the amount is negative".to_string());
+        assert_eq!(t.get(Lang::Zh), "金额为负数");
+        assert_eq!(t.get(Lang::En), "the amount is negative");
+        assert_eq!(t.to_string(), "金额为负数 / the amount is negative");
+        // A path or a name alone is shown once.
+        assert_eq!(Text::from("a.toml").to_string(), "a.toml");
+        let n = 3;
+        assert_eq!(say!(Lang::En, "第 {n} 条", "clause {n}"), "clause 3");
+        assert_eq!(say!(Lang::Zh, "第 {n} 条", "clause {n}"), "第 3 条");
+    }
+}

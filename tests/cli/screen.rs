@@ -1,0 +1,101 @@
+//! The official's screen (SPEC §5, issue 13): at 80 and at 120 columns no line of the table,
+//! `rules list`, `rules show` or `explain` is wider than the terminal (a Chinese character counts
+//! two columns), a number is never split across lines, and a clause of several items lists each.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::common::{ENTERPRISE, calc, facts_file};
+
+/// Three compute contracts under one annual cap: 30% of 1,000,000, 800,000 and 600,000 is
+/// 300,000, 240,000 and 180,000; the cap of 500,000 leaves 300,000, 200,000 and 0.00.
+fn three_items() -> tempfile::NamedTempFile {
+    let mut text = ENTERPRISE.to_string();
+    for (id, amount) in [("HT-A", 1_000_000), ("HT-B", 800_000), ("HT-C", 600_000)] {
+        text += &format!(
+            "[[compute]]\nid = \"{id}\"\nautonomous = true\namount = {amount}\ndate = 2026-02-01\n"
+        );
+    }
+    facts_file(&text)
+}
+
+fn shown(columns: usize, args: &[&str]) -> String {
+    let out = calc()
+        .env("COLUMNS", columns.to_string())
+        .args(args)
+        .args(["--as-of", "2026-06-30"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn no_line_is_wider_than_the_terminal() {
+    let three = three_items();
+    let three = three.path().to_str().unwrap();
+    for columns in [80, 120] {
+        let mut runs: Vec<Vec<&str>> = vec![vec!["explain", three], vec![three]];
+        for f in [
+            "examples/enterprise.toml",
+            "examples/university.toml",
+            "examples/outside-district.toml",
+        ] {
+            runs.push(vec![f]);
+            runs.push(vec!["explain", f]);
+            runs.push(vec![f, "--lang", "en"]);
+        }
+        for args in runs {
+            for line in shown(columns, &args).lines() {
+                // The sha256 of the rules (64 characters) is the one piece wider than a line can be
+                // at 80 columns less its label; it stands on a line of its own.
+                assert!(
+                    line.width() <= columns,
+                    "{columns}: {args:?}: {} columns: {line}",
+                    line.width()
+                );
+            }
+        }
+        for args in [
+            &["rules", "list"][..],
+            &["rules", "show", "12"],
+            &["rules", "list", "--lang", "en"],
+        ] {
+            let out = calc()
+                .env("COLUMNS", columns.to_string())
+                .args(args)
+                .output()
+                .unwrap();
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                assert!(line.width() <= columns, "{columns}: {args:?}: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_clause_of_several_items_lists_each_with_its_amount() {
+    let three = three_items();
+    let out = shown(80, &[three.path().to_str().unwrap()]);
+    // The clause's total, then each item: 300,000 + 200,000 + 0.00 = 500,000 (worked above).
+    for want in [
+        "500,000.00",
+        "HT-A: ",
+        "300,000.00",
+        "HT-B: ",
+        "200,000.00",
+        "HT-C: ",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    // At 120 columns the title column is back and the ids stand in it.
+    let wide = shown(120, &[three.path().to_str().unwrap()]);
+    assert!(wide.contains("· HT-C") && wide.contains("算力券"), "{wide}");
+    // No figure is split across lines: every amount of the table stands whole on its line.
+    for n in ["300,000.00", "200,000.00", "500,000.00"] {
+        assert!(out.lines().any(|l| l.contains(n)), "{n}: {out}");
+    }
+}
