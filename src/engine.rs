@@ -15,7 +15,9 @@ use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
-use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
+use crate::rules::{
+    Award, CapScope, Clause, CombineMode, Condition, Field, FieldType, Payout, RuleSet,
+};
 
 /// An award already granted under this policy.
 #[derive(Clone, Debug)]
@@ -23,7 +25,12 @@ struct Prior<'a> {
     clause: u32,
     year: Option<i32>,
     item: Option<&'a str>,
+    /// The subject it paid, under a clause paid per subject.
+    subject: Option<&'a str>,
     amount: Money,
+    /// Its place in the facts (1-based among the priors, and its line), for errors.
+    number: usize,
+    line: usize,
 }
 
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
@@ -38,6 +45,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
         .field("applicant")
     })?;
     let priors = collect_priors(rules, facts)?;
+    rate_facts_stated(rules, facts)?;
     let district = applicant
         .text(roles.district)
         .unwrap_or_default()
@@ -206,40 +214,14 @@ fn evaluate_clause(
     let clause_priors = priors.iter().filter(|p| p.clause == clause.number);
     match clause.combine {
         CombineMode::Sum => combine_sum(clause, claimed, &mut items, clause_priors),
-        CombineMode::Highest => combine_highest(&mut items, &payables, clause_priors),
-    }
-
-    let mut amount = Money::ZERO;
-    let mut ceiling: Option<Money> = None;
-    let mut floor: Option<Money> = None;
-    for it in items.iter().filter(|i| i.qualifies) {
-        amount = amount
-            .checked_add(it.amount)
-            .map_err(|e| overflow(facts, e))?;
-        if let Some(c) = it.ceiling {
-            ceiling = Some(
-                ceiling
-                    .unwrap_or(Money::ZERO)
-                    .checked_add(c)
-                    .map_err(|e| overflow(facts, e))?,
-            );
-            if let Some(f) = it.floor {
-                floor = Some(
-                    floor
-                        .unwrap_or(Money::ZERO)
-                        .checked_add(f)
-                        .map_err(|e| overflow(facts, e))?,
-                );
-            }
+        CombineMode::Highest => {
+            let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
+            combine_highest(&mut items, &payables, &groups);
         }
     }
-    let status = if !items.iter().any(|i| i.qualifies) {
-        Status::Ineligible
-    } else if ceiling.is_some() {
-        Status::Discretionary
-    } else {
-        Status::Awarded
-    };
+
+    let (status, amount, ceiling, floor) =
+        clause_figures(&mut items).map_err(|e| overflow(facts, e))?;
     Ok(ClauseOutcome {
         clause: clause.number,
         status,
@@ -249,6 +231,157 @@ fn evaluate_clause(
         gates: Vec::new(),
         items,
     })
+}
+
+/// The clause's status and figures from its items. Determinate items add up; when any item is
+/// discretionary the clause is, and a determinate amount of another group then becomes a range
+/// of that one figure, so that the clause's floor and ceiling include it and, like the rest of a
+/// discretionary clause, it stays out of the total (SPEC §4).
+fn clause_figures(
+    items: &mut [ItemOutcome],
+) -> Result<(Status, Money, Option<Money>, Option<Money>), MoneyError> {
+    if !items.iter().any(|i| i.qualifies) {
+        return Ok((Status::Ineligible, Money::ZERO, None, None));
+    }
+    if !items.iter().any(|i| i.qualifies && i.ceiling.is_some()) {
+        let mut amount = Money::ZERO;
+        for it in items.iter().filter(|i| i.qualifies) {
+            amount = amount.checked_add(it.amount)?;
+        }
+        return Ok((Status::Awarded, amount, None, None));
+    }
+    let (mut floor, mut ceiling, mut has_floor) = (Money::ZERO, Money::ZERO, false);
+    for it in items.iter_mut().filter(|i| i.qualifies) {
+        if it.ceiling.is_none() && !it.amount.is_zero() {
+            (it.floor, it.ceiling, it.amount) = (Some(it.amount), Some(it.amount), Money::ZERO);
+        }
+        if let Some(c) = it.ceiling {
+            ceiling = ceiling.checked_add(c)?;
+        }
+        if let Some(f) = it.floor {
+            floor = floor.checked_add(f)?;
+            has_floor = true;
+        }
+    }
+    Ok((
+        Status::Discretionary,
+        Money::ZERO,
+        Some(ceiling),
+        has_floor.then_some(floor),
+    ))
+}
+
+/// The non-duplication groups of a `highest` clause (SPEC §4): each claimed item's group (the
+/// value of the clause's `per` fact, folded; `None` for an item that names none) and the sum
+/// of the prior awards deducted within each group.
+struct Groups {
+    /// Per claimed item: its group key; `Some("")` is the unit's one group.
+    of_item: Vec<Option<String>>,
+    /// The field that makes the groups, when an unnamed subject must say so.
+    unnamed_field: Option<usize>,
+    /// (group, prior awards in it), groups in the order of their first item.
+    priors: Vec<(Option<String>, Money)>,
+}
+
+impl Groups {
+    fn of<'a>(
+        rules: &RuleSet,
+        clause: &Clause,
+        claimed: &[(usize, &Item)],
+        priors: impl Iterator<Item = &'a Prior<'a>>,
+        facts: &Facts,
+    ) -> Result<Groups, InputError> {
+        let section = rules.section(clause.section);
+        let of_item: Vec<Option<String>> = claimed
+            .iter()
+            .map(|(_, item)| group_key(clause, item))
+            .collect();
+        let mut sums: Vec<(Option<String>, Money)> = Vec::new();
+        for g in &of_item {
+            if !sums.iter().any(|(k, _)| k == g) {
+                sums.push((g.clone(), Money::ZERO));
+            }
+        }
+        for p in priors {
+            let named = p.item.and_then(|id| {
+                let id = crate::fold::key(id);
+                claimed
+                    .iter()
+                    .position(|(_, it)| crate::fold::key(&it.key(section)) == id)
+            });
+            let group = match (named, clause.per) {
+                (Some(i), _) => Some(of_item[i].clone()),
+                (None, None) => Some(Some(String::new())),
+                (None, Some(f)) => p.subject.and_then(|s| subject_key(&section.fields[f], s)),
+            };
+            let group = match group {
+                Some(g) => g,
+                None if sums.len() == 1 => sums[0].0.clone(),
+                None => return Err(ambiguous_prior(rules, clause, p, &sums, facts)),
+            };
+            // A prior of a group the facts do not claim deducts from nothing here.
+            if let Some((_, sum)) = sums.iter_mut().find(|(k, _)| *k == group) {
+                *sum = sum.checked_add(p.amount).map_err(|e| overflow(facts, e))?;
+            }
+        }
+        let unnamed_field = clause
+            .per
+            .filter(|f| section.fields[*f].ty == FieldType::Text);
+        Ok(Groups {
+            of_item,
+            unnamed_field,
+            priors: sums,
+        })
+    }
+}
+
+/// An item's group under the clause's `per` fact: `Some("")` for a clause paid per unit.
+fn group_key(clause: &Clause, item: &Item) -> Option<String> {
+    let Some(f) = clause.per else {
+        return Some(String::new());
+    };
+    match item.get(f) {
+        Some(Value::Text(t)) => Some(crate::fold::key(t)).filter(|k| !k.is_empty()),
+        Some(Value::Enum(v)) => Some(format!("#{v}")),
+        _ => None,
+    }
+}
+
+/// The group a prior's `subject` names: the folded text, or a value of an enum `per` fact.
+fn subject_key(field: &Field, subject: &str) -> Option<Option<String>> {
+    match field.ty {
+        FieldType::Enum => field.enum_index(subject).map(|v| Some(format!("#{v}"))),
+        _ => {
+            Some(Some(crate::fold::key(subject)).filter(|k| !k.is_empty())).filter(|k| k.is_some())
+        }
+    }
+}
+
+/// A prior that names neither an item nor a subject of a clause with several groups.
+fn ambiguous_prior(
+    rules: &RuleSet,
+    clause: &Clause,
+    p: &Prior<'_>,
+    groups: &[(Option<String>, Money)],
+    facts: &Facts,
+) -> InputError {
+    let label = clause
+        .per
+        .map(|f| rules.field(clause.section, f))
+        .map_or(("", ""), |f| (f.label(false), f.label(true)));
+    let mut e = InputError::new(
+        &facts.source,
+        format!(
+            "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组 / clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)",
+            n = clause.number,
+            zh = label.0,
+            en = label.1,
+            k = groups.len(),
+        ),
+    )
+    .field(format!("prior[{}].subject", p.number));
+    e.line = Some(p.line);
+    e
 }
 
 /// Date window, conditions and formula for one item; `None` when it does not qualify.
@@ -344,6 +477,9 @@ fn condition_met(cond: &Condition, item: &Item, as_of: NaiveDate) -> bool {
         } => item
             .year(*field)
             .is_some_and(|y| y >= *from && y <= as_of.year() - years_before_as_of),
+        Condition::YearBeforeAsOf { field, years } => {
+            item.year(*field) == Some(as_of.year() - years)
+        }
     }
 }
 
@@ -364,12 +500,6 @@ fn rate_award(
         steps.push(Step::NoRateCase);
         return Ok(None);
     };
-    // A case chosen because a boolean fact was absent says so (SPEC §3).
-    for (f, _) in &cases[case].when {
-        if item.get(*f).is_none() {
-            steps.push(Step::Unstated { field: *f });
-        }
-    }
     let base_amount = item.money(base).unwrap_or_default();
     let rate = cases[case].rate;
     let exact = mul(base_amount.as_decimal(), rate.as_decimal())?;
@@ -466,6 +596,7 @@ fn interest_award(
         rate,
         day_basis,
         term_years,
+        end_inclusive,
     } = award
     else {
         return Ok(None);
@@ -475,12 +606,14 @@ fn interest_award(
     else {
         return Ok(None);
     };
-    // 算头不算尾: the first day counts, the last does not.
+    // 算头不算尾: the first day counts, the day the window closes does not.
     let from = s.max(d).max(p.events_from);
     let term_end = d
         .checked_add_months(Months::new(term_years * 12))
         .unwrap_or(NaiveDate::MAX);
-    let until = e
+    // The claim period's last day counts where the rule says so (SPEC §4 rev. 2).
+    let end_excl = if *end_inclusive { next_day(e) } else { e };
+    let until = end_excl
         .min(term_end)
         .min(next_day(p.effective_until))
         .min(next_day(as_of));
@@ -617,62 +750,88 @@ fn nothing_payable(out: &mut ItemOutcome) {
     out.floor = None;
 }
 
-/// 就高执行、不重复享受: the single highest award of the clause, less every prior award of it.
-fn combine_highest<'a>(
-    items: &mut [ItemOutcome],
-    payables: &[Option<Payable>],
-    priors: impl Iterator<Item = &'a Prior<'a>>,
-) {
-    let prior_sum = priors.fold(Money::ZERO, |acc, p| {
-        acc.checked_add(p.amount).unwrap_or(acc)
-    });
+/// 就高执行、不重复享受 within each group: the group's ceiling is its largest ceiling or fixed
+/// amount, its floor the largest fixed amount or floor; the first item with that ceiling carries
+/// them, less the group's prior awards (never below 0.00), and the others pay nothing.
+fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], groups: &Groups) {
     let ceiling_of = |p: &Payable| match p {
         Payable::Fixed(m) => *m,
         Payable::Range { ceiling, .. } => *ceiling,
     };
-    // The first of the highest wins a tie: file order decides, as it does for caps.
-    let mut winner: Option<usize> = None;
-    for (i, p) in payables.iter().enumerate() {
-        if let Some(p) = p
-            && winner.is_none_or(|w| ceiling_of(p) > ceiling_of(payables[w].as_ref().unwrap_or(p)))
-        {
-            winner = Some(i);
-        }
-    }
-    let Some(w) = winner else { return };
-    let competitors = payables.iter().filter(|p| p.is_some()).count() - 1;
-    let winner_id = items[w].id.clone();
-    let winner_amount = payables[w].as_ref().map(ceiling_of).unwrap_or_default();
-    for (i, out) in items.iter_mut().enumerate() {
-        if !out.qualifies {
+    let floor_of = |p: &Payable| match p {
+        Payable::Fixed(m) => Some(*m),
+        Payable::Range { floor, .. } => *floor,
+    };
+    for (key, prior) in &groups.priors {
+        let members: Vec<usize> = (0..items.len())
+            .filter(|&i| payables[i].is_some() && groups.of_item[i] == *key)
+            .collect();
+        let payable = |i: usize| payables[i].as_ref().expect("members qualify");
+        let Some(ceiling) = members.iter().map(|&i| ceiling_of(payable(i))).max() else {
             continue;
-        }
-        if i == w {
-            out.steps.push(Step::HighestChosen { competitors });
-            match &payables[w] {
-                Some(Payable::Fixed(m)) => {
-                    let after = m.saturating_sub(prior_sum);
-                    out.steps.push(Step::PriorDeducted {
-                        prior: prior_sum,
-                        before: *m,
-                        after,
-                    });
-                    out.amount = after;
-                }
-                Some(Payable::Range { .. }) if !prior_sum.is_zero() => {
-                    out.steps
-                        .push(Step::PriorNotDeductedFromCeiling { prior: prior_sum });
-                }
-                _ => {}
+        };
+        let floor = members
+            .iter()
+            .map(|&i| floor_of(payable(i)))
+            .max()
+            .flatten();
+        // The first of the highest wins a tie: file order decides, as it does for caps.
+        let w = members
+            .iter()
+            .copied()
+            .find(|&i| ceiling_of(payable(i)) == ceiling)
+            .expect("a member has the largest ceiling");
+        let winner_id = items[w].id.clone();
+        for &i in &members {
+            let out = &mut items[i];
+            if key.is_none()
+                && let Some(field) = groups.unnamed_field
+            {
+                out.steps.push(Step::UnnamedSubject { field });
             }
-        } else {
-            out.steps.push(Step::NotHighest {
-                winner: winner_id.clone(),
-                winner_amount,
+            if i != w {
+                out.steps.push(Step::NotHighest {
+                    winner: winner_id.clone(),
+                    winner_amount: ceiling,
+                });
+                nothing_payable(out);
+                continue;
+            }
+            out.steps.push(Step::HighestChosen {
+                competitors: members.len() - 1,
             });
-            out.amount = Money::ZERO;
-            out.ceiling = None;
-            out.floor = None;
+            if floor == Some(ceiling) {
+                let after = ceiling.saturating_sub(*prior);
+                out.steps.push(Step::PriorDeducted {
+                    prior: *prior,
+                    before: ceiling,
+                    after,
+                });
+                nothing_payable(out);
+                out.amount = after;
+                continue;
+            }
+            if floor != floor_of(payable(w)) {
+                out.steps.push(Step::GroupRange { floor, ceiling });
+            }
+            let ceiling_after = ceiling.saturating_sub(*prior);
+            let floor_after = floor.map(|f| f.saturating_sub(*prior));
+            if !prior.is_zero() {
+                out.steps.push(Step::PriorDeductedFromRange {
+                    prior: *prior,
+                    floor_before: floor,
+                    ceiling_before: ceiling,
+                    floor_after,
+                    ceiling_after,
+                });
+            }
+            if ceiling_after.is_zero() {
+                nothing_payable(out);
+            } else {
+                out.amount = Money::ZERO;
+                out.ceiling = Some(ceiling_after);
+                out.floor = floor_after;
+            }
         }
     }
 }
@@ -718,14 +877,91 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
                 ),
             ));
         }
-        out.push(Prior {
+        let prior = Prior {
             clause: clause.number,
             year,
             item: item.text(r.prior_item),
+            subject: r.prior_subject.and_then(|f| item.text(f)),
             amount: item.money(r.prior_amount).unwrap_or_default(),
-        });
+            number: i + 1,
+            line: item.line,
+        };
+        let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
+        let same_item = |q: &Prior<'_>| {
+            q.clause == prior.clause
+                && fold(prior.item).is_some()
+                && fold(q.item) == fold(prior.item)
+        };
+        // The same award listed twice (two prior files) counts once.
+        if out.iter().any(|q| {
+            same_item(q)
+                && q.amount == prior.amount
+                && q.year == prior.year
+                && fold(q.subject) == fold(prior.subject)
+        }) || out.iter().any(|q| {
+            fold(q.item).is_none()
+                && fold(prior.item).is_none()
+                && q.clause == prior.clause
+                && q.year == prior.year
+                && q.amount == prior.amount
+                && fold(q.subject) == fold(prior.subject)
+        }) {
+            continue;
+        }
+        if let Some(q) = out
+            .iter()
+            .find(|q| same_item(q) && q.amount != prior.amount)
+        {
+            let (a, b) = (q.amount, prior.amount);
+            return Err(here(
+                "amount",
+                format!(
+                    "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条 / clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one",
+                    n = clause.number,
+                    id = prior.item.unwrap_or_default(),
+                    qn = q.number,
+                    ql = q.line,
+                    pn = prior.number,
+                ),
+            ));
+        }
+        out.push(prior);
     }
     Ok(out)
+}
+
+/// A fact that chooses a rate (a rate case's `when`) must be stated: taking its absence as
+/// false would pay the lower rate silently (SPEC §3).
+fn rate_facts_stated(rules: &RuleSet, facts: &Facts) -> Result<(), InputError> {
+    for clause in &rules.clauses {
+        let Award::Rate { cases, .. } = &clause.award else {
+            continue;
+        };
+        let section = rules.section(clause.section);
+        for (i, item) in facts.items(clause.section).iter().enumerate() {
+            let missing = cases
+                .iter()
+                .flat_map(|c| c.when.iter())
+                .find(|(f, _)| item.get(*f).is_none());
+            if let Some((f, _)) = missing {
+                let field = &section.fields[*f];
+                let mut e = InputError::new(
+                    &facts.source,
+                    format!(
+                        "须填写{} ({}): 它决定适用的比例，未填写不能按“否”计算 / {} ({}) must be stated: it chooses the rate, and is not taken as no",
+                        field.label(false),
+                        field.name,
+                        field.label(true),
+                        field.name
+                    ),
+                )
+                .field(format!("{}[{}].{}", section.name, i + 1, field.name));
+                e.line = Some(item.line);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn mul(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
@@ -1131,16 +1367,19 @@ mod tests {
     }
 
     #[test]
-    fn an_unstated_autonomous_flag_counts_as_false() {
-        // 10% × 800,000 = 80,000.00.
-        let o = applicant()
+    fn an_unstated_autonomous_flag_is_an_input_error() {
+        // SPEC §3 rev. 2: a fact that chooses a rate must be stated (was: absent = 10%).
+        let e = applicant()
             .enterprise()
+            .compute("A", "100000", AUTONOMOUS, "2026-02-01")
             .item(
                 "compute",
                 &[("id", "B"), ("amount", "800000"), ("date", "2026-02-01")],
             )
-            .evaluate();
-        assert_eq!(o.award(1), "80000.00");
+            .try_evaluate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("compute[2].autonomous"));
+        assert!(e.message.contains("autonomous") && e.message.contains("须填写"));
     }
 
     #[test]
@@ -1469,8 +1708,9 @@ mod tests {
     }
 
     #[test]
-    fn the_highest_ceiling_wins_and_a_prior_leaves_a_ceiling_unchanged() {
-        // Clause 11: 创业人才 300,000 to 30,000,000 beats 领军型团队 5,000,000 on its ceiling.
+    fn a_fixed_amount_is_the_floor_of_a_range_and_a_prior_lowers_both() {
+        // Clause 11, one unnamed group: ceiling max(30,000,000, 5,000,000) = 30,000,000, floor
+        // max(300,000, 5,000,000) = 5,000,000; prior 1,000,000 → 4,000,000 to 29,000,000.
         let o = applicant()
             .enterprise()
             .recognition("LT", "leading_team_provincial", "2026-01-10")
@@ -1479,25 +1719,141 @@ mod tests {
             .evaluate();
         let c = o.clause(11);
         assert_eq!(c.status, Status::Discretionary);
-        assert_eq!(c.ceiling, Money::parse("30000000").ok());
-        assert_eq!(c.floor, Money::parse("300000").ok());
+        assert_eq!(c.ceiling, Money::parse("29000000").ok());
+        assert_eq!(c.floor, Money::parse("4000000").ok());
         assert_eq!(o.item_award(11, "LT"), "0.00");
+        let m = |t: &str| Money::parse(t).unwrap();
+        assert!(o.item_steps(11, "EO").contains(&Step::GroupRange {
+            floor: Some(m("5000000")),
+            ceiling: m("30000000"),
+        }));
         assert!(
             o.item_steps(11, "EO")
-                .contains(&Step::PriorNotDeductedFromCeiling {
-                    prior: Money::parse("1000000").unwrap()
+                .contains(&Step::PriorDeductedFromRange {
+                    prior: m("1000000"),
+                    floor_before: Some(m("5000000")),
+                    ceiling_before: m("30000000"),
+                    floor_after: Some(m("4000000")),
+                    ceiling_after: m("29000000"),
                 })
+        );
+        assert!(matches!(o.item_steps(11, "EO")[0], Step::LevelRange { .. }));
+        assert!(
+            o.item_steps(11, "EO")
+                .iter()
+                .any(|s| matches!(s, Step::UnnamedSubject { .. }))
         );
         assert_eq!(o.total, Money::ZERO);
     }
 
+    /// A recognition naming its subject (a product, a person).
+    fn subject_recognition(case: Case, id: &str, title: &str, subject: &str, date: &str) -> Case {
+        case.item(
+            "recognition",
+            &[
+                ("id", id),
+                ("title", title),
+                ("subject", subject),
+                ("date", date),
+                ("first_time", "true"),
+                ("filed", "true"),
+            ],
+        )
+    }
+
+    #[test]
+    fn each_product_is_paid_its_highest_and_a_product_moving_up_pays_the_difference() {
+        // Clause 7 per product: A 国际 2,000,000 (prior 省内 500,000 for A → 1,500,000);
+        // B 国内 1,000,000 and 省内 500,000 → 1,000,000. 1,500,000 + 1,000,000 = 2,500,000.
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "A2", "first_set_international", "产品A", "2026-03-01");
+        let c = subject_recognition(c, "B1", "first_set_national", "产品B", "2026-03-02");
+        let c = subject_recognition(c, "B2", "first_set_provincial", "产品B", "2025-03-02");
+        let o = c.item(
+            "prior",
+            &[("clause", "7"), ("subject", "产品Ａ"), ("amount", "500000")],
+        );
+        let o = o.evaluate();
+        assert_eq!(o.item_award(7, "A2"), "1500000.00");
+        assert_eq!(o.item_award(7, "B1"), "1000000.00");
+        assert_eq!(o.item_award(7, "B2"), "0.00");
+        assert_eq!(o.award(7), "2500000.00");
+        assert_eq!(o.clause(7).status, Status::Awarded);
+    }
+
+    #[test]
+    fn a_prior_that_names_no_group_of_several_is_an_input_error() {
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "A", "first_set_national", "产品A", "2026-03-01");
+        let c = subject_recognition(c, "B", "first_set_national", "产品B", "2026-03-02");
+        let e = c.prior("7", "", "", "500000").try_evaluate().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1].subject"));
+        assert!(e.message.contains("2 组"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_poc_centre_and_a_pilot_platform_are_both_paid() {
+        // Clause 8 per title: 2,000,000 + 500,000 = 2,500,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("POC", "poc_center", "2026-01-10")
+            .recognition("PP", "pilot_platform", "2026-02-10")
+            .evaluate();
+        assert_eq!(o.award(8), "2500000.00");
+    }
+
+    #[test]
+    fn groups_mixing_a_range_and_an_amount_make_the_clause_discretionary() {
+        // Clause 11: 张三 leading team 5,000,000 (determinate), 李四 entrepreneur 300,000 to
+        // 30,000,000: discretionary, floor 5,000,000 + 300,000 = 5,300,000, ceiling 5,000,000 +
+        // 30,000,000 = 35,000,000; nothing in the total.
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "Z", "leading_team_provincial", "张三", "2026-01-10");
+        let c = subject_recognition(c, "L", "entrepreneur_ouyue", "李四", "2026-01-11");
+        let o = c.evaluate();
+        let cl = o.clause(11);
+        assert_eq!(cl.status, Status::Discretionary);
+        assert_eq!(cl.floor, Money::parse("5300000").ok());
+        assert_eq!(cl.ceiling, Money::parse("35000000").ok());
+        assert_eq!(cl.amount, Money::ZERO);
+        // 张三's determinate 5,000,000 is shown as the range 5,000,000 to 5,000,000 of his group.
+        let z = cl.items.iter().find(|i| i.id == "Z").unwrap();
+        assert_eq!(
+            (z.floor, z.ceiling),
+            (Money::parse("5000000").ok(), Money::parse("5000000").ok())
+        );
+        assert_eq!(o.item_award(11, "Z"), "0.00");
+        assert_eq!(o.total, Money::ZERO);
+    }
+
+    #[test]
+    fn identical_priors_count_once_and_different_amounts_are_an_error() {
+        // Prior 专精特新 100,000 listed twice: 1,000,000 − 100,000 = 900,000.
+        let o = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10")
+            .prior("9", "", "SME", "100000")
+            .prior("9", "", "ｓｍｅ", "100000")
+            .evaluate();
+        assert_eq!(o.award(9), "900000.00");
+        let e = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10")
+            .prior("9", "", "SME", "100000")
+            .prior("9", "", "SME", "150000")
+            .try_evaluate()
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[2].amount"));
+        assert!(e.message.contains("prior[1]") && e.message.contains("prior[2]"));
+    }
+
     #[test]
     fn rnd_without_tiers_is_discretionary_for_last_year_only() {
-        // As of 2026-06-30: years 2024 and 2025 qualify, 2026 (this year) and 2023 do not.
+        // As of 2026-06-30: only 2025 (上年度) qualifies; 2026 (this year), 2024 and 2023 do not.
         let o = applicant().enterprise().rnd("2025", "8000000").evaluate();
         assert_eq!(o.clause(4).status, Status::Discretionary);
         assert_eq!(o.clause(4).ceiling, Money::parse("3000000").ok());
-        for year in ["2026", "2023"] {
+        for year in ["2026", "2024", "2023"] {
             let o = applicant().enterprise().rnd(year, "8000000").evaluate();
             assert_eq!(o.clause(4).status, Status::Ineligible, "{year}");
         }
@@ -1506,18 +1862,18 @@ mod tests {
     // ---- interest days ----
 
     #[test]
-    fn interest_counts_the_first_day_not_the_last() {
-        // 2025-06-01 to 2026-05-31: 364 days. 10,000,000 × 1.5% × 364 / 360
-        // = 150,000 × 364 / 360 = 151,666.666… → 151,666.67.
+    fn interest_counts_the_last_day_of_the_claim_period() {
+        // SPEC §4 rev. 2: `end` is counted. 2025-06-01 to 2026-05-31 inclusive: until 2026-06-01,
+        // 365 days. 10,000,000 × 1.5% × 365 / 360 = 150,000 × 365 / 360 = 152,083.333… → 152,083.33.
         let o = applicant()
             .enterprise()
             .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
             .evaluate();
-        assert_eq!(o.award(12), "151666.67");
+        assert_eq!(o.award(12), "152083.33");
         assert!(
             o.item_steps(12, "L")
                 .iter()
-                .any(|s| matches!(s, Step::InterestDays { days: 364, .. }))
+                .any(|s| matches!(s, Step::InterestDays { days: 365, .. }))
         );
     }
 
@@ -1535,13 +1891,13 @@ mod tests {
 
     #[test]
     fn interest_starts_no_earlier_than_2025_01_01() {
-        // Disbursed 2024-10-01: counted from 2025-01-01 to 2025-03-01 = 31 + 28 = 59 days;
-        // 10,000,000 × 1.5% × 59 / 360 = 150,000 × 59 / 360 = 24,583.333… → 24,583.33.
+        // Disbursed 2024-10-01: counted from 2025-01-01 to 2025-03-01 inclusive = 31 + 28 + 1
+        // = 60 days; 10,000,000 × 1.5% × 60 / 360 = 150,000 × 60 / 360 = 25,000.00.
         let o = applicant()
             .enterprise()
             .loan("L", "10000000", "2024-10-01", "2025-03-01", "300000")
             .evaluate();
-        assert_eq!(o.award(12), "24583.33");
+        assert_eq!(o.award(12), "25000.00");
     }
 
     #[test]
@@ -1570,7 +1926,7 @@ mod tests {
 
     #[test]
     fn interest_is_never_more_than_what_was_paid() {
-        // 151,666.67 computed (as above) but only 100,000 paid → 100,000.00.
+        // 152,083.33 computed (as above) but only 100,000 paid → 100,000.00.
         let o = applicant()
             .enterprise()
             .loan("L", "10000000", "2025-06-01", "2026-05-31", "100000")
@@ -1611,7 +1967,7 @@ mod tests {
     #[test]
     fn the_total_adds_the_clauses() {
         // 360,000 (clause 1) + 90,000 (clause 2) + 2,000,000 (clause 5, capped)
-        // + 1,000,000 (clause 9) + 151,666.67 (clause 12) = 3,601,666.67.
+        // + 1,000,000 (clause 9) + 152,083.33 (clause 12, 365 days) = 3,602,083.33.
         let o = applicant()
             .enterprise()
             .compute("A", "1200000", AUTONOMOUS, "2026-02-01")
@@ -1620,6 +1976,6 @@ mod tests {
             .recognition("LG", "little_giant", "2026-01-10")
             .loan("L", "10000000", "2025-06-01", "2026-05-31", "300000")
             .evaluate();
-        assert_eq!(o.total.plain(), "3601666.67");
+        assert_eq!(o.total.plain(), "3602083.33");
     }
 }

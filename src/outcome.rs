@@ -217,8 +217,33 @@ pub enum Step {
         before: Money,
         after: Money,
     },
-    /// A discretionary ceiling is shown unchanged, whatever was paid before.
+    /// A discretionary ceiling is shown unchanged, whatever was paid before (revision 1;
+    /// no longer produced: earlier awards are deducted from ranges too).
     PriorNotDeductedFromCeiling { prior: Money },
+    /// The item names no value of the clause's group fact (`subject`): it is grouped with the
+    /// unit's other unnamed subjects.
+    UnnamedSubject {
+        #[serde(skip)]
+        field: usize,
+    },
+    /// 就高执行 over ranges: the group's floor is the largest fixed amount or floor among its
+    /// items, its ceiling the largest ceiling or fixed amount.
+    GroupRange {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        floor: Option<Money>,
+        ceiling: Money,
+    },
+    /// Earlier awards under the clause and group deducted from a range's floor and ceiling.
+    PriorDeductedFromRange {
+        #[serde(rename = "deducted")]
+        prior: Money,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        floor_before: Option<Money>,
+        ceiling_before: Money,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        floor_after: Option<Money>,
+        ceiling_after: Money,
+    },
 }
 
 impl Step {
@@ -427,6 +452,18 @@ mod tests {
             Step::PriorNotDeductedFromCeiling {
                 prior: money(50_000),
             },
+            Step::UnnamedSubject { field: 2 },
+            Step::GroupRange {
+                floor: Some(money(5_000_000)),
+                ceiling: money(30_000_000),
+            },
+            Step::PriorDeductedFromRange {
+                prior: money(1_000_000),
+                floor_before: Some(money(5_000_000)),
+                ceiling_before: money(30_000_000),
+                floor_after: Some(money(4_000_000)),
+                ceiling_after: money(29_000_000),
+            },
         ];
         all.into_iter()
             .map(|s| {
@@ -460,6 +497,9 @@ mod tests {
                     Step::NotHighest { .. } => "not_highest",
                     Step::PriorDeducted { .. } => "prior_deducted",
                     Step::PriorNotDeductedFromCeiling { .. } => "prior_not_deducted_from_ceiling",
+                    Step::UnnamedSubject { .. } => "unnamed_subject",
+                    Step::GroupRange { .. } => "group_range",
+                    Step::PriorDeductedFromRange { .. } => "prior_deducted_from_range",
                 };
                 (s, kind)
             })
@@ -469,7 +509,7 @@ mod tests {
     #[test]
     fn every_step_serialises_with_its_kind_and_its_numbers_as_strings() {
         let all = every_step();
-        assert_eq!(all.len(), 29);
+        assert_eq!(all.len(), 32);
         for (step, kind) in &all {
             let v = serde_json::to_value(step).expect("a step serialises");
             let map = v.as_object().expect("a step is an object");

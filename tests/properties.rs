@@ -1,7 +1,8 @@
 //! Properties of the evaluator over generated applicants (proptest), on the embedded rules:
-//! caps hold per item and per unit-year (prior awards included), 就高执行 never pays more than
-//! the largest single award, raising an amount never lowers its clause's award, and the total
-//! is the sum of the determinate clause amounts, all to the fen.
+//! caps hold per item and per unit-year (prior awards included), 就高执行 never pays a group more
+//! than its largest single award and never gives a floor above its ceiling, deducting prior awards
+//! never raises an award, raising an amount never lowers its clause's award, and the total is the
+//! sum of the determinate clause amounts, all to the fen.
 //!
 //! Amounts are generated as whole fen (integers), never as floats.
 
@@ -73,7 +74,29 @@ impl Applicant {
             set(&mut applicant, r.roles.applicant, name, text);
         }
         facts.sections[r.roles.applicant].push(applicant);
+        // Priors as a clean prior file has them: one per clause and item (the engine refuses two
+        // amounts for one item and counts an identical one once, neither of which is tested here).
+        let mut kept: Vec<String> = Vec::new();
         for (line, spec) in self.items.iter().enumerate() {
+            if spec.section == "prior" {
+                let get = |n: &str| {
+                    spec.facts
+                        .iter()
+                        .find(|(k, _)| *k == n)
+                        .map(|(_, f)| f.text())
+                };
+                let key = match get("item") {
+                    Some(item) => format!("{:?}/{item}", get("clause")),
+                    None => format!(
+                        "{:?}",
+                        spec.facts.iter().map(|(_, f)| f.text()).collect::<Vec<_>>()
+                    ),
+                };
+                if kept.contains(&key) {
+                    continue;
+                }
+                kept.push(key);
+            }
             let si = r.vocabulary.section_index(spec.section).expect("a section");
             let mut item = Item::empty(r.section(si), line + 2);
             if r.section(si).field_index("id").is_some() {
@@ -92,6 +115,13 @@ impl Applicant {
         let facts = self.facts();
         let outcome = evaluate(rules(), &facts, self.as_of).expect("generated facts evaluate");
         (facts, outcome)
+    }
+
+    /// The same applicant without its prior awards.
+    fn without_priors(&self) -> Applicant {
+        let mut a = self.clone();
+        a.items.retain(|i| i.section != "prior");
+        a
     }
 }
 
@@ -193,16 +223,23 @@ fn item() -> impl Strategy<Value = ItemSpec> {
                 ("date", on(d)),
             ],
         });
-    let recognition =
-        (text(TITLES), date(), flag(0.85), flag(0.85)).prop_map(|(t, d, ft, fl)| ItemSpec {
-            section: "recognition",
-            facts: vec![
+    // Two named subjects (products, persons) and the unnamed one.
+    let subject = prop::option::of(text(&["甲", "乙"]));
+    let recognition = (text(TITLES), date(), flag(0.85), flag(0.85), subject).prop_map(
+        |(t, d, ft, fl, subject)| {
+            let mut facts = vec![
                 ("title", t),
                 ("date", on(d)),
                 ("first_time", ft),
                 ("filed", fl),
-            ],
-        });
+            ];
+            facts.extend(subject.map(|s| ("subject", s)));
+            ItemSpec {
+                section: "recognition",
+                facts,
+            }
+        },
+    );
     let loan = (flag(0.85), fen(), fen(), date(), date(), date()).prop_map(
         |(e, p, paid, disbursed, start, end)| ItemSpec {
             section: "loan",
@@ -223,13 +260,26 @@ fn item() -> impl Strategy<Value = ItemSpec> {
             ("expense", Fact::Fen(f)),
         ],
     });
-    // A prior of any clause; it names an item id "0".."3" half of the time.
-    let prior =
-        (1u32..=12, 2025i32..=2027, prop::option::of(0u8..4), fen()).prop_map(|(c, y, it, f)| {
+    // A prior of any clause; it names an item id "0".."3" half of the time, and always a
+    // subject, so that it is never ambiguous between groups (clause 8 is grouped by title).
+    let prior = (
+        1u32..=12,
+        2025i32..=2027,
+        prop::option::of(0u8..4),
+        fen(),
+        0usize..2,
+    )
+        .prop_map(|(c, y, it, f, si)| {
+            let subjects = if c == 8 {
+                ["poc_center", "pilot_platform"]
+            } else {
+                ["甲", "乙"]
+            };
             let mut facts = vec![
                 ("clause", Fact::Text(c.to_string())),
                 ("year", Fact::Text(y.to_string())),
                 ("amount", Fact::Fen(f)),
+                ("subject", Fact::Text(subjects[si].to_string())),
             ];
             if let Some(i) = it {
                 facts.push(("item", Fact::Text(i.to_string())));
@@ -378,7 +428,7 @@ proptest! {
     }
 
     #[test]
-    fn a_highest_only_clause_never_pays_more_than_its_largest_single_award(a in applicant()) {
+    fn a_highest_only_group_never_pays_more_than_its_largest_single_award(a in applicant()) {
         let (facts, o) = a.evaluate();
         for c in &o.clauses {
             let clause = rules().clause(c.clause).expect("a clause");
@@ -386,26 +436,57 @@ proptest! {
                 continue;
             }
             let Award::Levels { by, levels } = &clause.award else { continue };
-            // The largest award any qualifying item could get on its own.
-            let largest = c
-                .items
-                .iter()
-                .filter(|it| it.qualifies)
-                .filter_map(|it| facts.items(clause.section)[it.index].enum_value(*by))
-                .filter_map(|v| levels.iter().find(|l| l.value == v))
-                .map(|l| l.payout.ceiling())
-                .max()
-                .unwrap_or(Money::ZERO);
-            prop_assert!(c.amount <= largest, "clause {}: {} > {}", c.clause, c.amount, largest);
-            // Every earlier award of the clause is deducted (moving up pays the difference).
-            let prior = priors_of(&facts, c.clause, None);
-            prop_assert!(c.amount <= largest.saturating_sub(prior),
-                "clause {}: {} > {} less prior {}", c.clause, c.amount, largest, prior);
-            if let Some(ceiling) = c.ceiling {
-                prop_assert!(ceiling <= largest);
+            // Items by the value of the clause's group fact (none: the unit is one group).
+            let group = |it: &calc::outcome::ItemOutcome| {
+                clause.per.map(|f| facts.items(clause.section)[it.index].get(f).map(|v| format!("{v:?}").to_lowercase()))
+            };
+            let mut sum_largest = Money::ZERO;
+            let mut groups: Vec<Option<Option<String>>> = c.items.iter().filter(|it| it.qualifies).map(group).collect();
+            groups.dedup();
+            groups.sort();
+            groups.dedup();
+            for g in &groups {
+                let members: Vec<_> = c.items.iter().filter(|it| it.qualifies && group(it) == *g).collect();
+                // The largest award any qualifying item of the group could get on its own.
+                let largest = members
+                    .iter()
+                    .filter_map(|it| facts.items(clause.section)[it.index].enum_value(*by))
+                    .filter_map(|v| levels.iter().find(|l| l.value == v))
+                    .map(|l| l.payout.ceiling())
+                    .max()
+                    .unwrap_or(Money::ZERO);
+                sum_largest = sum_largest.checked_add(largest).expect("no overflow");
+                let paying: Vec<_> = members.iter().filter(|i| !i.amount.is_zero() || i.ceiling.is_some()).collect();
+                prop_assert!(paying.len() <= 1, "clause {} group {g:?}: {} items pay", c.clause, paying.len());
+                for it in paying {
+                    prop_assert!(it.amount <= largest, "clause {}: {} > {}", c.clause, it.amount, largest);
+                    if let Some(ceiling) = it.ceiling {
+                        prop_assert!(ceiling <= largest, "clause {}: ceiling {} > {}", c.clause, ceiling, largest);
+                        prop_assert!(it.floor.is_none_or(|f| f <= ceiling), "clause {}: floor above ceiling", c.clause);
+                    }
+                }
             }
-            let paying = c.items.iter().filter(|i| !i.amount.is_zero() || i.ceiling.is_some()).count();
-            prop_assert!(paying <= 1, "clause {}: {paying} items pay", c.clause);
+            prop_assert!(c.amount <= sum_largest, "clause {}: {} > {}", c.clause, c.amount, sum_largest);
+            if let Some(ceiling) = c.ceiling {
+                prop_assert!(ceiling <= sum_largest);
+                prop_assert!(c.floor.is_none_or(|f| f <= ceiling), "clause {}: floor above ceiling", c.clause);
+            }
+        }
+    }
+
+    #[test]
+    fn deducting_prior_awards_never_raises_an_award(a in applicant()) {
+        let (_, with) = a.evaluate();
+        let (_, without) = a.without_priors().evaluate();
+        for c in &with.clauses {
+            let Some(w) = without.clauses.iter().find(|x| x.clause == c.clause) else { continue };
+            // The most payable: the ceiling of a discretionary clause, else its amount (a prior
+            // may bring a range to a determinate 0.00 and so the clause from discretionary to awarded).
+            let top = |x: &calc::outcome::ClauseOutcome| x.ceiling.unwrap_or(x.amount);
+            prop_assert!(top(c) <= top(w), "clause {}: {} > {} without priors", c.clause, top(c), top(w));
+            if let (Some(a), Some(b)) = (c.floor, w.floor) {
+                prop_assert!(a <= b, "clause {}: floor {} > {} without priors", c.clause, a, b);
+            }
         }
     }
 

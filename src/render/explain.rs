@@ -174,13 +174,23 @@ fn gate_basis(step: &Step, rules: &RuleSet) -> Option<String> {
     }
 }
 
-fn combine_label(c: CombineMode, lang: Lang) -> &'static str {
-    match c {
-        CombineMode::Sum => lang.pick("各项累加", "items add up"),
-        CombineMode::Highest => lang.pick(
-            "就高执行、不重复享受 (取最高一项)",
-            "highest only, no double payment",
-        ),
+/// How the clause's items combine; for 就高执行 per a fact, the fact that makes the groups.
+fn combine_label(clause: &Clause, rules: &RuleSet, lang: Lang) -> String {
+    match (clause.combine, clause.per) {
+        (CombineMode::Sum, _) => lang.pick("各项累加", "items add up").to_string(),
+        (CombineMode::Highest, None) => lang
+            .pick(
+                "就高执行、不重复享受 (取最高一项)",
+                "highest only, no double payment",
+            )
+            .to_string(),
+        (CombineMode::Highest, Some(f)) => {
+            let label = rules.field(clause.section, f).label(lang.en());
+            match lang {
+                Lang::Zh => format!("就高执行、不重复享受 (每个{label}取最高一项)"),
+                Lang::En => format!("highest only, no double payment, per {label}"),
+            }
+        }
     }
 }
 
@@ -323,7 +333,7 @@ fn clause_section(out: &mut Lines, co: &ClauseOutcome, facts: &Facts, cx: &Ctx<'
         "{}: {} ({})",
         lang.pick("规则文件", "Rule file"),
         clause.source,
-        combine_label(clause.combine, lang)
+        combine_label(clause, rules, lang)
     ));
     if !co.gates.is_empty() {
         out.line(lang.pick(
@@ -372,8 +382,14 @@ fn item_section(out: &mut Lines, it: &ItemOutcome, item: Option<&Item>, cx: &Ctx
     out.line(match (it.qualifies, it.ceiling, lang) {
         (false, _, Lang::Zh) => "    = 不符合条件，0.00".to_string(),
         (false, _, Lang::En) => "    = not eligible, 0.00".to_string(),
-        (true, Some(c), Lang::Zh) => format!("    = 酌定，最高 {c}"),
-        (true, Some(c), Lang::En) => format!("    = discretionary, at most {c}"),
+        (true, Some(c), Lang::Zh) => match it.floor {
+            Some(f) => format!("    = 酌定 {f} 至 {c}"),
+            None => format!("    = 酌定，最高 {c}"),
+        },
+        (true, Some(c), Lang::En) => match it.floor {
+            Some(f) => format!("    = discretionary, {f} to {c}"),
+            None => format!("    = discretionary, at most {c}"),
+        },
         (true, None, Lang::Zh) => format!("    = 本项 {} 元", it.amount),
         (true, None, Lang::En) => format!("    = this item {} yuan", it.amount),
     });

@@ -255,7 +255,9 @@ impl<'a> Names<'a> {
                     ..Names::default()
                 }
             }
-            Step::RequirementFailed { field: f, .. } | Step::Unstated { field: f } => Names {
+            Step::RequirementFailed { field: f, .. }
+            | Step::Unstated { field: f }
+            | Step::UnnamedSubject { field: f } => Names {
                 field: key(*f),
                 ..Names::default()
             },
@@ -314,6 +316,9 @@ fn condition_text(cond: &Condition, field: &Field, cx: &Ctx<'_>) -> String {
             "{name} in {from}..={}",
             cx.outcome.as_of.year() - years_before_as_of
         ),
+        Condition::YearBeforeAsOf { years, .. } => {
+            format!("{name} = {}", cx.outcome.as_of.year() - years)
+        }
     }
 }
 

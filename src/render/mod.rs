@@ -274,6 +274,48 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
                 "; the discretionary ceiling is shown unchanged",
             );
         }
+        Step::UnnamedSubject { field } => {
+            s.label(*field);
+            s.say(
+                " 未填写: 与本单位其他未具名的对象合为一组就高",
+                " not stated: grouped with the unit's other unnamed subjects, highest one only",
+            );
+        }
+        Step::GroupRange { floor, ceiling } => {
+            s.say(
+                "同组就高: 下限取最高的确定金额或下限，上限取最高的上限或确定金额: ",
+                "highest within the group: the floor is the largest fixed amount or floor, the ceiling the largest ceiling or fixed amount: ",
+            );
+            range(s, *floor, *ceiling);
+        }
+        Step::PriorDeductedFromRange {
+            prior,
+            floor_before,
+            ceiling_before,
+            floor_after,
+            ceiling_after,
+        } => {
+            s.say(
+                "扣除本条本组已获奖励 ",
+                "prior awards under this clause and group deducted ",
+            );
+            s.money(*prior).text(": ");
+            range(s, *floor_before, *ceiling_before);
+            s.text(" → ");
+            range(s, *floor_after, *ceiling_after);
+        }
+    }
+}
+
+/// "5,000,000.00 至 30,000,000.00", or "最高 2,000,000.00" without a floor.
+fn range(s: &mut Sentence<'_, '_>, floor: Option<Money>, ceiling: Money) {
+    match floor {
+        Some(f) => {
+            s.money(f).say(" 至 ", " to ").money(ceiling);
+        }
+        None => {
+            s.say("最高 ", "at most ").money(ceiling);
+        }
     }
 }
 
@@ -441,6 +483,20 @@ fn condition_failed(s: &mut Sentence<'_, '_>, cond: &Condition, found: Option<&V
             let _ = match en {
                 false => write!(s.out, " 不在 {from} 至 {to} 之间"),
                 true => write!(s.out, " is not between {from} and {to}"),
+            };
+        }
+        Condition::YearBeforeAsOf { years, .. } => {
+            let want = s.cx.outcome.as_of.year() - years;
+            s.label(f).text(" ");
+            if let Some(v) = found {
+                push_value(s.out, v, field, en);
+            }
+            let _ = match en {
+                false => write!(s.out, " 不是计算基准日的上年度 {want}，不予计算"),
+                true => write!(
+                    s.out,
+                    " is not {want}, the year before the as-of year: not counted"
+                ),
             };
         }
     }

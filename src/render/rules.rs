@@ -87,7 +87,7 @@ pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
     }
 }
 
-pub fn cap_summary(c: &Clause, lang: Lang) -> String {
+pub fn cap_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
     let cap = match &c.cap {
         Some(cap) => match (cap.scope, lang) {
             (CapScope::UnitYear, Lang::Zh) => format!("每单位每年 {}", cap.amount),
@@ -97,11 +97,16 @@ pub fn cap_summary(c: &Clause, lang: Lang) -> String {
         },
         None => String::new(),
     };
-    let combine = match c.combine {
-        CombineMode::Highest => lang.pick("就高一项", "highest one only"),
-        CombineMode::Sum => "",
+    // 就高 per group: the fact whose value makes the groups (`combine.per`), else per unit.
+    let combine = match (c.combine, c.per) {
+        (CombineMode::Highest, None) => lang.pick("就高一项", "highest one only").to_string(),
+        (CombineMode::Highest, Some(f)) => {
+            let label = rules.field(c.section, f).label(lang.en());
+            say!(lang, "每个{label}就高一项", "highest one per {label}")
+        }
+        (CombineMode::Sum, _) => String::new(),
     };
-    [cap.as_str(), combine]
+    [cap.as_str(), combine.as_str()]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
@@ -141,7 +146,7 @@ pub fn list_json(rules: &RuleSet, lang: Lang) -> String {
             title: c.title(en),
             award_kind: c.award.kind(),
             award: award_summary(c, rules, lang),
-            cap: cap_summary(c, lang),
+            cap: cap_summary(c, rules, lang),
             responsible_units: &c.responsible_units,
             funding: rules.funding(c).map(|f| f.key.as_str()),
             file: &c.source,
@@ -179,7 +184,7 @@ pub fn list(rules: &RuleSet, lang: Lang, width: usize) -> String {
                 c.number.to_string(),
                 c.title(en).to_string(),
                 format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
-                cap_summary(c, lang),
+                cap_summary(c, rules, lang),
             ];
             if with_units {
                 row.push(c.responsible_units.join(lang.pick("、", ", ")));
@@ -312,6 +317,13 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
                     label(*field)
                 ),
             },
+            Condition::YearBeforeAsOf { field, years } => match lang {
+                Lang::Zh => format!("{} 须为计算基准日年份减 {years} (上年度)", label(*field)),
+                Lang::En => format!(
+                    "{} must be the as-of year minus {years} (the year before)",
+                    label(*field)
+                ),
+            },
         };
         line(format!("{}: {s}", lang.pick("条件", "Condition")));
     }
@@ -343,7 +355,7 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
             lang.pick("贴息年限 (自放款日)", "years from disbursement")
         ));
     }
-    let cap = cap_summary(c, lang);
+    let cap = cap_summary(c, rules, lang);
     if !cap.is_empty() {
         let text = c
             .cap

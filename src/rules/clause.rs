@@ -59,6 +59,8 @@ pub enum ConditionSpec {
         from: i32,
         years_before_as_of: i32,
     },
+    /// A year fact must be exactly the as-of year minus `years` (上年度: `years = 1`).
+    YearBeforeAsOf { field: String, years: i32 },
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -128,6 +130,9 @@ pub enum AwardSpec {
         rate: Rate,
         day_basis: u32,
         term_years: u32,
+        /// Whether the `end` date is the last day counted (the claim period's own last day).
+        #[serde(default)]
+        end_inclusive: bool,
     },
 }
 
@@ -165,6 +170,10 @@ pub enum CombineMode {
 #[serde(deny_unknown_fields)]
 pub struct Combine {
     pub mode: CombineMode,
+    /// The non-duplication group of `highest`: `unit` (default) or a fact of the section
+    /// (`title`, `subject`): items with one value of it compete, other values are paid apart.
+    #[serde(default)]
+    pub per: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -193,6 +202,10 @@ pub enum Condition {
         from: i32,
         years_before_as_of: i32,
     },
+    YearBeforeAsOf {
+        field: usize,
+        years: i32,
+    },
 }
 
 impl Condition {
@@ -200,7 +213,8 @@ impl Condition {
         match self {
             Condition::IsTrue { field }
             | Condition::Equals { field, .. }
-            | Condition::YearBetween { field, .. } => *field,
+            | Condition::YearBetween { field, .. }
+            | Condition::YearBeforeAsOf { field, .. } => *field,
         }
     }
 }
@@ -278,6 +292,7 @@ pub enum Award {
         rate: Rate,
         day_basis: u32,
         term_years: u32,
+        end_inclusive: bool,
     },
 }
 
@@ -323,6 +338,8 @@ pub struct Clause {
     pub award: Award,
     pub cap: Option<Cap>,
     pub combine: CombineMode,
+    /// The fact whose value makes a non-duplication group (`None`: the whole unit is one).
+    pub per: Option<usize>,
     pub quota: Option<Quota>,
 }
 
@@ -432,6 +449,14 @@ pub fn compile(
     let conditions = conditions(&mut cx, &spec.conditions);
     let award = award(&mut cx, &spec.award);
     let cap = spec.cap.as_ref().map(|c| cap(&mut cx, c, date_field));
+    let per = match spec.combine.per.as_deref() {
+        None | Some("unit") => None,
+        Some(f) => cx.field(
+            f,
+            &[FieldType::Text, FieldType::Enum],
+            at("combine").key("per"),
+        ),
+    };
     if cx.problems.len() > n_before {
         return None;
     }
@@ -452,6 +477,7 @@ pub fn compile(
         award: award?,
         cap,
         combine: spec.combine.mode,
+        per,
         quota: spec.quota,
     })
 }
@@ -500,6 +526,12 @@ fn conditions(cx: &mut Cx, specs: &[ConditionSpec]) -> Vec<Condition> {
                     from: *from,
                     years_before_as_of: *years_before_as_of,
                 }),
+            ConditionSpec::YearBeforeAsOf { field: f, years } => cx
+                .field(f, &[FieldType::Year], field)
+                .map(|field| Condition::YearBeforeAsOf {
+                    field,
+                    years: *years,
+                }),
         };
         out.extend(compiled);
     }
@@ -541,6 +573,7 @@ fn award(cx: &mut Cx, spec: &AwardSpec) -> Option<Award> {
             rate,
             day_basis,
             term_years,
+            end_inclusive,
         } => {
             let money = [FieldType::Money];
             let date = [FieldType::Date];
@@ -564,6 +597,7 @@ fn award(cx: &mut Cx, spec: &AwardSpec) -> Option<Award> {
                 rate: *rate,
                 day_basis: *day_basis,
                 term_years: *term_years,
+                end_inclusive: *end_inclusive,
             })
         }
     }

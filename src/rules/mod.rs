@@ -179,6 +179,8 @@ pub struct Roles {
     pub prior_year: usize,
     pub prior_item: usize,
     pub prior_amount: usize,
+    /// The subject a prior paid (clauses paid per subject); a vocabulary may go without it.
+    pub prior_subject: Option<usize>,
 }
 
 /// A compiled gate: applicant kinds and the applicant facts that must be true for them.
@@ -553,6 +555,7 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
     let (_, prior_year) = find("prior", Some("year"))?;
     let (_, prior_item) = find("prior", Some("item"))?;
     let (_, prior_amount) = find("prior", Some("amount"))?;
+    let prior_subject = v.sections[prior].field_index("subject");
     if v.sections[applicant].fields[kind].ty != FieldType::Enum {
         return Err(InputError::new(
             VOCABULARY_FILE,
@@ -572,6 +575,7 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
         prior_year,
         prior_item,
         prior_amount,
+        prior_subject,
     })
 }
 

@@ -129,7 +129,7 @@ fn explain_json_carries_the_steps_and_the_digest() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rules_digest"], embedded_digest());
     assert_eq!(v["as_of"], "2026-06-30");
-    assert_eq!(v["total"], "3931666.67");
+    assert_eq!(v["total"], "3932083.33");
     let c1 = v["clauses"]
         .as_array()
         .unwrap()
@@ -402,7 +402,8 @@ fn a_title_no_clause_pays_is_a_warning_not_an_error() {
 #[test]
 fn an_overlay_changes_the_figure_and_the_digest() {
     // 鹿城区 at 20%: HT-001 20% × 1,200,000 = 240,000; HT-002 10% × 800,000 = 80,000; together
-    // 320,000 within the 400,000 left of the 2026 cap. Total: 3,931,666.67 − 400,000 + 320,000.
+    // 320,000 within the 400,000 left of the 2026 cap. Total: 3,932,083.33 − 400,000 + 320,000
+    // = 3,852,083.33 (3,932,083.33: the example's total, clause 12's end day counted, SPEC rev. 2).
     let overlay = "examples/overlays/lucheng-compute-20.toml";
     let out = stdout_of(&[
         "examples/enterprise.toml",
@@ -412,7 +413,7 @@ fn an_overlay_changes_the_figure_and_the_digest() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["total"], "3851666.67");
+    assert_eq!(v["total"], "3852083.33");
     let c1 = &v["clauses"][0];
     assert_eq!(c1["amount"], "320000.00");
     let digest = v["rules_digest"].as_str().unwrap();
@@ -467,7 +468,7 @@ fn a_county_adopting_the_policy_by_overlay() {
 #[test]
 fn illustrative_clause_4_tiers_make_it_computable() {
     // ILLUSTRATIVE tiers: expense 8,000,000 ≥ 5,000,000 → tier 2, 500,000 (ceiling 3,000,000).
-    // Total: 3,931,666.67 + 500,000 = 4,431,666.67.
+    // Total: 3,932,083.33 + 500,000 = 4,432,083.33.
     let overlay = "examples/overlays/clause4-tiers-ILLUSTRATIVE.toml";
     let text = std::fs::read_to_string(root().join(overlay)).unwrap();
     assert!(text.contains("ILLUSTRATIVE ONLY — NOT THE OFFICIAL 温政发〔2025〕8号 TIERS"));
@@ -479,7 +480,7 @@ fn illustrative_clause_4_tiers_make_it_computable() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["total"], "4431666.67");
+    assert_eq!(v["total"], "4432083.33");
     let c4 = v["clauses"]
         .as_array()
         .unwrap()
@@ -898,4 +899,50 @@ fn a_clause_names_a_funding_source_of_the_policy_and_rules_show_says_it() {
         .stdout(contains(
             "district_city_support, shared, talent_policy, upper_level",
         ));
+}
+
+#[test]
+fn explain_shows_the_group_range_and_the_prior_deducted_from_it() {
+    // Clause 11, one founder with both titles (no subject: the unit's unnamed group): floor
+    // max(300,000, 5,000,000) = 5,000,000, ceiling 30,000,000; prior 1,200,000 deducted from both:
+    // 3,800,000 to 28,800,000 (SPEC rev. 2 §4).
+    let f = facts_file(
+        &(ENTERPRISE.to_string()
+            + "[application]\ndate = 2026-06-30\n\n\
+               [[recognition]]\nid = \"RC-1\"\ntitle = \"leading_team_provincial\"\ndate = 2025-12-01\n\n\
+               [[recognition]]\nid = \"RC-2\"\ntitle = \"entrepreneur_ouyue\"\ndate = 2026-03-01\n\n\
+               [[prior]]\nclause = 11\namount = 1200000\n"),
+    );
+    let out = stdout_of(&["explain", f.path().to_str().unwrap()]);
+    assert!(out.contains("每个认定对象取最高一项"), "{out}");
+    assert!(
+        out.contains("认定对象 未填写: 与本单位其他未具名的对象合为一组就高"),
+        "{out}"
+    );
+    assert!(out.contains(": 5,000,000.00 至 30,000,000.00"), "{out}");
+    assert!(
+        out.contains("扣除本条本组已获奖励 1,200,000.00: 5,000,000.00 至 30,000,000.00 → 3,800,000.00 至 28,800,000.00"),
+        "{out}"
+    );
+    assert!(
+        out.contains("= 酌定 3,800,000.00 至 28,800,000.00"),
+        "{out}"
+    );
+    let en = stdout_of(&["explain", f.path().to_str().unwrap(), "--lang", "en"]);
+    assert!(en.contains("per subject"), "{en}");
+    assert!(
+        en.contains("= discretionary, 3,800,000.00 to 28,800,000.00"),
+        "{en}"
+    );
+}
+
+#[test]
+fn explain_says_why_a_clause_4_year_is_not_counted() {
+    // As of 2026-06-30 only 2025 (上年度) counts; 2024 fails with the year it should be.
+    let f = facts_file(
+        &(ENTERPRISE.to_string()
+            + "[application]\ndate = 2026-06-30\n\n[[rnd]]\nyear = 2024\nexpense = 8000000\n"),
+    );
+    let out = stdout_of(&["explain", f.path().to_str().unwrap()]);
+    assert!(out.contains("2024 不是计算基准日的上年度 2025"), "{out}");
 }

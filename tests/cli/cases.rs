@@ -108,9 +108,10 @@ fn a_wrong_status_and_an_unlisted_clause_fail() {
         .stdout(contains(
             "clause 1: status expected ineligible, got awarded",
         ))
-        // 1,200,000 × 1.5% × 30 / 360 = 1,500 (2026-01-01 .. 2026-01-31, end day not counted)
+        // 1,200,000 × 1.5% × 31 / 360 = 18,000 × 31 / 360 = 1,550 (2026-01-01 .. 2026-01-31, the
+        // end day counted: SPEC rev. 2 §4)
         .stdout(contains(
-            "clause 12: evaluated (awarded 1500.00) but not in [expect]",
+            "clause 12: evaluated (awarded 1550.00) but not in [expect]",
         ))
         .stdout(contains("0 passed, 1 failed"));
 }

@@ -11,13 +11,14 @@ fn the_enterprise_example_shows_each_clause_and_the_total() {
     // clause 2: 30% × 300,000 = 90,000. clause 3: 30% × 800,000 = 240,000.
     // clause 5: 20% × 12,000,000 = 2,400,000 → cap 2,000,000.
     // clause 6: 行业型 150,000. clause 9: 小巨人 1,000,000 less prior 100,000 = 900,000.
-    // clause 12: 10,000,000 × 1.5% × 364 / 360 = 151,666.666… → 151,666.67.
-    // total = 400,000 + 90,000 + 240,000 + 2,000,000 + 150,000 + 900,000 + 151,666.67 = 3,931,666.67
+    // clause 12: 2025-06-01 to 2026-05-31, the end counted (SPEC rev. 2): 365 days;
+    //            10,000,000 × 1.5% × 365 / 360 = 152,083.333… → 152,083.33.
+    // total = 400,000 + 90,000 + 240,000 + 2,000,000 + 150,000 + 900,000 + 152,083.33 = 3,932,083.33
     calc()
         .arg("examples/enterprise.toml")
         .assert()
         .success()
-        .stdout(contains("确定金额合计: 3,931,666.67 元"))
+        .stdout(contains("确定金额合计: 3,932,083.33 元"))
         .stdout(contains("≤ 3,000,000.00"))
         .stdout(contains("sha256"));
 }
@@ -31,7 +32,7 @@ fn json_carries_the_contract_fields() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["as_of"], "2026-06-30");
-    assert_eq!(v["total"], "3931666.67");
+    assert_eq!(v["total"], "3932083.33");
     assert_eq!(v["rules_digest"].as_str().unwrap().len(), 64);
     assert_eq!(v["applicant"]["credit_code"], "91330302MA2H00001Y");
     let c4 = v["clauses"]
@@ -107,7 +108,7 @@ fn the_readme_shows_the_real_output_of_the_example() {
 
 /// The whole JSON of the enterprise example, byte for byte. Its figures are the ones worked by
 /// hand in the test above (360,000, 80,000 → 40,000 under the 2026 cap with the 100,000 prior,
-/// 2,400,000 → 2,000,000, 1,000,000 − 100,000, 10,000,000 × 1.5% × 364 / 360), each step with
+/// 2,400,000 → 2,000,000, 1,000,000 − 100,000, 10,000,000 × 1.5% × 365 / 360), each step with
 /// its figures as strings beside its sentence. To refresh after an intended change, check the
 /// figures again, then: calc examples/enterprise.toml --format json > tests/fixtures/json/enterprise.json
 #[test]
@@ -166,12 +167,12 @@ fn each_json_step_carries_its_figures_and_names_what_it_used() {
     assert_eq!(rz1[2]["kind"], "prior_deducted");
     assert_eq!(rz1[2]["deducted"], "100000.00");
     assert_eq!(rz1[2]["after"], "900000.00");
-    // 2025-06-01 to 2026-05-31: 364 days of the 360-day year.
+    // 2025-06-01 to 2026-05-31, both counted: until 2026-06-01, 365 days of the 360-day year.
     let dk = &clause(12)["items"][0]["steps"][0];
     assert_eq!(dk["kind"], "interest_days");
-    assert_eq!(dk["days"], "364");
+    assert_eq!(dk["days"], "365");
     assert_eq!(dk["day_basis"], "360");
-    assert_eq!(dk["rounded"], "151666.67");
+    assert_eq!(dk["rounded"], "152083.33");
 }
 
 #[test]
@@ -229,4 +230,94 @@ fn the_json_names_the_overlays_the_funding_and_the_discretionary_sums() {
         u["discretionary"],
         serde_json::json!({"floor": "0.00", "ceiling": "2000000.00"})
     );
+}
+
+/// Runs `calc` on facts of the test enterprise plus `items`, expecting an input error (exit 2);
+/// returns its message.
+fn input_error(items: &str) -> String {
+    let facts = crate::common::facts_file(&format!(
+        "{}\n[application]\ndate = 2026-06-30\n\n{items}",
+        crate::common::ENTERPRISE
+    ));
+    let out = calc().arg(facts.path()).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn a_rate_choosing_fact_left_out_is_an_input_error_naming_it() {
+    // SPEC §3 rev. 2: `autonomous` chooses 30% or 10%; absent it is not taken as false.
+    let e = input_error("[[compute]]\nid = \"HT-1\"\namount = 100000\ndate = 2026-02-01\n");
+    assert!(e.contains("`compute[1].autonomous`"), "{e}");
+    assert!(
+        e.contains("须填写自主智能算力") || e.contains("须填写"),
+        "{e}"
+    );
+    assert!(e.contains("must be stated"), "{e}");
+}
+
+#[test]
+fn a_prior_that_names_no_product_of_two_is_an_input_error_asking_which() {
+    let e = input_error(
+        "[[recognition]]\nid = \"A\"\ntitle = \"first_set_national\"\nsubject = \"产品甲\"\ndate = 2026-02-01\n\n\
+         [[recognition]]\nid = \"B\"\ntitle = \"first_set_national\"\nsubject = \"产品乙\"\ndate = 2026-02-02\n\n\
+         [[prior]]\nclause = 7\namount = 500000\n",
+    );
+    assert!(e.contains("`prior[1].subject`"), "{e}");
+    assert!(e.contains("say which"), "{e}");
+}
+
+#[test]
+fn two_priors_for_one_item_with_different_amounts_are_an_input_error_naming_both() {
+    let e = input_error(
+        "[[recognition]]\nid = \"LG\"\ntitle = \"little_giant\"\ndate = 2026-02-01\nfirst_time = true\n\n\
+         [[prior]]\nclause = 9\nitem = \"SME\"\namount = 100000\n\n\
+         [[prior]]\nclause = 9\nitem = \"SME\"\namount = 120000\n",
+    );
+    assert!(e.contains("`prior[2].amount`"), "{e}");
+    assert!(
+        e.contains("prior[1]") && e.contains("100,000") && e.contains("120,000"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_clause_4_prior_without_its_year_is_an_input_error() {
+    let e = input_error(
+        "[[rnd]]\nyear = 2025\nexpense = 8000000\n\n[[prior]]\nclause = 4\namount = 1000000\n",
+    );
+    assert!(e.contains("`prior[1].year`"), "{e}");
+}
+
+#[test]
+fn an_unnamed_subject_is_grouped_and_the_reason_says_so() {
+    // Two 首台（套） without `subject`: one group of the unit's unnamed subjects; 国内 1,000,000
+    // beats 省内 500,000, and each item's steps say it was grouped so.
+    let facts = crate::common::facts_file(&format!(
+        "{}\n[application]\ndate = 2026-06-30\n\n\
+         [[recognition]]\nid = \"A\"\ntitle = \"first_set_national\"\ndate = 2026-02-01\n\n\
+         [[recognition]]\nid = \"B\"\ntitle = \"first_set_provincial\"\ndate = 2026-02-02\n",
+        crate::common::ENTERPRISE
+    ));
+    let out = calc()
+        .args([facts.path().to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c7 = &v["clauses"][0];
+    assert_eq!(c7["amount"], "1000000.00");
+    for item in c7["items"].as_array().unwrap() {
+        let steps = item["steps"].as_array().unwrap();
+        let s = steps
+            .iter()
+            .find(|s| s["kind"] == "unnamed_subject")
+            .expect("said");
+        assert_eq!(s["field"], "subject");
+        assert!(s["text"].as_str().unwrap().contains("未具名"));
+    }
 }

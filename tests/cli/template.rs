@@ -261,8 +261,8 @@ fn round(input: &Path, dir: &Path) -> Vec<std::collections::HashMap<String, Stri
 /// - 研发 2025: no tiers in the city rules, so discretionary up to 3,000,000, no figure;
 /// - 项目 XM-001, enterprise-led and approved: 12,000,000 × 20% = 2,400,000, capped at 2,000,000;
 /// - 认定 RZ-001, a first 小巨人: clause 9's 1,000,000;
-/// - 贷款 DK-001: 10,000,000 × 1.5% × 364 days (2025-06-01 to 2026-05-31, the last day not
-///   counted) / 360 = 151,666.666… → 151,666.67, under the 300,000 interest paid.
+/// - 贷款 DK-001: 10,000,000 × 1.5% × 365 days (2025-06-01 to 2026-05-31, the claim period's
+///   last day counted, SPEC rev. 2) / 360 = 152,083.333… → 152,083.33, under the 300,000 paid.
 fn check_awards(rows: &[std::collections::HashMap<String, String>]) {
     let expect = [
         ("HT-001", "1", "360000.00", "awarded"),
@@ -271,7 +271,7 @@ fn check_awards(rows: &[std::collections::HashMap<String, String>]) {
         ("2025", "4", "", "discretionary"),
         ("XM-001", "5", "2000000.00", "awarded"),
         ("RZ-001", "9", "1000000.00", "awarded"),
-        ("DK-001", "12", "151666.67", "awarded"),
+        ("DK-001", "12", "152083.33", "awarded"),
     ];
     for (id, clause, award, status) in expect {
         let row = rows
