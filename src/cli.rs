@@ -65,7 +65,7 @@ pub enum Format {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// 批量计算一轮申报 (CSV/XLSX) / compute a whole round of applications from a spreadsheet
-    Batch(crate::batch::BatchArgs),
+    Batch(BatchArgs),
     /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
     Test {
         /// 用例目录 / the folder of case files
@@ -95,6 +95,108 @@ pub enum Command {
     Schema,
     /// shell 补全脚本 / a shell completion script
     Completions { shell: clap_complete::Shell },
+}
+
+/// The arguments of `calc batch`.
+#[derive(clap::Args, Debug)]
+pub struct BatchArgs {
+    /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
+    pub input: PathBuf,
+
+    /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// 往期奖补 (上一轮的输出或往期奖补表)，可重复 / earlier awards (an earlier round's output or a prior table); repeatable
+    #[arg(long, value_name = "FILE")]
+    pub prior: Vec<PathBuf>,
+
+    /// 汇总表：按区县、条款合计 / totals by district and clause
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// CSV 输出不加 BOM / CSV output without the UTF-8 BOM Excel needs
+    #[arg(long)]
+    pub no_bom: bool,
+
+    /// CSV 输入编码 / the CSV input's encoding
+    #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
+    pub encoding: EncodingArg,
+}
+
+/// The text encoding of a CSV input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
+pub enum EncodingArg {
+    /// UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030 (GBK)
+    #[default]
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    #[value(alias = "gb18030", alias = "gb2312")]
+    Gbk,
+}
+
+impl BatchArgs {
+    fn options(&self, config: &Config) -> crate::batch::Options {
+        use crate::batch::Encoding;
+        crate::batch::Options {
+            input: self.input.clone(),
+            output: self.output.clone(),
+            priors: self.prior.clone(),
+            summary: self.summary.clone(),
+            bom: !self.no_bom,
+            encoding: match self.encoding {
+                EncodingArg::Auto => Encoding::Auto,
+                EncodingArg::Utf8 => Encoding::Utf8,
+                EncodingArg::Gbk => Encoding::Gbk,
+            },
+            as_of: (config.as_of).unwrap_or_else(|| chrono::Local::now().date_naive()),
+            lang: config.lang,
+        }
+    }
+}
+
+/// A progress bar on stderr when it is a terminal; nothing otherwise.
+struct BatchProgress(Option<indicatif::ProgressBar>);
+
+impl BatchProgress {
+    fn new() -> BatchProgress {
+        use std::io::IsTerminal;
+        if !std::io::stderr().is_terminal() {
+            return BatchProgress(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}")
+        {
+            bar.set_style(style);
+        }
+        BatchProgress(Some(bar))
+    }
+}
+
+impl crate::batch::Progress for BatchProgress {
+    fn phase(&self, name: &'static str, len: usize) {
+        if let Some(b) = &self.0 {
+            b.set_message(name);
+            b.set_length(len as u64);
+            b.set_position(0);
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+}
+
+impl Drop for BatchProgress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
 }
 
 /// A failed run: what to print and the exit code.
@@ -189,7 +291,12 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     match (&cli.command, &cli.file) {
         (Some(Command::Test { dir }), _) => run_tests(&config, dir),
         (Some(Command::Batch(args)), _) => {
-            let report = crate::batch::run(&config, args)?;
+            let opts = args.options(&config);
+            let report = crate::batch::run(&config.rules, &opts, &BatchProgress::new())
+                .map_err(|e| Failure {
+                    message: e.to_string(),
+                    code: 2,
+                })?;
             if std::env::var_os("CALC_BATCH_TIMING").is_some() {
                 for (phase, at) in &report.phases {
                     eprintln!("{phase}: {at:?}");
