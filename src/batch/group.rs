@@ -1,9 +1,13 @@
-//! Grouping rows by credit code, as they are read: the rows of one code form one applicant
-//! wherever they stand. Its first row that reads well makes its facts; a later row must repeat
-//! those applicant facts and must not repeat an item's key, or it is an error.
+//! Grouping rows by credit code: the rows of one code form one applicant wherever they stand.
+//! Each parsed row is given its code's group as it is read; the rows are then put in group
+//! order (file order within a group), and each applicant is made from its rows on all cores.
+//! Its first row that reads well makes its facts; a later row must repeat those applicant
+//! facts and must not repeat an item's key, or it is an error.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
+
+use rayon::prelude::*;
 
 use super::parse::Row;
 use crate::facts::{Facts, Item, Value};
@@ -20,8 +24,128 @@ pub struct Unit {
     pub error_lines: Vec<usize>,
 }
 
-/// The rows of one credit code so far.
-struct Group {
+/// Rows in error, with their messages.
+pub type Errors = Vec<(usize, String)>;
+
+/// A parsed row, its place in the file and its credit code's group.
+pub struct Placed {
+    pub row: usize,
+    pub line: usize,
+    /// `None` for a blank row or one without a readable credit code.
+    group: Option<u32>,
+    parsed: Row,
+}
+
+/// The groups of the credit codes seen so far, in the order they were first seen.
+#[derive(Default)]
+pub struct Codes(foldhash::HashMap<CodeKey, u32>);
+
+impl Codes {
+    /// A row as read, with the group of its credit code.
+    pub fn place(&mut self, row: usize, line: usize, parsed: Row, cc: usize) -> Placed {
+        let code = match &parsed {
+            Row::Blank => None,
+            Row::Error { code, .. } => code.as_deref(),
+            Row::Item { applicant, .. } => applicant.text(cc),
+        };
+        let group = code.map(|code| {
+            let next = self.0.len() as u32;
+            *self.0.entry(CodeKey::of(code)).or_insert(next)
+        });
+        Placed {
+            row,
+            line,
+            group,
+            parsed,
+        }
+    }
+
+    /// The applicants (codes with a row that reads well), each with its prior awards, and the
+    /// rows in error with their messages.
+    pub fn units(
+        &self,
+        rules: &RuleSet,
+        file: &str,
+        rows: Vec<Placed>,
+        priors: &HashMap<String, Vec<Item>>,
+    ) -> (Vec<Unit>, Errors) {
+        let mut errors = Vec::new();
+        let mut by_group = in_group_order(rows, self.0.len());
+        let made: Vec<(Option<Unit>, Errors)> = (by_group
+            .par_chunk_by_mut(|a, b| a.group == b.group))
+        .map(|rows| make_unit(rules, file, rows, priors))
+        .collect();
+        let mut units = Vec::with_capacity(made.len());
+        for (unit, mut errs) in made {
+            units.extend(unit);
+            errors.append(&mut errs);
+        }
+        for p in by_group.iter_mut().filter(|p| p.group.is_none()) {
+            if let Row::Error { message, .. } = std::mem::replace(&mut p.parsed, Row::Blank) {
+                errors.push((p.row, message));
+            }
+        }
+        (units, errors)
+    }
+}
+
+/// The rows by group (a counting sort: file order within each group), those without a group
+/// at the end.
+fn in_group_order(rows: Vec<Placed>, groups: usize) -> Vec<Placed> {
+    let mut start = vec![0usize; groups + 2];
+    for p in &rows {
+        start[p.group.map_or(groups, |g| g as usize) + 1] += 1;
+    }
+    for g in 1..start.len() {
+        start[g] += start[g - 1];
+    }
+    let mut at: Vec<Option<Placed>> = (0..rows.len()).map(|_| None).collect();
+    for p in rows {
+        let g = p.group.map_or(groups, |g| g as usize);
+        at[start[g]] = Some(p);
+        start[g] += 1;
+    }
+    at.into_iter().flatten().collect()
+}
+
+/// One applicant from its rows, in file order: the unit (when a row reads well) and the rows
+/// in error.
+fn make_unit(
+    rules: &RuleSet,
+    file: &str,
+    rows: &mut [Placed],
+    priors: &HashMap<String, Vec<Item>>,
+) -> (Option<Unit>, Errors) {
+    let mut so_far = SoFar::default();
+    let mut errors = Vec::new();
+    for p in rows {
+        let placed = match std::mem::replace(&mut p.parsed, Row::Blank) {
+            Row::Blank => continue,
+            Row::Error { message, .. } => Err(message),
+            Row::Item {
+                applicant,
+                section,
+                item,
+            } => so_far.place(rules, file, (p.row, p.line), applicant, (section, item)),
+        };
+        if let Err(message) = placed {
+            so_far.error_lines.push(p.line);
+            errors.push((p.row, message));
+        }
+    }
+    let unit = so_far.unit.map(|mut unit| {
+        unit.error_lines = so_far.error_lines;
+        if let Some(items) = priors.get(&unit.code) {
+            unit.facts.sections[rules.roles.prior].extend(items.iter().cloned());
+        }
+        unit
+    });
+    (unit, errors)
+}
+
+/// An applicant as its rows are read.
+#[derive(Default)]
+struct SoFar {
     /// Made by the first row that reads well.
     unit: Option<Unit>,
     first_line: usize,
@@ -30,105 +154,7 @@ struct Group {
     keys: HashMap<(usize, u64), usize>,
 }
 
-/// The round's rows grouped by credit code.
-pub struct Groups<'a> {
-    rules: &'a RuleSet,
-    file: &'a str,
-    /// Each section's key field, if it has one.
-    key_field: Vec<Option<usize>>,
-    by_code: foldhash::HashMap<String, usize>,
-    groups: Vec<Group>,
-    /// Rows that are errors, with their message.
-    pub errors: Vec<(usize, String)>,
-    /// Rows read so far.
-    pub rows: usize,
-}
-
-impl<'a> Groups<'a> {
-    pub fn new(rules: &'a RuleSet, file: &'a str) -> Groups<'a> {
-        let key_field = (rules.vocabulary.sections.iter())
-            .map(|s| s.key.as_ref().and_then(|k| s.field_index(k)))
-            .collect();
-        Groups {
-            rules,
-            file,
-            key_field,
-            by_code: Default::default(),
-            groups: Vec::new(),
-            errors: Vec::new(),
-            rows: 0,
-        }
-    }
-
-    /// Adds the next row of the file.
-    pub fn add(&mut self, line: usize, parsed: Row) {
-        let row = self.rows;
-        self.rows += 1;
-        let cc = self.rules.roles.credit_code;
-        let placed = match parsed {
-            Row::Blank => return,
-            Row::Error { message, code } => {
-                if let Some(code) = code {
-                    let g = self.group(&code);
-                    self.groups[g].error_lines.push(line);
-                }
-                Err(message)
-            }
-            Row::Item {
-                applicant,
-                section,
-                item,
-            } => {
-                let g = self.group(applicant.text(cc).unwrap_or_default());
-                let (rules, file, key) = (self.rules, self.file, self.key_field[section]);
-                let g = &mut self.groups[g];
-                let placed = g.place(rules, file, (row, line), applicant, (section, item), key);
-                if placed.is_err() {
-                    g.error_lines.push(line);
-                }
-                placed
-            }
-        };
-        if let Err(message) = placed {
-            self.errors.push((row, message));
-        }
-    }
-
-    /// The group of a credit code, made when the code is first seen.
-    fn group(&mut self, code: &str) -> usize {
-        let next = self.groups.len();
-        match self.by_code.get(code) {
-            Some(&g) => g,
-            None => {
-                self.by_code.insert(code.to_string(), next);
-                self.groups.push(Group {
-                    unit: None,
-                    first_line: 0,
-                    error_lines: Vec::new(),
-                    keys: HashMap::new(),
-                });
-                next
-            }
-        }
-    }
-
-    /// The applicants (codes with a row that read well), each with its prior awards.
-    pub fn into_units(self, priors: &HashMap<String, Vec<Item>>) -> Vec<Unit> {
-        let prior = self.rules.roles.prior;
-        (self.groups.into_iter())
-            .filter_map(|g| {
-                let mut unit = g.unit?;
-                unit.error_lines = g.error_lines;
-                if let Some(items) = priors.get(&unit.code) {
-                    unit.facts.sections[prior].extend(items.iter().cloned());
-                }
-                Some(unit)
-            })
-            .collect()
-    }
-}
-
-impl Group {
+impl SoFar {
     fn place(
         &mut self,
         rules: &RuleSet,
@@ -136,7 +162,6 @@ impl Group {
         (row, line): (usize, usize),
         applicant: Item,
         (section, item): (usize, Item),
-        key: Option<usize>,
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
         let first_line = self.first_line;
@@ -161,16 +186,14 @@ impl Group {
                 self.unit.insert(new_unit(rules, file, applicant))
             }
         };
+        let s = rules.section(section);
         let items = &unit.facts.sections[section];
-        if let Some(k) = key {
+        if let Some(k) = s.key.as_ref().and_then(|k| s.field_index(k)) {
             let hash = key_hash(item.get(k));
             // A hash seen before: the first earlier item with an equal key, if any.
-            let dup = self
-                .keys
-                .get(&(section, hash))
-                .and_then(|_| items.iter().find(|other| other.get(k) == item.get(k)));
+            let seen = self.keys.get(&(section, hash));
+            let dup = seen.and_then(|_| items.iter().find(|o| o.get(k) == item.get(k)));
             if let Some(dup) = dup {
-                let s = rules.section(section);
                 let (dup_line, key) = (dup.line, item.key(s));
                 return Err(format!(
                     "本单位{}“{key}”重复 (与第 {dup_line} 行) / duplicate {} `{key}` for this applicant (also at line {dup_line})",
@@ -188,10 +211,7 @@ impl Group {
 fn new_unit(rules: &RuleSet, file: &str, applicant: Item) -> Unit {
     let r = &rules.roles;
     let mut facts = Facts::new(rules, file);
-    let code = applicant
-        .text(r.credit_code)
-        .unwrap_or_default()
-        .to_string();
+    let code = applicant.text(r.credit_code).unwrap_or_default().to_string();
     let district = applicant.text(r.district).unwrap_or_default().to_string();
     facts.sections[r.applicant].push(applicant);
     Unit {
@@ -200,6 +220,27 @@ fn new_unit(rules: &RuleSet, file: &str, applicant: Item) -> Unit {
         facts,
         rows: Vec::with_capacity(8),
         error_lines: Vec::new(),
+    }
+}
+
+/// A credit code as a map key, held inline when short (as valid codes are): finding a row's
+/// group then reads no other memory.
+#[derive(Hash, PartialEq, Eq)]
+enum CodeKey {
+    Short([u8; 23], u8),
+    Long(String),
+}
+
+impl CodeKey {
+    fn of(code: &str) -> CodeKey {
+        let mut key = [0; 23];
+        match key.get_mut(..code.len()) {
+            Some(k) => {
+                k.copy_from_slice(code.as_bytes());
+                CodeKey::Short(key, code.len() as u8)
+            }
+            None => CodeKey::Long(code.to_string()),
+        }
     }
 }
 

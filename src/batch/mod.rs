@@ -33,8 +33,8 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::RuleSet;
-use group::{Groups, Unit};
-use parse::{Columns, Memo, Parser};
+use group::{Codes, Unit};
+use parse::{Columns, Memo, Parser, Row};
 pub use read::Encoding;
 use read::Table;
 
@@ -143,13 +143,27 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         headers: &table.headers,
         allowed,
     };
-    let mut memo = Memo::new(rules);
-    let mut groups = Groups::new(rules, &table.file);
-    table.rows(progress, |line, cells| {
-        groups.add(line, parser.row(line, cells, &mut memo))
+    // Parsed a batch at a time on all cores, with one memo a core kept from batch to batch.
+    let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Memo::new(rules))
+        .collect();
+    let (mut codes, mut rows) = (Codes::default(), Vec::new());
+    table.batches(progress, |batch| {
+        let per = batch.len().div_ceil(memos.len());
+        let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
+            .map(|(records, memo)| {
+                (records.iter())
+                    .map(|(line, r)| parser.row(*line, &read::cells(r), memo))
+                    .collect()
+            })
+            .collect();
+        for ((line, _), row) in batch.iter().zip(parsed.into_iter().flatten()) {
+            let cc = rules.roles.credit_code;
+            rows.push(codes.place(rows.len(), *line, row, cc));
+        }
     });
-    let (n_rows, errors) = (groups.rows, std::mem::take(&mut groups.errors));
-    let mut units = groups.into_units(&priors);
+    let n_rows = rows.len();
+    let (mut units, errors) = codes.units(rules, &table.file, rows, &priors);
     mark("read");
 
     progress.phase("计算 computing", units.len());

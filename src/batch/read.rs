@@ -91,7 +91,8 @@ impl Table {
             let (text, header_row) = read_sheet(path, &file)?;
             return Table::new(file, text, 0, Some(header_row));
         }
-        let mut bytes = Vec::new();
+        let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+        let mut bytes = Vec::with_capacity(size + 1);
         std::fs::File::open(path)
             .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
             .map_err(unreadable)?;
@@ -143,29 +144,50 @@ impl Table {
         self.text.len() - self.start
     }
 
-    /// Calls `f(line, cells)` for each row after the header, in file order; the bytes read
-    /// go to `progress` now and then.
+    /// Calls `f(line, cells)` for each row after the header, in file order.
     pub fn rows(&self, progress: &dyn Progress, mut f: impl FnMut(usize, &Cells<'_>)) {
+        self.batches(progress, |batch| {
+            for (line, record) in batch {
+                f(*line, &Cells(record));
+            }
+        });
+    }
+
+    /// Calls `f` with the rows after the header in file order, some thousands at a time (for
+    /// work on all cores), each with its line; the bytes read go to `progress`.
+    pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(usize, csv::ByteRecord)])) {
+        const BATCH: usize = 8192;
         let mut reader = reader(&self.text[self.start..]);
-        let mut record = csv::ByteRecord::new();
+        // The batch's records are reused from batch to batch.
+        let mut batch = vec![(0, csv::ByteRecord::new()); BATCH];
         let (mut index, mut shown) = (0, 0);
-        // The reader is flexible and reads bytes: it refuses nothing.
-        while let Ok(true) = reader.read_byte_record(&mut record) {
-            if index % 16_384 == 0 {
-                let at = reader.position().byte();
-                progress.inc(at - shown);
-                shown = at;
-            }
-            if index > 0 {
-                let line = match self.sheet_header {
+        let mut header = csv::ByteRecord::new();
+        let _ = reader.read_byte_record(&mut header);
+        loop {
+            let mut n = 0;
+            // The reader is flexible and reads bytes: it refuses nothing.
+            while n < BATCH && matches!(reader.read_byte_record(&mut batch[n].1), Ok(true)) {
+                index += 1;
+                batch[n].0 = match self.sheet_header {
                     Some(header) => header + index,
-                    None => record.position().map_or(0, |p| p.line() as usize),
+                    None => batch[n].1.position().map_or(0, |p| p.line() as usize),
                 };
-                f(line, &Cells(&record));
+                n += 1;
             }
-            index += 1;
+            if n == 0 {
+                return;
+            }
+            f(&batch[..n]);
+            let at = reader.position().byte();
+            progress.inc(at - shown);
+            shown = at;
         }
     }
+}
+
+/// One row's cells, from a record of a batch.
+pub fn cells(record: &csv::ByteRecord) -> Cells<'_> {
+    Cells(record)
 }
 
 /// The reader every record of a round is read with: no header row, and rows of any length (a
