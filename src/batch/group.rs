@@ -36,22 +36,40 @@ pub struct Placed {
     parsed: Row,
 }
 
-/// The groups of the credit codes seen so far, in the order they were first seen.
+impl Placed {
+    const BLANK: Placed = Placed {
+        row: 0,
+        line: 0,
+        group: None,
+        parsed: Row::Blank,
+    };
+}
+
+/// The groups of the credit codes seen so far, in the order they were first seen, each with
+/// the applicant of its first row that reads well.
 #[derive(Default)]
-pub struct Codes(foldhash::HashMap<CodeKey, u32>);
+pub struct Codes(foldhash::HashMap<CodeKey, (u32, Option<Item>)>);
 
 impl Codes {
-    /// A row as read, with the group of its credit code.
-    pub fn place(&mut self, row: usize, line: usize, parsed: Row, cc: usize) -> Placed {
-        let code = match &parsed {
+    /// A row as read, with the group of its credit code. A row whose applicant facts are its
+    /// group's first row's drops them here, while they are at hand.
+    pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
+        let group = match &mut parsed {
             Row::Blank => None,
-            Row::Error { code, .. } => code.as_deref(),
-            Row::Item { applicant, .. } => applicant.text(cc),
+            Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
+            Row::Item { applicant, .. } => {
+                let code = applicant.as_ref().and_then(|a| a.text(cc));
+                let (group, first) = self.entry(code.unwrap_or_default());
+                match first {
+                    Some(f) if applicant.as_ref().is_some_and(|a| a.values == f.values) => {
+                        *applicant = None;
+                    }
+                    Some(_) => {}
+                    None => first.clone_from(applicant),
+                }
+                Some(group)
+            }
         };
-        let group = code.map(|code| {
-            let next = self.0.len() as u32;
-            *self.0.entry(CodeKey::of(code)).or_insert(next)
-        });
         Placed {
             row,
             line,
@@ -60,13 +78,19 @@ impl Codes {
         }
     }
 
+    fn entry(&mut self, code: &str) -> (u32, &mut Option<Item>) {
+        let next = self.0.len() as u32;
+        let e = self.0.entry(CodeKey::of(code)).or_insert((next, None));
+        (e.0, &mut e.1)
+    }
+
     /// The applicants (codes with a row that reads well), each with its prior awards, and the
     /// rows in error with their messages.
     pub fn units(
         &self,
         rules: &RuleSet,
         file: &str,
-        rows: Vec<Placed>,
+        rows: Vec<Vec<Placed>>,
         priors: &HashMap<String, Vec<Item>>,
     ) -> (Vec<Unit>, Errors) {
         let mut errors = Vec::new();
@@ -90,22 +114,29 @@ impl Codes {
 }
 
 /// The rows by group (a counting sort: file order within each group), those without a group
-/// at the end.
-fn in_group_order(rows: Vec<Placed>, groups: usize) -> Vec<Placed> {
+/// at the end; the rows come a batch at a time.
+fn in_group_order(batches: Vec<Vec<Placed>>, groups: usize) -> Vec<Placed> {
+    let group = |p: &Placed| p.group.map_or(groups, |g| g as usize);
     let mut start = vec![0usize; groups + 2];
-    for p in &rows {
-        start[p.group.map_or(groups, |g| g as usize) + 1] += 1;
+    for p in batches.iter().flatten() {
+        start[group(p) + 1] += 1;
     }
     for g in 1..start.len() {
         start[g] += start[g - 1];
     }
-    let mut at: Vec<Option<Placed>> = (0..rows.len()).map(|_| None).collect();
-    for p in rows {
-        let g = p.group.map_or(groups, |g| g as usize);
-        at[start[g]] = Some(p);
-        start[g] += 1;
+    // Where each row goes, then each row moved once to its place.
+    let mut order = vec![(0u32, 0u32); start[groups + 1]];
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, p) in batch.iter().enumerate() {
+            let g = group(p);
+            order[start[g]] = (b as u32, i as u32);
+            start[g] += 1;
+        }
     }
-    at.into_iter().flatten().collect()
+    let mut batches = batches;
+    (order.into_iter())
+        .map(|(b, i)| std::mem::replace(&mut batches[b as usize][i as usize], Placed::BLANK))
+        .collect()
 }
 
 /// One applicant from its rows, in file order: the unit (when a row reads well) and the rows
@@ -160,13 +191,14 @@ impl SoFar {
         rules: &RuleSet,
         file: &str,
         (row, line): (usize, usize),
-        applicant: Item,
+        applicant: Option<Item>,
         (section, item): (usize, Item),
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
         let first_line = self.first_line;
-        let unit = match &mut self.unit {
-            Some(unit) => {
+        let unit = match (&mut self.unit, applicant) {
+            (Some(unit), None) => unit,
+            (Some(unit), Some(applicant)) => {
                 if let Some(first) = unit.facts.single(a)
                     && first.values != applicant.values
                 {
@@ -181,10 +213,12 @@ impl SoFar {
                 }
                 unit
             }
-            None => {
+            (None, Some(applicant)) => {
                 self.first_line = line;
                 self.unit.insert(new_unit(rules, file, applicant))
             }
+            // The first row that reads well keeps its applicant facts (`Codes::place`).
+            (None, None) => return Err(String::new()),
         };
         let s = rules.section(section);
         let items = &unit.facts.sections[section];
@@ -211,7 +245,10 @@ impl SoFar {
 fn new_unit(rules: &RuleSet, file: &str, applicant: Item) -> Unit {
     let r = &rules.roles;
     let mut facts = Facts::new(rules, file);
-    let code = applicant.text(r.credit_code).unwrap_or_default().to_string();
+    let code = applicant
+        .text(r.credit_code)
+        .unwrap_or_default()
+        .to_string();
     let district = applicant.text(r.district).unwrap_or_default().to_string();
     facts.sections[r.applicant].push(applicant);
     Unit {

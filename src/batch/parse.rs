@@ -164,7 +164,8 @@ pub enum Row {
         code: Option<String>,
     },
     Item {
-        applicant: Item,
+        /// `None` once grouping found it the same as its credit code's first row's.
+        applicant: Option<Item>,
         section: usize,
         item: Item,
     },
@@ -214,7 +215,7 @@ impl Parser<'_> {
         let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
         match (section, item) {
             (Some(section), Some(item)) if problems.is_empty() => Row::Item {
-                applicant,
+                applicant: Some(applicant),
                 section,
                 item,
             },

@@ -13,7 +13,9 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use tempfile::NamedTempFile;
 
 use super::parse::Columns;
-use super::read::{Cells, Table};
+use rayon::prelude::*;
+
+use super::read::{Cells, Table, cells};
 use super::{Progress, RowResult};
 use crate::error::Error;
 use crate::money::Money;
@@ -162,24 +164,45 @@ pub fn rows(
     let fail = |e: csv::Error| write_error(path, e);
     let tmp = temp_beside(path)?;
     let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
-    if bom {
-        out.write_all(b"\xEF\xBB\xBF")
-            .map_err(|e| write_error(path, e))?;
-    }
-    let mut wr = csv::Writer::from_writer(out);
-    (wr.write_record(layout.headers.iter().map(|h| neutralise(h.as_bytes())))).map_err(fail)?;
-    let mut result = Ok(());
-    let mut scratch = Vec::new();
-    let mut at = 0;
-    table.rows(progress, |_, cells| {
-        if let (Ok(()), Some(r)) = (&result, results.get(at)) {
-            result = write_row(&mut wr, &layout.slots, cells, r, &mut scratch);
-        }
-        at += 1;
+    let mut head = csv::Writer::from_writer(if bom {
+        b"\xEF\xBB\xBF".to_vec()
+    } else {
+        Vec::new()
     });
-    result.map_err(fail)?;
-    wr.flush().map_err(|e| write_error(path, e))?;
-    drop(wr);
+    (head.write_record(layout.headers.iter().map(|h| neutralise(h.as_bytes())))).map_err(fail)?;
+    let mut result = head
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|h| out.write_all(&h));
+    let threads = rayon::current_num_threads().max(1);
+    let mut at = 0;
+    // Each batch of rows is put into CSV on all cores, and written in order.
+    table.batches(progress, |batch| {
+        let per = batch.len().div_ceil(threads);
+        let parts: Vec<csv::Result<Vec<u8>>> = (batch.par_chunks(per).enumerate())
+            .map(|(i, records)| {
+                let results = results.get(at + i * per..).unwrap_or_default();
+                let mut wr = csv::Writer::from_writer(Vec::with_capacity(per * 256));
+                let mut scratch = Vec::new();
+                for ((_, record), r) in records.iter().zip(results) {
+                    write_row(&mut wr, &layout.slots, &cells(record), r, &mut scratch)?;
+                }
+                wr.into_inner().map_err(|e| e.into_error().into())
+            })
+            .collect();
+        for part in parts {
+            if result.is_ok() {
+                result = part
+                    .map_err(std::io::Error::from)
+                    .and_then(|p| out.write_all(&p));
+            }
+        }
+        at += batch.len();
+    });
+    result
+        .and_then(|()| out.flush())
+        .map_err(|e| write_error(path, e))?;
+    drop(out);
     synced(tmp, path)
 }
 
