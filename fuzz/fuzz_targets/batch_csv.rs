@@ -6,8 +6,7 @@
 use std::sync::OnceLock;
 
 use calc::RuleSet;
-use calc::batch::{BatchArgs, run};
-use calc::cli::{Config, Format};
+use calc::batch::{Encoding, Options, run};
 use calc::render::Lang;
 use libfuzzer_sys::fuzz_target;
 
@@ -20,21 +19,17 @@ fuzz_target!(|data: &[u8]| {
     let dir = tempfile::tempdir().expect("temp dir");
     let input = dir.path().join("round.csv");
     std::fs::write(&input, data).expect("write input");
-    let config = Config {
-        rules: rules().clone(),
-        as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30),
-        format: Format::Table,
-        lang: Lang::Zh,
-    };
-    let args = BatchArgs {
+    let opts = Options {
         input,
         output: dir.path().join("out.csv"),
-        prior: Vec::new(),
+        priors: Vec::new(),
         summary: Some(dir.path().join("summary.csv")),
-        no_bom: false,
-        encoding: calc::batch::read::Encoding::Auto,
+        bom: true,
+        encoding: Encoding::Auto,
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("a date"),
+        lang: Lang::Zh,
     };
-    if let Ok(report) = run(&config, &args) {
+    if let Ok(report) = run(rules(), &opts, &()) {
         let code = report.exit_code();
         assert!(code == 0 || code == 3, "unexpected exit code {code}");
         let out = std::fs::read(dir.path().join("out.csv")).expect("the output exists");

@@ -291,7 +291,10 @@ fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
 fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> (Vec<u8>, usize) {
     // Cells do not always stand in order in a file; a stable sort keeps later ones later.
     cells.sort_by_key(|c| (c.0, c.1));
-    let mut wr = csv::Writer::from_writer(Vec::new());
+    // Flexible: rows of any length, as they stand.
+    let mut wr = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     let mut row: Vec<&str> = Vec::new();
     let (Some(first), Some(last)) = (cells.first().map(|c| c.0), cells.last().map(|c| c.0)) else {
         return (Vec::new(), 1);
@@ -310,14 +313,13 @@ fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> (Vec<u8>, usize) {
         while row.last().is_some_and(|t| t.is_empty()) {
             row.pop();
         }
-        // An empty row is one empty cell, so that it stays a record.
-        let result = if row.is_empty() {
+        // An empty row is one empty cell, so that it stays a record. Writing rows of any
+        // length to memory cannot fail.
+        let _ = if row.is_empty() {
             wr.write_record([""])
         } else {
             wr.write_record(&row)
         };
-        // Writing to memory cannot fail.
-        let _ = result;
     }
     (wr.into_inner().unwrap_or_default(), first as usize + 1)
 }
@@ -338,5 +340,122 @@ fn cell_text(d: &DataRef<'_>) -> String {
             None => dt.as_f64().to_string(),
         },
         DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(table: &Table) -> Vec<(usize, Vec<String>)> {
+        let mut rows = Vec::new();
+        table.rows(&(), |line, cells| {
+            let texts = (0..cells.count()).map(|i| cells.get(i).to_string());
+            rows.push((line, texts.collect()));
+        });
+        rows
+    }
+
+    /// A sheet is read cell by cell: its header is the first row with a value (lines are sheet
+    /// rows), columns left of the first value stay in place, empty rows in the middle are kept,
+    /// trailing empty cells are not counted, and numbers, dates and booleans read as typed.
+    #[test]
+    fn a_sheet_reads_as_its_rows_and_cells() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("round.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        // Rows 1-2 empty; the header on row 3 from column B; row 5 empty; row 6 ends in "".
+        for (c, h) in ["type", "amount", "date", "ok"].iter().enumerate() {
+            sheet.write_string(2, 1 + c as u16, *h).unwrap();
+        }
+        sheet.write_string(3, 1, "compute").unwrap();
+        sheet.write_number(3, 2, 1200000.5).unwrap();
+        let date = ExcelDateTime::parse_from_str("2026-02-01").unwrap();
+        let date_format = Format::new().set_num_format("yyyy-mm-dd");
+        (sheet.write_datetime_with_format(3, 3, &date, &date_format)).unwrap();
+        sheet.write_boolean(3, 4, true).unwrap();
+        sheet.write_string(5, 1, "model").unwrap();
+        sheet.write_number(5, 2, 300000.0).unwrap();
+        sheet.write_string(5, 3, "").unwrap();
+        book.save(&path).unwrap();
+
+        let table = Table::open(&path, Encoding::Auto).unwrap();
+        assert_eq!(table.headers, ["", "type", "amount", "date", "ok"]);
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            rows_of(&table),
+            [
+                (
+                    4,
+                    strings(&["", "compute", "1200000.5", "2026-02-01", "true"])
+                ),
+                // An empty row reads as one empty cell: blank, in its place.
+                (5, strings(&[""])),
+                (6, strings(&["", "model", "300000"])),
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        /// Cells in any order, repeated places and empty texts included, make the rows a dense
+        /// grid of the same cells would: the last text at each place, every row from the first
+        /// with a cell to the last, each row counted up to its last cell with text.
+        #[test]
+        fn a_sheet_of_cells_in_any_order_is_its_grid(
+            placed in proptest::collection::vec((0u32..6, 0u32..5, 0usize..3), 0..40)
+        ) {
+            let words = ["", "a", "中文,\"x\"\n"];
+            let mut grid = vec![vec![""; 5]; 6];
+            let mut cells = Vec::new();
+            for &(row, col, w) in &placed {
+                cells.push((row, col, words[w].to_string()));
+                grid[row as usize][col as usize] = words[w];
+            }
+            let (text, first) = sheet_csv(cells);
+            let mut got = Vec::new();
+            let mut record = csv::StringRecord::new();
+            let mut r = reader(&text);
+            while r.read_record(&mut record).unwrap() {
+                let cells: Vec<String> = record.iter().map(str::to_string).collect();
+                got.push(if cells == [""] { Vec::new() } else { cells });
+            }
+            let mut expected = Vec::new();
+            if let Some(lo) = placed.iter().map(|p| p.0).min() {
+                proptest::prop_assert_eq!(first, lo as usize + 1);
+                let hi = placed.iter().map(|p| p.0).max().unwrap_or(lo);
+                for row in &grid[lo as usize..=hi as usize] {
+                    let n = row.iter().rposition(|t| !t.is_empty()).map_or(0, |i| i + 1);
+                    expected.push(row[..n].iter().map(|t| t.to_string()).collect::<Vec<_>>());
+                }
+            }
+            proptest::prop_assert_eq!(got, expected);
+        }
+    }
+
+    /// GBK text decodes to the UTF-8 text it encodes; bytes that are neither are refused.
+    #[test]
+    fn gbk_decodes_and_bad_bytes_are_refused() {
+        let text = "算力券,温州甲智能科技有限公司,是,1200000.50\n".repeat(40);
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+        let (decoded, bom) = decode("t.csv", gbk.to_vec(), Encoding::Auto).unwrap();
+        assert_eq!((decoded.as_slice(), bom), (text.as_bytes(), 0));
+        let mut bad = gbk.to_vec();
+        let at = bad.len() - 10;
+        bad[at] = 0xFF;
+        assert!(decode("t.csv", bad, Encoding::Gbk).is_err());
+    }
+
+    /// A CSV record is numbered by the line it starts on, quoted line breaks included.
+    #[test]
+    fn csv_rows_are_numbered_by_their_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("round.csv");
+        std::fs::write(&path, "\u{feff}h1,h2\na,b\n\"multi\nline\",c\nd,e\n").unwrap();
+        let table = Table::open(&path, Encoding::Utf8).unwrap();
+        assert_eq!(table.headers, ["h1", "h2"]);
+        let lines: Vec<usize> = rows_of(&table).iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 3, 5]);
     }
 }
