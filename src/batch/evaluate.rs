@@ -11,21 +11,15 @@ use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe, describe_into};
 use crate::rules::RuleSet;
 
-/// Evaluates applicant `ui`: (row, result) for each of its rows.
-pub fn unit(
-    rules: &RuleSet,
-    unit: &Unit,
-    ui: u32,
-    as_of: NaiveDate,
-    lang: Lang,
-) -> Vec<(usize, RowResult)> {
+/// Evaluates an applicant: (row, result) for each of its rows (the caller names the unit).
+pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(usize, RowResult)> {
     let outcome = match evaluate(rules, &unit.facts, as_of) {
         Ok(o) => o,
         Err(e) => {
             let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
             let message = format!("{field}{}", e.message);
             return (unit.rows.iter())
-                .map(|&(row, _, _)| (row, RowResult::error(message.clone(), Some(ui))))
+                .map(|&(row, _, _)| (row, RowResult::error(message.clone(), None)))
                 .collect();
         }
     };
@@ -45,12 +39,12 @@ pub fn unit(
             if let Some(&k) = at[cx.clause.section].get(it.index)
                 && out[k].is_none()
             {
-                out[k] = Some(item_result(co, it, &gates, &cx, ui));
+                out[k] = Some(item_result(co, it, &gates, &cx));
             }
         }
     }
     let none = || RowResult {
-        unit: Some(ui),
+        unit: None,
         clause: None,
         award: Some(Money::ZERO),
         status: RowStatus::Ineligible,
@@ -63,13 +57,7 @@ pub fn unit(
         .collect()
 }
 
-fn item_result(
-    co: &ClauseOutcome,
-    it: &ItemOutcome,
-    gates: &[String],
-    cx: &Ctx<'_>,
-    ui: u32,
-) -> RowResult {
+fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<'_>) -> RowResult {
     let sep = cx.lang.pick("；", "; ");
     let mut reason = gates.join(sep);
     for (parts, s) in (gates.len()..).zip(it.steps.iter().filter(|s| shown(s))) {
@@ -86,7 +74,7 @@ fn item_result(
         (RowStatus::Awarded, Some(it.amount))
     };
     RowResult {
-        unit: Some(ui),
+        unit: None,
         clause: Some(co.clause),
         award,
         status,

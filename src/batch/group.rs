@@ -9,7 +9,8 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::parse::Row;
+use super::RowResult;
+use super::parse::{Applicant, Row};
 use crate::facts::{Facts, Item, Value};
 use crate::rules::RuleSet;
 
@@ -26,6 +27,9 @@ pub struct Unit {
 
 /// Rows in error, with their messages.
 pub type Errors = Vec<(usize, String)>;
+
+/// An applicant's rows' results.
+pub type Evaluated = Vec<(usize, RowResult)>;
 
 /// A parsed row, its place in the file and its credit code's group.
 pub struct Placed {
@@ -52,23 +56,23 @@ pub struct Codes(foldhash::HashMap<CodeKey, (u32, Option<Item>)>);
 
 impl Codes {
     /// A row as read, with the group of its credit code. A row whose applicant facts are its
-    /// group's first row's drops them here, while they are at hand.
+    /// group's first row's drops them here, while they are at hand (see `Parser::row`).
     pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
         let group = match &mut parsed {
             Row::Blank => None,
             Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
-            Row::Item { applicant, .. } => {
-                let code = applicant.as_ref().and_then(|a| a.text(cc));
-                let (group, first) = self.entry(code.unwrap_or_default());
-                match first {
-                    Some(f) if applicant.as_ref().is_some_and(|a| a.values == f.values) => {
-                        *applicant = None;
+            Row::Item { applicant, .. } => Some(match applicant {
+                Applicant::Same(g) => *g,
+                Applicant::Read(a) => {
+                    let (group, first) = self.entry(a.text(cc).unwrap_or_default());
+                    match first {
+                        Some(f) if a.values == f.values => *applicant = Applicant::Same(group),
+                        Some(_) => {}
+                        None => *first = Some(a.clone()),
                     }
-                    Some(_) => {}
-                    None => first.clone_from(applicant),
+                    group
                 }
-                Some(group)
-            }
+            }),
         };
         Placed {
             row,
@@ -78,6 +82,13 @@ impl Codes {
         }
     }
 
+    /// The group of a valid credit code and its first applicant facts, if seen.
+    pub fn first(&self, code: &[u8; 18]) -> Option<(u32, &Item)> {
+        let code = std::str::from_utf8(code).ok()?;
+        let (g, first) = self.0.get(&CodeKey::of(code))?;
+        Some((*g, first.as_ref()?))
+    }
+
     fn entry(&mut self, code: &str) -> (u32, &mut Option<Item>) {
         let next = self.0.len() as u32;
         let e = self.0.entry(CodeKey::of(code)).or_insert((next, None));
@@ -85,23 +96,34 @@ impl Codes {
     }
 
     /// The applicants (codes with a row that reads well), each with its prior awards, and the
-    /// rows in error with their messages.
+    /// rows in error with their messages. Each applicant is evaluated as soon as it is made,
+    /// while its facts are at hand: `evaluated[ui]` are its rows' results.
     pub fn units(
         &self,
-        rules: &RuleSet,
-        file: &str,
+        (rules, file): (&RuleSet, &str),
         rows: Vec<Vec<Placed>>,
         priors: &HashMap<String, Vec<Item>>,
-    ) -> (Vec<Unit>, Errors) {
+        evaluate: &(dyn Fn(&Unit) -> Evaluated + Sync),
+    ) -> (Vec<Unit>, Vec<Evaluated>, Errors) {
         let mut errors = Vec::new();
         let mut by_group = in_group_order(rows, self.0.len());
-        let made: Vec<(Option<Unit>, Errors)> = (by_group
+        let made: Vec<(Option<(Unit, Evaluated)>, Errors)> = (by_group
             .par_chunk_by_mut(|a, b| a.group == b.group))
-        .map(|rows| make_unit(rules, file, rows, priors))
+        .map(|rows| {
+            let (unit, errors) = make_unit(rules, file, rows, priors);
+            let evaluated = unit.map(|u| {
+                let e = evaluate(&u);
+                (u, e)
+            });
+            (evaluated, errors)
+        })
         .collect();
-        let mut units = Vec::with_capacity(made.len());
+        let (mut units, mut evaluated) = (Vec::with_capacity(made.len()), Vec::new());
         for (unit, mut errs) in made {
-            units.extend(unit);
+            if let Some((u, e)) = unit {
+                units.push(u);
+                evaluated.push(e);
+            }
             errors.append(&mut errs);
         }
         for p in by_group.iter_mut().filter(|p| p.group.is_none()) {
@@ -109,7 +131,7 @@ impl Codes {
                 errors.push((p.row, message));
             }
         }
-        (units, errors)
+        (units, evaluated, errors)
     }
 }
 
@@ -182,7 +204,7 @@ struct SoFar {
     first_line: usize,
     error_lines: Vec<usize>,
     /// The first item with each (section, key hash), to find a repeated key.
-    keys: HashMap<(usize, u64), usize>,
+    keys: foldhash::HashMap<(usize, u64), usize>,
 }
 
 impl SoFar {
@@ -191,14 +213,14 @@ impl SoFar {
         rules: &RuleSet,
         file: &str,
         (row, line): (usize, usize),
-        applicant: Option<Item>,
+        applicant: Applicant,
         (section, item): (usize, Item),
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
         let first_line = self.first_line;
         let unit = match (&mut self.unit, applicant) {
-            (Some(unit), None) => unit,
-            (Some(unit), Some(applicant)) => {
+            (Some(unit), Applicant::Same(_)) => unit,
+            (Some(unit), Applicant::Read(applicant)) => {
                 if let Some(first) = unit.facts.single(a)
                     && first.values != applicant.values
                 {
@@ -213,12 +235,12 @@ impl SoFar {
                 }
                 unit
             }
-            (None, Some(applicant)) => {
+            (None, Applicant::Read(applicant)) => {
                 self.first_line = line;
                 self.unit.insert(new_unit(rules, file, applicant))
             }
             // The first row that reads well keeps its applicant facts (`Codes::place`).
-            (None, None) => return Err(String::new()),
+            (None, Applicant::Same(_)) => return Err(String::new()),
         };
         let s = rules.section(section);
         let items = &unit.facts.sections[section];

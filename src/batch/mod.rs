@@ -153,7 +153,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
             .map(|(records, memo)| {
                 (records.iter())
-                    .map(|(line, r)| parser.row(*line, &read::cells(r), memo))
+                    .map(|(line, r)| parser.row(*line, &read::cells(r), memo, &codes))
                     .collect()
             })
             .collect();
@@ -166,19 +166,19 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         rows.push(placed);
     });
     mark("read");
-    let (mut units, errors) = codes.units(rules, &table.file, rows, &priors);
-    mark("grouped");
-
-    progress.phase("计算 computing", units.len());
+    progress.phase("计算 computing", n_rows);
+    let evaluate = |u: &Unit| {
+        progress.inc(u.rows.len() as u64);
+        evaluate::unit(rules, u, opts.as_of, opts.lang)
+    };
+    let (mut units, evaluated, errors) =
+        codes.units((rules, &table.file), rows, &priors, &evaluate);
     let mut results = vec![RowResult::empty(); n_rows];
-    let evaluated: Vec<Vec<(usize, RowResult)>> = (units.par_iter().enumerate())
-        .map(|(ui, u)| {
-            progress.inc(1);
-            evaluate::unit(rules, u, ui as u32, opts.as_of, opts.lang)
-        })
-        .collect();
-    for (row, r) in evaluated.into_iter().flatten() {
-        results[row] = r;
+    for (ui, rows) in evaluated.into_iter().enumerate() {
+        for (row, r) in rows {
+            let unit = Some(ui as u32);
+            results[row] = RowResult { unit, ..r };
+        }
     }
     for (row, message) in errors {
         results[row] = RowResult::error(message, None);

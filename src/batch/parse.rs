@@ -7,6 +7,7 @@ use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::rules::{Field, FieldType, RuleSet, Section};
 
+use super::group::Codes;
 use super::read::Cells;
 use super::write::Added;
 
@@ -164,11 +165,18 @@ pub enum Row {
         code: Option<String>,
     },
     Item {
-        /// `None` once grouping found it the same as its credit code's first row's.
-        applicant: Option<Item>,
+        applicant: Applicant,
         section: usize,
         item: Item,
     },
+}
+
+/// A row's applicant facts.
+pub enum Applicant {
+    /// As read from its cells.
+    Read(Item),
+    /// The same as those of the first row of its credit code (that group).
+    Same(u32),
 }
 
 /// How rows are read: the round's columns and the sections its rows may name.
@@ -182,7 +190,7 @@ pub struct Parser<'a> {
 impl Parser<'_> {
     /// Reads a row into its applicant and one item, or every problem it has: extra cells,
     /// then the applicant, the type and the item.
-    pub fn row(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo) -> Row {
+    pub fn row(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
         if cells.is_blank() {
             return Row::Blank;
         }
@@ -194,7 +202,21 @@ impl Parser<'_> {
                 "本行有 {n} 格，多于表头的 {width} 列 (可能是金额中的逗号未加引号) / the row has {n} cells, more than the {width} headers (an unquoted comma?)"
             ));
         }
-        let applicant = self.item(rules.roles.applicant, line, cells, &mut problems, memo);
+        let a = rules.roles.applicant;
+        // Most rows repeat their applicant's first row: checked so, without making values.
+        let known = self.code(cells).and_then(|c| codes.first(&c));
+        let (applicant, first) = match known {
+            Some((g, first)) if self.same_applicant(first, cells, memo) => {
+                (Applicant::Same(g), first)
+            }
+            _ => {
+                let applicant = self.item(a, line, cells, &mut problems, memo);
+                (
+                    Applicant::Read(applicant),
+                    &Item::empty(rules.section(a), line),
+                )
+            }
+        };
         let kind = cols.kind.map_or("", |c| cells.get(c)).trim();
         let section = if kind.is_empty() {
             problems.push("“类型”为空 / the type is empty".to_string());
@@ -215,15 +237,52 @@ impl Parser<'_> {
         let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
         match (section, item) {
             (Some(section), Some(item)) if problems.is_empty() => Row::Item {
-                applicant: Some(applicant),
+                applicant,
                 section,
                 item,
             },
-            _ => Row::Error {
-                message: problems.join("；"),
-                code: applicant.text(rules.roles.credit_code).map(str::to_string),
-            },
+            _ => {
+                let applicant = match &applicant {
+                    Applicant::Read(a) => a,
+                    Applicant::Same(_) => first,
+                };
+                let code = applicant.text(rules.roles.credit_code).map(str::to_string);
+                Row::Error {
+                    message: problems.join("；"),
+                    code,
+                }
+            }
         }
+    }
+
+    /// A row's credit code in canonical form, when the rules' code is a credit code and the
+    /// cell holds a valid one.
+    fn code(&self, cells: &Cells<'_>) -> Option<[u8; 18]> {
+        let (a, cc) = (self.rules.roles.applicant, self.rules.roles.credit_code);
+        let field = self.rules.section(a).fields.get(cc)?;
+        let c = self.cols.fields[a][cc]?;
+        (field.ty == FieldType::CreditCode)
+            .then(|| crate::credit_code::canonical(cells.get(c)))
+            .flatten()
+    }
+
+    /// Whether a row's applicant cells read as the values of `first`, checked without making
+    /// values where they are text; `false` when in doubt (the row is then read in full).
+    fn same_applicant(&self, first: &Item, cells: &Cells<'_>, memo: &mut Memo) -> bool {
+        let a = self.rules.roles.applicant;
+        let fields = self.rules.section(a).fields.iter().enumerate();
+        fields.into_iter().all(|(fi, field)| {
+            let text = self.cols.fields[a][fi].map_or("", |c| cells.get(c)).trim();
+            match (field.ty, first.get(fi)) {
+                _ if text.is_empty() => first.get(fi).is_none(),
+                (FieldType::Text, Some(Value::Text(t))) => t == text,
+                (FieldType::CreditCode, Some(Value::Text(t))) => {
+                    crate::credit_code::canonical(text).is_some_and(|c| c == t.as_bytes())
+                }
+                (FieldType::Text | FieldType::CreditCode, _) | (_, None) => false,
+                (_, Some(v)) => memo.convert(a, fi, field, text).is_ok_and(|x| x == *v),
+            }
+        })
     }
 
     /// Reads a plain prior table's row (the vocabulary's `prior` section).

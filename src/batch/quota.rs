@@ -138,10 +138,15 @@ pub fn apply(
     affected.dedup();
     let units = &*units;
     let again: Vec<Vec<(usize, RowResult)>> = (affected.par_iter())
-        .map(|&ui| evaluate::unit(rules, &units[ui as usize], ui, as_of, lang))
+        .map(|&ui| evaluate::unit(rules, &units[ui as usize], as_of, lang))
         .collect();
-    for (row, r) in again.into_iter().flatten() {
-        results[row] = r;
+    for (&ui, rows) in affected.iter().zip(again) {
+        for (row, r) in rows {
+            results[row] = RowResult {
+                unit: Some(ui),
+                ..r
+            };
+        }
     }
     for (row, message) in decision.errors {
         results[row] = RowResult::error(message, results[row].unit);

@@ -217,6 +217,7 @@ fn write_row<W: Write>(
     for (c, slot) in slots.iter().enumerate() {
         match slot {
             None => wr.write_field(neutralise(cells.raw(c)))?,
+            Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
             Some(a) => {
                 scratch.clear();
                 a.write(r, scratch)?;
