@@ -135,15 +135,49 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     cols.require_round(rules, &table.file)?;
     let priors = prior::load_all(rules, &opts.priors, opts.encoding)?;
     mark("open");
-
-    progress.phase("读取 reading", table.bytes());
     let parser = Parser {
         rules,
         cols: &cols,
         headers: &table.headers,
         allowed,
     };
-    // Parsed a batch at a time on all cores, with one memo a core kept from batch to batch.
+    let (codes, rows, n_rows) = read_rows(&parser, &table, progress);
+    mark("read");
+    let (mut units, mut results) = evaluate_all(
+        rules,
+        opts,
+        (&table.file, &priors),
+        (codes, rows, n_rows),
+        progress,
+    );
+    mark("evaluated");
+    let (as_of, lang) = (opts.as_of, opts.lang);
+    quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
+    note_errors(&units, &mut results, lang);
+    mark("quota");
+    write_all(rules, opts, (&table, &cols), (&units, &results), progress)?;
+    mark("written");
+    let errors = (results.iter())
+        .filter(|r| r.status == RowStatus::Error)
+        .count();
+    Ok(Report {
+        rows: results.len(),
+        units: units.len(),
+        errors,
+        as_of: opts.as_of,
+        digest: rules.digest.clone(),
+        phases,
+        // Freeing a million small values took a tenth of a large round's run: the round is
+        // handed to the caller, which may let the process end without freeing it.
+        round: Some(Box::new((units, results, table))),
+    })
+}
+
+/// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
+/// from batch to batch), and placed in its credit code's group; and the count of rows.
+fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> Read {
+    progress.phase("读取 reading", table.bytes());
+    let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
         .map(|_| Memo::new(rules))
         .collect();
@@ -165,14 +199,26 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         n_rows += placed.len();
         rows.push(placed);
     });
-    mark("read");
+    (codes, rows, n_rows)
+}
+
+/// The rows as read: their codes' groups, the rows a batch at a time, and their count.
+type Read = (Codes, Vec<Vec<group::Placed>>, usize);
+
+/// Step 3: the applicants made from their rows and evaluated, on all cores; each row's result.
+fn evaluate_all(
+    rules: &RuleSet,
+    opts: &Options,
+    (file, priors): (&str, &prior::Priors),
+    (codes, rows, n_rows): Read,
+    progress: &dyn Progress,
+) -> (Vec<Unit>, Vec<RowResult>) {
     progress.phase("计算 computing", n_rows);
     let evaluate = |u: &Unit| {
         progress.inc(u.rows.len() as u64);
         evaluate::unit(rules, u, opts.as_of, opts.lang)
     };
-    let (mut units, evaluated, errors) =
-        codes.units((rules, &table.file), rows, &priors, &evaluate);
+    let (units, evaluated, errors) = codes.units((rules, file), rows, priors, &evaluate);
     let mut results = vec![RowResult::empty(); n_rows];
     for (ui, rows) in evaluated.into_iter().enumerate() {
         for (row, r) in rows {
@@ -183,30 +229,22 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     for (row, message) in errors {
         results[row] = RowResult::error(message, None);
     }
-    mark("evaluated");
-    quota::apply(
-        rules,
-        &quotas,
-        &mut units,
-        &mut results,
-        opts.as_of,
-        opts.lang,
-    );
-    note_errors(&units, &mut results, opts.lang);
-    mark("quota");
+    (units, results)
+}
 
-    progress.phase("写出 writing", table.bytes());
-    let out = write::rows(
-        &opts.output,
-        (&table, &cols),
-        rules,
-        &results,
-        opts.bom,
-        progress,
-    )?;
+/// Step 5: the output and the summary, each complete before either replaces anything.
+fn write_all(
+    rules: &RuleSet,
+    opts: &Options,
+    input: (&Table, &Columns),
+    (units, results): (&[Unit], &[RowResult]),
+    progress: &dyn Progress,
+) -> Result<(), Error> {
+    progress.phase("写出 writing", input.0.bytes());
+    let out = write::rows(&opts.output, input, rules, results, opts.bom, progress)?;
     let summary = match &opts.summary {
         Some(path) => {
-            let s = summary::Summary::of(rules, &units, &results);
+            let s = summary::Summary::of(rules, units, results);
             Some((path, summary::write(path, &s, rules, opts.as_of, opts.bom)?))
         }
         None => None,
@@ -215,21 +253,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     if let Some((path, tmp)) = summary {
         write::persist(tmp, path)?;
     }
-    mark("written");
-    let errors = (results.iter())
-        .filter(|r| r.status == RowStatus::Error)
-        .count();
-    Ok(Report {
-        rows: results.len(),
-        units: units.len(),
-        errors,
-        as_of: opts.as_of,
-        digest: rules.digest.clone(),
-        phases,
-        // Freeing a million small values took a tenth of a large round's run: the round is
-        // handed to the caller, which may let the process end without freeing it.
-        round: Some(Box::new((units, results, table))),
-    })
+    Ok(())
 }
 
 /// What a run of `calc batch` came to, for its closing line.

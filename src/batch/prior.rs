@@ -17,12 +17,15 @@ use crate::facts::{Item, Value};
 use crate::money::Money;
 use crate::rules::RuleSet;
 
+/// Prior awards by credit code.
+pub type Priors = HashMap<String, Vec<Item>>;
+
 /// The prior awards of every file, by credit code, in file order.
 pub fn load_all(
     rules: &RuleSet,
     paths: &[impl AsRef<Path>],
     encoding: Encoding,
-) -> Result<HashMap<String, Vec<Item>>, InputError> {
+) -> Result<Priors, InputError> {
     let mut priors = HashMap::new();
     for p in paths {
         load(rules, p.as_ref(), encoding, &mut priors)?;

@@ -213,76 +213,89 @@ fn decide(
                 .or_default()
                 .push(c.clone());
         }
-        let field = rules.field(q.section, q.rank_by);
-        let count = q.count as usize;
-        for ((district, year), cands) in groups {
-            if cands.len() <= count {
-                continue;
-            }
-            let n = cands.len();
-            let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) =
-                cands.into_iter().partition(|c| c.score.is_some());
-            let mut out: Vec<(&Candidate, Step)> = Vec::new();
-            let mut held: Vec<&Candidate> = Vec::new();
-            for c in &missing {
-                decision.errors.push((
-                    c.row,
-                    format!(
-                        "名额已满 ({district} {year}年 {n} 项符合条件，名额 {count} 个)，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {count} binds ({n} items qualify in {district}, {year}) and this item has no {}: give it or decide",
-                        field.label, field.label, field.label_en
-                    ),
-                ));
-                held.push(c);
-            }
-            // Highest first; equal scores keep file order (only for display: ties are refused).
-            scored.sort_by_key(|c| std::cmp::Reverse(c.score));
-            if scored.len() > count {
-                let boundary = scored[count - 1].score.unwrap_or_default();
-                let tied = scored[count].score == Some(boundary);
-                let tie_n = scored.iter().filter(|c| c.score == Some(boundary)).count();
-                for (pos, c) in scored.iter().enumerate() {
-                    let score = c.score.unwrap_or_default();
-                    if tied && score == boundary {
-                        decision.errors.push((
-                            c.row,
-                            format!(
-                                "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {count} 个): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {count} ({district}, {year}): decide which are selected",
-                                field.label,
-                                tie_n - 1,
-                                field.label_en,
-                                tie_n - 1
-                            ),
-                        ));
-                        held.push(c);
-                    } else if pos >= count || score < boundary {
-                        out.push((
-                            c,
-                            Step::QuotaExcluded {
-                                count: q.count,
-                                rank: pos as u32 + 1,
-                                score,
-                                cutoff: boundary,
-                            },
-                        ));
-                    }
-                }
-            }
-            // Rows in error are left out too, so that they take nothing from a shared cap.
-            for c in held {
-                out.push((
-                    c,
-                    Step::QuotaExcluded {
-                        count: q.count,
-                        rank: 0,
-                        score: c.score.unwrap_or_default(),
-                        cutoff: Decimal::ZERO,
-                    },
-                ));
-            }
-            for (c, step) in out {
-                (decision.excluded).push((c.unit, c.section, c.index, step));
+        for (place, cands) in groups {
+            if cands.len() > q.count as usize {
+                rank(rules, q, place, cands, &mut decision);
             }
         }
     }
     decision
+}
+
+/// Ranks the items of one district and year where the quota binds.
+fn rank(
+    rules: &RuleSet,
+    q: &QuotaRule,
+    (district, year): (&str, i32),
+    cands: Vec<Candidate>,
+    decision: &mut Decision,
+) {
+    let field = rules.field(q.section, q.rank_by);
+    let (n, count) = (cands.len(), q.count as usize);
+    let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) =
+        cands.into_iter().partition(|c| c.score.is_some());
+    let mut out: Vec<(&Candidate, Step)> = Vec::new();
+    let mut held: Vec<&Candidate> = Vec::new();
+    for c in &missing {
+        decision.errors.push((
+            c.row,
+            format!(
+                "名额已满 ({district} {year}年 {n} 项符合条件，名额 {count} 个)，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {count} binds ({n} items qualify in {district}, {year}) and this item has no {}: give it or decide",
+                field.label, field.label, field.label_en
+            ),
+        ));
+        held.push(c);
+    }
+    // Highest first; equal scores keep file order (only for display: ties are refused).
+    scored.sort_by_key(|c| std::cmp::Reverse(c.score));
+    if scored.len() > count {
+        let boundary = scored[count - 1].score.unwrap_or_default();
+        let tied = scored[count].score == Some(boundary);
+        let tie_n = scored.iter().filter(|c| c.score == Some(boundary)).count();
+        for (pos, c) in scored.iter().enumerate() {
+            let score = c.score.unwrap_or_default();
+            if tied && score == boundary {
+                decision.errors.push((
+                    c.row,
+                    format!(
+                        "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {count} 个): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {count} ({district}, {year}): decide which are selected",
+                        field.label,
+                        tie_n - 1,
+                        field.label_en,
+                        tie_n - 1
+                    ),
+                ));
+                held.push(c);
+            } else if pos >= count || score < boundary {
+                let rank = pos as u32 + 1;
+                let (count, cutoff) = (q.count, boundary);
+                out.push((
+                    c,
+                    Step::QuotaExcluded {
+                        count,
+                        rank,
+                        score,
+                        cutoff,
+                    },
+                ));
+            }
+        }
+    }
+    // Rows in error are left out too, so that they take nothing from a shared cap.
+    for c in held {
+        let (count, score) = (q.count, c.score.unwrap_or_default());
+        let cutoff = Decimal::ZERO;
+        out.push((
+            c,
+            Step::QuotaExcluded {
+                count,
+                rank: 0,
+                score,
+                cutoff,
+            },
+        ));
+    }
+    for (c, step) in out {
+        (decision.excluded).push((c.unit, c.section, c.index, step));
+    }
 }
