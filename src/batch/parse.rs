@@ -218,22 +218,7 @@ impl Parser<'_> {
             }
         };
         let kind = cols.kind.map_or("", |c| cells.get(c)).trim();
-        let section = if kind.is_empty() {
-            problems.push("“类型”为空 / the type is empty".to_string());
-            None
-        } else {
-            let s = memo.section(rules, &self.allowed, kind);
-            if s.is_none() {
-                let names: Vec<String> = (self.allowed.iter().map(|&si| rules.section(si)))
-                    .map(|s| format!("{} ({})", s.name, s.aliases.first().unwrap_or(&s.label)))
-                    .collect();
-                let names = names.join(", ");
-                problems.push(format!(
-                    "未知的类型“{kind}”，应为: {names} / unknown type `{kind}`; expected one of: {names}"
-                ));
-            }
-            s
-        };
+        let section = self.section(kind, &mut problems, memo);
         let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
         match (section, item) {
             (Some(section), Some(item)) if problems.is_empty() => Row::Item {
@@ -253,6 +238,26 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+
+    /// The section a row's type names, or a problem.
+    fn section(&self, kind: &str, problems: &mut Vec<String>, memo: &mut Memo) -> Option<usize> {
+        let rules = self.rules;
+        if kind.is_empty() {
+            problems.push("“类型”为空 / the type is empty".to_string());
+            return None;
+        }
+        let s = memo.section(rules, &self.allowed, kind);
+        if s.is_none() {
+            let names: Vec<String> = (self.allowed.iter().map(|&si| rules.section(si)))
+                .map(|s| format!("{} ({})", s.name, s.aliases.first().unwrap_or(&s.label)))
+                .collect();
+            let names = names.join(", ");
+            problems.push(format!(
+                "未知的类型“{kind}”，应为: {names} / unknown type `{kind}`; expected one of: {names}"
+            ));
+        }
+        s
     }
 
     /// A row's credit code in canonical form, when the rules' code is a credit code and the
