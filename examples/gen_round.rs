@@ -2,7 +2,10 @@
 //! Chinese headers and values as Excel exports them, valid credit codes, rows of one applicant
 //! scattered through the file. Deterministic for a given SEED.
 //!
-//! cargo run --release --example gen_round -- ROWS SEED OUT.csv
+//! cargo run --release --example gen_round -- ROWS SEED OUT.csv [--quota]
+//!
+//! `--quota`: a quota-heavy round, where most datasets are selected and compete for the
+//! clause-3 quota of each district and year (every other row is as without it).
 
 use std::io::Write;
 
@@ -67,9 +70,12 @@ const HEADERS: [&str; 31] = [
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(rows), Some(seed), Some(out)) = (args.get(1), args.get(2), args.get(3)) else {
-        eprintln!("usage: gen_round ROWS SEED OUT.csv");
+        eprintln!("usage: gen_round ROWS SEED OUT.csv [--quota]");
         std::process::exit(2);
     };
+    let quota_heavy = args.get(4).is_some_and(|a| a == "--quota");
+    // The share of datasets selected (is_selected), in percent.
+    let selected_percent = if quota_heavy { 80 } else { 3 };
     let rows: usize = rows.parse()?;
     let mut rng = Rng(seed.parse()?);
     let districts = ["鹿城区", "龙湾区", "瓯海区", "洞头区"];
@@ -135,12 +141,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     row[0] = "语料券".into();
                     row[14] = amount.to_string();
                     row[15] = yes_no(&mut rng, 80);
-                    let selected = rng.chance(3);
+                    let selected = rng.chance(selected_percent);
                     row[16] = if selected { "是" } else { "否" }.into();
                     if selected {
                         // Distinct scores, so the quota never meets a tie.
                         score += 1;
-                        row[17] = format!("{}.{:04}", 60 + score % 40, score % 10_000);
+                        row[17] = if quota_heavy {
+                            format!("{}.{score:07}", 60 + score % 40)
+                        } else {
+                            format!("{}.{:04}", 60 + score % 40, score % 10_000)
+                        };
                     }
                     row[13] = date;
                 }

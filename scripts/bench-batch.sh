@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
-# Benchmark of `calc batch` (issue 3): one synthetic round of ROWS rows (default 1,000,000,
-# about 10 per applicant), measured in one run against a plain csv-crate read and write of the
-# same file (examples/csv_baseline.rs). Prints seconds, rows per second, the ratio to the
-# baseline and the peak memory (max RSS from /usr/bin/time).
+# Benchmark of `calc batch` (issues 3 and 9): two synthetic rounds of ROWS rows (default
+# 1,000,000, about 10 per applicant), (a) the default round and (b) a quota-heavy round where
+# most datasets compete for the clause-3 quota (gen_round --quota), each measured in the same
+# run against the floor, a plain `xsv select 1-` passthrough of the same file. Prints seconds,
+# rows per second, peak memory (max RSS from /usr/bin/time) and the ratio to the floor; then a
+# DuckDB peer: one SQL statement doing clauses 1 and 2 (DECIMAL columns, window functions),
+# reading and writing every column (skipped with NO_DUCKDB=1).
 #
 #   scripts/bench-batch.sh [ROWS] [SEED]
-# Targets: ratio <= 3, >= 400,000 rows/s on a 2-core machine, peak < 1 GiB.
+# Targets (issue 9): calc <= 4x the xsv floor on both rounds, peak < 1 GiB.
+# xsv is taken from PATH, else installed once with cargo into target/bench-tools; DuckDB is
+# installed once with pip into a venv there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
 SEED=${2:-42}
+TOOLS=target/bench-tools
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 
-cargo build --release -q --bin calc --example gen_round --example csv_baseline
+cargo build --release -q --bin calc --example gen_round
+XSV=$(command -v xsv || true)
+if [ -z "$XSV" ]; then
+  XSV=$TOOLS/xsv/bin/xsv
+  [ -x "$XSV" ] || cargo install -q xsv --locked --root "$TOOLS/xsv"
+fi
 target/release/examples/gen_round "$ROWS" "$SEED" "$DIR/round.csv"
+target/release/examples/gen_round "$ROWS" "$SEED" "$DIR/quota.csv" --quota
 echo "input: $ROWS rows, $(du -m "$DIR/round.csv" | cut -f1) MB"
 
 measure() { # label, command...: prints "seconds kilobytes"
@@ -25,12 +37,58 @@ measure() { # label, command...: prints "seconds kilobytes"
   cat "$DIR/$label.time"
 }
 
-read -r base_s base_kb < <(measure baseline target/release/examples/csv_baseline "$DIR/round.csv" "$DIR/base.csv")
-read -r calc_s calc_kb < <(measure batch target/release/calc batch "$DIR/round.csv" -o "$DIR/out.csv" \
-  --summary "$DIR/summary.csv" --as-of 2026-06-30)
+report() { # label, rows, floor seconds, floor KB, calc seconds, calc KB
+  awk -v l="$1" -v rows="$2" -v fs="$3" -v fk="$4" -v cs="$5" -v ck="$6" 'BEGIN {
+    printf "%-8s xsv select 1- : %6.2f s  %9.0f rows/s  peak %6.1f MiB\n", l, fs, rows/fs, fk/1024
+    printf "%-8s calc batch    : %6.2f s  %9.0f rows/s  peak %6.1f MiB  ratio %5.2f x\n", l, cs, rows/cs, ck/1024, cs/fs
+  }'
+}
 
-awk -v rows="$ROWS" -v bs="$base_s" -v bk="$base_kb" -v cs="$calc_s" -v ck="$calc_kb" 'BEGIN {
-  printf "baseline (csv read+write): %6.2f s  %9.0f rows/s  peak %6.1f MiB\n", bs, rows/bs, bk/1024
-  printf "calc batch               : %6.2f s  %9.0f rows/s  peak %6.1f MiB\n", cs, rows/cs, ck/1024
-  printf "ratio to baseline        : %6.2f x\n", cs/bs
+for round in round quota; do
+  read -r floor_s floor_kb < <(measure "$round-xsv" "$XSV" select 1- "$DIR/$round.csv" -o "$DIR/$round.xsv.csv")
+  read -r calc_s calc_kb < <(measure "$round-calc" target/release/calc batch "$DIR/$round.csv" \
+    -o "$DIR/$round.out.csv" --summary "$DIR/$round.summary.csv" --as-of 2026-06-30)
+  report "$round" "$ROWS" "$floor_s" "$floor_kb" "$calc_s" "$calc_kb"
+done
+
+[ "${NO_DUCKDB:-}" = 1 ] && exit 0
+if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c 'import duckdb' 2>/dev/null; then
+  python3 -m venv "$TOOLS/venv"
+  "$TOOLS/venv/bin/pip" install -q duckdb
+fi
+# Clauses 1 (compute: 30% autonomous, 10% otherwise) and 2 (model: 30% with a vertical
+# application), each capped at 500,000 a unit and year, counted in file order.
+cat > "$DIR/peer.py" <<'EOF'
+import sys, duckdb
+src, out = sys.argv[1], sys.argv[2]
+duckdb.sql(f"""
+COPY (
+  WITH rows AS (
+    SELECT *, row_number() OVER () AS n
+    FROM read_csv('{src}', all_varchar = true, header = true)
+  ), priced AS (
+    SELECT *,
+      CASE "类型" WHEN '算力券' THEN 1 WHEN '模型券' THEN 2 END AS clause,
+      round(CAST("金额" AS DECIMAL(18, 2)) * CASE
+        WHEN "类型" = '算力券' AND "自主算力" = '是' THEN 0.30
+        WHEN "类型" = '算力券' THEN 0.10
+        WHEN "类型" = '模型券' AND "垂类应用" = '是' THEN 0.30
+        ELSE 0 END, 2) AS raw
+    FROM rows
+  ), capped AS (
+    SELECT *, coalesce(sum(raw) OVER (
+      PARTITION BY "统一社会信用代码", clause, year(CAST("日期" AS DATE)) ORDER BY n
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS used
+    FROM priced
+  )
+  SELECT * EXCLUDE (n, raw, used),
+    CASE WHEN clause IS NULL THEN NULL
+      ELSE greatest(0, least(raw, CAST(500000 AS DECIMAL(18, 2)) - used)) END AS award
+  FROM capped ORDER BY n
+) TO '{out}' (HEADER, DELIMITER ',')
+""")
+EOF
+read -r duck_s duck_kb < <(measure duckdb "$TOOLS/venv/bin/python" "$DIR/peer.py" "$DIR/round.csv" "$DIR/duck.csv")
+awk -v rows="$ROWS" -v s="$duck_s" -v k="$duck_kb" 'BEGIN {
+  printf "round    duckdb (cl. 1-2): %6.2f s  %9.0f rows/s  peak %6.1f MiB\n", s, rows/s, k/1024
 }'

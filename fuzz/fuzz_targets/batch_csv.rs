@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use calc::RuleSet;
-use calc::batch::{Encoding, Options, Quiet, run};
+use calc::batch::{Encoding, Options, run};
 use calc::render::Lang;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let dir = tempfile::tempdir().expect("temp dir");
     let input = dir.path().join("round.csv");
     std::fs::write(&input, data).expect("write input");
-    let options = Options {
+    let opts = Options {
         input,
         output: dir.path().join("out.csv"),
         priors: Vec::new(),
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("a date"),
         lang: Lang::Zh,
     };
-    if let Ok(report) = run(rules(), &options, &Quiet) {
+    if let Ok(report) = run(rules(), &opts, &()) {
         let code = report.exit_code();
         assert!(code == 0 || code == 3, "unexpected exit code {code}");
         let out = std::fs::read(dir.path().join("out.csv")).expect("the output exists");

@@ -1,71 +1,66 @@
-//! `calc batch`: a whole round of applications from a spreadsheet (SPEC §6).
+//! `calc batch`: a whole round of applications from a spreadsheet (SPEC §6), as a pipeline:
 //!
-//! Three passes over the rows, each on both cores: (1) each row's place in the file and its
-//! credit code (`read`); (2) the rows of each credit code, wherever they stand; (3) each
-//! applicant's rows read into its facts, in file order, and evaluated by `engine::evaluate`, the
-//! one evaluator, at once (`build`): an applicant's facts live only while it is evaluated, so a
-//! round's memory is its text and its results. Each row gets its item's clause, award, status and
-//! reason back; a clause quota (`quota`) may then leave items out, and the applicants concerned
-//! are read and evaluated again. `write` writes every input row in input order, atomically;
-//! `summary` totals the rows.
+//! 1. `read`: the file (CSV in UTF-8 or GBK, or a workbook) as records in file order, each
+//!    with its spreadsheet row number;
+//! 2. `parse` each record into its applicant and one item, and `group` the rows by credit code
+//!    into applicants, wherever they stand;
+//! 3. `evaluate` the applicants on all cores with `engine::evaluate`, the one evaluator: each
+//!    row gets its item's clause, award, status and reason;
+//! 4. `quota`: a clause quota may leave items out; only the applicants concerned are evaluated
+//!    again;
+//! 5. `write` every input row in input order with the added columns, and the `summary`.
 //!
 //! A bad row keeps its place with status `error`. Decision: the other rows of its applicant are
 //! still evaluated, without it (its facts cannot be trusted), and their reason says so, since
 //! their awards may change under a shared cap once the bad row is corrected.
 
-mod build;
+mod evaluate;
+mod group;
 pub mod guard;
+pub mod parse;
 pub mod prior;
 pub mod quota;
 pub mod read;
 pub mod summary;
 pub mod write;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::facts::Facts;
 use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::RuleSet;
-use build::{Buffers, Builder, Built, RowAt};
+use group::{Codes, Unit};
+use parse::{Columns, Memo, Parser, Row};
 pub use read::Encoding;
-use read::{Columns, Table};
+use read::Table;
 
-/// What a batch run reads and writes.
+/// What a run of `calc batch` is asked to do.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// The round's spreadsheet (CSV or XLSX).
     pub input: PathBuf,
-    /// The output file (.csv or .xlsx).
     pub output: PathBuf,
-    /// Earlier awards: an earlier round's output or a prior table.
     pub priors: Vec<PathBuf>,
-    /// Totals by district and clause.
     pub summary: Option<PathBuf>,
-    /// A UTF-8 BOM on CSV outputs (Excel needs it).
+    /// A UTF-8 BOM at the start of CSV outputs (Excel needs it).
     pub bom: bool,
     pub encoding: Encoding,
     pub as_of: NaiveDate,
     pub lang: Lang,
 }
 
-/// Told how far a run has come; the command line shows it as a progress bar.
+/// Where a run is: a phase of `len` steps, and steps done. The caller shows it, or not.
 pub trait Progress: Sync {
-    /// A new phase of `len` steps begins.
     fn phase(&self, name: &'static str, len: usize);
-    /// `n` more steps are done.
     fn inc(&self, n: u64);
 }
 
 /// No progress shown.
-pub struct Quiet;
-
-impl Progress for Quiet {
+impl Progress for () {
     fn phase(&self, _: &'static str, _: usize) {}
     fn inc(&self, _: u64) {}
 }
@@ -93,11 +88,11 @@ impl RowStatus {
     }
 }
 
-/// The columns a batch adds to a row.
+/// The values a batch adds to a row.
 #[derive(Clone, Debug)]
 pub struct RowResult {
-    /// The applicant and the row's place among its rows, when it has one.
-    pub unit: Option<(u32, u32)>,
+    /// The applicant (an index into the round's applicants), when the row has one.
+    pub unit: Option<u32>,
     pub clause: Option<u32>,
     /// `None` for discretionary, error and empty rows.
     pub award: Option<Money>,
@@ -116,306 +111,152 @@ impl RowResult {
         }
     }
 
-    fn error(message: String) -> RowResult {
+    fn error(message: String, unit: Option<u32>) -> RowResult {
         RowResult {
-            unit: None,
-            clause: None,
-            award: None,
             status: RowStatus::Error,
             reason: message,
+            unit,
+            ..RowResult::empty()
         }
     }
-}
-
-/// One applicant of the round: its facts and where its rows stand.
-pub struct Unit {
-    pub code: String,
-    pub district: String,
-    pub facts: Facts,
-    /// (row in the file, section, index within the section's items), in file order.
-    pub rows: Vec<(usize, usize, usize)>,
-    /// File lines of this applicant's rows that had errors.
-    pub error_lines: Vec<usize>,
-    first_line: usize,
 }
 
 /// Runs `calc batch`: writes the output (and summary) and says what it came to.
-pub fn run(rules: &RuleSet, args: &Options, progress: &dyn Progress) -> Result<Report, Error> {
-    guard::distinct_files(args)?;
-    let as_of = args.as_of;
-    let lang = args.lang;
+pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<Report, Error> {
+    let t0 = Instant::now();
+    let mut phases: Vec<(&'static str, Duration)> = Vec::new();
+    let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
+    // No file is read before the files are known to be different ones.
+    guard::distinct_files(opts)?;
     let quotas = quota::resolve(rules)?;
-    // Timed from here for CALC_BATCH_TIMING: reading and decoding the file is part of a run.
-    let t0 = std::time::Instant::now();
-    let table = Table::open(&args.input, args.encoding)?;
-    let allowed = read::row_sections(rules);
-    let mut used: Vec<usize> = vec![rules.roles.applicant];
-    used.extend(&allowed);
+    let table = Table::open(&opts.input, opts.encoding)?;
+    let allowed = parse::row_sections(rules);
+    let used: Vec<usize> = std::iter::once(rules.roles.applicant)
+        .chain(allowed.iter().copied())
+        .collect();
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     cols.require_round(rules, &table.file)?;
-    let mut priors = HashMap::new();
-    for p in &args.priors {
-        prior::load(rules, p, args.encoding, &mut priors)?;
-    }
-
-    let mut phases: Vec<(&'static str, std::time::Duration)> = Vec::new();
-    let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
+    let priors = prior::load_all(rules, &opts.priors, opts.encoding)?;
     mark("open");
-    let chunks = table.chunks(1 << 21);
-    progress.phase("读取 reading", chunks.len());
-    // Applicants are independent: rows go to shards by credit code, so that each shard finds
-    // its applicants' rows on a core of its own.
-    let n_shards = rayon::current_num_threads().max(1) * 4;
-    // 1. Each row's place in the file and its credit code, chunk by chunk on all cores.
-    let located: Vec<Located> = chunks
-        .par_iter()
-        .map(|c| {
-            let mut l = Located {
-                shards: (0..n_shards)
-                    .map(|_| Vec::with_capacity(c.size() / 128 / n_shards))
-                    .collect(),
-                alone: Vec::new(),
-                spans: Vec::with_capacity(c.size() / 128),
-            };
-            table.for_each_row_verbatim(c, |line, cells, span| {
-                let at = l.spans.len();
-                l.spans.push(span);
-                if read::is_blank(cells) {
-                    return;
-                }
-                match read::read_code(rules, &cols, cells) {
-                    Some((code, key)) => {
-                        let text = read::code_text(&code, key.as_ref());
-                        let shard = shard_of(text, n_shards);
-                        let code = match key {
-                            Some(k) => Code::Short(k),
-                            None => Code::Long(code),
-                        };
-                        l.shards[shard].push((at, line, code));
-                    }
-                    // A row without a readable credit code stands alone (as an error).
-                    None => l.alone.push((at, line)),
-                }
-            });
-            progress.inc(1);
-            l
-        })
-        .collect();
-    let mut chunk_rows = Vec::with_capacity(located.len());
-    let mut first_row = Vec::with_capacity(located.len());
-    let mut n_rows = 0usize;
-    for l in &located {
-        first_row.push(n_rows);
-        chunk_rows.push(l.spans.len());
-        n_rows += l.spans.len();
-    }
-    mark("located");
-    // 2. The rows of each credit code, in file order, shard by shard on all cores.
-    let mut groups: Vec<Vec<RowAt>> = (0..n_shards)
-        .into_par_iter()
-        .map(|s| {
-            let mut short: foldhash::HashMap<read::CodeKey, u32> = foldhash::HashMap::default();
-            let mut long: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
-            let mut groups: Vec<Vec<RowAt>> = Vec::new();
-            for (l, &first) in located.iter().zip(&first_row) {
-                for (at, line, code) in &l.shards[s] {
-                    let next = groups.len() as u32;
-                    let g = match code {
-                        Code::Short(k) => *short.entry(*k).or_insert(next),
-                        Code::Long(c) => *long.entry(c.clone()).or_insert(next),
-                    };
-                    if g == next {
-                        // About ten rows an applicant: fewer reallocations.
-                        groups.push(Vec::with_capacity(8));
-                    }
-                    groups[g as usize].push(RowAt {
-                        row: first + at,
-                        line: *line,
-                        span: l.spans.get(*at).copied().flatten(),
-                    });
-                }
-            }
-            groups
-        })
-        .flatten()
-        .collect();
-    for (l, &first) in located.iter().zip(&first_row) {
-        groups.extend(l.alone.iter().map(|&(at, line)| {
-            vec![RowAt {
-                row: first + at,
-                line,
-                span: l.spans.get(at).copied().flatten(),
-            }]
-        }));
-    }
-    let mut spans: Vec<Option<read::Span>> = Vec::with_capacity(n_rows);
-    for l in located {
-        spans.extend(l.spans);
-    }
-    mark("grouped");
-    // 3. Each applicant read from its rows and evaluated at once, on all cores.
-    progress.phase("计算 computing", groups.len());
-    let builder = Builder {
+    let parser = Parser {
         rules,
         cols: &cols,
         headers: &table.headers,
-        allowed: &allowed,
-        table: &table,
-        priors: &priors,
-        quotas: &quotas,
-        as_of,
-        lang,
-        key_field: rules
-            .vocabulary
-            .sections
-            .iter()
-            .map(|s| s.key.as_ref().and_then(|k| s.field_index(k)))
-            .collect(),
+        allowed,
     };
-    let mut results: Vec<RowResult> = Vec::with_capacity(n_rows);
-    results.par_extend((0..n_rows).into_par_iter().map(|_| RowResult::empty()));
-    let mut units: Vec<Unit> = Vec::with_capacity(groups.len());
-    // In batches, so that only a batch's results are held twice; a batch's results are put
-    // in place while the next batch is read and evaluated.
-    let build = |from: usize, batch: &[Vec<RowAt>]| -> Vec<Built> {
-        batch
-            .par_iter()
-            .enumerate()
-            .with_min_len(64)
-            .map_init(
-                || Buffers::new(rules),
-                |buffers, (i, rows)| {
-                    let b = builder.build((from + i) as u32, rows, &[], buffers);
-                    progress.inc(1);
-                    b
-                },
-            )
-            .collect()
-    };
-    let mut candidates = Vec::new();
-    let place = |results: &mut [RowResult],
-                 units: &mut Vec<Unit>,
-                 candidates: &mut Vec<quota::Candidate>,
-                 done: Vec<Built>| {
-        for mut b in done {
-            units.push(b.unit);
-            candidates.append(&mut b.candidates);
-            put(results, b.rows);
-        }
-    };
-    let mut done: Option<Vec<Built>> = None;
-    const BATCH: usize = 1 << 13;
-    for (b, batch) in groups.chunks(BATCH).enumerate() {
-        let (next, ()) = rayon::join(
-            || build(b * BATCH, batch),
-            || {
-                if let Some(done) = done.take() {
-                    place(&mut results, &mut units, &mut candidates, done);
-                }
-            },
-        );
-        done = Some(next);
-    }
-    if let Some(done) = done {
-        place(&mut results, &mut units, &mut candidates, done);
-    }
-    let n_units = units.iter().filter(|u| !u.rows.is_empty()).count();
-
+    let (codes, rows, n_rows) = read_rows(&parser, &table, progress);
+    mark("read");
+    let (mut units, mut results) = evaluate_all(
+        rules,
+        opts,
+        (&table.file, &priors),
+        (codes, rows, n_rows),
+        progress,
+    );
     mark("evaluated");
-    // A quota leaves items out; the applicants concerned are evaluated again without them.
-    let mut decision = quota::decide(rules, &quotas, candidates, &units);
-    if !decision.affected.is_empty() {
-        // Each affected applicant with the items left out, read and evaluated again.
-        decision.excluded.sort_by_key(|(ui, k, _)| (*ui, *k));
-        let excluded = &decision.excluded;
-        let again: Vec<Built> = decision
-            .affected
-            .par_iter()
-            .map_init(
-                || Buffers::new(rules),
-                |buffers, &ui| {
-                    let from = excluded.partition_point(|(u, _, _)| *u < ui);
-                    let to = excluded.partition_point(|(u, _, _)| *u <= ui);
-                    let rows = groups.get(ui as usize).map_or(&[][..], |g| g.as_slice());
-                    builder.build(ui, rows, &excluded[from..to], buffers)
-                },
-            )
+    let (as_of, lang) = (opts.as_of, opts.lang);
+    quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
+    note_errors(&units, &mut results, lang);
+    mark("quota");
+    write_all(rules, opts, (&table, &cols), (&units, &results), progress)?;
+    mark("written");
+    let errors = (results.iter())
+        .filter(|r| r.status == RowStatus::Error)
+        .count();
+    Ok(Report {
+        rows: results.len(),
+        units: units.len(),
+        errors,
+        as_of: opts.as_of,
+        digest: rules.digest.clone(),
+        phases,
+        // Freeing a million small values took a tenth of a large round's run: the round is
+        // handed to the caller, which may let the process end without freeing it.
+        round: Some(Box::new((units, results, table))),
+    })
+}
+
+/// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
+/// from batch to batch), and placed in its credit code's group; and the count of rows.
+fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> Read {
+    progress.phase("读取 reading", table.bytes());
+    let rules = parser.rules;
+    let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Memo::new(rules))
+        .collect();
+    let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
+    table.batches(progress, |batch| {
+        let per = batch.len().div_ceil(memos.len());
+        let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
+            .map(|(records, memo)| {
+                (records.iter())
+                    .map(|(line, r)| parser.row(*line, &read::cells(r), memo, &codes))
+                    .collect()
+            })
             .collect();
-        for b in again {
-            put(&mut results, b.rows);
+        let mut placed = Vec::with_capacity(batch.len());
+        for ((line, _), row) in batch.iter().zip(parsed.into_iter().flatten()) {
+            let cc = rules.roles.credit_code;
+            placed.push(codes.place(n_rows + placed.len(), *line, row, cc));
+        }
+        n_rows += placed.len();
+        rows.push(placed);
+    });
+    (codes, rows, n_rows)
+}
+
+/// The rows as read: their codes' groups, the rows a batch at a time, and their count.
+type Read = (Codes, Vec<Vec<group::Placed>>, usize);
+
+/// Step 3: the applicants made from their rows and evaluated, on all cores; each row's result.
+fn evaluate_all(
+    rules: &RuleSet,
+    opts: &Options,
+    (file, priors): (&str, &prior::Priors),
+    (codes, rows, n_rows): Read,
+    progress: &dyn Progress,
+) -> (Vec<Unit>, Vec<RowResult>) {
+    progress.phase("计算 computing", n_rows);
+    let evaluate = |u: &Unit| {
+        progress.inc(u.rows.len() as u64);
+        evaluate::unit(rules, u, opts.as_of, opts.lang)
+    };
+    let (units, evaluated, errors) = codes.units((rules, file), rows, priors, &evaluate);
+    let mut results = vec![RowResult::empty(); n_rows];
+    for (ui, rows) in evaluated.into_iter().enumerate() {
+        for (row, r) in rows {
+            let unit = Some(ui as u32);
+            results[row] = RowResult { unit, ..r };
         }
     }
-    for (row, message) in decision.errors {
-        let unit = results[row].unit;
-        results[row] = RowResult::error(message);
-        results[row].unit = unit;
+    for (row, message) in errors {
+        results[row] = RowResult::error(message, None);
     }
-    note_errors(&units, &mut results, lang);
+    (units, results)
+}
 
-    mark("quota");
-    progress.phase("写出 writing", chunks.len());
-    // The summary is made while the rows are written (and the file synced); a failure to
-    // write the rows is reported first, as when they were made one after the other.
-    let (out, summary) = std::thread::scope(|scope| {
-        let summary = args.summary.as_ref().map(|path| {
-            let (units, results) = (&units, &results);
-            scope.spawn(move || {
-                summary::write(
-                    path,
-                    &summary::Summary::of(rules, units, results),
-                    rules,
-                    as_of,
-                    args.bom,
-                )
-                .map(|tmp| (path, tmp))
-            })
-        });
-        let out = write::write_rows(
-            &args.output,
-            &table,
-            &chunks,
-            &chunk_rows,
-            &spans,
-            &results,
-            &cols,
-            rules,
-            args.bom,
-            progress,
-        );
-        let summary = summary.map(|h| {
-            h.join().unwrap_or_else(|_| {
-                Err(Error::Write {
-                    path: path_text(args.summary.as_deref()),
-                    message: "汇总失败 / the summary failed".to_string(),
-                })
-            })
-        });
-        (out, summary)
-    });
-    let out = out?;
-    let summary = summary.transpose()?;
-    mark("written");
-    write::persist(out, &args.output)?;
+/// Step 5: the output and the summary, each complete before either replaces anything.
+fn write_all(
+    rules: &RuleSet,
+    opts: &Options,
+    input: (&Table, &Columns),
+    (units, results): (&[Unit], &[RowResult]),
+    progress: &dyn Progress,
+) -> Result<(), Error> {
+    progress.phase("写出 writing", input.0.bytes());
+    let out = write::rows(&opts.output, input, rules, results, opts.bom, progress)?;
+    let summary = match &opts.summary {
+        Some(path) => {
+            let s = summary::Summary::of(rules, units, results);
+            Some((path, summary::write(path, &s, rules, opts.as_of, opts.bom)?))
+        }
+        None => None,
+    };
+    write::persist(out, &opts.output)?;
     if let Some((path, tmp)) = summary {
         write::persist(tmp, path)?;
     }
-
-    let mut report = Report {
-        rows: results.len(),
-        units: n_units,
-        errors: results
-            .iter()
-            .filter(|r| r.status == RowStatus::Error)
-            .count(),
-        as_of,
-        digest: rules.digest.clone(),
-        phases,
-        round: None,
-    };
-    // Freeing a million small values costs a tenth of a large round's run: the round is
-    // handed to the caller, which may let the process end without freeing it.
-    report.round = Some(Box::new((units, results, groups, spans, table)));
-    Ok(report)
+    Ok(())
 }
 
 /// What a run of `calc batch` came to, for its closing line.
@@ -426,9 +267,9 @@ pub struct Report {
     pub errors: usize,
     pub as_of: NaiveDate,
     pub digest: String,
-    /// When each phase ended, from the opening of the input (for `CALC_BATCH_TIMING`).
-    pub phases: Vec<(&'static str, std::time::Duration)>,
-    /// The round's rows, applicants and results, freed with the report.
+    /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).
+    pub phases: Vec<(&'static str, Duration)>,
+    /// The round's applicants, results and text, freed with the report.
     pub round: Option<Box<dyn std::any::Any + Send>>,
 }
 
@@ -456,39 +297,6 @@ impl std::fmt::Display for Report {
     }
 }
 
-/// Where a chunk's rows stand and whose they are (step 1 of `run`).
-struct Located {
-    /// By shard: (row within the chunk, file line, credit code), in file order.
-    shards: Vec<Vec<(usize, usize, Code)>>,
-    /// Rows without a readable credit code: (row within the chunk, file line).
-    alone: Vec<(usize, usize)>,
-    /// Where each row stands in the CSV text, by row within the chunk.
-    spans: Vec<Option<read::Span>>,
-}
-
-/// A credit code as a hash key: inline when short, as valid codes are.
-enum Code {
-    Short(read::CodeKey),
-    Long(String),
-}
-
-/// A shard for a credit code (FNV-1a): the same code always goes to the same shard.
-fn shard_of(code: &str, n: usize) -> usize {
-    let h = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    (h % n as u64) as usize
-}
-
-/// Puts an applicant's rows' results in their places.
-fn put(results: &mut [RowResult], rows: Vec<(usize, RowResult)>) {
-    for (row, r) in rows {
-        if let Some(slot) = results.get_mut(row) {
-            *slot = r;
-        }
-    }
-}
-
 /// Adds to each evaluated row of an applicant with a bad row that the bad row was left out.
 fn note_errors(units: &[Unit], results: &mut [RowResult], lang: Lang) {
     for u in units.iter().filter(|u| !u.error_lines.is_empty()) {
@@ -513,8 +321,4 @@ fn note_errors(units: &[Unit], results: &mut [RowResult], lang: Lang) {
             }
         }
     }
-}
-
-fn path_text(p: Option<&std::path::Path>) -> String {
-    p.map(|p| p.display().to_string()).unwrap_or_default()
 }

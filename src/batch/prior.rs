@@ -9,18 +9,32 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::RowStatus;
-use rayon::prelude::*;
-
-use super::read::{
-    self, Cells, Columns, Encoding, Memo, Table, parse_prior_item, row_sections, section_of,
-};
+use super::parse::{Columns, Memo, Parser, row_sections, section_of};
+use super::read::{Cells, Encoding, Table};
+use super::write::Added;
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
 use crate::rules::RuleSet;
 
-/// Adds the file's prior awards to `into`, by credit code.
-pub fn load(
+/// Prior awards by credit code.
+pub type Priors = HashMap<String, Vec<Item>>;
+
+/// The prior awards of every file, by credit code, in file order.
+pub fn load_all(
+    rules: &RuleSet,
+    paths: &[impl AsRef<Path>],
+    encoding: Encoding,
+) -> Result<Priors, InputError> {
+    let mut priors = HashMap::new();
+    for p in paths {
+        load(rules, p.as_ref(), encoding, &mut priors)?;
+    }
+    Ok(priors)
+}
+
+/// Adds the file's prior awards to `into`, by credit code; its first bad row stops the run.
+fn load(
     rules: &RuleSet,
     path: &Path,
     encoding: Encoding,
@@ -29,10 +43,14 @@ pub fn load(
     let table = Table::open(path, encoding)?;
     let r = &rules.roles;
     let allowed = row_sections(rules);
-    let mut used = vec![r.applicant, r.prior];
-    used.extend(&allowed);
+    let used: Vec<usize> = [r.applicant, r.prior]
+        .into_iter()
+        .chain(allowed.iter().copied())
+        .collect();
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
-    let round = cols.kind.is_some() && cols.clause.is_some() && cols.award.is_some();
+    let round = cols.kind.is_some()
+        && cols.added(Added::Clause).is_some()
+        && cols.added(Added::Award).is_some();
     let code_col = cols.fields[r.applicant][r.credit_code].ok_or_else(|| {
         InputError::new(
             &table.file,
@@ -40,75 +58,59 @@ pub fn load(
         )
         .field("credit_code")
     })?;
-    // Chunks on all cores, each to its priors in file order or its first bad row; then the
-    // first bad row of the file stops the run, or every prior is added in file order.
-    let chunks: Vec<Result<Vec<(String, Item)>, InputError>> = table
-        .chunks(1 << 21)
-        .par_iter()
-        .map_init(
-            || Memo::new(rules),
-            |memo, chunk| {
-                let mut priors = Vec::new();
-                let mut first_error: Option<InputError> = None;
-                table.for_each_row(chunk, |line, cells| {
-                    if first_error.is_some() || read::is_blank(cells) {
-                        return;
-                    }
-                    let located = |msg: String| {
-                        let mut e = InputError::new(&table.file, msg);
-                        e.line = Some(line);
-                        e
-                    };
-                    let code = match crate::credit_code::validate(cells.cell(code_col)) {
-                        Ok(c) => c,
-                        Err(e) => {
-                            first_error = Some(located(e.to_string()).field("credit_code"));
-                            return;
-                        }
-                    };
-                    let item = if round {
-                        round_row(rules, &cols, &allowed, line, cells).map_err(located)
-                    } else {
-                        parse_prior_item(rules, &cols, &table.headers, line, cells, memo)
-                            .map(Some)
-                            .map_err(located)
-                    };
-                    match item {
-                        Ok(Some(item)) => priors.push((code, item)),
-                        Ok(None) => {}
-                        Err(e) => first_error = Some(e),
-                    }
-                });
-                match first_error {
-                    Some(e) => Err(e),
-                    None => Ok(priors),
-                }
-            },
-        )
-        .collect();
-    for chunk in chunks {
-        for (code, item) in chunk? {
-            into.entry(code).or_default().push(item);
+    let parser = Parser {
+        rules,
+        cols: &cols,
+        headers: &table.headers,
+        allowed,
+    };
+    let mut memo = Memo::new(rules);
+    let mut first_error: Option<InputError> = None;
+    table.rows(&(), |line, cells| {
+        if first_error.is_some() || cells.is_blank() {
+            return;
         }
-    }
-    Ok(())
+        let located = |msg: String| {
+            let mut e = InputError::new(&table.file, msg);
+            e.line = Some(line);
+            e
+        };
+        let code = match crate::credit_code::validate(cells.get(code_col)) {
+            Ok(c) => c,
+            Err(e) => {
+                first_error = Some(located(e.to_string()).field("credit_code"));
+                return;
+            }
+        };
+        let item = if round {
+            round_row(rules, &parser, line, cells)
+        } else {
+            parser.prior(line, cells, &mut memo).map(Some)
+        };
+        match item {
+            Ok(Some(item)) => into.entry(code).or_default().push(item),
+            Ok(None) => {}
+            Err(e) => first_error = Some(located(e)),
+        }
+    });
+    first_error.map_or(Ok(()), Err)
 }
 
 /// A row of an earlier round's output: a prior when it was awarded an amount above zero.
 fn round_row(
     rules: &RuleSet,
-    cols: &Columns,
-    allowed: &[usize],
+    parser: &Parser<'_>,
     line: usize,
-    cells: &dyn Cells,
+    cells: &Cells<'_>,
 ) -> Result<Option<Item>, String> {
-    let cell = |c: Option<usize>| c.map_or("", |c| cells.cell(c)).trim();
-    if let Some(status) = cols.status
-        && cells.cell(status).trim() != RowStatus::Awarded.as_str()
+    let cols = parser.cols;
+    let cell = |c: Option<usize>| c.map_or("", |c| cells.get(c)).trim();
+    if let Some(status) = cols.added(Added::Status)
+        && cells.get(status).trim() != RowStatus::Awarded.as_str()
     {
         return Ok(None);
     }
-    let award_text = cell(cols.award);
+    let award_text = cell(cols.added(Added::Award));
     if award_text.is_empty() {
         return Ok(None);
     }
@@ -116,11 +118,10 @@ fn round_row(
     if award.is_zero() {
         return Ok(None);
     }
-    let number: u32 = cell(cols.clause).parse().map_err(|_| {
+    let clause_text = cell(cols.added(Added::Clause));
+    let number: u32 = clause_text.parse().map_err(|_| {
         format!(
-            "条款应为数字，实为“{}” / clause must be a number, found `{}`",
-            cell(cols.clause),
-            cell(cols.clause)
+            "条款应为数字，实为“{clause_text}” / clause must be a number, found `{clause_text}`"
         )
     })?;
     // As in a facts file: a disabled clause's awards change no figure and are set aside.
@@ -131,7 +132,7 @@ fn round_row(
         .clause(number)
         .ok_or_else(|| format!("规则中没有第 {number} 条 / no clause {number} in the rules"))?;
     let kind = cell(cols.kind);
-    let section = section_of(rules, allowed, kind)
+    let section = section_of(rules, &parser.allowed, kind)
         .filter(|&s| s == clause.section)
         .ok_or_else(|| {
             format!(

@@ -1,7 +1,8 @@
-//! Clause quotas (a clause file's `quota = { per, count, rank_by }`): in a batch, when more items
-//! of the clause qualify in one district and year than the quota allows, the `count` items with
-//! the highest `rank_by` keep their place and the others are left out (the engine records
-//! `Step::QuotaExcluded` for them). A tie at the boundary, or an item without a score while the
+//! Clause quotas (a clause file's `quota = { per, count, rank_by }`), a step of its own once the
+//! round is evaluated: when more items of the clause qualify in one district and year than the
+//! quota allows, the `count` items with the highest `rank_by` keep their place and the others
+//! are left out (the engine records `Step::QuotaExcluded` for them); only the applicants
+//! concerned are evaluated again. A tie at the boundary, or an item without a score while the
 //! quota binds, cannot be settled by arithmetic: those rows are errors asking for a decision.
 //!
 //! Decisions: the quota counts the items of this batch only (a district's annual selection is
@@ -9,12 +10,16 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use super::{RowResult, RowStatus, Unit};
+use super::group::Unit;
+use super::{RowResult, RowStatus, evaluate};
 use crate::error::InputError;
 use crate::facts::Value;
 use crate::outcome::Step;
+use crate::render::Lang;
 use crate::rules::{FieldType, RuleSet};
 
 /// A clause's quota, resolved against the vocabulary.
@@ -84,83 +89,119 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
     Ok(out)
 }
 
-/// What the quotas decided: rows in error, and the items each applicant must be evaluated
-/// again without.
+/// What the quotas decided: the items left out, and rows in error.
 #[derive(Debug, Default)]
-pub struct Decision {
-    /// The applicants to evaluate again, in order, each once.
-    pub affected: Vec<u32>,
-    /// (applicant, the item's place among its rows, why it is left out).
-    pub excluded: Vec<(u32, u32, Step)>,
-    pub errors: Vec<(usize, String)>,
+struct Decision {
+    /// (applicant, section, index in the section, why it is left out).
+    excluded: Vec<(u32, usize, usize, Step)>,
+    errors: Vec<(usize, String)>,
 }
 
 /// An item of a quota's clause that qualified when its applicant was first evaluated.
 #[derive(Clone, Debug)]
-pub struct Candidate {
+struct Candidate {
     /// Which quota (index into `resolve`'s list).
-    pub quota: usize,
-    pub row: usize,
-    pub unit: u32,
-    /// The item's place among its applicant's rows.
-    pub k: u32,
-    pub year: i32,
-    pub score: Option<Decimal>,
+    quota: usize,
+    row: usize,
+    unit: u32,
+    section: usize,
+    index: usize,
+    year: i32,
+    score: Option<Decimal>,
 }
 
-/// The candidates among one applicant's evaluated rows: the items of a quota's clause that
-/// qualify (awarded or discretionary), with their year and score from the facts.
-pub fn candidates(
+/// Applies the quotas to a round evaluated once: the items a quota leaves out are marked in
+/// their applicants' facts, and only those applicants are evaluated again.
+pub fn apply(
+    rules: &RuleSet,
     quotas: &[QuotaRule],
-    unit: &Unit,
-    rows: &[(usize, RowResult)],
-    out: &mut Vec<Candidate>,
+    units: &mut [Unit],
+    results: &mut [RowResult],
+    as_of: NaiveDate,
+    lang: Lang,
 ) {
-    for (row, r) in rows {
-        let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
-            continue;
-        };
-        if !matches!(r.status, RowStatus::Awarded | RowStatus::Discretionary) {
-            continue;
+    if quotas.is_empty() {
+        return;
+    }
+    let decision = decide(rules, quotas, candidates(quotas, units, results), units);
+    let mut affected: Vec<u32> = Vec::new();
+    for (ui, section, index, step) in decision.excluded {
+        if let Some(item) = (units.get_mut(ui as usize))
+            .and_then(|u| u.facts.sections.get_mut(section))
+            .and_then(|s| s.get_mut(index))
+        {
+            item.excluded = Some(Box::new(step));
+            affected.push(ui);
         }
-        let q = &quotas[qi];
-        let Some((ui, k)) = r.unit else { continue };
-        let Some(&(_, section, index)) = unit.rows.get(k as usize) else {
-            continue;
-        };
-        let Some(item) = unit.facts.sections.get(section).and_then(|s| s.get(index)) else {
-            continue;
-        };
-        let Some(year) = item.year(q.year_field) else {
-            continue;
-        };
-        let score = match item.get(q.rank_by) {
-            Some(Value::Number(d)) => Some(*d),
-            Some(Value::Money(m)) => Some(m.as_decimal()),
-            Some(Value::Int(i)) => Some(Decimal::from(*i)),
-            _ => None,
-        };
-        out.push(Candidate {
-            quota: qi,
-            row: *row,
-            unit: ui,
-            k,
-            year,
-            score,
-        });
+    }
+    affected.sort_unstable();
+    affected.dedup();
+    let units = &*units;
+    let again: Vec<Vec<(usize, RowResult)>> = (affected.par_iter())
+        .map(|&ui| evaluate::unit(rules, &units[ui as usize], as_of, lang))
+        .collect();
+    for (&ui, rows) in affected.iter().zip(again) {
+        for (row, r) in rows {
+            results[row] = RowResult {
+                unit: Some(ui),
+                ..r
+            };
+        }
+    }
+    for (row, message) in decision.errors {
+        results[row] = RowResult::error(message, results[row].unit);
     }
 }
 
+/// The items of a quota's clause that qualify (awarded or discretionary), with their year
+/// and score from the facts, in row order.
+fn candidates(quotas: &[QuotaRule], units: &[Unit], results: &[RowResult]) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (ui, unit) in units.iter().enumerate() {
+        for &(row, section, index) in &unit.rows {
+            let r = &results[row];
+            let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
+                continue;
+            };
+            let q = &quotas[qi];
+            let item = &unit.facts.sections[section][index];
+            if !matches!(r.status, RowStatus::Awarded | RowStatus::Discretionary) {
+                continue;
+            }
+            let Some(year) = item.year(q.year_field) else {
+                continue;
+            };
+            let score = match item.get(q.rank_by) {
+                Some(Value::Number(d)) => Some(*d),
+                Some(Value::Money(m)) => Some(m.as_decimal()),
+                Some(Value::Int(i)) => Some(Decimal::from(*i)),
+                _ => None,
+            };
+            let unit = ui as u32;
+            out.push(Candidate {
+                quota: qi,
+                row,
+                unit,
+                section,
+                index,
+                year,
+                score,
+            });
+        }
+    }
+    // In row order: equal scores keep file order.
+    out.sort_unstable_by_key(|c| c.row);
+    out
+}
+
 /// Ranks each district-year's qualifying items and says which are left out.
-pub fn decide(
+fn decide(
     rules: &RuleSet,
     quotas: &[QuotaRule],
-    mut candidates: Vec<Candidate>,
+    candidates: Vec<Candidate>,
     units: &[Unit],
 ) -> Decision {
     let mut decision = Decision::default();
-    // In row order: equal scores keep file order.
-    candidates.sort_unstable_by_key(|c| c.row);
     for (qi, q) in quotas.iter().enumerate() {
         let mut groups: BTreeMap<(&str, i32), Vec<Candidate>> = BTreeMap::new();
         for c in candidates.iter().filter(|c| c.quota == qi) {
@@ -172,79 +213,89 @@ pub fn decide(
                 .or_default()
                 .push(c.clone());
         }
-        let field = rules.field(q.section, q.rank_by);
-        let count = q.count as usize;
-        for ((district, year), cands) in groups {
-            if cands.len() <= count {
-                continue;
-            }
-            let n = cands.len();
-            let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) =
-                cands.into_iter().partition(|c| c.score.is_some());
-            let mut out: Vec<(&Candidate, Step)> = Vec::new();
-            let mut held: Vec<&Candidate> = Vec::new();
-            for c in &missing {
-                decision.errors.push((
-                    c.row,
-                    format!(
-                        "名额已满 ({district} {year}年 {n} 项符合条件，名额 {count} 个)，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {count} binds ({n} items qualify in {district}, {year}) and this item has no {}: give it or decide",
-                        field.label, field.label, field.label_en
-                    ),
-                ));
-                held.push(c);
-            }
-            // Highest first; equal scores keep file order (only for display: ties are refused).
-            scored.sort_by_key(|c| std::cmp::Reverse(c.score));
-            if scored.len() > count {
-                let boundary = scored[count - 1].score.unwrap_or_default();
-                let tied = scored[count].score == Some(boundary);
-                let tie_n = scored.iter().filter(|c| c.score == Some(boundary)).count();
-                for (pos, c) in scored.iter().enumerate() {
-                    let score = c.score.unwrap_or_default();
-                    if tied && score == boundary {
-                        decision.errors.push((
-                            c.row,
-                            format!(
-                                "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {count} 个): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {count} ({district}, {year}): decide which are selected",
-                                field.label,
-                                tie_n - 1,
-                                field.label_en,
-                                tie_n - 1
-                            ),
-                        ));
-                        held.push(c);
-                    } else if pos >= count || score < boundary {
-                        out.push((
-                            c,
-                            Step::QuotaExcluded {
-                                count: q.count,
-                                rank: pos as u32 + 1,
-                                score,
-                                cutoff: boundary,
-                            },
-                        ));
-                    }
-                }
-            }
-            // Rows in error are left out too, so that they take nothing from a shared cap.
-            for c in held {
-                out.push((
-                    c,
-                    Step::QuotaExcluded {
-                        count: q.count,
-                        rank: 0,
-                        score: c.score.unwrap_or_default(),
-                        cutoff: Decimal::ZERO,
-                    },
-                ));
-            }
-            for (c, step) in out {
-                decision.excluded.push((c.unit, c.k, step));
-                decision.affected.push(c.unit);
+        for (place, cands) in groups {
+            if cands.len() > q.count as usize {
+                rank(rules, q, place, cands, &mut decision);
             }
         }
     }
-    decision.affected.sort_unstable();
-    decision.affected.dedup();
     decision
+}
+
+/// Ranks the items of one district and year where the quota binds.
+fn rank(
+    rules: &RuleSet,
+    q: &QuotaRule,
+    (district, year): (&str, i32),
+    cands: Vec<Candidate>,
+    decision: &mut Decision,
+) {
+    let field = rules.field(q.section, q.rank_by);
+    let (n, count) = (cands.len(), q.count as usize);
+    let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) =
+        cands.into_iter().partition(|c| c.score.is_some());
+    let mut out: Vec<(&Candidate, Step)> = Vec::new();
+    let mut held: Vec<&Candidate> = Vec::new();
+    for c in &missing {
+        decision.errors.push((
+            c.row,
+            format!(
+                "名额已满 ({district} {year}年 {n} 项符合条件，名额 {count} 个)，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {count} binds ({n} items qualify in {district}, {year}) and this item has no {}: give it or decide",
+                field.label, field.label, field.label_en
+            ),
+        ));
+        held.push(c);
+    }
+    // Highest first; equal scores keep file order (only for display: ties are refused).
+    scored.sort_by_key(|c| std::cmp::Reverse(c.score));
+    if scored.len() > count {
+        let boundary = scored[count - 1].score.unwrap_or_default();
+        let tied = scored[count].score == Some(boundary);
+        let tie_n = scored.iter().filter(|c| c.score == Some(boundary)).count();
+        for (pos, c) in scored.iter().enumerate() {
+            let score = c.score.unwrap_or_default();
+            if tied && score == boundary {
+                decision.errors.push((
+                    c.row,
+                    format!(
+                        "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {count} 个): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {count} ({district}, {year}): decide which are selected",
+                        field.label,
+                        tie_n - 1,
+                        field.label_en,
+                        tie_n - 1
+                    ),
+                ));
+                held.push(c);
+            } else if pos >= count || score < boundary {
+                let rank = pos as u32 + 1;
+                let (count, cutoff) = (q.count, boundary);
+                out.push((
+                    c,
+                    Step::QuotaExcluded {
+                        count,
+                        rank,
+                        score,
+                        cutoff,
+                    },
+                ));
+            }
+        }
+    }
+    // Rows in error are left out too, so that they take nothing from a shared cap.
+    for c in held {
+        let (count, score) = (q.count, c.score.unwrap_or_default());
+        let cutoff = Decimal::ZERO;
+        out.push((
+            c,
+            Step::QuotaExcluded {
+                count,
+                rank: 0,
+                score,
+                cutoff,
+            },
+        ));
+    }
+    for (c, step) in out {
+        (decision.excluded).push((c.unit, c.section, c.index, step));
+    }
 }

@@ -9,8 +9,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use tempfile::NamedTempFile;
 
-use super::write::{Cell, write_table};
-use super::{RowResult, RowStatus, Unit};
+use super::group::Unit;
+use super::write::{self, Cell};
+use super::{RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
 use crate::rules::RuleSet;
@@ -77,7 +78,7 @@ impl Summary {
                 s.errors += 1;
                 continue;
             }
-            let (Some(clause), Some((ui, _))) = (r.clause, r.unit) else {
+            let (Some(clause), Some(ui)) = (r.clause, r.unit) else {
                 continue;
             };
             let Some(&d) = unit_district.get(ui as usize) else {
@@ -176,5 +177,5 @@ pub fn write(
     };
     lines.push(note("计算基准日 as of", as_of.to_string()));
     lines.push(note("规则 rules sha256", rules.digest.clone()));
-    write_table(path, &HEADERS, &lines, bom)
+    write::table(path, &HEADERS, &lines, bom)
 }

@@ -726,3 +726,26 @@ fn a_bad_prior_row_stops_the_run_at_the_first_one_in_the_file() {
         assert!(err.contains(&format!("prior.csv{named}")), "{err}");
     }
 }
+
+/// A later row may spell its applicant's facts differently (是 / true, a trimmed space) as long as
+/// they read as the same values; a later row whose facts read otherwise is an error.
+#[test]
+fn an_applicant_s_facts_compare_by_value_not_by_spelling() {
+    let text = format!(
+        "{HEAD}{JIA},HT-01,是,100000,2026-02-01\n\
+         算力券, 温州甲智能科技有限公司 ,91330302000000001k,企业,鹿城区,true,yes,是,HT-02,否,100000,2026-02-01\n\
+         算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,否,是,HT-03,否,100000,2026-02-01\n"
+    );
+    let (_d, out, code) = batch("spell.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    // HT-01 30% × 100,000 = 30,000; HT-02 (same facts, other spellings) 10% × 100,000 = 10,000.
+    assert_eq!(s.column("status"), ["awarded", "awarded", "error"]);
+    assert_eq!(s.column("award"), ["30000.00", "10000.00", ""]);
+    let reason = s.column("reason");
+    assert!(
+        reason[2].contains("与第 2 行不一致") && reason[2].contains("依法纳税"),
+        "{}",
+        reason[2]
+    );
+}

@@ -1,0 +1,319 @@
+//! Grouping rows by credit code: the rows of one code form one applicant wherever they stand.
+//! Each parsed row is given its code's group as it is read; the rows are then put in group
+//! order (file order within a group), and each applicant is made from its rows on all cores.
+//! Its first row that reads well makes its facts; a later row must repeat those applicant
+//! facts and must not repeat an item's key, or it is an error.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use rayon::prelude::*;
+
+use super::RowResult;
+use super::parse::{Applicant, Row};
+use crate::facts::{Facts, Item, Value};
+use crate::rules::RuleSet;
+
+/// One applicant of the round: its facts and where its rows stand.
+pub struct Unit {
+    pub code: String,
+    pub district: String,
+    pub facts: Facts,
+    /// (row, section, index within the section's items), in file order.
+    pub rows: Vec<(usize, usize, usize)>,
+    /// Lines of this applicant's rows that had errors.
+    pub error_lines: Vec<usize>,
+}
+
+/// Rows in error, with their messages.
+pub type Errors = Vec<(usize, String)>;
+
+/// An applicant's rows' results.
+pub type Evaluated = Vec<(usize, RowResult)>;
+
+/// A parsed row, its place in the file and its credit code's group.
+pub struct Placed {
+    pub row: usize,
+    pub line: usize,
+    /// `None` for a blank row or one without a readable credit code.
+    group: Option<u32>,
+    parsed: Row,
+}
+
+impl Placed {
+    const BLANK: Placed = Placed {
+        row: 0,
+        line: 0,
+        group: None,
+        parsed: Row::Blank,
+    };
+}
+
+/// The groups of the credit codes seen so far, in the order they were first seen, each with
+/// the applicant of its first row that reads well.
+#[derive(Default)]
+pub struct Codes(foldhash::HashMap<CodeKey, (u32, Option<Item>)>);
+
+impl Codes {
+    /// A row as read, with the group of its credit code. A row whose applicant facts are its
+    /// group's first row's drops them here, while they are at hand (see `Parser::row`).
+    pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
+        let group = match &mut parsed {
+            Row::Blank => None,
+            Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
+            Row::Item { applicant, .. } => Some(match applicant {
+                Applicant::Same(g) => *g,
+                Applicant::Read(a) => {
+                    let (group, first) = self.entry(a.text(cc).unwrap_or_default());
+                    match first {
+                        Some(f) if a.values == f.values => *applicant = Applicant::Same(group),
+                        Some(_) => {}
+                        None => *first = Some(a.clone()),
+                    }
+                    group
+                }
+            }),
+        };
+        Placed {
+            row,
+            line,
+            group,
+            parsed,
+        }
+    }
+
+    /// The group of a valid credit code and its first applicant facts, if seen.
+    pub fn first(&self, code: &[u8; 18]) -> Option<(u32, &Item)> {
+        let code = std::str::from_utf8(code).ok()?;
+        let (g, first) = self.0.get(&CodeKey::of(code))?;
+        Some((*g, first.as_ref()?))
+    }
+
+    fn entry(&mut self, code: &str) -> (u32, &mut Option<Item>) {
+        let next = self.0.len() as u32;
+        let e = self.0.entry(CodeKey::of(code)).or_insert((next, None));
+        (e.0, &mut e.1)
+    }
+
+    /// The applicants (codes with a row that reads well), each with its prior awards, and the
+    /// rows in error with their messages. Each applicant is evaluated as soon as it is made,
+    /// while its facts are at hand: `evaluated[ui]` are its rows' results.
+    pub fn units(
+        &self,
+        (rules, file): (&RuleSet, &str),
+        rows: Vec<Vec<Placed>>,
+        priors: &HashMap<String, Vec<Item>>,
+        evaluate: &(dyn Fn(&Unit) -> Evaluated + Sync),
+    ) -> (Vec<Unit>, Vec<Evaluated>, Errors) {
+        let mut errors = Vec::new();
+        let mut by_group = in_group_order(rows, self.0.len());
+        let made: Vec<(Option<(Unit, Evaluated)>, Errors)> = (by_group
+            .par_chunk_by_mut(|a, b| a.group == b.group))
+        .map(|rows| {
+            let (unit, errors) = make_unit(rules, file, rows, priors);
+            let evaluated = unit.map(|u| {
+                let e = evaluate(&u);
+                (u, e)
+            });
+            (evaluated, errors)
+        })
+        .collect();
+        let (mut units, mut evaluated) = (Vec::with_capacity(made.len()), Vec::new());
+        for (unit, mut errs) in made {
+            if let Some((u, e)) = unit {
+                units.push(u);
+                evaluated.push(e);
+            }
+            errors.append(&mut errs);
+        }
+        for p in by_group.iter_mut().filter(|p| p.group.is_none()) {
+            if let Row::Error { message, .. } = std::mem::replace(&mut p.parsed, Row::Blank) {
+                errors.push((p.row, message));
+            }
+        }
+        (units, evaluated, errors)
+    }
+}
+
+/// The rows by group (a counting sort: file order within each group), those without a group
+/// at the end; the rows come a batch at a time.
+fn in_group_order(batches: Vec<Vec<Placed>>, groups: usize) -> Vec<Placed> {
+    let group = |p: &Placed| p.group.map_or(groups, |g| g as usize);
+    let mut start = vec![0usize; groups + 2];
+    for p in batches.iter().flatten() {
+        start[group(p) + 1] += 1;
+    }
+    for g in 1..start.len() {
+        start[g] += start[g - 1];
+    }
+    // Where each row goes, then each row moved once to its place.
+    let mut order = vec![(0u32, 0u32); start[groups + 1]];
+    for (b, batch) in batches.iter().enumerate() {
+        for (i, p) in batch.iter().enumerate() {
+            let g = group(p);
+            order[start[g]] = (b as u32, i as u32);
+            start[g] += 1;
+        }
+    }
+    let mut batches = batches;
+    (order.into_iter())
+        .map(|(b, i)| std::mem::replace(&mut batches[b as usize][i as usize], Placed::BLANK))
+        .collect()
+}
+
+/// One applicant from its rows, in file order: the unit (when a row reads well) and the rows
+/// in error.
+fn make_unit(
+    rules: &RuleSet,
+    file: &str,
+    rows: &mut [Placed],
+    priors: &HashMap<String, Vec<Item>>,
+) -> (Option<Unit>, Errors) {
+    let mut so_far = SoFar::default();
+    let mut errors = Vec::new();
+    for p in rows {
+        let placed = match std::mem::replace(&mut p.parsed, Row::Blank) {
+            Row::Blank => continue,
+            Row::Error { message, .. } => Err(message),
+            Row::Item {
+                applicant,
+                section,
+                item,
+            } => so_far.place(rules, file, (p.row, p.line), applicant, (section, item)),
+        };
+        if let Err(message) = placed {
+            so_far.error_lines.push(p.line);
+            errors.push((p.row, message));
+        }
+    }
+    let unit = so_far.unit.map(|mut unit| {
+        unit.error_lines = so_far.error_lines;
+        if let Some(items) = priors.get(&unit.code) {
+            unit.facts.sections[rules.roles.prior].extend(items.iter().cloned());
+        }
+        unit
+    });
+    (unit, errors)
+}
+
+/// An applicant as its rows are read.
+#[derive(Default)]
+struct SoFar {
+    /// Made by the first row that reads well.
+    unit: Option<Unit>,
+    first_line: usize,
+    error_lines: Vec<usize>,
+    /// The first item with each (section, key hash), to find a repeated key.
+    keys: foldhash::HashMap<(usize, u64), usize>,
+}
+
+impl SoFar {
+    fn place(
+        &mut self,
+        rules: &RuleSet,
+        file: &str,
+        (row, line): (usize, usize),
+        applicant: Applicant,
+        (section, item): (usize, Item),
+    ) -> Result<(), String> {
+        let a = rules.roles.applicant;
+        let first_line = self.first_line;
+        let unit = match (&mut self.unit, applicant) {
+            (Some(unit), Applicant::Same(_)) => unit,
+            (Some(unit), Applicant::Read(applicant)) => {
+                if let Some(first) = unit.facts.single(a)
+                    && first.values != applicant.values
+                {
+                    let differ: Vec<String> = (rules.section(a).fields.iter().enumerate())
+                        .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
+                        .map(|(_, f)| format!("{} ({})", f.label, f.name))
+                        .collect();
+                    let differ = differ.join(", ");
+                    return Err(format!(
+                        "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {differ} / the applicant's facts differ from line {first_line} (same credit code): {differ}"
+                    ));
+                }
+                unit
+            }
+            (None, Applicant::Read(applicant)) => {
+                self.first_line = line;
+                self.unit.insert(new_unit(rules, file, applicant))
+            }
+            // The first row that reads well keeps its applicant facts (`Codes::place`).
+            (None, Applicant::Same(_)) => return Err(String::new()),
+        };
+        let s = rules.section(section);
+        let items = &unit.facts.sections[section];
+        if let Some(k) = s.key.as_ref().and_then(|k| s.field_index(k)) {
+            let hash = key_hash(item.get(k));
+            // A hash seen before: the first earlier item with an equal key, if any.
+            let seen = self.keys.get(&(section, hash));
+            let dup = seen.and_then(|_| items.iter().find(|o| o.get(k) == item.get(k)));
+            if let Some(dup) = dup {
+                let (dup_line, key) = (dup.line, item.key(s));
+                return Err(format!(
+                    "本单位{}“{key}”重复 (与第 {dup_line} 行) / duplicate {} `{key}` for this applicant (also at line {dup_line})",
+                    s.label, s.name
+                ));
+            }
+            self.keys.entry((section, hash)).or_insert(items.len());
+        }
+        unit.rows.push((row, section, items.len()));
+        unit.facts.sections[section].push(item);
+        Ok(())
+    }
+}
+
+fn new_unit(rules: &RuleSet, file: &str, applicant: Item) -> Unit {
+    let r = &rules.roles;
+    let mut facts = Facts::new(rules, file);
+    let code = applicant
+        .text(r.credit_code)
+        .unwrap_or_default()
+        .to_string();
+    let district = applicant.text(r.district).unwrap_or_default().to_string();
+    facts.sections[r.applicant].push(applicant);
+    Unit {
+        code,
+        district,
+        facts,
+        rows: Vec::with_capacity(8),
+        error_lines: Vec::new(),
+    }
+}
+
+/// A credit code as a map key, held inline when short (as valid codes are): finding a row's
+/// group then reads no other memory.
+#[derive(Hash, PartialEq, Eq)]
+enum CodeKey {
+    Short([u8; 23], u8),
+    Long(String),
+}
+
+impl CodeKey {
+    fn of(code: &str) -> CodeKey {
+        let mut key = [0; 23];
+        match key.get_mut(..code.len()) {
+            Some(k) => {
+                k.copy_from_slice(code.as_bytes());
+                CodeKey::Short(key, code.len() as u8)
+            }
+            None => CodeKey::Long(code.to_string()),
+        }
+    }
+}
+
+/// A hash of an item's key consistent with `==` on values; decimals (equal at different
+/// scales) all hash alike and are compared in full.
+fn key_hash(v: Option<&Value>) -> u64 {
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    match v {
+        Some(Value::Text(s)) => s.hash(&mut h),
+        Some(Value::Int(i)) => i.hash(&mut h),
+        Some(Value::Date(d)) => d.hash(&mut h),
+        Some(Value::Bool(b)) => b.hash(&mut h),
+        Some(Value::Enum(e)) => e.hash(&mut h),
+        Some(Value::Money(_) | Value::Number(_)) | None => {}
+    }
+    h.finish()
+}

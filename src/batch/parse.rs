@@ -1,0 +1,414 @@
+//! Parsing a round's rows: the header row mapped to facts through the vocabulary (names,
+//! labels, aliases), and each row turned into its applicant and one item with
+//! `Value::from_text`, the facts files' conversion. A row with problems reports all of them at
+//! once, in column order.
+
+use crate::error::InputError;
+use crate::facts::{Item, Value};
+use crate::rules::{Field, FieldType, RuleSet, Section};
+
+use super::group::Codes;
+use super::read::Cells;
+use super::write::Added;
+
+/// Which column holds which fact, per section; and the batch's own columns.
+#[derive(Clone, Debug)]
+pub struct Columns {
+    /// The `type` column.
+    pub kind: Option<usize>,
+    /// An input column named as an added column, by `Added` (a round's own output).
+    pub added: [Option<usize>; Added::ALL.len()],
+    /// `[section][field]` → column.
+    pub fields: Vec<Vec<Option<usize>>>,
+    /// Columns that hold money in some section (written as numbers in XLSX).
+    pub money: Vec<bool>,
+}
+
+fn field_matches(field: &Field, header: &str) -> bool {
+    let named = |n: &String| n == header || n.eq_ignore_ascii_case(header);
+    field.name == header
+        || field.label == header
+        || field.label_en.eq_ignore_ascii_case(header)
+        || field.aliases.iter().any(named)
+}
+
+impl Columns {
+    /// Maps the headers for the given sections (other sections get no columns).
+    pub fn map(
+        rules: &RuleSet,
+        file: &str,
+        headers: &[String],
+        sections: &[usize],
+    ) -> Result<Columns, InputError> {
+        let find = |names: &[String]| {
+            headers
+                .iter()
+                .position(|h| names.iter().any(|n| n == h || n.eq_ignore_ascii_case(h)))
+        };
+        let mut money = vec![false; headers.len()];
+        let mut fields = Vec::with_capacity(rules.vocabulary.sections.len());
+        for (si, section) in rules.vocabulary.sections.iter().enumerate() {
+            let mut cols = vec![None; section.fields.len()];
+            for (fi, field) in section.fields.iter().enumerate() {
+                if !sections.contains(&si) {
+                    break;
+                }
+                let hits: Vec<usize> = (0..headers.len())
+                    .filter(|&c| field_matches(field, &headers[c]))
+                    .collect();
+                if hits.len() > 1 {
+                    let names: Vec<&str> = hits.iter().map(|&c| headers[c].as_str()).collect();
+                    let names = names.join(", ");
+                    return Err(InputError::new(
+                        file,
+                        format!(
+                            "多列都表示“{}”({}): {names}，请只保留一列 / several columns give `{}.{}`: {names}; keep one",
+                            field.label, field.name, section.name, field.name
+                        ),
+                    )
+                    .field(field.name.clone()));
+                }
+                cols[fi] = hits.first().copied();
+                if let Some(&c) = hits.first()
+                    && field.ty == FieldType::Money
+                {
+                    money[c] = true;
+                }
+            }
+            fields.push(cols);
+        }
+        let batch = &rules.vocabulary.batch;
+        Ok(Columns {
+            kind: find(&batch.kind),
+            added: Added::ALL.map(|a| find(a.names(batch))),
+            fields,
+            money,
+        })
+    }
+
+    /// The input column named as an added column, if any.
+    pub fn added(&self, a: Added) -> Option<usize> {
+        self.added[a as usize]
+    }
+
+    /// Refuses a round that lacks the type column or a required applicant column.
+    pub fn require_round(&self, rules: &RuleSet, file: &str) -> Result<(), InputError> {
+        if self.kind.is_none() {
+            let names = rules.vocabulary.batch.kind.join(", ");
+            return Err(InputError::new(
+                file,
+                format!(
+                    "缺少“类型”列 (表头: {names}) / the `type` column is missing (headers: {names})"
+                ),
+            )
+            .field("type"));
+        }
+        let a = rules.roles.applicant;
+        match rules
+            .section(a)
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(fi, f)| f.required && self.fields[a][*fi].is_none())
+        {
+            Some((_, f)) => Err(InputError::new(file, missing_column(f, rules.section(a)))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn missing_column(f: &Field, section: &Section) -> String {
+    let names: Vec<&str> = std::iter::once(f.name.as_str())
+        .chain(f.aliases.iter().map(|s| s.as_str()))
+        .collect();
+    format!(
+        "缺少“{}”列 ({})，{}需要 (可用表头: {}) / the column `{}` ({}) is missing, needed by {} rows",
+        f.label,
+        f.name,
+        section.label,
+        names.join(", "),
+        f.name,
+        f.label_en,
+        section.name
+    )
+}
+
+/// The sections a row may name in its type column: those a clause reads.
+pub fn row_sections(rules: &RuleSet) -> Vec<usize> {
+    let mut s: Vec<usize> = rules.clauses.iter().map(|c| c.section).collect();
+    s.sort_unstable();
+    s.dedup();
+    s
+}
+
+/// The section a type cell names, by name, label or alias.
+pub fn section_of(rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+    let t = text.trim();
+    allowed.iter().copied().find(|&si| {
+        let s = rules.section(si);
+        s.name.eq_ignore_ascii_case(t)
+            || s.label == t
+            || s.label_en.eq_ignore_ascii_case(t)
+            || s.aliases
+                .iter()
+                .any(|a| a == t || a.eq_ignore_ascii_case(t))
+    })
+}
+
+/// What one input row says.
+pub enum Row {
+    /// Every cell blank: kept in the output, not evaluated.
+    Blank,
+    /// Bad data: every problem, and the credit code when it could be read.
+    Error {
+        message: String,
+        code: Option<String>,
+    },
+    Item {
+        applicant: Applicant,
+        section: usize,
+        item: Item,
+    },
+}
+
+/// A row's applicant facts.
+pub enum Applicant {
+    /// As read from its cells.
+    Read(Item),
+    /// The same as those of the first row of its credit code (that group).
+    Same(u32),
+}
+
+/// How rows are read: the round's columns and the sections its rows may name.
+pub struct Parser<'a> {
+    pub rules: &'a RuleSet,
+    pub cols: &'a Columns,
+    pub headers: &'a [String],
+    pub allowed: Vec<usize>,
+}
+
+impl Parser<'_> {
+    /// Reads a row into its applicant and one item, or every problem it has: extra cells,
+    /// then the applicant, the type and the item.
+    pub fn row(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
+        if cells.is_blank() {
+            return Row::Blank;
+        }
+        let (rules, cols) = (self.rules, self.cols);
+        let (n, width) = (cells.count(), self.headers.len());
+        let mut problems: Vec<String> = Vec::new();
+        if n > width && (width..n).any(|i| !cells.get(i).trim().is_empty()) {
+            problems.push(format!(
+                "本行有 {n} 格，多于表头的 {width} 列 (可能是金额中的逗号未加引号) / the row has {n} cells, more than the {width} headers (an unquoted comma?)"
+            ));
+        }
+        let a = rules.roles.applicant;
+        // Most rows repeat their applicant's first row: checked so, without making values.
+        let known = self.code(cells).and_then(|c| codes.first(&c));
+        let (applicant, first) = match known {
+            Some((g, first)) if self.same_applicant(first, cells, memo) => {
+                (Applicant::Same(g), first)
+            }
+            _ => {
+                let applicant = self.item(a, line, cells, &mut problems, memo);
+                (
+                    Applicant::Read(applicant),
+                    &Item::empty(rules.section(a), line),
+                )
+            }
+        };
+        let kind = cols.kind.map_or("", |c| cells.get(c)).trim();
+        let section = self.section(kind, &mut problems, memo);
+        let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
+        match (section, item) {
+            (Some(section), Some(item)) if problems.is_empty() => Row::Item {
+                applicant,
+                section,
+                item,
+            },
+            _ => {
+                let applicant = match &applicant {
+                    Applicant::Read(a) => a,
+                    Applicant::Same(_) => first,
+                };
+                let code = applicant.text(rules.roles.credit_code).map(str::to_string);
+                Row::Error {
+                    message: problems.join("；"),
+                    code,
+                }
+            }
+        }
+    }
+
+    /// The section a row's type names, or a problem.
+    fn section(&self, kind: &str, problems: &mut Vec<String>, memo: &mut Memo) -> Option<usize> {
+        let rules = self.rules;
+        if kind.is_empty() {
+            problems.push("“类型”为空 / the type is empty".to_string());
+            return None;
+        }
+        let s = memo.section(rules, &self.allowed, kind);
+        if s.is_none() {
+            let names: Vec<String> = (self.allowed.iter().map(|&si| rules.section(si)))
+                .map(|s| format!("{} ({})", s.name, s.aliases.first().unwrap_or(&s.label)))
+                .collect();
+            let names = names.join(", ");
+            problems.push(format!(
+                "未知的类型“{kind}”，应为: {names} / unknown type `{kind}`; expected one of: {names}"
+            ));
+        }
+        s
+    }
+
+    /// A row's credit code in canonical form, when the rules' code is a credit code and the
+    /// cell holds a valid one.
+    fn code(&self, cells: &Cells<'_>) -> Option<[u8; 18]> {
+        let (a, cc) = (self.rules.roles.applicant, self.rules.roles.credit_code);
+        let field = self.rules.section(a).fields.get(cc)?;
+        let c = self.cols.fields[a][cc]?;
+        (field.ty == FieldType::CreditCode)
+            .then(|| crate::credit_code::canonical(cells.get(c)))
+            .flatten()
+    }
+
+    /// Whether a row's applicant cells read as the values of `first`, checked without making
+    /// values where they are text; `false` when in doubt (the row is then read in full).
+    fn same_applicant(&self, first: &Item, cells: &Cells<'_>, memo: &mut Memo) -> bool {
+        let a = self.rules.roles.applicant;
+        let fields = self.rules.section(a).fields.iter().enumerate();
+        fields.into_iter().all(|(fi, field)| {
+            let text = self.cols.fields[a][fi].map_or("", |c| cells.get(c)).trim();
+            match (field.ty, first.get(fi)) {
+                _ if text.is_empty() => first.get(fi).is_none(),
+                (FieldType::Text, Some(Value::Text(t))) => t == text,
+                (FieldType::CreditCode, Some(Value::Text(t))) => {
+                    crate::credit_code::canonical(text).is_some_and(|c| c == t.as_bytes())
+                }
+                (FieldType::Text | FieldType::CreditCode, _) | (_, None) => false,
+                (_, Some(v)) => memo.convert(a, fi, field, text).is_ok_and(|x| x == *v),
+            }
+        })
+    }
+
+    /// Reads a plain prior table's row (the vocabulary's `prior` section).
+    pub fn prior(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo) -> Result<Item, String> {
+        let mut problems = Vec::new();
+        let item = self.item(self.rules.roles.prior, line, cells, &mut problems, memo);
+        if problems.is_empty() {
+            Ok(item)
+        } else {
+            Err(problems.join("；"))
+        }
+    }
+
+    /// One section's facts from a row; each problem is added to `problems`.
+    fn item(
+        &self,
+        si: usize,
+        line: usize,
+        cells: &Cells<'_>,
+        problems: &mut Vec<String>,
+        memo: &mut Memo,
+    ) -> Item {
+        let section = self.rules.section(si);
+        let mut item = Item::empty(section, line);
+        for (fi, field) in section.fields.iter().enumerate() {
+            let Some(c) = self.cols.fields[si][fi] else {
+                if field.required {
+                    problems.push(missing_column(field, section));
+                }
+                continue;
+            };
+            let text = cells.get(c).trim();
+            if text.is_empty() {
+                if field.required {
+                    problems.push(format!(
+                        "“{}”({}) 为空，{}必填 / `{}` is empty: required for {} rows, expected {}",
+                        self.headers[c],
+                        field.name,
+                        section.label,
+                        field.name,
+                        section.name,
+                        field.ty.expected()
+                    ));
+                }
+                continue;
+            }
+            match memo.convert(si, fi, field, text) {
+                Ok(v) => item.values[fi] = Some(v),
+                Err(m) => problems.push(format!("“{}”({}): {m}", self.headers[c], field.name)),
+            }
+        }
+        item
+    }
+}
+
+/// Conversions of cell text already seen, per field: a round repeats a few words (是/否, 企业,
+/// dates) a million times, and one hash lookup is cheaper than matching every alias again.
+/// Only successful conversions are kept, so every message is still made by `Value::from_text`.
+pub struct Memo {
+    /// `[section][field]`; `None` for fields whose values seldom repeat (text, money, numbers).
+    fields: Vec<Vec<Option<Remembered>>>,
+    kinds: foldhash::HashMap<Box<str>, Option<usize>>,
+}
+
+type Remembered = foldhash::HashMap<Box<str>, Value>;
+
+/// A bound on each memo, against a file of a million different spellings.
+const MEMO_MAX: usize = 4096;
+
+impl Memo {
+    pub fn new(rules: &RuleSet) -> Memo {
+        let repeats = |f: &Field| {
+            matches!(
+                f.ty,
+                FieldType::Bool | FieldType::Enum | FieldType::Date | FieldType::Year
+            )
+        };
+        let fields = (rules.vocabulary.sections.iter())
+            .map(|s| {
+                s.fields
+                    .iter()
+                    .map(|f| repeats(f).then(Default::default))
+                    .collect()
+            })
+            .collect();
+        Memo {
+            fields,
+            kinds: Default::default(),
+        }
+    }
+
+    /// `Value::from_text`, remembered.
+    fn convert(
+        &mut self,
+        si: usize,
+        fi: usize,
+        field: &Field,
+        text: &str,
+    ) -> Result<Value, String> {
+        let Some(Some(map)) = self.fields.get_mut(si).and_then(|f| f.get_mut(fi)) else {
+            return Value::from_text(field, text);
+        };
+        if let Some(v) = map.get(text) {
+            return Ok(v.clone());
+        }
+        let v = Value::from_text(field, text)?;
+        if map.len() < MEMO_MAX {
+            map.insert(text.into(), v.clone());
+        }
+        Ok(v)
+    }
+
+    /// `section_of`, remembered.
+    fn section(&mut self, rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+        if let Some(&s) = self.kinds.get(text) {
+            return s;
+        }
+        let s = section_of(rules, allowed, text);
+        if self.kinds.len() < MEMO_MAX {
+            self.kinds.insert(text.into(), s);
+        }
+        s
+    }
+}
