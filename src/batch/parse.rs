@@ -9,7 +9,7 @@ use crate::rules::{Field, FieldType, RuleSet, Section};
 
 use super::group::Codes;
 use super::read::Cells;
-use super::write::Added;
+use super::write::{Added, unguard};
 
 /// Which column holds which fact, per section; and the batch's own columns.
 #[derive(Clone, Debug)]
@@ -22,6 +22,8 @@ pub struct Columns {
     pub fields: Vec<Vec<Option<usize>>>,
     /// Columns that hold money in some section (written as numbers in XLSX).
     pub money: Vec<bool>,
+    /// The file is a round's own output: its cells carry the formula guard, taken off on reading.
+    pub own: bool,
 }
 
 fn field_matches(field: &Field, header: &str) -> bool {
@@ -78,12 +80,24 @@ impl Columns {
             fields.push(cols);
         }
         let batch = &rules.vocabulary.batch;
+        let (kind, added) = (find(&batch.kind), Added::ALL.map(|a| find(a.names(batch))));
+        let own = kind.is_some()
+            && added[Added::Clause as usize].is_some()
+            && added[Added::Award as usize].is_some();
         Ok(Columns {
-            kind: find(&batch.kind),
-            added: Added::ALL.map(|a| find(a.names(batch))),
+            kind,
+            added,
             fields,
             money,
+            own,
         })
+    }
+
+    /// A cell's text as read: trimmed, and in a round's own output without its formula guard,
+    /// so that `'-XM-1` reads back as the `-XM-1` it was written for.
+    pub fn text<'a>(&self, cells: &Cells<'a>, c: usize) -> &'a str {
+        let text = cells.get(c);
+        if self.own { unguard(text) } else { text }.trim()
     }
 
     /// The input column named as an added column, if any.
@@ -217,7 +231,7 @@ impl Parser<'_> {
                 )
             }
         };
-        let kind = cols.kind.map_or("", |c| cells.get(c)).trim();
+        let kind = cols.kind.map_or("", |c| cols.text(cells, c));
         let section = self.section(kind, &mut problems, memo);
         let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
         match (section, item) {
@@ -267,7 +281,7 @@ impl Parser<'_> {
         let field = self.rules.section(a).fields.get(cc)?;
         let c = self.cols.fields[a][cc]?;
         (field.ty == FieldType::CreditCode)
-            .then(|| crate::credit_code::canonical(cells.get(c)))
+            .then(|| crate::credit_code::canonical(self.cols.text(cells, c)))
             .flatten()
     }
 
@@ -277,7 +291,7 @@ impl Parser<'_> {
         let a = self.rules.roles.applicant;
         let fields = self.rules.section(a).fields.iter().enumerate();
         fields.into_iter().all(|(fi, field)| {
-            let text = self.cols.fields[a][fi].map_or("", |c| cells.get(c)).trim();
+            let text = self.cols.fields[a][fi].map_or("", |c| self.cols.text(cells, c));
             match (field.ty, first.get(fi)) {
                 _ if text.is_empty() => first.get(fi).is_none(),
                 (FieldType::Text, Some(Value::Text(t))) => t == text,
@@ -319,7 +333,7 @@ impl Parser<'_> {
                 }
                 continue;
             };
-            let text = cells.get(c).trim();
+            let text = self.cols.text(cells, c);
             if text.is_empty() {
                 if field.required {
                     problems.push(format!(

@@ -74,6 +74,14 @@ pub fn neutralise(text: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
+/// A cell as it was before `neutralise`: its leading `'` taken off again.
+pub fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
+}
+
 fn neutralise_str(text: &str) -> Cow<'_, str> {
     match neutralise(text.as_bytes()) {
         Cow::Borrowed(_) => Cow::Borrowed(text),

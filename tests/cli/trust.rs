@@ -5,6 +5,11 @@ use std::path::Path;
 
 use crate::common::calc;
 
+/// Chinese headers as Excel on Chinese Windows exports them.
+const HEAD: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n";
+/// An applicant with a valid credit code (GB 32100 check digit), as the first cells of a row.
+const JIA: &str = "算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是";
+
 const ROUND: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
 算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n";
 
@@ -20,6 +25,52 @@ fn batch(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A column of a CSV output (BOM taken off), by header.
+fn column(path: &Path, name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = r.records().map(|r| r.unwrap());
+    let head = rows.next().unwrap();
+    let c = head.iter().position(|h| h == name).expect("column");
+    rows.map(|r| r.get(c).unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn an_id_written_with_the_formula_guard_reads_back_as_itself_as_a_prior() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Four contracts of 100,000 each, autonomous: 30% = 30,000 each, 120,000 in 2026, under
+    // the 500,000 annual cap.
+    let ids = ["-XM-1", "=XM-2", "+XM-3", "@XM-4"];
+    let rows: String = (ids.iter())
+        .map(|id| format!("{JIA},{id},是,100000,2026-02-01\n"))
+        .collect();
+    std::fs::write(d.join("r1.csv"), format!("{HEAD}{rows}")).unwrap();
+    assert_eq!(batch(d, &["r1.csv", "-o", "out1.csv"]).0, Some(0));
+    let out1 = d.join("out1.csv");
+    // Written guarded, so that Excel does not take them for formulas.
+    assert_eq!(
+        column(&out1, "编号"),
+        ["'-XM-1", "'=XM-2", "'+XM-3", "'@XM-4"]
+    );
+    assert_eq!(column(&out1, "award"), ["30000.00"; 4]);
+    // Round 2 claims the same four again: each was paid in round 1, 0.00 (on the code before,
+    // `'-XM-1` did not match `-XM-1` and each was paid 30,000 again).
+    std::fs::write(d.join("r2.csv"), format!("{HEAD}{rows}")).unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"; 4]);
+    // calc's own output read as a round keeps its cells exactly as they were.
+    let (code, err) = batch(d, &["out1.csv", "-o", "again.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("again.csv"), "编号"), column(&out1, "编号"));
+    assert_eq!(column(&d.join("again.csv"), "award"), ["30000.00"; 4]);
 }
 
 #[test]
