@@ -189,11 +189,38 @@ fn make_unit(
     let unit = so_far.unit.map(|mut unit| {
         unit.error_lines = so_far.error_lines;
         if let Some(items) = priors.get(&unit.code) {
-            unit.facts.sections[rules.roles.prior].extend(items.iter().cloned());
+            let items: Vec<Item> = (items.iter())
+                .map(|p| spelled_as_claimed(rules, &unit.facts, p))
+                .collect();
+            unit.facts.sections[rules.roles.prior].extend(items);
         }
         unit
     });
     (unit, errors)
+}
+
+/// A prior award whose item is one of the applicant's items under another spelling (`HT-01`
+/// for `ht-01`), written as the item is, so that every clause finds it already paid.
+fn spelled_as_claimed(rules: &RuleSet, facts: &Facts, prior: &Item) -> Item {
+    let r = &rules.roles;
+    let mut prior = prior.clone();
+    let clause = (prior.int(r.prior_clause))
+        .and_then(|n| u32::try_from(n).ok())
+        .and_then(|n| rules.clause(n));
+    let (Some(clause), Some(id)) = (clause, prior.text(r.prior_item)) else {
+        return prior;
+    };
+    let s = rules.section(clause.section);
+    let id = crate::fold::key(id);
+    let claimed = (s.key.as_ref().and_then(|k| s.field_index(k))).and_then(|k| {
+        (facts.items(clause.section).iter())
+            .filter_map(|i| i.text(k))
+            .find(|t| crate::fold::key(t) == id)
+    });
+    if let Some(claimed) = claimed {
+        prior.values[r.prior_item] = Some(Value::Text(claimed.to_string()));
+    }
+    prior
 }
 
 /// An applicant as its rows are read.
@@ -248,7 +275,7 @@ impl SoFar {
             let hash = key_hash(item.get(k));
             // A hash seen before: the first earlier item with an equal key, if any.
             let seen = self.keys.get(&(section, hash));
-            let dup = seen.and_then(|_| items.iter().find(|o| o.get(k) == item.get(k)));
+            let dup = seen.and_then(|_| items.iter().find(|o| same_key(o.get(k), item.get(k))));
             if let Some(dup) = dup {
                 let (dup_line, key) = (dup.line, item.key(s));
                 return Err(format!(
@@ -303,12 +330,20 @@ impl CodeKey {
     }
 }
 
-/// A hash of an item's key consistent with `==` on values; decimals (equal at different
+/// Whether two items' keys are one id: text compared folded (`ＸＭ-1`, `xm-1` and `XM-1` are one).
+fn same_key(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(Value::Text(a)), Some(Value::Text(b))) => crate::fold::key(a) == crate::fold::key(b),
+        _ => a == b,
+    }
+}
+
+/// A hash of an item's key consistent with `same_key`; decimals (equal at different
 /// scales) all hash alike and are compared in full.
 fn key_hash(v: Option<&Value>) -> u64 {
     let mut h = foldhash::fast::FixedState::default().build_hasher();
     match v {
-        Some(Value::Text(s)) => s.hash(&mut h),
+        Some(Value::Text(s)) => crate::fold::key(s).hash(&mut h),
         Some(Value::Int(i)) => i.hash(&mut h),
         Some(Value::Date(d)) => d.hash(&mut h),
         Some(Value::Bool(b)) => b.hash(&mut h),

@@ -74,6 +74,40 @@ fn an_id_written_with_the_formula_guard_reads_back_as_itself_as_a_prior() {
 }
 
 #[test]
+fn ids_are_compared_trimmed_width_and_case_folded_in_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Round 1 pays HT-01: 30% × 100,000 = 30,000.
+    let r1 = format!("{HEAD}{JIA},HT-01,是,100000,2026-02-01\n");
+    std::fs::write(d.join("r1.csv"), r1).unwrap();
+    assert_eq!(batch(d, &["r1.csv", "-o", "out1.csv"]).0, Some(0));
+    assert_eq!(column(&d.join("out1.csv"), "award"), ["30000.00"]);
+    // Round 2 claims it as `ht-01`: already paid, 0.00 (it was paid 30,000 again before).
+    let r2 = format!("{HEAD}{JIA},ht-01,是,100000,2026-02-01\n");
+    std::fs::write(d.join("r2.csv"), r2).unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"]);
+    // One round with XM-1, xm-1 and ＸＭ-1 (full width) and ` XM-1 `: one contract, paid once
+    // (30,000), the repeats errors naming the first line (2), exit 3. Before, each was paid.
+    let rows: String = (["XM-1", "xm-1", "ＸＭ-1", " XM-1 "].iter())
+        .map(|id| format!("{JIA},{id},是,100000,2026-02-01\n"))
+        .collect();
+    std::fs::write(d.join("r3.csv"), format!("{HEAD}{rows}")).unwrap();
+    let (code, err) = batch(d, &["r3.csv", "-o", "out3.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let out3 = d.join("out3.csv");
+    assert_eq!(
+        column(&out3, "status"),
+        ["awarded", "error", "error", "error"]
+    );
+    assert_eq!(column(&out3, "award"), ["30000.00", "", "", ""]);
+    for reason in &column(&out3, "reason")[1..] {
+        assert!(reason.contains("also at line 2"), "{reason}");
+    }
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
