@@ -98,6 +98,9 @@ pub struct RowResult {
     pub award: Option<Money>,
     pub status: RowStatus,
     pub reason: String,
+    /// The row's item under each further clause over its section: written as continuation
+    /// rows after it, and counted in the summary.
+    pub also: Vec<RowResult>,
 }
 
 impl RowResult {
@@ -108,6 +111,7 @@ impl RowResult {
             award: None,
             status: RowStatus::Empty,
             reason: String::new(),
+            also: Vec::new(),
         }
     }
 

@@ -222,18 +222,21 @@ fn write_row<W: Write>(
     r: &RowResult,
     scratch: &mut Vec<u8>,
 ) -> csv::Result<()> {
-    for (c, slot) in slots.iter().enumerate() {
-        match slot {
-            None => wr.write_field(neutralise(cells.raw(c)))?,
-            Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
-            Some(a) => {
-                scratch.clear();
-                a.write(r, scratch)?;
-                wr.write_field(&scratch[..])?;
+    for r in std::iter::once(r).chain(&r.also) {
+        for (c, slot) in slots.iter().enumerate() {
+            match slot {
+                None => wr.write_field(neutralise(cells.raw(c)))?,
+                Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
+                Some(a) => {
+                    scratch.clear();
+                    a.write(r, scratch)?;
+                    wr.write_field(&scratch[..])?;
+                }
             }
         }
+        wr.write_record(None::<&[u8]>)?;
     }
-    wr.write_record(None::<&[u8]>)
+    Ok(())
 }
 
 fn write_xlsx(
@@ -244,8 +247,8 @@ fn write_xlsx(
     progress: &dyn Progress,
 ) -> Result<NamedTempFile, Error> {
     let max = XLSX_MAX_ROWS - 1;
-    if results.len() > max {
-        let n = results.len();
+    let n: usize = results.iter().map(|r| 1 + r.also.len()).sum();
+    if n > max {
         return Err(write_error(
             path,
             format!(
@@ -268,11 +271,15 @@ fn write_xlsx(
     sheet.set_freeze_panes(1, 0).map_err(xf)?;
     let money = Format::new().set_num_format(MONEY_FORMAT);
     let mut result = Ok(());
-    let mut at = 0;
+    let (mut at, mut sheet_row) = (0, 1);
     table.rows(progress, |_, cells| {
         if let (Ok(()), Some(r)) = (&result, results.get(at)) {
-            let row = (at as u32 + 1, cells, r);
-            result = xlsx_row(sheet, row, (layout, cols), &money);
+            for r in std::iter::once(r).chain(&r.also) {
+                if result.is_ok() {
+                    result = xlsx_row(sheet, (sheet_row, cells, r), (layout, cols), &money);
+                }
+                sheet_row += 1;
+            }
         }
         at += 1;
     });

@@ -107,6 +107,88 @@ fn ids_are_compared_trimmed_width_and_case_folded_in_the_batch() {
     }
 }
 
+/// A copy of the rules with a district's 13th clause over the compute section: 10% of the
+/// contract, no cap (an invented clause, as in docs/rules.md).
+fn rules_with_a_second_compute_clause() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, d) = (crate::common::root().join("rules"), dir.path());
+    std::fs::create_dir_all(d.join("clauses")).unwrap();
+    for f in ["policy.toml", "vocabulary.toml"] {
+        std::fs::copy(src.join(f), d.join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, d.join("clauses").join(p.file_name().unwrap())).unwrap();
+    }
+    let clause = r#"clause = 13
+key = "compute_extra"
+title = "区级算力补充奖励 (示例)"
+title_en = "District compute top-up (example)"
+section = "compute"
+date_field = "date"
+applicants = ["enterprise"]
+responsible_units = ["区经信局"]
+text = "示例条款：按合同实际执行金额的 10% 给予补充奖励。"
+interpretation = ["示例条款，不属于温政办〔2025〕45号。"]
+
+[award]
+kind = "rate"
+base = "amount"
+rates = [{ rate = "10%" }]
+
+[combine]
+mode = "sum"
+"#;
+    std::fs::write(d.join("clauses/13-compute-extra.toml"), clause).unwrap();
+    dir
+}
+
+#[test]
+fn every_clause_over_one_section_reaches_the_rows_and_the_summary() {
+    let rules = rules_with_a_second_compute_clause();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // HT-1: autonomous 100,000 → clause 1 30% = 30,000 and clause 13 10% = 10,000.
+    // HT-2: non-autonomous 200,000 → clause 1 10% = 20,000 and clause 13 10% = 20,000.
+    let rows = format!("{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{JIA},HT-2,否,200000,2026-03-01\n");
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let rules_dir = rules.path().to_str().unwrap();
+    let args = [
+        "--rules",
+        rules_dir,
+        "r.csv",
+        "-o",
+        "out.csv",
+        "--summary",
+        "sum.csv",
+    ];
+    let (code, err) = batch(d, &args);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    // Each input row, then its continuation under clause 13 (before, clause 13 was not written).
+    assert_eq!(column(&out, "编号"), ["HT-1", "HT-1", "HT-2", "HT-2"]);
+    assert_eq!(column(&out, "clause"), ["1", "13", "1", "13"]);
+    let awards = ["30000.00", "10000.00", "20000.00", "20000.00"];
+    assert_eq!(column(&out, "award"), awards);
+    let reasons = column(&out, "reason");
+    assert!(reasons[1].starts_with("（续上行）"), "{}", reasons[1]);
+    assert!(!reasons[0].starts_with("（续上行）"), "{}", reasons[0]);
+    // The summary equals the rows: clause 1 50,000, clause 13 30,000, total 80,000.
+    let summary = std::fs::read_to_string(d.join("sum.csv")).unwrap();
+    assert!(
+        summary.contains("全部 all,1,算力券,2,50000.00,0"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("全部 all,13,区级算力补充奖励 (示例),2,30000.00,0"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("全部 all,,合计 total,4,80000.00,0"),
+        "{summary}"
+    );
+}
+
 #[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
