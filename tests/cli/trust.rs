@@ -190,6 +190,42 @@ fn every_clause_over_one_section_reaches_the_rows_and_the_summary() {
 }
 
 #[test]
+fn rows_of_one_credit_code_that_disagree_are_all_errors_naming_rows_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Line 3 has a district typo (龙湾区 for 鹿城区). Before, lines 2 and 4 were paid 30,000
+    // each under 鹿城区 and only line 3 was an error; which row is right is not known.
+    let typo = JIA.replace("鹿城区", "龙湾区");
+    let rows = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{typo},HT-2,是,100000,2026-02-01\n{JIA},HT-3,是,100000,2026-02-01\n"
+    );
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv", "--summary", "sum.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let out = d.join("out.csv");
+    assert_eq!(column(&out, "status"), ["error"; 3]);
+    assert_eq!(column(&out, "award"), ["", "", ""]);
+    for r in column(&out, "reason") {
+        assert!(r.contains("第 2、3、4 行"), "{r}");
+        assert!(
+            r.contains("所属区县 (district): 第 2 行“鹿城区”、第 3 行“龙湾区”"),
+            "{r}"
+        );
+        assert!(
+            r.contains("district: line 2 `鹿城区`, line 3 `龙湾区`"),
+            "{r}"
+        );
+    }
+    // Nothing is paid: the summary's total is 0.00 over no rows, with 3 error rows.
+    let summary = std::fs::read_to_string(d.join("sum.csv")).unwrap();
+    assert!(
+        summary.contains("全部 all,,合计 total,0,0.00,0"),
+        "{summary}"
+    );
+    assert!(summary.contains(",,有误行 error rows,3,,"), "{summary}");
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
