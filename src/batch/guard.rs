@@ -107,6 +107,7 @@ mod tests {
             summary: summary.map(|s| dir.join(s)),
             bom: true,
             encoding: super::super::Encoding::Auto,
+            keep_columns: Vec::new(),
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: crate::render::Lang::Zh,
         }

@@ -49,6 +49,8 @@ pub struct Options {
     /// A UTF-8 BOM at the start of CSV outputs (Excel needs it).
     pub bom: bool,
     pub encoding: Encoding,
+    /// Further columns carried through unread (`--keep-column`), besides the vocabulary's.
+    pub keep_columns: Vec<String>,
     pub as_of: NaiveDate,
     pub lang: Lang,
 }
@@ -138,6 +140,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     let used: Vec<usize> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
         .collect();
+    Columns::known_headers(rules, &table.file, &table.headers, &opts.keep_columns)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     cols.require_round(rules, &table.file)?;
     let priors = prior::load_all(rules, &opts.priors, opts.encoding)?;

@@ -105,6 +105,50 @@ impl Columns {
         self.added[a as usize]
     }
 
+    /// Refuses a round with a header that is no fact, no batch column and no kept column (a
+    /// misspelt fact would be dropped), naming each and the nearest known header.
+    pub fn known_headers(
+        rules: &RuleSet,
+        file: &str,
+        headers: &[String],
+        keep: &[String],
+    ) -> Result<(), InputError> {
+        let v = &rules.vocabulary;
+        let b = &v.batch;
+        let fields = v.sections.iter().flat_map(|s| &s.fields);
+        let spellings: Vec<&str> = (fields.flat_map(|f| {
+            [&f.name, &f.label, &f.label_en]
+                .into_iter()
+                .chain(&f.aliases)
+        }))
+        .chain(b.kind.iter().chain(&b.keep).chain(keep))
+        .chain(Added::ALL.iter().flat_map(|a| a.names(b)))
+        .map(String::as_str)
+        .collect();
+        let known = |h: &str| h.is_empty() || spellings.iter().any(|s| s.eq_ignore_ascii_case(h));
+        let unknown: Vec<String> = (headers.iter().filter(|h| !known(h)))
+            .map(|h| {
+                let near = crate::suggest::nearest(h, spellings.iter().map(|&s| (s, vec![s])));
+                match near.first() {
+                    Some(n) => format!("“{h}” (是否指 did you mean “{n}”?)"),
+                    None => format!("“{h}”"),
+                }
+            })
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let unknown = unknown.join(", ");
+        let mut e = InputError::new(
+            file,
+            format!(
+                "未知的列 {unknown}：请改为已知的表头；原样保留不计算的列请用 --keep-column 列名 / unknown column(s) {unknown}: rename to a known header, or carry a column through unread with --keep-column NAME"
+            ),
+        );
+        e.line = Some(1);
+        Err(e)
+    }
+
     /// Refuses a round that lacks the type column or a required applicant column.
     pub fn require_round(&self, rules: &RuleSet, file: &str) -> Result<(), InputError> {
         if self.kind.is_none() {

@@ -31,6 +31,10 @@ pub struct Args {
     #[arg(long)]
     pub no_bom: bool,
 
+    /// 原样保留、不读取的列 (词表所列之外)，可重复 / a further column to carry through unread; repeatable
+    #[arg(long, value_name = "NAME")]
+    pub keep_column: Vec<String>,
+
     /// CSV 输入编码 / the CSV input's encoding
     #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
     pub encoding: EncodingArg,
@@ -72,6 +76,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         summary: args.summary.clone(),
         bom: !args.no_bom,
         encoding: args.encoding.into(),
+        keep_columns: args.keep_column.clone(),
         as_of: config.as_of.unwrap_or_else(today),
         lang: config.lang,
     };

@@ -226,6 +226,42 @@ fn rows_of_one_credit_code_that_disagree_are_all_errors_naming_rows_and_values()
 }
 
 #[test]
+fn an_unknown_header_is_an_input_error_naming_the_nearest_known_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 自主算力 renamed 是否自主算力: before, the column was dropped and the row read without it.
+    let head = HEAD.replace("自主算力", "是否自主算力");
+    let row = format!("{JIA},HT-1,是,100000,2026-02-01\n");
+    std::fs::write(d.join("r.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("r.csv:1"), "{err}");
+    assert!(
+        err.contains("“是否自主算力” (是否指 did you mean “自主算力”?)"),
+        "{err}"
+    );
+    assert!(err.contains("--keep-column"), "{err}");
+    assert!(!d.join("out.csv").exists());
+
+    // 序号 and 备注 are kept as they are (the vocabulary's list); 审核意见 only with
+    // --keep-column. 30% × 100,000 = 30,000.
+    let head = format!("序号,审核意见,{}", HEAD.trim_end()).replace('\n', "") + ",备注\n";
+    let row = format!("7,初审通过,{JIA},HT-1,是,100000,2026-02-01,加急\n");
+    std::fs::write(d.join("k.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["k.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("“审核意见”"), "{err}");
+    assert!(!err.contains("“序号”") && !err.contains("“备注”"), "{err}");
+    let (code, err) = batch(d, &["k.csv", "-o", "out.csv", "--keep-column", "审核意见"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    assert_eq!(column(&out, "序号"), ["7"]);
+    assert_eq!(column(&out, "审核意见"), ["初审通过"]);
+    assert_eq!(column(&out, "备注"), ["加急"]);
+    assert_eq!(column(&out, "award"), ["30000.00"]);
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
