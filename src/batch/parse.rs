@@ -16,7 +16,7 @@ use super::write::{Added, unguard};
 pub struct Columns {
     /// The `type` column.
     pub kind: Option<usize>,
-    /// An input column named as an added column, by `Added` (a round's own output).
+    /// In a round's own output (every added column present), each added column, by `Added`.
     pub added: [Option<usize>; Added::ALL.len()],
     /// `[section][field]` → column.
     pub fields: Vec<Vec<Option<usize>>>,
@@ -80,10 +80,18 @@ impl Columns {
             fields.push(cols);
         }
         let batch = &rules.vocabulary.batch;
-        let (kind, added) = (find(&batch.kind), Added::ALL.map(|a| find(a.names(batch))));
-        let own = kind.is_some()
-            && added[Added::Clause as usize].is_some()
-            && added[Added::Award as usize].is_some();
+        let kind = find(&batch.kind);
+        // A round's output has every added column, written after the clerk's own: a clerk's
+        // 说明 or 状态 alone is the clerk's, kept, and calc's is written beside it.
+        let last = |names: &[String]| {
+            (headers.iter())
+                .rposition(|h| names.iter().any(|n| n == h || n.eq_ignore_ascii_case(h)))
+        };
+        let mut added = Added::ALL.map(|a| last(a.names(batch)));
+        let own = kind.is_some() && added.iter().all(Option::is_some);
+        if !own {
+            added = [None; Added::ALL.len()];
+        }
         Ok(Columns {
             kind,
             added,

@@ -262,6 +262,36 @@ fn an_unknown_header_is_an_input_error_naming_the_nearest_known_one() {
 }
 
 #[test]
+fn a_clerk_s_column_named_like_an_added_one_is_kept_and_calc_s_written_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The clerk's own 状态 and 说明; before, calc's status and reason overwrote them.
+    let head = HEAD.trim_end().to_string() + ",状态,说明\n";
+    let row = format!("{JIA},HT-1,是,100000,2026-02-01,待复核,材料齐全\n");
+    std::fs::write(d.join("r.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
+    assert!(
+        header.ends_with(",日期,状态,说明,clause,award,status,reason"),
+        "{header}"
+    );
+    assert_eq!(column(&out, "状态"), ["待复核"]);
+    assert_eq!(column(&out, "说明"), ["材料齐全"]);
+    // 30% × 100,000 = 30,000.
+    assert_eq!(column(&out, "status"), ["awarded"]);
+    assert_eq!(column(&out, "award"), ["30000.00"]);
+    // That output, which has every added column, is calc's own: as a prior it is read from
+    // calc's columns, not the clerk's, and round 2's HT-1 is already paid.
+    std::fs::write(d.join("r2.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"]);
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
