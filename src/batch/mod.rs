@@ -151,7 +151,8 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         headers: &table.headers,
         allowed,
     };
-    let (codes, rows, n_rows) = read_rows(&parser, &table, progress);
+    let ((codes, rows, n_rows), last) = read_rows(&parser, &table, progress);
+    table.closed_quotes(last)?;
     mark("read");
     let (mut units, mut results) = evaluate_all(
         rules,
@@ -184,15 +185,22 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
 }
 
 /// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
-/// from batch to batch), and placed in its credit code's group; and the count of rows.
-fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> Read {
+/// from batch to batch), and placed in its credit code's group; and the count of rows. Also
+/// the last record's line and byte offset, where an unclosed quote would be.
+fn read_rows(
+    parser: &Parser<'_>,
+    table: &Table,
+    progress: &dyn Progress,
+) -> (Read, Option<(usize, u64)>) {
     progress.phase("读取 reading", table.bytes());
     let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
         .map(|_| Memo::new(rules))
         .collect();
     let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
+    let mut last = None;
     table.batches(progress, |batch| {
+        last = (batch.last()).and_then(|(line, r)| Some((*line, r.position()?.byte())));
         let per = batch.len().div_ceil(memos.len());
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
             .map(|(records, memo)| {
@@ -209,7 +217,7 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> Rea
         n_rows += placed.len();
         rows.push(placed);
     });
-    (codes, rows, n_rows)
+    ((codes, rows, n_rows), last)
 }
 
 /// The rows as read: their codes' groups, the rows a batch at a time, and their count.

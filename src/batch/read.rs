@@ -185,6 +185,59 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Refuses a CSV whose last record opens a quote that never closes: the reader takes the
+    /// rest of the file into that one cell, so rows would vanish. `last` is that record's line
+    /// and byte offset; only it can hold such a quote, as it runs to the end of the file.
+    pub fn closed_quotes(&self, last: Option<(usize, u64)>) -> Result<(), InputError> {
+        let Some((line, at)) = last.filter(|_| self.sheet_header.is_none()) else {
+            return Ok(());
+        };
+        let text = self
+            .text
+            .get(self.start + at as usize..)
+            .unwrap_or_default();
+        let Some(open) = unclosed_quote(text) else {
+            return Ok(());
+        };
+        let line = line + text[..open].iter().filter(|&&b| b == b'\n').count();
+        let mut e = InputError::new(
+            &self.file,
+            "此处的引号 \" 没有闭合，其后各行都会并入一格：请补上引号或删去它 / a quote \" opens here and never closes, so every row after it would be read into one cell: close or remove it",
+        );
+        e.line = Some(line);
+        Err(e)
+    }
+}
+
+/// Where the quote that is still open at the end of a record's text opened, if one is: a quote
+/// opens a cell only at its start, and `""` inside a quoted cell is a quote (RFC 4180).
+fn unclosed_quote(text: &[u8]) -> Option<usize> {
+    enum At {
+        CellStart,
+        Plain,
+        Quoted(usize),
+        /// A quote inside a quoted cell: it closes the cell, or a second one follows.
+        QuoteIn(usize),
+    }
+    let ends = |b: u8| matches!(b, b',' | b'\n' | b'\r');
+    let mut at = At::CellStart;
+    for (i, &b) in text.iter().enumerate() {
+        at = match at {
+            At::CellStart if b == b'"' => At::Quoted(i),
+            At::Quoted(o) if b == b'"' => At::QuoteIn(o),
+            At::Quoted(o) => At::Quoted(o),
+            At::QuoteIn(o) if b == b'"' => At::Quoted(o),
+            _ if ends(b) => At::CellStart,
+            _ => At::Plain,
+        };
+    }
+    match at {
+        At::Quoted(o) => Some(o),
+        _ => None,
+    }
+}
+
 /// One row's cells, from a record of a batch.
 pub fn cells(record: &csv::ByteRecord) -> Cells<'_> {
     Cells(record)
@@ -457,5 +510,18 @@ mod tests {
         assert_eq!(table.headers, ["h1", "h2"]);
         let lines: Vec<usize> = rows_of(&table).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3, 5]);
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::unclosed_quote;
+
+    #[test]
+    fn an_open_quote_is_found_where_it_opens() {
+        assert_eq!(unclosed_quote(b"a,\"b,c\nd,e\n"), Some(2));
+        assert_eq!(unclosed_quote(b"a,\"b\"\"c\",d\n"), None);
+        assert_eq!(unclosed_quote(b"a,b\"c,d\n"), None);
+        assert_eq!(unclosed_quote(b"a,\"b\nc\"\n"), None);
     }
 }

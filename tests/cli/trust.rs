@@ -292,6 +292,26 @@ fn a_clerk_s_column_named_like_an_added_one_is_kept_and_calc_s_written_beside_it
 }
 
 #[test]
+fn an_unclosed_quote_is_an_input_error_naming_the_line_it_opens_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Six rows; line 4 (the header is line 1) opens a quote before HT-3 and never closes it.
+    // Before, lines 4 to 7 were read as one row: 6 rows in, 3 out, exit 3.
+    let rows: String = (1..=6)
+        .map(|i| {
+            let q = if i == 3 { "\"" } else { "" };
+            format!("{JIA},{q}HT-{i},是,100000,2026-02-01\n")
+        })
+        .collect();
+    std::fs::write(d.join("q.csv"), format!("{HEAD}{rows}")).unwrap();
+    let (code, err) = batch(d, &["q.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("q.csv:4:"), "{err}");
+    assert!(err.contains("never closes"), "{err}");
+    assert!(!d.join("out.csv").exists());
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
