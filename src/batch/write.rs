@@ -136,6 +136,8 @@ struct Layout {
     headers: Vec<String>,
     /// What each column holds: an input cell (`None`) or an added value.
     slots: Vec<Option<Added>>,
+    /// The input's header count: a row's cells beyond it follow the added columns.
+    width: usize,
 }
 
 impl Layout {
@@ -152,7 +154,12 @@ impl Layout {
                 }
             }
         }
-        Layout { headers, slots }
+        let width = table.headers.len();
+        Layout {
+            headers,
+            slots,
+            width,
+        }
     }
 }
 
@@ -193,7 +200,7 @@ pub fn rows(
                 let mut wr = csv::Writer::from_writer(Vec::with_capacity(per * 256));
                 let mut scratch = Vec::new();
                 for ((_, record), r) in records.iter().zip(results) {
-                    write_row(&mut wr, &layout.slots, &cells(record), r, &mut scratch)?;
+                    write_row(&mut wr, &layout, &cells(record), r, &mut scratch)?;
                 }
                 wr.into_inner().map_err(|e| e.into_error().into())
             })
@@ -214,16 +221,17 @@ pub fn rows(
     synced(tmp, path)
 }
 
-/// One output row: its input cells, and the added values in their columns.
+/// One output row: its input cells, the added values in their columns, and any cells beyond
+/// the header after them.
 fn write_row<W: Write>(
     wr: &mut csv::Writer<W>,
-    slots: &[Option<Added>],
+    layout: &Layout,
     cells: &Cells<'_>,
     r: &RowResult,
     scratch: &mut Vec<u8>,
 ) -> csv::Result<()> {
     for r in std::iter::once(r).chain(&r.also) {
-        for (c, slot) in slots.iter().enumerate() {
+        for (c, slot) in layout.slots.iter().enumerate() {
             match slot {
                 None => wr.write_field(neutralise(cells.raw(c)))?,
                 Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
@@ -233,6 +241,9 @@ fn write_row<W: Write>(
                     wr.write_field(&scratch[..])?;
                 }
             }
+        }
+        for c in layout.width..cells.count() {
+            wr.write_field(neutralise(cells.raw(c)))?;
         }
         wr.write_record(None::<&[u8]>)?;
     }
@@ -319,6 +330,14 @@ fn xlsx_row(
             Some(x) => sheet.write_number_with_format(row, c, x, money)?,
             None => sheet.write_string(row, c, text)?,
         };
+    }
+    // Cells beyond the header, after the added columns, as text.
+    for c in layout.width..cells.count() {
+        let text = cells.get(c);
+        if !text.is_empty() {
+            let at = (layout.slots.len() + c - layout.width) as u16;
+            sheet.write_string(row, at, text)?;
+        }
     }
     Ok(())
 }

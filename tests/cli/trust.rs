@@ -312,6 +312,39 @@ fn an_unclosed_quote_is_an_input_error_naming_the_line_it_opens_on() {
 }
 
 #[test]
+fn cells_beyond_the_header_are_kept_after_the_added_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Line 3 has two cells more than the 12 headers (an unquoted 1,000 would do the same): it
+    // is an error, as before, and its cells are kept (before, they were dropped).
+    let rows = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{JIA},HT-2,是,100000,2026-02-01,附件1,附件2\n"
+    );
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    // 12 input columns and 4 added ones; line 3 then its 2 extra cells.
+    assert_eq!(records[0].len(), 16);
+    assert_eq!(records[1].len(), 16);
+    assert_eq!(records[2].len(), 18);
+    assert_eq!(&records[2][14], "error");
+    assert!(
+        records[2][15].contains("more than the 12 headers"),
+        "{:?}",
+        &records[2]
+    );
+    assert_eq!((&records[2][16], &records[2][17]), ("附件1", "附件2"));
+    // HT-1: 30% × 100,000 = 30,000, with a note that line 3 of its applicant was left out.
+    assert_eq!(&records[1][13], "30000.00");
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
