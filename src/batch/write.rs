@@ -1,9 +1,10 @@
 //! Writing a round's output: every input row in input order, its cells kept, with the added
 //! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX (amounts as
 //! numbers with `#,##0.00`, rust_xlsxwriter in constant-memory mode) by the file's extension.
-//! Text cells starting with = + - @ tab or CR are neutralised with a leading `'` against
-//! formula injection. Everything goes to a temporary file beside the output, renamed by the
-//! caller once every output is complete, so a failed run leaves an existing file as it was.
+//! CSV text cells starting with = + - @ tab or CR are neutralised with a leading `'` against
+//! formula injection (`unguard` takes it off on reading); XLSX cells are typed text and need
+//! none. Everything goes to a temporary file beside the output, renamed by the caller once
+//! every output is complete, so a failed run leaves an existing file as it was.
 
 use std::borrow::Cow;
 use std::io::{BufWriter, Write};
@@ -57,7 +58,8 @@ impl Added {
                 None => Ok(()),
             },
             Added::Status => out.write_all(r.status.as_str().as_bytes()),
-            Added::Reason => out.write_all(&neutralise(r.reason.as_bytes())),
+            // Neutralised by the CSV writer; an XLSX cell is typed text and needs no guard.
+            Added::Reason => out.write_all(r.reason.as_bytes()),
         }
     }
 }
@@ -276,7 +278,7 @@ fn write_xlsx(
     let bold = Format::new().set_bold();
     for (c, h) in layout.headers.iter().enumerate() {
         sheet
-            .write_string_with_format(0, c as u16, neutralise_str(h), &bold)
+            .write_string_with_format(0, c as u16, h, &bold)
             .map_err(xf)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xf)?;
@@ -310,7 +312,7 @@ fn xlsx_row(
 ) -> Result<(), XlsxError> {
     for (c, slot) in layout.slots.iter().enumerate() {
         let text = match slot {
-            None => neutralise_str(cells.get(c)).into_owned(),
+            None => cells.get(c).to_string(),
             Some(a) => {
                 let mut text = Vec::new();
                 a.write(r, &mut text).map_err(XlsxError::IoError)?;
@@ -396,7 +398,7 @@ fn table_xlsx(path: &Path, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Named
             let c = c as u16;
             match cell {
                 Cell::Text(t) if t.is_empty() => continue,
-                Cell::Text(t) => sheet.write_string(r, c, neutralise_str(t)),
+                Cell::Text(t) => sheet.write_string(r, c, t),
                 Cell::Count(n) => sheet.write_number(r, c, *n as f64),
                 Cell::Money(m) => match m.plain().parse::<f64>() {
                     Ok(x) => sheet.write_number_with_format(r, c, x, &money),

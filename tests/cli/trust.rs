@@ -71,6 +71,18 @@ fn an_id_written_with_the_formula_guard_reads_back_as_itself_as_a_prior() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(column(&d.join("again.csv"), "编号"), column(&out1, "编号"));
     assert_eq!(column(&d.join("again.csv"), "award"), ["30000.00"; 4]);
+
+    // XLSX cells are typed text: written as they are (before, `'-XM-1` showed in Excel), and
+    // that output as a prior blocks them too.
+    assert_eq!(batch(d, &["r1.csv", "-o", "out1.xlsx"]).0, Some(0));
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(d.join("out1.xlsx")).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let written: Vec<String> = (sheet.rows().skip(1)).map(|r| r[8].to_string()).collect();
+    assert_eq!(written, ids);
+    let (code, err) = batch(d, &["r2.csv", "-o", "out3.csv", "--prior", "out1.xlsx"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out3.csv"), "award"), ["0.00"; 4]);
 }
 
 #[test]
