@@ -1,6 +1,7 @@
 //! Before anything is read: the files of a batch run are different files. Writing the output
 //! onto the input or onto a prior would destroy the record it was computed from, and a prior
 //! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist).
+//! And the output and summary are regular files of a format calc writes, or new ones.
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,39 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
                     r2.en,
                     r1.en,
                     first.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an output or summary that is not a regular file (a device, a FIFO: renaming onto it
+/// would replace it) or whose extension names no format calc writes.
+pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
+    let targets =
+        std::iter::once((&opts.output, &OUTPUT)).chain(opts.summary.iter().map(|s| (s, &SUMMARY)));
+    for (path, role) in targets {
+        let file = path.display().to_string();
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "{}不是普通文件 (设备、管道或目录)，不能替换，请给出一个文件名 / {} is not a regular file (a device, a pipe or a folder) and cannot be replaced: give a file name",
+                    role.zh, role.en
+                ),
+            ));
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if !["csv", "xlsx"].iter().any(|e| ext.eq_ignore_ascii_case(e)) {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "{}的扩展名“{ext}”不是 .csv 或 .xlsx，请改用其一 / {} has the extension `{ext}`, not .csv or .xlsx: use one of them",
+                    role.zh, role.en
                 ),
             ));
         }

@@ -134,6 +134,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
     // No file is read before the files are known to be different ones.
     guard::distinct_files(opts)?;
+    guard::writable_targets(opts)?;
     let quotas = quota::resolve(rules)?;
     let table = Table::open(&opts.input, opts.encoding)?;
     let allowed = parse::row_sections(rules);

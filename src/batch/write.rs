@@ -112,11 +112,23 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
-/// A temporary file beside `path`, removed unless it is persisted.
+/// A temporary file beside `path`, removed unless it is persisted, with the mode the output
+/// is to have: a replaced file's own, else 0666 less the umask, as any new file.
 fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
-    (tempfile::Builder::new().prefix(".calc-").suffix(".tmp"))
-        .tempfile_in(folder_of(path))
-        .map_err(|e| write_error(path, e))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".calc-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The system takes the umask off the mode a file is created with.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = (builder.tempfile_in(folder_of(path))).map_err(|e| write_error(path, e))?;
+    if let Ok(existing) = std::fs::metadata(path) {
+        (tmp.as_file().set_permissions(existing.permissions()))
+            .map_err(|e| write_error(path, e))?;
+    }
+    Ok(tmp)
 }
 
 /// Renames a finished temporary file onto its destination.

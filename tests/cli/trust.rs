@@ -356,6 +356,81 @@ fn cells_beyond_the_header_are_kept_after_the_added_columns() {
     assert_eq!(&records[1][13], "30000.00");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_new_output_has_the_usual_mode_and_a_replaced_one_keeps_its_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    let program = calc().get_program().to_owned();
+    // Under umask 027 a new file is 0666 less 027 = 0640 (before, always 0600).
+    let status = std::process::Command::new("sh")
+        .current_dir(d)
+        .arg("-c")
+        .arg("umask 027 && exec \"$0\" batch --as-of 2026-06-30 in.csv -o new.csv --summary new-sum.csv")
+        .arg(&program)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mode = |f: &str| std::fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("new.csv"), 0o640);
+    assert_eq!(mode("new-sum.csv"), 0o640);
+    // A file replaced keeps its own mode, 0604 here.
+    std::fs::write(d.join("old.csv"), "old").unwrap();
+    std::fs::set_permissions(d.join("old.csv"), std::fs::Permissions::from_mode(0o604)).unwrap();
+    assert_eq!(batch(d, &["in.csv", "-o", "old.csv"]).0, Some(0));
+    assert_eq!(mode("old.csv"), 0o604);
+    assert!(
+        std::fs::read_to_string(d.join("old.csv"))
+            .unwrap()
+            .contains("award")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_target_that_is_no_regular_file_or_no_known_format_is_refused() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    let fifo = d.join("pipe.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A FIFO (as a device would be) is refused, and stays what it was (before, it was replaced
+    // by a regular file).
+    for args in [
+        &["in.csv", "-o", "pipe.csv"][..],
+        &["in.csv", "-o", "o.csv", "--summary", "pipe.csv"],
+    ] {
+        let (code, err) = batch(d, args);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains("is not a regular file"), "{err}");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+    // An extension calc writes no format for is refused, not written as CSV.
+    for (args, name) in [
+        (&["in.csv", "-o", "out.json"][..], "out.json"),
+        (&["in.csv", "-o", "out.xls"], "out.xls"),
+        (
+            &["in.csv", "-o", "o.csv", "--summary", "sum.txt"],
+            "sum.txt",
+        ),
+    ] {
+        let (code, err) = batch(d, args);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains("not .csv or .xlsx"), "{err}");
+        assert!(!d.join(name).exists(), "{name}");
+    }
+    assert!(!d.join("o.csv").exists());
+}
+
 #[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
