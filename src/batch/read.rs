@@ -157,7 +157,11 @@ impl Table {
     /// work on all cores), each with its line; the bytes read go to `progress`.
     pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(usize, csv::ByteRecord)])) {
         const BATCH: usize = 8192;
-        let mut reader = reader(&self.text[self.start..]);
+        let text = &self.text[self.start..];
+        let mut reader = reader(text);
+        // A CSV record's line is counted here from its byte offset: the reader's own count is
+        // one short in a CRLF file. (line, the byte it starts at) of the last record.
+        let (mut line, mut counted) = (1, 0);
         // The batch's records are reused from batch to batch.
         let mut batch = vec![(0, csv::ByteRecord::new()); BATCH];
         let (mut index, mut shown) = (0, 0);
@@ -170,7 +174,20 @@ impl Table {
                 index += 1;
                 batch[n].0 = match self.sheet_header {
                     Some(header) => header + index,
-                    None => batch[n].1.position().map_or(0, |p| p.line() as usize),
+                    None => {
+                        let at = batch[n].1.position().map_or(counted, |p| p.byte() as usize);
+                        // The offset may stand before the line ends that precede the record.
+                        let ends = text.get(at..).unwrap_or_default();
+                        let at = at
+                            + ends
+                                .iter()
+                                .take_while(|&&b| b == b'\r' || b == b'\n')
+                                .count();
+                        let skipped = text.get(counted..at).unwrap_or_default();
+                        line += skipped.iter().filter(|&&b| b == b'\n').count();
+                        counted = at;
+                        line
+                    }
                 };
                 n += 1;
             }

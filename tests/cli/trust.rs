@@ -432,6 +432,34 @@ fn a_target_that_is_no_regular_file_or_no_known_format_is_refused() {
 }
 
 #[test]
+fn row_numbers_are_the_spreadsheet_s_after_blank_lines_and_with_crlf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Line 1 the header, 2 HT-1, 3 blank, 4 a bad amount, 5 HT-1 again. Before, an LF file
+    // named lines 3 and 5 (the blank line not counted for line 4) and a CRLF file 1, 2 and 4.
+    let lf = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n\n{JIA},HT-2,是,abc,2026-02-01\n{JIA},HT-1,是,100000,2026-02-01\n"
+    );
+    let crlf = lf.replace('\n', "\r\n");
+    for (name, text) in [("lf.csv", lf), ("crlf.csv", crlf)] {
+        std::fs::write(d.join(name), text).unwrap();
+        let (code, err) = batch(d, &[name, "-o", "out.csv"]);
+        assert_eq!(code, Some(3), "{name}: {err}");
+        let reason = column(&d.join("out.csv"), "reason");
+        assert!(
+            reason[0].contains("本单位第 4、5 行有误"),
+            "{name}: {}",
+            reason[0]
+        );
+        assert!(
+            reason[2].contains("(also at line 2)"),
+            "{name}: {}",
+            reason[2]
+        );
+    }
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
