@@ -683,18 +683,27 @@ pub fn reasons(co: &ClauseOutcome, cx: &Ctx<'_>) -> Vec<String> {
 
 /// One short reason for a table row.
 pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
-    if let Some(g) = co.gates.first() {
-        return describe(g, cx);
+    // Every failed gate and condition, so that one correction is not followed by the next.
+    let all = |steps: &mut dyn Iterator<Item = &Step>| {
+        let mut said: Vec<String> = Vec::new();
+        for s in steps {
+            let d = describe(s, cx);
+            if !said.contains(&d) {
+                said.push(d);
+            }
+        }
+        said.join(cx.lang.pick("；", "; "))
+    };
+    if !co.gates.is_empty() {
+        return all(&mut co.gates.iter());
     }
     let en = cx.lang.en();
     match co.status {
-        Status::Ineligible => co
+        Status::Ineligible => all(&mut co
             .items
             .iter()
             .flat_map(|i| i.steps.iter())
-            .find(|s| s.is_reason())
-            .map(|s| describe(s, cx))
-            .unwrap_or_default(),
+            .filter(|s| s.is_reason())),
         Status::Discretionary => match (co.floor, co.ceiling, en) {
             (Some(f), Some(c), false) => format!("由主管部门酌定: {f} 至 {c}"),
             (Some(f), Some(c), true) => format!("decided by the department: {f} to {c}"),
