@@ -695,7 +695,8 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
         said.join(cx.lang.pick("；", "; "))
     };
     if !co.gates.is_empty() {
-        return all(&mut co.gates.iter());
+        let items = co.items.iter().flat_map(|i| i.steps.iter());
+        return all(&mut co.gates.iter().chain(items.filter(|s| s.is_reason())));
     }
     let en = cx.lang.en();
     match co.status {
