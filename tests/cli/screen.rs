@@ -118,13 +118,15 @@ fn every_failed_condition_is_in_the_table_not_only_the_first() {
         .collect::<Vec<_>>()
         .join("\n");
     let none = facts_file(&format!(
-        "{gates}\n[[dataset]]\nid = \"DS-1\"\ninvestment = 100000\nlisted = true\nselected = true\ndate = 2026-02-01\n"
+        "{gates}\n[[dataset]]\nid = \"DS-1\"\ninvestment = 100000\nlisted = false\nselected = true\ndate = 2026-02-01\n"
     ));
     let out = shown(400, &[none.path().to_str().unwrap()]);
+    // ... and of the item's own failed condition beside them, though the gates close the clause.
     for gate in [
         "依法登记在册: 未确认",
         "依法纳税: 未确认",
         "符合人工智能产业集聚发展导向: 未确认",
+        "在温州数据交易中心上架交易: 否",
     ] {
         assert!(out.contains(gate), "{gate}: {out}");
     }
