@@ -699,7 +699,12 @@ fn combine_sum<'a>(
         if !out.qualifies {
             continue;
         }
-        if let Some(prior) = priors.clone().find(|p| p.item == Some(out.id.as_str())) {
+        // Ids compare trimmed, width- and case-folded (SPEC §3): a prior for ht-01 is HT-01's.
+        let id = crate::fold::key(&out.id);
+        if let Some(prior) = priors
+            .clone()
+            .find(|p| p.item.map(crate::fold::key) == Some(id.clone()))
+        {
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.amount,
             });
