@@ -78,7 +78,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
         let outcome = if gates.is_empty() {
             evaluate_clause(rules, clause, &claimed, &priors, as_of, facts)?
         } else {
-            ineligible(rules, clause, &claimed, gates)
+            ineligible(rules, clause, &claimed, gates, as_of)
         };
         total = total
             .checked_add(outcome.amount)
@@ -140,11 +140,14 @@ fn policy_gates(
     gates
 }
 
+/// A clause a gate closes: nothing is computed, but each item's own failed conditions are
+/// said too, so that every correction can be made at once (SPEC §4).
 fn ineligible(
     rules: &RuleSet,
     clause: &Clause,
     claimed: &[(usize, &Item)],
     gates: Vec<Step>,
+    as_of: NaiveDate,
 ) -> ClauseOutcome {
     let section = rules.section(clause.section);
     ClauseOutcome {
@@ -156,14 +159,18 @@ fn ineligible(
         gates,
         items: claimed
             .iter()
-            .map(|(index, item)| ItemOutcome {
-                index: *index,
-                id: item.key(section),
-                qualifies: false,
-                amount: Money::ZERO,
-                ceiling: None,
-                floor: None,
-                steps: Vec::new(),
+            .map(|(index, item)| {
+                let mut steps = Vec::new();
+                qualifies(rules, clause, item, as_of, &mut steps);
+                ItemOutcome {
+                    index: *index,
+                    id: item.key(section),
+                    qualifies: false,
+                    amount: Money::ZERO,
+                    ceiling: None,
+                    floor: None,
+                    steps,
+                }
             })
             .collect(),
     }
@@ -692,7 +699,12 @@ fn combine_sum<'a>(
         if !out.qualifies {
             continue;
         }
-        if let Some(prior) = priors.clone().find(|p| p.item == Some(out.id.as_str())) {
+        // Ids compare trimmed, width- and case-folded (SPEC §3): a prior for ht-01 is HT-01's.
+        let id = crate::fold::key(&out.id);
+        if let Some(prior) = priors
+            .clone()
+            .find(|p| p.item.map(crate::fold::key) == Some(id.clone()))
+        {
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.amount,
             });

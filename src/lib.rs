@@ -16,6 +16,7 @@ pub mod error;
 pub mod facts;
 pub mod fold;
 pub mod money;
+pub mod notice;
 pub mod outcome;
 pub mod render;
 pub mod rules;

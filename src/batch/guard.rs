@@ -94,6 +94,11 @@ pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
     Ok(())
 }
 
+/// Whether two paths are one file (by device and inode, or by folder and name).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    Identity::of(a) == Identity::of(b)
+}
+
 /// A file's identity: its device and inode where it exists, else its folder and name.
 #[derive(PartialEq, Eq, Debug)]
 enum Identity {

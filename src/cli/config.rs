@@ -6,12 +6,15 @@ use chrono::NaiveDate;
 use calc::error::{Error, InputError};
 use calc::facts::{Facts, parse_date};
 use calc::render::Lang;
-use calc::rules::{RuleSet, RuleSources};
+use calc::rules::{RuleBook, RuleSet, RuleSources};
 
 use super::args::Honours;
 use super::{Common, Failure, Format};
 
 pub struct Config {
+    /// The rules of every applicant: the base and each scoped overlay's districts' own.
+    pub book: RuleBook,
+    /// The base rules (no scoped overlay), for what does not depend on an applicant.
     pub rules: RuleSet,
     /// `--as-of`, when given.
     pub as_of: Option<NaiveDate>,
@@ -30,15 +33,17 @@ impl Config {
         for o in &c.overlay {
             sources.add_overlay(o)?;
         }
-        let rules = RuleSet::compile(&sources).map_err(|errors| Error::Rules {
+        let book = RuleBook::compile(&sources).map_err(|errors| Error::Rules {
             origin: sources.origin.clone(),
             errors,
         })?;
+        let rules = book.base.clone();
         let as_of = match &c.as_of {
             Some(t) => Some(parse_date(t).map_err(|m| InputError::new("--as-of", m))?),
             None => None,
         };
         Ok(Config {
+            book,
             rules,
             as_of,
             format: c.format.unwrap_or(Format::Table),
@@ -53,6 +58,13 @@ impl Config {
         } else {
             Facts::load(&self.rules, path)
         }
+    }
+
+    /// The rules for a facts file's applicant: its district's, where a scoped overlay names it.
+    pub fn rules_for(&self, facts: &Facts) -> &RuleSet {
+        let r = &self.rules.roles;
+        let district = facts.single(r.applicant).and_then(|a| a.text(r.district));
+        self.book.for_district(district.unwrap_or_default())
     }
 
     /// The as-of date for a facts file: `--as-of`, else `[application] date`, else today.

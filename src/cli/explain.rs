@@ -27,6 +27,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         return Err(no_such_clause(rules, n, "--clause").into());
     }
     let facts = config.load_facts(&args.file)?;
+    let rules = config.rules_for(&facts);
     let outcome = calc::evaluate(rules, &facts, config.as_of_for(&facts))?;
     let text = match config.format {
         Format::Table => fit(

@@ -8,6 +8,7 @@ mod batch;
 mod completions;
 mod config;
 mod explain;
+mod notice;
 mod rules;
 mod schema;
 mod single;
@@ -110,6 +111,11 @@ pub enum Command {
         after_help = "示例 / Examples:\n  calc template > applicant.toml\n  calc template --csv > round.csv"
     )]
     Template(template::Args),
+    /// 公示名单: 一轮输出中获奖的单位和条款 / the public-notice list of a round's output
+    #[command(
+        after_help = "示例 / Examples:\n  calc notice out.xlsx -o 公示名单.xlsx\n  calc notice out.csv -o 公示名单.csv"
+    )]
+    Notice(notice::Args),
     /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
     #[command(after_help = "示例 / Examples:\n  calc schema > facts.schema.json")]
     Schema,
@@ -131,6 +137,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         Some(Command::Explain(args)) => explain::run(&config("explain", Honours::ALL)?, args),
         Some(Command::Rules(args)) => rules::run(common, args),
         Some(Command::Template(args)) => template::run(&config("template", Honours::NONE)?, args),
+        Some(Command::Notice(args)) => notice::run(&config("notice", Honours::NONE)?, args),
         Some(Command::Schema) => schema::run(&config("schema", Honours::NONE)?),
         Some(Command::Completions(args)) => {
             config::refuse_unhonoured(common, "completions", Honours::NONE)?;

@@ -13,10 +13,11 @@ pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
         ));
     };
     let facts = config.load_facts(path)?;
-    let outcome = calc::evaluate(&config.rules, &facts, config.as_of_for(&facts))?;
+    let rules = config.rules_for(&facts);
+    let outcome = calc::evaluate(rules, &facts, config.as_of_for(&facts))?;
     let text = match config.format {
-        Format::Table => render::table::render(&outcome, &config.rules, config.lang, width()),
-        Format::Json => render::json::render(&outcome, &config.rules, config.lang),
+        Format::Table => render::table::render(&outcome, rules, config.lang, width()),
+        Format::Json => render::json::render(&outcome, rules, config.lang),
     };
     print(&text)?;
     Ok(0)

@@ -82,6 +82,7 @@ pub(crate) fn exact(d: Decimal) -> String {
 }
 
 fn push_exact(out: &mut String, d: Decimal) {
+    let start = out.len();
     let n = d.normalize();
     if n.scale() <= 6 {
         push_decimal(out, n);
@@ -91,6 +92,21 @@ fn push_exact(out: &mut String, d: Decimal) {
             d.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::ToZero),
         );
         out.push('…');
+    }
+    group_thousands(out, start);
+}
+
+/// Thousands separators in the whole part of the figure written at `out[start..]`, so that an
+/// unrounded product reads like the amounts beside it (151,666.666666… → 151,666.67).
+fn group_thousands(out: &mut String, start: usize) {
+    let digits_from = start + usize::from(out[start..].starts_with('-'));
+    let whole = out[digits_from..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(out.len(), |i| digits_from + i);
+    let mut at = whole;
+    while at > digits_from + 3 {
+        at -= 3;
+        out.insert(at, ',');
     }
 }
 
@@ -667,18 +683,28 @@ pub fn reasons(co: &ClauseOutcome, cx: &Ctx<'_>) -> Vec<String> {
 
 /// One short reason for a table row.
 pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
-    if let Some(g) = co.gates.first() {
-        return describe(g, cx);
+    // Every failed gate and condition, so that one correction is not followed by the next.
+    let all = |steps: &mut dyn Iterator<Item = &Step>| {
+        let mut said: Vec<String> = Vec::new();
+        for s in steps {
+            let d = describe(s, cx);
+            if !said.contains(&d) {
+                said.push(d);
+            }
+        }
+        said.join(cx.lang.pick("；", "; "))
+    };
+    if !co.gates.is_empty() {
+        let items = co.items.iter().flat_map(|i| i.steps.iter());
+        return all(&mut co.gates.iter().chain(items.filter(|s| s.is_reason())));
     }
     let en = cx.lang.en();
     match co.status {
-        Status::Ineligible => co
+        Status::Ineligible => all(&mut co
             .items
             .iter()
             .flat_map(|i| i.steps.iter())
-            .find(|s| s.is_reason())
-            .map(|s| describe(s, cx))
-            .unwrap_or_default(),
+            .filter(|s| s.is_reason())),
         Status::Discretionary => match (co.floor, co.ceiling, en) {
             (Some(f), Some(c), false) => format!("由主管部门酌定: {f} 至 {c}"),
             (Some(f), Some(c), true) => format!("decided by the department: {f} to {c}"),
@@ -719,6 +745,17 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_unrounded_figure_is_grouped_like_an_amount() {
+        let x = |t: &str| exact(t.parse().unwrap());
+        assert_eq!(x("151666.666666666666"), "151,666.666666…");
+        assert_eq!(x("510000.015"), "510,000.015");
+        assert_eq!(x("999.5"), "999.5");
+        assert_eq!(x("1000"), "1,000");
+        assert_eq!(x("0.045"), "0.045");
+        assert_eq!(x("12345678901.25"), "12,345,678,901.25");
+    }
     use super::*;
 
     #[test]

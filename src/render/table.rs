@@ -112,9 +112,9 @@ fn table(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String
         .set_header(shown.iter().map(|&c| header[c].clone()));
     for l in &lines {
         let mut l = l.clone();
-        if !with_title && !l[1].is_empty() && l[0].is_empty() {
-            // An item's id goes before its reason when there is no title column for it.
-            l[4] = format!("{}: {}", l[1].trim_start_matches("· "), l[4]);
+        if !with_title {
+            // Without a title column, the clause's title or the item's id leads its reason.
+            l[4] = format!("{}: {}", l[1], l[4]);
         }
         l[4] = wrap(&l[4], reason).join("\n");
         t.add_row(shown.iter().map(|&c| l[c].clone()));

@@ -106,7 +106,7 @@ fn ends_opening(piece: &str) -> bool {
     piece
         .chars()
         .last()
-        .is_some_and(|c| "（「『“‘《([".contains(c))
+        .is_some_and(|c| "（〔【「『“‘《([".contains(c))
 }
 
 /// Punctuation that closes a phrase and must not begin a line (，。：；、）」” and the like).
@@ -114,7 +114,7 @@ fn starts_closing(piece: &str) -> bool {
     piece
         .chars()
         .next()
-        .is_some_and(|c| "，。：；、！？）」』”’》,.:;!?)]".contains(c))
+        .is_some_and(|c| "，。：；、！？）〕】」』”’》,.:;!?)]".contains(c))
 }
 
 #[cfg(test)]
@@ -149,6 +149,7 @@ mod tests {
         );
         // The comma would begin the second line: the character before it goes along.
         assert_eq!(wrap("甲乙丙丁，戊", 8), ["甲乙丙", "丁，戊"]);
+        assert_eq!(wrap("温政办〔2025〕45号", 12), ["温政办", "〔2025〕45号"]);
         assert_eq!(
             fit("  · 本金 10,000,000.00 × 1.5% × 364 天\nok\n", 30),
             "  · 本金 10,000,000.00 ×\n    1.5% × 364 天\nok\n"

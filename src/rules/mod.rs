@@ -257,6 +257,87 @@ impl RuleSet {
     }
 }
 
+/// The rules in effect for each applicant (SPEC §2): the base, with every overlay that has no
+/// `[scope]`, and for each district a scoped overlay names, the base with those overlays too,
+/// in the order given. Every rule set carries the digest of all the sources, scoped overlays
+/// included, and the names of the overlays that apply to its applicants.
+pub struct RuleBook {
+    pub base: RuleSet,
+    /// (district, its rules), for the districts a scoped overlay names.
+    pub scoped: Vec<(String, RuleSet)>,
+}
+
+impl RuleBook {
+    pub fn compile(sources: &RuleSources) -> Result<RuleBook, InputErrors> {
+        let mut unscoped = Vec::new();
+        let mut scoped: Vec<(&(String, String), Vec<String>)> = Vec::new();
+        for o in &sources.overlays {
+            match overlay::scope(&o.0, &o.1)? {
+                Some(districts) => scoped.push((o, districts)),
+                None => unscoped.push(o.clone()),
+            }
+        }
+        let with = |overlays: Vec<(String, String)>| -> Result<RuleSet, InputErrors> {
+            let mut rules = RuleSet::compile(&RuleSources {
+                overlays,
+                ..sources.clone()
+            })?;
+            rules.digest = sources.digest();
+            Ok(rules)
+        };
+        let base = with(unscoped.clone())?;
+        let divisions = &base.policy.divisions;
+        for ((name, _), districts) in &scoped {
+            if let Some(d) = districts
+                .iter()
+                .find(|d| !divisions.is_empty() && !divisions.contains(d))
+            {
+                let near = crate::suggest::nearest(
+                    d,
+                    divisions.iter().map(|n| (n.as_str(), vec![n.as_str()])),
+                );
+                return Err(InputError::new(
+                    name.as_str(),
+                    format!(
+                        "[scope] 的 `{d}` 不是区县，是否为: {}？ / `{d}` in [scope] is not a district; did you mean {}?",
+                        near.join("、"),
+                        near.join(" or ")
+                    ),
+                )
+                .field("scope.districts")
+                .into());
+            }
+        }
+        let districts: Vec<&String> = scoped.iter().flat_map(|(_, d)| d).collect();
+        let mut book = RuleBook {
+            base,
+            scoped: Vec::new(),
+        };
+        for d in districts {
+            if book.scoped.iter().any(|(seen, _)| seen == d) {
+                continue;
+            }
+            let mut overlays = unscoped.clone();
+            overlays.extend(
+                scoped
+                    .iter()
+                    .filter(|(_, ds)| ds.contains(d))
+                    .map(|(o, _)| (*o).clone()),
+            );
+            book.scoped.push((d.clone(), with(overlays)?));
+        }
+        Ok(book)
+    }
+
+    /// The rules for an applicant of `district`.
+    pub fn for_district(&self, district: &str) -> &RuleSet {
+        self.scoped
+            .iter()
+            .find(|(d, _)| d == district)
+            .map_or(&self.base, |(_, rules)| rules)
+    }
+}
+
 /// Turns a problem of a parsed file into the error a person reads.
 type Show<'a> = dyn Fn(Problem, &Doc) -> InputError + 'a;
 

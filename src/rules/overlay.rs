@@ -39,6 +39,39 @@ struct OverlayFile {
     disable: Vec<u32>,
     #[serde(default)]
     add_clause: Vec<Table>,
+    /// `[scope] districts = [...]`: the overlay applies to those districts' applicants only.
+    #[serde(default)]
+    #[allow(dead_code)] // read by `scope`
+    scope: Option<Scope>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scope {
+    #[allow(dead_code)] // the schema checks it; `scope` reads it
+    districts: Vec<String>,
+}
+
+/// The districts an overlay is scoped to (`[scope] districts`), if it is; read before the
+/// overlay is applied, so that each district's rules can be compiled with its own overlays.
+pub fn scope(name: &str, text: &str) -> Result<Option<Vec<String>>, InputError> {
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| crate::error::from_toml(name, text, &e))?;
+    let Some(scope) = table.get("scope") else {
+        return Ok(None);
+    };
+    let districts = scope.get("districts").and_then(|d| d.as_array());
+    let names: Option<Vec<String>> = districts
+        .map(|d| d.iter().map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or(None);
+    match names {
+        Some(names) if !names.is_empty() => Ok(Some(names)),
+        _ => Err(InputError::new(
+            name,
+            "[scope] 须写 districts = [\"鹿城区\", ...] / [scope] needs districts = [\"鹿城区\", ...]",
+        )
+        .field("scope.districts")),
+    }
 }
 
 /// Parses the overlays (name, text) with their spans; every overlay's syntax error at once.

@@ -946,3 +946,68 @@ fn explain_says_why_a_clause_4_year_is_not_counted() {
     let out = stdout_of(&["explain", f.path().to_str().unwrap()]);
     assert!(out.contains("2024 不是计算基准日的上年度 2025"), "{out}");
 }
+
+#[test]
+fn a_district_scoped_overlay_applies_to_that_district_s_applicants_only() {
+    let overlay = "examples/overlays/lucheng-compute-20.toml";
+    let json = |facts: &str| -> serde_json::Value {
+        let f = facts_file(facts);
+        let out = calc()
+            .args([
+                "--overlay",
+                overlay,
+                "--format",
+                "json",
+                "--as-of",
+                "2026-06-30",
+            ])
+            .arg(f.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let compute =
+        "[[compute]]\nid = \"HT-1\"\nautonomous = true\namount = 1000000\ndate = 2026-02-01\n";
+    // 鹿城区 at its own 20%: 1,000,000 × 20% = 200,000.00; the overlay is named.
+    let lucheng = json(&format!("{ENTERPRISE}{compute}"));
+    assert_eq!(lucheng["total"], "200000.00");
+    assert_eq!(lucheng["overlays"], serde_json::json!([overlay]));
+    // 龙湾区 at the city's 30%: 300,000.00; no overlay applied to it.
+    let longwan = json(&format!(
+        "{}{compute}",
+        ENTERPRISE.replace("鹿城区", "龙湾区")
+    ));
+    assert_eq!(longwan["total"], "300000.00");
+    assert_eq!(longwan["overlays"], serde_json::json!([]));
+    // One digest covers the rules of both, and it is not the embedded rules' own.
+    assert_eq!(lucheng["rules_digest"], longwan["rules_digest"]);
+    assert_ne!(
+        lucheng["rules_digest"].as_str(),
+        Some(embedded_digest().as_str())
+    );
+    // A scope naming no district is refused with the nearest, and a round refuses scoped rules
+    // rather than pay a scoped district at the city's rate.
+    let bad = facts_file("[scope]\ndistricts = [\"鹿城\"]\n");
+    calc()
+        .args(["--overlay", bad.path().to_str().unwrap(), "rules", "digest"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean 鹿城区?"));
+    calc()
+        .args([
+            "--overlay",
+            overlay,
+            "batch",
+            "examples/round.csv",
+            "-o",
+            "/tmp/never.csv",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("does not yet apply a district-scoped overlay"));
+}

@@ -947,3 +947,15 @@ fn a_toml_syntax_error_is_explained_in_chinese_too() {
         );
     }
 }
+
+#[test]
+fn a_prior_blocks_its_item_however_the_id_is_spelled() {
+    // HT-01 was paid in an earlier round as `ht-０１`: not paid again (SPEC §3: ids compare
+    // trimmed, width- and case-folded), so clause 1 pays 0.00 for it.
+    let text = format!(
+        "{ENTERPRISE}[[compute]]\nid = \"HT-01\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n\
+         [[prior]]\nclause = 1\nyear = 2026\nitem = \" ht-０１\"\namount = 30000\n"
+    );
+    let (out, _) = run(text.as_bytes(), &[]);
+    assert_eq!(total(&out), "0.00");
+}

@@ -7,6 +7,7 @@ mod cases;
 mod common;
 mod corpus;
 mod inputs;
+mod notice;
 mod screen;
 mod single;
 mod template;

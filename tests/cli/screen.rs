@@ -99,3 +99,35 @@ fn a_clause_of_several_items_lists_each_with_its_amount() {
         assert!(out.lines().any(|l| l.contains(n)), "{n}: {out}");
     }
 }
+
+#[test]
+fn every_failed_condition_is_in_the_table_not_only_the_first() {
+    // 条款三 needs 上架交易 and 入选: both fail here, and both are said.
+    let both = facts_file(&format!(
+        "{ENTERPRISE}[[dataset]]\nid = \"DS-1\"\ninvestment = 100000\nlisted = false\ndate = 2026-02-01\n"
+    ));
+    let out = shown(200, &[both.path().to_str().unwrap()]);
+    assert!(
+        out.contains("在温州数据交易中心上架交易: 否；入选区级年度择优评选: 未填写 (视为否)"),
+        "{out}"
+    );
+    // An enterprise that confirms none of the three gates hears of all three.
+    let gates = ENTERPRISE
+        .lines()
+        .filter(|l| !l.ends_with("= true"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let none = facts_file(&format!(
+        "{gates}\n[[dataset]]\nid = \"DS-1\"\ninvestment = 100000\nlisted = false\nselected = true\ndate = 2026-02-01\n"
+    ));
+    let out = shown(400, &[none.path().to_str().unwrap()]);
+    // ... and of the item's own failed condition beside them, though the gates close the clause.
+    for gate in [
+        "依法登记在册: 未确认",
+        "依法纳税: 未确认",
+        "符合人工智能产业集聚发展导向: 未确认",
+        "在温州数据交易中心上架交易: 否",
+    ] {
+        assert!(out.contains(gate), "{gate}: {out}");
+    }
+}

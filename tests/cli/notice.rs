@@ -1,0 +1,132 @@
+//! `calc notice`: the public-notice list (公示名单) of a round's output, read back from the file
+//! the clerk hands on (SPEC §7). Its lines and total are the output's awards, summed by
+//! applicant and clause.
+
+use calamine::{Data, Reader};
+
+use crate::common::{calc, root};
+
+/// examples/round.csv computed as of 2026-06-30 into `dir/out.EXT`.
+fn round_output(dir: &std::path::Path, ext: &str) -> std::path::PathBuf {
+    let out = dir.join(format!("out.{ext}"));
+    calc()
+        .args(["batch", "--as-of", "2026-06-30", "-o"])
+        .arg(&out)
+        .arg(root().join("examples/round.csv"))
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn the_notice_lists_each_applicant_and_clause_with_the_output_s_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = round_output(dir.path(), "csv");
+    let notice = dir.path().join("公示名单.csv");
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&notice)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&notice).unwrap();
+    // The README's worked round: 甲 clause 1 = 360,000 + 80,000 + 60,000 = 500,000 (three rows
+    // in one line); 乙 clause 2 = 90,000; 乙 clause 9 = 1,000,000 (RZ-02's 0.00 is not listed);
+    // 丙 (永嘉县, outside 市区) 0.00, not listed. By district (鹿城区, 龙湾区) then clause.
+    assert_eq!(
+        text,
+        "\u{feff}序号,单位名称,统一社会信用代码,所属区县,条款,名称,核定金额\n\
+         1,温州甲智能科技有限公司,91330302000000001K,鹿城区,1,算力券,500000.00\n\
+         2,温州乙数据有限公司,91330302000000002N,龙湾区,2,模型券,90000.00\n\
+         3,温州乙数据有限公司,91330302000000002N,龙湾区,9,企业做优做强,1000000.00\n\
+         ,合计 total,,,,,1590000.00\n"
+    );
+}
+
+#[test]
+fn an_xlsx_notice_has_its_amounts_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = round_output(dir.path(), "xlsx");
+    let notice = dir.path().join("公示名单.xlsx");
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&notice)
+        .assert()
+        .success();
+    let mut book = calamine::open_workbook_auto(&notice).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[0][1], Data::String("单位名称".into()));
+    // 500,000 + 90,000 + 1,000,000 = 1,590,000, each a number a clerk can sum.
+    let total = rows.last().unwrap()[6].clone();
+    assert!(
+        matches!(total, Data::Float(f) if (f - 1_590_000.0).abs() < 0.001),
+        "{total:?}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_round_s_output_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    calc()
+        .arg("notice")
+        .arg(root().join("examples/round.csv"))
+        .arg("-o")
+        .arg(dir.path().join("n.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a round's output"));
+    assert!(!dir.path().join("n.csv").exists());
+    // Nor is the notice written onto the output it lists.
+    let out = round_output(dir.path(), "csv");
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_discretionary_award_is_listed_apart_and_not_in_the_total() {
+    // 条款四 without tiers in the rules: discretionary (ceiling 3,000,000), so the notice lists
+    // it apart, marked 酌定, and the determinate total stays 0.00.
+    let dir = tempfile::tempdir().unwrap();
+    let round = dir.path().join("r.csv");
+    std::fs::write(
+        &round,
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,年度,研发费用\n\
+         研发费用,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,2025,8000000\n",
+    )
+    .unwrap();
+    let out = dir.path().join("o.csv");
+    calc()
+        .args(["batch", "--as-of", "2026-06-30", "-o"])
+        .arg(&out)
+        .arg(&round)
+        .assert()
+        .success();
+    let notice = dir.path().join("n.csv");
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&notice)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&notice).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1], ",合计 total,,,,,0.00");
+    assert!(
+        lines[2].contains("酌定（由主管部门核定，不计入合计）"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[3],
+        "1,温州甲智能科技有限公司,91330302000000001K,鹿城区,4,研发费用后补助,酌定"
+    );
+}
