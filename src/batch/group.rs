@@ -199,10 +199,7 @@ fn make_unit(
     let unit = so_far.unit.map(|mut unit| {
         unit.error_lines = so_far.error_lines;
         if let Some(items) = priors.get(&unit.code) {
-            let items: Vec<Item> = (items.iter())
-                .map(|p| spelled_as_claimed(rules, &unit.facts, p))
-                .collect();
-            unit.facts.sections[rules.roles.prior].extend(items);
+            unit.facts.sections[rules.roles.prior].extend(items.iter().cloned());
         }
         unit
     });
@@ -261,30 +258,6 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
         lines.join(", "),
         en.join("; ")
     )
-}
-
-/// A prior award whose item is one of the applicant's items under another spelling (`HT-01`
-/// for `ht-01`), written as the item is, so that every clause finds it already paid.
-fn spelled_as_claimed(rules: &RuleSet, facts: &Facts, prior: &Item) -> Item {
-    let r = &rules.roles;
-    let mut prior = prior.clone();
-    let clause = (prior.int(r.prior_clause))
-        .and_then(|n| u32::try_from(n).ok())
-        .and_then(|n| rules.clause(n));
-    let (Some(clause), Some(id)) = (clause, prior.text(r.prior_item)) else {
-        return prior;
-    };
-    let s = rules.section(clause.section);
-    let id = crate::fold::key(id);
-    let claimed = (s.key.as_ref().and_then(|k| s.field_index(k))).and_then(|k| {
-        (facts.items(clause.section).iter())
-            .filter_map(|i| i.text(k))
-            .find(|t| crate::fold::key(t) == id)
-    });
-    if let Some(claimed) = claimed {
-        prior.values[r.prior_item] = Some(Value::Text(claimed.to_string()));
-    }
-    prior
 }
 
 /// An applicant as its rows are read.
