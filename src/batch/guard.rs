@@ -36,9 +36,10 @@ const SUMMARY: Role = Role {
 pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
     let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
     files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
-    files.push((&opts.output, &OUTPUT));
-    if let Some(s) = &opts.summary {
-        files.push((s, &SUMMARY));
+    // A check writes nothing: its output and summary are not files of the run.
+    if !opts.check {
+        files.push((&opts.output, &OUTPUT));
+        files.extend(opts.summary.iter().map(|s| (s.as_path(), &SUMMARY)));
     }
     let ids: Vec<Identity> = files.iter().map(|(p, _)| Identity::of(p)).collect();
     for (i, a) in ids.iter().enumerate() {
@@ -147,6 +148,7 @@ mod tests {
             bom: true,
             encoding: super::super::Encoding::Auto,
             keep_columns: Vec::new(),
+            check: false,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: crate::render::Lang::Zh,
         }

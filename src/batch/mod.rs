@@ -51,6 +51,9 @@ pub struct Options {
     pub encoding: Encoding,
     /// Further columns carried through unread (`--keep-column`), besides the vocabulary's.
     pub keep_columns: Vec<String>,
+    /// Validate only (`--check`): every row error in the report, nothing written; the output
+    /// and summary are not used.
+    pub check: bool,
     pub as_of: NaiveDate,
     pub lang: Lang,
 }
@@ -134,7 +137,9 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
     // No file is read before the files are known to be different ones.
     guard::distinct_files(opts)?;
-    guard::writable_targets(opts)?;
+    if !opts.check {
+        guard::writable_targets(opts)?;
+    }
     let quotas = quota::resolve(rules)?;
     let table = Table::open(&opts.input, opts.encoding)?;
     let allowed = parse::row_sections(rules);
@@ -152,7 +157,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         headers: &table.headers,
         allowed,
     };
-    let ((codes, rows, n_rows), last) = read_rows(&parser, &table, progress);
+    let ((codes, rows, n_rows), last, lines) = read_rows(&parser, &table, progress);
     table.closed_quotes(last)?;
     mark("read");
     let (mut units, mut results) = evaluate_all(
@@ -167,15 +172,25 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
     note_errors(&units, &mut results, lang);
     mark("quota");
-    write_all(rules, opts, (&table, &cols), (&units, &results), progress)?;
+    if !opts.check {
+        write_all(rules, opts, (&table, &cols), (&units, &results), progress)?;
+    }
     mark("written");
     let errors = (results.iter())
         .filter(|r| r.status == RowStatus::Error)
         .count();
+    let row_errors = match opts.check {
+        true => (lines.iter().zip(&results))
+            .filter(|(_, r)| r.status == RowStatus::Error)
+            .map(|(&line, r)| (line as usize, r.reason.clone()))
+            .collect(),
+        false => Vec::new(),
+    };
     Ok(Report {
         rows: results.len(),
         units: units.len(),
         errors,
+        row_errors,
         as_of: opts.as_of,
         digest: rules.digest.clone(),
         phases,
@@ -187,20 +202,22 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
 
 /// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
 /// from batch to batch), and placed in its credit code's group; and the count of rows. Also
-/// the last record's line and byte offset, where an unclosed quote would be.
+/// the last record's line and byte offset, where an unclosed quote would be, and each row's
+/// line.
 fn read_rows(
     parser: &Parser<'_>,
     table: &Table,
     progress: &dyn Progress,
-) -> (Read, Option<(usize, u64)>) {
+) -> (Read, Option<(usize, u64)>, Vec<u32>) {
     progress.phase("读取 reading", table.bytes());
     let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
         .map(|_| Memo::new(rules))
         .collect();
     let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
-    let mut last = None;
+    let (mut last, mut lines) = (None, Vec::new());
     table.batches(progress, |batch| {
+        lines.extend(batch.iter().map(|(line, _)| *line as u32));
         last = (batch.last()).and_then(|(line, r)| Some((*line, r.position()?.byte())));
         let per = batch.len().div_ceil(memos.len());
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
@@ -218,7 +235,7 @@ fn read_rows(
         n_rows += placed.len();
         rows.push(placed);
     });
-    ((codes, rows, n_rows), last)
+    ((codes, rows, n_rows), last, lines)
 }
 
 /// The rows as read: their codes' groups, the rows a batch at a time, and their count.
@@ -281,6 +298,8 @@ pub struct Report {
     pub units: usize,
     /// Rows with status `error`.
     pub errors: usize,
+    /// Under `--check`, each error row's line and message, in file order.
+    pub row_errors: Vec<(usize, String)>,
     pub as_of: NaiveDate,
     pub digest: String,
     /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).

@@ -16,8 +16,12 @@ pub struct Args {
     pub input: PathBuf,
 
     /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "OUT", required_unless_present = "check")]
+    pub output: Option<PathBuf>,
+
+    /// 只校验：列出每一行的错误，不写任何文件 / validate the whole round: every row error listed, nothing written
+    #[arg(long, conflicts_with_all = ["output", "summary"])]
+    pub check: bool,
 
     /// 往期奖补 (上一轮的输出或往期奖补表)，可重复 / earlier awards (an earlier round's output or a prior table); repeatable
     #[arg(long, value_name = "FILE")]
@@ -78,12 +82,13 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     }
     let options = batch::Options {
         input: args.input.clone(),
-        output: args.output.clone(),
+        output: args.output.clone().unwrap_or_default(),
         priors: args.prior.clone(),
         summary: args.summary.clone(),
         bom: !args.no_bom,
         encoding: args.encoding.into(),
         keep_columns: args.keep_column.clone(),
+        check: args.check,
         as_of: config.as_of.unwrap_or_else(today),
         lang: config.lang,
     };
@@ -95,6 +100,9 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         for (phase, at) in &report.phases {
             eprintln!("{phase}: {at:?}");
         }
+    }
+    for (line, message) in &report.row_errors {
+        eprintln!("{}:{line}: {message}", args.input.display());
     }
     eprintln!("{report}");
     let code = report.exit_code();

@@ -460,6 +460,33 @@ fn row_numbers_are_the_spreadsheet_s_after_blank_lines_and_with_crlf() {
 }
 
 #[test]
+fn check_reports_every_row_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Lines 3 (a bad amount) and 4 (a bad date) are errors; line 2 is good.
+    let rows = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{JIA},HT-2,是,abc,2026-02-01\n{JIA},HT-3,是,100000,2026-13-01\n"
+    );
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let (code, err) = batch(d, &["r.csv", "--check"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("r.csv:3: “金额”(amount)"), "{err}");
+    assert!(err.contains("r.csv:4: “日期”(date)"), "{err}");
+    assert!(!err.contains("r.csv:2:"), "{err}");
+    assert!(err.contains("3 rows, 1 applicants, 2 with errors"), "{err}");
+    let files: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["r.csv"]);
+    // A clean round checks with exit 0, and -o is refused beside --check.
+    std::fs::write(d.join("ok.csv"), ROUND).unwrap();
+    assert_eq!(batch(d, &["ok.csv", "--check"]).0, Some(0));
+    assert_eq!(batch(d, &["ok.csv", "--check", "-o", "o.csv"]).0, Some(2));
+    assert!(!d.join("o.csv").exists());
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
