@@ -37,8 +37,10 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
     let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
     files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
     // A check writes nothing: its output and summary are not files of the run.
-    if !opts.check {
+    if !opts.check && !super::write::is_stdout(&opts.output) {
         files.push((&opts.output, &OUTPUT));
+    }
+    if !opts.check {
         files.extend(opts.summary.iter().map(|s| (s.as_path(), &SUMMARY)));
     }
     let ids: Vec<Identity> = files.iter().map(|(p, _)| Identity::of(p)).collect();
@@ -65,8 +67,10 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
 /// Refuses an output or summary that is not a regular file (a device, a FIFO: renaming onto it
 /// would replace it) or whose extension names no format calc writes.
 pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
-    let targets =
-        std::iter::once((&opts.output, &OUTPUT)).chain(opts.summary.iter().map(|s| (s, &SUMMARY)));
+    let output = Some(&opts.output).filter(|o| !super::write::is_stdout(o));
+    let targets = (output.map(|o| (o, &OUTPUT)))
+        .into_iter()
+        .chain(opts.summary.iter().map(|s| (s, &SUMMARY)));
     for (path, role) in targets {
         let file = path.display().to_string();
         if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {

@@ -172,9 +172,10 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
     note_errors(&units, &mut results, lang);
     mark("quota");
-    if !opts.check {
-        write_all(rules, opts, (&table, &cols), (&units, &results), progress)?;
-    }
+    let stdout = match opts.check {
+        true => None,
+        false => write_all(rules, opts, (&table, &cols), (&units, &results), progress)?,
+    };
     mark("written");
     let errors = (results.iter())
         .filter(|r| r.status == RowStatus::Error)
@@ -191,6 +192,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         units: units.len(),
         errors,
         row_errors,
+        stdout,
         as_of: opts.as_of,
         digest: rules.digest.clone(),
         phases,
@@ -268,14 +270,15 @@ fn evaluate_all(
     (units, results)
 }
 
-/// Step 5: the output and the summary, each complete before either replaces anything.
+/// Step 5: the output and the summary, each complete before either replaces anything; the
+/// output itself under `-o -`, for the caller to copy to standard output.
 fn write_all(
     rules: &RuleSet,
     opts: &Options,
     input: (&Table, &Columns),
     (units, results): (&[Unit], &[RowResult]),
     progress: &dyn Progress,
-) -> Result<(), Error> {
+) -> Result<Option<tempfile::NamedTempFile>, Error> {
     progress.phase("写出 writing", input.0.bytes());
     let out = write::rows(&opts.output, input, rules, results, opts.bom, progress)?;
     let summary = match &opts.summary {
@@ -285,11 +288,17 @@ fn write_all(
         }
         None => None,
     };
-    write::persist(out, &opts.output)?;
+    let stdout = match write::is_stdout(&opts.output) {
+        true => Some(out),
+        false => {
+            write::persist(out, &opts.output)?;
+            None
+        }
+    };
     if let Some((path, tmp)) = summary {
         write::persist(tmp, path)?;
     }
-    Ok(())
+    Ok(stdout)
 }
 
 /// What a run of `calc batch` came to, for its closing line.
@@ -300,6 +309,8 @@ pub struct Report {
     pub errors: usize,
     /// Under `--check`, each error row's line and message, in file order.
     pub row_errors: Vec<(usize, String)>,
+    /// Under `-o -`, the output as CSV, for the caller to copy to standard output.
+    pub stdout: Option<tempfile::NamedTempFile>,
     pub as_of: NaiveDate,
     pub digest: String,
     /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).

@@ -112,11 +112,20 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
+/// `-o -`: the output goes to standard output, as CSV.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// A temporary file beside `path`, removed unless it is persisted, with the mode the output
-/// is to have: a replaced file's own, else 0666 less the umask, as any new file.
+/// is to have: a replaced file's own, else 0666 less the umask, as any new file. For standard
+/// output, in the system's temporary folder, for the caller to copy.
 fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".calc-").suffix(".tmp");
+    if is_stdout(path) {
+        return builder.tempfile().map_err(|e| write_error(path, e));
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -15,7 +15,7 @@ pub struct Args {
     /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
     pub input: PathBuf,
 
-    /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
+    /// 输出文件 (.csv 或 .xlsx，- 为标准输出) / the output file (.csv or .xlsx; - for CSV on standard output)
     #[arg(short, long, value_name = "OUT", required_unless_present = "check")]
     pub output: Option<PathBuf>,
 
@@ -95,11 +95,23 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let bar = Bar::new();
     let report = batch::run(&config.rules, &options, &bar);
     bar.finish();
-    let report = report?;
+    let mut report = report?;
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
         for (phase, at) in &report.phases {
             eprintln!("{phase}: {at:?}");
         }
+    }
+    // Taken out of the report, which is not freed: the temporary file is removed when dropped.
+    if let Some(csv) = report.stdout.take() {
+        let copied = csv.reopen().and_then(|mut f| {
+            let mut out = std::io::stdout().lock();
+            std::io::copy(&mut f, &mut out).and_then(|_| std::io::Write::flush(&mut out))
+        });
+        copied.map_err(|e| {
+            Failure::Usage(format!(
+                "无法写到标准输出 / cannot write to standard output: {e}"
+            ))
+        })?;
     }
     for (line, message) in &report.row_errors {
         eprintln!("{}:{line}: {message}", args.input.display());

@@ -487,6 +487,27 @@ fn check_reports_every_row_error_and_writes_nothing() {
 }
 
 #[test]
+fn dash_o_dash_writes_the_csv_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    assert_eq!(batch(d, &["in.csv", "-o", "file.csv"]).0, Some(0));
+    // Before, `-o -` was refused for its missing extension or wrote a file named `-`.
+    let out = calc()
+        .current_dir(d)
+        .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, std::fs::read(d.join("file.csv")).unwrap());
+    let files: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files.len(), 2, "only in.csv and file.csv: {files:?}");
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
