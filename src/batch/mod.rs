@@ -288,6 +288,9 @@ fn write_all(
         }
         None => None,
     };
+    // Two runs onto the same files replace them one pair at a time, never one run's rows
+    // with the other's summary.
+    let _lock = write::lock_folder(&opts.output)?;
     let stdout = match write::is_stdout(&opts.output) {
         true => Some(out),
         false => {

@@ -140,6 +140,17 @@ fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
     Ok(tmp)
 }
 
+/// Holds the output's folder locked until dropped (where the system locks folders), waiting
+/// for another run that holds it.
+pub fn lock_folder(path: &Path) -> Result<Option<std::fs::File>, Error> {
+    if !cfg!(unix) || is_stdout(path) {
+        return Ok(None);
+    }
+    let folder = std::fs::File::open(folder_of(path)).map_err(|e| write_error(path, e))?;
+    folder.lock().map_err(|e| write_error(path, e))?;
+    Ok(Some(folder))
+}
+
 /// Renames a finished temporary file onto its destination.
 pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<(), Error> {
     tmp.persist(path)

@@ -507,6 +507,30 @@ fn dash_o_dash_writes_the_csv_to_standard_output() {
     assert_eq!(files.len(), 2, "only in.csv and file.csv: {files:?}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_run_waits_for_another_holding_the_output_s_folder_before_replacing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    // This test holds the folder's lock, as a run replacing its output and summary would.
+    let folder = std::fs::File::open(d).unwrap();
+    folder.lock().unwrap();
+    let mut run = std::process::Command::new(calc().get_program())
+        .current_dir(d)
+        .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "out.csv"])
+        .args(["--summary", "sum.csv"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Before, the run did not wait: its output was in place by now.
+    assert!(run.try_wait().unwrap().is_none(), "the run waits");
+    assert!(!d.join("out.csv").exists() && !d.join("sum.csv").exists());
+    folder.unlock().unwrap();
+    assert_eq!(run.wait().unwrap().code(), Some(0));
+    assert!(d.join("out.csv").exists() && d.join("sum.csv").exists());
+}
+
 #[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
