@@ -112,6 +112,26 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
+/// The temporary files made so far, for `remove_temporaries`.
+static TEMPORARIES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn remember(path: &Path) {
+    if let Ok(mut t) = TEMPORARIES.lock() {
+        t.push(path.to_path_buf());
+    }
+}
+
+/// Removes every temporary file a run made that is still there: for a caller stopping the
+/// process on a signal, when no destructor runs. A file already renamed into place is gone
+/// from its temporary name, so nothing else is touched.
+pub fn remove_temporaries() {
+    if let Ok(t) = TEMPORARIES.lock() {
+        for path in t.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 /// `-o -`: the output goes to standard output, as CSV.
 pub fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
@@ -124,7 +144,9 @@ fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".calc-").suffix(".tmp");
     if is_stdout(path) {
-        return builder.tempfile().map_err(|e| write_error(path, e));
+        let tmp = builder.tempfile().map_err(|e| write_error(path, e))?;
+        remember(tmp.path());
+        return Ok(tmp);
     }
     #[cfg(unix)]
     {
@@ -133,6 +155,7 @@ fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let tmp = (builder.tempfile_in(folder_of(path))).map_err(|e| write_error(path, e))?;
+    remember(tmp.path());
     if let Ok(existing) = std::fs::metadata(path) {
         (tmp.as_file().set_permissions(existing.permissions()))
             .map_err(|e| write_error(path, e))?;

@@ -92,6 +92,11 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         as_of: config.as_of.unwrap_or_else(today),
         lang: config.lang,
     };
+    // Ctrl-C or SIGTERM ends the process without destructors: the temporaries go first.
+    let _ = ctrlc::set_handler(|| {
+        batch::write::remove_temporaries();
+        std::process::exit(130);
+    });
     let bar = Bar::new();
     let report = batch::run(&config.rules, &options, &bar);
     bar.finish();

@@ -531,6 +531,47 @@ fn a_run_waits_for_another_holding_the_output_s_folder_before_replacing_anything
     assert!(d.join("out.csv").exists() && d.join("sum.csv").exists());
 }
 
+#[cfg(unix)]
+#[test]
+fn sigterm_while_writing_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Enough rows that the output's temporary file stands for a while.
+    let rows: String = (0..60_000)
+        .map(|i| format!("{JIA},HT-{i},是,1000,2026-02-01\n"))
+        .collect();
+    std::fs::write(d.join("in.csv"), format!("{HEAD}{rows}")).unwrap();
+    let temporaries = || {
+        (std::fs::read_dir(d).unwrap())
+            .filter(|e| (e.as_ref().unwrap().file_name().to_string_lossy()).starts_with(".calc-"))
+            .count()
+    };
+    let mut run = std::process::Command::new(calc().get_program())
+        .current_dir(d)
+        .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "out.csv"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while temporaries() == 0 && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(temporaries(), 1, "the run is writing");
+    let pid = run.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = run.wait().unwrap();
+    // Before, SIGTERM ended the process with the temporary file left beside the output.
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(temporaries(), 0);
+    assert!(!d.join("out.csv").exists());
+}
+
 #[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
