@@ -152,6 +152,7 @@ mod tests {
             bom: true,
             encoding: super::super::Encoding::Auto,
             keep_columns: Vec::new(),
+            sheet: None,
             check: false,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: crate::render::Lang::Zh,

@@ -51,6 +51,8 @@ pub struct Options {
     pub encoding: Encoding,
     /// Further columns carried through unread (`--keep-column`), besides the vocabulary's.
     pub keep_columns: Vec<String>,
+    /// The workbook's sheet to read (`--sheet`), else its first visible one.
+    pub sheet: Option<String>,
     /// Validate only (`--check`): every row error in the report, nothing written; the output
     /// and summary are not used.
     pub check: bool,
@@ -141,7 +143,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         guard::writable_targets(opts)?;
     }
     let quotas = quota::resolve(rules)?;
-    let table = Table::open(&opts.input, opts.encoding)?;
+    let table = Table::open_sheet(&opts.input, opts.encoding, opts.sheet.as_deref())?;
     let allowed = parse::row_sections(rules);
     let used: Vec<usize> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
@@ -193,6 +195,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         errors,
         row_errors,
         stdout,
+        sheet: table.sheet.clone(),
         as_of: opts.as_of,
         digest: rules.digest.clone(),
         phases,
@@ -314,6 +317,8 @@ pub struct Report {
     pub row_errors: Vec<(usize, String)>,
     /// Under `-o -`, the output as CSV, for the caller to copy to standard output.
     pub stdout: Option<tempfile::NamedTempFile>,
+    /// The workbook's sheet that was read.
+    pub sheet: Option<String>,
     pub as_of: NaiveDate,
     pub digest: String,
     /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).
@@ -337,11 +342,16 @@ impl std::fmt::Display for Report {
             errors,
             as_of,
             digest,
+            sheet,
             ..
         } = self;
+        let (zh, en) = match sheet {
+            Some(s) => (format!("工作表“{s}”："), format!("sheet `{s}`: ")),
+            None => Default::default(),
+        };
         write!(
             f,
-            "{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {digest} / {rows} rows, {units} applicants, {errors} with errors"
+            "{zh}{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {digest} / {en}{rows} rows, {units} applicants, {errors} with errors"
         )
     }
 }

@@ -64,11 +64,23 @@ pub struct Table {
     /// For a sheet, the sheet row of its header: the rows follow it one by one. A CSV record
     /// is numbered by its line instead.
     sheet_header: Option<usize>,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
 }
 
 impl Table {
-    /// Reads the whole input: decodes a CSV, or turns the first sheet of a workbook into CSV.
+    /// Reads the whole input: decodes a CSV, or turns the first visible sheet of a workbook
+    /// into CSV.
     pub fn open(path: &Path, encoding: Encoding) -> Result<Table, InputError> {
+        Table::open_sheet(path, encoding, None)
+    }
+
+    /// `open`, with the workbook's sheet named (`--sheet`), else its first visible one.
+    pub fn open_sheet(
+        path: &Path,
+        encoding: Encoding,
+        sheet: Option<&str>,
+    ) -> Result<Table, InputError> {
         let file = path.display().to_string();
         let too_large = |len: u64| {
             InputError::new(
@@ -88,8 +100,10 @@ impl Table {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         };
         if is_workbook(path) {
-            let (text, header_row) = read_sheet(path, &file)?;
-            return Table::new(file, text, 0, Some(header_row));
+            let (text, header_row, name) = read_sheet(path, &file, sheet)?;
+            let mut table = Table::new(file, text, 0, Some(header_row))?;
+            table.sheet = Some(name);
+            return Ok(table);
         }
         let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
         let mut bytes = Vec::with_capacity(size + 1);
@@ -136,6 +150,7 @@ impl Table {
             text,
             start,
             sheet_header,
+            sheet: None,
         })
     }
 
@@ -321,10 +336,15 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
     }
 }
 
-/// The first sheet of a workbook as CSV text, and the sheet row of its header (the first row
-/// with a value). Its cells are read one by one as they stand in the file, as calamine builds
-/// its own range, so a large sheet is held once, as text.
-fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
+/// A sheet of a workbook (the one named, else the first visible one: a hidden sheet is not
+/// what the clerk sees) as CSV text, the sheet row of its header (the first row with a
+/// value), and its name. Its cells are read one by one as they stand in the file, as calamine
+/// builds its own range, so a large sheet is held once, as text.
+fn read_sheet(
+    path: &Path,
+    file: &str,
+    wanted: Option<&str>,
+) -> Result<(Vec<u8>, usize, String), InputError> {
     let bad = |e: String| {
         InputError::new(
             file,
@@ -333,11 +353,21 @@ fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
     };
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
-    let first = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| bad("没有工作表 / no sheet".into()))?;
+    let sheets = book.sheets_metadata();
+    let visible = |s: &&calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
+    let chosen = match wanted {
+        Some(name) => sheets.iter().find(|s| s.name == name).ok_or_else(|| {
+            let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+            let names = names.join(", ");
+            bad(format!(
+                "没有名为“{name}”的工作表 (有: {names}) / no sheet named `{name}` (there are: {names})"
+            ))
+        })?,
+        None => (sheets.iter().find(visible))
+            .or(sheets.first())
+            .ok_or_else(|| bad("没有工作表 / no sheet".into()))?,
+    };
+    let first = chosen.name.clone();
     // (row, column, text), empty values skipped.
     let mut cells: Vec<(u32, u32, String)> = Vec::new();
     match book.worksheet_cells_reader(&first) {
@@ -352,7 +382,8 @@ fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
         Err(calamine::XlsxError::NotAWorksheet(_)) => {}
         Err(e) => return Err(bad(e.to_string())),
     }
-    Ok(sheet_csv(cells))
+    let (text, header_row) = sheet_csv(cells);
+    Ok((text, header_row, first))
 }
 
 /// Cells in any order as CSV, and the sheet row of the first (1-based): a later cell at the

@@ -39,6 +39,10 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub keep_column: Vec<String>,
 
+    /// 读取的工作表 (默认第一个可见工作表) / the workbook's sheet to read (default: the first visible one)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
     /// CSV 输入编码 / the CSV input's encoding
     #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
     pub encoding: EncodingArg,
@@ -88,6 +92,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         bom: !args.no_bom,
         encoding: args.encoding.into(),
         keep_columns: args.keep_column.clone(),
+        sheet: args.sheet.clone(),
         check: args.check,
         as_of: config.as_of.unwrap_or_else(today),
         lang: config.lang,

@@ -573,6 +573,44 @@ fn sigterm_while_writing_leaves_no_temporary_file() {
 }
 
 #[test]
+fn the_first_visible_sheet_is_read_or_the_one_named_and_the_closing_line_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    // A hidden first sheet of last year's figures (200,000), then the round (100,000).
+    for (name, amount, hidden) in [("旧表", "200000", true), ("申报表", "100000", false)] {
+        let sheet = book.add_worksheet().set_name(name).unwrap();
+        let row = format!("{JIA},HT-1,是,{amount},2026-02-01");
+        for (r, line) in [HEAD.trim_end(), row.as_str()].iter().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                sheet.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+        // A hidden sheet cannot be the active one.
+        sheet.set_hidden(hidden).set_active(!hidden);
+    }
+    book.save(d.join("r.xlsx")).unwrap();
+    // The visible sheet: 30% × 100,000 = 30,000 (before, the hidden one: 60,000).
+    let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out.csv"), "award"), ["30000.00"]);
+    assert!(
+        err.contains("工作表“申报表”：1 行") && err.contains("sheet `申报表`: 1 rows"),
+        "{err}"
+    );
+    // --sheet names the hidden one: 30% × 200,000 = 60,000.
+    let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv", "--sheet", "旧表"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out.csv"), "award"), ["60000.00"]);
+    let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv", "--sheet", "附表"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no sheet named `附表` (there are: 旧表, 申报表)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
