@@ -174,21 +174,19 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
     note_errors(&units, &mut results, lang);
     mark("quota");
-    let stdout = match opts.check {
-        true => None,
-        false => write_all(rules, opts, (&table, &cols), (&units, &results), progress)?,
+    let stdout = if opts.check {
+        None
+    } else {
+        write_all(rules, opts, (&table, &cols), (&units, &results), progress)?
     };
     mark("written");
     let errors = (results.iter())
         .filter(|r| r.status == RowStatus::Error)
         .count();
-    let row_errors = match opts.check {
-        true => (lines.iter().zip(&results))
-            .filter(|(_, r)| r.status == RowStatus::Error)
-            .map(|(&line, r)| (line as usize, r.reason.clone()))
-            .collect(),
-        false => Vec::new(),
-    };
+    let row_errors = (lines.iter().zip(&results))
+        .filter(|(_, r)| opts.check && r.status == RowStatus::Error)
+        .map(|(&line, r)| (line as usize, r.reason.clone()))
+        .collect();
     Ok(Report {
         rows: results.len(),
         units: units.len(),
@@ -294,12 +292,11 @@ fn write_all(
     // Two runs onto the same files replace them one pair at a time, never one run's rows
     // with the other's summary.
     let _lock = write::lock_folder(&opts.output)?;
-    let stdout = match write::is_stdout(&opts.output) {
-        true => Some(out),
-        false => {
-            write::persist(out, &opts.output)?;
-            None
-        }
+    let stdout = if write::is_stdout(&opts.output) {
+        Some(out)
+    } else {
+        write::persist(out, &opts.output)?;
+        None
     };
     if let Some((path, tmp)) = summary {
         write::persist(tmp, path)?;

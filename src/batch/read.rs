@@ -561,6 +561,7 @@ mod tests {
     }
 }
 
+/// The unclosed-quote scan on its own (the binary's test is in tests/cli/trust.rs).
 #[cfg(test)]
 mod quote_tests {
     use super::unclosed_quote;
