@@ -152,6 +152,9 @@ proptest! {
             summary: Some(dir.path().join("summary.csv")),
             bom: true,
             encoding: Encoding::Auto,
+            keep_columns: Vec::new(),
+            sheet: None,
+            check: false,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: Lang::Zh,
         };

@@ -36,10 +36,17 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         // The clause's gates read the same for each of its items: described once.
         let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
         for it in &co.items {
-            if let Some(&k) = at[cx.clause.section].get(it.index)
-                && out[k].is_none()
-            {
-                out[k] = Some(item_result(co, it, &gates, &cx));
+            let Some(&k) = at[cx.clause.section].get(it.index) else {
+                continue;
+            };
+            let r = item_result(co, it, &gates, &cx);
+            match &mut out[k] {
+                None => out[k] = Some(r),
+                // A further clause over the same section: the row's award under it too.
+                Some(first) => first.also.push(RowResult {
+                    reason: format!("{}{}", lang.pick("（续上行）", "(continued) "), r.reason),
+                    ..r
+                }),
             }
         }
     }
@@ -51,6 +58,7 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         reason: lang
             .pick("不属于任何条款", "no clause covers this item")
             .to_string(),
+        also: Vec::new(),
     };
     (unit.rows.iter().zip(out))
         .map(|(&(row, _, _), r)| (row, r.unwrap_or_else(none)))
@@ -79,6 +87,7 @@ fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<
         award,
         status,
         reason,
+        also: Vec::new(),
     }
 }
 

@@ -186,6 +186,16 @@ fn make_unit(
             errors.push((p.row, message));
         }
     }
+    if let Some(unit) = so_far
+        .unit
+        .as_ref()
+        .filter(|_| !so_far.differing.is_empty())
+    {
+        let message = disagreement(rules, unit, &so_far);
+        // The differing rows are among the unit's rows.
+        errors.extend(unit.rows.iter().map(|r| (r.0, message.clone())));
+        return (None, errors);
+    }
     let unit = so_far.unit.map(|mut unit| {
         unit.error_lines = so_far.error_lines;
         if let Some(items) = priors.get(&unit.code) {
@@ -194,6 +204,60 @@ fn make_unit(
         unit
     });
     (unit, errors)
+}
+
+/// The message on every row of a credit code whose rows disagree on applicant facts: the
+/// rows, and for each fact that differs, each row's value.
+fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
+    let (first_line, differing) = (so_far.first_line, &so_far.differing);
+    let a = rules.roles.applicant;
+    let Some(first) = unit.facts.single(a) else {
+        return String::new();
+    };
+    let fields = &rules.section(a).fields;
+    let value = |item: &Item, fi: usize, en: bool| {
+        item.get(fi)
+            .map_or(String::new(), |v| v.show(&fields[fi], en))
+    };
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    for (fi, f) in fields.iter().enumerate() {
+        let rows: Vec<(usize, &Item)> = std::iter::once((first_line, first))
+            .chain(
+                (differing
+                    .iter()
+                    .filter(|d| d.values[fi] != first.values[fi]))
+                .map(|d| (d.line, d)),
+            )
+            .collect();
+        if rows.len() < 2 {
+            continue;
+        }
+        let zh_rows: Vec<String> = (rows.iter())
+            .map(|(l, i)| format!("第 {l} 行“{}”", value(i, fi, false)))
+            .collect();
+        let en_rows: Vec<String> = (rows.iter())
+            .map(|(l, i)| format!("line {l} `{}`", value(i, fi, true)))
+            .collect();
+        zh.push(format!("{} ({}): {}", f.label, f.name, zh_rows.join("、")));
+        en.push(format!("{}: {}", f.name, en_rows.join(", ")));
+    }
+    let items = unit
+        .rows
+        .iter()
+        .filter_map(|&(_, s, i)| unit.facts.sections[s].get(i));
+    let mut lines: Vec<usize> = items.map(|i| i.line).collect();
+    lines.extend(&so_far.error_lines);
+    lines.sort_unstable();
+    lines.dedup();
+    let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    format!(
+        "同一统一社会信用代码的各行 (第 {} 行) 单位信息不一致，更正为一致前均不计算: {} / the rows of this credit code (lines {}) disagree on the applicant's facts; none is paid until they agree: {}",
+        lines.join("、"),
+        zh.join("；"),
+        lines.join(", "),
+        en.join("; ")
+    )
 }
 
 /// An applicant as its rows are read.
@@ -205,6 +269,8 @@ struct SoFar {
     error_lines: Vec<usize>,
     /// The first item with each (section, key hash), to find a repeated key.
     keys: foldhash::HashMap<(usize, u64), usize>,
+    /// Applicant facts of rows that differ from the first row's (each with its line).
+    differing: Vec<Item>,
 }
 
 impl SoFar {
@@ -217,21 +283,14 @@ impl SoFar {
         (section, item): (usize, Item),
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
-        let first_line = self.first_line;
         let unit = match (&mut self.unit, applicant) {
             (Some(unit), Applicant::Same(_)) => unit,
             (Some(unit), Applicant::Read(applicant)) => {
                 if let Some(first) = unit.facts.single(a)
                     && first.values != applicant.values
                 {
-                    let differ: Vec<String> = (rules.section(a).fields.iter().enumerate())
-                        .filter(|(fi, _)| first.values[*fi] != applicant.values[*fi])
-                        .map(|(_, f)| format!("{} ({})", f.label, f.name))
-                        .collect();
-                    let differ = differ.join(", ");
-                    return Err(format!(
-                        "同一统一社会信用代码的单位信息与第 {first_line} 行不一致: {differ} / the applicant's facts differ from line {first_line} (same credit code): {differ}"
-                    ));
+                    // Which row is right is not known: every row of the code is an error.
+                    self.differing.push(applicant);
                 }
                 unit
             }
@@ -248,7 +307,7 @@ impl SoFar {
             let hash = key_hash(item.get(k));
             // A hash seen before: the first earlier item with an equal key, if any.
             let seen = self.keys.get(&(section, hash));
-            let dup = seen.and_then(|_| items.iter().find(|o| o.get(k) == item.get(k)));
+            let dup = seen.and_then(|_| items.iter().find(|o| same_key(o.get(k), item.get(k))));
             if let Some(dup) = dup {
                 let (dup_line, key) = (dup.line, item.key(s));
                 return Err(format!(
@@ -303,12 +362,20 @@ impl CodeKey {
     }
 }
 
-/// A hash of an item's key consistent with `==` on values; decimals (equal at different
+/// Whether two items' keys are one id: text compared folded (`ＸＭ-1`, `xm-1` and `XM-1` are one).
+fn same_key(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(Value::Text(a)), Some(Value::Text(b))) => crate::fold::key(a) == crate::fold::key(b),
+        _ => a == b,
+    }
+}
+
+/// A hash of an item's key consistent with `same_key`; decimals (equal at different
 /// scales) all hash alike and are compared in full.
 fn key_hash(v: Option<&Value>) -> u64 {
     let mut h = foldhash::fast::FixedState::default().build_hasher();
     match v {
-        Some(Value::Text(s)) => s.hash(&mut h),
+        Some(Value::Text(s)) => crate::fold::key(s).hash(&mut h),
         Some(Value::Int(i)) => i.hash(&mut h),
         Some(Value::Date(d)) => d.hash(&mut h),
         Some(Value::Bool(b)) => b.hash(&mut h),

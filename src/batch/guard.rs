@@ -1,6 +1,7 @@
 //! Before anything is read: the files of a batch run are different files. Writing the output
 //! onto the input or onto a prior would destroy the record it was computed from, and a prior
 //! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist).
+//! And the output and summary are regular files of a format calc writes, or new ones.
 
 use std::path::{Path, PathBuf};
 
@@ -35,9 +36,12 @@ const SUMMARY: Role = Role {
 pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
     let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
     files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
-    files.push((&opts.output, &OUTPUT));
-    if let Some(s) = &opts.summary {
-        files.push((s, &SUMMARY));
+    // A check writes nothing: its output and summary are not files of the run.
+    if !opts.check && !super::write::is_stdout(&opts.output) {
+        files.push((&opts.output, &OUTPUT));
+    }
+    if !opts.check {
+        files.extend(opts.summary.iter().map(|s| (s.as_path(), &SUMMARY)));
     }
     let ids: Vec<Identity> = files.iter().map(|(p, _)| Identity::of(p)).collect();
     for (i, a) in ids.iter().enumerate() {
@@ -53,6 +57,41 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
                     r2.en,
                     r1.en,
                     first.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an output or summary that is not a regular file (a device, a FIFO: renaming onto it
+/// would replace it) or whose extension names no format calc writes.
+pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
+    let output = Some(&opts.output).filter(|o| !super::write::is_stdout(o));
+    let targets = (output.map(|o| (o, &OUTPUT)))
+        .into_iter()
+        .chain(opts.summary.iter().map(|s| (s, &SUMMARY)));
+    for (path, role) in targets {
+        let file = path.display().to_string();
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "{}不是普通文件 (设备、管道或目录)，不能替换，请给出一个文件名 / {} is not a regular file (a device, a pipe or a folder) and cannot be replaced: give a file name",
+                    role.zh, role.en
+                ),
+            ));
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if !["csv", "xlsx"].iter().any(|e| ext.eq_ignore_ascii_case(e)) {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "{}的扩展名“{ext}”不是 .csv 或 .xlsx，请改用其一 / {} has the extension `{ext}`, not .csv or .xlsx: use one of them",
+                    role.zh, role.en
                 ),
             ));
         }
@@ -112,6 +151,9 @@ mod tests {
             summary: summary.map(|s| dir.join(s)),
             bom: true,
             encoding: super::super::Encoding::Auto,
+            keep_columns: Vec::new(),
+            sheet: None,
+            check: false,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: crate::render::Lang::Zh,
         }

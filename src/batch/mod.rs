@@ -49,6 +49,13 @@ pub struct Options {
     /// A UTF-8 BOM at the start of CSV outputs (Excel needs it).
     pub bom: bool,
     pub encoding: Encoding,
+    /// Further columns carried through unread (`--keep-column`), besides the vocabulary's.
+    pub keep_columns: Vec<String>,
+    /// The workbook's sheet to read (`--sheet`), else its first visible one.
+    pub sheet: Option<String>,
+    /// Validate only (`--check`): every row error in the report, nothing written; the output
+    /// and summary are not used.
+    pub check: bool,
     pub as_of: NaiveDate,
     pub lang: Lang,
 }
@@ -98,6 +105,9 @@ pub struct RowResult {
     pub award: Option<Money>,
     pub status: RowStatus,
     pub reason: String,
+    /// The row's item under each further clause over its section: written as continuation
+    /// rows after it, and counted in the summary.
+    pub also: Vec<RowResult>,
 }
 
 impl RowResult {
@@ -108,6 +118,7 @@ impl RowResult {
             award: None,
             status: RowStatus::Empty,
             reason: String::new(),
+            also: Vec::new(),
         }
     }
 
@@ -128,12 +139,16 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
     // No file is read before the files are known to be different ones.
     guard::distinct_files(opts)?;
+    if !opts.check {
+        guard::writable_targets(opts)?;
+    }
     let quotas = quota::resolve(rules)?;
-    let table = Table::open(&opts.input, opts.encoding)?;
+    let table = Table::open_sheet(&opts.input, opts.encoding, opts.sheet.as_deref())?;
     let allowed = parse::row_sections(rules);
     let used: Vec<usize> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
         .collect();
+    Columns::known_headers(rules, &table.file, &table.headers, &opts.keep_columns)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     cols.require_round(rules, &table.file)?;
     let priors = prior::load_all(rules, &opts.priors, opts.encoding)?;
@@ -144,7 +159,8 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
         headers: &table.headers,
         allowed,
     };
-    let (codes, rows, n_rows) = read_rows(&parser, &table, progress);
+    let ((codes, rows, n_rows), last, lines) = read_rows(&parser, &table, progress);
+    table.closed_quotes(last)?;
     mark("read");
     let (mut units, mut results) = evaluate_all(
         rules,
@@ -158,15 +174,26 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
     note_errors(&units, &mut results, lang);
     mark("quota");
-    write_all(rules, opts, (&table, &cols), (&units, &results), progress)?;
+    let stdout = if opts.check {
+        None
+    } else {
+        write_all(rules, opts, (&table, &cols), (&units, &results), progress)?
+    };
     mark("written");
     let errors = (results.iter())
         .filter(|r| r.status == RowStatus::Error)
         .count();
+    let row_errors = (lines.iter().zip(&results))
+        .filter(|(_, r)| opts.check && r.status == RowStatus::Error)
+        .map(|(&line, r)| (line as usize, r.reason.clone()))
+        .collect();
     Ok(Report {
         rows: results.len(),
         units: units.len(),
         errors,
+        row_errors,
+        stdout,
+        sheet: table.sheet.clone(),
         as_of: opts.as_of,
         digest: rules.digest.clone(),
         phases,
@@ -177,15 +204,24 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
 }
 
 /// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
-/// from batch to batch), and placed in its credit code's group; and the count of rows.
-fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> Read {
+/// from batch to batch), and placed in its credit code's group; and the count of rows. Also
+/// the last record's line and byte offset, where an unclosed quote would be, and each row's
+/// line.
+fn read_rows(
+    parser: &Parser<'_>,
+    table: &Table,
+    progress: &dyn Progress,
+) -> (Read, Option<(usize, u64)>, Vec<u32>) {
     progress.phase("读取 reading", table.bytes());
     let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
         .map(|_| Memo::new(rules))
         .collect();
     let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
+    let (mut last, mut lines) = (None, Vec::new());
     table.batches(progress, |batch| {
+        lines.extend(batch.iter().map(|(line, _)| *line as u32));
+        last = (batch.last()).and_then(|(line, r)| Some((*line, r.position()?.byte())));
         let per = batch.len().div_ceil(memos.len());
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
             .map(|(records, memo)| {
@@ -202,7 +238,7 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> Rea
         n_rows += placed.len();
         rows.push(placed);
     });
-    (codes, rows, n_rows)
+    ((codes, rows, n_rows), last, lines)
 }
 
 /// The rows as read: their codes' groups, the rows a batch at a time, and their count.
@@ -235,14 +271,15 @@ fn evaluate_all(
     (units, results)
 }
 
-/// Step 5: the output and the summary, each complete before either replaces anything.
+/// Step 5: the output and the summary, each complete before either replaces anything; the
+/// output itself under `-o -`, for the caller to copy to standard output.
 fn write_all(
     rules: &RuleSet,
     opts: &Options,
     input: (&Table, &Columns),
     (units, results): (&[Unit], &[RowResult]),
     progress: &dyn Progress,
-) -> Result<(), Error> {
+) -> Result<Option<tempfile::NamedTempFile>, Error> {
     progress.phase("写出 writing", input.0.bytes());
     let out = write::rows(&opts.output, input, rules, results, opts.bom, progress)?;
     let summary = match &opts.summary {
@@ -252,11 +289,19 @@ fn write_all(
         }
         None => None,
     };
-    write::persist(out, &opts.output)?;
+    // Two runs onto the same files replace them one pair at a time, never one run's rows
+    // with the other's summary.
+    let _lock = write::lock_folder(&opts.output)?;
+    let stdout = if write::is_stdout(&opts.output) {
+        Some(out)
+    } else {
+        write::persist(out, &opts.output)?;
+        None
+    };
     if let Some((path, tmp)) = summary {
         write::persist(tmp, path)?;
     }
-    Ok(())
+    Ok(stdout)
 }
 
 /// What a run of `calc batch` came to, for its closing line.
@@ -265,6 +310,12 @@ pub struct Report {
     pub units: usize,
     /// Rows with status `error`.
     pub errors: usize,
+    /// Under `--check`, each error row's line and message, in file order.
+    pub row_errors: Vec<(usize, String)>,
+    /// Under `-o -`, the output as CSV, for the caller to copy to standard output.
+    pub stdout: Option<tempfile::NamedTempFile>,
+    /// The workbook's sheet that was read.
+    pub sheet: Option<String>,
     pub as_of: NaiveDate,
     pub digest: String,
     /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).
@@ -288,11 +339,16 @@ impl std::fmt::Display for Report {
             errors,
             as_of,
             digest,
+            sheet,
             ..
         } = self;
+        let (zh, en) = match sheet {
+            Some(s) => (format!("工作表“{s}”："), format!("sheet `{s}`: ")),
+            None => Default::default(),
+        };
         write!(
             f,
-            "{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {digest} / {rows} rows, {units} applicants, {errors} with errors"
+            "{zh}{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 as of {as_of}；规则 rules sha256 {digest} / {en}{rows} rows, {units} applicants, {errors} with errors"
         )
     }
 }

@@ -9,19 +9,21 @@ use crate::rules::{Field, FieldType, RuleSet, Section};
 
 use super::group::Codes;
 use super::read::Cells;
-use super::write::Added;
+use super::write::{Added, unguard};
 
 /// Which column holds which fact, per section; and the batch's own columns.
 #[derive(Clone, Debug)]
 pub struct Columns {
     /// The `type` column.
     pub kind: Option<usize>,
-    /// An input column named as an added column, by `Added` (a round's own output).
+    /// In a round's own output (every added column present), each added column, by `Added`.
     pub added: [Option<usize>; Added::ALL.len()],
     /// `[section][field]` → column.
     pub fields: Vec<Vec<Option<usize>>>,
     /// Columns that hold money in some section (written as numbers in XLSX).
     pub money: Vec<bool>,
+    /// The file is a round's own output: its cells carry the formula guard, taken off on reading.
+    pub own: bool,
 }
 
 fn field_matches(field: &Field, header: &str) -> bool {
@@ -78,17 +80,81 @@ impl Columns {
             fields.push(cols);
         }
         let batch = &rules.vocabulary.batch;
+        let kind = find(&batch.kind);
+        // A round's output has every added column, written after the clerk's own: a clerk's
+        // 说明 or 状态 alone is the clerk's, kept, and calc's is written beside it.
+        let last = |names: &[String]| {
+            (headers.iter())
+                .rposition(|h| names.iter().any(|n| n == h || n.eq_ignore_ascii_case(h)))
+        };
+        let mut added = Added::ALL.map(|a| last(a.names(batch)));
+        let own = kind.is_some() && added.iter().all(Option::is_some);
+        if !own {
+            added = [None; Added::ALL.len()];
+        }
         Ok(Columns {
-            kind: find(&batch.kind),
-            added: Added::ALL.map(|a| find(a.names(batch))),
+            kind,
+            added,
             fields,
             money,
+            own,
         })
+    }
+
+    /// A cell's text as read: trimmed, and in a round's own output without its formula guard,
+    /// so that `'-XM-1` reads back as the `-XM-1` it was written for.
+    pub fn text<'a>(&self, cells: &Cells<'a>, c: usize) -> &'a str {
+        let text = cells.get(c);
+        if self.own { unguard(text) } else { text }.trim()
     }
 
     /// The input column named as an added column, if any.
     pub fn added(&self, a: Added) -> Option<usize> {
         self.added[a as usize]
+    }
+
+    /// Refuses a round with a header that is no fact, no batch column and no kept column (a
+    /// misspelt fact would be dropped), naming each and the nearest known header.
+    pub fn known_headers(
+        rules: &RuleSet,
+        file: &str,
+        headers: &[String],
+        keep: &[String],
+    ) -> Result<(), InputError> {
+        let v = &rules.vocabulary;
+        let b = &v.batch;
+        let fields = v.sections.iter().flat_map(|s| &s.fields);
+        let spellings: Vec<&str> = (fields.flat_map(|f| {
+            [&f.name, &f.label, &f.label_en]
+                .into_iter()
+                .chain(&f.aliases)
+        }))
+        .chain(b.kind.iter().chain(&b.keep).chain(keep))
+        .chain(Added::ALL.iter().flat_map(|a| a.names(b)))
+        .map(String::as_str)
+        .collect();
+        let known = |h: &str| h.is_empty() || spellings.iter().any(|s| s.eq_ignore_ascii_case(h));
+        let unknown: Vec<String> = (headers.iter().filter(|h| !known(h)))
+            .map(|h| {
+                let near = crate::suggest::nearest(h, spellings.iter().map(|&s| (s, vec![s])));
+                match near.first() {
+                    Some(n) => format!("“{h}” (是否指 did you mean “{n}”?)"),
+                    None => format!("“{h}”"),
+                }
+            })
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let unknown = unknown.join(", ");
+        let mut e = InputError::new(
+            file,
+            format!(
+                "未知的列 {unknown}：请改为已知的表头；原样保留不计算的列请用 --keep-column 列名 / unknown column(s) {unknown}: rename to a known header, or carry a column through unread with --keep-column NAME"
+            ),
+        );
+        e.line = Some(1);
+        Err(e)
     }
 
     /// Refuses a round that lacks the type column or a required applicant column.
@@ -217,7 +283,7 @@ impl Parser<'_> {
                 )
             }
         };
-        let kind = cols.kind.map_or("", |c| cells.get(c)).trim();
+        let kind = cols.kind.map_or("", |c| cols.text(cells, c));
         let section = self.section(kind, &mut problems, memo);
         let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
         match (section, item) {
@@ -267,7 +333,7 @@ impl Parser<'_> {
         let field = self.rules.section(a).fields.get(cc)?;
         let c = self.cols.fields[a][cc]?;
         (field.ty == FieldType::CreditCode)
-            .then(|| crate::credit_code::canonical(cells.get(c)))
+            .then(|| crate::credit_code::canonical(self.cols.text(cells, c)))
             .flatten()
     }
 
@@ -277,7 +343,7 @@ impl Parser<'_> {
         let a = self.rules.roles.applicant;
         let fields = self.rules.section(a).fields.iter().enumerate();
         fields.into_iter().all(|(fi, field)| {
-            let text = self.cols.fields[a][fi].map_or("", |c| cells.get(c)).trim();
+            let text = self.cols.fields[a][fi].map_or("", |c| self.cols.text(cells, c));
             match (field.ty, first.get(fi)) {
                 _ if text.is_empty() => first.get(fi).is_none(),
                 (FieldType::Text, Some(Value::Text(t))) => t == text,
@@ -319,7 +385,7 @@ impl Parser<'_> {
                 }
                 continue;
             };
-            let text = cells.get(c).trim();
+            let text = self.cols.text(cells, c);
             if text.is_empty() {
                 if field.required {
                     problems.push(format!(

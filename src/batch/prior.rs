@@ -48,9 +48,7 @@ fn load(
         .chain(allowed.iter().copied())
         .collect();
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
-    let round = cols.kind.is_some()
-        && cols.added(Added::Clause).is_some()
-        && cols.added(Added::Award).is_some();
+    let round = cols.own;
     let code_col = cols.fields[r.applicant][r.credit_code].ok_or_else(|| {
         InputError::new(
             &table.file,
@@ -75,7 +73,7 @@ fn load(
             e.line = Some(line);
             e
         };
-        let code = match crate::credit_code::validate(cells.get(code_col)) {
+        let code = match crate::credit_code::validate(cols.text(cells, code_col)) {
             Ok(c) => c,
             Err(e) => {
                 first_error = Some(located(e.to_string()).field("credit_code"));
@@ -104,9 +102,9 @@ fn round_row(
     cells: &Cells<'_>,
 ) -> Result<Option<Item>, String> {
     let cols = parser.cols;
-    let cell = |c: Option<usize>| c.map_or("", |c| cells.get(c)).trim();
+    let cell = |c: Option<usize>| c.map_or("", |c| cols.text(cells, c));
     if let Some(status) = cols.added(Added::Status)
-        && cells.get(status).trim() != RowStatus::Awarded.as_str()
+        && cols.text(cells, status) != RowStatus::Awarded.as_str()
     {
         return Ok(None);
     }

@@ -64,11 +64,23 @@ pub struct Table {
     /// For a sheet, the sheet row of its header: the rows follow it one by one. A CSV record
     /// is numbered by its line instead.
     sheet_header: Option<usize>,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
 }
 
 impl Table {
-    /// Reads the whole input: decodes a CSV, or turns the first sheet of a workbook into CSV.
+    /// Reads the whole input: decodes a CSV, or turns the first visible sheet of a workbook
+    /// into CSV.
     pub fn open(path: &Path, encoding: Encoding) -> Result<Table, InputError> {
+        Table::open_sheet(path, encoding, None)
+    }
+
+    /// `open`, with the workbook's sheet named (`--sheet`), else its first visible one.
+    pub fn open_sheet(
+        path: &Path,
+        encoding: Encoding,
+        sheet: Option<&str>,
+    ) -> Result<Table, InputError> {
         let file = path.display().to_string();
         let too_large = |len: u64| {
             InputError::new(
@@ -88,8 +100,10 @@ impl Table {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         };
         if is_workbook(path) {
-            let (text, header_row) = read_sheet(path, &file)?;
-            return Table::new(file, text, 0, Some(header_row));
+            let (text, header_row, name) = read_sheet(path, &file, sheet)?;
+            let mut table = Table::new(file, text, 0, Some(header_row))?;
+            table.sheet = Some(name);
+            return Ok(table);
         }
         let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
         let mut bytes = Vec::with_capacity(size + 1);
@@ -136,6 +150,7 @@ impl Table {
             text,
             start,
             sheet_header,
+            sheet: None,
         })
     }
 
@@ -157,7 +172,11 @@ impl Table {
     /// work on all cores), each with its line; the bytes read go to `progress`.
     pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(usize, csv::ByteRecord)])) {
         const BATCH: usize = 8192;
-        let mut reader = reader(&self.text[self.start..]);
+        let text = &self.text[self.start..];
+        let mut reader = reader(text);
+        // A CSV record's line is counted here from its byte offset: the reader's own count is
+        // one short in a CRLF file. (line, the byte it starts at) of the last record.
+        let (mut line, mut counted) = (1, 0);
         // The batch's records are reused from batch to batch.
         let mut batch = vec![(0, csv::ByteRecord::new()); BATCH];
         let (mut index, mut shown) = (0, 0);
@@ -170,7 +189,20 @@ impl Table {
                 index += 1;
                 batch[n].0 = match self.sheet_header {
                     Some(header) => header + index,
-                    None => batch[n].1.position().map_or(0, |p| p.line() as usize),
+                    None => {
+                        let at = batch[n].1.position().map_or(counted, |p| p.byte() as usize);
+                        // The offset may stand before the line ends that precede the record.
+                        let ends = text.get(at..).unwrap_or_default();
+                        let at = at
+                            + ends
+                                .iter()
+                                .take_while(|&&b| b == b'\r' || b == b'\n')
+                                .count();
+                        let skipped = text.get(counted..at).unwrap_or_default();
+                        line += skipped.iter().filter(|&&b| b == b'\n').count();
+                        counted = at;
+                        line
+                    }
                 };
                 n += 1;
             }
@@ -182,6 +214,59 @@ impl Table {
             progress.inc(at - shown);
             shown = at;
         }
+    }
+}
+
+impl Table {
+    /// Refuses a CSV whose last record opens a quote that never closes: the reader takes the
+    /// rest of the file into that one cell, so rows would vanish. `last` is that record's line
+    /// and byte offset; only it can hold such a quote, as it runs to the end of the file.
+    pub fn closed_quotes(&self, last: Option<(usize, u64)>) -> Result<(), InputError> {
+        let Some((line, at)) = last.filter(|_| self.sheet_header.is_none()) else {
+            return Ok(());
+        };
+        let text = self
+            .text
+            .get(self.start + at as usize..)
+            .unwrap_or_default();
+        let Some(open) = unclosed_quote(text) else {
+            return Ok(());
+        };
+        let line = line + text[..open].iter().filter(|&&b| b == b'\n').count();
+        let mut e = InputError::new(
+            &self.file,
+            "此处的引号 \" 没有闭合，其后各行都会并入一格：请补上引号或删去它 / a quote \" opens here and never closes, so every row after it would be read into one cell: close or remove it",
+        );
+        e.line = Some(line);
+        Err(e)
+    }
+}
+
+/// Where the quote that is still open at the end of a record's text opened, if one is: a quote
+/// opens a cell only at its start, and `""` inside a quoted cell is a quote (RFC 4180).
+fn unclosed_quote(text: &[u8]) -> Option<usize> {
+    enum At {
+        CellStart,
+        Plain,
+        Quoted(usize),
+        /// A quote inside a quoted cell: it closes the cell, or a second one follows.
+        QuoteIn(usize),
+    }
+    let ends = |b: u8| matches!(b, b',' | b'\n' | b'\r');
+    let mut at = At::CellStart;
+    for (i, &b) in text.iter().enumerate() {
+        at = match at {
+            At::CellStart if b == b'"' => At::Quoted(i),
+            At::Quoted(o) if b == b'"' => At::QuoteIn(o),
+            At::Quoted(o) => At::Quoted(o),
+            At::QuoteIn(o) if b == b'"' => At::Quoted(o),
+            _ if ends(b) => At::CellStart,
+            _ => At::Plain,
+        };
+    }
+    match at {
+        At::Quoted(o) => Some(o),
+        _ => None,
     }
 }
 
@@ -251,10 +336,15 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
     }
 }
 
-/// The first sheet of a workbook as CSV text, and the sheet row of its header (the first row
-/// with a value). Its cells are read one by one as they stand in the file, as calamine builds
-/// its own range, so a large sheet is held once, as text.
-fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
+/// A sheet of a workbook (the one named, else the first visible one: a hidden sheet is not
+/// what the clerk sees) as CSV text, the sheet row of its header (the first row with a
+/// value), and its name. Its cells are read one by one as they stand in the file, as calamine
+/// builds its own range, so a large sheet is held once, as text.
+fn read_sheet(
+    path: &Path,
+    file: &str,
+    wanted: Option<&str>,
+) -> Result<(Vec<u8>, usize, String), InputError> {
     let bad = |e: String| {
         InputError::new(
             file,
@@ -263,11 +353,21 @@ fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
     };
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
-    let first = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| bad("没有工作表 / no sheet".into()))?;
+    let sheets = book.sheets_metadata();
+    let visible = |s: &&calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
+    let chosen = match wanted {
+        Some(name) => sheets.iter().find(|s| s.name == name).ok_or_else(|| {
+            let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+            let names = names.join(", ");
+            bad(format!(
+                "没有名为“{name}”的工作表 (有: {names}) / no sheet named `{name}` (there are: {names})"
+            ))
+        })?,
+        None => (sheets.iter().find(visible))
+            .or(sheets.first())
+            .ok_or_else(|| bad("没有工作表 / no sheet".into()))?,
+    };
+    let first = chosen.name.clone();
     // (row, column, text), empty values skipped.
     let mut cells: Vec<(u32, u32, String)> = Vec::new();
     match book.worksheet_cells_reader(&first) {
@@ -282,7 +382,8 @@ fn read_sheet(path: &Path, file: &str) -> Result<(Vec<u8>, usize), InputError> {
         Err(calamine::XlsxError::NotAWorksheet(_)) => {}
         Err(e) => return Err(bad(e.to_string())),
     }
-    Ok(sheet_csv(cells))
+    let (text, header_row) = sheet_csv(cells);
+    Ok((text, header_row, first))
 }
 
 /// Cells in any order as CSV, and the sheet row of the first (1-based): a later cell at the
@@ -457,5 +558,19 @@ mod tests {
         assert_eq!(table.headers, ["h1", "h2"]);
         let lines: Vec<usize> = rows_of(&table).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3, 5]);
+    }
+}
+
+/// The unclosed-quote scan on its own (the binary's test is in tests/cli/trust.rs).
+#[cfg(test)]
+mod quote_tests {
+    use super::unclosed_quote;
+
+    #[test]
+    fn an_open_quote_is_found_where_it_opens() {
+        assert_eq!(unclosed_quote(b"a,\"b,c\nd,e\n"), Some(2));
+        assert_eq!(unclosed_quote(b"a,\"b\"\"c\",d\n"), None);
+        assert_eq!(unclosed_quote(b"a,b\"c,d\n"), None);
+        assert_eq!(unclosed_quote(b"a,\"b\nc\"\n"), None);
     }
 }

@@ -85,6 +85,11 @@ impl Summary {
                 continue;
             };
             totals.entry((d, clause)).or_default().add(r);
+            for more in &r.also {
+                if let Some(clause) = more.clause {
+                    totals.entry((d, clause)).or_default().add(more);
+                }
+            }
         }
         s.cells = totals
             .into_iter()

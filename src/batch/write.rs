@@ -1,9 +1,10 @@
 //! Writing a round's output: every input row in input order, its cells kept, with the added
 //! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX (amounts as
 //! numbers with `#,##0.00`, rust_xlsxwriter in constant-memory mode) by the file's extension.
-//! Text cells starting with = + - @ tab or CR are neutralised with a leading `'` against
-//! formula injection. Everything goes to a temporary file beside the output, renamed by the
-//! caller once every output is complete, so a failed run leaves an existing file as it was.
+//! CSV text cells starting with = + - @ tab or CR are neutralised with a leading `'` against
+//! formula injection (`unguard` takes it off on reading); XLSX cells are typed text and need
+//! none. Everything goes to a temporary file beside the output, renamed by the caller once
+//! every output is complete, so a failed run leaves an existing file as it was.
 
 use std::borrow::Cow;
 use std::io::{BufWriter, Write};
@@ -57,7 +58,8 @@ impl Added {
                 None => Ok(()),
             },
             Added::Status => out.write_all(r.status.as_str().as_bytes()),
-            Added::Reason => out.write_all(&neutralise(r.reason.as_bytes())),
+            // Neutralised by the CSV writer; an XLSX cell is typed text and needs no guard.
+            Added::Reason => out.write_all(r.reason.as_bytes()),
         }
     }
 }
@@ -71,6 +73,14 @@ pub fn neutralise(text: &[u8]) -> Cow<'_, [u8]> {
     match text.first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned([b"'", text].concat()),
         _ => Cow::Borrowed(text),
+    }
+}
+
+/// A cell as it was before `neutralise`: its leading `'` taken off again.
+pub fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
     }
 }
 
@@ -102,11 +112,66 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
-/// A temporary file beside `path`, removed unless it is persisted.
+/// The temporary files made so far, for `remove_temporaries`.
+static TEMPORARIES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn remember(path: &Path) {
+    if let Ok(mut t) = TEMPORARIES.lock() {
+        t.push(path.to_path_buf());
+    }
+}
+
+/// Removes every temporary file a run made that is still there: for a caller stopping the
+/// process on a signal, when no destructor runs. A file already renamed into place is gone
+/// from its temporary name, so nothing else is touched.
+pub fn remove_temporaries() {
+    if let Ok(t) = TEMPORARIES.lock() {
+        for path in t.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// `-o -`: the output goes to standard output, as CSV.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// A temporary file beside `path`, removed unless it is persisted, with the mode the output
+/// is to have: a replaced file's own, else 0666 less the umask, as any new file. For standard
+/// output, in the system's temporary folder, for the caller to copy.
 fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
-    (tempfile::Builder::new().prefix(".calc-").suffix(".tmp"))
-        .tempfile_in(folder_of(path))
-        .map_err(|e| write_error(path, e))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".calc-").suffix(".tmp");
+    if is_stdout(path) {
+        let tmp = builder.tempfile().map_err(|e| write_error(path, e))?;
+        remember(tmp.path());
+        return Ok(tmp);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The system takes the umask off the mode a file is created with.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = (builder.tempfile_in(folder_of(path))).map_err(|e| write_error(path, e))?;
+    remember(tmp.path());
+    if let Ok(existing) = std::fs::metadata(path) {
+        (tmp.as_file().set_permissions(existing.permissions()))
+            .map_err(|e| write_error(path, e))?;
+    }
+    Ok(tmp)
+}
+
+/// Holds the output's folder locked until dropped (where the system locks folders), waiting
+/// for another run that holds it.
+pub fn lock_folder(path: &Path) -> Result<Option<std::fs::File>, Error> {
+    if !cfg!(unix) || is_stdout(path) {
+        return Ok(None);
+    }
+    let folder = std::fs::File::open(folder_of(path)).map_err(|e| write_error(path, e))?;
+    folder.lock().map_err(|e| write_error(path, e))?;
+    Ok(Some(folder))
 }
 
 /// Renames a finished temporary file onto its destination.
@@ -128,6 +193,8 @@ struct Layout {
     headers: Vec<String>,
     /// What each column holds: an input cell (`None`) or an added value.
     slots: Vec<Option<Added>>,
+    /// The input's header count: a row's cells beyond it follow the added columns.
+    width: usize,
 }
 
 impl Layout {
@@ -144,7 +211,12 @@ impl Layout {
                 }
             }
         }
-        Layout { headers, slots }
+        let width = table.headers.len();
+        Layout {
+            headers,
+            slots,
+            width,
+        }
     }
 }
 
@@ -185,7 +257,7 @@ pub fn rows(
                 let mut wr = csv::Writer::from_writer(Vec::with_capacity(per * 256));
                 let mut scratch = Vec::new();
                 for ((_, record), r) in records.iter().zip(results) {
-                    write_row(&mut wr, &layout.slots, &cells(record), r, &mut scratch)?;
+                    write_row(&mut wr, &layout, &cells(record), r, &mut scratch)?;
                 }
                 wr.into_inner().map_err(|e| e.into_error().into())
             })
@@ -206,26 +278,33 @@ pub fn rows(
     synced(tmp, path)
 }
 
-/// One output row: its input cells, and the added values in their columns.
+/// One output row: its input cells, the added values in their columns, and any cells beyond
+/// the header after them.
 fn write_row<W: Write>(
     wr: &mut csv::Writer<W>,
-    slots: &[Option<Added>],
+    layout: &Layout,
     cells: &Cells<'_>,
     r: &RowResult,
     scratch: &mut Vec<u8>,
 ) -> csv::Result<()> {
-    for (c, slot) in slots.iter().enumerate() {
-        match slot {
-            None => wr.write_field(neutralise(cells.raw(c)))?,
-            Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
-            Some(a) => {
-                scratch.clear();
-                a.write(r, scratch)?;
-                wr.write_field(&scratch[..])?;
+    for r in std::iter::once(r).chain(&r.also) {
+        for (c, slot) in layout.slots.iter().enumerate() {
+            match slot {
+                None => wr.write_field(neutralise(cells.raw(c)))?,
+                Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
+                Some(a) => {
+                    scratch.clear();
+                    a.write(r, scratch)?;
+                    wr.write_field(&scratch[..])?;
+                }
             }
         }
+        for c in layout.width..cells.count() {
+            wr.write_field(neutralise(cells.raw(c)))?;
+        }
+        wr.write_record(None::<&[u8]>)?;
     }
-    wr.write_record(None::<&[u8]>)
+    Ok(())
 }
 
 fn write_xlsx(
@@ -236,8 +315,8 @@ fn write_xlsx(
     progress: &dyn Progress,
 ) -> Result<NamedTempFile, Error> {
     let max = XLSX_MAX_ROWS - 1;
-    if results.len() > max {
-        let n = results.len();
+    let n: usize = results.iter().map(|r| 1 + r.also.len()).sum();
+    if n > max {
         return Err(write_error(
             path,
             format!(
@@ -254,17 +333,21 @@ fn write_xlsx(
     let bold = Format::new().set_bold();
     for (c, h) in layout.headers.iter().enumerate() {
         sheet
-            .write_string_with_format(0, c as u16, neutralise_str(h), &bold)
+            .write_string_with_format(0, c as u16, h, &bold)
             .map_err(xf)?;
     }
     sheet.set_freeze_panes(1, 0).map_err(xf)?;
     let money = Format::new().set_num_format(MONEY_FORMAT);
     let mut result = Ok(());
-    let mut at = 0;
+    let (mut at, mut sheet_row) = (0, 1);
     table.rows(progress, |_, cells| {
         if let (Ok(()), Some(r)) = (&result, results.get(at)) {
-            let row = (at as u32 + 1, cells, r);
-            result = xlsx_row(sheet, row, (layout, cols), &money);
+            for r in std::iter::once(r).chain(&r.also) {
+                if result.is_ok() {
+                    result = xlsx_row(sheet, (sheet_row, cells, r), (layout, cols), &money);
+                }
+                sheet_row += 1;
+            }
         }
         at += 1;
     });
@@ -284,7 +367,7 @@ fn xlsx_row(
 ) -> Result<(), XlsxError> {
     for (c, slot) in layout.slots.iter().enumerate() {
         let text = match slot {
-            None => neutralise_str(cells.get(c)).into_owned(),
+            None => cells.get(c).to_string(),
             Some(a) => {
                 let mut text = Vec::new();
                 a.write(r, &mut text).map_err(XlsxError::IoError)?;
@@ -304,6 +387,14 @@ fn xlsx_row(
             Some(x) => sheet.write_number_with_format(row, c, x, money)?,
             None => sheet.write_string(row, c, text)?,
         };
+    }
+    // Cells beyond the header, after the added columns, as text.
+    for c in layout.width..cells.count() {
+        let text = cells.get(c);
+        if !text.is_empty() {
+            let at = (layout.slots.len() + c - layout.width) as u16;
+            sheet.write_string(row, at, text)?;
+        }
     }
     Ok(())
 }
@@ -362,7 +453,7 @@ fn table_xlsx(path: &Path, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Named
             let c = c as u16;
             match cell {
                 Cell::Text(t) if t.is_empty() => continue,
-                Cell::Text(t) => sheet.write_string(r, c, neutralise_str(t)),
+                Cell::Text(t) => sheet.write_string(r, c, t),
                 Cell::Count(n) => sheet.write_number(r, c, *n as f64),
                 Cell::Money(m) => match m.plain().parse::<f64>() {
                     Ok(x) => sheet.write_number_with_format(r, c, x, &money),

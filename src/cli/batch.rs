@@ -15,9 +15,13 @@ pub struct Args {
     /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
     pub input: PathBuf,
 
-    /// 输出文件 (.csv 或 .xlsx) / the output file (.csv or .xlsx)
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
+    /// 输出文件 (.csv 或 .xlsx，- 为标准输出) / the output file (.csv or .xlsx; - for CSV on standard output)
+    #[arg(short, long, value_name = "OUT", required_unless_present = "check")]
+    pub output: Option<PathBuf>,
+
+    /// 只校验：列出每一行的错误，不写任何文件 / validate the whole round: every row error listed, nothing written
+    #[arg(long, conflicts_with_all = ["output", "summary"])]
+    pub check: bool,
 
     /// 往期奖补 (上一轮的输出或往期奖补表)，可重复 / earlier awards (an earlier round's output or a prior table); repeatable
     #[arg(long, value_name = "FILE")]
@@ -30,6 +34,14 @@ pub struct Args {
     /// CSV 输出不加 BOM / CSV output without the UTF-8 BOM Excel needs
     #[arg(long)]
     pub no_bom: bool,
+
+    /// 原样保留、不读取的列 (词表所列之外)，可重复 / a further column to carry through unread; repeatable
+    #[arg(long, value_name = "NAME")]
+    pub keep_column: Vec<String>,
+
+    /// 读取的工作表 (默认第一个可见工作表) / the workbook's sheet to read (default: the first visible one)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 
     /// CSV 输入编码 / the CSV input's encoding
     #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
@@ -74,22 +86,45 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     }
     let options = batch::Options {
         input: args.input.clone(),
-        output: args.output.clone(),
+        output: args.output.clone().unwrap_or_default(),
         priors: args.prior.clone(),
         summary: args.summary.clone(),
         bom: !args.no_bom,
         encoding: args.encoding.into(),
+        keep_columns: args.keep_column.clone(),
+        sheet: args.sheet.clone(),
+        check: args.check,
         as_of: config.as_of.unwrap_or_else(today),
         lang: config.lang,
     };
+    // Ctrl-C or SIGTERM ends the process without destructors: the temporaries go first.
+    let _ = ctrlc::set_handler(|| {
+        batch::write::remove_temporaries();
+        std::process::exit(130);
+    });
     let bar = Bar::new();
     let report = batch::run(&config.rules, &options, &bar);
     bar.finish();
-    let report = report?;
+    let mut report = report?;
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
         for (phase, at) in &report.phases {
             eprintln!("{phase}: {at:?}");
         }
+    }
+    // Taken out of the report, which is not freed: the temporary file is removed when dropped.
+    if let Some(csv) = report.stdout.take() {
+        let copied = csv.reopen().and_then(|mut f| {
+            let mut out = std::io::stdout().lock();
+            std::io::copy(&mut f, &mut out).and_then(|_| std::io::Write::flush(&mut out))
+        });
+        copied.map_err(|e| {
+            Failure::Usage(format!(
+                "无法写到标准输出 / cannot write to standard output: {e}"
+            ))
+        })?;
+    }
+    for (line, message) in &report.row_errors {
+        eprintln!("{}:{line}: {message}", args.input.display());
     }
     eprintln!("{report}");
     let code = report.exit_code();

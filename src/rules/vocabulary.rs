@@ -190,6 +190,9 @@ pub struct BatchColumns {
     pub award: Vec<String>,
     pub status: Vec<String>,
     pub reason: Vec<String>,
+    /// Columns a batch carries through as they are, unread (序号, 备注, ...).
+    #[serde(default)]
+    pub keep: Vec<String>,
 }
 
 impl Default for BatchColumns {
@@ -201,6 +204,7 @@ impl Default for BatchColumns {
             award: one("award"),
             status: one("status"),
             reason: one("reason"),
+            keep: Vec::new(),
         }
     }
 }

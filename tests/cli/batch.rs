@@ -575,30 +575,25 @@ fn an_applicant_s_rows_are_checked_against_each_other_wherever_they_stand() {
     let (_d, out, code) = batch("unit.csv", text.as_bytes(), &[]);
     assert_eq!(code, 3);
     let s = read_csv(&out);
+    // Lines: the header is line 1, so the rows are lines 2 to 8. 甲's line 6 says 龙湾区 where
+    // its line 3 says 鹿城区 (SPEC §6 rev. 2): which is right is not known, so every row of 甲
+    // is an error and nothing of 甲 is paid; 乙 HT-01 30% × 200,000 = 60,000.
     assert_eq!(
         s.column("status"),
         [
-            "error", "awarded", "awarded", "error", "error", "awarded", "error"
+            "error", "error", "awarded", "error", "error", "error", "error"
         ]
     );
-    // 甲 HT-01 (quoted, read again with its quotes) 30% × 1,000,000 = 300,000; 乙 HT-01 30% ×
-    // 200,000 = 60,000; 甲 HT-02 10% × 100,000 = 10,000 (310,000 of the 500,000 cap used).
-    assert_eq!(
-        s.column("award"),
-        ["", "300000.00", "60000.00", "", "", "10000.00", ""]
-    );
+    assert_eq!(s.column("award"), ["", "", "60000.00", "", "", "", ""]);
     let reason = s.column("reason");
-    // Lines: the header is line 1, so the rows are lines 2 to 8.
+    assert!(reason[0].contains("金额"), "{}", reason[0]);
     assert!(reason[3].contains("重复 (与第 3 行)"), "{}", reason[3]);
+    for r in [&reason[1], &reason[4], &reason[5]] {
+        assert!(r.contains("第 2、3、5、6、7 行"), "{r}");
+        assert!(r.contains("第 3 行“鹿城区”、第 6 行“龙湾区”"), "{r}");
+    }
     assert!(
-        reason[4].contains("与第 3 行不一致") && reason[4].contains("所属区县"),
-        "{}",
-        reason[4]
-    );
-    assert!(reason[1].contains("第 2、5、6 行有误"), "{}", reason[1]);
-    assert!(reason[5].contains("第 2、5、6 行有误"), "{}", reason[5]);
-    assert!(
-        !reason[2].contains("有误"),
+        !reason[2].contains("不一致"),
         "乙 has no bad row: {}",
         reason[2]
     );
@@ -728,7 +723,8 @@ fn a_bad_prior_row_stops_the_run_at_the_first_one_in_the_file() {
 }
 
 /// A later row may spell its applicant's facts differently (是 / true, a trimmed space) as long as
-/// they read as the same values; a later row whose facts read otherwise is an error.
+/// they read as the same values; a later row whose facts read otherwise makes every row of the
+/// code an error.
 #[test]
 fn an_applicant_s_facts_compare_by_value_not_by_spelling() {
     let text = format!(
@@ -739,13 +735,15 @@ fn an_applicant_s_facts_compare_by_value_not_by_spelling() {
     let (_d, out, code) = batch("spell.csv", text.as_bytes(), &[]);
     assert_eq!(code, 3);
     let s = read_csv(&out);
-    // HT-01 30% × 100,000 = 30,000; HT-02 (same facts, other spellings) 10% × 100,000 = 10,000.
-    assert_eq!(s.column("status"), ["awarded", "awarded", "error"]);
-    assert_eq!(s.column("award"), ["30000.00", "10000.00", ""]);
-    let reason = s.column("reason");
-    assert!(
-        reason[2].contains("与第 2 行不一致") && reason[2].contains("依法纳税"),
-        "{}",
-        reason[2]
-    );
+    // Line 3 reads as line 2's facts (是 / true, a trimmed space): it is not named among the
+    // differing values. Line 4 says 依法纳税 否: every row of the code is an error (SPEC §6 rev. 2).
+    assert_eq!(s.column("status"), ["error", "error", "error"]);
+    assert_eq!(s.column("award"), ["", "", ""]);
+    for r in s.column("reason") {
+        assert!(
+            r.contains("依法纳税 (tax_compliant): 第 2 行“是”、第 4 行“否”"),
+            "{r}"
+        );
+        assert!(!r.contains("第 3 行“"), "{r}");
+    }
 }

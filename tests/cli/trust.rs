@@ -5,6 +5,11 @@ use std::path::Path;
 
 use crate::common::calc;
 
+/// Chinese headers as Excel on Chinese Windows exports them.
+const HEAD: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n";
+/// An applicant with a valid credit code (GB 32100 check digit), as the first cells of a row.
+const JIA: &str = "算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是";
+
 const ROUND: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
 算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n";
 
@@ -20,6 +25,589 @@ fn batch(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A column of a CSV output (BOM taken off), by header.
+fn column(path: &Path, name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = r.records().map(|r| r.unwrap());
+    let head = rows.next().unwrap();
+    let c = head.iter().position(|h| h == name).expect("column");
+    rows.map(|r| r.get(c).unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn an_id_written_with_the_formula_guard_reads_back_as_itself_as_a_prior() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Four contracts of 100,000 each, autonomous: 30% = 30,000 each, 120,000 in 2026, under
+    // the 500,000 annual cap.
+    let ids = ["-XM-1", "=XM-2", "+XM-3", "@XM-4"];
+    let rows: String = (ids.iter())
+        .map(|id| format!("{JIA},{id},是,100000,2026-02-01\n"))
+        .collect();
+    std::fs::write(d.join("r1.csv"), format!("{HEAD}{rows}")).unwrap();
+    assert_eq!(batch(d, &["r1.csv", "-o", "out1.csv"]).0, Some(0));
+    let out1 = d.join("out1.csv");
+    // Written guarded, so that Excel does not take them for formulas.
+    assert_eq!(
+        column(&out1, "编号"),
+        ["'-XM-1", "'=XM-2", "'+XM-3", "'@XM-4"]
+    );
+    assert_eq!(column(&out1, "award"), ["30000.00"; 4]);
+    // Round 2 claims the same four again: each was paid in round 1, 0.00 (on the code before,
+    // `'-XM-1` did not match `-XM-1` and each was paid 30,000 again).
+    std::fs::write(d.join("r2.csv"), format!("{HEAD}{rows}")).unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"; 4]);
+    // calc's own output read as a round keeps its cells exactly as they were.
+    let (code, err) = batch(d, &["out1.csv", "-o", "again.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("again.csv"), "编号"), column(&out1, "编号"));
+    assert_eq!(column(&d.join("again.csv"), "award"), ["30000.00"; 4]);
+
+    // XLSX cells are typed text: written as they are (before, `'-XM-1` showed in Excel), and
+    // that output as a prior blocks them too.
+    assert_eq!(batch(d, &["r1.csv", "-o", "out1.xlsx"]).0, Some(0));
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(d.join("out1.xlsx")).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let written: Vec<String> = (sheet.rows().skip(1)).map(|r| r[8].to_string()).collect();
+    assert_eq!(written, ids);
+    let (code, err) = batch(d, &["r2.csv", "-o", "out3.csv", "--prior", "out1.xlsx"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out3.csv"), "award"), ["0.00"; 4]);
+}
+
+#[test]
+fn ids_are_compared_trimmed_width_and_case_folded_in_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Round 1 pays HT-01: 30% × 100,000 = 30,000.
+    let r1 = format!("{HEAD}{JIA},HT-01,是,100000,2026-02-01\n");
+    std::fs::write(d.join("r1.csv"), r1).unwrap();
+    assert_eq!(batch(d, &["r1.csv", "-o", "out1.csv"]).0, Some(0));
+    assert_eq!(column(&d.join("out1.csv"), "award"), ["30000.00"]);
+    // Round 2 claims it as `ht-01`: already paid, 0.00 (it was paid 30,000 again before).
+    let r2 = format!("{HEAD}{JIA},ht-01,是,100000,2026-02-01\n");
+    std::fs::write(d.join("r2.csv"), r2).unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"]);
+    // One round with XM-1, xm-1 and ＸＭ-1 (full width) and ` XM-1 `: one contract, paid once
+    // (30,000), the repeats errors naming the first line (2), exit 3. Before, each was paid.
+    let rows: String = (["XM-1", "xm-1", "ＸＭ-1", " XM-1 "].iter())
+        .map(|id| format!("{JIA},{id},是,100000,2026-02-01\n"))
+        .collect();
+    std::fs::write(d.join("r3.csv"), format!("{HEAD}{rows}")).unwrap();
+    let (code, err) = batch(d, &["r3.csv", "-o", "out3.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let out3 = d.join("out3.csv");
+    assert_eq!(
+        column(&out3, "status"),
+        ["awarded", "error", "error", "error"]
+    );
+    assert_eq!(column(&out3, "award"), ["30000.00", "", "", ""]);
+    for reason in &column(&out3, "reason")[1..] {
+        assert!(reason.contains("also at line 2"), "{reason}");
+    }
+}
+
+/// A copy of the rules with a district's 13th clause over the compute section: 10% of the
+/// contract, no cap (an invented clause, as in docs/rules.md).
+fn rules_with_a_second_compute_clause() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, d) = (crate::common::root().join("rules"), dir.path());
+    std::fs::create_dir_all(d.join("clauses")).unwrap();
+    for f in ["policy.toml", "vocabulary.toml"] {
+        std::fs::copy(src.join(f), d.join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, d.join("clauses").join(p.file_name().unwrap())).unwrap();
+    }
+    let clause = r#"clause = 13
+key = "compute_extra"
+title = "区级算力补充奖励 (示例)"
+title_en = "District compute top-up (example)"
+section = "compute"
+date_field = "date"
+applicants = ["enterprise"]
+responsible_units = ["区经信局"]
+text = "示例条款：按合同实际执行金额的 10% 给予补充奖励。"
+interpretation = ["示例条款，不属于温政办〔2025〕45号。"]
+
+[award]
+kind = "rate"
+base = "amount"
+rates = [{ rate = "10%" }]
+
+[combine]
+mode = "sum"
+"#;
+    std::fs::write(d.join("clauses/13-compute-extra.toml"), clause).unwrap();
+    dir
+}
+
+#[test]
+fn every_clause_over_one_section_reaches_the_rows_and_the_summary() {
+    let rules = rules_with_a_second_compute_clause();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // HT-1: autonomous 100,000 → clause 1 30% = 30,000 and clause 13 10% = 10,000.
+    // HT-2: non-autonomous 200,000 → clause 1 10% = 20,000 and clause 13 10% = 20,000.
+    let rows = format!("{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{JIA},HT-2,否,200000,2026-03-01\n");
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let rules_dir = rules.path().to_str().unwrap();
+    let args = [
+        "--rules",
+        rules_dir,
+        "r.csv",
+        "-o",
+        "out.csv",
+        "--summary",
+        "sum.csv",
+    ];
+    let (code, err) = batch(d, &args);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    // Each input row, then its continuation under clause 13 (before, clause 13 was not written).
+    assert_eq!(column(&out, "编号"), ["HT-1", "HT-1", "HT-2", "HT-2"]);
+    assert_eq!(column(&out, "clause"), ["1", "13", "1", "13"]);
+    let awards = ["30000.00", "10000.00", "20000.00", "20000.00"];
+    assert_eq!(column(&out, "award"), awards);
+    let reasons = column(&out, "reason");
+    assert!(reasons[1].starts_with("（续上行）"), "{}", reasons[1]);
+    assert!(!reasons[0].starts_with("（续上行）"), "{}", reasons[0]);
+    // The summary equals the rows: clause 1 50,000, clause 13 30,000, total 80,000.
+    let summary = std::fs::read_to_string(d.join("sum.csv")).unwrap();
+    assert!(
+        summary.contains("全部 all,1,算力券,2,50000.00,0"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("全部 all,13,区级算力补充奖励 (示例),2,30000.00,0"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("全部 all,,合计 total,4,80000.00,0"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn rows_of_one_credit_code_that_disagree_are_all_errors_naming_rows_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Line 3 has a district typo (龙湾区 for 鹿城区). Before, lines 2 and 4 were paid 30,000
+    // each under 鹿城区 and only line 3 was an error; which row is right is not known.
+    let typo = JIA.replace("鹿城区", "龙湾区");
+    let rows = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{typo},HT-2,是,100000,2026-02-01\n{JIA},HT-3,是,100000,2026-02-01\n"
+    );
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv", "--summary", "sum.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let out = d.join("out.csv");
+    assert_eq!(column(&out, "status"), ["error"; 3]);
+    assert_eq!(column(&out, "award"), ["", "", ""]);
+    for r in column(&out, "reason") {
+        assert!(r.contains("第 2、3、4 行"), "{r}");
+        assert!(
+            r.contains("所属区县 (district): 第 2 行“鹿城区”、第 3 行“龙湾区”"),
+            "{r}"
+        );
+        assert!(
+            r.contains("district: line 2 `鹿城区`, line 3 `龙湾区`"),
+            "{r}"
+        );
+    }
+    // Nothing is paid: the summary's total is 0.00 over no rows, with 3 error rows.
+    let summary = std::fs::read_to_string(d.join("sum.csv")).unwrap();
+    assert!(
+        summary.contains("全部 all,,合计 total,0,0.00,0"),
+        "{summary}"
+    );
+    assert!(summary.contains(",,有误行 error rows,3,,"), "{summary}");
+}
+
+#[test]
+fn an_unknown_header_is_an_input_error_naming_the_nearest_known_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 自主算力 renamed 是否自主算力: before, the column was dropped and the row read without it.
+    let head = HEAD.replace("自主算力", "是否自主算力");
+    let row = format!("{JIA},HT-1,是,100000,2026-02-01\n");
+    std::fs::write(d.join("r.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("r.csv:1"), "{err}");
+    assert!(
+        err.contains("“是否自主算力” (是否指 did you mean “自主算力”?)"),
+        "{err}"
+    );
+    assert!(err.contains("--keep-column"), "{err}");
+    assert!(!d.join("out.csv").exists());
+
+    // 序号 and 备注 are kept as they are (the vocabulary's list); 审核意见 only with
+    // --keep-column. 30% × 100,000 = 30,000.
+    let head = format!("序号,审核意见,{}", HEAD.trim_end()).replace('\n', "") + ",备注\n";
+    let row = format!("7,初审通过,{JIA},HT-1,是,100000,2026-02-01,加急\n");
+    std::fs::write(d.join("k.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["k.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("“审核意见”"), "{err}");
+    assert!(!err.contains("“序号”") && !err.contains("“备注”"), "{err}");
+    let (code, err) = batch(d, &["k.csv", "-o", "out.csv", "--keep-column", "审核意见"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    assert_eq!(column(&out, "序号"), ["7"]);
+    assert_eq!(column(&out, "审核意见"), ["初审通过"]);
+    assert_eq!(column(&out, "备注"), ["加急"]);
+    assert_eq!(column(&out, "award"), ["30000.00"]);
+}
+
+#[test]
+fn a_clerk_s_column_named_like_an_added_one_is_kept_and_calc_s_written_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The clerk's own 状态 and 说明; before, calc's status and reason overwrote them.
+    let head = HEAD.trim_end().to_string() + ",状态,说明\n";
+    let row = format!("{JIA},HT-1,是,100000,2026-02-01,待复核,材料齐全\n");
+    std::fs::write(d.join("r.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
+    assert!(
+        header.ends_with(",日期,状态,说明,clause,award,status,reason"),
+        "{header}"
+    );
+    assert_eq!(column(&out, "状态"), ["待复核"]);
+    assert_eq!(column(&out, "说明"), ["材料齐全"]);
+    // 30% × 100,000 = 30,000.
+    assert_eq!(column(&out, "status"), ["awarded"]);
+    assert_eq!(column(&out, "award"), ["30000.00"]);
+    // That output, which has every added column, is calc's own: as a prior it is read from
+    // calc's columns, not the clerk's, and round 2's HT-1 is already paid.
+    std::fs::write(d.join("r2.csv"), format!("{head}{row}")).unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"]);
+}
+
+#[test]
+fn an_unclosed_quote_is_an_input_error_naming_the_line_it_opens_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Six rows; line 4 (the header is line 1) opens a quote before HT-3 and never closes it.
+    // Before, lines 4 to 7 were read as one row: 6 rows in, 3 out, exit 3.
+    let rows: String = (1..=6)
+        .map(|i| {
+            let q = if i == 3 { "\"" } else { "" };
+            format!("{JIA},{q}HT-{i},是,100000,2026-02-01\n")
+        })
+        .collect();
+    std::fs::write(d.join("q.csv"), format!("{HEAD}{rows}")).unwrap();
+    let (code, err) = batch(d, &["q.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("q.csv:4:"), "{err}");
+    assert!(err.contains("never closes"), "{err}");
+    assert!(!d.join("out.csv").exists());
+}
+
+#[test]
+fn cells_beyond_the_header_are_kept_after_the_added_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Line 3 has two cells more than the 12 headers (an unquoted 1,000 would do the same): it
+    // is an error, as before, and its cells are kept (before, they were dropped).
+    let rows = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{JIA},HT-2,是,100000,2026-02-01,附件1,附件2\n"
+    );
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    // 12 input columns and 4 added ones; line 3 then its 2 extra cells.
+    assert_eq!(records[0].len(), 16);
+    assert_eq!(records[1].len(), 16);
+    assert_eq!(records[2].len(), 18);
+    assert_eq!(&records[2][14], "error");
+    assert!(
+        records[2][15].contains("more than the 12 headers"),
+        "{:?}",
+        &records[2]
+    );
+    assert_eq!((&records[2][16], &records[2][17]), ("附件1", "附件2"));
+    // HT-1: 30% × 100,000 = 30,000, with a note that line 3 of its applicant was left out.
+    assert_eq!(&records[1][13], "30000.00");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_output_has_the_usual_mode_and_a_replaced_one_keeps_its_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    let program = calc().get_program().to_owned();
+    // Under umask 027 a new file is 0666 less 027 = 0640 (before, always 0600).
+    let status = std::process::Command::new("sh")
+        .current_dir(d)
+        .arg("-c")
+        .arg("umask 027 && exec \"$0\" batch --as-of 2026-06-30 in.csv -o new.csv --summary new-sum.csv")
+        .arg(&program)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mode = |f: &str| std::fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("new.csv"), 0o640);
+    assert_eq!(mode("new-sum.csv"), 0o640);
+    // A file replaced keeps its own mode, 0604 here.
+    std::fs::write(d.join("old.csv"), "old").unwrap();
+    std::fs::set_permissions(d.join("old.csv"), std::fs::Permissions::from_mode(0o604)).unwrap();
+    assert_eq!(batch(d, &["in.csv", "-o", "old.csv"]).0, Some(0));
+    assert_eq!(mode("old.csv"), 0o604);
+    assert!(
+        std::fs::read_to_string(d.join("old.csv"))
+            .unwrap()
+            .contains("award")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_target_that_is_no_regular_file_or_no_known_format_is_refused() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    let fifo = d.join("pipe.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A FIFO (as a device would be) is refused, and stays what it was (before, it was replaced
+    // by a regular file).
+    for args in [
+        &["in.csv", "-o", "pipe.csv"][..],
+        &["in.csv", "-o", "o.csv", "--summary", "pipe.csv"],
+    ] {
+        let (code, err) = batch(d, args);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains("is not a regular file"), "{err}");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+    // An extension calc writes no format for is refused, not written as CSV.
+    for (args, name) in [
+        (&["in.csv", "-o", "out.json"][..], "out.json"),
+        (&["in.csv", "-o", "out.xls"], "out.xls"),
+        (
+            &["in.csv", "-o", "o.csv", "--summary", "sum.txt"],
+            "sum.txt",
+        ),
+    ] {
+        let (code, err) = batch(d, args);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert!(err.contains("not .csv or .xlsx"), "{err}");
+        assert!(!d.join(name).exists(), "{name}");
+    }
+    assert!(!d.join("o.csv").exists());
+}
+
+#[test]
+fn row_numbers_are_the_spreadsheet_s_after_blank_lines_and_with_crlf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Line 1 the header, 2 HT-1, 3 blank, 4 a bad amount, 5 HT-1 again. Before, an LF file
+    // named lines 3 and 5 (the blank line not counted for line 4) and a CRLF file 1, 2 and 4.
+    let lf = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n\n{JIA},HT-2,是,abc,2026-02-01\n{JIA},HT-1,是,100000,2026-02-01\n"
+    );
+    let crlf = lf.replace('\n', "\r\n");
+    for (name, text) in [("lf.csv", lf), ("crlf.csv", crlf)] {
+        std::fs::write(d.join(name), text).unwrap();
+        let (code, err) = batch(d, &[name, "-o", "out.csv"]);
+        assert_eq!(code, Some(3), "{name}: {err}");
+        let reason = column(&d.join("out.csv"), "reason");
+        assert!(
+            reason[0].contains("本单位第 4、5 行有误"),
+            "{name}: {}",
+            reason[0]
+        );
+        assert!(
+            reason[2].contains("(also at line 2)"),
+            "{name}: {}",
+            reason[2]
+        );
+    }
+}
+
+#[test]
+fn check_reports_every_row_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Lines 3 (a bad amount) and 4 (a bad date) are errors; line 2 is good.
+    let rows = format!(
+        "{HEAD}{JIA},HT-1,是,100000,2026-02-01\n{JIA},HT-2,是,abc,2026-02-01\n{JIA},HT-3,是,100000,2026-13-01\n"
+    );
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let (code, err) = batch(d, &["r.csv", "--check"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("r.csv:3: “金额”(amount)"), "{err}");
+    assert!(err.contains("r.csv:4: “日期”(date)"), "{err}");
+    assert!(!err.contains("r.csv:2:"), "{err}");
+    assert!(err.contains("3 rows, 1 applicants, 2 with errors"), "{err}");
+    let files: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["r.csv"]);
+    // A clean round checks with exit 0, and -o is refused beside --check.
+    std::fs::write(d.join("ok.csv"), ROUND).unwrap();
+    assert_eq!(batch(d, &["ok.csv", "--check"]).0, Some(0));
+    assert_eq!(batch(d, &["ok.csv", "--check", "-o", "o.csv"]).0, Some(2));
+    assert!(!d.join("o.csv").exists());
+}
+
+#[test]
+fn dash_o_dash_writes_the_csv_to_standard_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    assert_eq!(batch(d, &["in.csv", "-o", "file.csv"]).0, Some(0));
+    // Before, `-o -` was refused for its missing extension or wrote a file named `-`.
+    let out = calc()
+        .current_dir(d)
+        .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, std::fs::read(d.join("file.csv")).unwrap());
+    let files: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files.len(), 2, "only in.csv and file.csv: {files:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_waits_for_another_holding_the_output_s_folder_before_replacing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    // This test holds the folder's lock, as a run replacing its output and summary would.
+    let folder = std::fs::File::open(d).unwrap();
+    folder.lock().unwrap();
+    let mut run = std::process::Command::new(calc().get_program())
+        .current_dir(d)
+        .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "out.csv"])
+        .args(["--summary", "sum.csv"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Before, the run did not wait: its output was in place by now.
+    assert!(run.try_wait().unwrap().is_none(), "the run waits");
+    assert!(!d.join("out.csv").exists() && !d.join("sum.csv").exists());
+    folder.unlock().unwrap();
+    assert_eq!(run.wait().unwrap().code(), Some(0));
+    assert!(d.join("out.csv").exists() && d.join("sum.csv").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_while_writing_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Enough rows that the output's temporary file stands for a while.
+    let rows: String = (0..60_000)
+        .map(|i| format!("{JIA},HT-{i},是,1000,2026-02-01\n"))
+        .collect();
+    std::fs::write(d.join("in.csv"), format!("{HEAD}{rows}")).unwrap();
+    let temporaries = || {
+        (std::fs::read_dir(d).unwrap())
+            .filter(|e| (e.as_ref().unwrap().file_name().to_string_lossy()).starts_with(".calc-"))
+            .count()
+    };
+    let mut run = std::process::Command::new(calc().get_program())
+        .current_dir(d)
+        .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "out.csv"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while temporaries() == 0 && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(temporaries(), 1, "the run is writing");
+    let pid = run.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = run.wait().unwrap();
+    // Before, SIGTERM ended the process with the temporary file left beside the output.
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(temporaries(), 0);
+    assert!(!d.join("out.csv").exists());
+}
+
+#[test]
+fn the_first_visible_sheet_is_read_or_the_one_named_and_the_closing_line_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    // A hidden first sheet of last year's figures (200,000), then the round (100,000).
+    for (name, amount, hidden) in [("旧表", "200000", true), ("申报表", "100000", false)] {
+        let sheet = book.add_worksheet().set_name(name).unwrap();
+        let row = format!("{JIA},HT-1,是,{amount},2026-02-01");
+        for (r, line) in [HEAD.trim_end(), row.as_str()].iter().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                sheet.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+        // A hidden sheet cannot be the active one.
+        sheet.set_hidden(hidden).set_active(!hidden);
+    }
+    book.save(d.join("r.xlsx")).unwrap();
+    // The visible sheet: 30% × 100,000 = 30,000 (before, the hidden one: 60,000).
+    let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out.csv"), "award"), ["30000.00"]);
+    assert!(
+        err.contains("工作表“申报表”：1 行") && err.contains("sheet `申报表`: 1 rows"),
+        "{err}"
+    );
+    // --sheet names the hidden one: 30% × 200,000 = 60,000.
+    let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv", "--sheet", "旧表"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(column(&d.join("out.csv"), "award"), ["60000.00"]);
+    let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv", "--sheet", "附表"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no sheet named `附表` (there are: 旧表, 申报表)"),
+        "{err}"
+    );
 }
 
 #[test]
