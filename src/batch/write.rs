@@ -254,7 +254,10 @@ pub fn rows(
         let parts: Vec<csv::Result<Vec<u8>>> = (batch.par_chunks(per).enumerate())
             .map(|(i, records)| {
                 let results = results.get(at + i * per..).unwrap_or_default();
-                let mut wr = csv::Writer::from_writer(Vec::with_capacity(per * 256));
+                // Rows keep their cells beyond the header, so they may differ in length.
+                let mut wr = csv::WriterBuilder::new()
+                    .flexible(true)
+                    .from_writer(Vec::with_capacity(per * 256));
                 let mut scratch = Vec::new();
                 for ((_, record), r) in records.iter().zip(results) {
                     write_row(&mut wr, &layout, &cells(record), r, &mut scratch)?;

@@ -670,3 +670,22 @@ fn one_file_in_two_roles_is_refused_before_anything_is_read_or_written() {
         assert!(!d.join("o.csv").exists(), "{args:?}");
     }
 }
+
+/// Regression (found by tests/batch_properties.rs): a row with a cell beyond the header next to
+/// one without made the CSV writer refuse the whole round ("found record with 17 fields").
+#[test]
+fn rows_of_different_widths_are_written_each_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut text = ROUND.to_string();
+    text += "算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-2,是,100000,2026-02-01,note\n";
+    std::fs::write(d.join("in.csv"), text).unwrap();
+    // The longer row is an error (a cell beyond the header may be an unquoted comma), kept in
+    // its place with its extra cell; the other is paid 30% × 100,000 = 30,000.00. Exit 3, not 2.
+    let (code, err) = batch(d, &["in.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(3), "{err}");
+    let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.lines().nth(1).unwrap().contains(",1,30000.00,awarded,"), "{out}");
+    assert!(out.lines().nth(2).unwrap().ends_with(",note"), "{out}");
+}
