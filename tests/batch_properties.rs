@@ -8,11 +8,12 @@ use std::sync::OnceLock;
 use calc::RuleSet;
 use calc::batch::{Encoding, Options, run};
 use calc::render::Lang;
+use calc::rules::RuleBook;
 use proptest::prelude::*;
 
-fn rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| RuleSet::embedded().expect("the embedded rules compile"))
+fn book() -> &'static RuleBook {
+    static BOOK: OnceLock<RuleBook> = OnceLock::new();
+    BOOK.get_or_init(|| RuleBook::single(RuleSet::embedded().expect("the embedded rules compile")))
 }
 
 const HEADER: [&str; 12] = [
@@ -157,7 +158,7 @@ proptest! {
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: Lang::Zh,
         };
-        let report = run(rules(), &opts, &()).expect("the round runs");
+        let report = run(book(), &opts, &()).expect("the round runs");
         let out = read_csv(&opts.output);
         let (header, body) = out.split_first().unwrap();
         prop_assert_eq!(&header[..HEADER.len()], &HEADER.map(String::from)[..]);

@@ -6,13 +6,14 @@
 use std::sync::OnceLock;
 
 use calc::RuleSet;
+use calc::rules::RuleBook;
 use calc::batch::{Encoding, Options, run};
 use calc::render::Lang;
 use libfuzzer_sys::fuzz_target;
 
-fn rules() -> &'static RuleSet {
-    static RULES: OnceLock<RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| RuleSet::embedded().expect("the shipped rules load"))
+fn book() -> &'static RuleBook {
+    static BOOK: OnceLock<RuleBook> = OnceLock::new();
+    BOOK.get_or_init(|| RuleBook::single(RuleSet::embedded().expect("the shipped rules load")))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -29,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("a date"),
         lang: Lang::Zh,
     };
-    if let Ok(report) = run(rules(), &opts, &()) {
+    if let Ok(report) = run(book(), &opts, &()) {
         let code = report.exit_code();
         assert!(code == 0 || code == 3, "unexpected exit code {code}");
         let out = std::fs::read(dir.path().join("out.csv")).expect("the output exists");

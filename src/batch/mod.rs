@@ -33,7 +33,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::money::Money;
 use crate::render::Lang;
-use crate::rules::RuleSet;
+use crate::rules::{RuleBook, RuleSet};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
 pub use read::Encoding;
@@ -133,7 +133,10 @@ impl RowResult {
 }
 
 /// Runs `calc batch`: writes the output (and summary) and says what it came to.
-pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<Report, Error> {
+/// Runs a round: each applicant is evaluated with its district's rules (`RuleBook`: the base,
+/// or the base with the overlays scoped to its district); rows are read with the base's.
+pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<Report, Error> {
+    let rules = &book.base;
     let t0 = Instant::now();
     let mut phases: Vec<(&'static str, Duration)> = Vec::new();
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
@@ -163,7 +166,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     table.closed_quotes(last)?;
     mark("read");
     let (mut units, mut results) = evaluate_all(
-        rules,
+        book,
         opts,
         (&table.file, &priors),
         (codes, rows, n_rows),
@@ -171,7 +174,7 @@ pub fn run(rules: &RuleSet, opts: &Options, progress: &dyn Progress) -> Result<R
     );
     mark("evaluated");
     let (as_of, lang) = (opts.as_of, opts.lang);
-    quota::apply(rules, &quotas, &mut units, &mut results, as_of, lang);
+    quota::apply(book, &quotas, &mut units, &mut results, as_of, lang);
     note_errors(&units, &mut results, lang);
     mark("quota");
     let stdout = if opts.check {
@@ -246,7 +249,7 @@ type Read = (Codes, Vec<Vec<group::Placed>>, usize);
 
 /// Step 3: the applicants made from their rows and evaluated, on all cores; each row's result.
 fn evaluate_all(
-    rules: &RuleSet,
+    book: &RuleBook,
     opts: &Options,
     (file, priors): (&str, &prior::Priors),
     (codes, rows, n_rows): Read,
@@ -255,9 +258,9 @@ fn evaluate_all(
     progress.phase("计算 computing", n_rows);
     let evaluate = |u: &Unit| {
         progress.inc(u.rows.len() as u64);
-        evaluate::unit(rules, u, opts.as_of, opts.lang)
+        evaluate::unit(book.for_district(&u.district), u, opts.as_of, opts.lang)
     };
-    let (units, evaluated, errors) = codes.units((rules, file), rows, priors, &evaluate);
+    let (units, evaluated, errors) = codes.units((&book.base, file), rows, priors, &evaluate);
     let mut results = vec![RowResult::empty(); n_rows];
     for (ui, rows) in evaluated.into_iter().enumerate() {
         for (row, r) in rows {

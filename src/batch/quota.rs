@@ -20,7 +20,7 @@ use crate::error::InputError;
 use crate::facts::Value;
 use crate::outcome::Step;
 use crate::render::Lang;
-use crate::rules::{FieldType, RuleSet};
+use crate::rules::{FieldType, RuleBook, RuleSet};
 
 /// A clause's quota, resolved against the vocabulary.
 #[derive(Clone, Debug)]
@@ -113,7 +113,7 @@ struct Candidate {
 /// Applies the quotas to a round evaluated once: the items a quota leaves out are marked in
 /// their applicants' facts, and only those applicants are evaluated again.
 pub fn apply(
-    rules: &RuleSet,
+    book: &RuleBook,
     quotas: &[QuotaRule],
     units: &mut [Unit],
     results: &mut [RowResult],
@@ -123,6 +123,7 @@ pub fn apply(
     if quotas.is_empty() {
         return;
     }
+    let rules = &book.base;
     let decision = decide(rules, quotas, candidates(quotas, units, results), units);
     let mut affected: Vec<u32> = Vec::new();
     for (ui, section, index, step) in decision.excluded {
@@ -138,7 +139,10 @@ pub fn apply(
     affected.dedup();
     let units = &*units;
     let again: Vec<Vec<(usize, RowResult)>> = (affected.par_iter())
-        .map(|&ui| evaluate::unit(rules, &units[ui as usize], as_of, lang))
+        .map(|&ui| {
+            let unit = &units[ui as usize];
+            evaluate::unit(book.for_district(&unit.district), unit, as_of, lang)
+        })
         .collect();
     for (&ui, rows) in affected.iter().zip(again) {
         for (row, r) in rows {

@@ -77,13 +77,6 @@ pub const HONOURS: Honours = Honours {
 };
 
 pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
-    // A round evaluates every applicant with one rule set today: rather than pay a scoped
-    // district at the city's rate, refuse (issue 11 item 9 is done for single files only).
-    if let Some((district, _)) = config.book.scoped.first() {
-        return Err(Failure::Usage(format!(
-            "calc batch 尚不支持按区县限定的 overlay ([scope]，如 {district})，请对该区单独计算 / calc batch does not yet apply a district-scoped overlay ([scope], e.g. {district}): run that district's round on its own"
-        )));
-    }
     let options = batch::Options {
         input: args.input.clone(),
         output: args.output.clone().unwrap_or_default(),
@@ -103,7 +96,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         std::process::exit(130);
     });
     let bar = Bar::new();
-    let report = batch::run(&config.rules, &options, &bar);
+    let report = batch::run(&config.book, &options, &bar);
     bar.finish();
     let mut report = report?;
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {

@@ -329,6 +329,14 @@ impl RuleBook {
         Ok(book)
     }
 
+    /// One rule set for every applicant (no scoped overlay).
+    pub fn single(rules: RuleSet) -> RuleBook {
+        RuleBook {
+            base: rules,
+            scoped: Vec::new(),
+        }
+    }
+
     /// The rules for an applicant of `district`.
     pub fn for_district(&self, district: &str) -> &RuleSet {
         self.scoped

@@ -990,24 +990,50 @@ fn a_district_scoped_overlay_applies_to_that_district_s_applicants_only() {
         lucheng["rules_digest"].as_str(),
         Some(embedded_digest().as_str())
     );
-    // A scope naming no district is refused with the nearest, and a round refuses scoped rules
-    // rather than pay a scoped district at the city's rate.
+    // A scope naming no district is refused with the nearest.
     let bad = facts_file("[scope]\ndistricts = [\"鹿城\"]\n");
     calc()
         .args(["--overlay", bad.path().to_str().unwrap(), "rules", "digest"])
         .assert()
         .code(2)
         .stderr(contains("did you mean 鹿城区?"));
+}
+
+#[test]
+fn a_city_wide_round_pays_each_district_at_its_own_rate() {
+    // 鹿城区 at 20% by the scoped overlay, 龙湾区 at the city's 30%, in one round:
+    // 1,000,000 × 20% = 200,000.00 and 1,000,000 × 30% = 300,000.00; summary total 500,000.00.
+    let dir = tempfile::tempdir().unwrap();
+    let round = dir.path().join("round.csv");
+    std::fs::write(
+        &round,
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
+         算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,1000000,2026-02-01\n\
+         算力券,温州乙数据有限公司,91330302000000002N,企业,龙湾区,是,是,是,HT-2,是,1000000,2026-02-01\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let summary = dir.path().join("summary.csv");
     calc()
         .args([
             "--overlay",
-            overlay,
+            "examples/overlays/lucheng-compute-20.toml",
             "batch",
-            "examples/round.csv",
-            "-o",
-            "/tmp/never.csv",
+            "--as-of",
+            "2026-06-30",
         ])
+        .arg(&round)
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary")
+        .arg(&summary)
         .assert()
-        .code(2)
-        .stderr(contains("does not yet apply a district-scoped overlay"));
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains(",1,200000.00,awarded,"), "{text}");
+    assert!(lines[1].contains("鹿城区 20%"), "{text}");
+    assert!(lines[2].contains(",1,300000.00,awarded,"), "{text}");
+    let sum = std::fs::read_to_string(&summary).unwrap();
+    assert!(sum.contains("合计 total,2,500000.00"), "{sum}");
 }

@@ -686,6 +686,9 @@ fn rows_of_different_widths_are_written_each_as_it_is() {
     assert_eq!(code, Some(3), "{err}");
     let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
     assert_eq!(out.lines().count(), 3, "{out}");
-    assert!(out.lines().nth(1).unwrap().contains(",1,30000.00,awarded,"), "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().contains(",1,30000.00,awarded,"),
+        "{out}"
+    );
     assert!(out.lines().nth(2).unwrap().ends_with(",note"), "{out}");
 }
