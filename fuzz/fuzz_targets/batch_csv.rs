@@ -29,6 +29,9 @@ fuzz_target!(|data: &[u8]| {
         encoding: Encoding::Auto,
         as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).expect("a date"),
         lang: Lang::Zh,
+        keep_columns: Vec::new(),
+        sheet: None,
+        check: false,
     };
     if let Ok(report) = run(book(), &opts, &()) {
         let code = report.exit_code();
