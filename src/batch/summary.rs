@@ -1,6 +1,7 @@
 //! `--summary FILE`: the round's totals by district and clause, each district's subtotal, each
 //! clause's total over all districts, and the grand total. Every figure is a sum of the output's
-//! `award` column, so the summary always equals the rows; discretionary rows are counted apart
+//! `award` column, so the summary always equals the rows (the totals by funding source too: each
+//! clause's total under the source its rule file names); discretionary rows are counted apart
 //! (they have a ceiling, not an amount) and error rows are counted at the end.
 
 use std::collections::BTreeMap;
@@ -140,6 +141,22 @@ impl Summary {
             out.push(line("全部 all", Some(*clause), title(*clause), t));
         }
         out.push(line("全部 all", None, "合计 total".into(), &grand));
+        // 资金来源 (附则2): the same totals by the funding source each clause names.
+        let mut by_funding: BTreeMap<usize, Totals> = BTreeMap::new();
+        for (clause, t) in &by_clause {
+            let source = rules.clause(*clause).and_then(|c| c.funding);
+            if let Some(f) = source {
+                by_funding.entry(f).or_default().merge(t);
+            }
+        }
+        for (f, t) in &by_funding {
+            let label = rules
+                .policy
+                .funding
+                .get(*f)
+                .map_or(String::new(), |f| f.label.clone());
+            out.push(line("资金来源 funding", None, label, t));
+        }
         out.push(vec![
             Cell::Text(String::new()),
             Cell::Text(String::new()),

@@ -747,3 +747,33 @@ fn an_applicant_s_facts_compare_by_value_not_by_spelling() {
         assert!(!r.contains("第 3 行“"), "{r}");
     }
 }
+
+#[test]
+fn the_summary_totals_by_funding_source() {
+    // examples/round.csv: clauses 1 (500,000) and 2 (90,000) are paid by the districts with the
+    // city's support (附则2): 590,000.00 over 5 rows; clause 9 (1,000,000) is shared by city and
+    // district: 1,000,000.00 over 2 rows. Together the round's total, 1,590,000.00.
+    let dir = tempfile::tempdir().unwrap();
+    let (out, summary) = (dir.path().join("o.csv"), dir.path().join("s.csv"));
+    calc()
+        .args(["batch", "--as-of", AS_OF, "-o"])
+        .arg(&out)
+        .arg("--summary")
+        .arg(&summary)
+        .arg(root().join("examples/round.csv"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.contains("资金来源 funding,,各区兑现，市级每年安排资金支持,5,590000.00,0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("资金来源 funding,,市、区按现行财政体制分担,2,1000000.00,0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("全部 all,,合计 total,7,1590000.00,0"),
+        "{text}"
+    );
+}
