@@ -131,3 +131,22 @@ fn every_failed_condition_is_in_the_table_not_only_the_first() {
         assert!(out.contains(gate), "{gate}: {out}");
     }
 }
+
+#[test]
+fn every_command_s_help_ends_with_examples() {
+    for cmd in [
+        &[][..],
+        &["batch"],
+        &["explain"],
+        &["rules"],
+        &["template"],
+        &["schema"],
+        &["test"],
+        &["notice"],
+        &["completions"],
+    ] {
+        let out = calc().args(cmd).arg("--help").output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("示例 / Examples:\n  calc"), "{cmd:?}: {help}");
+    }
+}
