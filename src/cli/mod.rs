@@ -194,7 +194,7 @@ fn error_json(f: &Failure) -> String {
         message_zh: &'a str,
         message_en: &'a str,
     }
-    let whole = f.to_string();
+    let whole = calc::text::Text::from(f.to_string());
     let located: Vec<Located> = match f {
         Failure::Calc(e) if !e.input_errors().is_empty() => e
             .input_errors()
@@ -208,26 +208,18 @@ fn error_json(f: &Failure) -> String {
                 message_en: &e.message.en,
             })
             .collect(),
-        _ => {
-            let (zh, en) = halves(&whole);
-            vec![Located {
-                file: None,
-                line: None,
-                column: None,
-                field: None,
-                message_zh: zh,
-                message_en: en,
-            }]
-        }
+        _ => vec![Located {
+            file: None,
+            line: None,
+            column: None,
+            field: None,
+            message_zh: &whole.zh,
+            message_en: &whole.en,
+        }],
     };
     let json = match located.len() {
         1 => serde_json::json!({ "error": located[0] }),
         _ => serde_json::json!({ "error": located[0], "errors": located }),
     };
     json.to_string()
-}
-
-/// A message's Chinese and English halves: calc writes every message "中文 / English".
-fn halves(message: &str) -> (&str, &str) {
-    message.split_once(" / ").unwrap_or((message, message))
 }
