@@ -91,11 +91,6 @@ pub enum Step {
         field: usize,
         found: Option<bool>,
     },
-    /// A boolean fact the computation depended on was not stated and counted as false.
-    Unstated {
-        #[serde(skip)]
-        field: usize,
-    },
     /// No rate case matched the item's facts.
     NoRateCase,
     /// The claim window of an interest subsidy is empty.
@@ -217,9 +212,6 @@ pub enum Step {
         before: Money,
         after: Money,
     },
-    /// A discretionary ceiling is shown unchanged, whatever was paid before (revision 1;
-    /// no longer produced: earlier awards are deducted from ranges too).
-    PriorNotDeductedFromCeiling { prior: Money },
     /// The item names no value of the clause's group fact (`subject`): it is grouped with the
     /// unit's other unnamed subjects.
     UnnamedSubject {
@@ -364,7 +356,6 @@ mod tests {
                 field: 3,
                 found: None,
             },
-            Step::Unstated { field: 4 },
             Step::NoRateCase,
             Step::NoInterestDays {
                 from: day("2026-01-01"),
@@ -449,9 +440,6 @@ mod tests {
                 before: money(1_000_000),
                 after: money(900_000),
             },
-            Step::PriorNotDeductedFromCeiling {
-                prior: money(50_000),
-            },
             Step::UnnamedSubject { field: 2 },
             Step::GroupRange {
                 floor: Some(money(5_000_000)),
@@ -477,7 +465,6 @@ mod tests {
                     Step::DateAfterPolicy { .. } => "date_after_policy",
                     Step::ConditionFailed { .. } => "condition_failed",
                     Step::RequirementFailed { .. } => "requirement_failed",
-                    Step::Unstated { .. } => "unstated",
                     Step::NoRateCase => "no_rate_case",
                     Step::NoInterestDays { .. } => "no_interest_days",
                     Step::RateApplied { .. } => "rate_applied",
@@ -496,7 +483,6 @@ mod tests {
                     Step::HighestChosen { .. } => "highest_chosen",
                     Step::NotHighest { .. } => "not_highest",
                     Step::PriorDeducted { .. } => "prior_deducted",
-                    Step::PriorNotDeductedFromCeiling { .. } => "prior_not_deducted_from_ceiling",
                     Step::UnnamedSubject { .. } => "unnamed_subject",
                     Step::GroupRange { .. } => "group_range",
                     Step::PriorDeductedFromRange { .. } => "prior_deducted_from_range",
@@ -509,7 +495,7 @@ mod tests {
     #[test]
     fn every_step_serialises_with_its_kind_and_its_numbers_as_strings() {
         let all = every_step();
-        assert_eq!(all.len(), 32);
+        assert_eq!(all.len(), 30);
         for (step, kind) in &all {
             let v = serde_json::to_value(step).expect("a step serialises");
             let map = v.as_object().expect("a step is an object");

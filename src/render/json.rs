@@ -255,9 +255,7 @@ impl<'a> Names<'a> {
                     ..Names::default()
                 }
             }
-            Step::RequirementFailed { field: f, .. }
-            | Step::Unstated { field: f }
-            | Step::UnnamedSubject { field: f } => Names {
+            Step::RequirementFailed { field: f, .. } | Step::UnnamedSubject { field: f } => Names {
                 field: key(*f),
                 ..Names::default()
             },

@@ -185,7 +185,6 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             condition_failed(s, &cx.clause.conditions[*condition], found.as_ref())
         }
         Step::RequirementFailed { field, found } => s.not_true(*field, *found),
-        Step::Unstated { field } => s.not_true(*field, None),
         Step::NoRateCase => {
             s.say("没有适用的比例", "no rate applies");
         }
@@ -281,14 +280,6 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
                 "prior awards under this clause deducted ",
             );
             s.money(*prior).text(": ").arrow(*before, *after);
-        }
-        Step::PriorNotDeductedFromCeiling { prior } => {
-            s.say("本条已获奖励 ", "prior awards under this clause ")
-                .money(*prior);
-            s.say(
-                "，酌定上限原样列示",
-                "; the discretionary ceiling is shown unchanged",
-            );
         }
         Step::UnnamedSubject { field } => {
             s.label(*field);
