@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::engine::evaluate;
 use crate::error::{InputError, from_toml};
+use crate::evaluate;
 use crate::facts::Facts;
 use crate::money::Money;
 use crate::rules::RuleSet;

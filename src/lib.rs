@@ -24,9 +24,22 @@ pub mod suggest;
 pub mod template;
 pub mod text;
 
-pub use engine::evaluate;
 pub use error::Error;
 pub use facts::Facts;
 pub use money::Money;
 pub use outcome::{Outcome, Status};
 pub use rules::RuleSet;
+
+/// One applicant's outcome, as `calc FILE`, `calc explain` and `calc test` give it: the one
+/// evaluator, with the clause quotas applied to the applicant's own items (SPEC §4); a batch
+/// applies them across the round instead.
+pub fn evaluate(
+    rules: &RuleSet,
+    facts: &Facts,
+    as_of: chrono::NaiveDate,
+) -> Result<Outcome, error::InputError> {
+    match batch::quota::own(rules, facts, as_of)? {
+        Some(marked) => engine::evaluate(rules, &marked, as_of),
+        None => engine::evaluate(rules, facts, as_of),
+    }
+}

@@ -181,10 +181,13 @@ pub enum Step {
     /// A unit-year cap needs the item's year, and the item has none.
     NoYear,
     /// Left out by the clause's quota (a batch ranks the round's items by `rank_by`):
-    /// this item ranks `rank` with `score`; the last item within the `count` places scored `cutoff`.
+    /// `taken` of the `count` places are held by earlier rounds; this item ranks `rank` with
+    /// `score` among the rest; the last item within the places scored `cutoff`.
     QuotaExcluded {
         #[serde(serialize_with = "as_text")]
         count: u32,
+        #[serde(serialize_with = "as_text")]
+        taken: u32,
         #[serde(serialize_with = "as_text")]
         rank: u32,
         #[serde(serialize_with = "as_text")]
@@ -423,6 +426,7 @@ mod tests {
             Step::NoYear,
             Step::QuotaExcluded {
                 count: 20,
+                taken: 0,
                 rank: 21,
                 score: Decimal::new(875, 1),
                 cutoff: Decimal::new(90, 0),

@@ -154,7 +154,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     Columns::known_headers(rules, &table.file, &table.headers, &opts.keep_columns)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     cols.require_round(rules, &table.file)?;
-    let priors = prior::load_all(rules, &opts.priors, opts.encoding)?;
+    let (priors, places) = prior::load_all(rules, &opts.priors, opts.encoding)?;
     mark("open");
     let parser = Parser {
         rules,
@@ -174,7 +174,14 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     );
     mark("evaluated");
     let (as_of, lang) = (opts.as_of, opts.lang);
-    quota::apply(book, &quotas, &mut units, &mut results, as_of, lang);
+    quota::apply(
+        book,
+        (&quotas, &places),
+        &mut units,
+        &mut results,
+        as_of,
+        lang,
+    );
     note_errors(&units, &mut results, lang);
     mark("quota");
     let stdout = if opts.check {

@@ -4,12 +4,15 @@
 //! vocabulary's `prior` columns (clause, year, item, amount).
 //!
 //! A prior file is what caps are computed against, so any bad row in it stops the run (exit 2).
+//! A prior under a clause with a quota, on a row that names the district (a round's output
+//! does), holds one of that district's places for its year (`quota::Places`).
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::RowStatus;
 use super::parse::{Columns, Memo, Parser, row_sections, section_of};
+use super::quota::Places;
 use super::read::{Cells, Encoding, Table};
 use super::write::Added;
 use crate::error::InputError;
@@ -20,17 +23,18 @@ use crate::rules::RuleSet;
 /// Prior awards by credit code.
 pub type Priors = HashMap<String, Vec<Item>>;
 
-/// The prior awards of every file, by credit code, in file order.
+/// The prior awards of every file, by credit code, in file order, and the quota places they hold.
 pub fn load_all(
     rules: &RuleSet,
     paths: &[impl AsRef<Path>],
     encoding: Encoding,
-) -> Result<Priors, InputError> {
+) -> Result<(Priors, Places), InputError> {
     let mut priors = HashMap::new();
+    let mut places = Places::default();
     for p in paths {
-        load(rules, p.as_ref(), encoding, &mut priors)?;
+        load(rules, p.as_ref(), encoding, (&mut priors, &mut places))?;
     }
-    Ok(priors)
+    Ok((priors, places))
 }
 
 /// Adds the file's prior awards to `into`, by credit code; its first bad row stops the run.
@@ -38,7 +42,7 @@ fn load(
     rules: &RuleSet,
     path: &Path,
     encoding: Encoding,
-    into: &mut HashMap<String, Vec<Item>>,
+    (into, places): (&mut HashMap<String, Vec<Item>>, &mut Places),
 ) -> Result<(), InputError> {
     let table = Table::open(path, encoding)?;
     let r = &rules.roles;
@@ -86,12 +90,51 @@ fn load(
             parser.prior(line, cells, &mut memo).map(Some)
         };
         match item {
-            Ok(Some(item)) => into.entry(code).or_default().push(item),
+            Ok(Some(item)) => {
+                let district = cols.fields[r.applicant][r.district].map(|c| cols.text(cells, c));
+                hold_place(rules, &item, (&code, district), places);
+                into.entry(code).or_default().push(item)
+            }
             Ok(None) => {}
             Err(e) => first_error = Some(located(e)),
         }
     });
     first_error.map_or(Ok(()), Err)
+}
+
+/// A prior under a clause with a quota holds a place in its district and year, where the row
+/// names the district; the folded item id (else the year and amount) tells one award from another.
+fn hold_place(
+    rules: &RuleSet,
+    prior: &Item,
+    (code, district): (&str, Option<&str>),
+    places: &mut Places,
+) {
+    let r = &rules.roles;
+    let (Some(Value::Int(clause)), Some(Value::Int(year))) =
+        (prior.get(r.prior_clause), prior.get(r.prior_year))
+    else {
+        return;
+    };
+    let Some(number) = u32::try_from(*clause)
+        .ok()
+        .filter(|&n| rules.clause(n).is_some_and(|c| c.quota.is_some()))
+    else {
+        return;
+    };
+    let field = &rules.section(r.applicant).fields[r.district];
+    let Some(Ok(Value::Text(district))) = district
+        .filter(|d| !d.is_empty())
+        .map(|d| Value::from_text(field, d))
+    else {
+        return;
+    };
+    let item = match (prior.text(r.prior_item), prior.get(r.prior_amount)) {
+        (Some(id), _) if !id.is_empty() => id.to_string(),
+        (_, Some(Value::Money(m))) => format!("{year}/{m:?}"),
+        _ => year.to_string(),
+    };
+    places.add(number, &district, *year as i32, code, &item);
 }
 
 /// A row of an earlier round's output: a prior when it was awarded an amount above zero.

@@ -5,10 +5,13 @@
 //! concerned are evaluated again. A tie at the boundary, or an item without a score while the
 //! quota binds, cannot be settled by arithmetic: those rows are errors asking for a decision.
 //!
-//! Decisions: the quota counts the items of this batch only (a district's annual selection is
-//! one round); an unscored item is not ranked, the scored ones are ranked among themselves.
+//! The places already taken in a district and year by earlier rounds (`Places`, from the priors
+//! under the clause that carry a district: a round's output does) are counted first; this round's
+//! items compete for the rest (SPEC §4). Decisions: an item of this round that already holds a
+//! place (a prior for the same applicant and item) is not ranked again; an unscored item is not
+//! ranked, the scored ones are ranked among themselves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -17,7 +20,7 @@ use rust_decimal::Decimal;
 use super::group::Unit;
 use super::{RowResult, RowStatus, evaluate};
 use crate::error::InputError;
-use crate::facts::Value;
+use crate::facts::{Facts, Value};
 use crate::outcome::Step;
 use crate::render::Lang;
 use crate::rules::{FieldType, RuleBook, RuleSet};
@@ -30,6 +33,37 @@ pub struct QuotaRule {
     pub count: u32,
     pub rank_by: usize,
     pub year_field: usize,
+    /// The section's item id, to know an item that already holds a place.
+    pub key_field: Option<usize>,
+}
+
+/// The places of the quotas taken by earlier rounds: by clause, district and year, the awards
+/// (credit code, folded item id) holding them; the same award read twice holds one place.
+#[derive(Clone, Debug, Default)]
+pub struct Places {
+    taken: BTreeMap<(u32, String, i32), BTreeSet<(String, String)>>,
+}
+
+impl Places {
+    /// An earlier award under a quota's clause; `item` is its id, or a stand-in naming the award.
+    pub fn add(&mut self, clause: u32, district: &str, year: i32, code: &str, item: &str) {
+        let key = (clause, district.to_string(), year);
+        let award = (code.to_string(), crate::fold::key(item));
+        self.taken.entry(key).or_default().insert(award);
+    }
+
+    /// How many places of the clause are taken in the district and year.
+    fn taken(&self, clause: u32, district: &str, year: i32) -> u32 {
+        let key = (clause, district.to_string(), year);
+        self.taken.get(&key).map_or(0, |s| s.len() as u32)
+    }
+
+    /// Whether the applicant's item already holds a place.
+    fn holds(&self, clause: u32, (district, year): (&str, i32), code: &str, item: &str) -> bool {
+        let key = (clause, district.to_string(), year);
+        let award = (code.to_string(), crate::fold::key(item));
+        self.taken.get(&key).is_some_and(|s| s.contains(&award))
+    }
 }
 
 /// The quota kinds the batch knows.
@@ -78,12 +112,14 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
                         .into(),
                 )
             })?;
+        let key_field = section.key.as_ref().and_then(|k| section.field_index(k));
         out.push(QuotaRule {
             clause: c.number,
             section: c.section,
             count: q.count,
             rank_by,
             year_field,
+            key_field,
         });
     }
     Ok(out)
@@ -114,7 +150,7 @@ struct Candidate {
 /// their applicants' facts, and only those applicants are evaluated again.
 pub fn apply(
     book: &RuleBook,
-    quotas: &[QuotaRule],
+    (quotas, places): (&[QuotaRule], &Places),
     units: &mut [Unit],
     results: &mut [RowResult],
     as_of: NaiveDate,
@@ -124,7 +160,9 @@ pub fn apply(
         return;
     }
     let rules = &book.base;
-    let decision = decide(rules, quotas, candidates(quotas, units, results), units);
+    let candidates = candidates(quotas, places, units, results);
+    let district = |u: u32| units.get(u as usize).map_or("", |u| u.district.as_str());
+    let decision = decide(rules, (quotas, places), candidates, district);
     let mut affected: Vec<u32> = Vec::new();
     for (ui, section, index, step) in decision.excluded {
         if let Some(item) = (units.get_mut(ui as usize))
@@ -157,9 +195,85 @@ pub fn apply(
     }
 }
 
-/// The items of a quota's clause that qualify (awarded or discretionary), with their year
-/// and score from the facts, in row order.
-fn candidates(quotas: &[QuotaRule], units: &[Unit], results: &[RowResult]) -> Vec<Candidate> {
+/// A single applicant's facts (`calc FILE`, `explain`, `calc test`) under the quotas of its own
+/// items: the places its priors hold in its district come first, the rest go to its highest
+/// scores. The facts with the items left out marked, or `None` when no quota binds. A tie at
+/// the boundary or a missing score is an input error asking for a decision.
+pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Facts>, InputError> {
+    let quotas = resolve(rules)?;
+    let r = &rules.roles;
+    let priors = facts.items(r.prior);
+    // Most files claim fewer items than any quota has places: nothing to rank.
+    let binds = |q: &QuotaRule| facts.items(q.section).len() + priors.len() > q.count as usize;
+    if !quotas.iter().any(binds) {
+        return Ok(None);
+    }
+    let outcome = crate::engine::evaluate(rules, facts, as_of)?;
+    let mut places = Places::default();
+    for prior in priors {
+        let (Some(Value::Int(clause)), Some(Value::Int(year))) =
+            (prior.get(r.prior_clause), prior.get(r.prior_year))
+        else {
+            continue;
+        };
+        let id = match prior.text(r.prior_item) {
+            Some(id) if !id.is_empty() => id.to_string(),
+            _ => format!("{year}/{}", prior.line),
+        };
+        places.add(*clause as u32, &outcome.district, *year as i32, "", &id);
+    }
+    let mut cands = Vec::new();
+    for (qi, q) in quotas.iter().enumerate() {
+        let Some(co) = outcome.clauses.iter().find(|c| c.clause == q.clause) else {
+            continue;
+        };
+        for it in co.items.iter().filter(|it| it.qualifies) {
+            let item = &facts.items(q.section)[it.index];
+            let Some(year) = item.year(q.year_field) else {
+                continue;
+            };
+            if places.holds(q.clause, (&outcome.district, year), "", &it.id) {
+                continue;
+            }
+            let score = score_of(item.get(q.rank_by));
+            // `row` numbers the candidates, to find an error's item.
+            let (row, unit, section, index) = (cands.len(), 0, q.section, it.index);
+            cands.push(Candidate {
+                quota: qi,
+                row,
+                unit,
+                section,
+                index,
+                year,
+                score,
+            });
+        }
+    }
+    let district = |_: u32| outcome.district.as_str();
+    let at: Vec<(usize, usize)> = cands.iter().map(|c| (c.section, c.index)).collect();
+    let decision = decide(rules, (&quotas, &places), cands, district);
+    if let Some((row, message)) = decision.errors.into_iter().next() {
+        let (section, index) = at[row];
+        let item = &facts.items(section)[index];
+        let mut e = InputError::new(&facts.source, message);
+        e.line = Some(item.line);
+        return Err(e);
+    }
+    let mut marked = facts.clone();
+    for (_, section, index, step) in decision.excluded {
+        marked.sections[section][index].excluded = Some(Box::new(step));
+    }
+    Ok(Some(marked))
+}
+
+/// The items of a quota's clause that qualify (awarded or discretionary) and hold no place
+/// yet, with their year and score from the facts, in row order.
+fn candidates(
+    quotas: &[QuotaRule],
+    places: &Places,
+    units: &[Unit],
+    results: &[RowResult],
+) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (ui, unit) in units.iter().enumerate() {
         for &(row, section, index) in &unit.rows {
@@ -175,12 +289,11 @@ fn candidates(quotas: &[QuotaRule], units: &[Unit], results: &[RowResult]) -> Ve
             let Some(year) = item.year(q.year_field) else {
                 continue;
             };
-            let score = match item.get(q.rank_by) {
-                Some(Value::Number(d)) => Some(*d),
-                Some(Value::Money(m)) => Some(m.as_decimal()),
-                Some(Value::Int(i)) => Some(Decimal::from(*i)),
-                _ => None,
-            };
+            let id = q.key_field.and_then(|f| item.text(f)).unwrap_or_default();
+            if !id.is_empty() && places.holds(q.clause, (&unit.district, year), &unit.code, id) {
+                continue;
+            }
+            let score = score_of(item.get(q.rank_by));
             let unit = ui as u32;
             out.push(Candidate {
                 quota: qi,
@@ -198,54 +311,87 @@ fn candidates(quotas: &[QuotaRule], units: &[Unit], results: &[RowResult]) -> Ve
     out
 }
 
+/// An item's score, for ranking.
+fn score_of(value: Option<&Value>) -> Option<Decimal> {
+    match value {
+        Some(Value::Number(d)) => Some(*d),
+        Some(Value::Money(m)) => Some(m.as_decimal()),
+        Some(Value::Int(i)) => Some(Decimal::from(*i)),
+        _ => None,
+    }
+}
+
 /// Ranks each district-year's qualifying items and says which are left out.
-fn decide(
+fn decide<'a>(
     rules: &RuleSet,
-    quotas: &[QuotaRule],
+    (quotas, places): (&[QuotaRule], &Places),
     candidates: Vec<Candidate>,
-    units: &[Unit],
+    district_of: impl Fn(u32) -> &'a str,
 ) -> Decision {
     let mut decision = Decision::default();
     for (qi, q) in quotas.iter().enumerate() {
         let mut groups: BTreeMap<(&str, i32), Vec<Candidate>> = BTreeMap::new();
         for c in candidates.iter().filter(|c| c.quota == qi) {
-            let district = units
-                .get(c.unit as usize)
-                .map_or("", |u| u.district.as_str());
+            let district = district_of(c.unit);
             groups
                 .entry((district, c.year))
                 .or_default()
                 .push(c.clone());
         }
-        for (place, cands) in groups {
-            if cands.len() > q.count as usize {
-                rank(rules, q, place, cands, &mut decision);
+        for ((district, year), cands) in groups {
+            let taken = places.taken(q.clause, district, year);
+            if cands.len() + taken as usize > q.count as usize {
+                rank(rules, (q, taken), (district, year), cands, &mut decision);
             }
         }
     }
     decision
 }
 
-/// Ranks the items of one district and year where the quota binds.
+/// Ranks the items of one district and year where the quota binds: `taken` of its places are
+/// held by earlier rounds, the rest go to the highest scores.
 fn rank(
     rules: &RuleSet,
-    q: &QuotaRule,
+    (q, taken): (&QuotaRule, u32),
     (district, year): (&str, i32),
     cands: Vec<Candidate>,
     decision: &mut Decision,
 ) {
     let field = rules.field(q.section, q.rank_by);
-    let (n, count) = (cands.len(), q.count as usize);
-    let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) =
-        cands.into_iter().partition(|c| c.score.is_some());
+    let count = q.count.saturating_sub(taken) as usize;
+    let (n, total) = (cands.len(), q.count);
+    let excluded = |rank: u32, score: Decimal, cutoff: Decimal| Step::QuotaExcluded {
+        count: q.count,
+        taken,
+        rank,
+        score,
+        cutoff,
+    };
     let mut out: Vec<(&Candidate, Step)> = Vec::new();
+    if count == 0 {
+        // Every place is held already: no ranking, and no score is needed.
+        for c in &cands {
+            out.push((c, excluded(0, c.score.unwrap_or_default(), Decimal::ZERO)));
+        }
+    }
+    let earlier = match taken {
+        0 => (String::new(), String::new()),
+        t => (
+            format!("，往期已占 {t} 个"),
+            format!(", {t} taken by earlier rounds"),
+        ),
+    };
+    let (mut scored, missing): (Vec<Candidate>, Vec<Candidate>) = (cands.iter())
+        .filter(|_| count > 0)
+        .cloned()
+        .partition(|c| c.score.is_some());
     let mut held: Vec<&Candidate> = Vec::new();
     for c in &missing {
         decision.errors.push((
             c.row,
             format!(
-                "名额已满 ({district} {year}年 {n} 项符合条件，名额 {count} 个)，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {count} binds ({n} items qualify in {district}, {year}) and this item has no {}: give it or decide",
-                field.label, field.label, field.label_en
+                "名额已满 ({district} {year}年 {n} 项符合条件，名额 {total} 个{})，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {total} binds ({n} items qualify in {district}, {year}{}) and this item has no {}: give it or decide",
+                earlier.0, field.label, field.label, earlier.1, field.label_en
             ),
         ));
         held.push(c);
@@ -262,42 +408,24 @@ fn rank(
                 decision.errors.push((
                     c.row,
                     format!(
-                        "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {count} 个): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {count} ({district}, {year}): decide which are selected",
+                        "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {total} 个{}): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {total} ({district}, {year}{}): decide which are selected",
                         field.label,
                         tie_n - 1,
+                        earlier.0,
                         field.label_en,
-                        tie_n - 1
+                        tie_n - 1,
+                        earlier.1
                     ),
                 ));
                 held.push(c);
             } else if pos >= count || score < boundary {
-                let rank = pos as u32 + 1;
-                let (count, cutoff) = (q.count, boundary);
-                out.push((
-                    c,
-                    Step::QuotaExcluded {
-                        count,
-                        rank,
-                        score,
-                        cutoff,
-                    },
-                ));
+                out.push((c, excluded(pos as u32 + 1, score, boundary)));
             }
         }
     }
     // Rows in error are left out too, so that they take nothing from a shared cap.
     for c in held {
-        let (count, score) = (q.count, c.score.unwrap_or_default());
-        let cutoff = Decimal::ZERO;
-        out.push((
-            c,
-            Step::QuotaExcluded {
-                count,
-                rank: 0,
-                score,
-                cutoff,
-            },
-        ));
+        out.push((c, excluded(0, c.score.unwrap_or_default(), Decimal::ZERO)));
     }
     for (c, step) in out {
         (decision.excluded).push((c.unit, c.section, c.index, step));

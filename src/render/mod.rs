@@ -249,10 +249,11 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
         }
         Step::QuotaExcluded {
             count,
+            taken,
             rank,
             score,
             cutoff,
-        } => quota_excluded(s, *count, *rank, *score, *cutoff),
+        } => quota_excluded(s, (*count, *taken), *rank, *score, *cutoff),
         Step::AlreadyPaid { amount } => {
             s.say("该事项已兑现 ", "this item was already paid ")
                 .money(*amount);
@@ -603,7 +604,7 @@ fn annual_cap(s: &mut Sentence<'_, '_>, step: &Step) {
 
 fn quota_excluded(
     s: &mut Sentence<'_, '_>,
-    count: u32,
+    (count, taken): (u32, u32),
     rank: u32,
     score: Decimal,
     cutoff: Decimal,
@@ -615,14 +616,30 @@ fn quota_excluded(
         .and_then(|q| rules.section(clause.section).field_index(&q.rank_by))
         .map(|f| rules.field(clause.section, f).label(s.en()))
         .unwrap_or_default();
-    let _ = match s.en() {
-        false => write!(
+    let left = count.saturating_sub(taken);
+    let _ = match (s.en(), taken) {
+        (false, 0) => write!(
             s.out,
             "超出名额 ({text}): {by} {score} 排第 {rank} 名，前 {count} 名最低 {cutoff}"
         ),
-        true => write!(
+        (true, 0) => write!(
             s.out,
             "outside the quota of {count}: {by} {score} ranks {rank}; the lowest within the quota is {cutoff}"
+        ),
+        (false, _) if left == 0 => {
+            write!(s.out, "名额已满 ({text}): {count} 个名额已由往期入选项占用")
+        }
+        (true, _) if left == 0 => write!(
+            s.out,
+            "the quota of {count} is full: earlier rounds hold all {count} places"
+        ),
+        (false, _) => write!(
+            s.out,
+            "超出名额 ({text}): 往期已占 {taken} 个，余 {left} 个；{by} {score} 排第 {rank} 名，余下名额内最低 {cutoff}"
+        ),
+        (true, _) => write!(
+            s.out,
+            "outside the quota of {count}: earlier rounds hold {taken}, {left} left; {by} {score} ranks {rank}; the lowest within them is {cutoff}"
         ),
     };
 }

@@ -558,6 +558,96 @@ fn a_tie_at_the_quota_boundary_or_a_missing_score_asks_for_a_decision() {
     assert_eq!(s.column("award")[4], "30000.00");
 }
 
+/// A dataset row: (credit code, district, id, score, date); 100,000 invested, listed, selected.
+fn dataset_rows(rows: &[(&str, &str, &str, &str, &str)]) -> String {
+    let mut t = String::from(
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,实际投入,是否上架,是否入选,评选得分,日期\n",
+    );
+    for (code, district, id, score, date) in rows {
+        t.push_str(&format!(
+            "语料券,单位{code},{code},企业,{district},是,是,是,{id},100000,是,是,{score},{date}\n"
+        ));
+    }
+    t
+}
+
+/// Issue 11 item 6 (SPEC §4): the quota counts the datasets earlier rounds awarded in the
+/// district and year, read from round 1's output given as a prior.
+#[test]
+fn the_dataset_quota_counts_the_places_earlier_rounds_took() {
+    let ouhai = |code, id, score| (code, "瓯海区", id, score, "2026-03-01");
+    // Round 1: five datasets of 瓯海区 in 2026, each 30% × 100,000 = 30,000: the quota is full.
+    let round1 = dataset_rows(&[
+        ouhai("91330302000000001K", "DS-1", "90"),
+        ouhai("91330302000000002N", "DS-2", "70"),
+        ouhai("91330302000000003R", "DS-3", "95"),
+        ouhai("91330302000000004W", "DS-4", "80"),
+        ouhai("913303020000000050", "DS-5", "85"),
+    ]);
+    let (_d1, out1, code) = batch("r1.csv", round1.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(read_csv(&out1).column("award"), ["30000.00"; 5]);
+    let prior = out1.to_str().unwrap();
+
+    // Round 2: a sixth 瓯海区 dataset of 2026 scoring above all of them finds no place; one of
+    // 龙湾区, and one of 瓯海区 dated 2025, count in other places and are paid 30,000; DS-1
+    // again (already paid in round 1) holds its old place and is not paid twice.
+    let round2 = dataset_rows(&[
+        ouhai("913303020000000063", "DS-6", "99"),
+        ("913303020000000076", "龙湾区", "DS-7", "60", "2026-03-01"),
+        ("913303020000000089", "瓯海区", "DS-8", "60", "2025-06-01"),
+        ouhai("91330302000000001K", "ds-1", "90"),
+    ]);
+    let (_d2, out2, code) = batch("r2.csv", round2.as_bytes(), &["--prior", prior]);
+    assert_eq!(code, 0);
+    let s = read_csv(&out2);
+    assert_eq!(s.column("award"), ["0.00", "30000.00", "30000.00", "0.00"]);
+    assert_eq!(s.column("status")[0], "ineligible");
+    let reason = s.column("reason");
+    assert!(reason[0].contains("名额已满"), "{}", reason[0]);
+    assert!(reason[0].contains("往期入选项"), "{}", reason[0]);
+    assert!(reason[3].contains("已兑现"), "{}", reason[3]);
+
+    // Without round 1's output, the sixth is paid: the places come from the prior file only.
+    let (_d3, out3, _) = batch("r2.csv", round2.as_bytes(), &[]);
+    assert_eq!(read_csv(&out3).column("award")[0], "30000.00");
+}
+
+/// Three places taken by round 1 leave two for round 2's three datasets: the lowest score
+/// (60) is left out and its reason names the places taken.
+#[test]
+fn the_places_left_by_earlier_rounds_go_to_the_highest_scores() {
+    let ouhai = |code, id, score| (code, "瓯海区", id, score, "2026-03-01");
+    let round1 = dataset_rows(&[
+        ouhai("91330302000000001K", "DS-1", "90"),
+        ouhai("91330302000000002N", "DS-2", "70"),
+        ouhai("91330302000000003R", "DS-3", "95"),
+    ]);
+    let (_d1, out1, _) = batch("r1.csv", round1.as_bytes(), &[]);
+    let round2 = dataset_rows(&[
+        ouhai("91330302000000004W", "DS-4", "60"),
+        ouhai("913303020000000050", "DS-5", "85"),
+        ouhai("913303020000000063", "DS-6", "75"),
+    ]);
+    let prior = out1.to_str().unwrap();
+    let (_d2, out2, code) = batch(
+        "r2.csv",
+        round2.as_bytes(),
+        &["--prior", prior, "--prior", prior],
+    );
+    // The same file twice is refused (issue 10 item 2); once is what counts.
+    assert_eq!(code, 2);
+    let (_d2, out2b, code) = batch("r2.csv", round2.as_bytes(), &["--prior", prior]);
+    assert_eq!(code, 0);
+    let _ = out2;
+    let s = read_csv(&out2b);
+    // 5 places - 3 taken = 2: DS-5 (85) and DS-6 (75) are paid 30,000 each; DS-4 (60) ranks 3rd.
+    assert_eq!(s.column("award"), ["0.00", "30000.00", "30000.00"]);
+    let reason = s.column("reason")[0];
+    assert!(reason.contains("往期已占 3 个，余 2 个"), "{reason}");
+    assert!(reason.contains("排第 3 名"), "{reason}");
+}
+
 /// One applicant's rows are read together wherever they stand: an error before its first good
 /// row, a quoted row, a repeated item id and a row whose applicant facts differ.
 #[test]

@@ -321,3 +321,25 @@ fn an_unnamed_subject_is_grouped_and_the_reason_says_so() {
         assert!(s["text"].as_str().unwrap().contains("未具名"));
     }
 }
+
+/// Issue 11 item 6: in a single facts file the clause-3 quota ranks the applicant's own
+/// datasets; a tie at the boundary cannot be settled by arithmetic and is an input error.
+#[test]
+fn a_tie_at_the_quota_boundary_in_a_facts_file_asks_for_a_decision() {
+    let scores = [90, 70, 95, 80, 70, 85];
+    let items: String = (scores.iter().enumerate())
+        .map(|(i, s)| {
+            format!(
+                "[[dataset]]\nid = \"DS-{i}\"\ninvestment = 100000\nlisted = true\nselected = true\nscore = {s}\ndate = 2026-03-01\n\n"
+            )
+        })
+        .collect();
+    // 5th and 6th places both score 70 (DS-1, DS-4): the first of them is named, at its line.
+    let e = input_error(&items);
+    assert!(e.contains("并列于名额边界"), "{e}");
+    assert!(e.contains("decide which are selected"), "{e}");
+    assert!(
+        e.contains(":21"),
+        "the line of DS-1's [[dataset]] table: {e}"
+    );
+}
