@@ -85,6 +85,15 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [RowStatus; 5] = [
+        RowStatus::Awarded,
+        RowStatus::Discretionary,
+        RowStatus::Ineligible,
+        RowStatus::Error,
+        RowStatus::Empty,
+    ];
+
     /// Its name in the outcome's terms (as `calc test` cases and JSON name a status).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -115,14 +124,8 @@ impl RowStatus {
 
     /// The status a round's output names, by any of its words in either language.
     pub fn read(text: &str, b: &BatchColumns) -> Option<RowStatus> {
-        let all = [
-            RowStatus::Awarded,
-            RowStatus::Discretionary,
-            RowStatus::Ineligible,
-            RowStatus::Error,
-        ];
         let named = |s: &RowStatus| s.words(b).iter().any(|w| w.eq_ignore_ascii_case(text));
-        all.into_iter().find(named)
+        RowStatus::ALL.into_iter().find(named)
     }
 }
 

@@ -1,7 +1,7 @@
 //! `--prior FILE`: awards granted before this round, by credit code. Two forms are read:
 //! the output of an earlier `calc batch`, in either language (a row with status 核定/awarded and
-//! an award above zero becomes a prior of its clause, year and item), or a plain table with the credit code and the
-//! vocabulary's `prior` columns (clause, year, item, amount).
+//! an award above zero becomes a prior of its clause, year and item), or a plain table with the
+//! credit code and the vocabulary's `prior` columns (clause, year, item, amount).
 //!
 //! A prior file is what caps are computed against, so any bad row in it stops the run (exit 2).
 

@@ -48,7 +48,8 @@ impl Added {
         Added::Reason,
     ];
 
-    /// Its header names in the vocabulary; the first is the one written.
+    /// Its header names in the vocabulary: the first written under `--lang zh`, the second
+    /// under `--lang en`; all are read.
     pub fn names(self, b: &BatchColumns) -> &[String] {
         match self {
             Added::Clause => &b.clause,
@@ -223,8 +224,8 @@ struct Layout {
     slots: Vec<Option<Added>>,
     /// The input's header count: a row's cells beyond it follow the added columns.
     width: usize,
-    /// The status words written, in `RowStatus` order.
-    statuses: [String; 5],
+    /// The status words written, by `RowStatus` (in `RowStatus::ALL` order).
+    statuses: [String; RowStatus::ALL.len()],
 }
 
 impl Layout {
@@ -242,14 +243,7 @@ impl Layout {
             }
         }
         let width = table.headers.len();
-        let statuses = [
-            RowStatus::Awarded,
-            RowStatus::Discretionary,
-            RowStatus::Ineligible,
-            RowStatus::Error,
-            RowStatus::Empty,
-        ]
-        .map(|s| s.word(b, lang).to_string());
+        let statuses = RowStatus::ALL.map(|s| s.word(b, lang).to_string());
         Layout {
             headers,
             slots,

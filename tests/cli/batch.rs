@@ -390,7 +390,7 @@ fn the_added_columns_and_statuses_are_chinese_by_default_and_english_under_lang_
     );
     // The figures are the same in either language.
     assert_eq!(zh.column("核定金额"), en.column("award"));
-    // Decision (docs/architecture.md): 酌定上限 and 酌定下限 are always written, so a round's
+    // Decision (README, 批量计算): 酌定上限 and 酌定下限 are always written, so a round's
     // output has the same columns whatever its rows come to; here no row is discretionary.
     assert!(zh.column("酌定上限").iter().all(|c| c.is_empty()));
     assert!(zh.column("酌定下限").iter().all(|c| c.is_empty()));
