@@ -1,17 +1,20 @@
 //! `calc notice`: the public-notice list (公示名单, SPEC §7) of a round's output: one line per
 //! applicant and clause with an award, sorted by district and clause, with the round's total,
-//! and the discretionary awards apart. It is read back from the output file the clerk hands on,
+//! and the discretionary awards apart, each with its range (酌定下限 to 酌定上限), and the totals
+//! of their floors and ceilings. It is read back from the output file the clerk hands on,
 //! so that the list says what the output says; nothing is computed again.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::batch::RowStatus;
 use crate::batch::parse::Columns;
 use crate::batch::read::{Encoding, Table};
 use crate::batch::write::{self, Added, Cell};
 use crate::error::{Error, InputError};
-use crate::money::Money;
+use crate::money::{Money, MoneyError};
 use crate::rules::RuleSet;
+use crate::rules::vocabulary::written;
 
 /// What a notice came to, for the closing line.
 pub struct Notice {
@@ -20,13 +23,18 @@ pub struct Notice {
     /// Lines of discretionary awards, apart from the total.
     pub discretionary: usize,
     pub total: Money,
+    /// The discretionary lines' floors and ceilings added up (none when the output has none).
+    pub floors: Option<Money>,
+    pub ceilings: Option<Money>,
 }
 
-/// One applicant under one clause.
+/// One applicant under one clause: its award, or its range when discretionary.
 #[derive(Default)]
 struct Line {
     name: String,
     amount: Money,
+    floor: Option<Money>,
+    ceiling: Option<Money>,
 }
 
 /// (district's place in the policy's list, district, clause, credit code) → its line.
@@ -42,7 +50,17 @@ const HEADERS: [&str; 7] = [
     "核定金额",
 ];
 
-/// Reads the round's output at `output` and writes its notice to `to` (CSV or XLSX).
+/// `a + b` where either may be missing: a range's floor or ceiling, summed over the ones there are.
+fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> {
+    match (a, b) {
+        (Some(a), Some(b)) => a.checked_add(b).map(Some),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Reads the round's output at `output` and writes its notice to `to` (CSV or XLSX): the
+/// determinate lines and their total, then the discretionary ones under their own header, each
+/// with its floor and ceiling, and the totals of both.
 pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Notice, Error> {
     if crate::batch::guard::same_file(output, to) {
         return Err(InputError::new(
@@ -52,40 +70,40 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
         .into());
     }
     let (awarded, discretionary) = read(rules, output)?;
+    let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e.to_string());
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {
-        total = total
-            .checked_add(line.amount)
-            .map_err(|e| InputError::new(output.display().to_string(), e.to_string()))?;
-        rows.push(row(
-            rules,
-            n + 1,
-            line,
-            code,
-            district,
-            *clause,
-            Some(line.amount),
-        ));
+        total = total.checked_add(line.amount).map_err(overflow)?;
+        let mut row = row(rules, n + 1, line, code, district, *clause);
+        row.push(Cell::Money(line.amount));
+        rows.push(row);
     }
-    rows.push(vec![
-        Cell::Text(String::new()),
-        Cell::Text("合计 total".into()),
-        Cell::Text(String::new()),
-        Cell::Text(String::new()),
-        Cell::Text(String::new()),
-        Cell::Text(String::new()),
-        Cell::Money(total),
-    ]);
+    rows.push(total_row(&[Some(total)]));
+    let (mut floors, mut ceilings) = (None, None);
     if !discretionary.is_empty() {
         let mut part: Vec<Cell> = HEADERS.iter().map(|_| Cell::Text(String::new())).collect();
         part[1] = Cell::Text(
             "酌定（由主管部门核定，不计入合计） / discretionary, not in the total".into(),
         );
         rows.push(part);
+        // The part's own header: the award's column gives way to the range's two.
+        let b = &rules.vocabulary.batch;
+        let mut head: Vec<Cell> = HEADERS[..HEADERS.len() - 1]
+            .iter()
+            .map(|h| Cell::Text(h.to_string()))
+            .collect();
+        head.push(Cell::Text(written(&b.floor, false).to_string()));
+        head.push(Cell::Text(written(&b.ceiling, false).to_string()));
+        rows.push(head);
         for (n, ((_, district, clause, code), line)) in discretionary.iter().enumerate() {
-            rows.push(row(rules, n + 1, line, code, district, *clause, None));
+            floors = add(floors, line.floor).map_err(overflow)?;
+            ceilings = add(ceilings, line.ceiling).map_err(overflow)?;
+            let mut row = row(rules, n + 1, line, code, district, *clause);
+            row.extend([line.floor, line.ceiling].map(money_or_blank));
+            rows.push(row);
         }
+        rows.push(total_row(&[floors, ceilings]));
     }
     let tmp = write::table(to, &HEADERS, &rows, bom)?;
     write::persist(tmp, to)?;
@@ -93,9 +111,25 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
         lines: awarded.len(),
         discretionary: discretionary.len(),
         total,
+        floors,
+        ceilings,
     })
 }
 
+fn money_or_blank(m: Option<Money>) -> Cell {
+    m.map_or(Cell::Text(String::new()), Cell::Money)
+}
+
+/// A totals line: 合计 under the name, then the sums where the amounts stand.
+fn total_row(sums: &[Option<Money>]) -> Vec<Cell> {
+    let at = HEADERS.len() - 1;
+    let mut row: Vec<Cell> = (0..at).map(|_| Cell::Text(String::new())).collect();
+    row[1] = Cell::Text("合计 total".into());
+    row.extend(sums.iter().map(|&m| money_or_blank(m)));
+    row
+}
+
+/// A line's cells up to its clause's title; the caller adds the amount or the range.
 fn row(
     rules: &RuleSet,
     n: usize,
@@ -103,7 +137,6 @@ fn row(
     code: &str,
     district: &str,
     clause: u32,
-    amount: Option<Money>,
 ) -> Vec<Cell> {
     let title = rules.clause(clause).map_or("", |c| c.title(false));
     vec![
@@ -113,12 +146,12 @@ fn row(
         Cell::Text(district.to_string()),
         Cell::Count(clause as usize),
         Cell::Text(title.to_string()),
-        amount.map_or(Cell::Text("酌定".into()), Cell::Money),
     ]
 }
 
 /// The output's awarded and discretionary lines; a file without calc's added columns is no
-/// round's output and is refused.
+/// round's output and is refused. Either language's headers and statuses are read, and an
+/// output of before the range columns too (its discretionary lines then have no range).
 fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
     let table = Table::open(output, Encoding::Auto)?;
     let r = &rules.roles;
@@ -133,6 +166,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         )
         .into());
     };
+    let (ceiling_col, floor_col) = (col(Added::Ceiling), col(Added::Floor));
     let field = |f: usize| cols.fields[r.applicant][f];
     let (name_col, code_col, district_col) =
         (field(r.name), field(r.credit_code), field(r.district));
@@ -147,28 +181,33 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
     let mut bad: Option<InputError> = None;
     table.rows(&(), |line, cells| {
         let cell = |c: Option<usize>| c.map_or("", |c| cells.get(c)).trim();
-        let status = cell(Some(status_col));
+        let status = RowStatus::read(cell(Some(status_col)), &rules.vocabulary.batch);
         let into = match status {
-            "awarded" | "核定" => &mut awarded,
-            "discretionary" | "酌定" => &mut discretionary,
+            Some(RowStatus::Awarded) => &mut awarded,
+            Some(RowStatus::Discretionary) => &mut discretionary,
             _ => return,
         };
-        let amount = match cell(Some(award_col)) {
-            "" => Money::ZERO,
-            text => match Money::parse(text) {
-                Ok(m) => m,
-                Err(e) => {
-                    let mut err = InputError::new(&table.file, e.to_string());
-                    err.line = Some(line);
-                    bad.get_or_insert(err);
-                    return;
-                }
-            },
+        let located = |e: &dyn std::fmt::Display| {
+            let mut err = InputError::new(&table.file, e.to_string());
+            err.line = Some(line);
+            err
+        };
+        let money = |c: Option<usize>| match cell(c) {
+            "" => Ok(None),
+            text => Money::parse(text).map(Some).map_err(|e| located(&e)),
+        };
+        let figures = (money(Some(award_col)), money(floor_col), money(ceiling_col));
+        let (amount, floor, ceiling) = match figures {
+            (Ok(a), Ok(f), Ok(c)) => (a.unwrap_or(Money::ZERO), f, c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                bad.get_or_insert(e);
+                return;
+            }
         };
         let Ok(clause) = cell(Some(clause_col)).parse::<u32>() else {
             return;
         };
-        if status_is_awarded(status) && amount.is_zero() {
+        if status == Some(RowStatus::Awarded) && amount.is_zero() {
             return;
         }
         let district = cell(district_col).to_string();
@@ -180,12 +219,15 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         );
         let entry = into.entry(key).or_default();
         entry.name = cell(name_col).to_string();
-        match entry.amount.checked_add(amount) {
-            Ok(sum) => entry.amount = sum,
-            Err(e) => {
-                let mut err = InputError::new(&table.file, e.to_string());
-                err.line = Some(line);
-                bad.get_or_insert(err);
+        let sums = (
+            entry.amount.checked_add(amount),
+            add(entry.floor, floor),
+            add(entry.ceiling, ceiling),
+        );
+        match sums {
+            (Ok(a), Ok(f), Ok(c)) => (entry.amount, entry.floor, entry.ceiling) = (a, f, c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                bad.get_or_insert(located(&e));
             }
         }
     });
@@ -193,8 +235,4 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         Some(e) => Err(e.into()),
         None => Ok((awarded, discretionary)),
     }
-}
-
-fn status_is_awarded(status: &str) -> bool {
-    matches!(status, "awarded" | "核定")
 }

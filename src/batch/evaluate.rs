@@ -54,6 +54,8 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         unit: None,
         clause: None,
         award: Some(Money::ZERO),
+        ceiling: None,
+        floor: None,
         status: RowStatus::Ineligible,
         reason: lang
             .pick("不属于任何条款", "no clause covers this item")
@@ -81,10 +83,13 @@ fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<
     } else {
         (RowStatus::Awarded, Some(it.amount))
     };
+    let range = status == RowStatus::Discretionary;
     RowResult {
         unit: None,
         clause: Some(co.clause),
         award,
+        ceiling: it.ceiling.filter(|_| range),
+        floor: it.floor.filter(|_| range),
         status,
         reason,
         also: Vec::new(),

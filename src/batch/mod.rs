@@ -33,6 +33,7 @@ use rayon::prelude::*;
 use crate::error::Error;
 use crate::money::Money;
 use crate::render::Lang;
+use crate::rules::vocabulary::{BatchColumns, written};
 use crate::rules::{RuleBook, RuleSet};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
@@ -84,6 +85,16 @@ pub enum RowStatus {
 }
 
 impl RowStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [RowStatus; 5] = [
+        RowStatus::Awarded,
+        RowStatus::Discretionary,
+        RowStatus::Ineligible,
+        RowStatus::Error,
+        RowStatus::Empty,
+    ];
+
+    /// Its name in the outcome's terms (as `calc test` cases and JSON name a status).
     pub fn as_str(self) -> &'static str {
         match self {
             RowStatus::Awarded => "awarded",
@@ -92,6 +103,29 @@ impl RowStatus {
             RowStatus::Error => "error",
             RowStatus::Empty => "",
         }
+    }
+
+    /// Its words in the vocabulary (none for a blank row).
+    fn words(self, b: &BatchColumns) -> &[String] {
+        let w = &b.statuses;
+        match self {
+            RowStatus::Awarded => &w.awarded,
+            RowStatus::Discretionary => &w.discretionary,
+            RowStatus::Ineligible => &w.ineligible,
+            RowStatus::Error => &w.error,
+            RowStatus::Empty => &[],
+        }
+    }
+
+    /// The word written in the status column, in the output's language.
+    pub fn word(self, b: &BatchColumns, lang: Lang) -> &str {
+        written(self.words(b), lang.en())
+    }
+
+    /// The status a round's output names, by any of its words in either language.
+    pub fn read(text: &str, b: &BatchColumns) -> Option<RowStatus> {
+        let named = |s: &RowStatus| s.words(b).iter().any(|w| w.eq_ignore_ascii_case(text));
+        RowStatus::ALL.into_iter().find(named)
     }
 }
 
@@ -103,6 +137,9 @@ pub struct RowResult {
     pub clause: Option<u32>,
     /// `None` for discretionary, error and empty rows.
     pub award: Option<Money>,
+    /// A discretionary row's range: its ceiling, and its floor where there is one.
+    pub ceiling: Option<Money>,
+    pub floor: Option<Money>,
     pub status: RowStatus,
     pub reason: String,
     /// The row's item under each further clause over its section: written as continuation
@@ -116,6 +153,8 @@ impl RowResult {
             unit: None,
             clause: None,
             award: None,
+            ceiling: None,
+            floor: None,
             status: RowStatus::Empty,
             reason: String::new(),
             also: Vec::new(),
@@ -291,7 +330,14 @@ fn write_all(
     progress: &dyn Progress,
 ) -> Result<Option<tempfile::NamedTempFile>, Error> {
     progress.phase("写出 writing", input.0.bytes());
-    let out = write::rows(&opts.output, input, rules, results, opts.bom, progress)?;
+    let out = write::rows(
+        &opts.output,
+        input,
+        rules,
+        results,
+        (opts.bom, opts.lang),
+        progress,
+    )?;
     let summary = match &opts.summary {
         Some(path) => {
             let s = summary::Summary::of(rules, units, results);

@@ -16,7 +16,8 @@ use super::write::{Added, unguard};
 pub struct Columns {
     /// The `type` column.
     pub kind: Option<usize>,
-    /// In a round's own output (every added column present), each added column, by `Added`.
+    /// In a round's own output (every required added column present), each added column, by
+    /// `Added`.
     pub added: [Option<usize>; Added::ALL.len()],
     /// `[section][field]` → column.
     pub fields: Vec<Vec<Option<usize>>>,
@@ -88,7 +89,8 @@ impl Columns {
                 .rposition(|h| names.iter().any(|n| n == h || n.eq_ignore_ascii_case(h)))
         };
         let mut added = Added::ALL.map(|a| last(a.names(batch)));
-        let own = kind.is_some() && added.iter().all(Option::is_some);
+        let own = kind.is_some()
+            && (Added::ALL.iter().zip(&added)).all(|(a, c)| c.is_some() || !a.required());
         if !own {
             added = [None; Added::ALL.len()];
         }

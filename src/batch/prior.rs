@@ -1,7 +1,7 @@
 //! `--prior FILE`: awards granted before this round, by credit code. Two forms are read:
-//! the output of an earlier `calc batch` (a row with status `awarded` and an award above zero
-//! becomes a prior of its clause, year and item), or a plain table with the credit code and the
-//! vocabulary's `prior` columns (clause, year, item, amount).
+//! the output of an earlier `calc batch`, in either language (a row with status 核定/awarded and
+//! an award above zero becomes a prior of its clause, year and item), or a plain table with the
+//! credit code and the vocabulary's `prior` columns (clause, year, item, amount).
 //!
 //! A prior file is what caps are computed against, so any bad row in it stops the run (exit 2).
 //! A prior under a clause with a quota, on a row that names the district (a round's output
@@ -146,8 +146,10 @@ fn round_row(
 ) -> Result<Option<Item>, String> {
     let cols = parser.cols;
     let cell = |c: Option<usize>| c.map_or("", |c| cols.text(cells, c));
+    // Either language's status words: a round written under --lang zh or en is a prior alike.
     if let Some(status) = cols.added(Added::Status)
-        && cols.text(cells, status) != RowStatus::Awarded.as_str()
+        && RowStatus::read(cols.text(cells, status), &rules.vocabulary.batch)
+            != Some(RowStatus::Awarded)
     {
         return Ok(None);
     }

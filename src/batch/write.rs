@@ -17,47 +17,76 @@ use super::parse::Columns;
 use rayon::prelude::*;
 
 use super::read::{Cells, Table, cells};
-use super::{Progress, RowResult};
+use super::{Progress, RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
+use crate::render::Lang;
 use crate::rules::RuleSet;
-use crate::rules::vocabulary::BatchColumns;
+use crate::rules::vocabulary::{BatchColumns, written};
 
 /// A column the batch adds to each row. A new column is one more variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Added {
     Clause,
     Award,
+    /// A discretionary row's ceiling.
+    Ceiling,
+    /// A discretionary row's floor, where it has one.
+    Floor,
     Status,
     Reason,
 }
 
 impl Added {
     /// In the order they are written.
-    pub const ALL: [Added; 4] = [Added::Clause, Added::Award, Added::Status, Added::Reason];
+    pub const ALL: [Added; 6] = [
+        Added::Clause,
+        Added::Award,
+        Added::Ceiling,
+        Added::Floor,
+        Added::Status,
+        Added::Reason,
+    ];
 
-    /// Its header names in the vocabulary; the first is the one written.
+    /// Its header names in the vocabulary: the first written under `--lang zh`, the second
+    /// under `--lang en`; all are read.
     pub fn names(self, b: &BatchColumns) -> &[String] {
         match self {
             Added::Clause => &b.clause,
             Added::Award => &b.award,
+            Added::Ceiling => &b.ceiling,
+            Added::Floor => &b.floor,
             Added::Status => &b.status,
             Added::Reason => &b.reason,
         }
     }
 
+    /// Its header in the output's language.
+    pub fn header(self, b: &BatchColumns, lang: Lang) -> &str {
+        written(self.names(b), lang.en())
+    }
+
+    /// Whether a file must have it to be read as a round's output: the range columns came
+    /// later, so an earlier round's output without them is still calc's own.
+    pub fn required(self) -> bool {
+        !matches!(self, Added::Ceiling | Added::Floor)
+    }
+
     /// Its text for a row, as written to CSV.
-    fn write(self, r: &RowResult, out: &mut Vec<u8>) -> std::io::Result<()> {
+    fn write(self, r: &RowResult, layout: &Layout, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let money = |m: Option<Money>, out: &mut Vec<u8>| match m {
+            Some(m) => m.write_plain(out),
+            None => Ok(()),
+        };
         match self {
             Added::Clause => match r.clause {
                 Some(clause) => write!(out, "{clause}"),
                 None => Ok(()),
             },
-            Added::Award => match r.award {
-                Some(award) => award.write_plain(out),
-                None => Ok(()),
-            },
-            Added::Status => out.write_all(r.status.as_str().as_bytes()),
+            Added::Award => money(r.award, out),
+            Added::Ceiling => money(r.ceiling, out),
+            Added::Floor => money(r.floor, out),
+            Added::Status => out.write_all(layout.status(r.status).as_bytes()),
             // Neutralised by the CSV writer; an XLSX cell is typed text and needs no guard.
             Added::Reason => out.write_all(r.reason.as_bytes()),
         }
@@ -195,28 +224,36 @@ struct Layout {
     slots: Vec<Option<Added>>,
     /// The input's header count: a row's cells beyond it follow the added columns.
     width: usize,
+    /// The status words written, by `RowStatus` (in `RowStatus::ALL` order).
+    statuses: [String; RowStatus::ALL.len()],
 }
 
 impl Layout {
-    fn new(table: &Table, cols: &Columns, rules: &RuleSet) -> Layout {
+    fn new(table: &Table, cols: &Columns, rules: &RuleSet, lang: Lang) -> Layout {
+        let b = &rules.vocabulary.batch;
         let mut headers = table.headers.clone();
         let mut slots = vec![None; headers.len()];
         for a in Added::ALL {
             match cols.added(a) {
                 Some(c) => slots[c] = Some(a),
                 None => {
-                    let names = a.names(&rules.vocabulary.batch);
-                    headers.push(names.first().cloned().unwrap_or_default());
+                    headers.push(a.header(b, lang).to_string());
                     slots.push(Some(a));
                 }
             }
         }
         let width = table.headers.len();
+        let statuses = RowStatus::ALL.map(|s| s.word(b, lang).to_string());
         Layout {
             headers,
             slots,
             width,
+            statuses,
         }
+    }
+
+    fn status(&self, s: RowStatus) -> &str {
+        &self.statuses[s as usize]
     }
 }
 
@@ -226,10 +263,10 @@ pub fn rows(
     (table, cols): (&Table, &Columns),
     rules: &RuleSet,
     results: &[RowResult],
-    bom: bool,
+    (bom, lang): (bool, Lang),
     progress: &dyn Progress,
 ) -> Result<NamedTempFile, Error> {
-    let layout = Layout::new(table, cols, rules);
+    let layout = Layout::new(table, cols, rules, lang);
     if is_xlsx(path) {
         return write_xlsx(path, (table, cols), &layout, results, progress);
     }
@@ -297,7 +334,7 @@ fn write_row<W: Write>(
                 Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
                 Some(a) => {
                     scratch.clear();
-                    a.write(r, scratch)?;
+                    a.write(r, layout, scratch)?;
                     wr.write_field(&scratch[..])?;
                 }
             }
@@ -373,7 +410,7 @@ fn xlsx_row(
             None => cells.get(c).to_string(),
             Some(a) => {
                 let mut text = Vec::new();
-                a.write(r, &mut text).map_err(XlsxError::IoError)?;
+                a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
                 String::from_utf8(text).unwrap_or_default()
             }
         };
@@ -382,6 +419,8 @@ fn xlsx_row(
         }
         let number = match slot {
             Some(Added::Award) => r.award,
+            Some(Added::Ceiling) => r.ceiling,
+            Some(Added::Floor) => r.floor,
             _ if cols.money.get(c).copied().unwrap_or(false) => Money::parse(cells.get(c)).ok(),
             _ => None,
         };
@@ -426,7 +465,8 @@ pub fn table(
         out.write_all(b"\xEF\xBB\xBF")
             .map_err(|e| write_error(path, e))?;
     }
-    let mut w = csv::Writer::from_writer(out);
+    // A table may hold parts of their own widths (the notice's discretionary part).
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
     w.write_record(headers).map_err(fail)?;
     for row in rows {
         w.write_record(row.iter().map(|c| match c {

@@ -180,7 +180,8 @@ pub struct Vocabulary {
 }
 
 /// The header aliases of a batch's own columns (SPEC §6): the row's type, and the columns a
-/// batch adds. The first name of each is the header a batch writes.
+/// batch adds. Of an added column's names the first is the header written under `--lang zh`,
+/// the second the one under `--lang en`; all are read.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchColumns {
@@ -188,11 +189,31 @@ pub struct BatchColumns {
     pub kind: Vec<String>,
     pub clause: Vec<String>,
     pub award: Vec<String>,
+    pub ceiling: Vec<String>,
+    pub floor: Vec<String>,
     pub status: Vec<String>,
     pub reason: Vec<String>,
     /// Columns a batch carries through as they are, unread (序号, 备注, ...).
     #[serde(default)]
     pub keep: Vec<String>,
+    /// The words of the status column, named as the column's.
+    pub statuses: StatusWords,
+}
+
+/// The words a batch writes in its status column (first Chinese, then English; all are read).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusWords {
+    pub awarded: Vec<String>,
+    pub discretionary: Vec<String>,
+    pub ineligible: Vec<String>,
+    pub error: Vec<String>,
+}
+
+/// The name written in a language: the second for English, else the first.
+pub fn written(names: &[String], en: bool) -> &str {
+    let name = if en { names.get(1) } else { None };
+    name.or(names.first()).map_or("", String::as_str)
 }
 
 impl Default for BatchColumns {
@@ -202,9 +223,17 @@ impl Default for BatchColumns {
             kind: one("type"),
             clause: one("clause"),
             award: one("award"),
+            ceiling: one("ceiling"),
+            floor: one("floor"),
             status: one("status"),
             reason: one("reason"),
             keep: Vec::new(),
+            statuses: StatusWords {
+                awarded: one("awarded"),
+                discretionary: one("discretionary"),
+                ineligible: one("ineligible"),
+                error: one("error"),
+            },
         }
     }
 }

@@ -783,7 +783,7 @@ fn the_csv_template_header_is_read_by_batch() {
         .assert()
         .success();
     let out = std::fs::read_to_string(&output).unwrap();
-    assert!(out.contains(",1,300000.00,awarded,"), "{out}");
+    assert!(out.contains(",1,300000.00,,,核定,"), "{out}");
 }
 
 /// A prior under a clause an overlay disables changes no figure and is set aside; a prior under
@@ -1031,9 +1031,9 @@ fn a_city_wide_round_pays_each_district_at_its_own_rate() {
         .success();
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[1].contains(",1,200000.00,awarded,"), "{text}");
+    assert!(lines[1].contains(",1,200000.00,,,核定,"), "{text}");
     assert!(lines[1].contains("鹿城区 20%"), "{text}");
-    assert!(lines[2].contains(",1,300000.00,awarded,"), "{text}");
+    assert!(lines[2].contains(",1,300000.00,,,核定,"), "{text}");
     let sum = std::fs::read_to_string(&summary).unwrap();
     assert!(sum.contains("合计 total,2,500000.00"), "{sum}");
 }

@@ -95,7 +95,7 @@ fn the_worked_example_round_matches_the_hand_figures() {
     // 乙 (龙湾区): MX-01 30% × 300,000 = 90,000; clause 9 highest only: 小巨人 1,000,000, 专精特新 0.
     // 丙 (永嘉县): outside the 市区 districts: ineligible, 0.00.
     assert_eq!(
-        s.column("award"),
+        s.column("核定金额"),
         [
             "360000.00",
             "90000.00",
@@ -106,13 +106,13 @@ fn the_worked_example_round_matches_the_hand_figures() {
             "0.00"
         ]
     );
-    assert_eq!(s.column("clause"), ["1", "2", "1", "9", "1", "1", "9"]);
-    assert_eq!(s.column("status")[5], "ineligible");
-    assert!(s.column("reason")[5].contains("永嘉县"));
+    assert_eq!(s.column("条款"), ["1", "2", "1", "9", "1", "1", "9"]);
+    assert_eq!(s.column("状态")[5], "不符合");
+    assert!(s.column("说明")[5].contains("永嘉县"));
     assert!(
-        s.column("reason")[4].contains("440,000.00"),
+        s.column("说明")[4].contains("440,000.00"),
         "{}",
-        s.column("reason")[4]
+        s.column("说明")[4]
     );
 
     // Summary: 鹿城区 clause 1 = 500,000; 龙湾区 = 90,000 + 1,000,000 = 1,090,000; total 1,590,000.
@@ -156,7 +156,7 @@ fn the_summary_equals_the_sum_of_the_rows() {
         .code(0);
     let s = read_csv(&out);
     assert_eq!(s.rows.len(), 3000);
-    let (district, clause, award) = (s.col("所属区县"), s.col("clause"), s.col("award"));
+    let (district, clause, award) = (s.col("所属区县"), s.col("条款"), s.col("核定金额"));
     // Cents as integers: exact sums without any float.
     let cents = |t: &str| -> i64 {
         if t.is_empty() {
@@ -209,7 +209,7 @@ fn gbk_input_with_chinese_headers_and_values() {
     );
     let s = read_csv(&out);
     assert_eq!(s.column("单位名称")[0], "温州甲智能科技有限公司");
-    assert_eq!(s.column("award"), ["300000.00", "50000.00"]);
+    assert_eq!(s.column("核定金额"), ["300000.00", "50000.00"]);
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn utf8_with_bom_input_and_the_no_bom_switch() {
     let bytes = std::fs::read(&out).unwrap();
     assert!(bytes.starts_with("类型".as_bytes()), "no BOM with --no-bom");
     // 30% × 100,000 = 30,000.
-    assert_eq!(read_csv(&out).column("award"), ["30000.00"]);
+    assert_eq!(read_csv(&out).column("核定金额"), ["30000.00"]);
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn the_gbk_fixture_file_reads() {
         .args(["--as-of", AS_OF])
         .assert()
         .code(0);
-    assert_eq!(read_csv(&out).column("award"), ["60000.00", "30000.00"]);
+    assert_eq!(read_csv(&out).column("核定金额"), ["60000.00", "30000.00"]);
 }
 
 #[test]
@@ -250,16 +250,13 @@ fn a_bad_row_in_the_middle_keeps_its_place_and_the_others_are_computed() {
         s.column("编号"),
         ["HT-01", "HT-01", "HT-02", "HT-02", "HT-03"]
     );
-    assert_eq!(
-        s.column("status"),
-        ["awarded", "awarded", "error", "error", "awarded"]
-    );
+    assert_eq!(s.column("状态"), ["核定", "核定", "错误", "错误", "核定"]);
     // 甲 HT-01 30% × 100,000 = 30,000; 乙 HT-01 30% × 200,000 = 60,000; 甲 HT-03 10% × 400,000.
     assert_eq!(
-        s.column("award"),
+        s.column("核定金额"),
         ["30000.00", "60000.00", "", "", "40000.00"]
     );
-    let reason = s.column("reason");
+    let reason = s.column("说明");
     assert!(
         reason[2].contains("金额") && reason[2].contains(" / "),
         "{}",
@@ -277,57 +274,174 @@ fn a_missing_column_a_row_type_needs_is_named() {
     let (_d, out, code) = batch("nodate.csv", text.as_bytes(), &[]);
     assert_eq!(code, 3);
     let s = read_csv(&out);
-    assert_eq!(s.column("status"), ["error"]);
+    assert_eq!(s.column("状态"), ["错误"]);
     assert!(
-        s.column("reason")[0].contains("`date`"),
+        s.column("说明")[0].contains("`date`"),
         "{}",
-        s.column("reason")[0]
+        s.column("说明")[0]
     );
 }
 
-#[test]
-fn round_two_respects_round_one_through_its_output_as_prior() {
-    let dir = tempfile::tempdir().unwrap();
-    let r1 = dir.path().join("r1.csv");
-    let out1 = dir.path().join("out1.csv");
-    let r2 = dir.path().join("r2.csv");
-    let out2 = dir.path().join("out2.csv");
-    // Round 1: 甲 HT-01 30% × 1,200,000 = 360,000 (2026).
+/// Round 1 (甲 HT-01 30% × 1,200,000 = 360,000 in 2026) written into `out1` in one of the forms a
+/// round's output takes: under the default `--lang zh`, under `--lang en`, or as an earlier
+/// calc wrote it (English headers clause/award/status/reason and statuses, no range columns:
+/// the bytes of calc at d1eeb3c for this round).
+fn round_one(dir: &Path, form: &str, out1: &Path) {
+    let r1 = dir.join("r1.csv");
     std::fs::write(&r1, format!("{HEAD}{JIA},HT-01,是,1200000,2026-02-01\n")).unwrap();
+    if form == "old" {
+        let row = format!(
+            "{JIA},HT-01,是,1200000,2026-02-01,1,360000.00,awarded,\"合同实际执行金额 1,200,000.00 × 30% (自主智能算力) = 360,000.00\"\n"
+        );
+        let head = HEAD.trim_end().to_string() + ",clause,award,status,reason\n";
+        std::fs::write(out1, format!("{head}{row}")).unwrap();
+        return;
+    }
     calc()
         .arg("batch")
         .arg(&r1)
         .arg("-o")
-        .arg(&out1)
-        .args(["--as-of", "2026-03-31"])
+        .arg(out1)
+        .args(["--as-of", "2026-03-31", "--lang", form])
         .assert()
         .code(0);
-    // Round 2: HT-04 30% × 600,000 = 180,000 → 2026 cap 500,000 − 360,000 paid = 140,000;
-    // HT-01 again: already paid, 0.00. 乙 has no prior: 30% × 600,000 = 180,000.
-    std::fs::write(
-        &r2,
-        format!(
-            "{HEAD}{JIA},HT-04,是,600000,2026-05-01\n{JIA},HT-01,是,1200000,2026-02-01\n{YI},HT-04,是,600000,2026-05-01\n"
-        ),
-    )
-    .unwrap();
-    calc()
-        .arg("batch")
-        .arg(&r2)
-        .arg("-o")
-        .arg(&out2)
-        .arg("--prior")
-        .arg(&out1)
-        .args(["--as-of", AS_OF])
-        .assert()
-        .code(0);
-    let s = read_csv(&out2);
-    assert_eq!(s.column("award"), ["140000.00", "0.00", "180000.00"]);
-    assert!(
-        s.column("reason")[1].contains("已兑现"),
-        "{}",
-        s.column("reason")[1]
+}
+
+#[test]
+fn round_two_respects_round_one_through_its_output_as_prior() {
+    for form in ["zh", "en", "old"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out1 = dir.path().join("out1.csv");
+        let r2 = dir.path().join("r2.csv");
+        let out2 = dir.path().join("out2.csv");
+        round_one(dir.path(), form, &out1);
+        // Round 2: HT-04 30% × 600,000 = 180,000 → 2026 cap 500,000 − 360,000 paid = 140,000;
+        // HT-01 again: already paid, 0.00. 乙 has no prior: 30% × 600,000 = 180,000.
+        std::fs::write(
+            &r2,
+            format!(
+                "{HEAD}{JIA},HT-04,是,600000,2026-05-01\n{JIA},HT-01,是,1200000,2026-02-01\n{YI},HT-04,是,600000,2026-05-01\n"
+            ),
+        )
+        .unwrap();
+        calc()
+            .arg("batch")
+            .arg(&r2)
+            .arg("-o")
+            .arg(&out2)
+            .arg("--prior")
+            .arg(&out1)
+            .args(["--as-of", AS_OF])
+            .assert()
+            .code(0);
+        let s = read_csv(&out2);
+        assert_eq!(
+            s.column("核定金额"),
+            ["140000.00", "0.00", "180000.00"],
+            "{form}"
+        );
+        assert!(
+            s.column("说明")[1].contains("已兑现"),
+            "{form}: {}",
+            s.column("说明")[1]
+        );
+    }
+}
+
+#[test]
+fn the_added_columns_and_statuses_are_chinese_by_default_and_english_under_lang_en() {
+    let dir = tempfile::tempdir().unwrap();
+    let (zh, en) = (dir.path().join("zh.csv"), dir.path().join("en.csv"));
+    for (out, lang) in [(&zh, "zh"), (&en, "en")] {
+        calc()
+            .args(["batch", "examples/round.csv", "--lang", lang, "-o"])
+            .arg(out)
+            .args(["--as-of", AS_OF])
+            .assert()
+            .code(0);
+    }
+    let (zh, en) = (read_csv(&zh), read_csv(&en));
+    let input = 16;
+    assert_eq!(
+        zh.headers[input..],
+        ["条款", "核定金额", "酌定上限", "酌定下限", "状态", "说明"]
     );
+    assert_eq!(
+        en.headers[input..],
+        ["clause", "award", "ceiling", "floor", "status", "reason"]
+    );
+    // Rows 1-5 and 7 are paid (RZ-02's 0.00 under clause 9's highest-only is a determinate
+    // award too); 丙 in 永嘉县 (row 6) is outside the 市区 districts.
+    assert_eq!(
+        zh.column("状态"),
+        ["核定", "核定", "核定", "核定", "核定", "不符合", "核定"]
+    );
+    assert_eq!(
+        en.column("status"),
+        [
+            "awarded",
+            "awarded",
+            "awarded",
+            "awarded",
+            "awarded",
+            "ineligible",
+            "awarded"
+        ]
+    );
+    // The figures are the same in either language.
+    assert_eq!(zh.column("核定金额"), en.column("award"));
+    // Decision (README, 批量计算): 酌定上限 and 酌定下限 are always written, so a round's
+    // output has the same columns whatever its rows come to; here no row is discretionary.
+    assert!(zh.column("酌定上限").iter().all(|c| c.is_empty()));
+    assert!(zh.column("酌定下限").iter().all(|c| c.is_empty()));
+
+    // An error row: 错误 / error.
+    let (_d, out, code) = batch(
+        "e.csv",
+        format!("{HEAD}{JIA},HT-1,是,abc,2026-02-01\n").as_bytes(),
+        &[],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(read_csv(&out).column("状态"), ["错误"]);
+    let (_d, out, code) = batch(
+        "e.csv",
+        format!("{HEAD}{JIA},HT-1,是,abc,2026-02-01\n").as_bytes(),
+        &["--lang", "en"],
+    );
+    assert_eq!(code, 3);
+    assert_eq!(read_csv(&out).column("status"), ["error"]);
+}
+
+/// Clause 11 (SPEC rev. 2 §4, highest-only over ranges): 瓯越英才计划创业人才 "30 万-3000 万元"
+/// (300,000 to 30,000,000) and 省领军型创业团队 "500 万元" (5,000,000 fixed), one group: ceiling
+/// max(30,000,000, 5,000,000) = 30,000,000, floor max(300,000, 5,000,000) = 5,000,000, on the
+/// row of the range that carries it; the team row is 0.00, no range. Clause 4 without tiers:
+/// "最高 300 万元" → ceiling 3,000,000, no floor.
+const RANGES: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,日期,认定类别,年度,研发费用
+资格认定,温州智能装备有限公司,91330302000000001K,企业,鹿城区,是,是,是,RC-021,2026-03-01,创业人才,,
+资格认定,温州智能装备有限公司,91330302000000001K,企业,鹿城区,是,是,是,RC-022,2025-10-10,省领军型创业团队,,
+研发费用,温州乙数据有限公司,91330302000000002N,企业,龙湾区,是,是,是,,,,2025,8000000
+";
+
+#[test]
+fn a_discretionary_row_has_its_ceiling_and_floor_in_their_own_columns() {
+    let (_d, out, code) = batch("r.csv", RANGES.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    let s = read_csv(&out);
+    assert_eq!(s.column("条款"), ["11", "11", "4"]);
+    assert_eq!(s.column("状态"), ["酌定", "核定", "酌定"]);
+    assert_eq!(s.column("核定金额"), ["", "0.00", ""]);
+    assert_eq!(s.column("酌定上限"), ["30000000.00", "", "3000000.00"]);
+    assert_eq!(s.column("酌定下限"), ["5000000.00", "", ""]);
+    // The same under --lang en.
+    let (_d, out, _) = batch("r.csv", RANGES.as_bytes(), &["--lang", "en"]);
+    let s = read_csv(&out);
+    assert_eq!(
+        s.column("status"),
+        ["discretionary", "awarded", "discretionary"]
+    );
+    assert_eq!(s.column("ceiling"), ["30000000.00", "", "3000000.00"]);
+    assert_eq!(s.column("floor"), ["5000000.00", "", ""]);
 }
 
 #[test]
@@ -344,7 +458,7 @@ fn a_plain_prior_table_is_accepted() {
     let p = prior.to_string_lossy().to_string();
     let (_d, out, code) = batch("r.csv", text.as_bytes(), &["--prior", &p]);
     assert_eq!(code, 0);
-    assert_eq!(read_csv(&out).column("award"), ["50000.00"]);
+    assert_eq!(read_csv(&out).column("核定金额"), ["50000.00"]);
 }
 
 #[test]
@@ -361,7 +475,7 @@ fn formula_injection_is_neutralised() {
     );
     assert_eq!(s.column("编号"), ["'+HT-01", "'-HT-02"]);
     // The values themselves were read as given: 30% × 100,000 each.
-    assert_eq!(s.column("award"), ["30000.00", "30000.00"]);
+    assert_eq!(s.column("核定金额"), ["30000.00", "30000.00"]);
 }
 
 #[test]
@@ -475,7 +589,7 @@ fn an_xlsx_round_trip() {
     let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
     assert_eq!(rows.len(), 3, "header and both rows");
     let headers: Vec<String> = rows[0].iter().map(|d| d.to_string()).collect();
-    let award = headers.iter().position(|h| h == "award").unwrap();
+    let award = headers.iter().position(|h| h == "核定金额").unwrap();
     // HT-01 30% × 1,200,000 = 360,000; HT-02 10% × 800,000.50 = 80,000.05.
     assert_eq!(rows[1][award], Data::Float(360_000.0));
     assert_eq!(rows[2][award], Data::Float(80_000.05));
@@ -517,16 +631,16 @@ fn the_dataset_quota_keeps_the_highest_scores() {
     let s = read_csv(&out);
     // Each 30% × 100,000 = 30,000; the lowest score (60, DS-4) ranks 6th of a quota of 5.
     assert_eq!(
-        s.column("award"),
+        s.column("核定金额"),
         [
             "30000.00", "30000.00", "30000.00", "30000.00", "0.00", "30000.00"
         ]
     );
-    assert_eq!(s.column("status")[4], "ineligible");
+    assert_eq!(s.column("状态")[4], "不符合");
     assert!(
-        s.column("reason")[4].contains("名额"),
+        s.column("说明")[4].contains("名额"),
         "{}",
-        s.column("reason")[4]
+        s.column("说明")[4]
     );
 }
 
@@ -541,10 +655,10 @@ fn a_tie_at_the_quota_boundary_or_a_missing_score_asks_for_a_decision() {
     assert_eq!(code, 3);
     let s = read_csv(&out);
     assert_eq!(
-        s.column("status"),
-        ["awarded", "error", "awarded", "awarded", "error", "awarded"]
+        s.column("状态"),
+        ["核定", "错误", "核定", "核定", "错误", "核定"]
     );
-    assert!(s.column("reason")[1].contains("decide"));
+    assert!(s.column("说明")[1].contains("decide"));
 
     let (_d, out, code) = batch(
         "m.csv",
@@ -554,8 +668,8 @@ fn a_tie_at_the_quota_boundary_or_a_missing_score_asks_for_a_decision() {
     assert_eq!(code, 3);
     let s = read_csv(&out);
     // DS-1 has no score while 6 compete for 5 places; the 5 scored ones fit.
-    assert_eq!(s.column("status")[1], "error");
-    assert_eq!(s.column("award")[4], "30000.00");
+    assert_eq!(s.column("状态")[1], "错误");
+    assert_eq!(s.column("核定金额")[4], "30000.00");
 }
 
 /// A dataset row: (credit code, district, id, score, date); 100,000 invested, listed, selected.
@@ -586,7 +700,7 @@ fn the_dataset_quota_counts_the_places_earlier_rounds_took() {
     ]);
     let (_d1, out1, code) = batch("r1.csv", round1.as_bytes(), &[]);
     assert_eq!(code, 0);
-    assert_eq!(read_csv(&out1).column("award"), ["30000.00"; 5]);
+    assert_eq!(read_csv(&out1).column("核定金额"), ["30000.00"; 5]);
     let prior = out1.to_str().unwrap();
 
     // Round 2: a sixth 瓯海区 dataset of 2026 scoring above all of them finds no place; one of
@@ -601,16 +715,19 @@ fn the_dataset_quota_counts_the_places_earlier_rounds_took() {
     let (_d2, out2, code) = batch("r2.csv", round2.as_bytes(), &["--prior", prior]);
     assert_eq!(code, 0);
     let s = read_csv(&out2);
-    assert_eq!(s.column("award"), ["0.00", "30000.00", "30000.00", "0.00"]);
-    assert_eq!(s.column("status")[0], "ineligible");
-    let reason = s.column("reason");
+    assert_eq!(
+        s.column("核定金额"),
+        ["0.00", "30000.00", "30000.00", "0.00"]
+    );
+    assert_eq!(s.column("状态")[0], "不符合");
+    let reason = s.column("说明");
     assert!(reason[0].contains("名额已满"), "{}", reason[0]);
     assert!(reason[0].contains("往期入选项"), "{}", reason[0]);
     assert!(reason[3].contains("已兑现"), "{}", reason[3]);
 
     // Without round 1's output, the sixth is paid: the places come from the prior file only.
     let (_d3, out3, _) = batch("r2.csv", round2.as_bytes(), &[]);
-    assert_eq!(read_csv(&out3).column("award")[0], "30000.00");
+    assert_eq!(read_csv(&out3).column("核定金额")[0], "30000.00");
 }
 
 /// Three places taken by round 1 leave two for round 2's three datasets: the lowest score
@@ -642,8 +759,8 @@ fn the_places_left_by_earlier_rounds_go_to_the_highest_scores() {
     let _ = out2;
     let s = read_csv(&out2b);
     // 5 places - 3 taken = 2: DS-5 (85) and DS-6 (75) are paid 30,000 each; DS-4 (60) ranks 3rd.
-    assert_eq!(s.column("award"), ["0.00", "30000.00", "30000.00"]);
-    let reason = s.column("reason")[0];
+    assert_eq!(s.column("核定金额"), ["0.00", "30000.00", "30000.00"]);
+    let reason = s.column("说明")[0];
     assert!(reason.contains("往期已占 3 个，余 2 个"), "{reason}");
     assert!(reason.contains("排第 3 名"), "{reason}");
 }
@@ -669,13 +786,11 @@ fn an_applicant_s_rows_are_checked_against_each_other_wherever_they_stand() {
     // its line 3 says 鹿城区 (SPEC §6 rev. 2): which is right is not known, so every row of 甲
     // is an error and nothing of 甲 is paid; 乙 HT-01 30% × 200,000 = 60,000.
     assert_eq!(
-        s.column("status"),
-        [
-            "error", "error", "awarded", "error", "error", "error", "error"
-        ]
+        s.column("状态"),
+        ["错误", "错误", "核定", "错误", "错误", "错误", "错误"]
     );
-    assert_eq!(s.column("award"), ["", "", "60000.00", "", "", "", ""]);
-    let reason = s.column("reason");
+    assert_eq!(s.column("核定金额"), ["", "", "60000.00", "", "", "", ""]);
+    let reason = s.column("说明");
     assert!(reason[0].contains("金额"), "{}", reason[0]);
     assert!(reason[3].contains("重复 (与第 3 行)"), "{}", reason[3]);
     for r in [&reason[1], &reason[4], &reason[5]] {
@@ -701,13 +816,13 @@ fn a_repeated_id_is_found_among_many_rows_of_one_applicant() {
     let (_d, out, code) = batch("many.csv", text.as_bytes(), &[]);
     assert_eq!(code, 3);
     let s = read_csv(&out);
-    let status = s.column("status");
+    let status = s.column("状态");
     assert_eq!(status.len(), 101);
-    assert!(status[..100].iter().all(|s| *s == "awarded"));
+    assert!(status[..100].iter().all(|s| *s == "核定"));
     // HT-7 is the 8th row: line 9 (the header is line 1).
-    assert!(s.column("reason")[100].contains("重复 (与第 9 行)"));
+    assert!(s.column("说明")[100].contains("重复 (与第 9 行)"));
     // 10% × 1,000 = 100.00 each, far under the cap.
-    assert_eq!(s.column("award")[99], "100.00");
+    assert_eq!(s.column("核定金额")[99], "100.00");
 }
 
 /// Excel's other text exports are named, with what to save instead: UTF-16 "Unicode text"
@@ -754,8 +869,8 @@ fn an_earlier_round_with_awards_under_a_disabled_clause_is_a_valid_prior() {
         &[],
     );
     assert_eq!(code, 0);
-    assert_eq!(read_csv(&out1).column("award"), ["150000.00"]);
-    assert_eq!(read_csv(&out1).column("clause"), ["6"]);
+    assert_eq!(read_csv(&out1).column("核定金额"), ["150000.00"]);
+    assert_eq!(read_csv(&out1).column("条款"), ["6"]);
     let overlay = d1.path().join("no6.toml");
     std::fs::write(&overlay, "disable = [6]\n").unwrap();
     // Round 2 with clause 6 disabled: HT-1 30% × 100,000 = 30,000.
@@ -770,7 +885,7 @@ fn an_earlier_round_with_awards_under_a_disabled_clause_is_a_valid_prior() {
         ],
     );
     assert_eq!(code, 0);
-    assert_eq!(read_csv(&out2).column("award"), ["30000.00"]);
+    assert_eq!(read_csv(&out2).column("核定金额"), ["30000.00"]);
 }
 
 /// A prior file stops the run at its first bad row, named by line, however long the file (it is
@@ -827,9 +942,9 @@ fn an_applicant_s_facts_compare_by_value_not_by_spelling() {
     let s = read_csv(&out);
     // Line 3 reads as line 2's facts (是 / true, a trimmed space): it is not named among the
     // differing values. Line 4 says 依法纳税 否: every row of the code is an error (SPEC §6 rev. 2).
-    assert_eq!(s.column("status"), ["error", "error", "error"]);
-    assert_eq!(s.column("award"), ["", "", ""]);
-    for r in s.column("reason") {
+    assert_eq!(s.column("状态"), ["错误", "错误", "错误"]);
+    assert_eq!(s.column("核定金额"), ["", "", ""]);
+    for r in s.column("说明") {
         assert!(
             r.contains("依法纳税 (tax_compliant): 第 2 行“是”、第 4 行“否”"),
             "{r}"

@@ -91,42 +91,86 @@ fn a_file_that_is_not_a_round_s_output_is_refused() {
         .code(2);
 }
 
-#[test]
-fn a_discretionary_award_is_listed_apart_and_not_in_the_total() {
-    // 条款四 without tiers in the rules: discretionary (ceiling 3,000,000), so the notice lists
-    // it apart, marked 酌定, and the determinate total stays 0.00.
-    let dir = tempfile::tempdir().unwrap();
-    let round = dir.path().join("r.csv");
-    std::fs::write(
-        &round,
-        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,年度,研发费用\n\
-         研发费用,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,2025,8000000\n",
-    )
-    .unwrap();
-    let out = dir.path().join("o.csv");
+/// A round with two discretionary awards, worked by hand from the clause text: clause 11
+/// (瓯越英才计划创业人才 "30 万-3000 万元" and 省领军型创业团队 "500 万元", highest-only over ranges,
+/// SPEC rev. 2 §4): floor max(300,000, 5,000,000) = 5,000,000, ceiling max(30,000,000,
+/// 5,000,000) = 30,000,000; clause 4 without tiers, "最高 300 万元": ceiling 3,000,000, no floor.
+const RANGES: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,日期,认定类别,年度,研发费用
+资格认定,温州智能装备有限公司,91330302000000001K,企业,鹿城区,是,是,是,RC-021,2026-03-01,创业人才,,
+资格认定,温州智能装备有限公司,91330302000000001K,企业,鹿城区,是,是,是,RC-022,2025-10-10,省领军型创业团队,,
+研发费用,温州乙数据有限公司,91330302000000002N,企业,龙湾区,是,是,是,,,,2025,8000000
+";
+
+/// The notice of `RANGES` computed under `--lang LANG`, as text.
+fn ranges_notice(dir: &std::path::Path, lang: &str) -> String {
+    let round = dir.join("r.csv");
+    std::fs::write(&round, RANGES).unwrap();
+    let out = dir.join(format!("o-{lang}.csv"));
     calc()
-        .args(["batch", "--as-of", "2026-06-30", "-o"])
+        .args(["batch", "--as-of", "2026-06-30", "--lang", lang, "-o"])
         .arg(&out)
         .arg(&round)
         .assert()
         .success();
-    let notice = dir.path().join("n.csv");
+    notice_of(dir, &out)
+}
+
+fn notice_of(dir: &std::path::Path, out: &std::path::Path) -> String {
+    let notice = dir.join("n.csv");
     calc()
         .arg("notice")
-        .arg(&out)
+        .arg(out)
         .arg("-o")
         .arg(&notice)
         .assert()
         .success();
-    let text = std::fs::read_to_string(&notice).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[1], ",合计 total,,,,,0.00");
-    assert!(
-        lines[2].contains("酌定（由主管部门核定，不计入合计）"),
-        "{text}"
-    );
+    std::fs::read_to_string(&notice).unwrap()
+}
+
+#[test]
+fn discretionary_awards_are_listed_apart_with_their_ranges_and_not_in_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = ranges_notice(dir.path(), "zh");
+    // Nothing determinate: the total is 0.00 (RC-022's 0.00 is not listed). The discretionary
+    // part has its own header; floors 5,000,000 (clause 4 has none) and ceilings 30,000,000 +
+    // 3,000,000 = 33,000,000. By district (鹿城区, 龙湾区) then clause.
     assert_eq!(
-        lines[3],
-        "1,温州甲智能科技有限公司,91330302000000001K,鹿城区,4,研发费用后补助,酌定"
+        text,
+        "\u{feff}序号,单位名称,统一社会信用代码,所属区县,条款,名称,核定金额\n\
+         ,合计 total,,,,,0.00\n\
+         ,\"酌定（由主管部门核定，不计入合计） / discretionary, not in the total\",,,,,\n\
+         序号,单位名称,统一社会信用代码,所属区县,条款,名称,酌定下限,酌定上限\n\
+         1,温州智能装备有限公司,91330302000000001K,鹿城区,11,人工智能人才创业,5000000.00,30000000.00\n\
+         2,温州乙数据有限公司,91330302000000002N,龙湾区,4,研发费用后补助,,3000000.00\n\
+         ,合计 total,,,,,5000000.00,33000000.00\n"
     );
+    // An output written under --lang en gives the same notice.
+    assert_eq!(ranges_notice(dir.path(), "en"), text);
+}
+
+#[test]
+fn an_output_of_an_earlier_calc_without_the_range_columns_is_still_a_round_s_output() {
+    // As calc at d1eeb3c wrote it: English added headers and statuses, the ceiling only in the
+    // reason. 甲 clause 1: 360,000; 乙 clause 4 discretionary, its range unknown to the notice.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("old.csv");
+    std::fs::write(
+        &out,
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期,年度,研发费用,clause,award,status,reason\n\
+         算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-01,是,1200000,2026-02-01,,,1,360000.00,awarded,x\n\
+         研发费用,温州乙数据有限公司,91330302000000002N,企业,龙湾区,是,是,是,,,,,2025,8000000,4,,discretionary,最高 3000000.00\n",
+    )
+    .unwrap();
+    let text = notice_of(dir.path(), &out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1],
+        "1,温州甲智能科技有限公司,91330302000000001K,鹿城区,1,算力券,360000.00"
+    );
+    assert_eq!(lines[2], ",合计 total,,,,,360000.00");
+    assert_eq!(
+        lines[5],
+        "1,温州乙数据有限公司,91330302000000002N,龙湾区,4,研发费用后补助,,"
+    );
+    assert_eq!(lines[6], ",合计 total,,,,,,");
 }

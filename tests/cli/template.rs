@@ -265,23 +265,23 @@ fn round(input: &Path, dir: &Path) -> Vec<std::collections::HashMap<String, Stri
 ///   last day counted, SPEC rev. 2) / 360 = 152,083.333… → 152,083.33, under the 300,000 paid.
 fn check_awards(rows: &[std::collections::HashMap<String, String>]) {
     let expect = [
-        ("HT-001", "1", "360000.00", "awarded"),
-        ("MX-001", "2", "90000.00", "awarded"),
-        ("DS-001", "3", "240000.00", "awarded"),
-        ("2025", "4", "", "discretionary"),
-        ("XM-001", "5", "2000000.00", "awarded"),
-        ("RZ-001", "9", "1000000.00", "awarded"),
-        ("DK-001", "12", "152083.33", "awarded"),
+        ("HT-001", "1", "360000.00", "核定"),
+        ("MX-001", "2", "90000.00", "核定"),
+        ("DS-001", "3", "240000.00", "核定"),
+        ("2025", "4", "", "酌定"),
+        ("XM-001", "5", "2000000.00", "核定"),
+        ("RZ-001", "9", "1000000.00", "核定"),
+        ("DK-001", "12", "152083.33", "核定"),
     ];
     for (id, clause, award, status) in expect {
         let row = rows
             .iter()
-            .find(|r| (r["编号"] == id || r["费用年度"] == id) && r["clause"] == clause)
+            .find(|r| (r["编号"] == id || r["费用年度"] == id) && r["条款"] == clause)
             .unwrap_or_else(|| panic!("{id} under clause {clause}: {rows:#?}"));
-        assert_eq!(row["award"], award, "{id}: {row:#?}");
-        assert_eq!(row["status"], status, "{id}: {row:#?}");
+        assert_eq!(row["核定金额"], award, "{id}: {row:#?}");
+        assert_eq!(row["状态"], status, "{id}: {row:#?}");
     }
-    assert!(rows.iter().all(|r| r["status"] != "error"), "{rows:#?}");
+    assert!(rows.iter().all(|r| r["状态"] != "错误"), "{rows:#?}");
 }
 
 #[test]
@@ -456,5 +456,5 @@ fn a_13th_clause_and_its_section_appear_in_the_template() {
         );
         std::fs::read_to_string(dir.path().join("out.csv")).unwrap()
     };
-    assert!(rows.contains(",13,100000.00,awarded,"), "{rows}");
+    assert!(rows.contains(",13,100000.00,,,核定,"), "{rows}");
 }

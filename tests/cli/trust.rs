@@ -27,8 +27,20 @@ fn batch(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
-/// A column of a CSV output (BOM taken off), by header.
+/// A column of a CSV output (BOM taken off), by header: the first of that name.
 fn column(path: &Path, name: &str) -> Vec<String> {
+    column_where(path, |head| head.iter().position(|h| h == name))
+}
+
+/// The last column of that name: calc's own, written beside a clerk's column of its name.
+fn last_column(path: &Path, name: &str) -> Vec<String> {
+    column_where(path, |head| {
+        let names: Vec<&str> = head.iter().collect();
+        names.iter().rposition(|h| *h == name)
+    })
+}
+
+fn column_where(path: &Path, find: impl Fn(&csv::StringRecord) -> Option<usize>) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut r = csv::ReaderBuilder::new()
@@ -37,7 +49,7 @@ fn column(path: &Path, name: &str) -> Vec<String> {
         .from_reader(text.as_bytes());
     let mut rows = r.records().map(|r| r.unwrap());
     let head = rows.next().unwrap();
-    let c = head.iter().position(|h| h == name).expect("column");
+    let c = find(&head).expect("column");
     rows.map(|r| r.get(c).unwrap_or("").to_string()).collect()
 }
 
@@ -59,18 +71,18 @@ fn an_id_written_with_the_formula_guard_reads_back_as_itself_as_a_prior() {
         column(&out1, "编号"),
         ["'-XM-1", "'=XM-2", "'+XM-3", "'@XM-4"]
     );
-    assert_eq!(column(&out1, "award"), ["30000.00"; 4]);
+    assert_eq!(column(&out1, "核定金额"), ["30000.00"; 4]);
     // Round 2 claims the same four again: each was paid in round 1, 0.00 (on the code before,
     // `'-XM-1` did not match `-XM-1` and each was paid 30,000 again).
     std::fs::write(d.join("r2.csv"), format!("{HEAD}{rows}")).unwrap();
     let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"; 4]);
+    assert_eq!(column(&d.join("out2.csv"), "核定金额"), ["0.00"; 4]);
     // calc's own output read as a round keeps its cells exactly as they were.
     let (code, err) = batch(d, &["out1.csv", "-o", "again.csv"]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(column(&d.join("again.csv"), "编号"), column(&out1, "编号"));
-    assert_eq!(column(&d.join("again.csv"), "award"), ["30000.00"; 4]);
+    assert_eq!(column(&d.join("again.csv"), "核定金额"), ["30000.00"; 4]);
 
     // XLSX cells are typed text: written as they are (before, `'-XM-1` showed in Excel), and
     // that output as a prior blocks them too.
@@ -82,7 +94,7 @@ fn an_id_written_with_the_formula_guard_reads_back_as_itself_as_a_prior() {
     assert_eq!(written, ids);
     let (code, err) = batch(d, &["r2.csv", "-o", "out3.csv", "--prior", "out1.xlsx"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(column(&d.join("out3.csv"), "award"), ["0.00"; 4]);
+    assert_eq!(column(&d.join("out3.csv"), "核定金额"), ["0.00"; 4]);
 }
 
 #[test]
@@ -93,13 +105,13 @@ fn ids_are_compared_trimmed_width_and_case_folded_in_the_batch() {
     let r1 = format!("{HEAD}{JIA},HT-01,是,100000,2026-02-01\n");
     std::fs::write(d.join("r1.csv"), r1).unwrap();
     assert_eq!(batch(d, &["r1.csv", "-o", "out1.csv"]).0, Some(0));
-    assert_eq!(column(&d.join("out1.csv"), "award"), ["30000.00"]);
+    assert_eq!(column(&d.join("out1.csv"), "核定金额"), ["30000.00"]);
     // Round 2 claims it as `ht-01`: already paid, 0.00 (it was paid 30,000 again before).
     let r2 = format!("{HEAD}{JIA},ht-01,是,100000,2026-02-01\n");
     std::fs::write(d.join("r2.csv"), r2).unwrap();
     let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"]);
+    assert_eq!(column(&d.join("out2.csv"), "核定金额"), ["0.00"]);
     // One round with XM-1, xm-1 and ＸＭ-1 (full width) and ` XM-1 `: one contract, paid once
     // (30,000), the repeats errors naming the first line (2), exit 3. Before, each was paid.
     let rows: String = (["XM-1", "xm-1", "ＸＭ-1", " XM-1 "].iter())
@@ -109,12 +121,9 @@ fn ids_are_compared_trimmed_width_and_case_folded_in_the_batch() {
     let (code, err) = batch(d, &["r3.csv", "-o", "out3.csv"]);
     assert_eq!(code, Some(3), "{err}");
     let out3 = d.join("out3.csv");
-    assert_eq!(
-        column(&out3, "status"),
-        ["awarded", "error", "error", "error"]
-    );
-    assert_eq!(column(&out3, "award"), ["30000.00", "", "", ""]);
-    for reason in &column(&out3, "reason")[1..] {
+    assert_eq!(column(&out3, "状态"), ["核定", "错误", "错误", "错误"]);
+    assert_eq!(column(&out3, "核定金额"), ["30000.00", "", "", ""]);
+    for reason in &column(&out3, "说明")[1..] {
         assert!(reason.contains("also at line 2"), "{reason}");
     }
 }
@@ -179,10 +188,10 @@ fn every_clause_over_one_section_reaches_the_rows_and_the_summary() {
     let out = d.join("out.csv");
     // Each input row, then its continuation under clause 13 (before, clause 13 was not written).
     assert_eq!(column(&out, "编号"), ["HT-1", "HT-1", "HT-2", "HT-2"]);
-    assert_eq!(column(&out, "clause"), ["1", "13", "1", "13"]);
+    assert_eq!(column(&out, "条款"), ["1", "13", "1", "13"]);
     let awards = ["30000.00", "10000.00", "20000.00", "20000.00"];
-    assert_eq!(column(&out, "award"), awards);
-    let reasons = column(&out, "reason");
+    assert_eq!(column(&out, "核定金额"), awards);
+    let reasons = column(&out, "说明");
     assert!(reasons[1].starts_with("（续上行）"), "{}", reasons[1]);
     assert!(!reasons[0].starts_with("（续上行）"), "{}", reasons[0]);
     // The summary equals the rows: clause 1 50,000, clause 13 30,000, total 80,000.
@@ -215,9 +224,9 @@ fn rows_of_one_credit_code_that_disagree_are_all_errors_naming_rows_and_values()
     let (code, err) = batch(d, &["r.csv", "-o", "out.csv", "--summary", "sum.csv"]);
     assert_eq!(code, Some(3), "{err}");
     let out = d.join("out.csv");
-    assert_eq!(column(&out, "status"), ["error"; 3]);
-    assert_eq!(column(&out, "award"), ["", "", ""]);
-    for r in column(&out, "reason") {
+    assert_eq!(column(&out, "状态"), ["错误"; 3]);
+    assert_eq!(column(&out, "核定金额"), ["", "", ""]);
+    for r in column(&out, "说明") {
         assert!(r.contains("第 2、3、4 行"), "{r}");
         assert!(
             r.contains("所属区县 (district): 第 2 行“鹿城区”、第 3 行“龙湾区”"),
@@ -270,7 +279,7 @@ fn an_unknown_header_is_an_input_error_naming_the_nearest_known_one() {
     assert_eq!(column(&out, "序号"), ["7"]);
     assert_eq!(column(&out, "审核意见"), ["初审通过"]);
     assert_eq!(column(&out, "备注"), ["加急"]);
-    assert_eq!(column(&out, "award"), ["30000.00"]);
+    assert_eq!(column(&out, "核定金额"), ["30000.00"]);
 }
 
 #[test]
@@ -287,20 +296,22 @@ fn a_clerk_s_column_named_like_an_added_one_is_kept_and_calc_s_written_beside_it
     let text = std::fs::read_to_string(&out).unwrap();
     let header = text.lines().next().unwrap().trim_start_matches('\u{feff}');
     assert!(
-        header.ends_with(",日期,状态,说明,clause,award,status,reason"),
+        header.ends_with(",日期,状态,说明,条款,核定金额,酌定上限,酌定下限,状态,说明"),
         "{header}"
     );
+    // The first 状态 and 说明 are the clerk's, the last ones calc's.
     assert_eq!(column(&out, "状态"), ["待复核"]);
     assert_eq!(column(&out, "说明"), ["材料齐全"]);
     // 30% × 100,000 = 30,000.
-    assert_eq!(column(&out, "status"), ["awarded"]);
-    assert_eq!(column(&out, "award"), ["30000.00"]);
+    assert_eq!(last_column(&out, "状态"), ["核定"]);
+    assert!(last_column(&out, "说明")[0].contains("30,000.00"));
+    assert_eq!(column(&out, "核定金额"), ["30000.00"]);
     // That output, which has every added column, is calc's own: as a prior it is read from
     // calc's columns, not the clerk's, and round 2's HT-1 is already paid.
     std::fs::write(d.join("r2.csv"), format!("{head}{row}")).unwrap();
     let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out.csv"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(column(&d.join("out2.csv"), "award"), ["0.00"]);
+    assert_eq!(column(&d.join("out2.csv"), "核定金额"), ["0.00"]);
 }
 
 #[test]
@@ -341,17 +352,17 @@ fn cells_beyond_the_header_are_kept_after_the_added_columns() {
         .flexible(true)
         .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let records: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
-    // 12 input columns and 4 added ones; line 3 then its 2 extra cells.
-    assert_eq!(records[0].len(), 16);
-    assert_eq!(records[1].len(), 16);
-    assert_eq!(records[2].len(), 18);
-    assert_eq!(&records[2][14], "error");
+    // 12 input columns and 6 added ones; line 3 then its 2 extra cells.
+    assert_eq!(records[0].len(), 18);
+    assert_eq!(records[1].len(), 18);
+    assert_eq!(records[2].len(), 20);
+    assert_eq!(&records[2][16], "错误");
     assert!(
-        records[2][15].contains("more than the 12 headers"),
+        records[2][17].contains("more than the 12 headers"),
         "{:?}",
         &records[2]
     );
-    assert_eq!((&records[2][16], &records[2][17]), ("附件1", "附件2"));
+    assert_eq!((&records[2][18], &records[2][19]), ("附件1", "附件2"));
     // HT-1: 30% × 100,000 = 30,000, with a note that line 3 of its applicant was left out.
     assert_eq!(&records[1][13], "30000.00");
 }
@@ -384,7 +395,7 @@ fn a_new_output_has_the_usual_mode_and_a_replaced_one_keeps_its_own() {
     assert!(
         std::fs::read_to_string(d.join("old.csv"))
             .unwrap()
-            .contains("award")
+            .contains("核定金额")
     );
 }
 
@@ -445,7 +456,7 @@ fn row_numbers_are_the_spreadsheet_s_after_blank_lines_and_with_crlf() {
         std::fs::write(d.join(name), text).unwrap();
         let (code, err) = batch(d, &[name, "-o", "out.csv"]);
         assert_eq!(code, Some(3), "{name}: {err}");
-        let reason = column(&d.join("out.csv"), "reason");
+        let reason = column(&d.join("out.csv"), "说明");
         assert!(
             reason[0].contains("本单位第 4、5 行有误"),
             "{name}: {}",
@@ -593,7 +604,7 @@ fn the_first_visible_sheet_is_read_or_the_one_named_and_the_closing_line_names_i
     // The visible sheet: 30% × 100,000 = 30,000 (before, the hidden one: 60,000).
     let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(column(&d.join("out.csv"), "award"), ["30000.00"]);
+    assert_eq!(column(&d.join("out.csv"), "核定金额"), ["30000.00"]);
     assert!(
         err.contains("工作表“申报表”：1 行") && err.contains("sheet `申报表`: 1 rows"),
         "{err}"
@@ -601,7 +612,7 @@ fn the_first_visible_sheet_is_read_or_the_one_named_and_the_closing_line_names_i
     // --sheet names the hidden one: 30% × 200,000 = 60,000.
     let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv", "--sheet", "旧表"]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(column(&d.join("out.csv"), "award"), ["60000.00"]);
+    assert_eq!(column(&d.join("out.csv"), "核定金额"), ["60000.00"]);
     let (code, err) = batch(d, &["r.xlsx", "-o", "out.csv", "--sheet", "附表"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
@@ -687,7 +698,7 @@ fn rows_of_different_widths_are_written_each_as_it_is() {
     let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(
-        out.lines().nth(1).unwrap().contains(",1,30000.00,awarded,"),
+        out.lines().nth(1).unwrap().contains(",1,30000.00,,,核定,"),
         "{out}"
     );
     assert!(out.lines().nth(2).unwrap().ends_with(",note"), "{out}");
