@@ -54,6 +54,8 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         unit: None,
         clause: None,
         award: Some(Money::ZERO),
+        ceiling: None,
+        floor: None,
         status: RowStatus::Ineligible,
         reason: lang
             .pick("不属于任何条款", "no clause covers this item")
@@ -85,6 +87,8 @@ fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<
         unit: None,
         clause: Some(co.clause),
         award,
+        ceiling: it.ceiling.filter(|_| status == RowStatus::Discretionary),
+        floor: it.floor.filter(|_| status == RowStatus::Discretionary),
         status,
         reason,
         also: Vec::new(),

@@ -103,6 +103,9 @@ pub struct RowResult {
     pub clause: Option<u32>,
     /// `None` for discretionary, error and empty rows.
     pub award: Option<Money>,
+    /// A discretionary row's range: its ceiling, and its floor where there is one.
+    pub ceiling: Option<Money>,
+    pub floor: Option<Money>,
     pub status: RowStatus,
     pub reason: String,
     /// The row's item under each further clause over its section: written as continuation
@@ -116,6 +119,8 @@ impl RowResult {
             unit: None,
             clause: None,
             award: None,
+            ceiling: None,
+            floor: None,
             status: RowStatus::Empty,
             reason: String::new(),
             also: Vec::new(),
@@ -288,7 +293,10 @@ fn write_all(
     let summary = match &opts.summary {
         Some(path) => {
             let s = summary::Summary::of(rules, units, results);
-            Some((path, summary::write(path, &s, rules, opts.as_of, opts.bom)?))
+            Some((
+                path,
+                summary::write(path, &s, rules, (opts.as_of, opts.lang), opts.bom)?,
+            ))
         }
         None => None,
     };
