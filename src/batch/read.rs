@@ -524,7 +524,8 @@ mod tests {
 
     /// A sheet is read cell by cell: its header is the first row with a value (lines are sheet
     /// rows), columns left of the first value stay in place, empty rows in the middle are kept,
-    /// trailing empty cells are not counted, and numbers, dates and booleans read as typed.
+    /// trailing empty cells are not counted, and numbers, dates and booleans read as typed, with
+    /// their kinds kept beside them.
     #[test]
     fn a_sheet_reads_as_its_rows_and_cells() {
         use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -562,6 +563,13 @@ mod tests {
                 (6, strings(&["", "model", "300000"])),
             ]
         );
+        // Beside the text, each cell's kind: what the XLSX writer types it as again.
+        let kinds = table.kinds(4);
+        let of: Vec<Kind> = (0..6).map(|c| kinds.of(c)).collect();
+        use Kind::*;
+        assert_eq!(of, [Text, Text, Number, Date, Bool, Text]);
+        assert_eq!(table.kinds(6).of(2), Number);
+        assert_eq!(table.kinds(5).of(2), Text, "an empty row has none");
     }
 
     proptest::proptest! {

@@ -11,7 +11,8 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+    Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
+    XlsxError,
 };
 use tempfile::NamedTempFile;
 
@@ -352,6 +353,8 @@ fn write_xlsx(
         (sheet.write_string_with_format(0, c as u16, h, &looks.header)).map_err(xf)?;
         // The header's bold and its filter button take room beside its text.
         fit(&mut widths, c, wrap::width(h) + 4);
+        // Set before the rows: a cell written without a format takes its column's.
+        (sheet.set_column_format(c as u16, &looks.text[0])).map_err(xf)?;
     }
     let mut result = Ok(());
     let (mut at, mut sheet_row) = (0, 1);
@@ -432,11 +435,30 @@ impl Looks {
             // Text is set in by a character, so that it does not run into a number before it.
             header: (Format::new().set_bold().set_indent(1)).set_background_color(HEADER_FILL),
             text: both(Format::new().set_indent(1)),
-            number: both(Format::new()),
+            // Not the default format, which would take the column's (set in, to the left).
+            number: both(Format::new().set_align(FormatAlign::Right)),
             money: both(Format::new().set_num_format(MONEY_FORMAT)),
             date: both(Format::new().set_num_format(DATE_FORMAT)),
             time: both(Format::new().set_num_format(DATETIME_FORMAT)),
         }
+    }
+}
+
+impl Looks {
+    /// A text cell: on a plain row with the column's format (set in), which costs nothing per
+    /// cell; on an error row with its fill.
+    fn string(
+        &self,
+        sheet: &mut Worksheet,
+        (row, col): (u32, u16),
+        text: &str,
+        e: usize,
+    ) -> Result<(), XlsxError> {
+        match e {
+            0 => sheet.write_string(row, col, text)?,
+            _ => sheet.write_string_with_format(row, col, text, &self.text[e])?,
+        };
+        Ok(())
     }
 }
 
@@ -522,9 +544,11 @@ fn added_cell(
     a.write(r, &mut text).map_err(XlsxError::IoError)?;
     let text = String::from_utf8(text).unwrap_or_default();
     match (a, text.parse::<u32>()) {
-        (Added::Clause, Ok(n)) => sheet.write_number_with_format(row, col, n, &looks.number[e])?,
+        (Added::Clause, Ok(n)) => {
+            sheet.write_number_with_format(row, col, n, &looks.number[e])?;
+        }
         _ if text.is_empty() && e == 0 => return Ok(0),
-        _ => sheet.write_string_with_format(row, col, &text, &looks.text[e])?,
+        _ => looks.string(sheet, (row, col), &text, e)?,
     };
     Ok(wrap::width(&text))
 }
@@ -581,7 +605,7 @@ fn input_cell(
         }
         Kind::Text => {}
     }
-    sheet.write_string_with_format(row, col, text, &looks.text[e])?;
+    looks.string(sheet, (row, col), text, e)?;
     Ok(wrap::width(text))
 }
 

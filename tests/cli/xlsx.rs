@@ -14,7 +14,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use crate::common::calc;
 
 const AS_OF: &str = "2026-06-30";
-const HEAD: [&str; 18] = [
+const HEAD: [&str; 19] = [
     "序号",
     "类型",
     "单位名称",
@@ -33,6 +33,7 @@ const HEAD: [&str; 18] = [
     "认定类别",
     "首次认定",
     "备注",
+    "填报日期",
 ];
 const JIA: [&str; 2] = ["温州甲智能科技有限公司", "91330302000000001K"];
 const YI: [&str; 2] = ["温州乙数据有限公司", "91330302000000002N"];
@@ -45,6 +46,8 @@ enum In {
     Text(&'static str),
     Number(f64),
     Date(u16, u8, u8),
+    /// A date and a time of day (hours, minutes).
+    DateTime(u16, u8, u8, u16, u8),
     Bool(bool),
 }
 
@@ -80,6 +83,7 @@ fn round() -> Vec<Vec<(usize, In)>> {
                 ("金额", Number(1_200_000.5)),
                 ("日期", Date(2026, 2, 1)),
                 ("备注", Bool(true)),
+                ("填报日期", DateTime(2026, 5, 20, 14, 30)),
             ],
         ),
         row(
@@ -159,6 +163,12 @@ fn workbook(path: &Path, sheet: &str) {
                 In::Date(y, m, d) => {
                     let date = ExcelDateTime::from_ymd(y, m, d).unwrap();
                     ws.write_datetime_with_format(r, c, &date, &date_format)
+                }
+                In::DateTime(y, m, d, h, mi) => {
+                    let at = ExcelDateTime::from_ymd(y, m, d).unwrap();
+                    let at = at.and_hms(h, mi, 0).unwrap();
+                    let f = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+                    ws.write_datetime_with_format(r, c, &at, &f)
                 }
                 In::Bool(b) => ws.write_boolean(r, c, b),
             }
@@ -242,6 +252,11 @@ fn an_xlsx_output_keeps_each_cell_s_type_and_the_sheet_s_name() {
     };
     assert_eq!(date(&jia[at("日期")]).as_deref(), Some("2026-02-01"));
     assert_eq!(date(&rows[4][at("日期")]).as_deref(), Some("2026-03-01"));
+    let at_time = match &jia[at("填报日期")] {
+        Data::DateTime(t) => t.as_datetime().map(|t| t.to_string()),
+        _ => None,
+    };
+    assert_eq!(at_time.as_deref(), Some("2026-05-20 14:30:00"));
     let (clause, award) = (
         col(&rows, &["条款", "clause"]),
         col(&rows, &["核定金额", "award"]),
@@ -380,7 +395,7 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
     );
     let line = |district: &str, clause: Option<f64>| {
         (s.iter())
-            .find(|r| r[0].to_string() == district && r[1].as_f64() == clause)
+            .find(|r| r[0] == district && r[1].as_f64() == clause)
             .unwrap_or_else(|| panic!("a line {district} {clause:?}"))
     };
     for ((district, clause), award) in &by {
@@ -403,7 +418,7 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
     assert_eq!(total[7].as_f64(), Some(30_000_000.0));
     assert!(
         s.iter()
-            .any(|r| r[2].to_string() == "有误行" && r[3].as_f64() == Some(1.0))
+            .any(|r| r[2] == "有误行" && r[3].as_f64() == Some(1.0))
     );
 
     // The funding sheet sums the same: every source's award adds up to the total.
@@ -412,7 +427,7 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
     assert_eq!(funded, 530_000.15);
     // The chart's grid: a row a district, a column a clause that awards.
     let g = rows(&summary, "图表");
-    let lucheng = g.iter().find(|r| r[0].to_string() == "鹿城区").unwrap();
+    let lucheng = g.iter().find(|r| r[0] == "鹿城区").unwrap();
     let clause1 = col(&g, &["第 1 条 算力券"]);
     assert_eq!(lucheng[clause1].as_f64(), Some(440_000.15));
 }
