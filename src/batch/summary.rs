@@ -2,7 +2,10 @@
 //! clause's total over all districts, and the grand total. Every figure is a sum of the output's
 //! `award` column, so the summary always equals the rows (the totals by funding source too: each
 //! clause's total under the source its rule file names); discretionary rows are counted apart
-//! (they have a ceiling, not an amount) and error rows are counted at the end.
+//! (they have a ceiling, not an amount; their floors and ceilings are summed apart in a
+//! workbook) and error rows are counted at the end. A CSV summary is one table, its labels in
+//! both languages; an XLSX one has a sheet of these totals, one by funding source, and one of
+//! the determinate awards by district and clause under a column chart.
 
 use std::collections::BTreeMap;
 use std::path::Path;

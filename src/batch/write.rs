@@ -1,6 +1,9 @@
 //! Writing a round's output: every input row in input order, its cells kept, with the added
-//! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX (amounts as
-//! numbers with `#,##0.00`, rust_xlsxwriter in constant-memory mode) by the file's extension.
+//! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX by the file's
+//! extension. XLSX (rust_xlsxwriter in constant-memory mode): each cell typed as it came in (a
+//! workbook's numbers, dates and booleans; text), amounts as numbers with `#,##0.00`, the input
+//! sheet's name, a frozen header under an autofilter, widths fit to the content, error rows
+//! filled. `book` writes small workbooks (the summary, the notice), with a chart where asked.
 //! CSV text cells starting with = + - @ tab or CR are neutralised with a leading `'` against
 //! formula injection (`unguard` takes it off on reading); XLSX cells are typed text and need
 //! none. Everything goes to a temporary file beside the output, renamed by the caller once
