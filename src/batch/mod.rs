@@ -341,7 +341,10 @@ fn write_all(
     let summary = match &opts.summary {
         Some(path) => {
             let s = summary::Summary::of(rules, units, results);
-            Some((path, summary::write(path, &s, rules, opts.as_of, opts.bom)?))
+            Some((
+                path,
+                summary::write(path, &s, rules, (opts.as_of, opts.lang), opts.bom)?,
+            ))
         }
         None => None,
     };

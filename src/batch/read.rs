@@ -1,7 +1,9 @@
 //! Reading a round's file: a CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, decoded with
 //! encoding_rs) or the first sheet of a workbook (calamine), held as UTF-8 CSV text, and its
 //! records read in file order with one reused `csv::ByteRecord`, each with its spreadsheet row
-//! number (the line or row Excel shows, the header being row 1).
+//! number (the line or row Excel shows, the header being row 1). A workbook's cells that are
+//! not text keep their kind beside the text (`Kinds`), so that an XLSX output gives each cell
+//! back the type it came in with; rows are parsed from the text alone.
 
 use std::io::Read;
 use std::path::Path;
@@ -52,6 +54,45 @@ impl<'a> Cells<'a> {
     }
 }
 
+/// What a workbook cell held, when it was not text. Its text is what the kind prints as (a
+/// number the shortest decimal of its double, a date `2026-02-01`), so the kind and the text
+/// give the cell back exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Number,
+    Date,
+    DateTime,
+    Bool,
+}
+
+impl Kind {
+    fn of(d: &DataRef<'_>) -> Kind {
+        match d {
+            DataRef::Int(_) | DataRef::Float(_) => Kind::Number,
+            DataRef::Bool(_) => Kind::Bool,
+            DataRef::DateTime(dt) => match dt.as_datetime() {
+                Some(t) if t.time() == chrono::NaiveTime::MIN => Kind::Date,
+                Some(_) => Kind::DateTime,
+                None => Kind::Number,
+            },
+            _ => Kind::Text,
+        }
+    }
+}
+
+/// The kinds of one row's cells that are not text, by column.
+pub struct Kinds<'a>(&'a [(u32, u32, Kind)]);
+
+impl Kinds<'_> {
+    /// The kind of the cell in column `c` (text unless the workbook typed it).
+    pub fn of(&self, c: usize) -> Kind {
+        (self.0.iter())
+            .find(|k| k.1 as usize == c)
+            .map_or(Kind::Text, |k| k.2)
+    }
+}
+
 /// An input spreadsheet: its headers and its records as UTF-8 CSV text.
 pub struct Table {
     /// The file as named in messages.
@@ -66,6 +107,8 @@ pub struct Table {
     sheet_header: Option<usize>,
     /// The sheet read, for a workbook.
     pub sheet: Option<String>,
+    /// A workbook's cells that are not text: (sheet row from 0, column, kind), in row order.
+    kinds: Vec<(u32, u32, Kind)>,
 }
 
 impl Table {
@@ -100,9 +143,10 @@ impl Table {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         };
         if is_workbook(path) {
-            let (text, header_row, name) = read_sheet(path, &file, sheet)?;
+            let (text, header_row, name, kinds) = read_sheet(path, &file, sheet)?;
             let mut table = Table::new(file, text, 0, Some(header_row))?;
             table.sheet = Some(name);
+            table.kinds = kinds;
             return Ok(table);
         }
         let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
@@ -151,7 +195,16 @@ impl Table {
             start,
             sheet_header,
             sheet: None,
+            kinds: Vec::new(),
         })
+    }
+
+    /// The kinds of the cells of the row on `line` (all text for a CSV).
+    pub fn kinds(&self, line: usize) -> Kinds<'_> {
+        let row = line.saturating_sub(1) as u32;
+        let from = self.kinds.partition_point(|k| k.0 < row);
+        let to = from + self.kinds[from..].partition_point(|k| k.0 == row);
+        Kinds(&self.kinds[from..to])
     }
 
     /// The size of the text, for the progress bar.
@@ -338,13 +391,15 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
 
 /// A sheet of a workbook (the one named, else the first visible one: a hidden sheet is not
 /// what the clerk sees) as CSV text, the sheet row of its header (the first row with a
-/// value), and its name. Its cells are read one by one as they stand in the file, as calamine
-/// builds its own range, so a large sheet is held once, as text.
+/// value), its name, and its cells that are not text (`Kind`). Its cells are read one by one as
+/// they stand in the file, as calamine builds its own range, so a large sheet is held once, as
+/// text.
+#[allow(clippy::type_complexity)]
 fn read_sheet(
     path: &Path,
     file: &str,
     wanted: Option<&str>,
-) -> Result<(Vec<u8>, usize, String), InputError> {
+) -> Result<(Vec<u8>, usize, String, Vec<(u32, u32, Kind)>), InputError> {
     let bad = |e: String| {
         InputError::new(
             file,
@@ -370,12 +425,17 @@ fn read_sheet(
     let first = chosen.name.clone();
     // (row, column, text), empty values skipped.
     let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    let mut kinds: Vec<(u32, u32, Kind)> = Vec::new();
     match book.worksheet_cells_reader(&first) {
         Ok(mut reader) => {
             while let Some(cell) = reader.next_cell().map_err(|e| bad(e.to_string()))? {
                 if !matches!(cell.get_value(), DataRef::Empty) {
                     let (row, col) = cell.get_position();
                     cells.push((row, col, cell_text(cell.get_value())));
+                    let kind = Kind::of(cell.get_value());
+                    if kind != Kind::Text {
+                        kinds.push((row, col, kind));
+                    }
                 }
             }
         }
@@ -383,7 +443,12 @@ fn read_sheet(
         Err(e) => return Err(bad(e.to_string())),
     }
     let (text, header_row) = sheet_csv(cells);
-    Ok((text, header_row, first))
+    // In row order, as the rows are; of two cells at one place the later wins, as in the text.
+    kinds.sort_by_key(|k| (k.0, k.1));
+    kinds.reverse();
+    kinds.dedup_by_key(|k| (k.0, k.1));
+    kinds.reverse();
+    Ok((text, header_row, first, kinds))
 }
 
 /// Cells in any order as CSV, and the sheet row of the first (1-based): a later cell at the
@@ -459,7 +524,8 @@ mod tests {
 
     /// A sheet is read cell by cell: its header is the first row with a value (lines are sheet
     /// rows), columns left of the first value stay in place, empty rows in the middle are kept,
-    /// trailing empty cells are not counted, and numbers, dates and booleans read as typed.
+    /// trailing empty cells are not counted, and numbers, dates and booleans read as typed, with
+    /// their kinds kept beside them.
     #[test]
     fn a_sheet_reads_as_its_rows_and_cells() {
         use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -497,6 +563,13 @@ mod tests {
                 (6, strings(&["", "model", "300000"])),
             ]
         );
+        // Beside the text, each cell's kind: what the XLSX writer types it as again.
+        let kinds = table.kinds(4);
+        let of: Vec<Kind> = (0..6).map(|c| kinds.of(c)).collect();
+        use Kind::*;
+        assert_eq!(of, [Text, Text, Number, Date, Bool, Text]);
+        assert_eq!(table.kinds(6).of(2), Number);
+        assert_eq!(table.kinds(5).of(2), Text, "an empty row has none");
     }
 
     proptest::proptest! {

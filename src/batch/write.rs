@@ -1,6 +1,9 @@
 //! Writing a round's output: every input row in input order, its cells kept, with the added
-//! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX (amounts as
-//! numbers with `#,##0.00`, rust_xlsxwriter in constant-memory mode) by the file's extension.
+//! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX by the file's
+//! extension. XLSX (rust_xlsxwriter in constant-memory mode): each cell typed as it came in (a
+//! workbook's numbers, dates and booleans; text), amounts as numbers with `#,##0.00`, the input
+//! sheet's name, a frozen header under an autofilter, widths fit to the content, error rows
+//! filled. `book` writes small workbooks (the summary, the notice), with a chart where asked.
 //! CSV text cells starting with = + - @ tab or CR are neutralised with a leading `'` against
 //! formula injection (`unguard` takes it off on reading); XLSX cells are typed text and need
 //! none. Everything goes to a temporary file beside the output, renamed by the caller once
@@ -10,17 +13,20 @@ use std::borrow::Cow;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
+    XlsxError,
+};
 use tempfile::NamedTempFile;
 
 use super::parse::Columns;
 use rayon::prelude::*;
 
-use super::read::{Cells, Table, cells};
+use super::read::{Cells, Kind, Kinds, Table, cells};
 use super::{Progress, RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
-use crate::render::Lang;
+use crate::render::{Lang, wrap};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::{BatchColumns, written};
 
@@ -72,6 +78,16 @@ impl Added {
         !matches!(self, Added::Ceiling | Added::Floor)
     }
 
+    /// Its amount for a row, where it holds one: written as a number in XLSX.
+    fn amount(self, r: &RowResult) -> Option<Money> {
+        match self {
+            Added::Award => r.award,
+            Added::Ceiling => r.ceiling,
+            Added::Floor => r.floor,
+            Added::Clause | Added::Status | Added::Reason => None,
+        }
+    }
+
     /// Its text for a row, as written to CSV.
     fn write(self, r: &RowResult, layout: &Layout, out: &mut Vec<u8>) -> std::io::Result<()> {
         let money = |m: Option<Money>, out: &mut Vec<u8>| match m {
@@ -120,7 +136,7 @@ fn neutralise_str(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn is_xlsx(path: &Path) -> bool {
+pub fn is_xlsx(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
@@ -370,21 +386,30 @@ fn write_xlsx(
     // is not held in memory a second time.
     book.set_tempdir(folder_of(path)).map_err(xf)?;
     let sheet = book.add_worksheet_with_constant_memory().map_err(xf)?;
-    let bold = Format::new().set_bold();
+    // A name Excel refuses (too long, or with `/` in it) leaves the sheet as Sheet1.
+    let _ = sheet.set_name(sheet_name(table));
+    let looks = Looks::new();
+    let mut widths: Vec<usize> = Vec::new();
     for (c, h) in layout.headers.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, h, &bold)
-            .map_err(xf)?;
+        (sheet.write_string_with_format(0, c as u16, h, &looks.header)).map_err(xf)?;
+        // The header's bold and its filter button take room beside its text.
+        fit(&mut widths, c, wrap::width(h) + 4);
+        // Set before the rows: a cell written without a format takes its column's.
+        (sheet.set_column_format(c as u16, &looks.text[0])).map_err(xf)?;
     }
-    sheet.set_freeze_panes(1, 0).map_err(xf)?;
-    let money = Format::new().set_num_format(MONEY_FORMAT);
     let mut result = Ok(());
     let (mut at, mut sheet_row) = (0, 1);
-    table.rows(progress, |_, cells| {
+    table.rows(progress, |line, cells| {
         if let (Ok(()), Some(r)) = (&result, results.get(at)) {
+            let input = Input {
+                cells,
+                kinds: table.kinds(line),
+                typed: table.sheet.is_some(),
+            };
             for r in std::iter::once(r).chain(&r.also) {
                 if result.is_ok() {
-                    result = xlsx_row(sheet, (sheet_row, cells, r), (layout, cols), &money);
+                    let row = (sheet_row, &input, r);
+                    result = xlsx_row(sheet, row, (layout, cols), &looks, &mut widths);
                 }
                 sheet_row += 1;
             }
@@ -392,58 +417,253 @@ fn write_xlsx(
         at += 1;
     });
     result.map_err(xf)?;
+    // Widths, filter and panes are written when the workbook is saved, so they may follow the
+    // rows in constant-memory mode.
+    for (c, w) in widths.iter().enumerate() {
+        (sheet.set_column_width(c as u16, (*w).clamp(6, MAX_WIDTH) as f64)).map_err(xf)?;
+    }
+    let last_col = widths.len().max(1) as u16 - 1;
+    sheet
+        .autofilter(0, 0, sheet_row - 1, last_col)
+        .map_err(xf)?;
+    sheet.set_freeze_panes(1, 0).map_err(xf)?;
+    // Printed: landscape, the header on every page.
+    sheet.set_landscape().set_repeat_rows(0, 0).map_err(xf)?;
     let tmp = temp_beside(path)?;
     book.save_to_writer(BufWriter::new(tmp.as_file()))
         .map_err(xf)?;
     synced(tmp, path)
 }
 
-/// One sheet row: text as text, amounts (the award and the input's money columns) as numbers.
+/// The widest a column is made (a reason runs on into the empty cells beside it).
+const MAX_WIDTH: usize = 60;
+const DATE_FORMAT: &str = "yyyy-mm-dd";
+const DATETIME_FORMAT: &str = "yyyy-mm-dd hh:mm:ss";
+/// Excel's own light fills: blue-grey for the header, rose for a row in error.
+const HEADER_FILL: &str = "#DDEBF7";
+const ERROR_FILL: &str = "#FFC7CE";
+
+/// The output sheet's name: the input sheet's, or a CSV's file name without its extension,
+/// with the characters Excel refuses in a sheet name replaced and cut to its 31.
+fn sheet_name(table: &Table) -> String {
+    let stem = || {
+        Path::new(&table.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+    };
+    let name = table.sheet.clone().or_else(stem).unwrap_or_default();
+    let name: String = (name.chars())
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect();
+    name.trim_matches('\'').to_string()
+}
+
+/// The formats of an output sheet's cells, each plain and on an error row (a light fill).
+struct Looks {
+    header: Format,
+    text: [Format; 2],
+    number: [Format; 2],
+    money: [Format; 2],
+    date: [Format; 2],
+    time: [Format; 2],
+}
+
+impl Looks {
+    fn new() -> Looks {
+        let both = |f: Format| [f.clone(), f.set_background_color(ERROR_FILL)];
+        Looks {
+            // Text is set in by a character, so that it does not run into a number before it.
+            header: (Format::new().set_bold().set_indent(1)).set_background_color(HEADER_FILL),
+            text: both(Format::new().set_indent(1)),
+            // Not the default format, which would take the column's (set in, to the left).
+            number: both(Format::new().set_align(FormatAlign::Right)),
+            money: both(Format::new().set_num_format(MONEY_FORMAT)),
+            date: both(Format::new().set_num_format(DATE_FORMAT)),
+            time: both(Format::new().set_num_format(DATETIME_FORMAT)),
+        }
+    }
+}
+
+impl Looks {
+    /// A text cell: on a plain row with the column's format (set in), which costs nothing per
+    /// cell; on an error row with its fill.
+    fn string(
+        &self,
+        sheet: &mut Worksheet,
+        (row, col): (u32, u16),
+        text: &str,
+        e: usize,
+    ) -> Result<(), XlsxError> {
+        match e {
+            0 => sheet.write_string(row, col, text)?,
+            _ => sheet.write_string_with_format(row, col, text, &self.text[e])?,
+        };
+        Ok(())
+    }
+}
+
+/// An input row as the XLSX writer reads it: its cells, their kinds, and whether the kinds are
+/// the workbook's (a CSV's cells are all text).
+struct Input<'a> {
+    cells: &'a Cells<'a>,
+    kinds: Kinds<'a>,
+    typed: bool,
+}
+
+/// Makes column `c` at least `w` wide.
+fn fit(widths: &mut Vec<usize>, c: usize, w: usize) {
+    if widths.len() <= c {
+        widths.resize(c + 1, 0);
+    }
+    widths[c] = widths[c].max(w);
+}
+
+/// One sheet row: the input's cells with the types they came in with, the added values (the
+/// amounts as numbers), an error row filled; each column widened to what it shows.
 fn xlsx_row(
     sheet: &mut Worksheet,
-    (row, cells, r): (u32, &Cells<'_>, &RowResult),
+    (row, input, r): (u32, &Input<'_>, &RowResult),
     (layout, cols): (&Layout, &Columns),
-    money: &Format,
+    looks: &Looks,
+    widths: &mut Vec<usize>,
 ) -> Result<(), XlsxError> {
-    for (c, slot) in layout.slots.iter().enumerate() {
-        let text = match slot {
-            None => cells.get(c).to_string(),
-            Some(a) => {
-                let mut text = Vec::new();
-                a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
-                String::from_utf8(text).unwrap_or_default()
+    let e = usize::from(r.status == RowStatus::Error);
+    let beyond = input.cells.count().saturating_sub(layout.width);
+    for at in 0..layout.slots.len() + beyond {
+        let c16 = at as u16;
+        // An input cell (those beyond the header follow the added columns), or an added value.
+        let c = match layout.slots.get(at) {
+            Some(Some(a)) => {
+                let w = 2 + added_cell(sheet, (row, c16), (*a, layout), r, looks, e)?;
+                fit(widths, at, w);
+                continue;
             }
+            Some(None) => at,
+            None => layout.width + at - layout.slots.len(),
         };
+        let text = input.cells.get(c);
         if text.is_empty() {
+            if e == 1 {
+                sheet.write_blank(row, c16, &looks.number[e])?;
+            }
             continue;
         }
-        let number = match slot {
-            Some(Added::Award) => r.award,
-            Some(Added::Ceiling) => r.ceiling,
-            Some(Added::Floor) => r.floor,
-            _ if cols.money.get(c).copied().unwrap_or(false) => Money::parse(cells.get(c)).ok(),
-            _ => None,
-        };
-        let c = c as u16;
-        match number.and_then(|m| m.plain().parse::<f64>().ok()) {
-            Some(x) => sheet.write_number_with_format(row, c, x, money)?,
-            None => sheet.write_string(row, c, text)?,
-        };
-    }
-    // Cells beyond the header, after the added columns, as text.
-    for c in layout.width..cells.count() {
-        let text = cells.get(c);
-        if !text.is_empty() {
-            let at = (layout.slots.len() + c - layout.width) as u16;
-            sheet.write_string(row, at, text)?;
-        }
+        let money = cols.money.get(c).copied().unwrap_or(false);
+        let w = 2 + input_cell(
+            sheet,
+            (row, c16),
+            (text, input.kinds.of(c)),
+            money,
+            input.typed,
+            looks,
+            e,
+        )?;
+        fit(widths, at, w);
     }
     Ok(())
 }
 
+/// An added value: an amount as a number with `#,##0.00`, the clause as a number, words as
+/// text. Its width as shown.
+fn added_cell(
+    sheet: &mut Worksheet,
+    (row, col): (u32, u16),
+    (a, layout): (Added, &Layout),
+    r: &RowResult,
+    looks: &Looks,
+    e: usize,
+) -> Result<usize, XlsxError> {
+    if let Some(m) = a.amount(r) {
+        let plain = m.plain();
+        if let Ok(x) = plain.parse::<f64>() {
+            sheet.write_number_with_format(row, col, x, &looks.money[e])?;
+            return Ok(money_width(&plain));
+        }
+    }
+    let mut text = Vec::new();
+    a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
+    let text = String::from_utf8(text).unwrap_or_default();
+    match (a, text.parse::<u32>()) {
+        (Added::Clause, Ok(n)) => {
+            sheet.write_number_with_format(row, col, n, &looks.number[e])?;
+        }
+        _ if text.is_empty() && e == 0 => return Ok(0),
+        _ => looks.string(sheet, (row, col), &text, e)?,
+    };
+    Ok(wrap::width(&text))
+}
+
+/// An input cell as it came in: a workbook's numbers, dates and booleans typed again from
+/// their text (which is exact); a CSV's money columns as numbers; all else text. Its width.
+fn input_cell(
+    sheet: &mut Worksheet,
+    (row, col): (u32, u16),
+    (text, kind): (&str, Kind),
+    money: bool,
+    typed: bool,
+    looks: &Looks,
+    e: usize,
+) -> Result<usize, XlsxError> {
+    let number_format = if money {
+        &looks.money[e]
+    } else {
+        &looks.number[e]
+    };
+    // A text that does not read as its kind (two cells at one place) stays text.
+    match kind {
+        Kind::Number => {
+            if let Ok(x) = text.parse::<f64>() {
+                sheet.write_number_with_format(row, col, x, number_format)?;
+                return Ok(if money { money_width(text) } else { text.len() });
+            }
+        }
+        Kind::Date | Kind::DateTime => {
+            if let Ok(d) = ExcelDateTime::parse_from_str(text) {
+                let format = if kind == Kind::Date {
+                    &looks.date[e]
+                } else {
+                    &looks.time[e]
+                };
+                sheet.write_datetime_with_format(row, col, d, format)?;
+                return Ok(text.len());
+            }
+        }
+        Kind::Bool => {
+            if let Ok(b) = text.parse::<bool>() {
+                sheet.write_boolean_with_format(row, col, b, &looks.number[e])?;
+                return Ok(5);
+            }
+        }
+        Kind::Text if money && !typed => {
+            if let Ok(m) = Money::parse(text) {
+                let plain = m.plain();
+                if let Ok(x) = plain.parse::<f64>() {
+                    sheet.write_number_with_format(row, col, x, number_format)?;
+                    return Ok(money_width(&plain));
+                }
+            }
+        }
+        Kind::Text => {}
+    }
+    looks.string(sheet, (row, col), text, e)?;
+    Ok(wrap::width(text))
+}
+
+/// The width of an amount shown as `#,##0.00`: its digits, a comma each three, two decimals.
+fn money_width(plain: &str) -> usize {
+    let whole = plain.split('.').next().unwrap_or(plain);
+    let digits = whole.trim_start_matches('-').len();
+    whole.len() + digits.saturating_sub(1) / 3 + 3
+}
+
 /// A cell of a small table such as the summary.
+#[derive(Clone, Debug)]
 pub enum Cell {
     Text(String),
+    /// A text under a table (a date, a digest): a workbook's column is not widened for it, as
+    /// it runs on into the empty cells beside it.
+    Note(String),
     Count(usize),
     Money(Money),
 }
@@ -470,7 +690,7 @@ pub fn table(
     w.write_record(headers).map_err(fail)?;
     for row in rows {
         w.write_record(row.iter().map(|c| match c {
-            Cell::Text(t) => neutralise_str(t).into_owned(),
+            Cell::Text(t) | Cell::Note(t) => neutralise_str(t).into_owned(),
             Cell::Count(n) => n.to_string(),
             Cell::Money(m) => m.plain(),
         }))
@@ -482,32 +702,114 @@ pub fn table(
 }
 
 fn table_xlsx(path: &Path, headers: &[&str], rows: &[Vec<Cell>]) -> Result<NamedTempFile, Error> {
+    let sheet = Sheet {
+        name: String::new(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        rows: rows.to_vec(),
+        chart: None,
+    };
+    book(path, &[sheet])
+}
+
+/// A sheet of a small workbook such as the summary: a table, and maybe a chart of it.
+pub struct Sheet {
+    /// Its name; empty for Excel's own (Sheet1, ...).
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// The title of a column chart under the table: the first column names the categories and
+    /// each further column is a series, named by its header.
+    pub chart: Option<String>,
+}
+
+/// Writes a small workbook (bold frozen headers, columns fit to their content, amounts as
+/// numbers with `#,##0.00`) to a temporary file beside `path`.
+pub fn book(path: &Path, sheets: &[Sheet]) -> Result<NamedTempFile, Error> {
     let xf = |e: XlsxError| write_error(path, e);
     let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format(MONEY_FORMAT);
-    for (c, h) in headers.iter().enumerate() {
-        (sheet.write_string_with_format(0, c as u16, *h, &bold)).map_err(xf)?;
-    }
-    for (i, row) in rows.iter().enumerate() {
-        let r = i as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Text(t) if t.is_empty() => continue,
-                Cell::Text(t) => sheet.write_string(r, c, t),
-                Cell::Count(n) => sheet.write_number(r, c, *n as f64),
-                Cell::Money(m) => match m.plain().parse::<f64>() {
-                    Ok(x) => sheet.write_number_with_format(r, c, x, &money),
-                    Err(_) => sheet.write_string(r, c, m.plain()),
-                },
-            }
-            .map_err(xf)?;
+    let looks = Looks::new();
+    for s in sheets {
+        let sheet = book.add_worksheet();
+        if !s.name.is_empty() {
+            sheet.set_name(&s.name).map_err(xf)?;
         }
+        small_sheet(sheet, s, &looks).map_err(xf)?;
     }
     let tmp = temp_beside(path)?;
     book.save_to_writer(BufWriter::new(tmp.as_file()))
         .map_err(xf)?;
     synced(tmp, path)
+}
+
+fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), XlsxError> {
+    let mut widths = Vec::new();
+    for (c, h) in s.headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &looks.header)?;
+        fit(&mut widths, c, wrap::width(h) + 2);
+    }
+    for (i, row) in s.rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c16 = c as u16;
+            let w = match cell {
+                Cell::Text(t) | Cell::Note(t) if t.is_empty() => continue,
+                Cell::Text(t) => {
+                    sheet.write_string_with_format(r, c16, t, &looks.text[0])?;
+                    wrap::width(t)
+                }
+                Cell::Note(t) => {
+                    sheet.write_string_with_format(r, c16, t, &looks.text[0])?;
+                    0
+                }
+                Cell::Count(n) => {
+                    sheet.write_number(r, c16, *n as f64)?;
+                    n.to_string().len()
+                }
+                Cell::Money(m) => {
+                    let plain = m.plain();
+                    match plain.parse::<f64>() {
+                        Ok(x) => sheet.write_number_with_format(r, c16, x, &looks.money[0])?,
+                        Err(_) => sheet.write_string(r, c16, &plain)?,
+                    };
+                    money_width(&plain)
+                }
+            };
+            fit(&mut widths, c, w + 2);
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, (*w).clamp(6, MAX_WIDTH) as f64)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    // Printed: landscape, a page wide.
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    if let Some(title) = &s.chart {
+        let chart = bars(sheet.name().as_str(), s, title);
+        if let Some(chart) = chart {
+            sheet.insert_chart(s.rows.len() as u32 + 2, 0, &chart)?;
+        }
+    }
+    Ok(())
+}
+
+/// A clustered column chart of a sheet's table, one series a column after the first; none
+/// for a table without rows or series.
+fn bars(name: &str, s: &Sheet, title: &str) -> Option<Chart> {
+    let last = s.rows.len() as u32;
+    if last == 0 || s.headers.len() < 2 {
+        return None;
+    }
+    let mut chart = Chart::new(ChartType::Column);
+    for c in 1..s.headers.len() as u16 {
+        chart
+            .add_series()
+            .set_name((name, 0, c))
+            .set_categories((name, 1, 0, last, 0))
+            .set_values((name, 1, c, last, c));
+    }
+    chart.title().set_name(title);
+    chart.y_axis().set_num_format("#,##0");
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+    chart.set_width(720).set_height(400);
+    Some(chart)
 }

@@ -12,3 +12,4 @@ mod screen;
 mod single;
 mod template;
 mod trust;
+mod xlsx;
