@@ -688,7 +688,9 @@ fn check_policy(p: &Policy, problems: &mut Vec<Problem>) {
         let n = p.rounding_dp;
         bad(
             "rounding_dp",
-            &format!("舍入位数为 {n}，应为 0、1 或 2 (元、角、分) / rounding_dp is {n}; expected 0, 1 or 2"),
+            &format!(
+                "舍入位数为 {n}，应为 0、1 或 2 (元、角、分) / rounding_dp is {n}; expected 0, 1 or 2"
+            ),
         );
     }
     if p.districts.is_empty() {

@@ -995,10 +995,16 @@ fn a_rounding_of_more_than_two_decimals_is_a_rules_error() {
         let p = e.unwrap().path();
         std::fs::copy(&p, dir.path().join("clauses").join(p.file_name().unwrap())).unwrap();
     }
-    std::fs::copy(src.join("vocabulary.toml"), dir.path().join("vocabulary.toml")).unwrap();
+    std::fs::copy(
+        src.join("vocabulary.toml"),
+        dir.path().join("vocabulary.toml"),
+    )
+    .unwrap();
     let policy = std::fs::read_to_string(src.join("policy.toml")).unwrap();
     // The key's line, its value at column 15 (after `rounding_dp = `).
-    let at = policy.find("\nrounding_dp = 2\n").expect("the key in policy.toml");
+    let at = policy
+        .find("\nrounding_dp = 2\n")
+        .expect("the key in policy.toml");
     let line = policy[..at].matches('\n').count() + 2;
     for dp in ["3", "4"] {
         let edited = policy.replace("\nrounding_dp = 2\n", &format!("\nrounding_dp = {dp}\n"));
