@@ -989,3 +989,47 @@ fn a_workbook_through_a_pipe_is_named_not_decoded_as_text() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_prior_row_is_named_by_its_prior_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.csv"), ROUND).unwrap();
+    let head = "统一社会信用代码,条款,年度,事项编号,已获金额\n";
+    let code = "91330302000000001K";
+    // Before, each was an error on the applicant's rows (exit 3) that named neither file nor line.
+    std::fs::write(
+        d.join("no-year.csv"),
+        format!("{head}{code},1,,HT-9,100000\n"),
+    )
+    .unwrap();
+    let (status, err) = batch(d, &["in.csv", "-o", "out.csv", "--prior", "no-year.csv"]);
+    assert_eq!(status, Some(2), "{err}");
+    assert!(
+        err.contains("no-year.csv:2: ")
+            && err.contains("clause 1 has an annual cap: the prior award needs its year"),
+        "{err}"
+    );
+    std::fs::write(
+        d.join("a.csv"),
+        format!("{head}{code},1,2026,HT-1,100000\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("b.csv"),
+        format!("{head}{code},1,2026,ht-1,150000\n"),
+    )
+    .unwrap();
+    let (status, err) = batch(
+        d,
+        &[
+            "in.csv", "-o", "out.csv", "--prior", "a.csv", "--prior", "b.csv",
+        ],
+    );
+    assert_eq!(status, Some(2), "{err}");
+    assert!(
+        err.contains("b.csv:2: ") && err.contains("two prior awards with different amounts, a.csv line 2 (100,000.00) and b.csv line 2 (150,000.00)"),
+        "{err}"
+    );
+    assert!(!d.join("out.csv").exists());
+}
