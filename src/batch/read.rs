@@ -582,7 +582,7 @@ fn read_sheet(
             }
         }
     }
-    let (text, header_row) = sheet_csv(cells).ok_or_else(|| {
+    let (text, header_row) = sheet_csv(cells, MAX_INPUT_BYTES).ok_or_else(|| {
         InputError::new(
             file,
             format!(
@@ -699,8 +699,8 @@ fn data_ref(d: &Data) -> DataRef<'_> {
 
 /// Cells in any order as CSV, and the sheet row of the first (1-based): a later cell at the
 /// same place wins; the rows run from the first with a value to the last, empty ones included,
-/// each up to its last cell with text.
-fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> Option<(Vec<u8>, usize)> {
+/// each up to its last cell with text. `None` once the text passes `max` bytes.
+fn sheet_csv(mut cells: Vec<(u32, u32, String)>, max: u64) -> Option<(Vec<u8>, usize)> {
     // Cells do not always stand in order in a file; a stable sort keeps later ones later.
     cells.sort_by_key(|c| (c.0, c.1));
     // Flexible: rows of any length, as they stand.
@@ -733,7 +733,7 @@ fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> Option<(Vec<u8>, usize)> {
             wr.write_record(&row)
         };
         // As a CSV input: a few cells far to the right would otherwise fill rows with commas.
-        if wr.get_ref().len() as u64 > MAX_INPUT_BYTES {
+        if wr.get_ref().len() as u64 > max {
             return None;
         }
     }
@@ -829,7 +829,7 @@ mod tests {
                 cells.push((row, col, words[w].to_string()));
                 grid[row as usize][col as usize] = words[w];
             }
-            let (text, first) = sheet_csv(cells).unwrap();
+            let (text, first) = sheet_csv(cells, MAX_INPUT_BYTES).unwrap();
             let mut got = Vec::new();
             let mut record = csv::StringRecord::new();
             let mut r = reader(&text);
@@ -873,6 +873,27 @@ mod tests {
         assert_eq!(table.headers, ["h1", "h2"]);
         let lines: Vec<usize> = rows_of(&table).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3, 5]);
+    }
+}
+
+/// Column letters and the cap on a sheet's text.
+#[cfg(test)]
+mod sheet_limit_tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_as_excel_names_them() {
+        let names: Vec<String> = [0, 25, 26, 701, 702, 16383].map(column_name).to_vec();
+        assert_eq!(names, ["A", "Z", "AA", "ZZ", "AAA", "XFD"]);
+    }
+
+    #[test]
+    fn a_sheet_whose_text_would_pass_the_input_limit_is_refused() {
+        // One cell at XFD on 1,000 rows: 16,383 commas each, 16 MB of text, past a 1 MB limit
+        // (the same cell at D is 5 kB); the limit read is MAX_INPUT_BYTES.
+        let at = |col| (0..1_000).map(|r| (r, col, "x".to_string())).collect();
+        assert!(sheet_csv(at(16_383), 1 << 20).is_none());
+        assert!(sheet_csv(at(3), 1 << 20).is_some());
     }
 }
 

@@ -1028,3 +1028,33 @@ fn a_rounding_of_more_than_two_decimals_is_a_rules_error() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn an_endless_input_is_read_to_its_limit_and_refused() {
+    // /dev/zero has no size to check first: a facts file stops at 16 MiB and a round at
+    // 512 MiB, one byte past, whatever the input is (a pin: main already did so).
+    let out = calc()
+        .args(["/dev/zero", "--as-of", AS_OF])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("16777217 bytes; the limit is 16777216"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = calc()
+        .args(["batch", "/dev/zero", "--as-of", AS_OF, "-o"])
+        .arg(dir.path().join("out.csv"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("536870913 bytes; the limit is 536870912"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out.csv").exists());
+}
