@@ -480,7 +480,7 @@ impl Facts {
                 None => err,
             }
         })?;
-        let loc = Locator { file, text };
+        let loc = Locator::new(file, text);
         let mut facts = Facts::new(rules, file);
         for (key, value) in doc.get_ref().iter() {
             let name = key.get_ref().as_ref();
@@ -617,9 +617,25 @@ fn duplicate(rules: &RuleSet, first: usize, section: &Section, key: &str, line: 
 struct Locator<'a> {
     file: &'a str,
     text: &'a str,
+    /// Where each line break stands, found once: an item's line is then a binary search, not
+    /// a count from the start of the file (which made 100,000 items take minutes).
+    breaks: Vec<usize>,
 }
 
-impl Locator<'_> {
+impl<'a> Locator<'a> {
+    fn new(file: &'a str, text: &'a str) -> Locator<'a> {
+        let breaks = (text.bytes().enumerate())
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        Locator { file, text, breaks }
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.breaks.partition_point(|&b| b < offset) + 1
+    }
+
     fn err(&self, offset: usize, field: &str, msg: String) -> InputError {
         InputError::new(self.file, msg)
             .at(self.text, offset)
@@ -633,7 +649,7 @@ impl Locator<'_> {
         table: &DeTable<'_>,
         offset: usize,
     ) -> Result<Item, InputError> {
-        let (line, _) = crate::error::line_column(self.text, offset);
+        let line = self.line(offset);
         let mut item = Item::empty(section, line);
         for (key, value) in table.iter() {
             let name = key.get_ref().as_ref();

@@ -190,9 +190,12 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let used: Vec<usize> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
         .collect();
-    Columns::known_headers(rules, &table.file, &table.headers, &opts.keep_columns)?;
-    let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
-    cols.require_round(rules, &table.file)?;
+    // A header error names the sheet read (a notes sheet first is read as the round).
+    let sheet = |e| table.in_sheet(e);
+    Columns::known_headers(rules, &table.file, &table.headers, &opts.keep_columns)
+        .map_err(sheet)?;
+    let cols = Columns::map(rules, &table.file, &table.headers, &used).map_err(sheet)?;
+    cols.require_round(rules, &table.file).map_err(sheet)?;
     let (priors, places) = prior::load_all(rules, &opts.priors, opts.encoding)?;
     mark("open");
     let parser = Parser {

@@ -18,7 +18,7 @@ use super::write::Added;
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
-use crate::rules::RuleSet;
+use crate::rules::{CapScope, RuleSet};
 
 /// Prior awards by credit code.
 pub type Priors = HashMap<String, Vec<Item>>;
@@ -29,12 +29,65 @@ pub fn load_all(
     paths: &[impl AsRef<Path>],
     encoding: Encoding,
 ) -> Result<(Priors, Places), InputError> {
-    let mut priors = HashMap::new();
+    let mut priors: Priors = HashMap::new();
     let mut places = Places::default();
+    // The first prior of each applicant, clause and item: its amount, file and line.
+    let mut first: HashMap<(String, i64, String), (Money, String, usize)> = HashMap::new();
     for p in paths {
-        load(rules, p.as_ref(), encoding, (&mut priors, &mut places))?;
+        let mut of_file = HashMap::new();
+        load(rules, p.as_ref(), encoding, (&mut of_file, &mut places))?;
+        let file = p.as_ref().display().to_string();
+        let mut conflicts = Vec::new();
+        for (code, items) in of_file {
+            for item in &items {
+                if let Some(e) = conflict(rules, &mut first, &code, &file, item) {
+                    conflicts.push(e);
+                }
+            }
+            priors.entry(code).or_default().extend(items);
+        }
+        // The earliest line, whatever order the applicants came in.
+        if let Some(e) = conflicts.into_iter().min_by_key(|e| e.line) {
+            return Err(e);
+        }
     }
     Ok((priors, places))
+}
+
+/// Two priors of one applicant, clause and item with different amounts, named by file and line
+/// (the same award listed twice is counted once by the engine).
+fn conflict(
+    rules: &RuleSet,
+    first: &mut HashMap<(String, i64, String), (Money, String, usize)>,
+    code: &str,
+    file: &str,
+    item: &Item,
+) -> Option<InputError> {
+    let r = &rules.roles;
+    let id = item.text(r.prior_item).map(crate::fold::key)?;
+    if id.is_empty() {
+        return None;
+    }
+    let clause = item.int(r.prior_clause).unwrap_or_default();
+    let amount = item.money(r.prior_amount).unwrap_or_default();
+    let key = (code.to_string(), clause, id);
+    let (a, file_a, line_a) = first
+        .entry(key)
+        .or_insert_with(|| (amount, file.to_string(), item.line))
+        .clone();
+    if a == amount {
+        return None;
+    }
+    let shown = item.text(r.prior_item).unwrap_or_default();
+    let line = item.line;
+    let mut e = InputError::new(
+        file,
+        format!(
+            "第 {clause} 条事项 `{shown}` 有两条金额不同的已获奖补: {file_a} 第 {line_a} 行 {a} 元与 {file} 第 {line} 行 {amount} 元，请核对保留一条 / clause {clause}, item `{shown}`: two prior awards with different amounts, {file_a} line {line_a} ({a}) and {file} line {line} ({amount}): keep the right one"
+        ),
+    );
+    e.line = Some(line);
+    Some(e)
 }
 
 /// Adds the file's prior awards to `into`, by credit code; its first bad row stops the run.
@@ -89,7 +142,7 @@ fn load(
         } else {
             parser.prior(line, cells, &mut memo).map(Some)
         };
-        match item {
+        match item.and_then(|item| item.map(|i| usable(rules, i)).transpose()) {
             Ok(Some(item)) => {
                 let district = cols.fields[r.applicant][r.district].map(|c| cols.text(cells, c));
                 hold_place(rules, &item, (&code, district), places);
@@ -135,6 +188,32 @@ fn hold_place(
         _ => year.to_string(),
     };
     places.add(number, &district, *year as i32, code, &item);
+}
+
+/// A prior the engine can count: of a clause of the rules (or a disabled one, set aside later),
+/// with its year under an annual cap. Checked here, so that a bad row is named by its file and
+/// line rather than on the applicant's rows.
+fn usable(rules: &RuleSet, item: Item) -> Result<Item, String> {
+    let r = &rules.roles;
+    let number = item.int(r.prior_clause).unwrap_or_default();
+    let n = u32::try_from(number).unwrap_or_default();
+    if rules.disabled.contains(&n) {
+        return Ok(item);
+    }
+    let Some(clause) = rules.clause(n) else {
+        let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
+        let known = known.join(", ");
+        return Err(format!(
+            "规则中没有第 {number} 条，应为: {known} / no clause {number} in the rules; expected one of: {known}"
+        ));
+    };
+    let annual = (clause.cap.as_ref()).is_some_and(|c| c.scope == CapScope::UnitYear);
+    if annual && item.int(r.prior_year).is_none() {
+        return Err(format!(
+            "第 {n} 条有年度上限，已获奖补须填写年度 / clause {n} has an annual cap: the prior award needs its year"
+        ));
+    }
+    Ok(item)
 }
 
 /// A row of an earlier round's output: a prior when it was awarded an amount above zero.

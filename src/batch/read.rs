@@ -1,14 +1,19 @@
 //! Reading a round's file: a CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, decoded with
-//! encoding_rs) or the first sheet of a workbook (calamine), held as UTF-8 CSV text, and its
-//! records read in file order with one reused `csv::ByteRecord`, each with its spreadsheet row
-//! number (the line or row Excel shows, the header being row 1). A workbook's cells that are
-//! not text keep their kind beside the text (`Kinds`), so that an XLSX output gives each cell
-//! back the type it came in with; rows are parsed from the text alone.
+//! encoding_rs) or the first sheet of a workbook (XLSX, XLS, ODS, XLSB: calamine), held as UTF-8
+//! CSV text, and its records read in file order with one reused `csv::ByteRecord`, each with its
+//! spreadsheet row number (the line or row Excel shows, the header being row 1).
+//!
+//! What a file is comes from its first bytes (and a zip's entries), not its name; a PDF or a
+//! Word file is named as what it is. Limits hold while reading: a workbook's entries are sized
+//! from its zip directory before calamine opens it (the zip crate refuses an entry that inflates
+//! past its declared size), and a sheet's rows and columns are checked cell by cell.
+//! A workbook's cells that are not text keep their kind beside the text (`Kinds`), so that an
+//! XLSX output gives each cell back the type it came in with; rows are parsed from the text alone.
 
 use std::io::Read;
 use std::path::Path;
 
-use calamine::{DataRef, Reader};
+use calamine::{Data, DataRef, Reader, Sheets};
 
 use super::Progress;
 use crate::error::InputError;
@@ -25,6 +30,13 @@ pub enum Encoding {
 
 /// The largest input a batch reads (512 MiB).
 pub const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The largest part of a workbook read, uncompressed (512 MiB): a sheet, its shared strings.
+pub const MAX_SHEET_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The most rows and columns a sheet may have: Excel's own (1,048,576 rows, XFD).
+pub const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_SHEET_COLUMNS: u32 = 16_384;
 
 /// One row's cells.
 pub struct Cells<'a>(&'a csv::ByteRecord);
@@ -109,6 +121,9 @@ pub struct Table {
     pub sheet: Option<String>,
     /// A workbook's cells that are not text: (sheet row from 0, column, kind), in row order.
     kinds: Vec<(u32, u32, Kind)>,
+    /// Every sheet of the workbook, and whether the sheet was named (`--sheet`), for messages.
+    sheets: Vec<String>,
+    named: bool,
 }
 
 impl Table {
@@ -142,10 +157,13 @@ impl Table {
         let unreadable = |e: std::io::Error| {
             InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
         };
-        if is_workbook(path) {
-            let (text, header_row, name, kinds) = read_sheet(path, &file, sheet)?;
+        let format = format(path, &file)?;
+        if format != Format::Text {
+            let (text, header_row, name, sheets, kinds) = read_sheet(path, &file, format, sheet)?;
             let mut table = Table::new(file, text, 0, Some(header_row))?;
             table.sheet = Some(name);
+            table.sheets = sheets;
+            table.named = sheet.is_some();
             table.kinds = kinds;
             return Ok(table);
         }
@@ -156,6 +174,10 @@ impl Table {
             .map_err(unreadable)?;
         if bytes.len() as u64 > MAX_INPUT_BYTES {
             return Err(too_large(bytes.len() as u64));
+        }
+        // A workbook or PDF through a pipe: say what it is, not "neither UTF-8 nor GBK".
+        if let Some(what) = foreign(&bytes) {
+            return Err(InputError::new(&file, what));
         }
         let (text, bom) = decode(&file, bytes, encoding)?;
         Table::new(file, text, bom, None)
@@ -196,7 +218,36 @@ impl Table {
             sheet_header,
             sheet: None,
             kinds: Vec::new(),
+            sheets: Vec::new(),
+            named: false,
         })
+    }
+
+    /// An error about the header, told which sheet was read and, when the workbook has others
+    /// and none was named, how to read another (a notes sheet first is read as the round).
+    pub fn in_sheet(&self, mut e: InputError) -> InputError {
+        let Some(sheet) = &self.sheet else {
+            return e;
+        };
+        let all = self.sheets.join(", ");
+        let (zh, en) = if self.named || self.sheets.len() < 2 {
+            (
+                format!("（读取的是工作表“{sheet}”）"),
+                format!(" (read from sheet `{sheet}`)"),
+            )
+        } else {
+            (
+                format!(
+                    "（读取的是第一个可见工作表“{sheet}”；申报数据在其他工作表时请用 --sheet 工作表名 指定，本工作簿有: {all}）"
+                ),
+                format!(
+                    " (read from the first visible sheet `{sheet}`; if the round is on another sheet, name it with --sheet NAME; the workbook has: {all})"
+                ),
+            )
+        };
+        e.message.zh += &zh;
+        e.message.en += &en;
+        e
     }
 
     /// The kinds of the cells of the row on `line` (all text for a CSV).
@@ -337,10 +388,127 @@ fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
-fn is_workbook(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "xlsx" | "xlsm" | "xls"))
+/// What a file holds, by its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    /// A CSV (or anything else read as text).
+    Text,
+    Xlsx,
+    Xlsb,
+    /// Old Excel (an OLE compound file).
+    Xls,
+    Ods,
+}
+
+/// "Save it as" advice shared by every refusal of a file that is no table.
+const SAVE_AS: (&str, &str) = (
+    "请在 Excel 或 WPS 中打开申报表，另存为 XLSX 或“CSV UTF-8 (逗号分隔)”",
+    "open the round's sheet in Excel or WPS and save it as XLSX or \"CSV UTF-8 (Comma delimited)\"",
+);
+
+/// The format of a regular file from its first bytes and, for a zip, its entries; a stream
+/// (pipe, FIFO) is read as text. A zip entry larger than `MAX_SHEET_BYTES` is refused here,
+/// before anything is inflated.
+fn format(path: &Path, file: &str) -> Result<Format, InputError> {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(Format::Text); // the text reader says why it cannot be read
+    };
+    if !f.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(Format::Text);
+    }
+    let mut head = Vec::with_capacity(8);
+    let _ = (&mut f).take(8).read_to_end(&mut head);
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return zip_format(f, file);
+    }
+    if head.starts_with(&OLE) {
+        return Ok(Format::Xls);
+    }
+    Ok(Format::Text)
+}
+
+/// The first bytes of an OLE compound file (.xls, .doc, a password-protected workbook).
+const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// A zip is a workbook by its entries: XLSX (`xl/workbook.xml`), XLSB, or ODS (`mimetype`);
+/// anything else is named for what it is.
+fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
+    let said = |zh: &str, en: &str| {
+        InputError::new(file, format!("{zh}：{} / {en}: {}", SAVE_AS.0, SAVE_AS.1))
+    };
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| {
+        said(
+            &format!("文件是损坏的 zip 或工作簿 ({e})"),
+            &format!("the file is a damaged zip or workbook ({e})"),
+        )
+    })?;
+    let mut names = Vec::with_capacity(zip.len());
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| {
+            said(
+                &format!("工作簿已损坏 ({e})"),
+                &format!("the workbook is damaged ({e})"),
+            )
+        })?;
+        let (name, size) = (entry.name().unwrap_or_default().to_string(), entry.size());
+        if size > MAX_SHEET_BYTES {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "工作簿中的 {name} 解压后为 {size} 字节，超过上限 {MAX_SHEET_BYTES} 字节：请检查文件 (可能是“压缩炸弹”)，或拆分后分批计算 / the workbook's {name} is {size} bytes uncompressed, past the limit of {MAX_SHEET_BYTES}: check the file (it may be a zip bomb) or split the round"
+                ),
+            ));
+        }
+        names.push(name);
+    }
+    let has = |n: &str| names.iter().any(|e| e == n);
+    if has("xl/workbook.xml") {
+        return Ok(Format::Xlsx);
+    }
+    if has("xl/workbook.bin") {
+        return Ok(Format::Xlsb);
+    }
+    let mut mimetype = String::new();
+    if let Ok(entry) = zip.by_name("mimetype") {
+        let _ = entry.take(200).read_to_string(&mut mimetype);
+    }
+    let what = match mimetype.trim() {
+        "application/vnd.oasis.opendocument.spreadsheet" => return Ok(Format::Ods),
+        m if m.starts_with("application/vnd.oasis.opendocument.text") => (
+            "文件是 WPS/LibreOffice 文字文档 (.odt)，不是表格",
+            "the file is a text document (.odt), not a spreadsheet",
+        ),
+        m if m.starts_with("application/vnd.oasis.opendocument") => (
+            "文件是 OpenDocument 文档，不是表格",
+            "the file is an OpenDocument file that is not a spreadsheet",
+        ),
+        _ if has("word/document.xml") => (
+            "文件是 Word 文档 (.docx)，不是表格",
+            "the file is a Word document (.docx), not a spreadsheet",
+        ),
+        _ if has("ppt/presentation.xml") => (
+            "文件是 PowerPoint 演示文稿 (.pptx)，不是表格",
+            "the file is a PowerPoint presentation (.pptx), not a spreadsheet",
+        ),
+        _ => (
+            "文件是 zip 压缩包，不是表格 (请先解压，再给出其中的申报表)",
+            "the file is a zip archive, not a spreadsheet (unpack it and give the sheet inside)",
+        ),
+    };
+    Err(said(what.0, what.1))
+}
+
+/// What text that is no CSV is, by its first bytes: a PDF, or a workbook read through a pipe.
+fn foreign(bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(b"%PDF") {
+        let (zh, en) = SAVE_AS;
+        return Some(format!(
+            "文件是 PDF，不是表格：{zh} / the file is a PDF, not a spreadsheet: {en}"
+        ));
+    }
+    (bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE)).then(|| {
+        "工作簿须以文件给出，不能经管道读取：请给出 .xlsx/.xls/.ods 文件的路径，或另存为“CSV UTF-8 (逗号分隔)” / a workbook is read from a file, not a pipe: give the path of the .xlsx/.xls/.ods file, or save it as \"CSV UTF-8 (Comma delimited)\"".to_string()
+    })
 }
 
 /// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
@@ -380,6 +548,11 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
     };
     let utf8 = simdutf8::basic::from_utf8(&bytes).is_ok();
     match encoding {
+        // Chinese text that is valid UTF-8 is UTF-8: read as GBK it would be mojibake.
+        Encoding::Gbk if utf8 && (bom > 0 || !bytes.is_ascii()) => Err(InputError::new(
+            file,
+            "文件是 UTF-8 编码，不是 GBK：请去掉 --encoding gbk / the file is UTF-8, not GBK: leave out --encoding gbk",
+        )),
         Encoding::Gbk => gbk(&bytes),
         Encoding::Utf8 | Encoding::Auto if utf8 => Ok((bytes, bom)),
         Encoding::Utf8 => Err(not_utf8(bytes)),
@@ -391,28 +564,52 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
 
 /// A sheet of a workbook (the one named, else the first visible one: a hidden sheet is not
 /// what the clerk sees) as CSV text, the sheet row of its header (the first row with a
-/// value), its name, and its cells that are not text (`Kind`). Its cells are read one by one as
-/// they stand in the file, as calamine builds its own range, so a large sheet is held once, as
-/// text.
+/// value), its name, the names of all the sheets, and its cells that are not text (`Kind`). An
+/// XLSX sheet's cells are read one by one as they stand in the file, as calamine builds its own
+/// range, so a large sheet is held once, as text; the other formats come as calamine's range.
 #[allow(clippy::type_complexity)]
 fn read_sheet(
     path: &Path,
     file: &str,
+    format: Format,
     wanted: Option<&str>,
-) -> Result<(Vec<u8>, usize, String, Vec<(u32, u32, Kind)>), InputError> {
+) -> Result<(Vec<u8>, usize, String, Vec<String>, Vec<(u32, u32, Kind)>), InputError> {
     let bad = |e: String| {
         InputError::new(
             file,
             format!("无法读取工作簿 / cannot read the workbook: {e}"),
         )
     };
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
+    let opened = match format {
+        Format::Xlsx => calamine::open_workbook(path)
+            .map(Sheets::Xlsx)
+            .map_err(calamine::Error::Xlsx),
+        Format::Xls => calamine::open_workbook(path)
+            .map(Sheets::Xls)
+            .map_err(calamine::Error::Xls),
+        Format::Ods => calamine::open_workbook(path)
+            .map(Sheets::Ods)
+            .map_err(calamine::Error::Ods),
+        Format::Xlsb | Format::Text => calamine::open_workbook(path)
+            .map(Sheets::Xlsb)
+            .map_err(calamine::Error::Xlsb),
+    };
+    let mut book = opened.map_err(|e| match format {
+        // An OLE file that is no workbook: a Word .doc, or a workbook saved with a password.
+        Format::Xls => InputError::new(
+            file,
+            format!(
+                "无法按旧版 Excel (.xls) 读取 ({e})：如为 Word 文档或加密的工作簿，{} / cannot read it as an old Excel workbook (.xls) ({e}): if it is a Word document or a password-protected workbook, {}",
+                SAVE_AS.0, SAVE_AS.1
+            ),
+        ),
+        _ => bad(e.to_string()),
+    })?;
     let sheets = book.sheets_metadata();
+    let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
     let visible = |s: &&calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
     let chosen = match wanted {
         Some(name) => sheets.iter().find(|s| s.name == name).ok_or_else(|| {
-            let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
             let names = names.join(", ");
             bad(format!(
                 "没有名为“{name}”的工作表 (有: {names}) / no sheet named `{name}` (there are: {names})"
@@ -426,35 +623,155 @@ fn read_sheet(
     // (row, column, text), empty values skipped.
     let mut cells: Vec<(u32, u32, String)> = Vec::new();
     let mut kinds: Vec<(u32, u32, Kind)> = Vec::new();
-    match book.worksheet_cells_reader(&first) {
-        Ok(mut reader) => {
-            while let Some(cell) = reader.next_cell().map_err(|e| bad(e.to_string()))? {
-                if !matches!(cell.get_value(), DataRef::Empty) {
-                    let (row, col) = cell.get_position();
-                    cells.push((row, col, cell_text(cell.get_value())));
-                    let kind = Kind::of(cell.get_value());
-                    if kind != Kind::Text {
-                        kinds.push((row, col, kind));
-                    }
-                }
+    match &mut book {
+        Sheets::Xlsx(book) => xlsx_cells(book, file, &first, (&mut cells, &mut kinds))?,
+        book => {
+            let range = book
+                .worksheet_range(&first)
+                .map_err(|e| bad(e.to_string()))?;
+            let (top, left) = range.start().unwrap_or_default();
+            for (r, c, value) in range.used_cells() {
+                let (row, col) = (top + r as u32, left + c as u32);
+                within_limits(file, &first, row, col)?;
+                let value = data_ref(value);
+                cells.push((row, col, cell_text(&value)));
+                push_kind(&mut kinds, (row, col), &value);
             }
         }
-        Err(calamine::XlsxError::NotAWorksheet(_)) => {}
-        Err(e) => return Err(bad(e.to_string())),
     }
-    let (text, header_row) = sheet_csv(cells);
+    let (text, header_row) = sheet_csv(cells, MAX_INPUT_BYTES).ok_or_else(|| {
+        InputError::new(
+            file,
+            format!(
+                "工作表“{first}”转为表格文本后超过 {MAX_INPUT_BYTES} 字节：请拆分后分批计算 / sheet `{first}` comes to more than {MAX_INPUT_BYTES} bytes of table text: split the round"
+            ),
+        )
+    })?;
     // In row order, as the rows are; of two cells at one place the later wins, as in the text.
     kinds.sort_by_key(|k| (k.0, k.1));
     kinds.reverse();
     kinds.dedup_by_key(|k| (k.0, k.1));
     kinds.reverse();
-    Ok((text, header_row, first, kinds))
+    Ok((text, header_row, first, names, kinds))
+}
+
+/// An XLSX sheet's cells with a value, in file order. A formula saved without its value (a
+/// file written by a program and never calculated) is refused, since its value is unknown.
+fn xlsx_cells(
+    book: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+    file: &str,
+    sheet: &str,
+    (cells, kinds): (&mut Vec<(u32, u32, String)>, &mut Vec<(u32, u32, Kind)>),
+) -> Result<(), InputError> {
+    let bad = |e: calamine::XlsxError| {
+        InputError::new(
+            file,
+            format!("无法读取工作簿 / cannot read the workbook: {e}"),
+        )
+    };
+    let mut reader = match book.worksheet_cells_reader(sheet) {
+        Ok(reader) => reader,
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(bad(e)),
+    };
+    // The first formula without a value, and whether any formula has one: a calculated file
+    // keeps an empty result of a formula as empty.
+    let (mut unvalued, mut calculated) = (None, false);
+    while let Some(cell) = reader.next_cell_with_formula_metadata().map_err(bad)? {
+        let (row, col) = cell.pos;
+        within_limits(file, sheet, row, col)?;
+        match (&cell.value, &cell.formula) {
+            (DataRef::Empty, Some(_)) => {
+                unvalued.get_or_insert((row, col));
+            }
+            (DataRef::Empty, None) => {}
+            (value, formula) => {
+                calculated |= formula.is_some();
+                cells.push((row, col, cell_text(value)));
+                push_kind(kinds, (row, col), value);
+            }
+        }
+    }
+    match unvalued.filter(|_| !calculated) {
+        Some((row, col)) => {
+            let at = format!("{}{}", column_name(col), row + 1);
+            let mut e = InputError::new(
+                file,
+                format!(
+                    "工作表“{sheet}”的 {at} 是公式，但文件中没有它的计算结果 (文件可能由程序生成、未经计算)：请用 Excel 或 WPS 打开后保存，再计算 / cell {at} of sheet `{sheet}` is a formula saved without its value (the file was probably written by a program and never calculated): open it in Excel or WPS, save it, and run again"
+                ),
+            );
+            e.line = Some(row as usize + 1);
+            Err(e)
+        }
+        None => Ok(()),
+    }
+}
+
+/// Notes a cell's kind where it is not text.
+fn push_kind(kinds: &mut Vec<(u32, u32, Kind)>, (row, col): (u32, u32), value: &DataRef<'_>) {
+    let kind = Kind::of(value);
+    if kind != Kind::Text {
+        kinds.push((row, col, kind));
+    }
+}
+
+/// Refuses a cell past Excel's last row or column: a sheet that claims row 4,000,000,000 would
+/// otherwise be held as that many empty rows.
+fn within_limits(file: &str, sheet: &str, row: u32, col: u32) -> Result<(), InputError> {
+    if row >= MAX_SHEET_ROWS {
+        let n = u64::from(row) + 1;
+        return Err(InputError::new(
+            file,
+            format!(
+                "工作表“{sheet}”在第 {n} 行有单元格，超过 {MAX_SHEET_ROWS} 行的上限：请拆分后分批计算 / sheet `{sheet}` has a cell in row {n}, past the limit of {MAX_SHEET_ROWS} rows: split the round"
+            ),
+        ));
+    }
+    if col >= MAX_SHEET_COLUMNS {
+        let n = u64::from(col) + 1;
+        return Err(InputError::new(
+            file,
+            format!(
+                "工作表“{sheet}”在第 {n} 列有单元格，超过 {MAX_SHEET_COLUMNS} 列 (XFD) 的上限 / sheet `{sheet}` has a cell in column {n}, past the limit of {MAX_SHEET_COLUMNS} columns (XFD)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A column's letters as Excel shows them: 0 is A, 26 is AA.
+fn column_name(col: u32) -> String {
+    let mut name = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let d = (n - 1) % 26;
+        name.push(b'A' + d as u8);
+        n = (n - 1) / 26;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// A cell of calamine's range as the cells reader gives it.
+fn data_ref(d: &Data) -> DataRef<'_> {
+    match d {
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::String(s) => DataRef::SharedString(s),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::DateTime(t) => DataRef::DateTime(*t),
+        Data::DateTimeIso(s) => DataRef::DateTimeIso(s.clone()),
+        Data::DurationIso(s) => DataRef::DurationIso(s.clone()),
+        Data::Error(e) => DataRef::Error(e.clone()),
+        Data::Empty => DataRef::Empty,
+    }
 }
 
 /// Cells in any order as CSV, and the sheet row of the first (1-based): a later cell at the
 /// same place wins; the rows run from the first with a value to the last, empty ones included,
-/// each up to its last cell with text.
-fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> (Vec<u8>, usize) {
+/// each up to its last cell with text. `None` once the text passes `max` bytes.
+fn sheet_csv(mut cells: Vec<(u32, u32, String)>, max: u64) -> Option<(Vec<u8>, usize)> {
     // Cells do not always stand in order in a file; a stable sort keeps later ones later.
     cells.sort_by_key(|c| (c.0, c.1));
     // Flexible: rows of any length, as they stand.
@@ -463,7 +780,7 @@ fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> (Vec<u8>, usize) {
         .from_writer(Vec::new());
     let mut row: Vec<&str> = Vec::new();
     let (Some(first), Some(last)) = (cells.first().map(|c| c.0), cells.last().map(|c| c.0)) else {
-        return (Vec::new(), 1);
+        return Some((Vec::new(), 1));
     };
     let mut at = 0;
     for r in first..=last {
@@ -486,8 +803,12 @@ fn sheet_csv(mut cells: Vec<(u32, u32, String)>) -> (Vec<u8>, usize) {
         } else {
             wr.write_record(&row)
         };
+        // As a CSV input: a few cells far to the right would otherwise fill rows with commas.
+        if wr.get_ref().len() as u64 > max {
+            return None;
+        }
     }
-    (wr.into_inner().unwrap_or_default(), first as usize + 1)
+    Some((wr.into_inner().unwrap_or_default(), first as usize + 1))
 }
 
 /// The text of a workbook cell as a person would type it.
@@ -587,7 +908,7 @@ mod tests {
                 cells.push((row, col, words[w].to_string()));
                 grid[row as usize][col as usize] = words[w];
             }
-            let (text, first) = sheet_csv(cells);
+            let (text, first) = sheet_csv(cells, MAX_INPUT_BYTES).unwrap();
             let mut got = Vec::new();
             let mut record = csv::StringRecord::new();
             let mut r = reader(&text);
@@ -631,6 +952,27 @@ mod tests {
         assert_eq!(table.headers, ["h1", "h2"]);
         let lines: Vec<usize> = rows_of(&table).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3, 5]);
+    }
+}
+
+/// Column letters and the cap on a sheet's text.
+#[cfg(test)]
+mod sheet_limit_tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_as_excel_names_them() {
+        let names: Vec<String> = [0, 25, 26, 701, 702, 16383].map(column_name).to_vec();
+        assert_eq!(names, ["A", "Z", "AA", "ZZ", "AAA", "XFD"]);
+    }
+
+    #[test]
+    fn a_sheet_whose_text_would_pass_the_input_limit_is_refused() {
+        // One cell at XFD on 1,000 rows: 16,383 commas each, 16 MB of text, past a 1 MB limit
+        // (the same cell at D is 5 kB); the limit read is MAX_INPUT_BYTES.
+        let at = |col| (0..1_000).map(|r| (r, col, "x".to_string())).collect();
+        assert!(sheet_csv(at(16_383), 1 << 20).is_none());
+        assert!(sheet_csv(at(3), 1 << 20).is_some());
     }
 }
 

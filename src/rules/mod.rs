@@ -683,10 +683,14 @@ fn check_policy(p: &Policy, problems: &mut Vec<Problem>) {
             "奖补起算日晚于有效期截止日 / events_from is after effective_until",
         );
     }
-    if p.rounding_dp > 4 {
+    // Amounts are shown and summed at 0.01 yuan: more decimals would part the rows from the total.
+    if p.rounding_dp > 2 {
+        let n = p.rounding_dp;
         bad(
             "rounding_dp",
-            "舍入位数应为 0 到 4 / rounding_dp must be 0..4",
+            &format!(
+                "舍入位数为 {n}，应为 0、1 或 2 (元、角、分) / rounding_dp is {n}; expected 0, 1 or 2"
+            ),
         );
     }
     if p.districts.is_empty() {
