@@ -567,13 +567,12 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
 /// value), its name, the names of all the sheets, and its cells that are not text (`Kind`). An
 /// XLSX sheet's cells are read one by one as they stand in the file, as calamine builds its own
 /// range, so a large sheet is held once, as text; the other formats come as calamine's range.
-#[allow(clippy::type_complexity)]
 fn read_sheet(
     path: &Path,
     file: &str,
     format: Format,
     wanted: Option<&str>,
-) -> Result<(Vec<u8>, usize, String, Vec<String>, Vec<(u32, u32, Kind)>), InputError> {
+) -> Result<(Vec<u8>, usize, String, Vec<String>, SheetKinds), InputError> {
     let bad = |e: String| {
         InputError::new(
             file,
@@ -661,7 +660,7 @@ fn xlsx_cells(
     book: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
     file: &str,
     sheet: &str,
-    (cells, kinds): (&mut Vec<(u32, u32, String)>, &mut Vec<(u32, u32, Kind)>),
+    (cells, kinds): (&mut SheetCells, &mut SheetKinds),
 ) -> Result<(), InputError> {
     let bad = |e: calamine::XlsxError| {
         InputError::new(
@@ -707,6 +706,11 @@ fn xlsx_cells(
         None => Ok(()),
     }
 }
+
+/// A sheet's cells with a value: (row, column, text), from 0.
+type SheetCells = Vec<(u32, u32, String)>;
+/// A sheet's cells that are not text: (row, column, kind), from 0.
+type SheetKinds = Vec<(u32, u32, Kind)>;
 
 /// Notes a cell's kind where it is not text.
 fn push_kind(kinds: &mut Vec<(u32, u32, Kind)>, (row, col): (u32, u32), value: &DataRef<'_>) {
