@@ -159,7 +159,13 @@ impl Table {
         };
         let format = format(path, &file)?;
         if format != Format::Text {
-            let (text, header_row, name, sheets, kinds) = read_sheet(path, &file, format, sheet)?;
+            let Sheet {
+                text,
+                header_row,
+                name,
+                sheets,
+                kinds,
+            } = read_sheet(path, &file, format, sheet)?;
             let mut table = Table::new(file, text, 0, Some(header_row))?;
             table.sheet = Some(name);
             table.sheets = sheets;
@@ -572,7 +578,7 @@ fn read_sheet(
     file: &str,
     format: Format,
     wanted: Option<&str>,
-) -> Result<(Vec<u8>, usize, String, Vec<String>, SheetKinds), InputError> {
+) -> Result<Sheet, InputError> {
     let bad = |e: String| {
         InputError::new(
             file,
@@ -651,7 +657,13 @@ fn read_sheet(
     kinds.reverse();
     kinds.dedup_by_key(|k| (k.0, k.1));
     kinds.reverse();
-    Ok((text, header_row, first, names, kinds))
+    Ok(Sheet {
+        text,
+        header_row,
+        name: first,
+        sheets: names,
+        kinds,
+    })
 }
 
 /// An XLSX sheet's cells with a value, in file order. A formula saved without its value (a
@@ -705,6 +717,16 @@ fn xlsx_cells(
         }
         None => Ok(()),
     }
+}
+
+/// A sheet as read: its cells as CSV text, the sheet row of its header, its name, the names of
+/// all the workbook's sheets, and its cells that are not text.
+struct Sheet {
+    text: Vec<u8>,
+    header_row: usize,
+    name: String,
+    sheets: Vec<String>,
+    kinds: SheetKinds,
 }
 
 /// A sheet's cells with a value: (row, column, text), from 0.
