@@ -159,7 +159,8 @@ impl Summary {
         out
     }
 
-    /// The CSV table: the lines, and the error rows' count.
+    /// The CSV table: the lines with the discretionary floors and ceilings summed apart, and the
+    /// error rows' count.
     pub fn table(&self, rules: &RuleSet) -> Vec<Vec<Cell>> {
         let mut out: Vec<Vec<Cell>> = (self.lines(rules).iter())
             .map(|l| {
@@ -168,6 +169,8 @@ impl Summary {
                     Cell::Count(l.3.rows),
                     Cell::Money(l.3.award),
                     Cell::Count(l.3.discretionary),
+                    Cell::Money(l.3.floor),
+                    Cell::Money(l.3.ceiling),
                 ]);
                 cells
             })
@@ -371,16 +374,20 @@ fn note(label: &str, value: Cell) -> Vec<Cell> {
         value,
         blank(),
         blank(),
+        blank(),
+        blank(),
     ]
 }
 
-pub const HEADERS: [&str; 6] = [
+pub const HEADERS: [&str; 8] = [
     "区县 district",
     "条款 clause",
     "名称 title",
     "行数 rows",
     "核定金额 award",
     "酌定行数 discretionary rows",
+    "酌定下限合计 discretionary floors",
+    "酌定上限合计 discretionary ceilings",
 ];
 
 /// Writes the summary beside its destination: a workbook by its sheets, a CSV as one table

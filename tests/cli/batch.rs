@@ -953,6 +953,40 @@ fn an_applicant_s_facts_compare_by_value_not_by_spelling() {
     }
 }
 
+/// SPEC §6: the CSV summary sums the discretionary floors and ceilings apart from the
+/// determinate awards (issue 12: it only counted the rows).
+#[test]
+fn the_csv_summary_sums_the_discretionary_floors_and_ceilings() {
+    let sums = tempfile::tempdir().unwrap();
+    let path = sums.path().join("s.csv");
+    let (_d, _out, code) = batch(
+        "r.csv",
+        RANGES.as_bytes(),
+        &["--summary", path.to_str().unwrap()],
+    );
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("酌定下限合计 discretionary floors,酌定上限合计 discretionary ceilings"),
+        "{text}"
+    );
+    // 鹿城区 clause 11: 2 rows, 0.00 determinate (the team row), 1 discretionary, floor
+    // 5,000,000, ceiling 30,000,000; 龙湾区 clause 4: ceiling 3,000,000, no floor.
+    assert!(
+        text.contains("鹿城区,11,人工智能人才创业,2,0.00,1,5000000.00,30000000.00"),
+        "{text}"
+    );
+    assert!(
+        text.contains("龙湾区,4,研发费用后补助,1,0.00,1,0.00,3000000.00"),
+        "{text}"
+    );
+    // The round: floors 5,000,000; ceilings 30,000,000 + 3,000,000 = 33,000,000.
+    assert!(
+        text.contains("全部 all,,合计 total,3,0.00,2,5000000.00,33000000.00"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_summary_totals_by_funding_source() {
     // examples/round.csv: clauses 1 (500,000) and 2 (90,000) are paid by the districts with the

@@ -433,7 +433,7 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
 }
 
 #[test]
-fn a_csv_summary_is_as_it_was() {
+fn a_csv_summary_has_the_same_tables() {
     let (dir, input) = setup();
     let out = dir.path().join("out.csv");
     let summary = dir.path().join("summary.csv");
@@ -443,11 +443,16 @@ fn a_csv_summary_is_as_it_was() {
     let first = text.lines().next().unwrap();
     assert_eq!(
         first,
-        "\u{feff}区县 district,条款 clause,名称 title,行数 rows,核定金额 award,酌定行数 discretionary rows"
+        "\u{feff}区县 district,条款 clause,名称 title,行数 rows,核定金额 award,酌定行数 discretionary rows,酌定下限合计 discretionary floors,酌定上限合计 discretionary ceilings"
     );
-    assert!(text.contains("\n鹿城区,1,算力券,2,440000.15,0\n"), "{text}");
     assert!(
-        text.contains("\n全部 all,,合计 total,5,530000.15,1\n"),
+        text.contains("\n鹿城区,1,算力券,2,440000.15,0,0.00,0.00\n"),
+        "{text}"
+    );
+    // As in the workbook: the one discretionary row (clause 11) has floor 5,000,000 and
+    // ceiling 30,000,000.
+    assert!(
+        text.contains("\n全部 all,,合计 total,5,530000.15,1,5000000.00,30000000.00\n"),
         "{text}"
     );
 }
