@@ -292,34 +292,39 @@ impl Table {
         let (mut index, mut shown) = (0, 0);
         let mut header = csv::ByteRecord::new();
         let _ = reader.read_byte_record(&mut header);
+        // Where the last record ended: the csv reader skips empty lines, which are rows too.
+        let mut ended = reader.position().byte() as usize;
         loop {
             let mut n = 0;
             // The reader is flexible and reads bytes: it refuses nothing.
             while n < BATCH && matches!(reader.read_byte_record(&mut batch[n].1), Ok(true)) {
                 index += 1;
-                batch[n].0 = match self.sheet_header {
-                    Some(header) => header + index,
-                    None => {
-                        let at = batch[n].1.position().map_or(counted, |p| p.byte() as usize);
-                        // The offset may stand before the line ends that precede the record.
-                        let ends = text.get(at..).unwrap_or_default();
-                        let at = at
-                            + ends
-                                .iter()
-                                .take_while(|&&b| b == b'\r' || b == b'\n')
-                                .count();
-                        let skipped = text.get(counted..at).unwrap_or_default();
-                        line += skipped.iter().filter(|&&b| b == b'\n').count();
-                        counted = at;
-                        line
-                    }
+                let Some(header) = self.sheet_header else {
+                    let at = batch[n].1.position().map_or(counted, |p| p.byte() as usize);
+                    // The offset may stand before the line ends that precede the record.
+                    let ends = text.get(at..).unwrap_or_default();
+                    let at = at
+                        + ends
+                            .iter()
+                            .take_while(|&&b| b == b'\r' || b == b'\n')
+                            .count();
+                    let skipped = text.get(counted..at).unwrap_or_default();
+                    line += skipped.iter().filter(|&&b| b == b'\n').count();
+                    counted = at;
+                    n += blank_lines(&mut batch, n, (text, ended, at), line);
+                    batch[n].0 = line;
+                    ended = reader.position().byte() as usize;
+                    n += 1;
+                    continue;
                 };
+                batch[n].0 = header + index;
                 n += 1;
             }
             if n == 0 {
                 return;
             }
             f(&batch[..n]);
+            batch.truncate(BATCH.max(n));
             let at = reader.position().byte();
             progress.inc(at - shown);
             shown = at;
@@ -387,6 +392,35 @@ pub fn cells(record: &csv::ByteRecord) -> Cells<'_> {
 
 /// The reader every record of a round is read with: no header row, and rows of any length (a
 /// short or long row is reported, not refused).
+/// The empty lines between the record that ended at `ended` and the one read into `batch[n]`,
+/// which starts at `at` on `line`: put before it in the batch as empty records, each on its
+/// line, so that an empty line keeps its place in the output. How many were put.
+fn blank_lines(
+    batch: &mut Vec<(usize, csv::ByteRecord)>,
+    n: usize,
+    (text, ended, at): (&[u8], usize, usize),
+    line: usize,
+) -> usize {
+    let gap = text.get(ended..at).unwrap_or_default();
+    // The reader may stop before the last record's line end, or after it.
+    let after_end = ended == 0 || text.get(ended - 1) == Some(&b'\n');
+    let newlines = gap.iter().filter(|&&b| b == b'\n').count();
+    let blanks = newlines.saturating_sub(usize::from(!after_end));
+    if blanks == 0 {
+        return 0;
+    }
+    if batch.len() < n + blanks + 1 {
+        batch.resize(n + blanks + 1, (0, csv::ByteRecord::new()));
+    }
+    batch.swap(n, n + blanks);
+    for (k, slot) in batch[n..n + blanks].iter_mut().enumerate() {
+        slot.1.clear();
+        slot.1.push_field(b"");
+        slot.0 = line - blanks + k;
+    }
+    blanks
+}
+
 fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .has_headers(false)

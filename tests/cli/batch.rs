@@ -1016,3 +1016,36 @@ fn the_summary_totals_by_funding_source() {
         "{text}"
     );
 }
+
+/// SPEC §6 "no row is ever dropped": an empty line between rows (CRLF or LF) keeps its place,
+/// so that the output's row numbers are the input's (the reader used to skip it: 5 lines in,
+/// 4 out, and every row after it one place up).
+#[test]
+fn an_empty_line_between_rows_keeps_its_place() {
+    for end in ["\n", "\r\n"] {
+        let text = [
+            HEAD.trim_end(),
+            &format!("{JIA},HT-1,是,100000,2026-02-01"),
+            "",
+            "",
+            &format!("{JIA},HT-2,是,abc,2026-02-01"),
+            &format!("{JIA},HT-3,否,100000,2026-02-01"),
+            "",
+        ]
+        .join(end);
+        let (_d, out, code) = batch("blank.csv", text.as_bytes(), &[]);
+        assert_eq!(code, 3);
+        let s = read_csv(&out);
+        // Lines 2 to 6 (the trailing line end closes line 6); lines 3 and 4 are empty.
+        assert_eq!(s.column("编号"), ["HT-1", "", "", "HT-2", "HT-3"]);
+        assert_eq!(s.column("状态"), ["核定", "", "", "错误", "核定"]);
+        // HT-1 30% × 100,000 = 30,000; HT-3 10% × 100,000 = 10,000.
+        assert_eq!(s.column("核定金额"), ["30000.00", "", "", "", "10000.00"]);
+        // The bad row is named by its own line, 5, and stands in row 5 of the output.
+        assert!(
+            s.column("说明")[0].contains("第 5 行"),
+            "{}",
+            s.column("说明")[0]
+        );
+    }
+}

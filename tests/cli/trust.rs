@@ -462,10 +462,12 @@ fn row_numbers_are_the_spreadsheet_s_after_blank_lines_and_with_crlf() {
             "{name}: {}",
             reason[0]
         );
+        // The blank line keeps its place (output row 3 is empty), so line 5 is output row 5.
+        assert_eq!(reason[1], "", "{name}");
         assert!(
-            reason[2].contains("(also at line 2)"),
+            reason[3].contains("(also at line 2)"),
             "{name}: {}",
-            reason[2]
+            reason[3]
         );
     }
 }
