@@ -20,9 +20,21 @@ pub struct Args {
 
 pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let n = calc::notice::write(&config.rules, &args.output, &args.to, !args.no_bom)?;
+    let (lines, d, total) = (n.lines, n.discretionary, n.total);
+    // The discretionary lines' range, apart from the total: what the department still decides.
+    let range = match (n.floors, n.ceilings) {
+        (_, None) => (String::new(), String::new()),
+        (floors, Some(c)) => {
+            let f = floors.unwrap_or(calc::Money::ZERO);
+            (
+                format!("（酌定下限合计 {f} 元，上限合计 {c} 元）"),
+                format!(" (discretionary floors {f}, ceilings {c} yuan)"),
+            )
+        }
+    };
     eprintln!(
-        "{} 行公示，{} 行酌定，合计 {} 元 / {} lines, {} discretionary, total {} yuan",
-        n.lines, n.discretionary, n.total, n.lines, n.discretionary, n.total
+        "{lines} 行公示，{d} 行酌定，合计 {total} 元{} / {lines} lines, {d} discretionary, total {total} yuan{}",
+        range.0, range.1
     );
     Ok(0)
 }

@@ -128,6 +128,31 @@ fn notice_of(dir: &std::path::Path, out: &std::path::Path) -> String {
 }
 
 #[test]
+fn the_closing_line_gives_the_discretionary_floors_and_ceilings() {
+    let dir = tempfile::tempdir().unwrap();
+    let round = dir.path().join("r.csv");
+    std::fs::write(&round, RANGES).unwrap();
+    let out = dir.path().join("o.csv");
+    calc()
+        .args(["batch", "--as-of", "2026-06-30", "-o"])
+        .arg(&out)
+        .arg(&round)
+        .assert()
+        .success();
+    // As the notice's own totals line: floors 5,000,000; ceilings 30,000,000 + 3,000,000.
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(dir.path().join("n.csv"))
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "0 行公示，2 行酌定，合计 0.00 元（酌定下限合计 5,000,000.00 元，上限合计 33,000,000.00 元）",
+        ));
+}
+
+#[test]
 fn discretionary_awards_are_listed_apart_with_their_ranges_and_not_in_the_total() {
     let dir = tempfile::tempdir().unwrap();
     let text = ranges_notice(dir.path(), "zh");
