@@ -12,7 +12,7 @@ use super::{Config, Failure};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// 本轮申报表 (CSV 或 XLSX) / the round's spreadsheet (CSV or XLSX)
+    /// 本轮申报表 (CSV、XLSX、XLS 或 ODS) / the round's spreadsheet (CSV, XLSX, XLS or ODS)
     pub input: PathBuf,
 
     /// 输出文件 (.csv 或 .xlsx，- 为标准输出) / the output file (.csv or .xlsx; - for CSV on standard output)
