@@ -82,7 +82,7 @@ impl Codes {
                             *applicant = Applicant::Same(group)
                         }
                         Some(_) => {}
-                        None => *first = Some((item.clone(), *hash)),
+                        None => *first = Some((Item::clone(item), *hash)),
                     }
                     group
                 }
@@ -311,7 +311,7 @@ impl SoFar {
                     && first.values != applicant.values
                 {
                     // Which row is right is not known: every row of the code is an error.
-                    self.differing.push(applicant);
+                    self.differing.push(*applicant);
                 }
                 unit
             }
@@ -322,7 +322,7 @@ impl SoFar {
                 },
             ) => {
                 self.first_line = line;
-                self.unit.insert(new_unit(rules, file, applicant))
+                self.unit.insert(new_unit(rules, file, *applicant))
             }
             // The first row that reads well keeps its applicant facts (`Codes::place`).
             (None, Applicant::Same(_)) => return Err(String::new()),

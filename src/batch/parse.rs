@@ -239,8 +239,9 @@ pub enum Row {
 
 /// A row's applicant facts.
 pub enum Applicant {
-    /// As read from its cells, with the cells' hash (`Codes::hash`).
-    Read { item: Item, hash: u64 },
+    /// As read from its cells, with the cells' hash (`Codes::hash`). Boxed: most rows are
+    /// `Same`, and every row is moved twice on its way to its applicant.
+    Read { item: Box<Item>, hash: u64 },
     /// The same cells as the first row of its credit code (that group).
     Same(u32),
 }
@@ -278,7 +279,10 @@ impl Parser<'_> {
             _ => {
                 let item = self.item(a, line, cells, &mut problems, memo);
                 (
-                    Applicant::Read { item, hash },
+                    Applicant::Read {
+                        item: Box::new(item),
+                        hash,
+                    },
                     &Item::empty(rules.section(a), line),
                 )
             }
@@ -294,7 +298,7 @@ impl Parser<'_> {
             },
             _ => {
                 let applicant = match &applicant {
-                    Applicant::Read { item, .. } => item,
+                    Applicant::Read { item, .. } => &**item,
                     Applicant::Same(_) => first,
                 };
                 let code = applicant.text(rules.roles.credit_code).map(str::to_string);
