@@ -7,7 +7,9 @@
 # DuckDB peer: one SQL statement doing clauses 1 and 2 (DECIMAL columns, window functions),
 # reading and writing every column (skipped with NO_DUCKDB=1).
 #
-#   scripts/bench-batch.sh [ROWS] [SEED]
+#   [REPEAT=3] [CALC=target/release/calc] scripts/bench-batch.sh [ROWS] [SEED]
+# Each pair (xsv, then calc) runs REPEAT times back to back; the minimum is reported with the
+# range, and the load before the run, since a shared machine makes single runs noisy.
 # Targets (issue 9): calc <= 4x the xsv floor on both rounds, peak < 1 GiB.
 # xsv is taken from PATH, else installed once with cargo into target/bench-tools; DuckDB is
 # installed once with pip into a venv there.
@@ -15,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
 SEED=${2:-42}
+REPEAT=${REPEAT:-3}
+CALC=${CALC:-target/release/calc}   # another build to compare, e.g. the release before a change
 TOOLS=target/bench-tools
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
@@ -37,18 +41,25 @@ measure() { # label, command...: prints "seconds kilobytes"
   cat "$DIR/$label.time"
 }
 
-report() { # label, rows, floor seconds, floor KB, calc seconds, calc KB
-  awk -v l="$1" -v rows="$2" -v fs="$3" -v fk="$4" -v cs="$5" -v ck="$6" 'BEGIN {
-    printf "%-8s xsv select 1- : %6.2f s  %9.0f rows/s  peak %6.1f MiB\n", l, fs, rows/fs, fk/1024
-    printf "%-8s calc batch    : %6.2f s  %9.0f rows/s  peak %6.1f MiB  ratio %5.2f x\n", l, cs, rows/cs, ck/1024, cs/fs
-  }'
+report() { # label, rows, then "seconds KB" lines of xsv and calc runs, alternating
+  awk -v l="$1" -v rows="$2" '
+    function lo(a, b) { return a == "" || b < a ? b : a }
+    function hi(a, b) { return a == "" || b > a ? b : a }
+    NR % 2 == 1 { fs = lo(fs, $1); fs_h = hi(fs_h, $1); fk = hi(fk, $2) }
+    NR % 2 == 0 { cs = lo(cs, $1); cs_h = hi(cs_h, $1); ck = hi(ck, $2) }
+    END {
+      printf "%-8s xsv select 1- : %6.2f s (%.2f-%.2f)  %9.0f rows/s  peak %6.1f MiB\n", l, fs, fs, fs_h, rows/fs, fk/1024
+      printf "%-8s calc batch    : %6.2f s (%.2f-%.2f)  %9.0f rows/s  peak %6.1f MiB  ratio %5.2f x\n", l, cs, cs, cs_h, rows/cs, ck/1024, cs/fs
+    }'
 }
 
+echo "load: $(uptime | sed 's/.*load average/load average/'); $REPEAT runs of each, minimum (range)"
 for round in round quota; do
-  read -r floor_s floor_kb < <(measure "$round-xsv" "$XSV" select 1- "$DIR/$round.csv" -o "$DIR/$round.xsv.csv")
-  read -r calc_s calc_kb < <(measure "$round-calc" target/release/calc batch "$DIR/$round.csv" \
-    -o "$DIR/$round.out.csv" --summary "$DIR/$round.summary.csv" --as-of 2026-06-30)
-  report "$round" "$ROWS" "$floor_s" "$floor_kb" "$calc_s" "$calc_kb"
+  for _ in $(seq "$REPEAT"); do
+    measure "$round-xsv" "$XSV" select 1- "$DIR/$round.csv" -o "$DIR/$round.xsv.csv"
+    measure "$round-calc" "$CALC" batch "$DIR/$round.csv" \
+      -o "$DIR/$round.out.csv" --summary "$DIR/$round.summary.csv" --as-of 2026-06-30
+  done | report "$round" "$ROWS"
 done
 
 [ "${NO_DUCKDB:-}" = 1 ] && exit 0
@@ -88,7 +99,8 @@ COPY (
 ) TO '{out}' (HEADER, DELIMITER ',')
 """)
 EOF
-read -r duck_s duck_kb < <(measure duckdb "$TOOLS/venv/bin/python" "$DIR/peer.py" "$DIR/round.csv" "$DIR/duck.csv")
-awk -v rows="$ROWS" -v s="$duck_s" -v k="$duck_kb" 'BEGIN {
-  printf "round    duckdb (cl. 1-2): %6.2f s  %9.0f rows/s  peak %6.1f MiB\n", s, rows/s, k/1024
-}'
+for _ in $(seq "$REPEAT"); do
+  measure duckdb "$TOOLS/venv/bin/python" "$DIR/peer.py" "$DIR/round.csv" "$DIR/duck.csv"
+done | awk -v rows="$ROWS" '
+  NR == 1 || $1 < s { s = $1 } $1 > h { h = $1 } $2 > k { k = $2 }
+  END { printf "round    duckdb (cl. 1-2): %6.2f s (%.2f-%.2f)  %9.0f rows/s  peak %6.1f MiB\n", s, s, h, rows/s, k/1024 }'

@@ -50,11 +50,23 @@ impl Placed {
 }
 
 /// The groups of the credit codes seen so far, in the order they were first seen, each with
-/// the applicant of its first row that reads well.
+/// the applicant of its first row that reads well and the hash of that row's applicant cells.
 #[derive(Default)]
-pub struct Codes(foldhash::HashMap<CodeKey, (u32, Option<Item>)>);
+pub struct Codes {
+    groups: foldhash::HashMap<CodeKey, (u32, Option<(Item, u64)>)>,
+    /// SipHash with this run's random key: two different rows' cells hash alike with a
+    /// chance of 2^-64, which no input can raise without knowing the key.
+    cells: std::hash::RandomState,
+}
 
 impl Codes {
+    /// The hash of a row's applicant cells, to tell a row that repeats its group's first.
+    pub fn hash<'c>(&self, cells: impl Iterator<Item = &'c str>) -> u64 {
+        let mut h = self.cells.build_hasher();
+        cells.for_each(|c| c.hash(&mut h));
+        h.finish()
+    }
+
     /// A row as read, with the group of its credit code. A row whose applicant facts are its
     /// group's first row's drops them here, while they are at hand (see `Parser::row`).
     pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
@@ -63,12 +75,14 @@ impl Codes {
             Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
             Row::Item { applicant, .. } => Some(match applicant {
                 Applicant::Same(g) => *g,
-                Applicant::Read(a) => {
-                    let (group, first) = self.entry(a.text(cc).unwrap_or_default());
+                Applicant::Read { item, hash } => {
+                    let (group, first) = self.entry(item.text(cc).unwrap_or_default());
                     match first {
-                        Some(f) if a.values == f.values => *applicant = Applicant::Same(group),
+                        Some((f, _)) if item.values == f.values => {
+                            *applicant = Applicant::Same(group)
+                        }
                         Some(_) => {}
-                        None => *first = Some(a.clone()),
+                        None => *first = Some((Item::clone(item), *hash)),
                     }
                     group
                 }
@@ -82,16 +96,18 @@ impl Codes {
         }
     }
 
-    /// The group of a valid credit code and its first applicant facts, if seen.
-    pub fn first(&self, code: &[u8; 18]) -> Option<(u32, &Item)> {
+    /// The group of a valid credit code, its first applicant facts and their cells' hash, if
+    /// seen.
+    pub fn first(&self, code: &[u8; 18]) -> Option<(u32, &Item, u64)> {
         let code = std::str::from_utf8(code).ok()?;
-        let (g, first) = self.0.get(&CodeKey::of(code))?;
-        Some((*g, first.as_ref()?))
+        let (g, first) = self.groups.get(&CodeKey::of(code))?;
+        let (item, hash) = first.as_ref()?;
+        Some((*g, item, *hash))
     }
 
-    fn entry(&mut self, code: &str) -> (u32, &mut Option<Item>) {
-        let next = self.0.len() as u32;
-        let e = self.0.entry(CodeKey::of(code)).or_insert((next, None));
+    fn entry(&mut self, code: &str) -> (u32, &mut Option<(Item, u64)>) {
+        let next = self.groups.len() as u32;
+        let e = self.groups.entry(CodeKey::of(code)).or_insert((next, None));
         (e.0, &mut e.1)
     }
 
@@ -106,7 +122,7 @@ impl Codes {
         evaluate: &(dyn Fn(&Unit) -> Evaluated + Sync),
     ) -> (Vec<Unit>, Vec<Evaluated>, Errors) {
         let mut errors = Vec::new();
-        let mut by_group = in_group_order(rows, self.0.len());
+        let mut by_group = in_group_order(rows, self.groups.len());
         let made: Vec<(Option<(Unit, Evaluated)>, Errors)> = (by_group
             .par_chunk_by_mut(|a, b| a.group == b.group))
         .map(|rows| {
@@ -285,18 +301,28 @@ impl SoFar {
         let a = rules.roles.applicant;
         let unit = match (&mut self.unit, applicant) {
             (Some(unit), Applicant::Same(_)) => unit,
-            (Some(unit), Applicant::Read(applicant)) => {
+            (
+                Some(unit),
+                Applicant::Read {
+                    item: applicant, ..
+                },
+            ) => {
                 if let Some(first) = unit.facts.single(a)
                     && first.values != applicant.values
                 {
                     // Which row is right is not known: every row of the code is an error.
-                    self.differing.push(applicant);
+                    self.differing.push(*applicant);
                 }
                 unit
             }
-            (None, Applicant::Read(applicant)) => {
+            (
+                None,
+                Applicant::Read {
+                    item: applicant, ..
+                },
+            ) => {
                 self.first_line = line;
-                self.unit.insert(new_unit(rules, file, applicant))
+                self.unit.insert(new_unit(rules, file, *applicant))
             }
             // The first row that reads well keeps its applicant facts (`Codes::place`).
             (None, Applicant::Same(_)) => return Err(String::new()),
@@ -375,7 +401,12 @@ fn same_key(a: Option<&Value>, b: Option<&Value>) -> bool {
 fn key_hash(v: Option<&Value>) -> u64 {
     let mut h = foldhash::fast::FixedState::default().build_hasher();
     match v {
-        Some(Value::Text(s)) => crate::fold::key(s).hash(&mut h),
+        Some(Value::Text(s)) if s.is_ascii() => {
+            // `fold::key` of ASCII text, hashed as it is folded rather than made.
+            let folded = s.trim().bytes().map(|b| b.to_ascii_lowercase());
+            folded.for_each(|b| h.write_u8(b));
+        }
+        Some(Value::Text(s)) => crate::fold::key(s).bytes().for_each(|b| h.write_u8(b)),
         Some(Value::Int(i)) => i.hash(&mut h),
         Some(Value::Date(d)) => d.hash(&mut h),
         Some(Value::Bool(b)) => b.hash(&mut h),

@@ -241,9 +241,10 @@ pub enum Row {
 
 /// A row's applicant facts.
 pub enum Applicant {
-    /// As read from its cells.
-    Read(Item),
-    /// The same as those of the first row of its credit code (that group).
+    /// As read from its cells, with the cells' hash (`Codes::hash`). Boxed: most rows are
+    /// `Same`, and every row is moved twice on its way to its applicant.
+    Read { item: Box<Item>, hash: u64 },
+    /// The same cells as the first row of its credit code (that group).
     Same(u32),
 }
 
@@ -271,16 +272,19 @@ impl Parser<'_> {
             ));
         }
         let a = rules.roles.applicant;
-        // Most rows repeat their applicant's first row: checked so, without making values.
+        // Most rows repeat their applicant's first row cell for cell: found so by the cells'
+        // hash, without reading that row's facts again.
+        let hash = codes.hash(self.applicant_cells(cells));
         let known = self.code(cells).and_then(|c| codes.first(&c));
         let (applicant, first) = match known {
-            Some((g, first)) if self.same_applicant(first, cells, memo) => {
-                (Applicant::Same(g), first)
-            }
+            Some((g, first, first_hash)) if first_hash == hash => (Applicant::Same(g), first),
             _ => {
-                let applicant = self.item(a, line, cells, &mut problems, memo);
+                let item = self.item(a, line, cells, &mut problems, memo);
                 (
-                    Applicant::Read(applicant),
+                    Applicant::Read {
+                        item: Box::new(item),
+                        hash,
+                    },
                     &Item::empty(rules.section(a), line),
                 )
             }
@@ -296,7 +300,7 @@ impl Parser<'_> {
             },
             _ => {
                 let applicant = match &applicant {
-                    Applicant::Read(a) => a,
+                    Applicant::Read { item, .. } => &**item,
                     Applicant::Same(_) => first,
                 };
                 let code = applicant.text(rules.roles.credit_code).map(str::to_string);
@@ -339,23 +343,11 @@ impl Parser<'_> {
             .flatten()
     }
 
-    /// Whether a row's applicant cells read as the values of `first`, checked without making
-    /// values where they are text; `false` when in doubt (the row is then read in full).
-    fn same_applicant(&self, first: &Item, cells: &Cells<'_>, memo: &mut Memo) -> bool {
-        let a = self.rules.roles.applicant;
-        let fields = self.rules.section(a).fields.iter().enumerate();
-        fields.into_iter().all(|(fi, field)| {
-            let text = self.cols.fields[a][fi].map_or("", |c| self.cols.text(cells, c));
-            match (field.ty, first.get(fi)) {
-                _ if text.is_empty() => first.get(fi).is_none(),
-                (FieldType::Text, Some(Value::Text(t))) => t == text,
-                (FieldType::CreditCode, Some(Value::Text(t))) => {
-                    crate::credit_code::canonical(text).is_some_and(|c| c == t.as_bytes())
-                }
-                (FieldType::Text | FieldType::CreditCode, _) | (_, None) => false,
-                (_, Some(v)) => memo.convert(a, fi, field, text).is_ok_and(|x| x == *v),
-            }
-        })
+    /// The row's applicant cells, as read (`text`), in field order.
+    fn applicant_cells<'c>(&self, cells: &'c Cells<'_>) -> impl Iterator<Item = &'c str> {
+        let cols = &self.cols.fields[self.rules.roles.applicant];
+        cols.iter()
+            .map(|c| c.map_or("", |c| self.cols.text(cells, c)))
     }
 
     /// Reads a plain prior table's row (the vocabulary's `prior` section).

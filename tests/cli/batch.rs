@@ -825,6 +825,54 @@ fn a_repeated_id_is_found_among_many_rows_of_one_applicant() {
     assert_eq!(s.column("核定金额")[99], "100.00");
 }
 
+/// Rows after the first batch read (8,192 rows) find their applicant's first row by their
+/// applicant cells: the same cells, or the same facts spelt otherwise (yes/true/1 for 是, a
+/// lower-case code), are that applicant; one different fact makes every row of the code an
+/// error.
+#[test]
+fn a_later_row_is_its_applicants_by_its_facts_however_spelt() {
+    let mut text = format!("{HEAD}{JIA},HT-0,否,1,2026-02-01\n");
+    for i in 0..9000 {
+        text += &format!("{YI},YI-{i},否,1,2026-02-01\n");
+    }
+    let spelt = (JIA.replace("是,是,是", "yes,true,1")).replace("001K", "001k");
+    text += &format!("{JIA},HT-1,否,1,2026-02-01\n{spelt},HT-2,否,1,2026-02-01\n");
+    let (_d, out, code) = batch("later.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    let s = read_csv(&out);
+    let status = s.column("status");
+    assert_eq!(status.len(), 9003);
+    assert!(status.iter().all(|s| *s == "awarded"));
+    // 10% × 1 = 0.10 each, far under the cap.
+    assert!(s.column("award").iter().all(|a| *a == "0.10"));
+
+    // Line 9,005 (after the header and 9,003 rows) says 龙湾区 where 甲's rows say 鹿城区.
+    let typo = JIA.replace("鹿城区", "龙湾区");
+    text += &format!("{typo},HT-3,否,1,2026-02-01\n");
+    let (_d, out, code) = batch("later.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3);
+    let s = read_csv(&out);
+    let status = s.column("status");
+    let jia = [0, 9001, 9002, 9003];
+    assert!(
+        jia.iter().all(|&r| status[r] == "error"),
+        "{:?}",
+        jia.map(|r| status[r])
+    );
+    assert_eq!(status.iter().filter(|s| **s == "error").count(), 4);
+    let reason = s.column("reason");
+    assert!(
+        reason[9003].contains("第 2、9003、9004、9005 行"),
+        "{}",
+        reason[9003]
+    );
+    assert!(
+        reason[9003].contains("第 9005 行“龙湾区”"),
+        "{}",
+        reason[9003]
+    );
+}
+
 /// Excel's other text exports are named, with what to save instead: UTF-16 "Unicode text"
 /// (tab-separated) and a tab-separated file in UTF-8.
 #[test]
