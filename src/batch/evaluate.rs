@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::group::Unit;
-use super::{RowResult, RowStatus};
+use super::{Range, RowResult, RowStatus};
 use crate::engine::evaluate;
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
@@ -54,8 +54,7 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         unit: None,
         clause: None,
         award: Some(Money::ZERO),
-        ceiling: None,
-        floor: None,
+        range: None,
         status: RowStatus::Ineligible,
         reason: lang
             .pick("不属于任何条款", "no clause covers this item")
@@ -83,13 +82,19 @@ fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<
     } else {
         (RowStatus::Awarded, Some(it.amount))
     };
-    let range = status == RowStatus::Discretionary;
+    let range = (it.ceiling)
+        .filter(|_| status == RowStatus::Discretionary)
+        .map(|ceiling| {
+            Box::new(Range {
+                ceiling,
+                floor: it.floor,
+            })
+        });
     RowResult {
         unit: None,
         clause: Some(co.clause),
         award,
-        ceiling: it.ceiling.filter(|_| range),
-        floor: it.floor.filter(|_| range),
+        range,
         status,
         reason,
         also: Vec::new(),

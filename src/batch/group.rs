@@ -50,23 +50,48 @@ impl Placed {
 }
 
 /// The groups of the credit codes seen so far, in the order they were first seen, each with
-/// the applicant of its first row that reads well and the hash of that row's applicant cells.
+/// the applicant of its first row that reads well and that row's applicant cells as written.
 #[derive(Default)]
 pub struct Codes {
-    groups: foldhash::HashMap<CodeKey, (u32, Option<(Item, u64)>)>,
-    /// SipHash with this run's random key: two different rows' cells hash alike with a
-    /// chance of 2^-64, which no input can raise without knowing the key.
-    cells: std::hash::RandomState,
+    groups: foldhash::HashMap<CodeKey, (u32, Option<(Item, Cells)>)>,
+}
+
+/// A row's applicant cells as written, in field order, each ended by a NUL (a cell holding a
+/// NUL is never stored): a later row with the same cells repeats the first row's facts, found
+/// without reading them again. One string, so that a row is checked in one place in memory.
+#[derive(Clone, Debug, Default)]
+pub struct Cells(Box<str>);
+
+impl Cells {
+    pub fn of<'c>(cells: impl Iterator<Item = &'c str>) -> Cells {
+        let mut s = String::new();
+        for c in cells {
+            if c.contains('\0') {
+                return Cells::default();
+            }
+            s.push_str(c);
+            s.push('\0');
+        }
+        Cells(s.into())
+    }
+
+    /// Whether `cells` are these, cell for cell (none stored: never).
+    pub fn are<'c>(&self, cells: impl Iterator<Item = &'c str>) -> bool {
+        let mut rest = &*self.0;
+        for c in cells {
+            if c.contains('\0') {
+                return false; // else "a\0b" would read as the two cells "a" and "b"
+            }
+            match rest.strip_prefix(c).and_then(|r| r.strip_prefix('\0')) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty() && !self.0.is_empty()
+    }
 }
 
 impl Codes {
-    /// The hash of a row's applicant cells, to tell a row that repeats its group's first.
-    pub fn hash<'c>(&self, cells: impl Iterator<Item = &'c str>) -> u64 {
-        let mut h = self.cells.build_hasher();
-        cells.for_each(|c| c.hash(&mut h));
-        h.finish()
-    }
-
     /// A row as read, with the group of its credit code. A row whose applicant facts are its
     /// group's first row's drops them here, while they are at hand (see `Parser::row`).
     pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
@@ -75,14 +100,14 @@ impl Codes {
             Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
             Row::Item { applicant, .. } => Some(match applicant {
                 Applicant::Same(g) => *g,
-                Applicant::Read { item, hash } => {
+                Applicant::Read { item, cells } => {
                     let (group, first) = self.entry(item.text(cc).unwrap_or_default());
                     match first {
                         Some((f, _)) if item.values == f.values => {
                             *applicant = Applicant::Same(group)
                         }
                         Some(_) => {}
-                        None => *first = Some((Item::clone(item), *hash)),
+                        None => *first = Some((Item::clone(item), std::mem::take(cells))),
                     }
                     group
                 }
@@ -96,16 +121,15 @@ impl Codes {
         }
     }
 
-    /// The group of a valid credit code, its first applicant facts and their cells' hash, if
-    /// seen.
-    pub fn first(&self, code: &[u8; 18]) -> Option<(u32, &Item, u64)> {
+    /// The group of a valid credit code, its first applicant facts and their cells, if seen.
+    pub fn first(&self, code: &[u8; 18]) -> Option<(u32, &Item, &Cells)> {
         let code = std::str::from_utf8(code).ok()?;
         let (g, first) = self.groups.get(&CodeKey::of(code))?;
-        let (item, hash) = first.as_ref()?;
-        Some((*g, item, *hash))
+        let (item, cells) = first.as_ref()?;
+        Some((*g, item, cells))
     }
 
-    fn entry(&mut self, code: &str) -> (u32, &mut Option<(Item, u64)>) {
+    fn entry(&mut self, code: &str) -> (u32, &mut Option<(Item, Cells)>) {
         let next = self.groups.len() as u32;
         let e = self.groups.entry(CodeKey::of(code)).or_insert((next, None));
         (e.0, &mut e.1)
@@ -414,4 +438,35 @@ fn key_hash(v: Option<&Value>) -> u64 {
         Some(Value::Money(_) | Value::Number(_)) | None => {}
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cells;
+
+    fn cells(v: &[&str]) -> Cells {
+        Cells::of(v.iter().copied())
+    }
+
+    #[test]
+    fn the_same_cells_are_the_first_rows() {
+        assert!(cells(&["甲公司", "鹿城区", ""]).are(["甲公司", "鹿城区", ""].into_iter()));
+    }
+
+    #[test]
+    fn a_different_cell_or_count_is_not() {
+        let first = cells(&["甲公司", "鹿城区"]);
+        assert!(!first.are(["甲公司", "瓯海区"].into_iter()));
+        assert!(!first.are(["甲公司"].into_iter()));
+        assert!(!first.are(["甲公司", "鹿城区", ""].into_iter()));
+        // A cell's end is its own: "ab" + "" is not "a" + "b".
+        assert!(!cells(&["a", "b"]).are(["ab", ""].into_iter()));
+    }
+
+    #[test]
+    fn a_cell_holding_a_nul_never_matches() {
+        assert!(!cells(&["a\0b"]).are(["a\0b"].into_iter()));
+        assert!(!cells(&["a", "b"]).are(["a\0b"].into_iter()));
+        assert!(!cells(&[]).are([].into_iter()));
+    }
 }

@@ -137,9 +137,9 @@ pub struct RowResult {
     pub clause: Option<u32>,
     /// `None` for discretionary, error and empty rows.
     pub award: Option<Money>,
-    /// A discretionary row's range: its ceiling, and its floor where there is one.
-    pub ceiling: Option<Money>,
-    pub floor: Option<Money>,
+    /// A discretionary row's range. Boxed: few rows have one, and a round holds every row's
+    /// result twice on its way out.
+    pub range: Option<Box<Range>>,
     pub status: RowStatus,
     pub reason: String,
     /// The row's item under each further clause over its section: written as continuation
@@ -147,14 +147,28 @@ pub struct RowResult {
     pub also: Vec<RowResult>,
 }
 
+/// A discretionary award's range: its ceiling, and its floor where there is one.
+#[derive(Clone, Copy, Debug)]
+pub struct Range {
+    pub ceiling: Money,
+    pub floor: Option<Money>,
+}
+
 impl RowResult {
+    pub fn ceiling(&self) -> Option<Money> {
+        self.range.as_ref().map(|r| r.ceiling)
+    }
+
+    pub fn floor(&self) -> Option<Money> {
+        self.range.as_ref().and_then(|r| r.floor)
+    }
+
     fn empty() -> RowResult {
         RowResult {
             unit: None,
             clause: None,
             award: None,
-            ceiling: None,
-            floor: None,
+            range: None,
             status: RowStatus::Empty,
             reason: String::new(),
             also: Vec::new(),

@@ -241,9 +241,12 @@ pub enum Row {
 
 /// A row's applicant facts.
 pub enum Applicant {
-    /// As read from its cells, with the cells' hash (`Codes::hash`). Boxed: most rows are
-    /// `Same`, and every row is moved twice on its way to its applicant.
-    Read { item: Box<Item>, hash: u64 },
+    /// As read from its cells, with the cells as written (`group::Cells`). Boxed: most rows
+    /// are `Same`, and every row is moved twice on its way to its applicant.
+    Read {
+        item: Box<Item>,
+        cells: super::group::Cells,
+    },
     /// The same cells as the first row of its credit code (that group).
     Same(u32),
 }
@@ -272,18 +275,20 @@ impl Parser<'_> {
             ));
         }
         let a = rules.roles.applicant;
-        // Most rows repeat their applicant's first row cell for cell: found so by the cells'
-        // hash, without reading that row's facts again.
-        let hash = codes.hash(self.applicant_cells(cells));
+        // Most rows repeat their applicant's first row cell for cell: found so, without
+        // reading that row's facts again.
         let known = self.code(cells).and_then(|c| codes.first(&c));
         let (applicant, first) = match known {
-            Some((g, first, first_hash)) if first_hash == hash => (Applicant::Same(g), first),
+            Some((g, first, seen)) if seen.are(self.applicant_cells(cells)) => {
+                (Applicant::Same(g), first)
+            }
             _ => {
                 let item = self.item(a, line, cells, &mut problems, memo);
+                let written = super::group::Cells::of(self.applicant_cells(cells));
                 (
                     Applicant::Read {
                         item: Box::new(item),
-                        hash,
+                        cells: written,
                     },
                     &Item::empty(rules.section(a), line),
                 )

@@ -43,8 +43,8 @@ impl Totals {
         if r.status == RowStatus::Discretionary {
             self.discretionary += 1;
             let sum = |total: Money, m: Option<Money>| total.checked_add(m.unwrap_or(Money::ZERO));
-            self.floor = sum(self.floor, r.floor).unwrap_or(self.floor);
-            self.ceiling = sum(self.ceiling, r.ceiling).unwrap_or(self.ceiling);
+            self.floor = sum(self.floor, r.floor()).unwrap_or(self.floor);
+            self.ceiling = sum(self.ceiling, r.ceiling()).unwrap_or(self.ceiling);
         }
     }
 

@@ -82,8 +82,8 @@ impl Added {
     fn amount(self, r: &RowResult) -> Option<Money> {
         match self {
             Added::Award => r.award,
-            Added::Ceiling => r.ceiling,
-            Added::Floor => r.floor,
+            Added::Ceiling => r.ceiling(),
+            Added::Floor => r.floor(),
             Added::Clause | Added::Status | Added::Reason => None,
         }
     }
@@ -100,8 +100,8 @@ impl Added {
                 None => Ok(()),
             },
             Added::Award => money(r.award, out),
-            Added::Ceiling => money(r.ceiling, out),
-            Added::Floor => money(r.floor, out),
+            Added::Ceiling => money(r.ceiling(), out),
+            Added::Floor => money(r.floor(), out),
             Added::Status => out.write_all(layout.status(r.status).as_bytes()),
             // Neutralised by the CSV writer; an XLSX cell is typed text and needs no guard.
             Added::Reason => out.write_all(r.reason.as_bytes()),

@@ -840,11 +840,11 @@ fn a_later_row_is_its_applicants_by_its_facts_however_spelt() {
     let (_d, out, code) = batch("later.csv", text.as_bytes(), &[]);
     assert_eq!(code, 0);
     let s = read_csv(&out);
-    let status = s.column("status");
+    let status = s.column("状态");
     assert_eq!(status.len(), 9003);
-    assert!(status.iter().all(|s| *s == "awarded"));
+    assert!(status.iter().all(|s| *s == "核定"));
     // 10% × 1 = 0.10 each, far under the cap.
-    assert!(s.column("award").iter().all(|a| *a == "0.10"));
+    assert!(s.column("核定金额").iter().all(|a| *a == "0.10"));
 
     // Line 9,005 (after the header and 9,003 rows) says 龙湾区 where 甲's rows say 鹿城区.
     let typo = JIA.replace("鹿城区", "龙湾区");
@@ -852,15 +852,15 @@ fn a_later_row_is_its_applicants_by_its_facts_however_spelt() {
     let (_d, out, code) = batch("later.csv", text.as_bytes(), &[]);
     assert_eq!(code, 3);
     let s = read_csv(&out);
-    let status = s.column("status");
+    let status = s.column("状态");
     let jia = [0, 9001, 9002, 9003];
     assert!(
-        jia.iter().all(|&r| status[r] == "error"),
+        jia.iter().all(|&r| status[r] == "错误"),
         "{:?}",
         jia.map(|r| status[r])
     );
-    assert_eq!(status.iter().filter(|s| **s == "error").count(), 4);
-    let reason = s.column("reason");
+    assert_eq!(status.iter().filter(|s| **s == "错误").count(), 4);
+    let reason = s.column("说明");
     assert!(
         reason[9003].contains("第 2、9003、9004、9005 行"),
         "{}",
