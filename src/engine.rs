@@ -466,8 +466,10 @@ fn qualifies(
             }
         }
     }
-    if let Some(step) = &item.excluded {
-        steps.push(step.as_ref().clone());
+    if let Some((by, step)) = item.excluded.as_deref()
+        && *by == clause.number
+    {
+        steps.push(step.clone());
         ok = false;
     }
     ok

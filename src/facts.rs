@@ -274,9 +274,10 @@ pub struct Item {
     pub values: Vec<Option<Value>>,
     /// Where it stands: a line of the facts file, or a row of a batch.
     pub line: usize,
-    /// Set by a batch when the clause's quota leaves this item out; the engine then records
-    /// this step and the item does not qualify.
-    pub excluded: Option<Box<crate::outcome::Step>>,
+    /// Set when a clause's quota leaves this item out: (that clause, why). The engine then
+    /// records the step and the item does not qualify under that clause (other clauses over
+    /// the same section still weigh it).
+    pub excluded: Option<Box<(u32, crate::outcome::Step)>>,
 }
 
 impl Item {

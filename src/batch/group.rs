@@ -219,7 +219,14 @@ fn make_unit(
                 applicant,
                 section,
                 item,
-            } => so_far.place(rules, file, (p.row, p.line), applicant, (section, item)),
+                key,
+            } => so_far.place(
+                rules,
+                file,
+                (p.row, p.line),
+                applicant,
+                (section, item, key),
+            ),
         };
         if let Err(message) = placed {
             so_far.error_lines.push(p.line);
@@ -320,7 +327,7 @@ impl SoFar {
         file: &str,
         (row, line): (usize, usize),
         applicant: Applicant,
-        (section, item): (usize, Item),
+        (section, item, hash): (usize, Item, u64),
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
         let unit = match (&mut self.unit, applicant) {
@@ -354,7 +361,6 @@ impl SoFar {
         let s = rules.section(section);
         let items = &unit.facts.sections[section];
         if let Some(k) = s.key.as_ref().and_then(|k| s.field_index(k)) {
-            let hash = key_hash(item.get(k));
             // A hash seen before: the first earlier item with an equal key, if any.
             let seen = self.keys.get(&(section, hash));
             let dup = seen.and_then(|_| items.iter().find(|o| same_key(o.get(k), item.get(k))));
@@ -418,6 +424,12 @@ fn same_key(a: Option<&Value>, b: Option<&Value>) -> bool {
         (Some(Value::Text(a)), Some(Value::Text(b))) => crate::fold::key(a) == crate::fold::key(b),
         _ => a == b,
     }
+}
+
+/// The hash of an item's key, when its section has one.
+pub fn key_of(section: &crate::rules::Section, item: &Item) -> u64 {
+    let key = section.key.as_ref().and_then(|k| section.field_index(k));
+    key.map_or(0, |k| key_hash(item.get(k)))
 }
 
 /// A hash of an item's key consistent with `same_key`; decimals (equal at different

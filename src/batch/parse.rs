@@ -236,6 +236,8 @@ pub enum Row {
         applicant: Applicant,
         section: usize,
         item: Item,
+        /// The hash of the item's key (`group::key_hash`), taken while the row is at hand.
+        key: u64,
     },
 }
 
@@ -299,6 +301,7 @@ impl Parser<'_> {
         let item = section.map(|si| self.item(si, line, cells, &mut problems, memo));
         match (section, item) {
             (Some(section), Some(item)) if problems.is_empty() => Row::Item {
+                key: super::group::key_of(rules.section(section), &item),
                 applicant,
                 section,
                 item,

@@ -128,8 +128,8 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
 /// What the quotas decided: the items left out, and rows in error.
 #[derive(Debug, Default)]
 struct Decision {
-    /// (applicant, section, index in the section, why it is left out).
-    excluded: Vec<(u32, usize, usize, Step)>,
+    /// (applicant, section, index in the section, (the quota's clause, why it is left out)).
+    excluded: Vec<(u32, usize, usize, (u32, Step))>,
     errors: Vec<(usize, String)>,
 }
 
@@ -428,6 +428,6 @@ fn rank(
         out.push((c, excluded(0, c.score.unwrap_or_default(), Decimal::ZERO)));
     }
     for (c, step) in out {
-        (decision.excluded).push((c.unit, c.section, c.index, step));
+        (decision.excluded).push((c.unit, c.section, c.index, (q.clause, step)));
     }
 }

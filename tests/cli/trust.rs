@@ -131,16 +131,6 @@ fn ids_are_compared_trimmed_width_and_case_folded_in_the_batch() {
 /// A copy of the rules with a district's 13th clause over the compute section: 10% of the
 /// contract, no cap (an invented clause, as in docs/rules.md).
 fn rules_with_a_second_compute_clause() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (src, d) = (crate::common::root().join("rules"), dir.path());
-    std::fs::create_dir_all(d.join("clauses")).unwrap();
-    for f in ["policy.toml", "vocabulary.toml"] {
-        std::fs::copy(src.join(f), d.join(f)).unwrap();
-    }
-    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, d.join("clauses").join(p.file_name().unwrap())).unwrap();
-    }
     let clause = r#"clause = 13
 key = "compute_extra"
 title = "区级算力补充奖励 (示例)"
@@ -160,8 +150,85 @@ rates = [{ rate = "10%" }]
 [combine]
 mode = "sum"
 "#;
-    std::fs::write(d.join("clauses/13-compute-extra.toml"), clause).unwrap();
+    rules_with("13-compute-extra.toml", clause)
+}
+
+/// A copy of the shipped rules with one more clause file.
+fn rules_with(name: &str, clause: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, d) = (crate::common::root().join("rules"), dir.path());
+    std::fs::create_dir_all(d.join("clauses")).unwrap();
+    for f in ["policy.toml", "vocabulary.toml"] {
+        std::fs::copy(src.join(f), d.join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, d.join("clauses").join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(d.join("clauses").join(name), clause).unwrap();
     dir
+}
+
+/// Regression: clause 3's quota left a dataset out of every clause over datasets, so a
+/// district's own clause on datasets (no quota) did not pay the sixth one.
+#[test]
+fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
+    let rules = rules_with(
+        "13-data-extra.toml",
+        r#"clause = 13
+key = "data_extra"
+title = "区级数据集补充奖励 (示例)"
+title_en = "District dataset top-up (example)"
+section = "dataset"
+date_field = "date"
+applicants = ["enterprise"]
+responsible_units = ["区数据局"]
+text = "示例条款：按数据集实际投入的 10% 给予补充奖励，不设名额。"
+interpretation = ["示例条款，不属于温政办〔2025〕45号。"]
+
+[award]
+kind = "rate"
+base = "investment"
+rates = [{ rate = "10%" }]
+
+[combine]
+mode = "sum"
+"#,
+    );
+    let mut facts = String::from(
+        "[applicant]\nname = \"温州语料数据科技有限公司\"\ncredit_code = \"91330304MA2H000045\"\nkind = \"enterprise\"\ndistrict = \"瓯海区\"\nregistered = true\ntax_compliant = true\nai_industry = true\n",
+    );
+    for (i, score) in [90, 70, 95, 80, 60, 50].iter().enumerate() {
+        facts += &format!(
+            "[[dataset]]\nid = \"DS-{}\"\ninvestment = 100000\nlisted = true\nselected = true\nscore = {score}\ndate = 2026-03-01\n",
+            i + 1
+        );
+    }
+    let file = crate::common::facts_file(&facts);
+    let out = calc()
+        .args(["--rules", rules.path().to_str().unwrap()])
+        .arg(file.path())
+        .args(["--as-of", "2026-06-30", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let clause = |n: u32| {
+        let all = v["clauses"].as_array().unwrap();
+        all.iter().find(|c| c["clause"] == n).unwrap().clone()
+    };
+    // Clause 3: five places; DS-6 (score 50, the lowest) is left out: 5 × 30% × 100,000 = 150,000.
+    let c3 = clause(3);
+    assert_eq!(c3["amount"], "150000.00");
+    assert_eq!(c3["items"][5]["amount"], "0.00");
+    // Clause 13 has no quota: all six at 10% × 100,000 = 10,000, 60,000 in all.
+    let c13 = clause(13);
+    assert_eq!(c13["amount"], "60000.00");
+    assert_eq!(c13["items"][5]["amount"], "10000.00");
 }
 
 #[test]
