@@ -36,6 +36,18 @@ struct Prior<'a> {
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
 /// an amount so large the arithmetic would overflow), located in the facts source.
 pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outcome, InputError> {
+    evaluate_clauses(rules, facts, as_of, &|_| true)
+}
+
+/// `evaluate` under the clauses `only` names, the others left out (and out of the total). Each
+/// clause is evaluated on its own, so these clauses' outcomes are `evaluate`'s: a batch's quota
+/// step recomputes only the clauses whose items it left out.
+pub fn evaluate_clauses(
+    rules: &RuleSet,
+    facts: &Facts,
+    as_of: NaiveDate,
+    only: &dyn Fn(u32) -> bool,
+) -> Result<Outcome, InputError> {
     let roles = &rules.roles;
     let applicant = facts.single(roles.applicant).ok_or_else(|| {
         InputError::new(
@@ -57,7 +69,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
     let mut total = Money::ZERO;
     // One buffer for every clause's items: most applicants claim under few of the clauses.
     let mut claimed: Vec<(usize, &Item)> = Vec::new();
-    for clause in &rules.clauses {
+    for clause in rules.clauses.iter().filter(|c| only(c.number)) {
         claimed.clear();
         claimed.extend(
             facts

@@ -5,51 +5,23 @@ use chrono::NaiveDate;
 
 use super::group::Unit;
 use super::{Range, RowResult, RowStatus};
-use crate::engine::evaluate;
+use crate::engine::evaluate_clauses;
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe, describe_into};
 use crate::rules::RuleSet;
 
 /// Evaluates an applicant: (row, result) for each of its rows (the caller names the unit).
+/// A row's item under a further clause over its section is a continuation of its result.
 pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(usize, RowResult)> {
-    let outcome = match evaluate(rules, &unit.facts, as_of) {
-        Ok(o) => o,
-        Err(e) => {
-            let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
-            let message = format!("{field}{}", e.message);
+    let by_row = match by_clause(rules, unit, as_of, lang, &|_| true) {
+        Ok(r) => r,
+        Err(message) => {
             return (unit.rows.iter())
                 .map(|&(row, _, _)| (row, RowResult::error(message.clone(), None)))
                 .collect();
         }
     };
-    // Rows by section, in item order: the k-th item of a section is at[section][k].
-    let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
-    for (k, (_, section, _)) in unit.rows.iter().enumerate() {
-        at[*section].push(k);
-    }
-    let mut out: Vec<Option<RowResult>> = vec![None; unit.rows.len()];
-    for co in &outcome.clauses {
-        let Some(cx) = Ctx::of(rules, &outcome, co, lang) else {
-            continue;
-        };
-        // The clause's gates read the same for each of its items: described once.
-        let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
-        for it in &co.items {
-            let Some(&k) = at[cx.clause.section].get(it.index) else {
-                continue;
-            };
-            let r = item_result(co, it, &gates, &cx);
-            match &mut out[k] {
-                None => out[k] = Some(r),
-                // A further clause over the same section: the row's award under it too.
-                Some(first) => first.also.push(RowResult {
-                    reason: format!("{}{}", lang.pick("（续上行）", "(continued) "), r.reason),
-                    ..r
-                }),
-            }
-        }
-    }
     let none = || RowResult {
         unit: None,
         clause: None,
@@ -61,9 +33,84 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
             .to_string(),
         also: Vec::new(),
     };
-    (unit.rows.iter().zip(out))
-        .map(|(&(row, _, _), r)| (row, r.unwrap_or_else(none)))
-        .collect()
+    let rows = unit.rows.iter().zip(by_row);
+    rows.map(|(&(row, _, _), results)| {
+        let mut results = results.into_iter();
+        let mut first = results.next().unwrap_or_else(none);
+        first.also = results.map(|r| continued(r, lang)).collect();
+        (row, first)
+    })
+    .collect()
+}
+
+/// An applicant's rows again under the clauses `only` names (its facts changed under those
+/// only), each result put in place of the row's earlier one under its clause; or, when the
+/// evaluation fails, every row's result.
+pub fn again(
+    rules: &RuleSet,
+    unit: &Unit,
+    (as_of, lang): (NaiveDate, Lang),
+    only: &dyn Fn(u32) -> bool,
+    results: &[RowResult],
+) -> Vec<(usize, RowResult)> {
+    let Ok(by_row) = by_clause(rules, unit, as_of, lang, only) else {
+        return self::unit(rules, unit, as_of, lang);
+    };
+    let mut out = Vec::new();
+    for (&(row, _, _), new) in unit.rows.iter().zip(by_row) {
+        let mut r = results[row].clone();
+        for n in new {
+            if r.clause == n.clause {
+                r = RowResult { also: r.also, ..n };
+            } else if let Some(a) = r.also.iter_mut().find(|a| a.clause == n.clause) {
+                *a = continued(n, lang);
+            }
+        }
+        out.push((row, r));
+    }
+    out
+}
+
+/// A row's result under a further clause: written as a continuation row.
+fn continued(r: RowResult, lang: Lang) -> RowResult {
+    RowResult {
+        reason: format!("{}{}", lang.pick("（续上行）", "(continued) "), r.reason),
+        ..r
+    }
+}
+
+/// Each of the applicant's rows' results under the clauses `only` names, in clause order; or
+/// the message of an evaluation that failed.
+fn by_clause(
+    rules: &RuleSet,
+    unit: &Unit,
+    as_of: NaiveDate,
+    lang: Lang,
+    only: &dyn Fn(u32) -> bool,
+) -> Result<Vec<Vec<RowResult>>, String> {
+    let outcome = evaluate_clauses(rules, &unit.facts, as_of, only).map_err(|e| {
+        let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
+        format!("{field}{}", e.message)
+    })?;
+    // Rows by section, in item order: the k-th item of a section is at[section][k].
+    let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
+    for (k, (_, section, _)) in unit.rows.iter().enumerate() {
+        at[*section].push(k);
+    }
+    let mut out: Vec<Vec<RowResult>> = vec![Vec::new(); unit.rows.len()];
+    for co in &outcome.clauses {
+        let Some(cx) = Ctx::of(rules, &outcome, co, lang) else {
+            continue;
+        };
+        // The clause's gates read the same for each of its items: described once.
+        let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
+        for it in &co.items {
+            if let Some(&k) = at[cx.clause.section].get(it.index) {
+                out[k].push(item_result(co, it, &gates, &cx));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<'_>) -> RowResult {

@@ -7,7 +7,7 @@
 //! 3. `evaluate` the applicants on all cores with `engine::evaluate`, the one evaluator: each
 //!    row gets its item's clause, award, status and reason;
 //! 4. `quota`: a clause quota may leave items out; only the applicants concerned are evaluated
-//!    again;
+//!    again, under that clause only;
 //! 5. `write` every input row in input order with the added columns, and the `summary`.
 //!
 //! A bad row keeps its place with status `error`. Decision: the other rows of its applicant are

@@ -2,7 +2,8 @@
 //! round is evaluated: when more items of the clause qualify in one district and year than the
 //! quota allows, the `count` items with the highest `rank_by` keep their place and the others
 //! are left out (the engine records `Step::QuotaExcluded` for them); only the applicants
-//! concerned are evaluated again. A tie at the boundary, or an item without a score while the
+//! concerned are evaluated again, and only under the quotas' clauses (the others' figures do
+//! not depend on them). A tie at the boundary, or an item without a score while the
 //! quota binds, cannot be settled by arithmetic: those rows are errors asking for a decision.
 //!
 //! The places already taken in a district and year by earlier rounds (`Places`, from the priors
@@ -147,7 +148,8 @@ struct Candidate {
 }
 
 /// Applies the quotas to a round evaluated once: the items a quota leaves out are marked in
-/// their applicants' facts, and only those applicants are evaluated again.
+/// their applicants' facts, and only those applicants are evaluated again, under the quotas'
+/// clauses.
 pub fn apply(
     book: &RuleBook,
     (quotas, places): (&[QuotaRule], &Places),
@@ -176,10 +178,12 @@ pub fn apply(
     affected.sort_unstable();
     affected.dedup();
     let units = &*units;
+    let quota_clause = |c: u32| quotas.iter().any(|q| q.clause == c);
     let again: Vec<Vec<(usize, RowResult)>> = (affected.par_iter())
         .map(|&ui| {
             let unit = &units[ui as usize];
-            evaluate::unit(book.for_district(&unit.district), unit, as_of, lang)
+            let rules = book.for_district(&unit.district);
+            evaluate::again(rules, unit, (as_of, lang), &quota_clause, results)
         })
         .collect();
     for (&ui, rows) in affected.iter().zip(again) {

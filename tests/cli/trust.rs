@@ -169,13 +169,8 @@ fn rules_with(name: &str, clause: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Regression: clause 3's quota left a dataset out of every clause over datasets, so a
-/// district's own clause on datasets (no quota) did not pay the sixth one.
-#[test]
-fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
-    let rules = rules_with(
-        "13-data-extra.toml",
-        r#"clause = 13
+/// A district's own clause over datasets, without a quota (invented, as in docs/rules.md).
+const DATA_EXTRA: &str = r#"clause = 13
 key = "data_extra"
 title = "区级数据集补充奖励 (示例)"
 title_en = "District dataset top-up (example)"
@@ -193,8 +188,13 @@ rates = [{ rate = "10%" }]
 
 [combine]
 mode = "sum"
-"#,
-    );
+"#;
+
+/// Regression: clause 3's quota left a dataset out of every clause over datasets, so a
+/// district's own clause on datasets (no quota) did not pay the sixth one.
+#[test]
+fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
+    let rules = rules_with("13-data-extra.toml", DATA_EXTRA);
     let mut facts = String::from(
         "[applicant]\nname = \"温州语料数据科技有限公司\"\ncredit_code = \"91330304MA2H000045\"\nkind = \"enterprise\"\ndistrict = \"瓯海区\"\nregistered = true\ntax_compliant = true\nai_industry = true\n",
     );
@@ -1129,4 +1129,52 @@ fn a_bad_prior_row_is_named_by_its_prior_file_and_line() {
         "{err}"
     );
     assert!(!d.join("out.csv").exists());
+}
+
+/// The same in a round: the quota's clause is evaluated again for the applicants it touches,
+/// and their rows under the district's clause (continuation rows) keep their figures.
+#[test]
+fn a_quota_in_a_round_leaves_the_continuation_under_another_clause_as_it_was() {
+    let rules = rules_with("13-data-extra.toml", DATA_EXTRA);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut t = String::from(
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,实际投入,是否上架,是否入选,评选得分,日期\n",
+    );
+    let codes = [
+        "91330302000000001K",
+        "91330302000000002N",
+        "91330302000000003R",
+        "91330302000000004W",
+        "913303020000000050",
+        "913303020000000063",
+    ];
+    for (i, score) in [90, 70, 95, 80, 60, 85].iter().enumerate() {
+        t += &format!(
+            "语料券,单位{i},{},企业,瓯海区,是,是,是,DS-{i},100000,是,是,{score},2026-03-01\n",
+            codes[i]
+        );
+    }
+    std::fs::write(d.join("q.csv"), t).unwrap();
+    let args = [
+        "--rules",
+        rules.path().to_str().unwrap(),
+        "q.csv",
+        "-o",
+        "out.csv",
+    ];
+    let (code, err) = batch(d, &args);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    // Each dataset: clause 3 (30% × 100,000 = 30,000), then clause 13 (10% = 10,000). DS-4
+    // (score 60, the lowest of six) is left out of clause 3's five places only.
+    let clauses: Vec<String> = column(&out, "条款");
+    assert_eq!(clauses, ["3", "13"].repeat(6));
+    let awards = column(&out, "核定金额");
+    let mut expected = ["30000.00", "10000.00"].repeat(6);
+    expected[8] = "0.00";
+    assert_eq!(awards, expected);
+    let reasons = column(&out, "说明");
+    assert!(reasons[8].contains("名额"), "{}", reasons[8]);
+    assert!(reasons[9].starts_with("（续上行）"), "{}", reasons[9]);
 }
