@@ -167,7 +167,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         .into());
     };
     let (ceiling_col, floor_col) = (col(Added::Ceiling), col(Added::Floor));
-    let field = |f: usize| cols.fields[r.applicant][f];
+    let field = |f| cols.of(r.applicant, f);
     let (name_col, code_col, district_col) =
         (field(r.name), field(r.credit_code), field(r.district));
     let order = |d: &str| {

@@ -26,7 +26,7 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
     // Rows by section, in item order: the k-th item of a section is at[section][k].
     let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
     for (k, (_, section, _)) in unit.rows.iter().enumerate() {
-        at[*section].push(k);
+        at[section.0].push(k);
     }
     let mut out: Vec<Option<RowResult>> = vec![None; unit.rows.len()];
     for co in &outcome.clauses {
@@ -36,7 +36,7 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         // The clause's gates read the same for each of its items: described once.
         let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
         for it in &co.items {
-            let Some(&k) = at[cx.clause.section].get(it.index) else {
+            let Some(&k) = at[cx.clause.section.0].get(it.index) else {
                 continue;
             };
             let r = item_result(co, it, &gates, &cx);

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::RowResult;
 use super::parse::{Applicant, Row};
 use crate::facts::{Facts, Item, Value};
-use crate::rules::RuleSet;
+use crate::rules::{FieldId, RuleSet, SectionId};
 
 /// One applicant of the round: its facts and where its rows stand.
 pub struct Unit {
@@ -20,7 +20,7 @@ pub struct Unit {
     pub district: String,
     pub facts: Facts,
     /// (row, section, index within the section's items), in file order.
-    pub rows: Vec<(usize, usize, usize)>,
+    pub rows: Vec<(usize, SectionId, usize)>,
     /// Lines of this applicant's rows that had errors.
     pub error_lines: Vec<usize>,
 }
@@ -94,7 +94,7 @@ impl Cells {
 impl Codes {
     /// A row as read, with the group of its credit code. A row whose applicant facts are its
     /// group's first row's drops them here, while they are at hand (see `Parser::row`).
-    pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
+    pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: FieldId) -> Placed {
         let group = match &mut parsed {
             Row::Blank => None,
             Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
@@ -254,14 +254,14 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
     let Some(first) = unit.facts.single(a) else {
         return String::new();
     };
-    let fields = &rules.section(a).fields;
-    let value = |item: &Item, fi: usize, en: bool| {
+    let section = rules.section(a);
+    let value = |item: &Item, fi: FieldId, en: bool| {
         item.get(fi)
-            .map_or(String::new(), |v| v.show(&fields[fi], en))
+            .map_or(String::new(), |v| v.show(&section.fields[fi], en))
     };
     let mut zh = Vec::new();
     let mut en = Vec::new();
-    for (fi, f) in fields.iter().enumerate() {
+    for (fi, f) in section.each_field() {
         let rows: Vec<(usize, &Item)> = std::iter::once((first_line, first))
             .chain(
                 (differing
@@ -308,7 +308,7 @@ struct SoFar {
     first_line: usize,
     error_lines: Vec<usize>,
     /// The first item with each (section, key hash), to find a repeated key.
-    keys: foldhash::HashMap<(usize, u64), usize>,
+    keys: foldhash::HashMap<(SectionId, u64), usize>,
     /// Applicant facts of rows that differ from the first row's (each with its line).
     differing: Vec<Item>,
 }
@@ -320,7 +320,7 @@ impl SoFar {
         file: &str,
         (row, line): (usize, usize),
         applicant: Applicant,
-        (section, item): (usize, Item),
+        (section, item): (SectionId, Item),
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
         let unit = match (&mut self.unit, applicant) {

@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};
-use crate::rules::{RuleBook, RuleSet};
+use crate::rules::{RuleBook, RuleSet, SectionId};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
 pub use read::Encoding;
@@ -201,7 +201,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let quotas = quota::resolve(rules)?;
     let table = Table::open_sheet(&opts.input, opts.encoding, opts.sheet.as_deref())?;
     let allowed = parse::row_sections(rules);
-    let used: Vec<usize> = std::iter::once(rules.roles.applicant)
+    let used: Vec<SectionId> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
         .collect();
     // A header error names the sheet read (a notes sheet first is read as the round).

@@ -5,7 +5,7 @@
 
 use crate::error::InputError;
 use crate::facts::{Item, Value};
-use crate::rules::{Field, FieldType, RuleSet, Section};
+use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 
 use super::group::Codes;
 use super::read::Cells;
@@ -27,6 +27,13 @@ pub struct Columns {
     pub own: bool,
 }
 
+impl Columns {
+    /// The column of fact `field` of `section`, if the file has one.
+    pub fn of(&self, section: SectionId, field: FieldId) -> Option<usize> {
+        self.fields[section.0][field.0]
+    }
+}
+
 fn field_matches(field: &Field, header: &str) -> bool {
     let named = |n: &String| n == header || n.eq_ignore_ascii_case(header);
     field.name == header
@@ -41,7 +48,7 @@ impl Columns {
         rules: &RuleSet,
         file: &str,
         headers: &[String],
-        sections: &[usize],
+        sections: &[SectionId],
     ) -> Result<Columns, InputError> {
         let find = |names: &[String]| {
             headers
@@ -50,9 +57,9 @@ impl Columns {
         };
         let mut money = vec![false; headers.len()];
         let mut fields = Vec::with_capacity(rules.vocabulary.sections.len());
-        for (si, section) in rules.vocabulary.sections.iter().enumerate() {
+        for (si, section) in rules.vocabulary.each_section() {
             let mut cols = vec![None; section.fields.len()];
-            for (fi, field) in section.fields.iter().enumerate() {
+            for (fi, field) in section.each_field() {
                 if !sections.contains(&si) {
                     break;
                 }
@@ -71,7 +78,7 @@ impl Columns {
                     )
                     .field(field.name.clone()));
                 }
-                cols[fi] = hits.first().copied();
+                cols[fi.0] = hits.first().copied();
                 if let Some(&c) = hits.first()
                     && field.ty == FieldType::Money
                 {
@@ -172,12 +179,8 @@ impl Columns {
             .field("type"));
         }
         let a = rules.roles.applicant;
-        match rules
-            .section(a)
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(fi, f)| f.required && self.fields[a][*fi].is_none())
+        match (rules.section(a).each_field())
+            .find(|&(fi, f)| f.required && self.of(a, fi).is_none())
         {
             Some((_, f)) => Err(InputError::new(file, missing_column(f, rules.section(a)))),
             None => Ok(()),
@@ -202,15 +205,15 @@ fn missing_column(f: &Field, section: &Section) -> String {
 }
 
 /// The sections a row may name in its type column: those a clause reads.
-pub fn row_sections(rules: &RuleSet) -> Vec<usize> {
-    let mut s: Vec<usize> = rules.clauses.iter().map(|c| c.section).collect();
+pub fn row_sections(rules: &RuleSet) -> Vec<SectionId> {
+    let mut s: Vec<SectionId> = rules.clauses.iter().map(|c| c.section).collect();
     s.sort_unstable();
     s.dedup();
     s
 }
 
 /// The section a type cell names, by name, label or alias.
-pub fn section_of(rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+pub fn section_of(rules: &RuleSet, allowed: &[SectionId], text: &str) -> Option<SectionId> {
     let t = text.trim();
     allowed.iter().copied().find(|&si| {
         let s = rules.section(si);
@@ -234,7 +237,7 @@ pub enum Row {
     },
     Item {
         applicant: Applicant,
-        section: usize,
+        section: SectionId,
         item: Item,
     },
 }
@@ -256,7 +259,7 @@ pub struct Parser<'a> {
     pub rules: &'a RuleSet,
     pub cols: &'a Columns,
     pub headers: &'a [String],
-    pub allowed: Vec<usize>,
+    pub allowed: Vec<SectionId>,
 }
 
 impl Parser<'_> {
@@ -318,7 +321,12 @@ impl Parser<'_> {
     }
 
     /// The section a row's type names, or a problem.
-    fn section(&self, kind: &str, problems: &mut Vec<String>, memo: &mut Memo) -> Option<usize> {
+    fn section(
+        &self,
+        kind: &str,
+        problems: &mut Vec<String>,
+        memo: &mut Memo,
+    ) -> Option<SectionId> {
         let rules = self.rules;
         if kind.is_empty() {
             problems.push("“类型”为空 / the type is empty".to_string());
@@ -341,8 +349,8 @@ impl Parser<'_> {
     /// cell holds a valid one.
     fn code(&self, cells: &Cells<'_>) -> Option<[u8; 18]> {
         let (a, cc) = (self.rules.roles.applicant, self.rules.roles.credit_code);
-        let field = self.rules.section(a).fields.get(cc)?;
-        let c = self.cols.fields[a][cc]?;
+        let field = self.rules.section(a).fields.get(cc.0)?;
+        let c = self.cols.of(a, cc)?;
         (field.ty == FieldType::CreditCode)
             .then(|| crate::credit_code::canonical(self.cols.text(cells, c)))
             .flatten()
@@ -350,7 +358,7 @@ impl Parser<'_> {
 
     /// The row's applicant cells, as read (`text`), in field order.
     fn applicant_cells<'c>(&self, cells: &'c Cells<'_>) -> impl Iterator<Item = &'c str> {
-        let cols = &self.cols.fields[self.rules.roles.applicant];
+        let cols = &self.cols.fields[self.rules.roles.applicant.0];
         cols.iter()
             .map(|c| c.map_or("", |c| self.cols.text(cells, c)))
     }
@@ -369,7 +377,7 @@ impl Parser<'_> {
     /// One section's facts from a row; each problem is added to `problems`.
     fn item(
         &self,
-        si: usize,
+        si: SectionId,
         line: usize,
         cells: &Cells<'_>,
         problems: &mut Vec<String>,
@@ -377,8 +385,8 @@ impl Parser<'_> {
     ) -> Item {
         let section = self.rules.section(si);
         let mut item = Item::empty(section, line);
-        for (fi, field) in section.fields.iter().enumerate() {
-            let Some(c) = self.cols.fields[si][fi] else {
+        for (fi, field) in section.each_field() {
+            let Some(c) = self.cols.of(si, fi) else {
                 if field.required {
                     problems.push(missing_column(field, section));
                 }
@@ -414,7 +422,7 @@ impl Parser<'_> {
 pub struct Memo {
     /// `[section][field]`; `None` for fields whose values seldom repeat (text, money, numbers).
     fields: Vec<Vec<Option<Remembered>>>,
-    kinds: foldhash::HashMap<Box<str>, Option<usize>>,
+    kinds: foldhash::HashMap<Box<str>, Option<SectionId>>,
 }
 
 type Remembered = foldhash::HashMap<Box<str>, Value>;
@@ -447,12 +455,12 @@ impl Memo {
     /// `Value::from_text`, remembered.
     fn convert(
         &mut self,
-        si: usize,
-        fi: usize,
+        si: SectionId,
+        fi: FieldId,
         field: &Field,
         text: &str,
     ) -> Result<Value, String> {
-        let Some(Some(map)) = self.fields.get_mut(si).and_then(|f| f.get_mut(fi)) else {
+        let Some(Some(map)) = self.fields.get_mut(si.0).and_then(|f| f.get_mut(fi.0)) else {
             return Value::from_text(field, text);
         };
         if let Some(v) = map.get(text) {
@@ -466,7 +474,7 @@ impl Memo {
     }
 
     /// `section_of`, remembered.
-    fn section(&mut self, rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+    fn section(&mut self, rules: &RuleSet, allowed: &[SectionId], text: &str) -> Option<SectionId> {
         if let Some(&s) = self.kinds.get(text) {
             return s;
         }

@@ -18,7 +18,7 @@ use super::write::Added;
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
-use crate::rules::{CapScope, RuleSet};
+use crate::rules::{CapScope, FieldId, RuleSet, SectionId};
 
 /// Prior awards by credit code.
 pub type Priors = HashMap<String, Vec<Item>>;
@@ -100,13 +100,13 @@ fn load(
     let table = Table::open(path, encoding)?;
     let r = &rules.roles;
     let allowed = row_sections(rules);
-    let used: Vec<usize> = [r.applicant, r.prior]
+    let used: Vec<SectionId> = [r.applicant, r.prior]
         .into_iter()
         .chain(allowed.iter().copied())
         .collect();
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     let round = cols.own;
-    let code_col = cols.fields[r.applicant][r.credit_code].ok_or_else(|| {
+    let code_col = cols.of(r.applicant, r.credit_code).ok_or_else(|| {
         InputError::new(
             &table.file,
             "往期奖补表缺少“统一社会信用代码”列 / the prior file has no credit_code column",
@@ -144,7 +144,9 @@ fn load(
         };
         match item.and_then(|item| item.map(|i| usable(rules, i)).transpose()) {
             Ok(Some(item)) => {
-                let district = cols.fields[r.applicant][r.district].map(|c| cols.text(cells, c));
+                let district = cols
+                    .of(r.applicant, r.district)
+                    .map(|c| cols.text(cells, c));
                 hold_place(rules, &item, (&code, district), places);
                 into.entry(code).or_default().push(item)
             }
@@ -262,8 +264,8 @@ fn round_row(
             )
         })?;
     let s = rules.section(section);
-    let read = |field: usize| -> Result<Option<Value>, String> {
-        let text = cell(cols.fields[section][field]);
+    let read = |field: FieldId| -> Result<Option<Value>, String> {
+        let text = cell(cols.of(section, field));
         if text.is_empty() {
             return Ok(None);
         }
