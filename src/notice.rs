@@ -189,7 +189,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         };
         let located = |e: &dyn std::fmt::Display| {
             let mut err = InputError::new(&table.file, e.to_string());
-            err.line = Some(line);
+            err.line = Some(line.get());
             err
         };
         let money = |c: Option<usize>| match cell(c) {

@@ -8,7 +8,7 @@ use crate::facts::{Item, Value};
 use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 
 use super::group::Codes;
-use super::read::Cells;
+use super::read::{Cells, Line};
 use super::write::{Added, unguard};
 
 /// Which column holds which fact, per section; and the batch's own columns.
@@ -265,7 +265,7 @@ pub struct Parser<'a> {
 impl Parser<'_> {
     /// Reads a row into its applicant and one item, or every problem it has: extra cells,
     /// then the applicant, the type and the item.
-    pub fn row(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
+    pub fn row(&self, line: Line, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
         if cells.is_blank() {
             return Row::Blank;
         }
@@ -293,7 +293,7 @@ impl Parser<'_> {
                         item: Box::new(item),
                         cells: written,
                     },
-                    &Item::empty(rules.section(a), line),
+                    &Item::empty(rules.section(a), line.get()),
                 )
             }
         };
@@ -364,7 +364,7 @@ impl Parser<'_> {
     }
 
     /// Reads a plain prior table's row (the vocabulary's `prior` section).
-    pub fn prior(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo) -> Result<Item, String> {
+    pub fn prior(&self, line: Line, cells: &Cells<'_>, memo: &mut Memo) -> Result<Item, String> {
         let mut problems = Vec::new();
         let item = self.item(self.rules.roles.prior, line, cells, &mut problems, memo);
         if problems.is_empty() {
@@ -378,13 +378,13 @@ impl Parser<'_> {
     fn item(
         &self,
         si: SectionId,
-        line: usize,
+        line: Line,
         cells: &Cells<'_>,
         problems: &mut Vec<String>,
         memo: &mut Memo,
     ) -> Item {
         let section = self.rules.section(si);
-        let mut item = Item::empty(section, line);
+        let mut item = Item::empty(section, line.get());
         for (fi, field) in section.each_field() {
             let Some(c) = self.cols.of(si, fi) else {
                 if field.required {

@@ -13,7 +13,7 @@ use std::path::Path;
 use super::RowStatus;
 use super::parse::{Columns, Memo, Parser, row_sections, section_of};
 use super::quota::Places;
-use super::read::{Cells, Encoding, Table};
+use super::read::{Cells, Encoding, Line, Table};
 use super::write::Added;
 use crate::error::InputError;
 use crate::facts::{Item, Value};
@@ -127,7 +127,7 @@ fn load(
         }
         let located = |msg: String| {
             let mut e = InputError::new(&table.file, msg);
-            e.line = Some(line);
+            e.line = Some(line.get());
             e
         };
         let code = match crate::credit_code::validate(cols.text(cells, code_col)) {
@@ -222,7 +222,7 @@ fn usable(rules: &RuleSet, item: Item) -> Result<Item, String> {
 fn round_row(
     rules: &RuleSet,
     parser: &Parser<'_>,
-    line: usize,
+    line: Line,
     cells: &Cells<'_>,
 ) -> Result<Option<Item>, String> {
     let cols = parser.cols;
@@ -299,7 +299,7 @@ fn round_row(
 
     let r = &rules.roles;
     let p = rules.section(r.prior);
-    let mut item = Item::empty(p, line);
+    let mut item = Item::empty(p, line.get());
     item.values[r.prior_clause] = Some(Value::Int(i64::from(number)));
     item.values[r.prior_year] = year.map(Value::Int);
     item.values[r.prior_item] = key.map(Value::Text);
