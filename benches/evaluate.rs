@@ -6,6 +6,7 @@
 //! Run: `cargo bench --bench evaluate` (criterion prints time per evaluation; applicants/s = 1 / time).
 
 use calc::render::{Ctx, Lang, describe_into};
+use calc::rules::SectionId;
 use calc::{Facts, RuleSet, evaluate};
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -16,10 +17,10 @@ fn bench(c: &mut Criterion) {
     let rules = RuleSet::embedded().expect("shipped rules load");
     let facts = Facts::from_toml(&rules, "enterprise.toml", TYPICAL).expect("example loads");
     let r = &rules.roles;
-    let count = |pick: &dyn Fn(usize) -> bool| -> usize {
-        (0..facts.sections.len())
-            .filter(|&s| pick(s))
-            .map(|s| facts.items(s).len())
+    let count = |pick: &dyn Fn(SectionId) -> bool| -> usize {
+        (facts.each_section())
+            .filter(|&(s, _)| pick(s))
+            .map(|(_, items)| items.len())
             .sum()
     };
     let items = count(&|s| s != r.applicant && s != r.application && s != r.prior);

@@ -16,7 +16,7 @@ use crate::money::{Money, MoneyError};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{
-    Award, CapScope, Clause, CombineMode, Condition, Field, FieldType, Payout, RuleSet,
+    Award, CapScope, Clause, CombineMode, Condition, Field, FieldId, FieldType, Payout, RuleSet,
 };
 
 /// An award already granted under this policy.
@@ -297,7 +297,7 @@ struct Groups {
     /// Per claimed item: its group key; `Some("")` is the unit's one group.
     of_item: Vec<Option<String>>,
     /// The field that makes the groups, when an unnamed subject must say so.
-    unnamed_field: Option<usize>,
+    unnamed_field: Option<FieldId>,
     /// (group, prior awards in it), groups in the order of their first item.
     priors: Vec<(Option<String>, Money)>,
 }
@@ -507,7 +507,7 @@ fn condition_met(cond: &Condition, item: &Item, as_of: NaiveDate) -> bool {
 /// A rate on a base amount, the rate chosen by the first case the item's facts match.
 fn rate_award(
     item: &Item,
-    base: usize,
+    base: FieldId,
     cases: &[RateCase],
     dp: u32,
     steps: &mut Vec<Step>,
@@ -539,7 +539,7 @@ fn rate_award(
 /// The highest tier the base reaches, under the award's ceiling; without tiers, only the ceiling.
 fn tier_award(
     item: &Item,
-    base: usize,
+    base: FieldId,
     ceiling: Money,
     tiers: &[Tier],
     dp: u32,
@@ -582,7 +582,12 @@ fn tier_award(
 }
 
 /// What the item's level (a recognition, a talent grade) pays: an amount or a range.
-fn level_award(item: &Item, by: usize, levels: &[Level], steps: &mut Vec<Step>) -> Option<Payable> {
+fn level_award(
+    item: &Item,
+    by: FieldId,
+    levels: &[Level],
+    steps: &mut Vec<Step>,
+) -> Option<Payable> {
     let value = item.enum_value(by).unwrap_or_default();
     match levels.iter().find(|l| l.value == value)?.payout {
         Payout::Fixed(amount) => {
@@ -1231,7 +1236,7 @@ mod tests {
         }
     }
 
-    fn field(section: &str, name: &str) -> usize {
+    fn field(section: &str, name: &str) -> FieldId {
         let r = rules();
         let si = r.vocabulary.section_index(section).expect("a section");
         r.section(si).field_index(name).expect("a field")

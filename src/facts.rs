@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue};
 use crate::credit_code;
 use crate::error::InputError;
 use crate::money::{Money, MoneyError};
-use crate::rules::{Field, FieldType, RuleSet, Section};
+use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 
 /// One typed fact.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -267,6 +267,9 @@ fn parse_year(t: &str) -> Option<i64> {
     (1900..=2200).contains(&y).then_some(y)
 }
 
+crate::rules::vocabulary::indexed_by!(FieldId => Option<Value>);
+crate::rules::vocabulary::indexed_by!(SectionId => Vec<Item>);
+
 /// One table of facts: `[applicant]` or one `[[compute]]` entry.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Item {
@@ -289,44 +292,44 @@ impl Item {
         }
     }
 
-    pub fn get(&self, field: usize) -> Option<&Value> {
-        self.values.get(field).and_then(|v| v.as_ref())
+    pub fn get(&self, field: FieldId) -> Option<&Value> {
+        self.values.get(field.0).and_then(|v| v.as_ref())
     }
 
     /// A boolean fact; absent counts as false (the caller says it was not stated).
-    pub fn flag(&self, field: usize) -> bool {
+    pub fn flag(&self, field: FieldId) -> bool {
         matches!(self.get(field), Some(Value::Bool(true)))
     }
 
-    pub fn money(&self, field: usize) -> Option<Money> {
+    pub fn money(&self, field: FieldId) -> Option<Money> {
         match self.get(field) {
             Some(Value::Money(m)) => Some(*m),
             _ => None,
         }
     }
 
-    pub fn date(&self, field: usize) -> Option<NaiveDate> {
+    pub fn date(&self, field: FieldId) -> Option<NaiveDate> {
         match self.get(field) {
             Some(Value::Date(d)) => Some(*d),
             _ => None,
         }
     }
 
-    pub fn int(&self, field: usize) -> Option<i64> {
+    pub fn int(&self, field: FieldId) -> Option<i64> {
         match self.get(field) {
             Some(Value::Int(i)) => Some(*i),
             _ => None,
         }
     }
 
-    pub fn text(&self, field: usize) -> Option<&str> {
+    pub fn text(&self, field: FieldId) -> Option<&str> {
         match self.get(field) {
             Some(Value::Text(s)) => Some(s),
             _ => None,
         }
     }
 
-    pub fn enum_value(&self, field: usize) -> Option<u16> {
+    pub fn enum_value(&self, field: FieldId) -> Option<u16> {
         match self.get(field) {
             Some(Value::Enum(v)) => Some(*v),
             _ => None,
@@ -334,7 +337,7 @@ impl Item {
     }
 
     /// A year from a year fact or the year of a date fact.
-    pub fn year(&self, field: usize) -> Option<i32> {
+    pub fn year(&self, field: FieldId) -> Option<i32> {
         match self.get(field) {
             Some(Value::Int(y)) => i32::try_from(*y).ok(),
             Some(Value::Date(d)) => Some(d.year()),
@@ -397,12 +400,17 @@ impl Facts {
         }
     }
 
-    pub fn items(&self, section: usize) -> &[Item] {
-        self.sections.get(section).map_or(&[], |v| v.as_slice())
+    pub fn items(&self, section: SectionId) -> &[Item] {
+        self.sections.get(section.0).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Each section's items with the section's id, in vocabulary order.
+    pub fn each_section(&self) -> impl Iterator<Item = (SectionId, &[Item])> {
+        (self.sections.iter().enumerate()).map(|(i, items)| (SectionId(i), items.as_slice()))
     }
 
     /// The single item of a one-table section (`[applicant]`), if given.
-    pub fn single(&self, section: usize) -> Option<&Item> {
+    pub fn single(&self, section: SectionId) -> Option<&Item> {
         self.items(section).first()
     }
 
@@ -562,7 +570,7 @@ impl Facts {
 
     /// The key field of the item that starts at `line`, e.g. `compute[2].id`.
     fn path_of_line(&self, rules: &RuleSet, line: usize) -> Option<String> {
-        self.sections.iter().enumerate().find_map(|(si, items)| {
+        self.each_section().find_map(|(si, items)| {
             let section = rules.section(si);
             let i = items.iter().position(|it| it.line == line)?;
             Some(format!(
@@ -578,9 +586,9 @@ impl Facts {
     /// and one expenditure is claimed once. Sections whose items are keyed by the same fact (`id`)
     /// share their ids; each other key (`rnd`'s year) is unique within its section.
     pub fn check_duplicates(&self, rules: &RuleSet) -> Result<(), (usize, String)> {
-        let mut seen: std::collections::HashMap<(&str, String), (usize, usize)> =
+        let mut seen: std::collections::HashMap<(&str, String), (SectionId, usize)> =
             std::collections::HashMap::new();
-        for (si, items) in self.sections.iter().enumerate() {
+        for (si, items) in self.each_section() {
             let section = rules.section(si);
             let Some(key_name) = section.key.as_deref() else {
                 continue;
@@ -601,7 +609,13 @@ impl Facts {
 }
 
 /// "compute `HT-01` repeats model's (line 9)", with both sections named when they differ.
-fn duplicate(rules: &RuleSet, first: usize, section: &Section, key: &str, line: usize) -> String {
+fn duplicate(
+    rules: &RuleSet,
+    first: SectionId,
+    section: &Section,
+    key: &str,
+    line: usize,
+) -> String {
     let earlier = rules.section(first);
     if earlier.name == section.name {
         return format!(
@@ -674,7 +688,7 @@ impl<'a> Locator<'a> {
             let v = convert(field, value).map_err(|m| self.err(value.span().start, &here, m))?;
             item.values[fi] = Some(v);
         }
-        for (fi, field) in section.fields.iter().enumerate() {
+        for (fi, field) in section.each_field() {
             if field.required && item.values[fi].is_none() {
                 return Err(self.err(
                     offset,

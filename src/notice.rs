@@ -167,7 +167,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         .into());
     };
     let (ceiling_col, floor_col) = (col(Added::Ceiling), col(Added::Floor));
-    let field = |f: usize| cols.fields[r.applicant][f];
+    let field = |f| cols.of(r.applicant, f);
     let (name_col, code_col, district_col) =
         (field(r.name), field(r.credit_code), field(r.district));
     let order = |d: &str| {
@@ -189,7 +189,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
         };
         let located = |e: &dyn std::fmt::Display| {
             let mut err = InputError::new(&table.file, e.to_string());
-            err.line = Some(line);
+            err.line = Some(line.get());
             err
         };
         let money = |c: Option<usize>| match cell(c) {

@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 
 use crate::facts::Value;
 use crate::money::{Money, Rate};
+use crate::rules::FieldId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,7 +58,7 @@ pub enum Step {
         #[serde(skip)]
         gate: usize,
         #[serde(skip)]
-        field: usize,
+        field: FieldId,
         value: Option<bool>,
     },
     /// The clause does not cover this kind of applicant.
@@ -88,7 +89,7 @@ pub enum Step {
     /// A level needs a boolean fact (新认定, 市级备案) that is not true.
     RequirementFailed {
         #[serde(skip)]
-        field: usize,
+        field: FieldId,
         found: Option<bool>,
     },
     /// No rate case matched the item's facts.
@@ -103,7 +104,7 @@ pub enum Step {
     // ---- computation ----
     RateApplied {
         #[serde(skip)]
-        base_field: usize,
+        base_field: FieldId,
         base: Money,
         rate: Rate,
         #[serde(skip)]
@@ -114,7 +115,7 @@ pub enum Step {
     },
     TierApplied {
         #[serde(skip)]
-        base_field: usize,
+        base_field: FieldId,
         base: Money,
         #[serde(skip)]
         tier: usize,
@@ -124,7 +125,7 @@ pub enum Step {
     },
     BelowTiers {
         #[serde(skip)]
-        base_field: usize,
+        base_field: FieldId,
         base: Money,
     },
     /// No tiers in the rules: only a ceiling can be given.
@@ -219,7 +220,7 @@ pub enum Step {
     /// unit's other unnamed subjects.
     UnnamedSubject {
         #[serde(skip)]
-        field: usize,
+        field: FieldId,
     },
     /// 就高执行 over ranges: the group's floor is the largest fixed amount or floor among its
     /// items, its ceiling the largest ceiling or fixed amount.
@@ -338,7 +339,7 @@ mod tests {
             },
             Step::GateUnconfirmed {
                 gate: 0,
-                field: 1,
+                field: FieldId(1),
                 value: Some(false),
             },
             Step::KindNotCovered { kind: 2 },
@@ -356,7 +357,7 @@ mod tests {
                 found: Some(Value::Bool(false)),
             },
             Step::RequirementFailed {
-                field: 3,
+                field: FieldId(3),
                 found: None,
             },
             Step::NoRateCase,
@@ -365,7 +366,7 @@ mod tests {
                 until: day("2026-01-01"),
             },
             Step::RateApplied {
-                base_field: 2,
+                base_field: FieldId(2),
                 base: money(1_200_000),
                 rate,
                 case: 0,
@@ -373,14 +374,14 @@ mod tests {
                 rounded: money(360_001),
             },
             Step::TierApplied {
-                base_field: 2,
+                base_field: FieldId(2),
                 base: money(8_000_000),
                 tier: 1,
                 exact: Decimal::new(500_000, 0),
                 rounded: money(500_000),
             },
             Step::BelowTiers {
-                base_field: 2,
+                base_field: FieldId(2),
                 base: money(10),
             },
             Step::NoTiers {
@@ -444,7 +445,7 @@ mod tests {
                 before: money(1_000_000),
                 after: money(900_000),
             },
-            Step::UnnamedSubject { field: 2 },
+            Step::UnnamedSubject { field: FieldId(2) },
             Step::GroupRange {
                 floor: Some(money(5_000_000)),
                 ceiling: money(30_000_000),

@@ -125,7 +125,7 @@ impl Applicant {
     }
 }
 
-fn set(item: &mut Item, section: usize, name: &str, text: &str) {
+fn set(item: &mut Item, section: calc::rules::SectionId, name: &str, text: &str) {
     let s = rules().section(section);
     let fi = s.field_index(name).expect("a field of the section");
     item.values[fi] = Some(Value::from_text(&s.fields[fi], text).expect("a valid generated value"));

@@ -95,7 +95,7 @@ fn by_clause(
     // Rows by section, in item order: the k-th item of a section is at[section][k].
     let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
     for (k, (_, section, _)) in unit.rows.iter().enumerate() {
-        at[*section].push(k);
+        at[section.0].push(k);
     }
     let mut out: Vec<Vec<RowResult>> = vec![Vec::new(); unit.rows.len()];
     for co in &outcome.clauses {
@@ -105,7 +105,7 @@ fn by_clause(
         // The clause's gates read the same for each of its items: described once.
         let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
         for it in &co.items {
-            if let Some(&k) = at[cx.clause.section].get(it.index) {
+            if let Some(&k) = at[cx.clause.section.0].get(it.index) {
                 out[k].push(item_result(co, it, &gates, &cx));
             }
         }

@@ -11,8 +11,9 @@ use rayon::prelude::*;
 
 use super::RowResult;
 use super::parse::{Applicant, Row};
+use super::read::Line;
 use crate::facts::{Facts, Item, Value};
-use crate::rules::RuleSet;
+use crate::rules::{FieldId, RuleSet, SectionId};
 
 /// One applicant of the round: its facts and where its rows stand.
 pub struct Unit {
@@ -20,9 +21,9 @@ pub struct Unit {
     pub district: String,
     pub facts: Facts,
     /// (row, section, index within the section's items), in file order.
-    pub rows: Vec<(usize, usize, usize)>,
+    pub rows: Vec<(usize, SectionId, usize)>,
     /// Lines of this applicant's rows that had errors.
-    pub error_lines: Vec<usize>,
+    pub error_lines: Vec<Line>,
 }
 
 /// Rows in error, with their messages.
@@ -34,7 +35,7 @@ pub type Evaluated = Vec<(usize, RowResult)>;
 /// A parsed row, its place in the file and its credit code's group.
 pub struct Placed {
     pub row: usize,
-    pub line: usize,
+    pub line: Line,
     /// `None` for a blank row or one without a readable credit code.
     group: Option<u32>,
     parsed: Row,
@@ -43,7 +44,7 @@ pub struct Placed {
 impl Placed {
     const BLANK: Placed = Placed {
         row: 0,
-        line: 0,
+        line: Line(0),
         group: None,
         parsed: Row::Blank,
     };
@@ -94,7 +95,7 @@ impl Cells {
 impl Codes {
     /// A row as read, with the group of its credit code. A row whose applicant facts are its
     /// group's first row's drops them here, while they are at hand (see `Parser::row`).
-    pub fn place(&mut self, row: usize, line: usize, mut parsed: Row, cc: usize) -> Placed {
+    pub fn place(&mut self, row: usize, line: Line, mut parsed: Row, cc: FieldId) -> Placed {
         let group = match &mut parsed {
             Row::Blank => None,
             Row::Error { code, .. } => code.as_deref().map(|code| self.entry(code).0),
@@ -261,20 +262,20 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
     let Some(first) = unit.facts.single(a) else {
         return String::new();
     };
-    let fields = &rules.section(a).fields;
-    let value = |item: &Item, fi: usize, en: bool| {
+    let section = rules.section(a);
+    let value = |item: &Item, fi: FieldId, en: bool| {
         item.get(fi)
-            .map_or(String::new(), |v| v.show(&fields[fi], en))
+            .map_or(String::new(), |v| v.show(&section.fields[fi], en))
     };
     let mut zh = Vec::new();
     let mut en = Vec::new();
-    for (fi, f) in fields.iter().enumerate() {
-        let rows: Vec<(usize, &Item)> = std::iter::once((first_line, first))
+    for (fi, f) in section.each_field() {
+        let rows: Vec<(Line, &Item)> = std::iter::once((first_line, first))
             .chain(
                 (differing
                     .iter()
                     .filter(|d| d.values[fi] != first.values[fi]))
-                .map(|d| (d.line, d)),
+                .map(|d| (Line::at(d.line), d)),
             )
             .collect();
         if rows.len() < 2 {
@@ -293,7 +294,7 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
         .rows
         .iter()
         .filter_map(|&(_, s, i)| unit.facts.sections[s].get(i));
-    let mut lines: Vec<usize> = items.map(|i| i.line).collect();
+    let mut lines: Vec<Line> = items.map(|i| Line::at(i.line)).collect();
     lines.extend(&so_far.error_lines);
     lines.sort_unstable();
     lines.dedup();
@@ -312,10 +313,10 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
 struct SoFar {
     /// Made by the first row that reads well.
     unit: Option<Unit>,
-    first_line: usize,
-    error_lines: Vec<usize>,
+    first_line: Line,
+    error_lines: Vec<Line>,
     /// The first item with each (section, key hash), to find a repeated key.
-    keys: foldhash::HashMap<(usize, u64), usize>,
+    keys: foldhash::HashMap<(SectionId, u64), usize>,
     /// Applicant facts of rows that differ from the first row's (each with its line).
     differing: Vec<Item>,
 }
@@ -325,9 +326,9 @@ impl SoFar {
         &mut self,
         rules: &RuleSet,
         file: &str,
-        (row, line): (usize, usize),
+        (row, line): (usize, Line),
         applicant: Applicant,
-        (section, item, hash): (usize, Item, u64),
+        (section, item, hash): (SectionId, Item, u64),
     ) -> Result<(), String> {
         let a = rules.roles.applicant;
         let unit = match (&mut self.unit, applicant) {

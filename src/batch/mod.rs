@@ -34,11 +34,11 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};
-use crate::rules::{RuleBook, RuleSet};
+use crate::rules::{RuleBook, RuleSet, SectionId};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
-pub use read::Encoding;
 use read::Table;
+pub use read::{Encoding, Line};
 
 /// What a run of `calc batch` is asked to do.
 #[derive(Clone, Debug)]
@@ -201,7 +201,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let quotas = quota::resolve(rules)?;
     let table = Table::open_sheet(&opts.input, opts.encoding, opts.sheet.as_deref())?;
     let allowed = parse::row_sections(rules);
-    let used: Vec<usize> = std::iter::once(rules.roles.applicant)
+    let used: Vec<SectionId> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
         .collect();
     // A header error names the sheet read (a notes sheet first is read as the round).
@@ -251,7 +251,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         .count();
     let row_errors = (lines.iter().zip(&results))
         .filter(|(_, r)| opts.check && r.status == RowStatus::Error)
-        .map(|(&line, r)| (line as usize, r.reason.clone()))
+        .map(|(&line, r)| (line, r.reason.clone()))
         .collect();
     Ok(Report {
         rows: results.len(),
@@ -277,7 +277,7 @@ fn read_rows(
     parser: &Parser<'_>,
     table: &Table,
     progress: &dyn Progress,
-) -> (Read, Option<(usize, u64)>, Vec<u32>) {
+) -> (Read, Option<(Line, u64)>, Vec<Line>) {
     progress.phase("读取 reading", table.bytes());
     let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
@@ -286,7 +286,7 @@ fn read_rows(
     let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
     let (mut last, mut lines) = (None, Vec::new());
     table.batches(progress, |batch| {
-        lines.extend(batch.iter().map(|(line, _)| *line as u32));
+        lines.extend(batch.iter().map(|(line, _)| *line));
         last = (batch.last()).and_then(|(line, r)| Some((*line, r.position()?.byte())));
         let per = batch.len().div_ceil(memos.len());
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
@@ -387,7 +387,7 @@ pub struct Report {
     /// Rows with status `error`.
     pub errors: usize,
     /// Under `--check`, each error row's line and message, in file order.
-    pub row_errors: Vec<(usize, String)>,
+    pub row_errors: Vec<(Line, String)>,
     /// Under `-o -`, the output as CSV, for the caller to copy to standard output.
     pub stdout: Option<tempfile::NamedTempFile>,
     /// The workbook's sheet that was read.

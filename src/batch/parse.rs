@@ -5,10 +5,10 @@
 
 use crate::error::InputError;
 use crate::facts::{Item, Value};
-use crate::rules::{Field, FieldType, RuleSet, Section};
+use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 
 use super::group::Codes;
-use super::read::Cells;
+use super::read::{Cells, Line};
 use super::write::{Added, unguard};
 
 /// Which column holds which fact, per section; and the batch's own columns.
@@ -27,6 +27,13 @@ pub struct Columns {
     pub own: bool,
 }
 
+impl Columns {
+    /// The column of fact `field` of `section`, if the file has one.
+    pub fn of(&self, section: SectionId, field: FieldId) -> Option<usize> {
+        self.fields[section.0][field.0]
+    }
+}
+
 fn field_matches(field: &Field, header: &str) -> bool {
     let named = |n: &String| n == header || n.eq_ignore_ascii_case(header);
     field.name == header
@@ -41,7 +48,7 @@ impl Columns {
         rules: &RuleSet,
         file: &str,
         headers: &[String],
-        sections: &[usize],
+        sections: &[SectionId],
     ) -> Result<Columns, InputError> {
         let find = |names: &[String]| {
             headers
@@ -50,9 +57,9 @@ impl Columns {
         };
         let mut money = vec![false; headers.len()];
         let mut fields = Vec::with_capacity(rules.vocabulary.sections.len());
-        for (si, section) in rules.vocabulary.sections.iter().enumerate() {
+        for (si, section) in rules.vocabulary.each_section() {
             let mut cols = vec![None; section.fields.len()];
-            for (fi, field) in section.fields.iter().enumerate() {
+            for (fi, field) in section.each_field() {
                 if !sections.contains(&si) {
                     break;
                 }
@@ -71,7 +78,7 @@ impl Columns {
                     )
                     .field(field.name.clone()));
                 }
-                cols[fi] = hits.first().copied();
+                cols[fi.0] = hits.first().copied();
                 if let Some(&c) = hits.first()
                     && field.ty == FieldType::Money
                 {
@@ -172,12 +179,8 @@ impl Columns {
             .field("type"));
         }
         let a = rules.roles.applicant;
-        match rules
-            .section(a)
-            .fields
-            .iter()
-            .enumerate()
-            .find(|(fi, f)| f.required && self.fields[a][*fi].is_none())
+        match (rules.section(a).each_field())
+            .find(|&(fi, f)| f.required && self.of(a, fi).is_none())
         {
             Some((_, f)) => Err(InputError::new(file, missing_column(f, rules.section(a)))),
             None => Ok(()),
@@ -202,15 +205,15 @@ fn missing_column(f: &Field, section: &Section) -> String {
 }
 
 /// The sections a row may name in its type column: those a clause reads.
-pub fn row_sections(rules: &RuleSet) -> Vec<usize> {
-    let mut s: Vec<usize> = rules.clauses.iter().map(|c| c.section).collect();
+pub fn row_sections(rules: &RuleSet) -> Vec<SectionId> {
+    let mut s: Vec<SectionId> = rules.clauses.iter().map(|c| c.section).collect();
     s.sort_unstable();
     s.dedup();
     s
 }
 
 /// The section a type cell names, by name, label or alias.
-pub fn section_of(rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+pub fn section_of(rules: &RuleSet, allowed: &[SectionId], text: &str) -> Option<SectionId> {
     let t = text.trim();
     allowed.iter().copied().find(|&si| {
         let s = rules.section(si);
@@ -234,7 +237,7 @@ pub enum Row {
     },
     Item {
         applicant: Applicant,
-        section: usize,
+        section: SectionId,
         item: Item,
         /// The hash of the item's key (`group::key_hash`), taken while the row is at hand.
         key: u64,
@@ -258,13 +261,13 @@ pub struct Parser<'a> {
     pub rules: &'a RuleSet,
     pub cols: &'a Columns,
     pub headers: &'a [String],
-    pub allowed: Vec<usize>,
+    pub allowed: Vec<SectionId>,
 }
 
 impl Parser<'_> {
     /// Reads a row into its applicant and one item, or every problem it has: extra cells,
     /// then the applicant, the type and the item.
-    pub fn row(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
+    pub fn row(&self, line: Line, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
         if cells.is_blank() {
             return Row::Blank;
         }
@@ -292,7 +295,7 @@ impl Parser<'_> {
                         item: Box::new(item),
                         cells: written,
                     },
-                    &Item::empty(rules.section(a), line),
+                    &Item::empty(rules.section(a), line.get()),
                 )
             }
         };
@@ -321,7 +324,12 @@ impl Parser<'_> {
     }
 
     /// The section a row's type names, or a problem.
-    fn section(&self, kind: &str, problems: &mut Vec<String>, memo: &mut Memo) -> Option<usize> {
+    fn section(
+        &self,
+        kind: &str,
+        problems: &mut Vec<String>,
+        memo: &mut Memo,
+    ) -> Option<SectionId> {
         let rules = self.rules;
         if kind.is_empty() {
             problems.push("“类型”为空 / the type is empty".to_string());
@@ -344,8 +352,8 @@ impl Parser<'_> {
     /// cell holds a valid one.
     fn code(&self, cells: &Cells<'_>) -> Option<[u8; 18]> {
         let (a, cc) = (self.rules.roles.applicant, self.rules.roles.credit_code);
-        let field = self.rules.section(a).fields.get(cc)?;
-        let c = self.cols.fields[a][cc]?;
+        let field = self.rules.section(a).fields.get(cc.0)?;
+        let c = self.cols.of(a, cc)?;
         (field.ty == FieldType::CreditCode)
             .then(|| crate::credit_code::canonical(self.cols.text(cells, c)))
             .flatten()
@@ -353,13 +361,13 @@ impl Parser<'_> {
 
     /// The row's applicant cells, as read (`text`), in field order.
     fn applicant_cells<'c>(&self, cells: &'c Cells<'_>) -> impl Iterator<Item = &'c str> {
-        let cols = &self.cols.fields[self.rules.roles.applicant];
+        let cols = &self.cols.fields[self.rules.roles.applicant.0];
         cols.iter()
             .map(|c| c.map_or("", |c| self.cols.text(cells, c)))
     }
 
     /// Reads a plain prior table's row (the vocabulary's `prior` section).
-    pub fn prior(&self, line: usize, cells: &Cells<'_>, memo: &mut Memo) -> Result<Item, String> {
+    pub fn prior(&self, line: Line, cells: &Cells<'_>, memo: &mut Memo) -> Result<Item, String> {
         let mut problems = Vec::new();
         let item = self.item(self.rules.roles.prior, line, cells, &mut problems, memo);
         if problems.is_empty() {
@@ -372,16 +380,16 @@ impl Parser<'_> {
     /// One section's facts from a row; each problem is added to `problems`.
     fn item(
         &self,
-        si: usize,
-        line: usize,
+        si: SectionId,
+        line: Line,
         cells: &Cells<'_>,
         problems: &mut Vec<String>,
         memo: &mut Memo,
     ) -> Item {
         let section = self.rules.section(si);
-        let mut item = Item::empty(section, line);
-        for (fi, field) in section.fields.iter().enumerate() {
-            let Some(c) = self.cols.fields[si][fi] else {
+        let mut item = Item::empty(section, line.get());
+        for (fi, field) in section.each_field() {
+            let Some(c) = self.cols.of(si, fi) else {
                 if field.required {
                     problems.push(missing_column(field, section));
                 }
@@ -417,7 +425,7 @@ impl Parser<'_> {
 pub struct Memo {
     /// `[section][field]`; `None` for fields whose values seldom repeat (text, money, numbers).
     fields: Vec<Vec<Option<Remembered>>>,
-    kinds: foldhash::HashMap<Box<str>, Option<usize>>,
+    kinds: foldhash::HashMap<Box<str>, Option<SectionId>>,
 }
 
 type Remembered = foldhash::HashMap<Box<str>, Value>;
@@ -450,12 +458,12 @@ impl Memo {
     /// `Value::from_text`, remembered.
     fn convert(
         &mut self,
-        si: usize,
-        fi: usize,
+        si: SectionId,
+        fi: FieldId,
         field: &Field,
         text: &str,
     ) -> Result<Value, String> {
-        let Some(Some(map)) = self.fields.get_mut(si).and_then(|f| f.get_mut(fi)) else {
+        let Some(Some(map)) = self.fields.get_mut(si.0).and_then(|f| f.get_mut(fi.0)) else {
             return Value::from_text(field, text);
         };
         if let Some(v) = map.get(text) {
@@ -469,7 +477,7 @@ impl Memo {
     }
 
     /// `section_of`, remembered.
-    fn section(&mut self, rules: &RuleSet, allowed: &[usize], text: &str) -> Option<usize> {
+    fn section(&mut self, rules: &RuleSet, allowed: &[SectionId], text: &str) -> Option<SectionId> {
         if let Some(&s) = self.kinds.get(text) {
             return s;
         }

@@ -13,12 +13,12 @@ use std::path::Path;
 use super::RowStatus;
 use super::parse::{Columns, Memo, Parser, row_sections, section_of};
 use super::quota::Places;
-use super::read::{Cells, Encoding, Table};
+use super::read::{Cells, Encoding, Line, Table};
 use super::write::Added;
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
-use crate::rules::{CapScope, RuleSet};
+use crate::rules::{CapScope, FieldId, RuleSet, SectionId};
 
 /// Prior awards by credit code.
 pub type Priors = HashMap<String, Vec<Item>>;
@@ -100,13 +100,13 @@ fn load(
     let table = Table::open(path, encoding)?;
     let r = &rules.roles;
     let allowed = row_sections(rules);
-    let used: Vec<usize> = [r.applicant, r.prior]
+    let used: Vec<SectionId> = [r.applicant, r.prior]
         .into_iter()
         .chain(allowed.iter().copied())
         .collect();
     let cols = Columns::map(rules, &table.file, &table.headers, &used)?;
     let round = cols.own;
-    let code_col = cols.fields[r.applicant][r.credit_code].ok_or_else(|| {
+    let code_col = cols.of(r.applicant, r.credit_code).ok_or_else(|| {
         InputError::new(
             &table.file,
             "往期奖补表缺少“统一社会信用代码”列 / the prior file has no credit_code column",
@@ -127,7 +127,7 @@ fn load(
         }
         let located = |msg: String| {
             let mut e = InputError::new(&table.file, msg);
-            e.line = Some(line);
+            e.line = Some(line.get());
             e
         };
         let code = match crate::credit_code::validate(cols.text(cells, code_col)) {
@@ -144,7 +144,9 @@ fn load(
         };
         match item.and_then(|item| item.map(|i| usable(rules, i)).transpose()) {
             Ok(Some(item)) => {
-                let district = cols.fields[r.applicant][r.district].map(|c| cols.text(cells, c));
+                let district = cols
+                    .of(r.applicant, r.district)
+                    .map(|c| cols.text(cells, c));
                 hold_place(rules, &item, (&code, district), places);
                 into.entry(code).or_default().push(item)
             }
@@ -220,7 +222,7 @@ fn usable(rules: &RuleSet, item: Item) -> Result<Item, String> {
 fn round_row(
     rules: &RuleSet,
     parser: &Parser<'_>,
-    line: usize,
+    line: Line,
     cells: &Cells<'_>,
 ) -> Result<Option<Item>, String> {
     let cols = parser.cols;
@@ -262,8 +264,8 @@ fn round_row(
             )
         })?;
     let s = rules.section(section);
-    let read = |field: usize| -> Result<Option<Value>, String> {
-        let text = cell(cols.fields[section][field]);
+    let read = |field: FieldId| -> Result<Option<Value>, String> {
+        let text = cell(cols.of(section, field));
         if text.is_empty() {
             return Ok(None);
         }
@@ -297,7 +299,7 @@ fn round_row(
 
     let r = &rules.roles;
     let p = rules.section(r.prior);
-    let mut item = Item::empty(p, line);
+    let mut item = Item::empty(p, line.get());
     item.values[r.prior_clause] = Some(Value::Int(i64::from(number)));
     item.values[r.prior_year] = year.map(Value::Int);
     item.values[r.prior_item] = key.map(Value::Text);

@@ -24,18 +24,18 @@ use crate::error::InputError;
 use crate::facts::{Facts, Value};
 use crate::outcome::Step;
 use crate::render::Lang;
-use crate::rules::{FieldType, RuleBook, RuleSet};
+use crate::rules::{FieldId, FieldType, RuleBook, RuleSet, SectionId};
 
 /// A clause's quota, resolved against the vocabulary.
 #[derive(Clone, Debug)]
 pub struct QuotaRule {
     pub clause: u32,
-    pub section: usize,
+    pub section: SectionId,
     pub count: u32,
-    pub rank_by: usize,
-    pub year_field: usize,
+    pub rank_by: FieldId,
+    pub year_field: FieldId,
     /// The section's item id, to know an item that already holds a place.
-    pub key_field: Option<usize>,
+    pub key_field: Option<FieldId>,
 }
 
 /// The places of the quotas taken by earlier rounds: by clause, district and year, the awards
@@ -130,7 +130,7 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
 #[derive(Debug, Default)]
 struct Decision {
     /// (applicant, section, index in the section, (the quota's clause, why it is left out)).
-    excluded: Vec<(u32, usize, usize, (u32, Step))>,
+    excluded: Vec<(u32, SectionId, usize, (u32, Step))>,
     errors: Vec<(usize, String)>,
 }
 
@@ -141,7 +141,7 @@ struct Candidate {
     quota: usize,
     row: usize,
     unit: u32,
-    section: usize,
+    section: SectionId,
     index: usize,
     year: i32,
     score: Option<Decimal>,
@@ -168,7 +168,7 @@ pub fn apply(
     let mut affected: Vec<u32> = Vec::new();
     for (ui, section, index, step) in decision.excluded {
         if let Some(item) = (units.get_mut(ui as usize))
-            .and_then(|u| u.facts.sections.get_mut(section))
+            .and_then(|u| u.facts.sections.get_mut(section.0))
             .and_then(|s| s.get_mut(index))
         {
             item.excluded = Some(Box::new(step));
@@ -254,7 +254,7 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
         }
     }
     let district = |_: u32| outcome.district.as_str();
-    let at: Vec<(usize, usize)> = cands.iter().map(|c| (c.section, c.index)).collect();
+    let at: Vec<(SectionId, usize)> = cands.iter().map(|c| (c.section, c.index)).collect();
     let decision = decide(rules, (&quotas, &places), cands, district);
     if let Some((row, message)) = decision.errors.into_iter().next() {
         let (section, index) = at[row];

@@ -38,6 +38,29 @@ pub const MAX_SHEET_BYTES: u64 = 512 * 1024 * 1024;
 pub const MAX_SHEET_ROWS: u32 = 1_048_576;
 const MAX_SHEET_COLUMNS: u32 = 16_384;
 
+/// A row's line as the clerk sees it in the spreadsheet (the header is line 1), distinct from
+/// the row's position in the round.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Line(pub u32);
+
+impl Line {
+    /// The line numbered `n` (a file's line count, far below 4 billion).
+    pub fn at(n: usize) -> Line {
+        Line(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// The number, as an input error or a facts item holds it.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl std::fmt::Display for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// One row's cells.
 pub struct Cells<'a>(&'a csv::ByteRecord);
 
@@ -257,8 +280,8 @@ impl Table {
     }
 
     /// The kinds of the cells of the row on `line` (all text for a CSV).
-    pub fn kinds(&self, line: usize) -> Kinds<'_> {
-        let row = line.saturating_sub(1) as u32;
+    pub fn kinds(&self, line: Line) -> Kinds<'_> {
+        let row = line.0.saturating_sub(1);
         let from = self.kinds.partition_point(|k| k.0 < row);
         let to = from + self.kinds[from..].partition_point(|k| k.0 == row);
         Kinds(&self.kinds[from..to])
@@ -270,7 +293,7 @@ impl Table {
     }
 
     /// Calls `f(line, cells)` for each row after the header, in file order.
-    pub fn rows(&self, progress: &dyn Progress, mut f: impl FnMut(usize, &Cells<'_>)) {
+    pub fn rows(&self, progress: &dyn Progress, mut f: impl FnMut(Line, &Cells<'_>)) {
         self.batches(progress, |batch| {
             for (line, record) in batch {
                 f(*line, &Cells(record));
@@ -280,7 +303,7 @@ impl Table {
 
     /// Calls `f` with the rows after the header in file order, some thousands at a time (for
     /// work on all cores), each with its line; the bytes read go to `progress`.
-    pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(usize, csv::ByteRecord)])) {
+    pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(Line, csv::ByteRecord)])) {
         const BATCH: usize = 8192;
         let text = &self.text[self.start..];
         let mut reader = reader(text);
@@ -288,7 +311,7 @@ impl Table {
         // one short in a CRLF file. (line, the byte it starts at) of the last record.
         let (mut line, mut counted) = (1, 0);
         // The batch's records are reused from batch to batch.
-        let mut batch = vec![(0, csv::ByteRecord::new()); BATCH];
+        let mut batch = vec![(Line::default(), csv::ByteRecord::new()); BATCH];
         let (mut index, mut shown) = (0, 0);
         let mut header = csv::ByteRecord::new();
         let _ = reader.read_byte_record(&mut header);
@@ -312,12 +335,12 @@ impl Table {
                     line += skipped.iter().filter(|&&b| b == b'\n').count();
                     counted = at;
                     n += blank_lines(&mut batch, n, (text, ended, at), line);
-                    batch[n].0 = line;
+                    batch[n].0 = Line::at(line);
                     ended = reader.position().byte() as usize;
                     n += 1;
                     continue;
                 };
-                batch[n].0 = header + index;
+                batch[n].0 = Line::at(header + index);
                 n += 1;
             }
             if n == 0 {
@@ -336,7 +359,7 @@ impl Table {
     /// Refuses a CSV whose last record opens a quote that never closes: the reader takes the
     /// rest of the file into that one cell, so rows would vanish. `last` is that record's line
     /// and byte offset; only it can hold such a quote, as it runs to the end of the file.
-    pub fn closed_quotes(&self, last: Option<(usize, u64)>) -> Result<(), InputError> {
+    pub fn closed_quotes(&self, last: Option<(Line, u64)>) -> Result<(), InputError> {
         let Some((line, at)) = last.filter(|_| self.sheet_header.is_none()) else {
             return Ok(());
         };
@@ -347,7 +370,7 @@ impl Table {
         let Some(open) = unclosed_quote(text) else {
             return Ok(());
         };
-        let line = line + text[..open].iter().filter(|&&b| b == b'\n').count();
+        let line = line.get() + text[..open].iter().filter(|&&b| b == b'\n').count();
         let mut e = InputError::new(
             &self.file,
             "此处的引号 \" 没有闭合，其后各行都会并入一格：请补上引号或删去它 / a quote \" opens here and never closes, so every row after it would be read into one cell: close or remove it",
@@ -396,7 +419,7 @@ pub fn cells(record: &csv::ByteRecord) -> Cells<'_> {
 /// which starts at `at` on `line`: put before it in the batch as empty records, each on its
 /// line, so that an empty line keeps its place in the output. How many were put.
 fn blank_lines(
-    batch: &mut Vec<(usize, csv::ByteRecord)>,
+    batch: &mut Vec<(Line, csv::ByteRecord)>,
     n: usize,
     (text, ended, at): (&[u8], usize, usize),
     line: usize,
@@ -410,13 +433,13 @@ fn blank_lines(
         return 0;
     }
     if batch.len() < n + blanks + 1 {
-        batch.resize(n + blanks + 1, (0, csv::ByteRecord::new()));
+        batch.resize(n + blanks + 1, (Line::default(), csv::ByteRecord::new()));
     }
     batch.swap(n, n + blanks);
     for (k, slot) in batch[n..n + blanks].iter_mut().enumerate() {
         slot.1.clear();
         slot.1.push_field(b"");
-        slot.0 = line - blanks + k;
+        slot.0 = Line::at(line - blanks + k);
     }
     blanks
 }
@@ -898,7 +921,7 @@ mod tests {
         let mut rows = Vec::new();
         table.rows(&(), |line, cells| {
             let texts = (0..cells.count()).map(|i| cells.get(i).to_string());
-            rows.push((line, texts.collect()));
+            rows.push((line.get(), texts.collect()));
         });
         rows
     }
@@ -945,12 +968,12 @@ mod tests {
             ]
         );
         // Beside the text, each cell's kind: what the XLSX writer types it as again.
-        let kinds = table.kinds(4);
+        let kinds = table.kinds(Line(4));
         let of: Vec<Kind> = (0..6).map(|c| kinds.of(c)).collect();
         use Kind::*;
         assert_eq!(of, [Text, Text, Number, Date, Bool, Text]);
-        assert_eq!(table.kinds(6).of(2), Number);
-        assert_eq!(table.kinds(5).of(2), Text, "an empty row has none");
+        assert_eq!(table.kinds(Line(6)).of(2), Number);
+        assert_eq!(table.kinds(Line(5)).of(2), Text, "an empty row has none");
     }
 
     proptest::proptest! {

@@ -12,12 +12,12 @@ use super::{Ctx, Lang, amount_text, describe, status_label};
 use crate::facts::{Facts, Item};
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
-use crate::rules::{Award, Clause, CombineMode, Condition, RuleSet};
+use crate::rules::{Award, Clause, CombineMode, Condition, FieldId, RuleSet};
 
 /// The facts a clause reads, by field index of its section, in vocabulary order.
-fn facts_read(clause: &Clause, rules: &RuleSet) -> Vec<usize> {
+fn facts_read(clause: &Clause, rules: &RuleSet) -> Vec<FieldId> {
     let section = rules.section(clause.section);
-    let mut used: Vec<usize> = Vec::new();
+    let mut used: Vec<FieldId> = Vec::new();
     if let Some(k) = section.key.as_ref().and_then(|k| section.field_index(k)) {
         used.push(k);
     }

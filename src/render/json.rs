@@ -12,7 +12,7 @@ use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::Tier;
 use crate::rules::vocabulary::Field;
-use crate::rules::{Award, Condition, RuleSet};
+use crate::rules::{Award, Condition, FieldId, RuleSet};
 
 /// The whole single-applicant report.
 #[derive(Serialize)]
@@ -231,8 +231,8 @@ struct Names<'a> {
 impl<'a> Names<'a> {
     fn of(step: &Step, cx: &Ctx<'a>) -> Names<'a> {
         let (rules, clause) = (cx.rules, cx.clause);
-        let field = |f: usize| rules.field(clause.section, f);
-        let key = |f: usize| Some(field(f).name.as_str());
+        let field = |f: FieldId| rules.field(clause.section, f);
+        let key = |f: FieldId| Some(field(f).name.as_str());
         match step {
             Step::GateUnconfirmed { gate, field: f, .. } => Names {
                 field: Some(rules.field(rules.roles.applicant, *f).name.as_str()),
@@ -328,7 +328,7 @@ fn rate_case_text(cx: &Ctx<'_>, case: usize) -> Option<String> {
     let when = &cases.get(case)?.when;
     let facts: Vec<String> = when
         .iter()
-        .map(|(f, v): &(usize, Value)| {
+        .map(|(f, v): &(FieldId, Value)| {
             let field = cx.rules.field(cx.clause.section, *f);
             format!("{} = {}", field.name, v.plain(field))
         })

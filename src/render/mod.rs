@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use crate::facts::Value;
 use crate::money::{Money, Rate, push_decimal};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
-use crate::rules::{Award, Clause, Condition, RuleSet};
+use crate::rules::{Award, Clause, Condition, FieldId, RuleSet};
 
 pub use crate::text::Lang;
 
@@ -367,7 +367,7 @@ impl Sentence<'_, '_> {
     }
 
     /// The label of a field of the clause's section.
-    fn label(&mut self, f: usize) -> &mut Self {
+    fn label(&mut self, f: FieldId) -> &mut Self {
         let (rules, clause) = (self.cx.rules, self.cx.clause);
         let label = rules.field(clause.section, f).label(self.en());
         self.text(label)
@@ -393,7 +393,7 @@ impl Sentence<'_, '_> {
     }
 
     /// A boolean fact of the clause's section that is not true (`None`: not stated).
-    fn not_true(&mut self, f: usize, found: Option<bool>) {
+    fn not_true(&mut self, f: FieldId, found: Option<bool>) {
         self.label(f);
         match found {
             None => self.say(": 未填写 (视为否)", ": not stated (counts as no)"),
@@ -436,7 +436,7 @@ fn district_outside(s: &mut Sentence<'_, '_>, district: &str) {
 }
 
 /// An applicant fact a gate requires (a field of the applicant section, not the clause's).
-fn gate_unconfirmed(s: &mut Sentence<'_, '_>, field: usize, value: Option<bool>) {
+fn gate_unconfirmed(s: &mut Sentence<'_, '_>, field: FieldId, value: Option<bool>) {
     let rules = s.cx.rules;
     let label = rules.field(rules.roles.applicant, field).label(s.en());
     s.text(label);
@@ -513,7 +513,7 @@ fn condition_failed(s: &mut Sentence<'_, '_>, cond: &Condition, found: Option<&V
 /// "label base × rate (case) = exact → rounded".
 fn rate_applied(
     s: &mut Sentence<'_, '_>,
-    base_field: usize,
+    base_field: FieldId,
     base: Money,
     rate: Rate,
     case: usize,
@@ -671,10 +671,10 @@ fn push_value(out: &mut String, v: &Value, field: &crate::rules::vocabulary::Fie
     }
 }
 
-fn level_field(clause: &Clause) -> usize {
+fn level_field(clause: &Clause) -> FieldId {
     match &clause.award {
         Award::Levels { by, .. } => *by,
-        _ => 0,
+        _ => FieldId(0),
     }
 }
 

@@ -7,7 +7,7 @@ use comfy_table::{ContentArrangement, Table};
 use crate::error::InputError;
 use crate::render::{Lang, wrap};
 use crate::rules::clause::Tier;
-use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, Payout, RuleSet};
+use crate::rules::{Award, CapScope, Clause, CombineMode, Condition, FieldId, Payout, RuleSet};
 use crate::say;
 
 /// A clause number the rules do not have, named with the ones they do (`file`: where it was asked).
@@ -26,7 +26,7 @@ pub fn no_such_clause(rules: &RuleSet, n: u32, file: &str) -> InputError {
 /// What a clause pays, in one short phrase.
 pub fn award_summary(c: &Clause, rules: &RuleSet, lang: Lang) -> String {
     let en = lang.en();
-    let field = |f: usize| rules.field(c.section, f);
+    let field = |f: FieldId| rules.field(c.section, f);
     match &c.award {
         Award::Rate { base, cases } => {
             let rates: Vec<String> = cases
@@ -240,7 +240,7 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
         return Err(no_such_clause(rules, number, "rules show"));
     };
     let section = rules.section(c.section);
-    let label = |f: usize| section.fields[f].label(en).to_string();
+    let label = |f: FieldId| section.fields[f].label(en).to_string();
     let mut o = String::new();
     let mut line = |s: String| {
         o.push_str(&s);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::read::{Path, Place, Problem, at};
-use super::vocabulary::{Field, FieldType, Section, Vocabulary};
+use super::vocabulary::{Field, FieldId, FieldType, Section, SectionId, Vocabulary};
 use crate::facts::Value;
 use crate::money::{Money, Rate};
 
@@ -191,25 +191,25 @@ pub struct Quota {
 #[derive(Clone, Debug)]
 pub enum Condition {
     IsTrue {
-        field: usize,
+        field: FieldId,
     },
     Equals {
-        field: usize,
+        field: FieldId,
         value: u16,
     },
     YearBetween {
-        field: usize,
+        field: FieldId,
         from: i32,
         years_before_as_of: i32,
     },
     YearBeforeAsOf {
-        field: usize,
+        field: FieldId,
         years: i32,
     },
 }
 
 impl Condition {
-    pub fn field(&self) -> usize {
+    pub fn field(&self) -> FieldId {
         match self {
             Condition::IsTrue { field }
             | Condition::Equals { field, .. }
@@ -221,7 +221,7 @@ impl Condition {
 
 #[derive(Clone, Debug)]
 pub struct RateCase {
-    pub when: Vec<(usize, Value)>,
+    pub when: Vec<(FieldId, Value)>,
     pub rate: Rate,
     pub label: Option<String>,
     pub label_en: Option<String>,
@@ -265,30 +265,30 @@ impl Payout {
 pub struct Level {
     pub value: u16,
     pub payout: Payout,
-    pub requires: Vec<usize>,
+    pub requires: Vec<FieldId>,
 }
 
 #[derive(Clone, Debug)]
 pub enum Award {
     Rate {
-        base: usize,
+        base: FieldId,
         cases: Vec<RateCase>,
     },
     Tiers {
-        base: usize,
+        base: FieldId,
         ceiling: Money,
         tiers: Vec<Tier>,
     },
     Levels {
-        by: usize,
+        by: FieldId,
         levels: Vec<Level>,
     },
     Interest {
-        principal: usize,
-        start: usize,
-        end: usize,
-        disbursed: usize,
-        paid: usize,
+        principal: FieldId,
+        start: FieldId,
+        end: FieldId,
+        disbursed: FieldId,
+        paid: FieldId,
         rate: Rate,
         day_basis: u32,
         term_years: u32,
@@ -313,7 +313,7 @@ pub struct Cap {
     pub scope: CapScope,
     pub amount: Money,
     /// The fact that gives the year, for `unit_year` (a date or a year fact).
-    pub year_field: Option<usize>,
+    pub year_field: Option<FieldId>,
     pub text: Option<String>,
 }
 
@@ -330,8 +330,8 @@ pub struct Clause {
     /// The index of its funding source in `policy.funding`, when it names one.
     pub funding: Option<usize>,
     pub source: String,
-    pub section: usize,
-    pub date_field: Option<usize>,
+    pub section: SectionId,
+    pub date_field: Option<FieldId>,
     /// Indices into the applicant `kind` values.
     pub applicants: Vec<u16>,
     pub conditions: Vec<Condition>,
@@ -339,7 +339,7 @@ pub struct Clause {
     pub cap: Option<Cap>,
     pub combine: CombineMode,
     /// The fact whose value makes a non-duplication group (`None`: the whole unit is one).
-    pub per: Option<usize>,
+    pub per: Option<FieldId>,
     pub quota: Option<Quota>,
 }
 
@@ -373,7 +373,7 @@ impl Cx<'_> {
     }
 
     /// The index of the fact `name` of the clause's section, of one of the `want` types.
-    fn field(&mut self, name: &str, want: &[FieldType], path: Path) -> Option<usize> {
+    fn field(&mut self, name: &str, want: &[FieldType], path: Path) -> Option<FieldId> {
         let section = self.section;
         match section.field_index(name) {
             None => {
@@ -396,7 +396,7 @@ impl Cx<'_> {
     }
 
     /// The index of one of an enum fact's values.
-    fn value(&mut self, field: usize, value: &str, path: Path) -> Option<u16> {
+    fn value(&mut self, field: FieldId, value: &str, path: Path) -> Option<u16> {
         let f = &self.section.fields[field];
         let found = f.enum_index(value);
         if found.is_none() {
@@ -420,7 +420,7 @@ pub fn compile(
     file: &str,
     spec: ClauseFile,
     vocab: &Vocabulary,
-    kind_field: (usize, usize),
+    kind_field: (SectionId, FieldId),
     problems: &mut Vec<Problem>,
 ) -> Option<Clause> {
     let n_before = problems.len();
@@ -684,7 +684,7 @@ fn tiers(cx: &mut Cx, specs: &[TierSpec]) -> Vec<Tier> {
 }
 
 /// The levels of a `levels` award, by the values of the enum fact `by`.
-fn levels(cx: &mut Cx, by: usize, specs: &[LevelSpec]) -> Vec<Level> {
+fn levels(cx: &mut Cx, by: FieldId, specs: &[LevelSpec]) -> Vec<Level> {
     let mut out = Vec::new();
     for (i, l) in specs.iter().enumerate() {
         let here = at("award").key("levels").index(i);
@@ -717,7 +717,7 @@ fn levels(cx: &mut Cx, by: usize, specs: &[LevelSpec]) -> Vec<Level> {
 }
 
 /// The cap, with the fact that gives a `unit_year` cap its year.
-fn cap(cx: &mut Cx, c: &CapSpec, date_field: Option<usize>) -> Cap {
+fn cap(cx: &mut Cx, c: &CapSpec, date_field: Option<FieldId>) -> Cap {
     let year_field = match (&c.year_field, c.scope) {
         (Some(y), _) => cx.field(
             y,

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 pub use clause::{Award, CapScope, Clause, CombineMode, Condition, Payout};
 pub use policy::Policy;
-pub use vocabulary::{Field, FieldType, Section, Vocabulary};
+pub use vocabulary::{Field, FieldId, FieldType, Section, SectionId, Vocabulary};
 
 use crate::error::{InputError, InputErrors};
 use read::{Doc, Problem};
@@ -167,27 +167,27 @@ impl RuleSources {
 /// Where the engine finds the facts it reads by name (SPEC §3), resolved once.
 #[derive(Clone, Debug)]
 pub struct Roles {
-    pub applicant: usize,
-    pub name: usize,
-    pub credit_code: usize,
-    pub kind: usize,
-    pub district: usize,
-    pub application: usize,
-    pub as_of: usize,
-    pub prior: usize,
-    pub prior_clause: usize,
-    pub prior_year: usize,
-    pub prior_item: usize,
-    pub prior_amount: usize,
+    pub applicant: SectionId,
+    pub name: FieldId,
+    pub credit_code: FieldId,
+    pub kind: FieldId,
+    pub district: FieldId,
+    pub application: SectionId,
+    pub as_of: FieldId,
+    pub prior: SectionId,
+    pub prior_clause: FieldId,
+    pub prior_year: FieldId,
+    pub prior_item: FieldId,
+    pub prior_amount: FieldId,
     /// The subject a prior paid (clauses paid per subject); a vocabulary may go without it.
-    pub prior_subject: Option<usize>,
+    pub prior_subject: Option<FieldId>,
 }
 
 /// A compiled gate: applicant kinds and the applicant facts that must be true for them.
 #[derive(Clone, Debug)]
 pub struct Gate {
     pub kinds: Vec<u16>,
-    pub require: Vec<usize>,
+    pub require: Vec<FieldId>,
     pub text: String,
 }
 
@@ -224,11 +224,11 @@ impl RuleSet {
         self.clauses.iter().find(|c| c.number == number)
     }
 
-    pub fn section(&self, idx: usize) -> &Section {
-        &self.vocabulary.sections[idx]
+    pub fn section(&self, section: SectionId) -> &Section {
+        &self.vocabulary.sections[section]
     }
 
-    pub fn field(&self, section: usize, field: usize) -> &Field {
+    pub fn field(&self, section: SectionId, field: FieldId) -> &Field {
         &self.vocabulary.sections[section].fields[field]
     }
 
@@ -531,7 +531,7 @@ fn read_file<T: serde::de::DeserializeOwned>(
 /// Values of a `levels` fact (recognition titles) that no clause pays: a warning, since an
 /// applicant claiming one would silently get nothing.
 fn unpaid_values(v: &Vocabulary, clauses: &[Clause]) -> Vec<Problem> {
-    let mut by_fields: Vec<(usize, usize)> = Vec::new();
+    let mut by_fields: Vec<(SectionId, FieldId)> = Vec::new();
     for c in clauses {
         if let Award::Levels { by, .. } = &c.award
             && !by_fields.contains(&(c.section, *by))
@@ -565,26 +565,26 @@ fn unpaid_values(v: &Vocabulary, clauses: &[Clause]) -> Vec<Problem> {
 }
 
 /// The path of a section, and of one of its facts, in vocabulary.toml.
-fn section_path(s: usize) -> read::Path {
-    read::at("section").index(s)
+fn section_path(s: SectionId) -> read::Path {
+    read::at("section").index(s.0)
 }
 
-fn field_path(s: usize, f: usize) -> read::Path {
-    section_path(s).key("field").index(f)
+fn field_path(s: SectionId, f: FieldId) -> read::Path {
+    section_path(s).key("field").index(f.0)
 }
 
 fn check_vocabulary(v: &Vocabulary, problems: &mut Vec<Problem>) {
     let mut bad =
         |path: read::Path, msg: String| problems.push(Problem::new(VOCABULARY_FILE, path, msg));
-    for (i, s) in v.sections.iter().enumerate() {
-        if v.sections[..i].iter().any(|o| o.name == s.name) {
+    for (i, s) in v.each_section() {
+        if v.sections[..i.0].iter().any(|o| o.name == s.name) {
             bad(
                 section_path(i).key("name"),
                 format!("分组 `{}` 重复 / duplicate section", s.name),
             );
         }
-        for (j, f) in s.fields.iter().enumerate() {
-            if s.fields[..j].iter().any(|o| o.name == f.name) {
+        for (j, f) in s.each_field() {
+            if s.fields[..j.0].iter().any(|o| o.name == f.name) {
                 bad(
                     field_path(i, j).key("name"),
                     format!("事实 `{}.{}` 重复 / duplicate fact", s.name, f.name),
@@ -615,7 +615,7 @@ fn check_vocabulary(v: &Vocabulary, problems: &mut Vec<Problem>) {
 }
 
 fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
-    let find = |section: &str, field: Option<&str>| -> Result<(usize, usize), InputError> {
+    let find = |section: &str, field: Option<&str>| -> Result<(SectionId, FieldId), InputError> {
         let s = v.section_index(section).ok_or_else(|| {
             InputError::new(
                 VOCABULARY_FILE,
@@ -623,7 +623,7 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
             )
         })?;
         let Some(field) = field else {
-            return Ok((s, 0));
+            return Ok((s, FieldId(0)));
         };
         let f = v.sections[s].field_index(field).ok_or_else(|| {
             InputError::new(

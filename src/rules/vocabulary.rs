@@ -3,6 +3,46 @@
 
 use serde::Deserialize;
 
+/// A section of the vocabulary (`[applicant]`, `[[compute]]`), by its place in vocabulary.toml.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SectionId(pub usize);
+
+/// A fact of one section, by its place among that section's facts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub usize);
+
+/// Lets a list be indexed by one kind of id only, so that a section's place cannot index facts.
+macro_rules! indexed_by {
+    ($id:ty => $($t:ty),+) => { $(
+        impl std::ops::Index<$id> for [$t] {
+            type Output = $t;
+            fn index(&self, i: $id) -> &$t {
+                &self[i.0]
+            }
+        }
+        impl std::ops::IndexMut<$id> for [$t] {
+            fn index_mut(&mut self, i: $id) -> &mut $t {
+                &mut self[i.0]
+            }
+        }
+        impl std::ops::Index<$id> for Vec<$t> {
+            type Output = $t;
+            fn index(&self, i: $id) -> &$t {
+                &self[i.0]
+            }
+        }
+        impl std::ops::IndexMut<$id> for Vec<$t> {
+            fn index_mut(&mut self, i: $id) -> &mut $t {
+                &mut self[i.0]
+            }
+        }
+    )+ };
+}
+pub(crate) use indexed_by;
+
+indexed_by!(SectionId => Section);
+indexed_by!(FieldId => Field);
+
 /// The type of one fact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -152,7 +192,7 @@ pub struct Section {
     pub key: Option<String>,
     /// The index of `key` among the fields, resolved once when the rules are compiled.
     #[serde(skip)]
-    pub key_index: Option<usize>,
+    pub key_index: Option<FieldId>,
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(rename = "field")]
@@ -160,8 +200,13 @@ pub struct Section {
 }
 
 impl Section {
-    pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name == name)
+    pub fn field_index(&self, name: &str) -> Option<FieldId> {
+        self.fields.iter().position(|f| f.name == name).map(FieldId)
+    }
+
+    /// Each fact with its id, in vocabulary order.
+    pub fn each_field(&self) -> impl Iterator<Item = (FieldId, &Field)> {
+        self.fields.iter().enumerate().map(|(i, f)| (FieldId(i), f))
     }
 
     pub fn label(&self, en: bool) -> &str {
@@ -239,7 +284,18 @@ impl Default for BatchColumns {
 }
 
 impl Vocabulary {
-    pub fn section_index(&self, name: &str) -> Option<usize> {
-        self.sections.iter().position(|s| s.name == name)
+    pub fn section_index(&self, name: &str) -> Option<SectionId> {
+        self.sections
+            .iter()
+            .position(|s| s.name == name)
+            .map(SectionId)
+    }
+
+    /// Each section with its id, in vocabulary order.
+    pub fn each_section(&self) -> impl Iterator<Item = (SectionId, &Section)> {
+        self.sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (SectionId(i), s))
     }
 }

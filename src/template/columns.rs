@@ -3,7 +3,7 @@
 //! Facts of one name whose sections share no header (a dataset's 实际投入, a project's
 //! 项目经费总投入) get a column each, so that every row type finds every fact it needs.
 
-use crate::rules::{Field, FieldType, RuleSet, Section};
+use crate::rules::{Field, FieldType, RuleSet, Section, SectionId};
 
 /// One column of the round: its header, and the facts it holds in each section.
 #[derive(Debug)]
@@ -12,12 +12,12 @@ pub struct Column<'a> {
     /// `None` for the row-type column.
     pub ty: Option<FieldType>,
     /// The sections (by index) whose rows fill this column, with their fact.
-    pub facts: Vec<(usize, &'a Field)>,
+    pub facts: Vec<(SectionId, &'a Field)>,
 }
 
 /// The sections a row may name in its type column: those a clause reads, in vocabulary order.
-pub fn row_sections(rules: &RuleSet) -> Vec<usize> {
-    let mut s: Vec<usize> = rules.clauses.iter().map(|c| c.section).collect();
+pub fn row_sections(rules: &RuleSet) -> Vec<SectionId> {
+    let mut s: Vec<SectionId> = rules.clauses.iter().map(|c| c.section).collect();
     s.sort_unstable();
     s.dedup();
     s
@@ -73,7 +73,7 @@ pub fn columns(rules: &RuleSet) -> Vec<Column<'_>> {
                 continue;
             }
             done.push((&f.name, f.ty));
-            let same: Vec<(usize, &Field)> = rows
+            let same: Vec<(SectionId, &Field)> = rows
                 .iter()
                 .filter(|&&s| s != a)
                 .filter_map(|&s| {
@@ -95,8 +95,8 @@ pub fn columns(rules: &RuleSet) -> Vec<Column<'_>> {
 /// remaining facts accept.
 fn split<'a>(
     rules: &'a RuleSet,
-    used: &[usize],
-    mut rest: Vec<(usize, &'a Field)>,
+    used: &[SectionId],
+    mut rest: Vec<(SectionId, &'a Field)>,
 ) -> Vec<Column<'a>> {
     let mut out = Vec::new();
     while let Some(&(_, first)) = rest.first() {
@@ -116,7 +116,7 @@ fn split<'a>(
 
 /// The header for the first of `facts` that the most of them accept and that names no other
 /// fact of a section the round reads (which a batch would read as two columns for one fact).
-fn header_of(rules: &RuleSet, used: &[usize], facts: &[(usize, &Field)]) -> String {
+fn header_of(rules: &RuleSet, used: &[SectionId], facts: &[(SectionId, &Field)]) -> String {
     let Some(&(_, first)) = facts.first() else {
         return String::new();
     };

@@ -10,7 +10,7 @@ mod xlsx;
 pub use schema::{schema, schema_text};
 pub use xlsx::xlsx;
 
-use crate::rules::{Field, FieldType, RuleSet};
+use crate::rules::{Field, FieldType, RuleSet, SectionId};
 
 /// The example value written for a fact of each type (a blank to fill in); example dates
 /// come from the policy, so that the template carries no date of its own.
@@ -65,7 +65,7 @@ fn comment(f: &Field) -> String {
 }
 
 /// The clauses that read a section, as "条款 1 算力券".
-pub(super) fn clauses_of(rules: &RuleSet, section: usize) -> String {
+pub(super) fn clauses_of(rules: &RuleSet, section: SectionId) -> String {
     let names: Vec<String> = rules
         .clauses
         .iter()
@@ -82,7 +82,7 @@ pub fn toml(rules: &RuleSet) -> String {
         "# 申报单位事实文件 · {} {}\n# 由 `calc template` 按规则词汇表生成 (规则版本 {})。填写后运行: calc 本文件.toml\n# 未填写的是/否事实视为“否”；每个 [[...]] 事项可重复多份；不申报的事项整段删除或保留注释。\n",
         p.title, p.document, p.version
     );
-    for (si, s) in rules.vocabulary.sections.iter().enumerate() {
+    for (si, s) in rules.vocabulary.each_section() {
         let used_by = clauses_of(rules, si);
         let about = if used_by.is_empty() {
             s.label.clone()
