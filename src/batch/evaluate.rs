@@ -14,7 +14,7 @@ use crate::rules::RuleSet;
 /// Evaluates an applicant: (row, result) for each of its rows (the caller names the unit).
 /// A row's item under a further clause over its section is a continuation of its result.
 pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(usize, RowResult)> {
-    let by_row = match by_clause(rules, unit, as_of, lang, &|_| true) {
+    let results = match by_clause(rules, unit, as_of, lang, &|_| true) {
         Ok(r) => r,
         Err(message) => {
             return (unit.rows.iter())
@@ -22,6 +22,13 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
                 .collect();
         }
     };
+    let mut out: Vec<Option<RowResult>> = vec![None; unit.rows.len()];
+    for (k, r) in results {
+        match &mut out[k] {
+            None => out[k] = Some(r),
+            Some(first) => first.also.push(continued(r, lang)),
+        }
+    }
     let none = || RowResult {
         unit: None,
         clause: None,
@@ -33,14 +40,9 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
             .to_string(),
         also: Vec::new(),
     };
-    let rows = unit.rows.iter().zip(by_row);
-    rows.map(|(&(row, _, _), results)| {
-        let mut results = results.into_iter();
-        let mut first = results.next().unwrap_or_else(none);
-        first.also = results.map(|r| continued(r, lang)).collect();
-        (row, first)
-    })
-    .collect()
+    (unit.rows.iter().zip(out))
+        .map(|(&(row, _, _), r)| (row, r.unwrap_or_else(none)))
+        .collect()
 }
 
 /// An applicant's rows again under the clauses `only` names (its facts changed under those
@@ -53,20 +55,27 @@ pub fn again(
     only: &dyn Fn(u32) -> bool,
     results: &[RowResult],
 ) -> Vec<(usize, RowResult)> {
-    let Ok(by_row) = by_clause(rules, unit, as_of, lang, only) else {
+    let Ok(new) = by_clause(rules, unit, as_of, lang, only) else {
         return self::unit(rules, unit, as_of, lang);
     };
-    let mut out = Vec::new();
-    for (&(row, _, _), new) in unit.rows.iter().zip(by_row) {
-        let mut r = results[row].clone();
-        for n in new {
-            if r.clause == n.clause {
-                r = RowResult { also: r.also, ..n };
-            } else if let Some(a) = r.also.iter_mut().find(|a| a.clause == n.clause) {
-                *a = continued(n, lang);
-            }
+    // Each row touched, once, in the order first touched: changed[k] is its place in `out`.
+    let mut changed: Vec<Option<usize>> = vec![None; unit.rows.len()];
+    let mut out: Vec<(usize, RowResult)> = Vec::new();
+    for (k, n) in new {
+        let row = unit.rows[k].0;
+        let at = *changed[k].get_or_insert_with(|| {
+            out.push((row, results[row].clone()));
+            out.len() - 1
+        });
+        let r = &mut out[at].1;
+        if r.clause == n.clause {
+            *r = RowResult {
+                also: std::mem::take(&mut r.also),
+                ..n
+            };
+        } else if let Some(a) = r.also.iter_mut().find(|a| a.clause == n.clause) {
+            *a = continued(n, lang);
         }
-        out.push((row, r));
     }
     out
 }
@@ -79,15 +88,15 @@ fn continued(r: RowResult, lang: Lang) -> RowResult {
     }
 }
 
-/// Each of the applicant's rows' results under the clauses `only` names, in clause order; or
-/// the message of an evaluation that failed.
+/// The applicant's results under the clauses `only` names, in clause order, each with its
+/// row's place among the applicant's rows; or the message of an evaluation that failed.
 fn by_clause(
     rules: &RuleSet,
     unit: &Unit,
     as_of: NaiveDate,
     lang: Lang,
     only: &dyn Fn(u32) -> bool,
-) -> Result<Vec<Vec<RowResult>>, String> {
+) -> Result<Vec<(usize, RowResult)>, String> {
     let outcome = evaluate_clauses(rules, &unit.facts, as_of, only).map_err(|e| {
         let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
         format!("{field}{}", e.message)
@@ -97,7 +106,7 @@ fn by_clause(
     for (k, (_, section, _)) in unit.rows.iter().enumerate() {
         at[section.0].push(k);
     }
-    let mut out: Vec<Vec<RowResult>> = vec![Vec::new(); unit.rows.len()];
+    let mut out = Vec::with_capacity(unit.rows.len());
     for co in &outcome.clauses {
         let Some(cx) = Ctx::of(rules, &outcome, co, lang) else {
             continue;
@@ -106,7 +115,7 @@ fn by_clause(
         let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
         for it in &co.items {
             if let Some(&k) = at[cx.clause.section.0].get(it.index) {
-                out[k].push(item_result(co, it, &gates, &cx));
+                out.push((k, item_result(co, it, &gates, &cx)));
             }
         }
     }
