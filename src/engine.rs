@@ -52,7 +52,7 @@ pub fn evaluate_clauses(
     let applicant = facts.single(roles.applicant).ok_or_else(|| {
         InputError::new(
             &facts.source,
-            "缺少 [applicant] 表 / the [applicant] table is missing",
+            crate::text!("缺少 [applicant] 表", "the [applicant] table is missing"),
         )
         .field("applicant")
     })?;
@@ -978,13 +978,7 @@ fn rate_facts_stated(rules: &RuleSet, facts: &Facts) -> Result<(), InputError> {
                 let field = &section.fields[*f];
                 let mut e = InputError::new(
                     &facts.source,
-                    format!(
-                        "须填写{} ({}): 它决定适用的比例，未填写不能按“否”计算 / {} ({}) must be stated: it chooses the rate, and is not taken as no",
-                        field.label(false),
-                        field.name,
-                        field.label(true),
-                        field.name
-                    ),
+                    crate::text!("须填写{} ({}): 它决定适用的比例，未填写不能按“否”计算", field.label(false), field.name; "{} ({}) must be stated: it chooses the rate, and is not taken as no", field.label(true), field.name),
                 )
                 .field(format!("{}[{}].{}", section.name, i + 1, field.name));
                 e.line = Some(item.line);

@@ -366,8 +366,9 @@ pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
 fn too_large(shown: &str, n: u64) -> InputError {
     InputError::new(
         shown,
-        format!(
-            "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES}) / the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
+        crate::text!(
+            "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES})",
+            "the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
         ),
     )
 }
@@ -377,7 +378,12 @@ fn read_limited(from: impl Read, shown: &str) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
     from.take(MAX_FACTS_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| InputError::new(shown, format!("无法读取文件 / cannot read the file: {e}")))?;
+        .map_err(|e| {
+            InputError::new(
+                shown,
+                crate::text!("无法读取文件", "cannot read the file: {e}"),
+            )
+        })?;
     if bytes.len() as u64 > MAX_FACTS_BYTES {
         return Err(too_large(shown, bytes.len() as u64));
     }
@@ -419,7 +425,10 @@ impl Facts {
     pub fn load(rules: &RuleSet, path: &Path) -> Result<Facts, InputError> {
         let shown = path.display().to_string();
         let cannot = |e: std::io::Error| {
-            InputError::new(&shown, format!("无法读取文件 / cannot read the file: {e}"))
+            InputError::new(
+                &shown,
+                crate::text!("无法读取文件", "cannot read the file: {e}"),
+            )
         };
         let file = std::fs::File::open(path).map_err(cannot)?;
         if let Ok(meta) = file.metadata()
@@ -439,7 +448,10 @@ impl Facts {
             let valid = String::from_utf8_lossy(valid);
             InputError::new(
                 shown,
-                "文件不是 UTF-8 编码 (如为 GBK 请另存为 UTF-8) / the file is not UTF-8 (save it as UTF-8)",
+                crate::text!(
+                    "文件不是 UTF-8 编码 (如为 GBK 请另存为 UTF-8)",
+                    "the file is not UTF-8 (save it as UTF-8)"
+                ),
             )
             .at(&valid, usize::MAX)
         })?;
@@ -561,7 +573,10 @@ impl Facts {
         if facts.single(rules.roles.applicant).is_none() {
             return Err(InputError::new(
                 file,
-                "缺少 [applicant] 表 (申报单位) / the [applicant] table is missing",
+                crate::text!(
+                    "缺少 [applicant] 表 (申报单位)",
+                    "the [applicant] table is missing"
+                ),
             )
             .field("applicant"));
         }

@@ -3,6 +3,7 @@
 //! - `Lang::pick(zh, en)`: a fixed word or label in the language asked for;
 //! - `say!(lang, "第 {n} 条", "clause {n}")`: a sentence in the language asked for, only that one
 //!   formatted (a batch says millions);
+//! - `text!("第 {n} 条", "clause {n}")`: a message in both, a `Text`;
 //! - `Text { zh, en }`: a message that carries both, as every error does (shown "中文 / English",
 //!   and in JSON as `message_zh` and `message_en`).
 
@@ -35,6 +36,18 @@ macro_rules! say {
             $crate::text::Lang::Zh => format!($zh),
             $crate::text::Lang::En => format!($en),
         }
+    };
+}
+
+/// A message in both languages, each half formatted: `text!("第 {n} 条", "clause {n}")`, or with
+/// arguments after each half, `text!("应为 {}", zh; "expected {}", en)`.
+#[macro_export]
+macro_rules! text {
+    ($zh:literal, $en:literal $(,)?) => {
+        $crate::text::Text::new(format!($zh), format!($en))
+    };
+    ($zh:literal $(, $za:expr)* ; $en:literal $(, $ea:expr)* $(,)?) => {
+        $crate::text::Text::new(format!($zh $(, $za)*), format!($en $(, $ea)*))
     };
 }
 

@@ -71,10 +71,7 @@ impl Columns {
                     let names = names.join(", ");
                     return Err(InputError::new(
                         file,
-                        format!(
-                            "多列都表示“{}”({}): {names}，请只保留一列 / several columns give `{}.{}`: {names}; keep one",
-                            field.label, field.name, section.name, field.name
-                        ),
+                        crate::text!("多列都表示“{}”({}): {names}，请只保留一列", field.label, field.name; "several columns give `{}.{}`: {names}; keep one", section.name, field.name),
                     )
                     .field(field.name.clone()));
                 }
@@ -158,8 +155,9 @@ impl Columns {
         let unknown = unknown.join(", ");
         let mut e = InputError::new(
             file,
-            format!(
-                "未知的列 {unknown}：请改为已知的表头；原样保留不计算的列请用 --keep-column 列名 / unknown column(s) {unknown}: rename to a known header, or carry a column through unread with --keep-column NAME"
+            crate::text!(
+                "未知的列 {unknown}：请改为已知的表头；原样保留不计算的列请用 --keep-column 列名",
+                "unknown column(s) {unknown}: rename to a known header, or carry a column through unread with --keep-column NAME"
             ),
         );
         e.line = Some(1);
@@ -172,8 +170,9 @@ impl Columns {
             let names = rules.vocabulary.batch.kind.join(", ");
             return Err(InputError::new(
                 file,
-                format!(
-                    "缺少“类型”列 (表头: {names}) / the `type` column is missing (headers: {names})"
+                crate::text!(
+                    "缺少“类型”列 (表头: {names})",
+                    "the `type` column is missing (headers: {names})"
                 ),
             )
             .field("type"));

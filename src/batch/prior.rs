@@ -82,8 +82,9 @@ fn conflict(
     let line = item.line;
     let mut e = InputError::new(
         file,
-        format!(
-            "第 {clause} 条事项 `{shown}` 有两条金额不同的已获奖补: {file_a} 第 {line_a} 行 {a} 元与 {file} 第 {line} 行 {amount} 元，请核对保留一条 / clause {clause}, item `{shown}`: two prior awards with different amounts, {file_a} line {line_a} ({a}) and {file} line {line} ({amount}): keep the right one"
+        crate::text!(
+            "第 {clause} 条事项 `{shown}` 有两条金额不同的已获奖补: {file_a} 第 {line_a} 行 {a} 元与 {file} 第 {line} 行 {amount} 元，请核对保留一条",
+            "clause {clause}, item `{shown}`: two prior awards with different amounts, {file_a} line {line_a} ({a}) and {file} line {line} ({amount}): keep the right one"
         ),
     );
     e.line = Some(line);
@@ -109,7 +110,10 @@ fn load(
     let code_col = cols.of(r.applicant, r.credit_code).ok_or_else(|| {
         InputError::new(
             &table.file,
-            "往期奖补表缺少“统一社会信用代码”列 / the prior file has no credit_code column",
+            crate::text!(
+                "往期奖补表缺少“统一社会信用代码”列",
+                "the prior file has no credit_code column"
+            ),
         )
         .field("credit_code")
     })?;

@@ -82,7 +82,7 @@ impl RuleSources {
                 Ok(t) => files.push((f.to_string(), t)),
                 Err(e) => errors.push(InputError::new(
                     format!("{shown}/{f}"),
-                    format!("无法读取规则文件 / cannot read the rule file: {e}"),
+                    crate::text!("无法读取规则文件", "cannot read the rule file: {e}"),
                 )),
             }
         }
@@ -103,14 +103,14 @@ impl RuleSources {
                         Ok(t) => files.push((name, t)),
                         Err(e) => errors.push(InputError::new(
                             format!("{shown}/{name}"),
-                            format!("无法读取规则文件 / cannot read the rule file: {e}"),
+                            crate::text!("无法读取规则文件", "cannot read the rule file: {e}"),
                         )),
                     }
                 }
             }
             Err(e) => errors.push(InputError::new(
                 format!("{shown}/{CLAUSES_DIR}"),
-                format!("无法读取条款目录 / cannot read the clauses folder: {e}"),
+                crate::text!("无法读取条款目录", "cannot read the clauses folder: {e}"),
             )),
         }
         if !errors.is_empty() {
@@ -129,7 +129,7 @@ impl RuleSources {
         let text = std::fs::read_to_string(path).map_err(|e| {
             InputError::new(
                 &shown,
-                format!("无法读取 overlay 文件 / cannot read the overlay file: {e}"),
+                crate::text!("无法读取 overlay 文件", "cannot read the overlay file: {e}"),
             )
         })?;
         self.overlays.push((shown, text));
@@ -298,11 +298,7 @@ impl RuleBook {
                 );
                 return Err(InputError::new(
                     name.as_str(),
-                    format!(
-                        "[scope] 的 `{d}` 不是区县，是否为: {}？ / `{d}` in [scope] is not a district; did you mean {}?",
-                        near.join("、"),
-                        near.join(" or ")
-                    ),
+                    crate::text!("[scope] 的 `{d}` 不是区县，是否为: {}？", near.join("、"); "`{d}` in [scope] is not a district; did you mean {}?", near.join(" or ")),
                 )
                 .field("scope.districts")
                 .into());
@@ -522,7 +518,7 @@ fn read_file<T: serde::de::DeserializeOwned>(
     if !files.iter().any(|(n, _)| n == name) {
         errors.push(InputError::new(
             name,
-            "规则文件缺失 / the rule file is missing",
+            crate::text!("规则文件缺失", "the rule file is missing"),
         ));
     }
     docs.iter().find(|d| d.name == name)?.read(problems)
@@ -619,7 +615,10 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
         let s = v.section_index(section).ok_or_else(|| {
             InputError::new(
                 VOCABULARY_FILE,
-                format!("词汇表缺少分组 `{section}` / the vocabulary lacks section `{section}`"),
+                crate::text!(
+                    "词汇表缺少分组 `{section}`",
+                    "the vocabulary lacks section `{section}`"
+                ),
             )
         })?;
         let Some(field) = field else {
@@ -628,8 +627,9 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
         let f = v.sections[s].field_index(field).ok_or_else(|| {
             InputError::new(
                 VOCABULARY_FILE,
-                format!(
-                    "词汇表缺少事实 `{section}.{field}` / the vocabulary lacks `{section}.{field}`"
+                crate::text!(
+                    "词汇表缺少事实 `{section}.{field}`",
+                    "the vocabulary lacks `{section}.{field}`"
                 ),
             )
         })?;
@@ -648,7 +648,7 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
     if v.sections[applicant].fields[kind].ty != FieldType::Enum {
         return Err(InputError::new(
             VOCABULARY_FILE,
-            "`applicant.kind` 须为 enum / must be an enum",
+            crate::text!("`applicant.kind` 须为 enum", "must be an enum"),
         ));
     }
     Ok(Roles {

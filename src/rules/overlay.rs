@@ -68,7 +68,10 @@ pub fn scope(name: &str, text: &str) -> Result<Option<Vec<String>>, InputError> 
         Some(names) if !names.is_empty() => Ok(Some(names)),
         _ => Err(InputError::new(
             name,
-            "[scope] 须写 districts = [\"鹿城区\", ...] / [scope] needs districts = [\"鹿城区\", ...]",
+            crate::text!(
+                "[scope] 须写 districts = [\"鹿城区\", ...]",
+                "[scope] needs districts = [\"鹿城区\", ...]"
+            ),
         )
         .field("scope.districts")),
     }
@@ -214,7 +217,7 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
                 Err(e) => {
                     errors.push(InputError::new(
                         w.name.clone(),
-                        format!("合并后无法写出 / cannot write the merged rules: {e}"),
+                        crate::text!("合并后无法写出", "cannot write the merged rules: {e}"),
                     ));
                     continue;
                 }
