@@ -164,14 +164,14 @@ const TOML_SYNTAX: &[(&str, &str)] = &[
 ];
 
 /// A TOML syntax error's message, explained in Chinese beside the parser's English.
-pub fn toml_syntax(detail: &str) -> String {
+pub fn toml_syntax(detail: &str) -> Text {
     let detail = detail.trim_end();
     let zh = TOML_SYNTAX
         .iter()
         .find(|(en, _)| detail.starts_with(en))
         .map_or("", |(_, zh)| zh);
     let sep = if zh.is_empty() { "" } else { ": " };
-    format!("TOML 格式错误{sep}{zh} / invalid TOML: {detail}")
+    crate::text!("TOML 格式错误{sep}{zh}", "invalid TOML: {detail}")
 }
 
 /// Turns a TOML syntax or type error into a located input error.

@@ -463,12 +463,12 @@ impl Memo {
         text: &str,
     ) -> Result<Value, String> {
         let Some(Some(map)) = self.fields.get_mut(si.0).and_then(|f| f.get_mut(fi.0)) else {
-            return Value::from_text(field, text);
+            return Value::from_text(field, text).map_err(|e| e.to_string());
         };
         if let Some(v) = map.get(text) {
             return Ok(v.clone());
         }
-        let v = Value::from_text(field, text)?;
+        let v = Value::from_text(field, text).map_err(|e| e.to_string())?;
         if map.len() < MEMO_MAX {
             map.insert(text.into(), v.clone());
         }
