@@ -119,10 +119,7 @@ impl Applied {
             file: doc.name.clone(),
             path,
             place: p.place,
-            message: {
-                let t = crate::text::Text::from(p.message.clone());
-                format!("{} (作用于 {base}) / {} (applied to {base})", t.zh, t.en)
-            },
+            message: crate::text!("{} (作用于 {base})", p.message.zh; "{} (applied to {base})", p.message.en),
         });
         e.field = (!p.path.0.is_empty()).then(|| p.path.to_string());
         Some(e)
@@ -164,7 +161,10 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
             file: doc.name.clone(),
             path,
             place: Place::Key,
-            message: format!("规则中没有第 {number} 条 / the rules have no clause {number}"),
+            message: crate::text!(
+                "规则中没有第 {number} 条",
+                "the rules have no clause {number}"
+            ),
         };
         for (i, t) in o.add_clause.into_iter().enumerate() {
             let root = at("add_clause").index(i);
