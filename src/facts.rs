@@ -45,9 +45,7 @@ impl Value {
                 })
                 .map(Value::Bool)
                 .ok_or_else(|| expected(field, text)),
-            FieldType::Money => Money::parse(t)
-                .map(Value::Money)
-                .map_err(|e| Text::from(e.to_string())),
+            FieldType::Money => Money::parse(t).map(Value::Money).map_err(Text::from),
             FieldType::Date => date(t).map(Value::Date),
             FieldType::Year => parse_year(t)
                 .map(Value::Int)
@@ -61,7 +59,7 @@ impl Value {
                 .map_err(|_| expected(field, text)),
             FieldType::CreditCode => credit_code::validate(t)
                 .map(Value::Text)
-                .map_err(|e| Text::from(e.to_string())),
+                .map_err(Text::from),
             FieldType::District => district(field, t).map(Value::Text),
             FieldType::Enum => field
                 .enum_index(t)
@@ -748,16 +746,12 @@ fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, Text> {
         (_, DeValue::String(s)) => Value::from_text(field, s),
         (FieldType::Bool, DeValue::Boolean(b)) => Ok(Value::Bool(*b)),
         (FieldType::Money, DeValue::Integer(i)) => {
-            let n = integer(i).ok_or_else(|| Text::from(MoneyError::TooLarge.to_string()))?;
-            Money::from_integer(n)
-                .map(Value::Money)
-                .map_err(|e| Text::from(e.to_string()))
+            let n = integer(i).ok_or_else(|| Text::from(MoneyError::TooLarge))?;
+            Money::from_integer(n).map(Value::Money).map_err(Text::from)
         }
         (FieldType::Money, DeValue::Float(f)) => {
-            let x = float(f).ok_or_else(|| Text::from(MoneyError::Malformed.to_string()))?;
-            Money::from_float(x)
-                .map(Value::Money)
-                .map_err(|e| Text::from(e.to_string()))
+            let x = float(f).ok_or_else(|| Text::from(MoneyError::Malformed))?;
+            Money::from_float(x).map(Value::Money).map_err(Text::from)
         }
         (FieldType::Number, DeValue::Integer(i)) => integer(i)
             .map(|n| Value::Number(Decimal::from(n)))

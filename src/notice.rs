@@ -73,7 +73,7 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
         .into());
     }
     let (awarded, discretionary) = read(rules, output)?;
-    let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e.to_string());
+    let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e);
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {

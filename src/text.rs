@@ -66,6 +66,15 @@ impl Text {
         }
     }
 
+    /// A fixed message written "中文 / English" (a `#[error]` text with no value a person wrote
+    /// in it), parted at its first " / ".
+    pub fn parted(s: &str) -> Text {
+        match s.split_once(" / ") {
+            Some((zh, en)) => Text::new(zh, en),
+            None => Text::new(s, s),
+        }
+    }
+
     /// The message in one language.
     pub fn get(&self, lang: Lang) -> &str {
         lang.pick(&self.zh, &self.en)

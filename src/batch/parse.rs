@@ -187,20 +187,11 @@ impl Columns {
     }
 }
 
-fn missing_column(f: &Field, section: &Section) -> String {
+fn missing_column(f: &Field, section: &Section) -> crate::text::Text {
     let names: Vec<&str> = std::iter::once(f.name.as_str())
         .chain(f.aliases.iter().map(|s| s.as_str()))
         .collect();
-    format!(
-        "缺少“{}”列 ({})，{}需要 (可用表头: {}) / the column `{}` ({}) is missing, needed by {} rows",
-        f.label,
-        f.name,
-        section.label,
-        names.join(", "),
-        f.name,
-        f.label_en,
-        section.name
-    )
+    crate::text!("缺少“{}”列 ({})，{}需要 (可用表头: {})", f.label, f.name, section.label, names.join(", "); "the column `{}` ({}) is missing, needed by {} rows", f.name, f.label_en, section.name)
 }
 
 /// The sections a row may name in its type column: those a clause reads.
@@ -390,7 +381,7 @@ impl Parser<'_> {
         for (fi, field) in section.each_field() {
             let Some(c) = self.cols.of(si, fi) else {
                 if field.required {
-                    problems.push(missing_column(field, section));
+                    problems.push(missing_column(field, section).to_string());
                 }
                 continue;
             };

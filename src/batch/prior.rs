@@ -129,7 +129,7 @@ fn load(
         if first_error.is_some() || cells.is_blank() {
             return;
         }
-        let located = |msg: String| {
+        let located = |msg: crate::text::Text| {
             let mut e = InputError::new(&table.file, msg);
             e.line = Some(line.get());
             e
@@ -137,7 +137,7 @@ fn load(
         let code = match crate::credit_code::validate(cols.text(cells, code_col)) {
             Ok(c) => c,
             Err(e) => {
-                first_error = Some(located(e.to_string()).field("credit_code"));
+                first_error = Some(located(e.into()).field("credit_code"));
                 return;
             }
         };
@@ -155,7 +155,7 @@ fn load(
                 into.entry(code).or_default().push(item)
             }
             Ok(None) => {}
-            Err(e) => first_error = Some(located(e)),
+            Err(e) => first_error = Some(located(e.into())),
         }
     });
     first_error.map_or(Ok(()), Err)

@@ -230,8 +230,11 @@ impl Table {
             })?;
         if !found {
             let what = match sheet_header {
-                Some(_) => "工作表为空，缺少表头行 / the sheet is empty: no header row",
-                None => "文件为空，缺少表头行 / the file is empty: no header row",
+                Some(_) => crate::text!(
+                    "工作表为空，缺少表头行",
+                    "the sheet is empty: no header row"
+                ),
+                None => crate::text!("文件为空，缺少表头行", "the file is empty: no header row"),
             };
             return Err(InputError::new(&file, what));
         }
@@ -578,15 +581,16 @@ fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
 }
 
 /// What text that is no CSV is, by its first bytes: a PDF, or a workbook read through a pipe.
-fn foreign(bytes: &[u8]) -> Option<String> {
+fn foreign(bytes: &[u8]) -> Option<crate::text::Text> {
     if bytes.starts_with(b"%PDF") {
         let (zh, en) = SAVE_AS;
-        return Some(format!(
-            "文件是 PDF，不是表格：{zh} / the file is a PDF, not a spreadsheet: {en}"
+        return Some(crate::text!(
+            "文件是 PDF，不是表格：{zh}",
+            "the file is a PDF, not a spreadsheet: {en}"
         ));
     }
     (bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE)).then(|| {
-        "工作簿须以文件给出，不能经管道读取：请给出 .xlsx/.xls/.ods 文件的路径，或另存为“CSV UTF-8 (逗号分隔)” / a workbook is read from a file, not a pipe: give the path of the .xlsx/.xls/.ods file, or save it as \"CSV UTF-8 (Comma delimited)\"".to_string()
+        crate::text!("工作簿须以文件给出，不能经管道读取：请给出 .xlsx/.xls/.ods 文件的路径，或另存为“CSV UTF-8 (逗号分隔)”", "a workbook is read from a file, not a pipe: give the path of the .xlsx/.xls/.ods file, or save it as \"CSV UTF-8 (Comma delimited)\"")
     })
 }
 
