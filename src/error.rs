@@ -104,6 +104,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The whole error in both languages (for an error with no located errors inside).
+    pub fn text(&self) -> Text {
+        match self {
+            Error::Write { path, message } => {
+                crate::text!("{path}: 无法写出", "cannot write: {message}")
+            }
+            // Located errors are shown each in its place; this is their whole, as printed.
+            _ => Text::parted(&self.to_string()),
+        }
+    }
+
     /// The located errors inside, for JSON error output.
     pub fn input_errors(&self) -> Vec<&InputError> {
         match self {

@@ -83,8 +83,9 @@ pub fn refuse_unhonoured(c: &Common, command: &str, honours: Honours) -> Result<
         ("--lang", c.lang.is_some() && !honours.lang),
     ];
     match given.iter().find(|(_, refused)| *refused) {
-        Some((flag, _)) => Err(Failure::Usage(format!(
-            "`calc {command}` 不使用 {flag}，请去掉 / `calc {command}` does not take {flag}: leave it out"
+        Some((flag, _)) => Err(Failure::Usage(calc::text!(
+            "`calc {command}` 不使用 {flag}，请去掉",
+            "`calc {command}` does not take {flag}: leave it out"
         ))),
         None => Ok(()),
     }
