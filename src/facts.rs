@@ -199,7 +199,7 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
 }
 
 /// `parse_date`, saying why not in both languages.
-fn date(t: &str) -> Result<NaiveDate, Text> {
+pub fn date(t: &str) -> Result<NaiveDate, Text> {
     let folded = crate::fold::width(t);
     let text = folded.trim();
     let bad = || {

@@ -191,7 +191,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
             _ => return,
         };
         let located = |e: &dyn std::fmt::Display| {
-            let mut err = InputError::new(&table.file, e.to_string());
+            let mut err = InputError::new(&table.file, crate::text::Text::parted(&e.to_string()));
             err.line = Some(line.get());
             err
         };

@@ -97,14 +97,11 @@ impl fmt::Display for Text {
     }
 }
 
-/// A message written in one string as calc's messages are, "中文 / English": split at the first
-/// " / " (a message without one is the same in both).
+/// A plain string (a name, a path, a message from elsewhere) is the same in both languages; a
+/// message in both is made with `text!` or `Text::new`.
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        match s.split_once(" / ") {
-            Some((zh, en)) => Text::new(zh, en),
-            None => Text::new(s.clone(), s),
-        }
+        Text::new(s.clone(), s)
     }
 }
 
@@ -120,12 +117,22 @@ mod tests {
 
     #[test]
     fn a_message_reads_in_both_languages_and_each() {
-        let t = Text::from("金额为负数 / the amount is negative".to_string());
+        let t = Text::parted("金额为负数 / the amount is negative");
         assert_eq!(t.get(Lang::Zh), "金额为负数");
         assert_eq!(t.get(Lang::En), "the amount is negative");
         assert_eq!(t.to_string(), "金额为负数 / the amount is negative");
         // A path or a name alone is shown once.
         assert_eq!(Text::from("a.toml").to_string(), "a.toml");
+        // A plain string is not split: a value with " / " stays whole.
+        let t = Text::from("a / b".to_string());
+        assert_eq!((t.get(Lang::Zh), t.get(Lang::En)), ("a / b", "a / b"));
+        let x = "a / b";
+        let t = text!("值 `{x}` 无效", "the value `{x}` is invalid");
+        assert_eq!(t.en, "the value `a / b` is invalid");
+        assert_eq!(
+            t.to_string(),
+            "值 `a / b` 无效 / the value `a / b` is invalid"
+        );
         let n = 3;
         assert_eq!(say!(Lang::En, "第 {n} 条", "clause {n}"), "clause 3");
         assert_eq!(say!(Lang::Zh, "第 {n} 条", "clause {n}"), "第 3 条");

@@ -155,7 +155,8 @@ fn load(
                 into.entry(code).or_default().push(item)
             }
             Ok(None) => {}
-            Err(e) => first_error = Some(located(e.into())),
+            // A row's problems are one string "中文 / English" (a batch row's reason).
+            Err(e) => first_error = Some(located(crate::text::Text::parted(&e))),
         }
     });
     first_error.map_or(Ok(()), Err)

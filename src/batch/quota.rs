@@ -256,7 +256,8 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
     if let Some((row, message)) = decision.errors.into_iter().next() {
         let (section, index) = at[row];
         let item = &facts.items(section)[index];
-        let mut e = InputError::new(&facts.source, message);
+        // A quota's decision is a batch row's reason, one string "中文 / English".
+        let mut e = InputError::new(&facts.source, crate::text::Text::parted(&message));
         e.line = Some(item.line);
         return Err(e);
     }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use calc::error::{Error, InputError};
-use calc::facts::{Facts, parse_date};
+use calc::facts::Facts;
 use calc::render::Lang;
 use calc::rules::{RuleBook, RuleSet, RuleSources};
 
@@ -39,7 +39,7 @@ impl Config {
         })?;
         let rules = book.base.clone();
         let as_of = match &c.as_of {
-            Some(t) => Some(parse_date(t).map_err(|m| InputError::new("--as-of", m))?),
+            Some(t) => Some(calc::facts::date(t).map_err(|m| InputError::new("--as-of", m))?),
             None => None,
         };
         Ok(Config {

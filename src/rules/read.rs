@@ -365,7 +365,8 @@ impl de::Error for DeError {
             path: None,
             missing: None,
             tag: false,
-            message: Text::from(msg.to_string()),
+            // serde's own (English) or a `Deserialize` impl's, written "中文 / English".
+            message: Text::parted(&msg.to_string()),
         }
     }
 
