@@ -64,14 +64,14 @@ pub struct CaseResult {
 pub fn run_case(rules: &RuleSet, path: &Path) -> Result<CaseResult, InputError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(&shown, format!("无法读取 / cannot read: {e}")))?;
+        .map_err(|e| InputError::new(&shown, crate::text!("无法读取", "cannot read: {e}")))?;
     let case: CaseFile = {
         let table: toml::Table = toml::from_str(&text).map_err(|e| from_toml(&shown, &text, &e))?;
         for k in ["case", "expect"] {
             if !table.contains_key(k) {
                 return Err(InputError::new(
                     &shown,
-                    format!("测试用例缺少 [{k}] 表 / the case lacks its [{k}] table"),
+                    crate::text!("测试用例缺少 [{k}] 表", "the case lacks its [{k}] table"),
                 ));
             }
         }

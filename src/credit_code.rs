@@ -22,6 +22,13 @@ pub enum CreditCodeError {
     CheckDigit { expected: char, found: char },
 }
 
+/// A count or a character in each message, never " / ".
+impl From<CreditCodeError> for crate::text::Text {
+    fn from(e: CreditCodeError) -> crate::text::Text {
+        crate::text::Text::parted(&e.to_string())
+    }
+}
+
 /// Each byte's place in the alphabet (`u8::MAX` when absent): a batch checks millions of codes.
 const VALUES: [u8; 256] = {
     let mut table = [u8::MAX; 256];

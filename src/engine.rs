@@ -52,7 +52,7 @@ pub fn evaluate_clauses(
     let applicant = facts.single(roles.applicant).ok_or_else(|| {
         InputError::new(
             &facts.source,
-            "缺少 [applicant] 表 / the [applicant] table is missing",
+            crate::text!("缺少 [applicant] 表", "the [applicant] table is missing"),
         )
         .field("applicant")
     })?;
@@ -390,13 +390,13 @@ fn ambiguous_prior(
         .map_or(("", ""), |f| (f.label(false), f.label(true)));
     let mut e = InputError::new(
         &facts.source,
-        format!(
-            "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组 / clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)",
-            n = clause.number,
-            zh = label.0,
-            en = label.1,
-            k = groups.len(),
-        ),
+        {
+            let (n, zh, en, k) = (clause.number, label.0, label.1, groups.len());
+            crate::text!(
+                "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组",
+                "clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)"
+            )
+        },
     )
     .field(format!("prior[{}].subject", p.number));
     e.line = Some(p.line);
@@ -871,7 +871,7 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
     let r = &rules.roles;
     let mut out = Vec::new();
     for (i, item) in facts.items(r.prior).iter().enumerate() {
-        let here = |field: &str, msg: String| {
+        let here = |field: &str, msg: crate::text::Text| {
             let mut e =
                 InputError::new(&facts.source, msg).field(format!("prior[{}].{field}", i + 1));
             e.line = Some(item.line);
@@ -887,11 +887,7 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
             let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
             return Err(here(
                 "clause",
-                format!(
-                    "规则中没有第 {number} 条，应为: {} / no clause {number} in the rules; expected one of: {}",
-                    known.join(", "),
-                    known.join(", ")
-                ),
+                crate::text!("规则中没有第 {number} 条，应为: {}", known.join(", "); "no clause {number} in the rules; expected one of: {}", known.join(", ")),
             ));
         };
         let year = item.int(r.prior_year).and_then(|y| i32::try_from(y).ok());
@@ -902,10 +898,7 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
         if annual && year.is_none() {
             return Err(here(
                 "year",
-                format!(
-                    "第 {} 条有年度上限，已获奖补须填写年度 year / clause {} has an annual cap: the prior award needs its year",
-                    clause.number, clause.number
-                ),
+                crate::text!("第 {} 条有年度上限，已获奖补须填写年度 year", clause.number; "clause {} has an annual cap: the prior award needs its year", clause.number),
             ));
         }
         let prior = Prior {
@@ -944,17 +937,14 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
             .find(|q| same_item(q) && q.amount != prior.amount)
         {
             let (a, b) = (q.amount, prior.amount);
-            return Err(here(
-                "amount",
-                format!(
-                    "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条 / clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one",
-                    n = clause.number,
-                    id = prior.item.unwrap_or_default(),
-                    qn = q.number,
-                    ql = q.line,
-                    pn = prior.number,
-                ),
-            ));
+            return Err(here("amount", {
+                let (n, id) = (clause.number, prior.item.unwrap_or_default());
+                let (qn, ql, pn) = (q.number, q.line, prior.number);
+                crate::text!(
+                    "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条",
+                    "clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one"
+                )
+            }));
         }
         out.push(prior);
     }
@@ -978,13 +968,7 @@ fn rate_facts_stated(rules: &RuleSet, facts: &Facts) -> Result<(), InputError> {
                 let field = &section.fields[*f];
                 let mut e = InputError::new(
                     &facts.source,
-                    format!(
-                        "须填写{} ({}): 它决定适用的比例，未填写不能按“否”计算 / {} ({}) must be stated: it chooses the rate, and is not taken as no",
-                        field.label(false),
-                        field.name,
-                        field.label(true),
-                        field.name
-                    ),
+                    crate::text!("须填写{} ({}): 它决定适用的比例，未填写不能按“否”计算", field.label(false), field.name; "{} ({}) must be stated: it chooses the rate, and is not taken as no", field.label(true), field.name),
                 )
                 .field(format!("{}[{}].{}", section.name, i + 1, field.name));
                 e.line = Some(item.line);
@@ -1004,7 +988,7 @@ fn next_day(d: NaiveDate) -> NaiveDate {
 }
 
 fn overflow(facts: &Facts, e: MoneyError) -> InputError {
-    InputError::new(&facts.source, e.to_string())
+    InputError::new(&facts.source, e)
 }
 
 #[cfg(test)]

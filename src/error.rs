@@ -104,6 +104,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The whole error in both languages (for an error with no located errors inside).
+    pub fn text(&self) -> Text {
+        match self {
+            Error::Write { path, message } => {
+                crate::text!("{path}: 无法写出", "cannot write: {message}")
+            }
+            // Located errors are shown each in its place; this is their whole, as printed.
+            _ => Text::parted(&self.to_string()),
+        }
+    }
+
     /// The located errors inside, for JSON error output.
     pub fn input_errors(&self) -> Vec<&InputError> {
         match self {
@@ -164,14 +175,14 @@ const TOML_SYNTAX: &[(&str, &str)] = &[
 ];
 
 /// A TOML syntax error's message, explained in Chinese beside the parser's English.
-pub fn toml_syntax(detail: &str) -> String {
+pub fn toml_syntax(detail: &str) -> Text {
     let detail = detail.trim_end();
     let zh = TOML_SYNTAX
         .iter()
         .find(|(en, _)| detail.starts_with(en))
         .map_or("", |(_, zh)| zh);
     let sep = if zh.is_empty() { "" } else { ": " };
-    format!("TOML 格式错误{sep}{zh} / invalid TOML: {detail}")
+    crate::text!("TOML 格式错误{sep}{zh}", "invalid TOML: {detail}")
 }
 
 /// Turns a TOML syntax or type error into a located input error.

@@ -15,6 +15,7 @@ use crate::credit_code;
 use crate::error::InputError;
 use crate::money::{Money, MoneyError};
 use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
+use crate::text::Text;
 
 /// One typed fact.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub enum Value {
 
 impl Value {
     /// Converts text (a TOML string or a spreadsheet cell) to the field's type.
-    pub fn from_text(field: &Field, text: &str) -> Result<Value, String> {
+    pub fn from_text(field: &Field, text: &str) -> Result<Value, Text> {
         let t = text.trim();
         match field.ty {
             FieldType::Text => Ok(Value::Text(t.to_string())),
@@ -44,8 +45,8 @@ impl Value {
                 })
                 .map(Value::Bool)
                 .ok_or_else(|| expected(field, text)),
-            FieldType::Money => Money::parse(t).map(Value::Money).map_err(|e| e.to_string()),
-            FieldType::Date => parse_date(t).map(Value::Date),
+            FieldType::Money => Money::parse(t).map(Value::Money).map_err(Text::from),
+            FieldType::Date => date(t).map(Value::Date),
             FieldType::Year => parse_year(t)
                 .map(Value::Int)
                 .ok_or_else(|| expected(field, text)),
@@ -58,7 +59,7 @@ impl Value {
                 .map_err(|_| expected(field, text)),
             FieldType::CreditCode => credit_code::validate(t)
                 .map(Value::Text)
-                .map_err(|e| e.to_string()),
+                .map_err(Text::from),
             FieldType::District => district(field, t).map(Value::Text),
             FieldType::Enum => field
                 .enum_index(t)
@@ -99,7 +100,7 @@ impl Value {
 /// A district as it is written: spaces and zero-width characters dropped, the city's name before
 /// it allowed (`温州市鹿城区`); a name that is none of the policy's divisions is refused with the
 /// nearest ones (`鹿城` -> 鹿城区).
-fn district(field: &Field, text: &str) -> Result<String, String> {
+fn district(field: &Field, text: &str) -> Result<String, Text> {
     let spaced = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}');
     let name: String = crate::fold::width(text)
         .chars()
@@ -130,10 +131,9 @@ fn district(field: &Field, text: &str) -> Result<String, String> {
             format!("did you mean {}?", nearest.join(" or ")),
         )
     };
-    Err(format!(
-        "`{name}` 不是{}的区县，{zh} / `{name}` is not a county-level division of {}; {en}",
-        d.city, d.city
-    ))
+    Err(
+        crate::text!("`{name}` 不是{}的区县，{zh}", d.city; "`{name}` is not a county-level division of {}; {en}", d.city),
+    )
 }
 
 /// The longest list of values a message shows whole; a longer one is left to `calc template`.
@@ -141,7 +141,7 @@ const SHOWN_VALUES: usize = 8;
 
 /// An enum value that is none of the field's: the nearest ones first, the whole list only when
 /// it is short.
-fn not_a_value(field: &Field, t: &str) -> String {
+fn not_a_value(field: &Field, t: &str) -> Text {
     let spellings = field.values.iter().map(|v| {
         let mut all = vec![v.value.as_str(), v.label.as_str(), v.label_en.as_str()];
         all.extend(v.aliases.iter().map(String::as_str));
@@ -154,23 +154,16 @@ fn not_a_value(field: &Field, t: &str) -> String {
             .filter_map(|n| field.values.iter().find(|v| v.value == *n))
             .map(|v| format!("{} ({})", v.value, v.label))
             .collect();
-        return format!(
-            "`{t}` 不是可选值，是否为: {}？ / `{t}` is not one of the values; did you mean {}?",
-            shown.join("、"),
-            shown.join(" or ")
-        );
+        return crate::text!("`{t}` 不是可选值，是否为: {}？", shown.join("、"); "`{t}` is not one of the values; did you mean {}?", shown.join(" or "));
     }
     if field.values.len() <= SHOWN_VALUES {
         let names: Vec<&str> = field.values.iter().map(|v| v.value.as_str()).collect();
-        return format!(
-            "`{t}` 不是可选值，应为: {} / `{t}` is not one of: {}",
-            field.value_list(),
-            names.join(", ")
-        );
+        return crate::text!("`{t}` 不是可选值，应为: {}", field.value_list(); "`{t}` is not one of: {}", names.join(", "));
     }
     let n = field.values.len();
-    format!(
-        "`{t}` 不是可选值 (共 {n} 个，`calc template` 列出全部) / `{t}` is not one of the {n} values (`calc template` lists them)"
+    crate::text!(
+        "`{t}` 不是可选值 (共 {n} 个，`calc template` 列出全部)",
+        "`{t}` is not one of the {n} values (`calc template` lists them)"
     )
 }
 
@@ -183,12 +176,8 @@ fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> (St
     }
 }
 
-fn expected(field: &Field, found: &str) -> String {
-    format!(
-        "应为 {}，实为 `{found}` / expected {}, found `{found}`",
-        field.ty.expected_zh(),
-        field.ty.expected_en()
-    )
+fn expected(field: &Field, found: &str) -> Text {
+    crate::text!("应为 {}，实为 `{found}`", field.ty.expected_zh(); "expected {}, found `{found}`", field.ty.expected_en())
 }
 
 fn parse_bool(t: &str) -> Option<bool> {
@@ -206,10 +195,19 @@ fn parse_bool(t: &str) -> Option<bool> {
 /// A date as people write it: "2026-02-01", "2026-2-1", "2026/2/1", "2026.02.01",
 /// "2026年2月1日" (full-width digits too); an impossible date is refused, saying why.
 pub fn parse_date(t: &str) -> Result<NaiveDate, String> {
+    date(t).map_err(|e| e.to_string())
+}
+
+/// `parse_date`, saying why not in both languages.
+pub fn date(t: &str) -> Result<NaiveDate, Text> {
     let folded = crate::fold::width(t);
     let text = folded.trim();
-    let bad =
-        || format!("应为日期 YYYY-MM-DD，实为 `{t}` / expected a date YYYY-MM-DD, found `{t}`");
+    let bad = || {
+        crate::text!(
+            "应为日期 YYYY-MM-DD，实为 `{t}`",
+            "expected a date YYYY-MM-DD, found `{t}`"
+        )
+    };
     let text = text.strip_suffix('日').unwrap_or(text);
     let parts: Vec<&str> = text.split(['-', '/', '.', '年', '月']).collect();
     if parts.len() != 3
@@ -237,7 +235,7 @@ fn date_prefix(text: &str) -> &str {
 }
 
 /// Why y-m-d is no date, in both languages ("2026年2月没有30日 / February 2026 has no day 30").
-fn impossible_date(t: &str, y: i32, m: u32, d: u32) -> String {
+fn impossible_date(t: &str, y: i32, m: u32, d: u32) -> Text {
     const MONTHS: [&str; 12] = [
         "January",
         "February",
@@ -253,11 +251,13 @@ fn impossible_date(t: &str, y: i32, m: u32, d: u32) -> String {
         "December",
     ];
     match MONTHS.get((m as usize).wrapping_sub(1)) {
-        Some(month) => format!(
-            "不存在的日期 `{t}`: {y}年{m}月没有{d}日 / `{t}` is not a real date: {month} {y} has no day {d}"
+        Some(month) => crate::text!(
+            "不存在的日期 `{t}`: {y}年{m}月没有{d}日",
+            "`{t}` is not a real date: {month} {y} has no day {d}"
         ),
-        None => format!(
-            "不存在的日期 `{t}`: 月份应为 1 至 12 / `{t}` is not a real date: a month is 1 to 12"
+        None => crate::text!(
+            "不存在的日期 `{t}`: 月份应为 1 至 12",
+            "`{t}` is not a real date: a month is 1 to 12"
         ),
     }
 }
@@ -366,8 +366,9 @@ pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
 fn too_large(shown: &str, n: u64) -> InputError {
     InputError::new(
         shown,
-        format!(
-            "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES}) / the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
+        crate::text!(
+            "文件过大 ({n} 字节，上限 {MAX_FACTS_BYTES})",
+            "the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
         ),
     )
 }
@@ -377,7 +378,12 @@ fn read_limited(from: impl Read, shown: &str) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
     from.take(MAX_FACTS_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| InputError::new(shown, format!("无法读取文件 / cannot read the file: {e}")))?;
+        .map_err(|e| {
+            InputError::new(
+                shown,
+                crate::text!("无法读取文件", "cannot read the file: {e}"),
+            )
+        })?;
     if bytes.len() as u64 > MAX_FACTS_BYTES {
         return Err(too_large(shown, bytes.len() as u64));
     }
@@ -419,7 +425,10 @@ impl Facts {
     pub fn load(rules: &RuleSet, path: &Path) -> Result<Facts, InputError> {
         let shown = path.display().to_string();
         let cannot = |e: std::io::Error| {
-            InputError::new(&shown, format!("无法读取文件 / cannot read the file: {e}"))
+            InputError::new(
+                &shown,
+                crate::text!("无法读取文件", "cannot read the file: {e}"),
+            )
         };
         let file = std::fs::File::open(path).map_err(cannot)?;
         if let Ok(meta) = file.metadata()
@@ -439,7 +448,10 @@ impl Facts {
             let valid = String::from_utf8_lossy(valid);
             InputError::new(
                 shown,
-                "文件不是 UTF-8 编码 (如为 GBK 请另存为 UTF-8) / the file is not UTF-8 (save it as UTF-8)",
+                crate::text!(
+                    "文件不是 UTF-8 编码 (如为 GBK 请另存为 UTF-8)",
+                    "the file is not UTF-8 (save it as UTF-8)"
+                ),
             )
             .at(&valid, usize::MAX)
         })?;
@@ -470,10 +482,13 @@ impl Facts {
             let detail = e.message().trim_end();
             // The TOML parser itself refuses 2026-02-30: say which day is missing, as for text.
             let written = e.span().and_then(|s| text.get(s.start..)).map(date_prefix);
-            let msg = match written.map(parse_date) {
+            let msg = match written.map(date) {
                 Some(Err(m)) if detail.starts_with("invalid date") => m,
                 _ if detail.starts_with("invalid date") => {
-                    format!("不存在的日期，应为真实的日期 YYYY-MM-DD / not a real date: {detail}")
+                    crate::text!(
+                        "不存在的日期，应为真实的日期 YYYY-MM-DD",
+                        "not a real date: {detail}"
+                    )
                 }
                 _ => crate::error::toml_syntax(detail),
             };
@@ -507,11 +522,7 @@ impl Facts {
                 return Err(loc.err(
                     key.span().start,
                     name,
-                    format!(
-                        "未知的键 `{name}`，{zh}应为: {} / unknown key `{name}`; {en}expected one of: {}",
-                        known.join(", "),
-                        known.join(", ")
-                    ),
+                    crate::text!("未知的键 `{name}`，{zh}应为: {}", known.join(", "); "unknown key `{name}`; {en}expected one of: {}", known.join(", ")),
                 ));
             };
             let section = rules.section(si);
@@ -527,7 +538,7 @@ impl Facts {
                             return Err(loc.err(
                                 el.span().start,
                                 &path,
-                                format!("应为表 [[{name}]] / expected a table [[{name}]]"),
+                                crate::text!("应为表 [[{name}]]", "expected a table [[{name}]]"),
                             ));
                         };
                         let item = loc.item(section, &path, t, el.span().start)?;
@@ -538,14 +549,17 @@ impl Facts {
                     return Err(loc.err(
                         value.span().start,
                         name,
-                        format!("应为表 [{name}] / expected a table [{name}]"),
+                        crate::text!("应为表 [{name}]", "expected a table [{name}]"),
                     ));
                 }
                 (true, _) => {
                     return Err(loc.err(
                         value.span().start,
                         name,
-                        format!("应为表数组 [[{name}]] / expected an array of tables [[{name}]]"),
+                        crate::text!(
+                            "应为表数组 [[{name}]]",
+                            "expected an array of tables [[{name}]]"
+                        ),
                     ));
                 }
             }
@@ -561,7 +575,10 @@ impl Facts {
         if facts.single(rules.roles.applicant).is_none() {
             return Err(InputError::new(
                 file,
-                "缺少 [applicant] 表 (申报单位) / the [applicant] table is missing",
+                crate::text!(
+                    "缺少 [applicant] 表 (申报单位)",
+                    "the [applicant] table is missing"
+                ),
             )
             .field("applicant"));
         }
@@ -585,7 +602,7 @@ impl Facts {
     /// Two items with one id, compared folded: refused, since priors could not tell them apart
     /// and one expenditure is claimed once. Sections whose items are keyed by the same fact (`id`)
     /// share their ids; each other key (`rnd`'s year) is unique within its section.
-    pub fn check_duplicates(&self, rules: &RuleSet) -> Result<(), (usize, String)> {
+    pub fn check_duplicates(&self, rules: &RuleSet) -> Result<(), (usize, Text)> {
         let mut seen: std::collections::HashMap<(&str, String), (SectionId, usize)> =
             std::collections::HashMap::new();
         for (si, items) in self.each_section() {
@@ -609,24 +626,12 @@ impl Facts {
 }
 
 /// "compute `HT-01` repeats model's (line 9)", with both sections named when they differ.
-fn duplicate(
-    rules: &RuleSet,
-    first: SectionId,
-    section: &Section,
-    key: &str,
-    line: usize,
-) -> String {
+fn duplicate(rules: &RuleSet, first: SectionId, section: &Section, key: &str, line: usize) -> Text {
     let earlier = rules.section(first);
     if earlier.name == section.name {
-        return format!(
-            "{}`{key}` 重复 (与第 {line} 行) / duplicate {} `{key}` (also at line {line})",
-            section.label, section.name
-        );
+        return crate::text!("{}`{key}` 重复 (与第 {line} 行)", section.label; "duplicate {} `{key}` (also at line {line})", section.name);
     }
-    format!(
-        "{}`{key}` 与第 {line} 行的{}是同一编号：一笔支出只能申报一次 / {} `{key}` has the id of the {} item at line {line}: one expenditure is claimed once",
-        section.label, earlier.label, section.name, earlier.name
-    )
+    crate::text!("{}`{key}` 与第 {line} 行的{}是同一编号：一笔支出只能申报一次", section.label, earlier.label; "{} `{key}` has the id of the {} item at line {line}: one expenditure is claimed once", section.name, earlier.name)
 }
 
 struct Locator<'a> {
@@ -651,7 +656,7 @@ impl<'a> Locator<'a> {
         self.breaks.partition_point(|&b| b < offset) + 1
     }
 
-    fn err(&self, offset: usize, field: &str, msg: String) -> InputError {
+    fn err(&self, offset: usize, field: &str, msg: Text) -> InputError {
         InputError::new(self.file, msg)
             .at(self.text, offset)
             .field(field)
@@ -675,13 +680,7 @@ impl<'a> Locator<'a> {
                 return Err(self.err(
                     key.span().start,
                     &here,
-                    format!(
-                        "未知的键 `{name}`，{zh}[{}] 可用: {} / unknown key `{name}`; {en}[{}] takes: {}",
-                        section.name,
-                        known.join(", "),
-                        section.name,
-                        known.join(", ")
-                    ),
+                    crate::text!("未知的键 `{name}`，{zh}[{}] 可用: {}", section.name, known.join(", "); "unknown key `{name}`; {en}[{}] takes: {}", section.name, known.join(", ")),
                 ));
             };
             let field = &section.fields[fi];
@@ -693,14 +692,7 @@ impl<'a> Locator<'a> {
                 return Err(self.err(
                     offset,
                     &format!("{path}.{}", field.name),
-                    format!(
-                        "缺少必填项 `{}` ({})，应为 {} / missing required `{}`: expected {}",
-                        field.name,
-                        field.label,
-                        field.ty.expected_zh(),
-                        field.name,
-                        field.ty.expected_en()
-                    ),
+                    crate::text!("缺少必填项 `{}` ({})，应为 {}", field.name, field.label, field.ty.expected_zh(); "missing required `{}`: expected {}", field.name, field.ty.expected_en()),
                 ));
             }
         }
@@ -748,28 +740,18 @@ fn path_at(text: &str, offset: usize) -> Option<String> {
 }
 
 /// Converts one TOML value to the field's type.
-fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String> {
-    let wrong = |found: &str| {
-        format!(
-            "应为 {}，实为 {found} / expected {}, found {found}",
-            field.ty.expected_zh(),
-            field.ty.expected_en()
-        )
-    };
+fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, Text> {
+    let wrong = |found: &str| crate::text!("应为 {}，实为 {found}", field.ty.expected_zh(); "expected {}, found {found}", field.ty.expected_en());
     match (field.ty, value.get_ref()) {
         (_, DeValue::String(s)) => Value::from_text(field, s),
         (FieldType::Bool, DeValue::Boolean(b)) => Ok(Value::Bool(*b)),
         (FieldType::Money, DeValue::Integer(i)) => {
-            let n = integer(i).ok_or_else(|| MoneyError::TooLarge.to_string())?;
-            Money::from_integer(n)
-                .map(Value::Money)
-                .map_err(|e| e.to_string())
+            let n = integer(i).ok_or_else(|| Text::from(MoneyError::TooLarge))?;
+            Money::from_integer(n).map(Value::Money).map_err(Text::from)
         }
         (FieldType::Money, DeValue::Float(f)) => {
-            let x = float(f).ok_or_else(|| MoneyError::Malformed.to_string())?;
-            Money::from_float(x)
-                .map(Value::Money)
-                .map_err(|e| e.to_string())
+            let x = float(f).ok_or_else(|| Text::from(MoneyError::Malformed))?;
+            Money::from_float(x).map(Value::Money).map_err(Text::from)
         }
         (FieldType::Number, DeValue::Integer(i)) => integer(i)
             .map(|n| Value::Number(Decimal::from(n)))
@@ -795,13 +777,11 @@ fn convert(field: &Field, value: &Spanned<DeValue<'_>>) -> Result<Value, String>
             (Some(d), None, None) => {
                 NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
                     .map(Value::Date)
-                    .ok_or_else(|| format!("不存在的日期 `{dt}` / `{dt}` is not a real date"))
+                    .ok_or_else(|| crate::text!("不存在的日期 `{dt}`", "`{dt}` is not a real date"))
             }
-            _ => Err(format!(
-                "应为 {}，实为带时间的 `{dt}` / expected {}, found `{dt}` with a time",
-                field.ty.expected_zh(),
-                field.ty.expected_en()
-            )),
+            _ => Err(
+                crate::text!("应为 {}，实为带时间的 `{dt}`", field.ty.expected_zh(); "expected {}, found `{dt}` with a time", field.ty.expected_en()),
+            ),
         },
         (_, other) => Err(wrong(&format!("{} `{}`", other.type_str(), shown(other)))),
     }

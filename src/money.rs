@@ -47,6 +47,13 @@ pub enum MoneyError {
     Overflow,
 }
 
+/// Each message is fixed: no value in it.
+impl From<MoneyError> for crate::text::Text {
+    fn from(e: MoneyError) -> crate::text::Text {
+        crate::text::Text::parted(&e.to_string())
+    }
+}
+
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
 

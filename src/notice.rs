@@ -65,12 +65,15 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
     if crate::batch::guard::same_file(output, to) {
         return Err(InputError::new(
             to.display().to_string(),
-            "公示名单不能写到输出文件本身 / the notice cannot be written onto the output it lists",
+            crate::text!(
+                "公示名单不能写到输出文件本身",
+                "the notice cannot be written onto the output it lists"
+            ),
         )
         .into());
     }
     let (awarded, discretionary) = read(rules, output)?;
-    let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e.to_string());
+    let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e);
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {
@@ -162,7 +165,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
     else {
         return Err(InputError::new(
             &table.file,
-            "不是批量计算的输出 (缺少 条款、核定金额、状态 列)：请给出 calc batch 的输出文件 / not a round's output (no clause, award and status columns): give the output of calc batch",
+            crate::text!("不是批量计算的输出 (缺少 条款、核定金额、状态 列)：请给出 calc batch 的输出文件", "not a round's output (no clause, award and status columns): give the output of calc batch"),
         )
         .into());
     };
@@ -188,7 +191,7 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
             _ => return,
         };
         let located = |e: &dyn std::fmt::Display| {
-            let mut err = InputError::new(&table.file, e.to_string());
+            let mut err = InputError::new(&table.file, crate::text::Text::parted(&e.to_string()));
             err.line = Some(line.get());
             err
         };

@@ -3,6 +3,7 @@
 //! - `Lang::pick(zh, en)`: a fixed word or label in the language asked for;
 //! - `say!(lang, "第 {n} 条", "clause {n}")`: a sentence in the language asked for, only that one
 //!   formatted (a batch says millions);
+//! - `text!("第 {n} 条", "clause {n}")`: a message in both, a `Text`;
 //! - `Text { zh, en }`: a message that carries both, as every error does (shown "中文 / English",
 //!   and in JSON as `message_zh` and `message_en`).
 
@@ -38,6 +39,18 @@ macro_rules! say {
     };
 }
 
+/// A message in both languages, each half formatted: `text!("第 {n} 条", "clause {n}")`, or with
+/// arguments after each half, `text!("应为 {}", zh; "expected {}", en)`.
+#[macro_export]
+macro_rules! text {
+    ($zh:literal, $en:literal $(,)?) => {
+        $crate::text::Text::new(format!($zh), format!($en))
+    };
+    ($zh:literal $(, $za:expr)* ; $en:literal $(, $ea:expr)* $(,)?) => {
+        $crate::text::Text::new(format!($zh $(, $za)*), format!($en $(, $ea)*))
+    };
+}
+
 /// A message in both languages.
 #[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Text {
@@ -50,6 +63,15 @@ impl Text {
         Text {
             zh: zh.into(),
             en: en.into(),
+        }
+    }
+
+    /// A fixed message written "中文 / English" (a `#[error]` text with no value a person wrote
+    /// in it), parted at its first " / ".
+    pub fn parted(s: &str) -> Text {
+        match s.split_once(" / ") {
+            Some((zh, en)) => Text::new(zh, en),
+            None => Text::new(s, s),
         }
     }
 
@@ -75,14 +97,11 @@ impl fmt::Display for Text {
     }
 }
 
-/// A message written in one string as calc's messages are, "中文 / English": split at the first
-/// " / " (a message without one is the same in both).
+/// A plain string (a name, a path, a message from elsewhere) is the same in both languages; a
+/// message in both is made with `text!` or `Text::new`.
 impl From<String> for Text {
     fn from(s: String) -> Text {
-        match s.split_once(" / ") {
-            Some((zh, en)) => Text::new(zh, en),
-            None => Text::new(s.clone(), s),
-        }
+        Text::new(s.clone(), s)
     }
 }
 
@@ -98,12 +117,22 @@ mod tests {
 
     #[test]
     fn a_message_reads_in_both_languages_and_each() {
-        let t = Text::from("金额为负数 / the amount is negative".to_string());
+        let t = Text::parted("金额为负数 / the amount is negative");
         assert_eq!(t.get(Lang::Zh), "金额为负数");
         assert_eq!(t.get(Lang::En), "the amount is negative");
         assert_eq!(t.to_string(), "金额为负数 / the amount is negative");
         // A path or a name alone is shown once.
         assert_eq!(Text::from("a.toml").to_string(), "a.toml");
+        // A plain string is not split: a value with " / " stays whole.
+        let t = Text::from("a / b".to_string());
+        assert_eq!((t.get(Lang::Zh), t.get(Lang::En)), ("a / b", "a / b"));
+        let x = "a / b";
+        let t = text!("值 `{x}` 无效", "the value `{x}` is invalid");
+        assert_eq!(t.en, "the value `a / b` is invalid");
+        assert_eq!(
+            t.to_string(),
+            "值 `a / b` 无效 / the value `a / b` is invalid"
+        );
         let n = 3;
         assert_eq!(say!(Lang::En, "第 {n} 条", "clause {n}"), "clause 3");
         assert_eq!(say!(Lang::Zh, "第 {n} 条", "clause {n}"), "第 3 条");

@@ -49,15 +49,7 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
             let ((first, r1), (second, r2)) = (files[j], files[i]);
             return Err(InputError::new(
                 second.display().to_string(),
-                format!(
-                    "{}与{}是同一个文件 ({})，请换一个文件 / {} is the same file as {} ({}): give another file",
-                    r2.zh,
-                    r1.zh,
-                    first.display(),
-                    r2.en,
-                    r1.en,
-                    first.display()
-                ),
+                crate::text!("{}与{}是同一个文件 ({})，请换一个文件", r2.zh, r1.zh, first.display(); "{} is the same file as {} ({}): give another file", r2.en, r1.en, first.display()),
             ));
         }
     }
@@ -76,10 +68,7 @@ pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
         if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
             return Err(InputError::new(
                 file,
-                format!(
-                    "{}不是普通文件 (设备、管道或目录)，不能替换，请给出一个文件名 / {} is not a regular file (a device, a pipe or a folder) and cannot be replaced: give a file name",
-                    role.zh, role.en
-                ),
+                crate::text!("{}不是普通文件 (设备、管道或目录)，不能替换，请给出一个文件名", role.zh; "{} is not a regular file (a device, a pipe or a folder) and cannot be replaced: give a file name", role.en),
             ));
         }
         let ext = path
@@ -89,10 +78,7 @@ pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
         if !["csv", "xlsx"].iter().any(|e| ext.eq_ignore_ascii_case(e)) {
             return Err(InputError::new(
                 file,
-                format!(
-                    "{}的扩展名“{ext}”不是 .csv 或 .xlsx，请改用其一 / {} has the extension `{ext}`, not .csv or .xlsx: use one of them",
-                    role.zh, role.en
-                ),
+                crate::text!("{}的扩展名“{ext}”不是 .csv 或 .xlsx，请改用其一", role.zh; "{} has the extension `{ext}`, not .csv or .xlsx: use one of them", role.en),
             ));
         }
     }

@@ -71,10 +71,7 @@ impl Columns {
                     let names = names.join(", ");
                     return Err(InputError::new(
                         file,
-                        format!(
-                            "多列都表示“{}”({}): {names}，请只保留一列 / several columns give `{}.{}`: {names}; keep one",
-                            field.label, field.name, section.name, field.name
-                        ),
+                        crate::text!("多列都表示“{}”({}): {names}，请只保留一列", field.label, field.name; "several columns give `{}.{}`: {names}; keep one", section.name, field.name),
                     )
                     .field(field.name.clone()));
                 }
@@ -158,8 +155,9 @@ impl Columns {
         let unknown = unknown.join(", ");
         let mut e = InputError::new(
             file,
-            format!(
-                "未知的列 {unknown}：请改为已知的表头；原样保留不计算的列请用 --keep-column 列名 / unknown column(s) {unknown}: rename to a known header, or carry a column through unread with --keep-column NAME"
+            crate::text!(
+                "未知的列 {unknown}：请改为已知的表头；原样保留不计算的列请用 --keep-column 列名",
+                "unknown column(s) {unknown}: rename to a known header, or carry a column through unread with --keep-column NAME"
             ),
         );
         e.line = Some(1);
@@ -172,8 +170,9 @@ impl Columns {
             let names = rules.vocabulary.batch.kind.join(", ");
             return Err(InputError::new(
                 file,
-                format!(
-                    "缺少“类型”列 (表头: {names}) / the `type` column is missing (headers: {names})"
+                crate::text!(
+                    "缺少“类型”列 (表头: {names})",
+                    "the `type` column is missing (headers: {names})"
                 ),
             )
             .field("type"));
@@ -188,20 +187,11 @@ impl Columns {
     }
 }
 
-fn missing_column(f: &Field, section: &Section) -> String {
+fn missing_column(f: &Field, section: &Section) -> crate::text::Text {
     let names: Vec<&str> = std::iter::once(f.name.as_str())
         .chain(f.aliases.iter().map(|s| s.as_str()))
         .collect();
-    format!(
-        "缺少“{}”列 ({})，{}需要 (可用表头: {}) / the column `{}` ({}) is missing, needed by {} rows",
-        f.label,
-        f.name,
-        section.label,
-        names.join(", "),
-        f.name,
-        f.label_en,
-        section.name
-    )
+    crate::text!("缺少“{}”列 ({})，{}需要 (可用表头: {})", f.label, f.name, section.label, names.join(", "); "the column `{}` ({}) is missing, needed by {} rows", f.name, f.label_en, section.name)
 }
 
 /// The sections a row may name in its type column: those a clause reads.
@@ -391,7 +381,7 @@ impl Parser<'_> {
         for (fi, field) in section.each_field() {
             let Some(c) = self.cols.of(si, fi) else {
                 if field.required {
-                    problems.push(missing_column(field, section));
+                    problems.push(missing_column(field, section).to_string());
                 }
                 continue;
             };
@@ -464,12 +454,12 @@ impl Memo {
         text: &str,
     ) -> Result<Value, String> {
         let Some(Some(map)) = self.fields.get_mut(si.0).and_then(|f| f.get_mut(fi.0)) else {
-            return Value::from_text(field, text);
+            return Value::from_text(field, text).map_err(|e| e.to_string());
         };
         if let Some(v) = map.get(text) {
             return Ok(v.clone());
         }
-        let v = Value::from_text(field, text)?;
+        let v = Value::from_text(field, text).map_err(|e| e.to_string())?;
         if map.len() < MEMO_MAX {
             map.insert(text.into(), v.clone());
         }

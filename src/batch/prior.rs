@@ -82,8 +82,9 @@ fn conflict(
     let line = item.line;
     let mut e = InputError::new(
         file,
-        format!(
-            "第 {clause} 条事项 `{shown}` 有两条金额不同的已获奖补: {file_a} 第 {line_a} 行 {a} 元与 {file} 第 {line} 行 {amount} 元，请核对保留一条 / clause {clause}, item `{shown}`: two prior awards with different amounts, {file_a} line {line_a} ({a}) and {file} line {line} ({amount}): keep the right one"
+        crate::text!(
+            "第 {clause} 条事项 `{shown}` 有两条金额不同的已获奖补: {file_a} 第 {line_a} 行 {a} 元与 {file} 第 {line} 行 {amount} 元，请核对保留一条",
+            "clause {clause}, item `{shown}`: two prior awards with different amounts, {file_a} line {line_a} ({a}) and {file} line {line} ({amount}): keep the right one"
         ),
     );
     e.line = Some(line);
@@ -109,7 +110,10 @@ fn load(
     let code_col = cols.of(r.applicant, r.credit_code).ok_or_else(|| {
         InputError::new(
             &table.file,
-            "往期奖补表缺少“统一社会信用代码”列 / the prior file has no credit_code column",
+            crate::text!(
+                "往期奖补表缺少“统一社会信用代码”列",
+                "the prior file has no credit_code column"
+            ),
         )
         .field("credit_code")
     })?;
@@ -125,7 +129,7 @@ fn load(
         if first_error.is_some() || cells.is_blank() {
             return;
         }
-        let located = |msg: String| {
+        let located = |msg: crate::text::Text| {
             let mut e = InputError::new(&table.file, msg);
             e.line = Some(line.get());
             e
@@ -133,7 +137,7 @@ fn load(
         let code = match crate::credit_code::validate(cols.text(cells, code_col)) {
             Ok(c) => c,
             Err(e) => {
-                first_error = Some(located(e.to_string()).field("credit_code"));
+                first_error = Some(located(e.into()).field("credit_code"));
                 return;
             }
         };
@@ -151,7 +155,8 @@ fn load(
                 into.entry(code).or_default().push(item)
             }
             Ok(None) => {}
-            Err(e) => first_error = Some(located(e)),
+            // A row's problems are one string "中文 / English" (a batch row's reason).
+            Err(e) => first_error = Some(located(crate::text::Text::parted(&e))),
         }
     });
     first_error.map_or(Ok(()), Err)

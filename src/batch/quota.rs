@@ -75,17 +75,17 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
     let mut out = Vec::new();
     for c in &rules.clauses {
         let Some(q) = &c.quota else { continue };
-        let err = |msg: String| InputError::new(&c.source, msg).field("quota");
+        let err = |msg: crate::text::Text| InputError::new(&c.source, msg).field("quota");
         if q.per != PER_DISTRICT_YEAR {
-            return Err(err(format!(
-                "quota.per = \"{}\" 不支持，应为 \"{PER_DISTRICT_YEAR}\" / quota.per `{}` is not supported; expected `{PER_DISTRICT_YEAR}`",
-                q.per, q.per
-            )));
+            return Err(err(
+                crate::text!("quota.per = \"{}\" 不支持，应为 \"{PER_DISTRICT_YEAR}\"", q.per; "quota.per `{}` is not supported; expected `{PER_DISTRICT_YEAR}`", q.per),
+            ));
         }
         if q.count == 0 {
-            return Err(err(
-                "quota.count 须至少为 1 / quota.count must be at least 1".into(),
-            ));
+            return Err(err(crate::text!(
+                "quota.count 须至少为 1",
+                "quota.count must be at least 1"
+            )));
         }
         let section = rules.section(c.section);
         let rank_by = section
@@ -97,10 +97,7 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
                 )
             })
             .ok_or_else(|| {
-                err(format!(
-                    "quota.rank_by = \"{}\" 应为分组 `{}` 中的数字事实 / quota.rank_by `{}` must be a number fact of section `{}`",
-                    q.rank_by, section.name, q.rank_by, section.name
-                ))
+                err(crate::text!("quota.rank_by = \"{}\" 应为分组 `{}` 中的数字事实", q.rank_by, section.name; "quota.rank_by `{}` must be a number fact of section `{}`", q.rank_by, section.name))
             })?;
         let year_field = c
             .cap
@@ -108,10 +105,10 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
             .and_then(|cap| cap.year_field)
             .or(c.date_field)
             .ok_or_else(|| {
-                err(
-                    "按年度的名额需要 date_field / a yearly quota needs the clause's date_field"
-                        .into(),
-                )
+                err(crate::text!(
+                    "按年度的名额需要 date_field",
+                    "a yearly quota needs the clause's date_field"
+                ))
             })?;
         let key_field = section.key.as_ref().and_then(|k| section.field_index(k));
         out.push(QuotaRule {
@@ -259,7 +256,8 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
     if let Some((row, message)) = decision.errors.into_iter().next() {
         let (section, index) = at[row];
         let item = &facts.items(section)[index];
-        let mut e = InputError::new(&facts.source, message);
+        // A quota's decision is a batch row's reason, one string "中文 / English".
+        let mut e = InputError::new(&facts.source, crate::text::Text::parted(&message));
         e.line = Some(item.line);
         return Err(e);
     }

@@ -166,8 +166,9 @@ impl Table {
         let too_large = |len: u64| {
             InputError::new(
                 &file,
-                format!(
-                    "文件过大 ({len} 字节，上限 {MAX_INPUT_BYTES} 字节，约 300 万行)，请拆分后分批计算 / the file is too large ({len} bytes; the limit is {MAX_INPUT_BYTES}, about 3 million rows): split the round"
+                crate::text!(
+                    "文件过大 ({len} 字节，上限 {MAX_INPUT_BYTES} 字节，约 300 万行)，请拆分后分批计算",
+                    "the file is too large ({len} bytes; the limit is {MAX_INPUT_BYTES}, about 3 million rows): split the round"
                 ),
             )
         };
@@ -178,7 +179,10 @@ impl Table {
             return Err(too_large(meta.len()));
         }
         let unreadable = |e: std::io::Error| {
-            InputError::new(&file, format!("无法读取文件 / cannot read the file: {e}"))
+            InputError::new(
+                &file,
+                crate::text!("无法读取文件", "cannot read the file: {e}"),
+            )
         };
         let format = format(path, &file)?;
         if format != Format::Text {
@@ -221,11 +225,16 @@ impl Table {
         let mut header = csv::StringRecord::new();
         let found = reader(&text[start..])
             .read_record(&mut header)
-            .map_err(|e| InputError::new(&file, format!("CSV 格式错误 / invalid CSV: {e}")))?;
+            .map_err(|e| {
+                InputError::new(&file, crate::text!("CSV 格式错误", "invalid CSV: {e}"))
+            })?;
         if !found {
             let what = match sheet_header {
-                Some(_) => "工作表为空，缺少表头行 / the sheet is empty: no header row",
-                None => "文件为空，缺少表头行 / the file is empty: no header row",
+                Some(_) => crate::text!(
+                    "工作表为空，缺少表头行",
+                    "the sheet is empty: no header row"
+                ),
+                None => crate::text!("文件为空，缺少表头行", "the file is empty: no header row"),
             };
             return Err(InputError::new(&file, what));
         }
@@ -233,7 +242,10 @@ impl Table {
         if header.len() == 1 && header.get(0).is_some_and(|h| h.contains(['\t', ';'])) {
             let mut err = InputError::new(
                 &file,
-                "表头只有一列，且含制表符或分号：请另存为“CSV UTF-8 (逗号分隔)”或 XLSX / the header is a single column containing tabs or semicolons: save it as \"CSV UTF-8 (Comma delimited)\" or XLSX",
+                crate::text!(
+                    "表头只有一列，且含制表符或分号：请另存为“CSV UTF-8 (逗号分隔)”或 XLSX",
+                    "the header is a single column containing tabs or semicolons: save it as \"CSV UTF-8 (Comma delimited)\" or XLSX"
+                ),
             );
             err.line = Some(1);
             return Err(err);
@@ -373,7 +385,10 @@ impl Table {
         let line = line.get() + text[..open].iter().filter(|&&b| b == b'\n').count();
         let mut e = InputError::new(
             &self.file,
-            "此处的引号 \" 没有闭合，其后各行都会并入一格：请补上引号或删去它 / a quote \" opens here and never closes, so every row after it would be read into one cell: close or remove it",
+            crate::text!(
+                "此处的引号 \" 没有闭合，其后各行都会并入一格：请补上引号或删去它",
+                "a quote \" opens here and never closes, so every row after it would be read into one cell: close or remove it"
+            ),
         );
         e.line = Some(line);
         Err(e)
@@ -497,7 +512,10 @@ const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// anything else is named for what it is.
 fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
     let said = |zh: &str, en: &str| {
-        InputError::new(file, format!("{zh}：{} / {en}: {}", SAVE_AS.0, SAVE_AS.1))
+        InputError::new(
+            file,
+            crate::text!("{zh}：{}", SAVE_AS.0; "{en}: {}", SAVE_AS.1),
+        )
     };
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| {
         said(
@@ -517,8 +535,9 @@ fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
         if size > MAX_SHEET_BYTES {
             return Err(InputError::new(
                 file,
-                format!(
-                    "工作簿中的 {name} 解压后为 {size} 字节，超过上限 {MAX_SHEET_BYTES} 字节：请检查文件 (可能是“压缩炸弹”)，或拆分后分批计算 / the workbook's {name} is {size} bytes uncompressed, past the limit of {MAX_SHEET_BYTES}: check the file (it may be a zip bomb) or split the round"
+                crate::text!(
+                    "工作簿中的 {name} 解压后为 {size} 字节，超过上限 {MAX_SHEET_BYTES} 字节：请检查文件 (可能是“压缩炸弹”)，或拆分后分批计算",
+                    "the workbook's {name} is {size} bytes uncompressed, past the limit of {MAX_SHEET_BYTES}: check the file (it may be a zip bomb) or split the round"
                 ),
             ));
         }
@@ -562,15 +581,16 @@ fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
 }
 
 /// What text that is no CSV is, by its first bytes: a PDF, or a workbook read through a pipe.
-fn foreign(bytes: &[u8]) -> Option<String> {
+fn foreign(bytes: &[u8]) -> Option<crate::text::Text> {
     if bytes.starts_with(b"%PDF") {
         let (zh, en) = SAVE_AS;
-        return Some(format!(
-            "文件是 PDF，不是表格：{zh} / the file is a PDF, not a spreadsheet: {en}"
+        return Some(crate::text!(
+            "文件是 PDF，不是表格：{zh}",
+            "the file is a PDF, not a spreadsheet: {en}"
         ));
     }
     (bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE)).then(|| {
-        "工作簿须以文件给出，不能经管道读取：请给出 .xlsx/.xls/.ods 文件的路径，或另存为“CSV UTF-8 (逗号分隔)” / a workbook is read from a file, not a pipe: give the path of the .xlsx/.xls/.ods file, or save it as \"CSV UTF-8 (Comma delimited)\"".to_string()
+        crate::text!("工作簿须以文件给出，不能经管道读取：请给出 .xlsx/.xls/.ods 文件的路径，或另存为“CSV UTF-8 (逗号分隔)”", "a workbook is read from a file, not a pipe: give the path of the .xlsx/.xls/.ods file, or save it as \"CSV UTF-8 (Comma delimited)\"")
     })
 }
 
@@ -584,7 +604,10 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
             .ok_or_else(|| {
                 InputError::new(
                     file,
-                    "文件既不是 UTF-8 也不是 GBK/GB18030 编码 / the file is neither UTF-8 nor GBK/GB18030",
+                    crate::text!(
+                        "文件既不是 UTF-8 也不是 GBK/GB18030 编码",
+                        "the file is neither UTF-8 nor GBK/GB18030"
+                    ),
                 )
             })
     };
@@ -592,7 +615,10 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
         let valid = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |s| s.len());
         let mut err = InputError::new(
             file,
-            "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk) / the file is not UTF-8 (for GBK use --encoding gbk)",
+            crate::text!(
+                "文件不是 UTF-8 编码 (GBK 文件可用 --encoding gbk)",
+                "the file is not UTF-8 (for GBK use --encoding gbk)"
+            ),
         );
         err.line = Some(bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1);
         err
@@ -601,7 +627,10 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(InputError::new(
             file,
-            "文件是 UTF-16 编码 (Excel 的“Unicode 文本”)，请另存为“CSV UTF-8 (逗号分隔)”或 XLSX / the file is UTF-16 (Excel's \"Unicode Text\"): save it as \"CSV UTF-8 (Comma delimited)\" or XLSX",
+            crate::text!(
+                "文件是 UTF-16 编码 (Excel 的“Unicode 文本”)，请另存为“CSV UTF-8 (逗号分隔)”或 XLSX",
+                "the file is UTF-16 (Excel's \"Unicode Text\"): save it as \"CSV UTF-8 (Comma delimited)\" or XLSX"
+            ),
         ));
     }
     let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -614,7 +643,10 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
         // Chinese text that is valid UTF-8 is UTF-8: read as GBK it would be mojibake.
         Encoding::Gbk if utf8 && (bom > 0 || !bytes.is_ascii()) => Err(InputError::new(
             file,
-            "文件是 UTF-8 编码，不是 GBK：请去掉 --encoding gbk / the file is UTF-8, not GBK: leave out --encoding gbk",
+            crate::text!(
+                "文件是 UTF-8 编码，不是 GBK：请去掉 --encoding gbk",
+                "the file is UTF-8, not GBK: leave out --encoding gbk"
+            ),
         )),
         Encoding::Gbk => gbk(&bytes),
         Encoding::Utf8 | Encoding::Auto if utf8 => Ok((bytes, bom)),
@@ -639,7 +671,7 @@ fn read_sheet(
     let bad = |e: String| {
         InputError::new(
             file,
-            format!("无法读取工作簿 / cannot read the workbook: {e}"),
+            crate::text!("无法读取工作簿", "cannot read the workbook: {e}"),
         )
     };
     let opened = match format {
@@ -660,10 +692,7 @@ fn read_sheet(
         // An OLE file that is no workbook: a Word .doc, or a workbook saved with a password.
         Format::Xls => InputError::new(
             file,
-            format!(
-                "无法按旧版 Excel (.xls) 读取 ({e})：如为 Word 文档或加密的工作簿，{} / cannot read it as an old Excel workbook (.xls) ({e}): if it is a Word document or a password-protected workbook, {}",
-                SAVE_AS.0, SAVE_AS.1
-            ),
+            crate::text!("无法按旧版 Excel (.xls) 读取 ({e})：如为 Word 文档或加密的工作簿，{}", SAVE_AS.0; "cannot read it as an old Excel workbook (.xls) ({e}): if it is a Word document or a password-protected workbook, {}", SAVE_AS.1),
         ),
         _ => bad(e.to_string()),
     })?;
@@ -704,9 +733,7 @@ fn read_sheet(
     let (text, header_row) = sheet_csv(cells, MAX_INPUT_BYTES).ok_or_else(|| {
         InputError::new(
             file,
-            format!(
-                "工作表“{first}”转为表格文本后超过 {MAX_INPUT_BYTES} 字节：请拆分后分批计算 / sheet `{first}` comes to more than {MAX_INPUT_BYTES} bytes of table text: split the round"
-            ),
+            crate::text!("工作表“{first}”转为表格文本后超过 {MAX_INPUT_BYTES} 字节：请拆分后分批计算", "sheet `{first}` comes to more than {MAX_INPUT_BYTES} bytes of table text: split the round"),
         )
     })?;
     // In row order, as the rows are; of two cells at one place the later wins, as in the text.
@@ -734,7 +761,7 @@ fn xlsx_cells(
     let bad = |e: calamine::XlsxError| {
         InputError::new(
             file,
-            format!("无法读取工作簿 / cannot read the workbook: {e}"),
+            crate::text!("无法读取工作簿", "cannot read the workbook: {e}"),
         )
     };
     let mut reader = match book.worksheet_cells_reader(sheet) {
@@ -765,8 +792,9 @@ fn xlsx_cells(
             let at = format!("{}{}", column_name(col), row + 1);
             let mut e = InputError::new(
                 file,
-                format!(
-                    "工作表“{sheet}”的 {at} 是公式，但文件中没有它的计算结果 (文件可能由程序生成、未经计算)：请用 Excel 或 WPS 打开后保存，再计算 / cell {at} of sheet `{sheet}` is a formula saved without its value (the file was probably written by a program and never calculated): open it in Excel or WPS, save it, and run again"
+                crate::text!(
+                    "工作表“{sheet}”的 {at} 是公式，但文件中没有它的计算结果 (文件可能由程序生成、未经计算)：请用 Excel 或 WPS 打开后保存，再计算",
+                    "cell {at} of sheet `{sheet}` is a formula saved without its value (the file was probably written by a program and never calculated): open it in Excel or WPS, save it, and run again"
                 ),
             );
             e.line = Some(row as usize + 1);
@@ -806,8 +834,9 @@ fn within_limits(file: &str, sheet: &str, row: u32, col: u32) -> Result<(), Inpu
         let n = u64::from(row) + 1;
         return Err(InputError::new(
             file,
-            format!(
-                "工作表“{sheet}”在第 {n} 行有单元格，超过 {MAX_SHEET_ROWS} 行的上限：请拆分后分批计算 / sheet `{sheet}` has a cell in row {n}, past the limit of {MAX_SHEET_ROWS} rows: split the round"
+            crate::text!(
+                "工作表“{sheet}”在第 {n} 行有单元格，超过 {MAX_SHEET_ROWS} 行的上限：请拆分后分批计算",
+                "sheet `{sheet}` has a cell in row {n}, past the limit of {MAX_SHEET_ROWS} rows: split the round"
             ),
         ));
     }
@@ -815,8 +844,9 @@ fn within_limits(file: &str, sheet: &str, row: u32, col: u32) -> Result<(), Inpu
         let n = u64::from(col) + 1;
         return Err(InputError::new(
             file,
-            format!(
-                "工作表“{sheet}”在第 {n} 列有单元格，超过 {MAX_SHEET_COLUMNS} 列 (XFD) 的上限 / sheet `{sheet}` has a cell in column {n}, past the limit of {MAX_SHEET_COLUMNS} columns (XFD)"
+            crate::text!(
+                "工作表“{sheet}”在第 {n} 列有单元格，超过 {MAX_SHEET_COLUMNS} 列 (XFD) 的上限",
+                "sheet `{sheet}` has a cell in column {n}, past the limit of {MAX_SHEET_COLUMNS} columns (XFD)"
             ),
         ));
     }

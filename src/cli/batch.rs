@@ -111,8 +111,9 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
             std::io::copy(&mut f, &mut out).and_then(|_| std::io::Write::flush(&mut out))
         });
         copied.map_err(|e| {
-            Failure::Usage(format!(
-                "无法写到标准输出 / cannot write to standard output: {e}"
+            Failure::Usage(calc::text!(
+                "无法写到标准输出",
+                "cannot write to standard output: {e}"
             ))
         })?;
     }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use calc::error::{Error, InputError};
-use calc::facts::{Facts, parse_date};
+use calc::facts::Facts;
 use calc::render::Lang;
 use calc::rules::{RuleBook, RuleSet, RuleSources};
 
@@ -39,7 +39,7 @@ impl Config {
         })?;
         let rules = book.base.clone();
         let as_of = match &c.as_of {
-            Some(t) => Some(parse_date(t).map_err(|m| InputError::new("--as-of", m))?),
+            Some(t) => Some(calc::facts::date(t).map_err(|m| InputError::new("--as-of", m))?),
             None => None,
         };
         Ok(Config {
@@ -83,8 +83,9 @@ pub fn refuse_unhonoured(c: &Common, command: &str, honours: Honours) -> Result<
         ("--lang", c.lang.is_some() && !honours.lang),
     ];
     match given.iter().find(|(_, refused)| *refused) {
-        Some((flag, _)) => Err(Failure::Usage(format!(
-            "`calc {command}` 不使用 {flag}，请去掉 / `calc {command}` does not take {flag}: leave it out"
+        Some((flag, _)) => Err(Failure::Usage(calc::text!(
+            "`calc {command}` 不使用 {flag}，请去掉",
+            "`calc {command}` does not take {flag}: leave it out"
         ))),
         None => Ok(()),
     }

@@ -28,7 +28,7 @@ pub use config::Config;
 #[derive(Debug)]
 pub enum Failure {
     Calc(calc::Error),
-    Usage(String),
+    Usage(calc::text::Text),
 }
 
 impl Failure {
@@ -162,8 +162,9 @@ pub fn print(text: &str) -> Result<(), Failure> {
     let text = terminal_safe(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Usage(format!(
-            "无法写出到标准输出 / cannot write to standard output: {e}"
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Usage(calc::text!(
+            "无法写出到标准输出",
+            "cannot write to standard output: {e}"
         ))),
         _ => Ok(()),
     }
@@ -194,7 +195,10 @@ fn error_json(f: &Failure) -> String {
         message_zh: &'a str,
         message_en: &'a str,
     }
-    let whole = calc::text::Text::from(f.to_string());
+    let whole = match f {
+        Failure::Usage(m) => m.clone(),
+        Failure::Calc(e) => e.text(),
+    };
     let located: Vec<Located> = match f {
         Failure::Calc(e) if !e.input_errors().is_empty() => e
             .input_errors()

@@ -8,9 +8,10 @@ use super::{Config, Failure, Format, print, width};
 
 pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
     let Some(path) = file else {
-        return Err(Failure::Usage(
-            "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法 / give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`".into(),
-        ));
+        return Err(Failure::Usage(calc::text!(
+            "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法",
+            "give an applicant facts file, e.g. `calc examples/enterprise.toml`; see `calc --help`"
+        )));
     };
     let facts = config.load_facts(path)?;
     let rules = config.rules_for(&facts);

@@ -27,9 +27,10 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     if args.xlsx {
         let path = args.output.as_deref().unwrap_or(Path::new(WORKBOOK));
         if path == Path::new("-") {
-            return Err(Failure::Usage(
-                "工作簿不能写到标准输出，请用 -o 文件名.xlsx / a workbook cannot go to standard output: give -o FILE.xlsx".into(),
-            ));
+            return Err(Failure::Usage(calc::text!(
+                "工作簿不能写到标准输出，请用 -o 文件名.xlsx",
+                "a workbook cannot go to standard output: give -o FILE.xlsx"
+            )));
         }
         let bytes = calc::template::xlsx(&config.rules).map_err(|e| write_error(path, e))?;
         write(path, &bytes)?;

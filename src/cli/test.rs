@@ -19,13 +19,16 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let files = case_files(&args.dir).map_err(|e| {
         InputError::new(
             &shown,
-            format!("无法读取用例目录 / cannot read the cases folder: {e}"),
+            calc::text!("无法读取用例目录", "cannot read the cases folder: {e}"),
         )
     })?;
     if files.is_empty() {
         return Err(InputError::new(
             &shown,
-            "目录中没有用例 (*.toml) / no case files (*.toml) in the folder",
+            calc::text!(
+                "目录中没有用例 (*.toml)",
+                "no case files (*.toml) in the folder"
+            ),
         )
         .into());
     }

@@ -15,11 +15,7 @@ pub fn no_such_clause(rules: &RuleSet, n: u32, file: &str) -> InputError {
     let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
     InputError::new(
         file,
-        format!(
-            "规则中没有第 {n} 条，应为: {} / no clause {n} in the rules; expected one of: {}",
-            known.join(", "),
-            known.join(", ")
-        ),
+        crate::text!("规则中没有第 {n} 条，应为: {}", known.join(", "); "no clause {n} in the rules; expected one of: {}", known.join(", ")),
     )
 }
 

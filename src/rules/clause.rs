@@ -368,7 +368,7 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn bad(&mut self, path: Path, message: String) {
+    fn bad(&mut self, path: Path, message: impl Into<crate::text::Text>) {
         self.problems.push(Problem::new(self.file, path, message));
     }
 
@@ -377,18 +377,11 @@ impl Cx<'_> {
         let section = self.section;
         match section.field_index(name) {
             None => {
-                self.bad(path, format!(
-                    "未知的事实 `{name}`: 分组 `{}` 中没有 / unknown fact `{name}`: section `{}` has no such fact",
-                    section.name, section.name
-                ));
+                self.bad(path, crate::text!("未知的事实 `{name}`: 分组 `{}` 中没有", section.name; "unknown fact `{name}`: section `{}` has no such fact", section.name));
                 None
             }
             Some(i) if !want.contains(&section.fields[i].ty) => {
-                self.bad(path, format!(
-                    "事实 `{name}` 的类型不对，应为 {} / fact `{name}` has the wrong type: expected {}",
-                    want[0].expected(),
-                    want[0].expected()
-                ));
+                self.bad(path, crate::text!("事实 `{name}` 的类型不对，应为 {}", want[0].expected(); "fact `{name}` has the wrong type: expected {}", want[0].expected()));
                 None
             }
             Some(i) => Some(i),
@@ -402,13 +395,7 @@ impl Cx<'_> {
         if found.is_none() {
             self.bad(
                 path,
-                format!(
-                    "`{value}` 不是 `{}` 的取值，应为: {} / not a value of `{}`: {}",
-                    f.name,
-                    f.value_list(),
-                    f.name,
-                    f.value_list()
-                ),
+                crate::text!("`{value}` 不是 `{}` 的取值，应为: {}", f.name, f.value_list(); "not a value of `{}`: {}", f.name, f.value_list()),
             );
         }
         found
@@ -428,10 +415,7 @@ pub fn compile(
         problems.push(Problem::new(
             file,
             at("section"),
-            format!(
-                "未知的事实分组 `{}`，词汇表中没有 / unknown facts section `{}`: not in the vocabulary",
-                spec.section, spec.section
-            ),
+            crate::text!("未知的事实分组 `{}`，词汇表中没有", spec.section; "unknown facts section `{}`: not in the vocabulary", spec.section),
         ));
         return None;
     };
@@ -490,10 +474,7 @@ fn applicants(cx: &mut Cx, names: &[String], kinds: &Field) -> Vec<u16> {
             Some(k) => out.push(k),
             None => cx.bad(
                 at("applicants").index(i),
-                format!(
-                    "未知的主体类型 `{a}`，应为: {} / unknown applicant kind",
-                    kinds.value_list()
-                ),
+                crate::text!("未知的主体类型 `{a}`，应为: {}", kinds.value_list(); "unknown applicant kind"),
             ),
         }
     }
@@ -585,7 +566,7 @@ fn award(cx: &mut Cx, spec: &AwardSpec) -> Option<Award> {
             if *day_basis == 0 {
                 cx.bad(
                     here.key("day_basis"),
-                    "day_basis 须大于 0 / day_basis must be positive".into(),
+                    crate::text!("day_basis 须大于 0", "day_basis must be positive"),
                 );
             }
             Some(Award::Interest {
@@ -609,7 +590,7 @@ fn rate_cases(cx: &mut Cx, specs: &[RateCaseSpec]) -> Vec<RateCase> {
     if specs.is_empty() {
         cx.bad(
             rates.clone(),
-            "award.rates 不能为空 / award.rates must not be empty".into(),
+            crate::text!("award.rates 不能为空", "award.rates must not be empty"),
         );
     }
     let mut cases = Vec::new();
@@ -619,10 +600,7 @@ fn rate_cases(cx: &mut Cx, specs: &[RateCaseSpec]) -> Vec<RateCase> {
             let path = rates.index(i).key("when").key(name);
             let section = cx.section;
             let Some(f) = section.field_index(name) else {
-                let msg = format!(
-                    "`{}` 中没有事实 `{name}` / section `{}` has no fact `{name}`",
-                    section.name, section.name
-                );
+                let msg = crate::text!("`{}` 中没有事实 `{name}`", section.name; "section `{}` has no fact `{name}`", section.name);
                 cx.problems.push(Problem {
                     place: Place::Key,
                     ..Problem::new(cx.file, path, msg)
@@ -639,11 +617,7 @@ fn rate_cases(cx: &mut Cx, specs: &[RateCaseSpec]) -> Vec<RateCase> {
                 Some(v) => when.push((f, v)),
                 None => cx.bad(
                     path,
-                    format!(
-                        "`{name}` 的条件值应为 {} / the value for `{name}` must be {}",
-                        field.ty.expected(),
-                        field.ty.expected()
-                    ),
+                    crate::text!("`{name}` 的条件值应为 {}", field.ty.expected(); "the value for `{name}` must be {}", field.ty.expected()),
                 ),
             }
         }
@@ -666,17 +640,25 @@ fn tiers(cx: &mut Cx, specs: &[TierSpec]) -> Vec<Tier> {
         if last.is_some_and(|l| t.from <= l) {
             cx.bad(
                 here.key("from"),
-                "award.tiers 的 from 须严格递增 / tier thresholds must increase".into(),
+                crate::text!(
+                    "award.tiers 的 from 须严格递增",
+                    "tier thresholds must increase"
+                ),
             );
         }
         last = Some(t.from);
         match (t.amount, t.rate) {
-            (Some(amount), None) => out.push(Tier::Fixed { from: t.from, amount }),
+            (Some(amount), None) => out.push(Tier::Fixed {
+                from: t.from,
+                amount,
+            }),
             (None, Some(rate)) => out.push(Tier::Rate { from: t.from, rate }),
             _ => cx.bad(
                 here,
-                "每一档须有且只有 amount 或 rate 之一 / each tier needs exactly one of amount or rate"
-                    .into(),
+                crate::text!(
+                    "每一档须有且只有 amount 或 rate 之一",
+                    "each tier needs exactly one of amount or rate"
+                ),
             ),
         }
     }
@@ -697,7 +679,13 @@ fn levels(cx: &mut Cx, by: FieldId, specs: &[LevelSpec]) -> Vec<Level> {
                 Payout::Range { floor, ceiling }
             }
             _ => {
-                cx.bad(here, "每一级须有 amount，或 ceiling (可加不高于它的 floor) / each level needs amount, or ceiling with an optional floor not above it".into());
+                cx.bad(
+                    here,
+                    crate::text!(
+                        "每一级须有 amount，或 ceiling (可加不高于它的 floor)",
+                        "each level needs amount, or ceiling with an optional floor not above it"
+                    ),
+                );
                 continue;
             }
         };
@@ -726,7 +714,13 @@ fn cap(cx: &mut Cx, c: &CapSpec, date_field: Option<FieldId>) -> Cap {
         ),
         (None, CapScope::UnitYear) => {
             if date_field.is_none() {
-                cx.bad(at("cap").key("scope"), "cap.scope = \"unit_year\" 需要 date_field 或 cap.year_field / a unit_year cap needs date_field or cap.year_field".into());
+                cx.bad(
+                    at("cap").key("scope"),
+                    crate::text!(
+                        "cap.scope = \"unit_year\" 需要 date_field 或 cap.year_field",
+                        "a unit_year cap needs date_field or cap.year_field"
+                    ),
+                );
             }
             date_field
         }

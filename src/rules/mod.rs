@@ -82,7 +82,7 @@ impl RuleSources {
                 Ok(t) => files.push((f.to_string(), t)),
                 Err(e) => errors.push(InputError::new(
                     format!("{shown}/{f}"),
-                    format!("无法读取规则文件 / cannot read the rule file: {e}"),
+                    crate::text!("无法读取规则文件", "cannot read the rule file: {e}"),
                 )),
             }
         }
@@ -103,14 +103,14 @@ impl RuleSources {
                         Ok(t) => files.push((name, t)),
                         Err(e) => errors.push(InputError::new(
                             format!("{shown}/{name}"),
-                            format!("无法读取规则文件 / cannot read the rule file: {e}"),
+                            crate::text!("无法读取规则文件", "cannot read the rule file: {e}"),
                         )),
                     }
                 }
             }
             Err(e) => errors.push(InputError::new(
                 format!("{shown}/{CLAUSES_DIR}"),
-                format!("无法读取条款目录 / cannot read the clauses folder: {e}"),
+                crate::text!("无法读取条款目录", "cannot read the clauses folder: {e}"),
             )),
         }
         if !errors.is_empty() {
@@ -129,7 +129,7 @@ impl RuleSources {
         let text = std::fs::read_to_string(path).map_err(|e| {
             InputError::new(
                 &shown,
-                format!("无法读取 overlay 文件 / cannot read the overlay file: {e}"),
+                crate::text!("无法读取 overlay 文件", "cannot read the overlay file: {e}"),
             )
         })?;
         self.overlays.push((shown, text));
@@ -298,11 +298,7 @@ impl RuleBook {
                 );
                 return Err(InputError::new(
                     name.as_str(),
-                    format!(
-                        "[scope] 的 `{d}` 不是区县，是否为: {}？ / `{d}` in [scope] is not a district; did you mean {}?",
-                        near.join("、"),
-                        near.join(" or ")
-                    ),
+                    crate::text!("[scope] 的 `{d}` 不是区县，是否为: {}？", near.join("、"); "`{d}` in [scope] is not a district; did you mean {}?", near.join(" or ")),
                 )
                 .field("scope.districts")
                 .into());
@@ -460,10 +456,7 @@ fn compile_clauses(
             problems.push(Problem::new(
                 name,
                 read::at("clause"),
-                format!(
-                    "条款号 {} 与 {} 重复 / clause number {} is also used by {}",
-                    spec.clause, prev.source, spec.clause, prev.source
-                ),
+                crate::text!("条款号 {} 与 {} 重复", spec.clause, prev.source; "clause number {} is also used by {}", spec.clause, prev.source),
             ));
             continue;
         }
@@ -471,10 +464,7 @@ fn compile_clauses(
             problems.push(Problem::new(
                 name,
                 read::at("key"),
-                format!(
-                    "条款键 `{}` 与 {} 重复 / clause key `{}` is also used by {}",
-                    spec.key, prev.source, spec.key, prev.source
-                ),
+                crate::text!("条款键 `{}` 与 {} 重复", spec.key, prev.source; "clause key `{}` is also used by {}", spec.key, prev.source),
             ));
             continue;
         }
@@ -501,11 +491,7 @@ fn funding_index(
         problems.push(Problem::new(
             file,
             read::at("funding"),
-            format!(
-                "未知的资金来源 `{key}`，policy.toml 的 [[funding]] 有: {} / unknown funding source `{key}`; policy.toml's [[funding]] has: {}",
-                known.join(", "),
-                known.join(", ")
-            ),
+            crate::text!("未知的资金来源 `{key}`，policy.toml 的 [[funding]] 有: {}", known.join(", "); "unknown funding source `{key}`; policy.toml's [[funding]] has: {}", known.join(", ")),
         ));
     }
     found
@@ -522,7 +508,7 @@ fn read_file<T: serde::de::DeserializeOwned>(
     if !files.iter().any(|(n, _)| n == name) {
         errors.push(InputError::new(
             name,
-            "规则文件缺失 / the rule file is missing",
+            crate::text!("规则文件缺失", "the rule file is missing"),
         ));
     }
     docs.iter().find(|d| d.name == name)?.read(problems)
@@ -553,10 +539,7 @@ fn unpaid_values(v: &Vocabulary, clauses: &[Clause]) -> Vec<Problem> {
                 out.push(Problem::new(
                     VOCABULARY_FILE,
                     field_path(s, f).key("values").index(i).key("value"),
-                    format!(
-                        "警告: `{}.{}` 的取值 `{}` ({}) 没有任何条款使用 / warning: no clause pays the value `{}`",
-                        v.sections[s].name, field.name, val.value, val.label, val.value
-                    ),
+                    crate::text!("警告: `{}.{}` 的取值 `{}` ({}) 没有任何条款使用", v.sections[s].name, field.name, val.value, val.label; "warning: no clause pays the value `{}`", val.value),
                 ));
             }
         }
@@ -574,29 +557,27 @@ fn field_path(s: SectionId, f: FieldId) -> read::Path {
 }
 
 fn check_vocabulary(v: &Vocabulary, problems: &mut Vec<Problem>) {
-    let mut bad =
-        |path: read::Path, msg: String| problems.push(Problem::new(VOCABULARY_FILE, path, msg));
+    let mut bad = |path: read::Path, msg: crate::text::Text| {
+        problems.push(Problem::new(VOCABULARY_FILE, path, msg))
+    };
     for (i, s) in v.each_section() {
         if v.sections[..i.0].iter().any(|o| o.name == s.name) {
             bad(
                 section_path(i).key("name"),
-                format!("分组 `{}` 重复 / duplicate section", s.name),
+                crate::text!("分组 `{}` 重复", s.name; "duplicate section"),
             );
         }
         for (j, f) in s.each_field() {
             if s.fields[..j.0].iter().any(|o| o.name == f.name) {
                 bad(
                     field_path(i, j).key("name"),
-                    format!("事实 `{}.{}` 重复 / duplicate fact", s.name, f.name),
+                    crate::text!("事实 `{}.{}` 重复", s.name, f.name; "duplicate fact"),
                 );
             }
             if (f.ty == FieldType::Enum) == f.values.is_empty() {
                 bad(
                     field_path(i, j).key("type"),
-                    format!(
-                        "`{}.{}`: 只有 enum 类型才有 values，且 enum 须有 values / values go with type enum, and enum needs values",
-                        s.name, f.name
-                    ),
+                    crate::text!("`{}.{}`: 只有 enum 类型才有 values，且 enum 须有 values", s.name, f.name; "values go with type enum, and enum needs values"),
                 );
             }
         }
@@ -605,10 +586,7 @@ fn check_vocabulary(v: &Vocabulary, problems: &mut Vec<Problem>) {
         {
             bad(
                 section_path(i).key("key"),
-                format!(
-                    "分组 `{}` 的 key `{k}` 不是它的事实 / the key is not a fact of the section",
-                    s.name
-                ),
+                crate::text!("分组 `{}` 的 key `{k}` 不是它的事实", s.name; "the key is not a fact of the section"),
             );
         }
     }
@@ -619,7 +597,10 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
         let s = v.section_index(section).ok_or_else(|| {
             InputError::new(
                 VOCABULARY_FILE,
-                format!("词汇表缺少分组 `{section}` / the vocabulary lacks section `{section}`"),
+                crate::text!(
+                    "词汇表缺少分组 `{section}`",
+                    "the vocabulary lacks section `{section}`"
+                ),
             )
         })?;
         let Some(field) = field else {
@@ -628,8 +609,9 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
         let f = v.sections[s].field_index(field).ok_or_else(|| {
             InputError::new(
                 VOCABULARY_FILE,
-                format!(
-                    "词汇表缺少事实 `{section}.{field}` / the vocabulary lacks `{section}.{field}`"
+                crate::text!(
+                    "词汇表缺少事实 `{section}.{field}`",
+                    "the vocabulary lacks `{section}.{field}`"
                 ),
             )
         })?;
@@ -648,7 +630,7 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
     if v.sections[applicant].fields[kind].ty != FieldType::Enum {
         return Err(InputError::new(
             VOCABULARY_FILE,
-            "`applicant.kind` 须为 enum / must be an enum",
+            crate::text!("`applicant.kind` 须为 enum", "must be an enum"),
         ));
     }
     Ok(Roles {
@@ -669,18 +651,25 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
 }
 
 fn check_policy(p: &Policy, problems: &mut Vec<Problem>) {
-    let mut bad =
-        |key: &str, msg: &str| problems.push(Problem::new(POLICY_FILE, read::at(key), msg));
+    let mut bad = |key: &str, msg: crate::text::Text| {
+        problems.push(Problem::new(POLICY_FILE, read::at(key), msg))
+    };
     if p.effective_from > p.effective_until {
         bad(
             "effective_until",
-            "施行日期晚于有效期截止日 / effective_from is after effective_until",
+            crate::text!(
+                "施行日期晚于有效期截止日",
+                "effective_from is after effective_until"
+            ),
         );
     }
     if p.events_from > p.effective_until {
         bad(
             "events_from",
-            "奖补起算日晚于有效期截止日 / events_from is after effective_until",
+            crate::text!(
+                "奖补起算日晚于有效期截止日",
+                "events_from is after effective_until"
+            ),
         );
     }
     // Amounts are shown and summed at 0.01 yuan: more decimals would part the rows from the total.
@@ -688,15 +677,16 @@ fn check_policy(p: &Policy, problems: &mut Vec<Problem>) {
         let n = p.rounding_dp;
         bad(
             "rounding_dp",
-            &format!(
-                "舍入位数为 {n}，应为 0、1 或 2 (元、角、分) / rounding_dp is {n}; expected 0, 1 or 2"
+            crate::text!(
+                "舍入位数为 {n}，应为 0、1 或 2 (元、角、分)",
+                "rounding_dp is {n}; expected 0, 1 or 2"
             ),
         );
     }
     if p.districts.is_empty() {
         bad(
             "districts",
-            "适用区县不能为空 / districts must not be empty",
+            crate::text!("适用区县不能为空", "districts must not be empty"),
         );
     }
 }
@@ -719,7 +709,7 @@ fn compile_gates(
                 None => problems.push(Problem::new(
                     POLICY_FILE,
                     here.key("kinds").index(i),
-                    format!("未知的主体类型 `{k}` / unknown applicant kind"),
+                    crate::text!("未知的主体类型 `{k}`", "unknown applicant kind"),
                 )),
             }
         }
@@ -730,8 +720,9 @@ fn compile_gates(
                 _ => problems.push(Problem::new(
                     POLICY_FILE,
                     here.key("require").index(i),
-                    format!(
-                        "`applicant.{r}` 不是词汇表中的布尔事实 / not a boolean applicant fact"
+                    crate::text!(
+                        "`applicant.{r}` 不是词汇表中的布尔事实",
+                        "not a boolean applicant fact"
                     ),
                 )),
             }

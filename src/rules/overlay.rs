@@ -68,7 +68,10 @@ pub fn scope(name: &str, text: &str) -> Result<Option<Vec<String>>, InputError> 
         Some(names) if !names.is_empty() => Ok(Some(names)),
         _ => Err(InputError::new(
             name,
-            "[scope] 须写 districts = [\"鹿城区\", ...] / [scope] needs districts = [\"鹿城区\", ...]",
+            crate::text!(
+                "[scope] 须写 districts = [\"鹿城区\", ...]",
+                "[scope] needs districts = [\"鹿城区\", ...]"
+            ),
         )
         .field("scope.districts")),
     }
@@ -116,10 +119,7 @@ impl Applied {
             file: doc.name.clone(),
             path,
             place: p.place,
-            message: {
-                let t = crate::text::Text::from(p.message.clone());
-                format!("{} (作用于 {base}) / {} (applied to {base})", t.zh, t.en)
-            },
+            message: crate::text!("{} (作用于 {base})", p.message.zh; "{} (applied to {base})", p.message.en),
         });
         e.field = (!p.path.0.is_empty()).then(|| p.path.to_string());
         Some(e)
@@ -161,7 +161,10 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
             file: doc.name.clone(),
             path,
             place: Place::Key,
-            message: format!("规则中没有第 {number} 条 / the rules have no clause {number}"),
+            message: crate::text!(
+                "规则中没有第 {number} 条",
+                "the rules have no clause {number}"
+            ),
         };
         for (i, t) in o.add_clause.into_iter().enumerate() {
             let root = at("add_clause").index(i);
@@ -214,7 +217,7 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
                 Err(e) => {
                     errors.push(InputError::new(
                         w.name.clone(),
-                        format!("合并后无法写出 / cannot write the merged rules: {e}"),
+                        crate::text!("合并后无法写出", "cannot write the merged rules: {e}"),
                     ));
                     continue;
                 }

@@ -23,6 +23,7 @@ use toml::de::{DeTable, DeValue};
 use toml_datetime::de::DatetimeDeserializer;
 
 use crate::error::InputError;
+use crate::text::Text;
 
 /// One step of a path into a rule file: a key, or an array's element (0-based).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -93,11 +94,11 @@ pub struct Problem {
     pub file: String,
     pub path: Path,
     pub place: Place,
-    pub message: String,
+    pub message: Text,
 }
 
 impl Problem {
-    pub fn new(file: &str, path: Path, message: impl Into<String>) -> Problem {
+    pub fn new(file: &str, path: Path, message: impl Into<Text>) -> Problem {
         Problem {
             file: file.to_string(),
             path,
@@ -178,7 +179,7 @@ impl<'t> Doc<'t> {
     }
 
     /// Adds a problem unless the same one was found in an earlier pass.
-    fn add(&self, problems: &mut Vec<Problem>, path: Path, place: Place, message: String) {
+    fn add(&self, problems: &mut Vec<Problem>, path: Path, place: Place, message: Text) {
         let p = Problem {
             file: self.name.clone(),
             path,
@@ -253,7 +254,7 @@ struct Passes {
 
 impl Passes {
     /// Learns from a failed pass, reporting what is the file's problem; false: stop reading.
-    fn after(&mut self, e: DeError, mut report: impl FnMut(Path, String)) -> bool {
+    fn after(&mut self, e: DeError, mut report: impl FnMut(Path, Text)) -> bool {
         let at = e.path.clone().unwrap_or_default();
         let inside = self
             .tries
@@ -305,7 +306,7 @@ fn stand_in(i: usize) -> Spanned<DeValue<'static>> {
 struct Cx<'a> {
     skip: &'a HashSet<Path>,
     fill: &'a HashMap<Path, Spanned<DeValue<'static>>>,
-    unknown: RefCell<Vec<(Path, String)>>,
+    unknown: RefCell<Vec<(Path, Text)>>,
 }
 
 /// A value of the parsed file, at its path, as a serde `Deserializer`.
@@ -325,10 +326,20 @@ pub struct DeError {
     missing: Option<&'static str>,
     /// The `kind` of a table read as an enum is missing or unknown.
     tag: bool,
-    message: String,
+    message: Text,
 }
 
 impl DeError {
+    /// An error serde reports, said in both languages.
+    fn said(message: Text) -> DeError {
+        DeError {
+            path: None,
+            missing: None,
+            tag: false,
+            message,
+        }
+    }
+
     fn at(mut self, path: &Path) -> DeError {
         if self.path.is_none() {
             self.path = Some(match self.missing {
@@ -342,7 +353,7 @@ impl DeError {
 
 impl fmt::Display for DeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        write!(f, "{}", self.message)
     }
 }
 
@@ -354,34 +365,41 @@ impl de::Error for DeError {
             path: None,
             missing: None,
             tag: false,
-            message: msg.to_string(),
+            // serde's own (English) or a `Deserialize` impl's, written "中文 / English".
+            message: Text::parted(&msg.to_string()),
         }
     }
 
     fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> DeError {
         let (zh, en) = expectation(expected);
         let (fzh, fen) = unexpected(&found);
-        DeError::custom(format!(
-            "类型不对: 应为 {zh}，实为 {fzh} / wrong type: expected {en}, found {fen}"
+        DeError::said(crate::text!(
+            "类型不对: 应为 {zh}，实为 {fzh}",
+            "wrong type: expected {en}, found {fen}"
         ))
     }
 
     fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> DeError {
         let (zh, en) = expectation(expected);
         let (fzh, fen) = unexpected(&found);
-        DeError::custom(format!(
-            "取值不对: 应为 {zh}，实为 {fzh} / invalid value: expected {en}, found {fen}"
+        DeError::said(crate::text!(
+            "取值不对: 应为 {zh}，实为 {fzh}",
+            "invalid value: expected {en}, found {fen}"
         ))
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> DeError {
         let list = expected.join(", ");
-        DeError::custom(match nearest(variant, expected) {
-            Some(near) => format!(
-                "`{variant}` 不是可选值，是否应为 `{near}`？应为: {list} / `{variant}` is not one of: {list}; did you mean `{near}`?"
+        DeError::said(match nearest(variant, expected) {
+            Some(near) => crate::text!(
+                "`{variant}` 不是可选值，是否应为 `{near}`？应为: {list}",
+                "`{variant}` is not one of: {list}; did you mean `{near}`?"
             ),
             None => {
-                format!("`{variant}` 不是可选值，应为: {list} / `{variant}` is not one of: {list}")
+                crate::text!(
+                    "`{variant}` 不是可选值，应为: {list}",
+                    "`{variant}` is not one of: {list}"
+                )
             }
         })
     }
@@ -391,7 +409,10 @@ impl de::Error for DeError {
             path: None,
             missing: Some(field),
             tag: false,
-            message: format!("缺少必填键 `{field}` / the required key `{field}` is missing"),
+            message: crate::text!(
+                "缺少必填键 `{field}`",
+                "the required key `{field}` is missing"
+            ),
         }
     }
 }
@@ -445,14 +466,16 @@ fn nearest<'c>(word: &str, choices: &[&'c str]) -> Option<&'c str> {
 
 /// The message for a key no field of the struct is named: the nearest valid key, if any is
 /// near, and every key allowed there.
-fn unknown_key(key: &str, fields: &[&str]) -> String {
+fn unknown_key(key: &str, fields: &[&str]) -> Text {
     let list = fields.join(", ");
     match nearest(key, fields) {
-        Some(near) => format!(
-            "未知的键 `{key}`，是否应为 `{near}`？此处可用: {list} / unknown key `{key}`: did you mean `{near}`? allowed here: {list}"
+        Some(near) => crate::text!(
+            "未知的键 `{key}`，是否应为 `{near}`？此处可用: {list}",
+            "unknown key `{key}`: did you mean `{near}`? allowed here: {list}"
         ),
-        None => format!(
-            "未知的键 `{key}`，此处可用: {list} / unknown key `{key}`; allowed here: {list}"
+        None => crate::text!(
+            "未知的键 `{key}`，此处可用: {list}",
+            "unknown key `{key}`; allowed here: {list}"
         ),
     }
 }
@@ -587,8 +610,9 @@ impl<'de> de::Deserializer<'de> for Node<'_, '_> {
                         path: Some(self.path.key("kind")),
                         missing: None,
                         tag: true,
-                        message: format!(
-                            "缺少 kind，应为: {list} / `kind` is missing; expected one of: {list}"
+                        message: crate::text!(
+                            "缺少 kind，应为: {list}",
+                            "`kind` is missing; expected one of: {list}"
                         ),
                     })
                 }

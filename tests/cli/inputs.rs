@@ -907,6 +907,44 @@ fn under_format_json_an_error_is_json_on_stderr() {
 }
 
 #[test]
+fn a_value_with_a_slash_in_an_error_keeps_each_language_whole_in_json() {
+    // A message is made in its two languages, not split at its first " / ": a value that
+    // carries one, quoted in the Chinese half, must not cut the message there.
+    let text = compute("100").replace("date = 2026-02-01", "date = \"2026 / 2 / 1\"");
+    let (out, _) = run(text.as_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    let e = &v["error"];
+    assert_eq!(e["field"], "compute[1].date");
+    assert_eq!(
+        e["message_zh"], "应为日期 YYYY-MM-DD，实为 `2026 / 2 / 1`",
+        "{e}"
+    );
+    assert_eq!(
+        e["message_en"], "expected a date YYYY-MM-DD, found `2026 / 2 / 1`",
+        "{e}"
+    );
+    // A key with a slash, named in both halves of "unknown key".
+    let text = ENTERPRISE.replacen("\n", "\n\"a / b\" = 1\n", 1);
+    let (out, _) = run(text.as_bytes(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("stderr is JSON");
+    let e = &v["error"];
+    let (zh, en) = (
+        e["message_zh"].as_str().unwrap(),
+        e["message_en"].as_str().unwrap(),
+    );
+    assert!(
+        zh.starts_with("未知的键 `a / b`") && !zh.contains("unknown"),
+        "{e}"
+    );
+    assert!(
+        en.starts_with("unknown key `a / b`") && !en.contains("未知"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_misspelt_title_or_key_is_answered_with_the_nearest_not_the_whole_list() {
     let title = |t: &str| {
         format!("{ENTERPRISE}[[recognition]]\nid = \"R\"\ntitle = \"{t}\"\ndate = 2026-01-01\n")
