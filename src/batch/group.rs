@@ -361,7 +361,7 @@ impl SoFar {
         };
         let s = rules.section(section);
         let items = &unit.facts.sections[section];
-        if let Some(k) = s.key.as_ref().and_then(|k| s.field_index(k)) {
+        if let Some(k) = s.key_index {
             // A hash seen before: the first earlier item with an equal key, if any.
             let seen = self.keys.get(&(section, hash));
             let dup = seen.and_then(|_| items.iter().find(|o| same_key(o.get(k), item.get(k))));
@@ -429,8 +429,7 @@ fn same_key(a: Option<&Value>, b: Option<&Value>) -> bool {
 
 /// The hash of an item's key, when its section has one.
 pub fn key_of(section: &crate::rules::Section, item: &Item) -> u64 {
-    let key = section.key.as_ref().and_then(|k| section.field_index(k));
-    key.map_or(0, |k| key_hash(item.get(k)))
+    section.key_index.map_or(0, |k| key_hash(item.get(k)))
 }
 
 /// A hash of an item's key consistent with `same_key`; decimals (equal at different

@@ -110,7 +110,7 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
                     "a yearly quota needs the clause's date_field"
                 ))
             })?;
-        let key_field = section.key.as_ref().and_then(|k| section.field_index(k));
+        let key_field = section.key_index;
         out.push(QuotaRule {
             clause: c.number,
             section: c.section,

@@ -18,7 +18,7 @@ use crate::rules::{Award, Clause, CombineMode, Condition, FieldId, RuleSet};
 fn facts_read(clause: &Clause, rules: &RuleSet) -> Vec<FieldId> {
     let section = rules.section(clause.section);
     let mut used: Vec<FieldId> = Vec::new();
-    if let Some(k) = section.key.as_ref().and_then(|k| section.field_index(k)) {
+    if let Some(k) = section.key_index {
         used.push(k);
     }
     used.extend(clause.date_field);
