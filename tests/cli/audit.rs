@@ -5,22 +5,7 @@ use std::path::Path;
 
 use predicates::str::contains;
 
-use crate::common::{ENTERPRISE, calc, facts_file, root};
-
-/// Copies the shipped rules folder into a fresh temporary folder.
-fn copy_rules() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let src = root().join("rules");
-    std::fs::create_dir_all(dir.path().join("clauses")).unwrap();
-    for f in ["policy.toml", "vocabulary.toml"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, dir.path().join("clauses").join(p.file_name().unwrap())).unwrap();
-    }
-    dir
-}
+use crate::common::{ENTERPRISE, calc, copy_rules, facts_file, root};
 
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();

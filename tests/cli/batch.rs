@@ -599,7 +599,7 @@ fn an_xlsx_round_trip() {
 }
 
 /// Six datasets selected in one district and year: the quota of 5 keeps the best five.
-fn datasets(scores: &[&str]) -> String {
+pub(crate) fn datasets(scores: &[&str]) -> String {
     let mut t = String::from(
         "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,实际投入,是否上架,是否入选,评选得分,日期\n",
     );

@@ -41,3 +41,33 @@ pub fn facts_file(text: &str) -> tempfile::NamedTempFile {
     std::io::Write::write_all(&mut f, text.as_bytes()).expect("write");
     f
 }
+
+/// Runs `calc ARGS --format json`, which must succeed, and reads its JSON.
+pub fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = calc()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Copies the shipped rules folder into a fresh temporary folder.
+pub fn copy_rules() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = root().join("rules");
+    std::fs::create_dir_all(dir.path().join("clauses")).unwrap();
+    for f in ["policy.toml", "vocabulary.toml"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.path().join("clauses").join(p.file_name().unwrap())).unwrap();
+    }
+    dir
+}

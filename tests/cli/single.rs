@@ -195,21 +195,8 @@ fn a_failed_condition_names_the_field_the_condition_and_the_fact() {
 
 #[test]
 fn the_json_names_the_overlays_the_funding_and_the_discretionary_sums() {
-    let json = |args: &[&str]| -> serde_json::Value {
-        let out = calc()
-            .args(args)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
     let overlay = "examples/overlays/lucheng-compute-20.toml";
-    let v = json(&["--overlay", overlay, "examples/enterprise.toml"]);
+    let v = crate::common::json_of(&["--overlay", overlay, "examples/enterprise.toml"]);
     assert_eq!(v["overlays"], serde_json::json!([overlay]));
     // SPEC §4: clauses 1-3 district with city support, 4-9 city and district, 12 the upper level.
     let funding = |n: u64| {
@@ -225,7 +212,7 @@ fn the_json_names_the_overlays_the_funding_and_the_discretionary_sums() {
     assert_eq!(funding(5), "shared");
     assert_eq!(funding(12), "upper_level");
     // The university: clause 10 talent_high_level ≤ 2,000,000, no floor; nothing else is open.
-    let u = json(&["examples/university.toml", "--as-of", "2026-06-30"]);
+    let u = crate::common::json_of(&["examples/university.toml", "--as-of", "2026-06-30"]);
     assert_eq!(
         u["discretionary"],
         serde_json::json!({"floor": "0.00", "ceiling": "2000000.00"})

@@ -155,17 +155,8 @@ mode = "sum"
 
 /// A copy of the shipped rules with one more clause file.
 fn rules_with(name: &str, clause: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let (src, d) = (crate::common::root().join("rules"), dir.path());
-    std::fs::create_dir_all(d.join("clauses")).unwrap();
-    for f in ["policy.toml", "vocabulary.toml"] {
-        std::fs::copy(src.join(f), d.join(f)).unwrap();
-    }
-    for e in std::fs::read_dir(src.join("clauses")).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, d.join("clauses").join(p.file_name().unwrap())).unwrap();
-    }
-    std::fs::write(d.join("clauses").join(name), clause).unwrap();
+    let dir = crate::common::copy_rules();
+    std::fs::write(dir.path().join("clauses").join(name), clause).unwrap();
     dir
 }
 
@@ -205,18 +196,11 @@ fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
         );
     }
     let file = crate::common::facts_file(&facts);
-    let out = calc()
-        .args(["--rules", rules.path().to_str().unwrap()])
-        .arg(file.path())
-        .args(["--as-of", "2026-06-30", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (rules, file) = (
+        rules.path().to_str().unwrap(),
+        file.path().to_str().unwrap(),
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = crate::common::json_of(&["--rules", rules, file, "--as-of", "2026-06-30"]);
     let clause = |n: u32| {
         let all = v["clauses"].as_array().unwrap();
         all.iter().find(|c| c["clause"] == n).unwrap().clone()
@@ -1138,23 +1122,7 @@ fn a_quota_in_a_round_leaves_the_continuation_under_another_clause_as_it_was() {
     let rules = rules_with("13-data-extra.toml", DATA_EXTRA);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut t = String::from(
-        "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,实际投入,是否上架,是否入选,评选得分,日期\n",
-    );
-    let codes = [
-        "91330302000000001K",
-        "91330302000000002N",
-        "91330302000000003R",
-        "91330302000000004W",
-        "913303020000000050",
-        "913303020000000063",
-    ];
-    for (i, score) in [90, 70, 95, 80, 60, 85].iter().enumerate() {
-        t += &format!(
-            "语料券,单位{i},{},企业,瓯海区,是,是,是,DS-{i},100000,是,是,{score},2026-03-01\n",
-            codes[i]
-        );
-    }
+    let t = crate::batch::datasets(&["90", "70", "95", "80", "60", "85"]);
     std::fs::write(d.join("q.csv"), t).unwrap();
     let args = [
         "--rules",
