@@ -314,56 +314,130 @@ impl Table {
     }
 
     /// Calls `f` with the rows after the header in file order, some thousands at a time (for
-    /// work on all cores), each with its line; the bytes read go to `progress`.
+    /// work on all cores), each with its line; the bytes read go to `progress`. The records
+    /// are read on a thread of their own while `f` works on the batch before: reading is
+    /// one core's work, and it would otherwise leave the others idle.
     pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(Line, csv::ByteRecord)])) {
-        const BATCH: usize = 8192;
+        use std::sync::mpsc::sync_channel;
+        // Two batches in flight, reused: one being read, one with `f`.
+        let (full, filled) = sync_channel::<(Batch, usize, u64)>(1);
+        let (empty, emptied) = sync_channel::<Batch>(2);
+        for _ in 0..2 {
+            let _ = empty.send(vec![(Line::default(), csv::ByteRecord::new()); BATCH]);
+        }
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut cursor = Cursor::new(self);
+                for mut batch in emptied {
+                    let n = cursor.fill(&mut batch);
+                    let at = cursor.reader.position().byte();
+                    if n == 0 || full.send((batch, n, at)).is_err() {
+                        return;
+                    }
+                }
+            });
+            let mut shown = 0;
+            for (mut batch, n, at) in filled {
+                f(&batch[..n]);
+                batch.truncate(BATCH.max(n));
+                progress.inc(at - shown);
+                shown = at;
+                if empty.send(batch).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+impl Table {
+    /// A record's own text, when it is its cells joined by commas, as the CSV writer writes
+    /// them: a record without quotes, read from one line.
+    pub fn verbatim(&self, record: &csv::ByteRecord) -> Option<&[u8]> {
         let text = &self.text[self.start..];
+        let at = record.position()?.byte() as usize;
+        // The offset may stand before the line ends that precede the record.
+        let at = at
+            + (text.get(at..)?.iter())
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+        let len = record.as_slice().len() + record.len().checked_sub(1)?;
+        let raw = text.get(at..at + len)?;
+        (!raw.iter().any(|&b| matches!(b, b'"' | b'\r' | b'\n'))).then_some(raw)
+    }
+}
+
+/// Rows read at a time.
+const BATCH: usize = 8192;
+
+/// A batch of records, each with its line.
+type Batch = Vec<(Line, csv::ByteRecord)>;
+
+/// Where the reading of a table's records is, from batch to batch.
+struct Cursor<'t> {
+    table: &'t Table,
+    text: &'t [u8],
+    reader: csv::Reader<&'t [u8]>,
+    /// A CSV record's line is counted here from its byte offset: the reader's own count is
+    /// one short in a CRLF file. The line, and the byte counted up to.
+    line: usize,
+    counted: usize,
+    /// Records read, for a sheet's row numbers.
+    index: usize,
+    /// Where the last record ended: the csv reader skips empty lines, which are rows too.
+    ended: usize,
+}
+
+impl<'t> Cursor<'t> {
+    fn new(table: &'t Table) -> Cursor<'t> {
+        let text = &table.text[table.start..];
         let mut reader = reader(text);
-        // A CSV record's line is counted here from its byte offset: the reader's own count is
-        // one short in a CRLF file. (line, the byte it starts at) of the last record.
-        let (mut line, mut counted) = (1, 0);
-        // The batch's records are reused from batch to batch.
-        let mut batch = vec![(Line::default(), csv::ByteRecord::new()); BATCH];
-        let (mut index, mut shown) = (0, 0);
         let mut header = csv::ByteRecord::new();
         let _ = reader.read_byte_record(&mut header);
-        // Where the last record ended: the csv reader skips empty lines, which are rows too.
-        let mut ended = reader.position().byte() as usize;
-        loop {
-            let mut n = 0;
-            // The reader is flexible and reads bytes: it refuses nothing.
-            while n < BATCH && matches!(reader.read_byte_record(&mut batch[n].1), Ok(true)) {
-                index += 1;
-                let Some(header) = self.sheet_header else {
-                    let at = batch[n].1.position().map_or(counted, |p| p.byte() as usize);
-                    // The offset may stand before the line ends that precede the record.
-                    let ends = text.get(at..).unwrap_or_default();
-                    let at = at
-                        + ends
-                            .iter()
-                            .take_while(|&&b| b == b'\r' || b == b'\n')
-                            .count();
-                    let skipped = text.get(counted..at).unwrap_or_default();
-                    line += skipped.iter().filter(|&&b| b == b'\n').count();
-                    counted = at;
-                    n += blank_lines(&mut batch, n, (text, ended, at), line);
-                    batch[n].0 = Line::at(line);
-                    ended = reader.position().byte() as usize;
-                    n += 1;
-                    continue;
-                };
-                batch[n].0 = Line::at(header + index);
-                n += 1;
-            }
-            if n == 0 {
-                return;
-            }
-            f(&batch[..n]);
-            batch.truncate(BATCH.max(n));
-            let at = reader.position().byte();
-            progress.inc(at - shown);
-            shown = at;
+        let ended = reader.position().byte() as usize;
+        Cursor {
+            table,
+            text,
+            reader,
+            line: 1,
+            counted: 0,
+            index: 0,
+            ended,
         }
+    }
+
+    /// Reads the next records into `batch` (growing it for empty lines): how many.
+    fn fill(&mut self, batch: &mut Batch) -> usize {
+        let text = self.text;
+        let mut n = 0;
+        // The reader is flexible and reads bytes: it refuses nothing.
+        while n < BATCH && matches!(self.reader.read_byte_record(&mut batch[n].1), Ok(true)) {
+            self.index += 1;
+            if let Some(header) = self.table.sheet_header {
+                batch[n].0 = Line::at(header + self.index);
+                n += 1;
+                continue;
+            }
+            let at = batch[n]
+                .1
+                .position()
+                .map_or(self.counted, |p| p.byte() as usize);
+            // The offset may stand before the line ends that precede the record.
+            let ends = text.get(at..).unwrap_or_default();
+            let at = at
+                + ends
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+            let skipped = text.get(self.counted..at).unwrap_or_default();
+            self.line += skipped.iter().filter(|&&b| b == b'\n').count();
+            self.counted = at;
+            n += blank_lines(batch, n, (text, self.ended, at), self.line);
+            batch[n].0 = Line::at(self.line);
+            self.ended = self.reader.position().byte() as usize;
+            n += 1;
+        }
+        n
     }
 }
 
@@ -1072,6 +1146,36 @@ mod tests {
 #[cfg(test)]
 mod sheet_limit_tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A record's own text, where `verbatim` gives it, is what the CSV writer writes for
+        /// its cells, followed by the added columns: quotes, line ends of either kind, blank
+        /// lines and short rows included.
+        #[test]
+        fn a_record_written_back_as_it_is_reads_as_the_writer_would_write_it(
+            lines in proptest::collection::vec(
+                proptest::collection::vec("[a,\"\r\n =中 -]{0,4}", 1..5), 1..8),
+            crlf: bool,
+        ) {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let text: String = lines.iter().map(|l| l.concat() + end).collect();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("round.csv");
+            std::fs::write(&path, format!("h{end}{text}")).unwrap();
+            let table = Table::open(&path, Encoding::Auto).unwrap();
+            table.batches(&(), |batch| {
+                for (_, record) in batch {
+                    let Some(raw) = table.verbatim(record) else { continue };
+                    let mut wr = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+                    // The added columns follow it, as in the output.
+                    wr.write_record(record.iter().chain([&b"x"[..]])).unwrap();
+                    let written = wr.into_inner().unwrap();
+                    let raw = [raw, b",x\n"].concat();
+                    assert_eq!(String::from_utf8_lossy(&raw), String::from_utf8_lossy(&written));
+                }
+            });
+        }
+    }
 
     #[test]
     fn columns_are_named_as_excel_names_them() {

@@ -10,6 +10,7 @@
 //! every output is complete, so a failed run leaves an existing file as it was.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -115,10 +116,19 @@ const MONEY_FORMAT: &str = "#,##0.00";
 
 /// A cell that a spreadsheet could take for a formula gets a leading `'`.
 pub fn neutralise(text: &[u8]) -> Cow<'_, [u8]> {
-    match text.first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned([b"'", text].concat()),
-        _ => Cow::Borrowed(text),
+    if formula_like(text) {
+        Cow::Owned([b"'", text].concat())
+    } else {
+        Cow::Borrowed(text)
     }
+}
+
+/// Whether a spreadsheet could take the cell for a formula.
+fn formula_like(text: &[u8]) -> bool {
+    matches!(
+        text.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// A cell as it was before `neutralise`: its leading `'` taken off again.
@@ -271,6 +281,18 @@ impl Layout {
     fn status(&self, s: RowStatus) -> &str {
         &self.statuses[s as usize]
     }
+
+    /// A record's own text, where writing it back as it is gives what writing its cells one
+    /// by one would (most rows: copied, not parsed and quoted again): its input columns come
+    /// first, unchanged, it has a cell for each and none of them looks like a formula.
+    fn verbatim<'t>(&self, table: &'t Table, record: &csv::ByteRecord) -> Option<&'t [u8]> {
+        let inputs_first =
+            self.slots.len() > self.width && self.slots[..self.width].iter().all(Option::is_none);
+        if !inputs_first || record.len() != self.width || record.iter().any(formula_like) {
+            return None;
+        }
+        table.verbatim(record)
+    }
 }
 
 /// Writes the rows to a temporary file beside `path`; the caller persists it.
@@ -307,15 +329,19 @@ pub fn rows(
         let parts: Vec<csv::Result<Vec<u8>>> = (batch.par_chunks(per).enumerate())
             .map(|(i, records)| {
                 let results = results.get(at + i * per..).unwrap_or_default();
+                let part = RefCell::new(Vec::with_capacity(per * 256));
                 // Rows keep their cells beyond the header, so they may differ in length.
                 let mut wr = csv::WriterBuilder::new()
                     .flexible(true)
-                    .from_writer(Vec::with_capacity(per * 256));
+                    .from_writer(Part(&part));
                 let mut scratch = Vec::new();
                 for ((_, record), r) in records.iter().zip(results) {
-                    write_row(&mut wr, &layout, &cells(record), r, &mut scratch)?;
+                    let raw = layout.verbatim(table, record);
+                    write_row(&mut wr, &layout, (&cells(record), raw), r, &mut scratch)?;
                 }
-                wr.into_inner().map_err(|e| e.into_error().into())
+                wr.flush()?;
+                drop(wr);
+                Ok(part.into_inner())
             })
             .collect();
         for part in parts {
@@ -336,15 +362,39 @@ pub fn rows(
 
 /// One output row: its input cells, the added values in their columns, and any cells beyond
 /// the header after them.
-fn write_row<W: Write>(
-    wr: &mut csv::Writer<W>,
+/// A part of the output, written by its CSV writer and by rows copied in as they are.
+struct Part<'a>(&'a RefCell<Vec<u8>>);
+
+impl Write for Part<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `raw`, where given, is the row's input cells as the writer would write them.
+fn write_row(
+    wr: &mut csv::Writer<Part<'_>>,
     layout: &Layout,
-    cells: &Cells<'_>,
+    (cells, raw): (&Cells<'_>, Option<&[u8]>),
     r: &RowResult,
     scratch: &mut Vec<u8>,
 ) -> csv::Result<()> {
     for r in std::iter::once(r).chain(&r.also) {
-        for (c, slot) in layout.slots.iter().enumerate() {
+        let mut from = 0;
+        if let Some(raw) = raw {
+            // Put before the record the writer is about to begin, with its first delimiter.
+            wr.flush()?;
+            let mut part = wr.get_ref().0.borrow_mut();
+            part.extend_from_slice(raw);
+            part.push(b',');
+            from = layout.width;
+        }
+        for (c, slot) in layout.slots.iter().enumerate().skip(from) {
             match slot {
                 None => wr.write_field(neutralise(cells.raw(c)))?,
                 Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
