@@ -38,7 +38,7 @@ use crate::rules::{RuleBook, RuleSet, SectionId};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
 use read::Table;
-pub use read::{Encoding, Line};
+pub use read::{Encoding, Line, Span};
 
 /// What a run of `calc batch` is asked to do.
 #[derive(Clone, Debug)]
@@ -218,8 +218,8 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         headers: &table.headers,
         allowed,
     };
-    let ((codes, rows, n_rows), last, lines) = read_rows(&parser, &table, progress);
-    table.closed_quotes(last)?;
+    let ((codes, rows, n_rows), at) = read_rows(&parser, &table, progress);
+    table.closed_quotes(at.last)?;
     mark("read");
     let (mut units, mut results) = evaluate_all(
         book,
@@ -243,13 +243,14 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let stdout = if opts.check {
         None
     } else {
-        write_all(rules, opts, (&table, &cols), (&units, &results), progress)?
+        let input = (&table, &cols, &at.spans[..]);
+        write_all(rules, opts, input, (&units, &results), progress)?
     };
     mark("written");
     let errors = (results.iter())
         .filter(|r| r.status == RowStatus::Error)
         .count();
-    let row_errors = (lines.iter().zip(&results))
+    let row_errors = (at.lines.iter().zip(&results))
         .filter(|(_, r)| opts.check && r.status == RowStatus::Error)
         .map(|(&line, r)| (line, r.reason.clone()))
         .collect();
@@ -269,42 +270,49 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     })
 }
 
+/// Where the rows stand in the file.
+struct Positions {
+    /// Each row's line.
+    lines: Vec<Line>,
+    /// Each row's text, to be written out again.
+    spans: Vec<Span>,
+    /// The last record's line and byte offset, where an unclosed quote would be.
+    last: Option<(Line, u64)>,
+}
+
 /// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
-/// from batch to batch), and placed in its credit code's group; and the count of rows. Also
-/// the last record's line and byte offset, where an unclosed quote would be, and each row's
-/// line.
-fn read_rows(
-    parser: &Parser<'_>,
-    table: &Table,
-    progress: &dyn Progress,
-) -> (Read, Option<(Line, u64)>, Vec<Line>) {
+/// from batch to batch), and placed in its credit code's group; and the count of rows; and
+/// where each row stands.
+fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Read, Positions) {
     progress.phase("读取 reading", table.bytes());
     let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
         .map(|_| Memo::new(rules))
         .collect();
     let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
-    let (mut last, mut lines) = (None, Vec::new());
+    let (mut last, mut lines, mut spans) = (None, Vec::new(), Vec::new());
     table.batches(progress, |batch| {
-        lines.extend(batch.iter().map(|(line, _)| *line));
-        last = (batch.last()).and_then(|(line, r)| Some((*line, r.position()?.byte())));
+        lines.extend(batch.iter().map(|r| r.line));
+        spans.extend(batch.iter().map(|r| r.span));
+        last = (batch.last()).and_then(|r| Some((r.line, r.cells.position()?.byte())));
         let per = batch.len().div_ceil(memos.len());
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
             .map(|(records, memo)| {
                 (records.iter())
-                    .map(|(line, r)| parser.row(*line, &read::cells(r), memo, &codes))
+                    .map(|r| parser.row(r.line, &read::cells(&r.cells), memo, &codes))
                     .collect()
             })
             .collect();
         let mut placed = Vec::with_capacity(batch.len());
-        for ((line, _), row) in batch.iter().zip(parsed.into_iter().flatten()) {
+        for (r, row) in batch.iter().zip(parsed.into_iter().flatten()) {
             let cc = rules.roles.credit_code;
-            placed.push(codes.place(n_rows + placed.len(), *line, row, cc));
+            placed.push(codes.place(n_rows + placed.len(), r.line, row, cc));
         }
         n_rows += placed.len();
         rows.push(placed);
     });
-    ((codes, rows, n_rows), last, lines)
+    let at = Positions { lines, spans, last };
+    ((codes, rows, n_rows), at)
 }
 
 /// The rows as read: their codes' groups, the rows a batch at a time, and their count.
@@ -342,11 +350,11 @@ fn evaluate_all(
 fn write_all(
     rules: &RuleSet,
     opts: &Options,
-    input: (&Table, &Columns),
+    input: (&Table, &Columns, &[Span]),
     (units, results): (&[Unit], &[RowResult]),
     progress: &dyn Progress,
 ) -> Result<Option<tempfile::NamedTempFile>, Error> {
-    progress.phase("写出 writing", input.0.bytes());
+    progress.phase("写出 writing", results.len());
     let out = write::rows(
         &opts.output,
         input,

@@ -307,8 +307,8 @@ impl Table {
     /// Calls `f(line, cells)` for each row after the header, in file order.
     pub fn rows(&self, progress: &dyn Progress, mut f: impl FnMut(Line, &Cells<'_>)) {
         self.batches(progress, |batch| {
-            for (line, record) in batch {
-                f(*line, &Cells(record));
+            for r in batch {
+                f(r.line, &Cells(&r.cells));
             }
         });
     }
@@ -317,13 +317,13 @@ impl Table {
     /// work on all cores), each with its line; the bytes read go to `progress`. The records
     /// are read on a thread of their own while `f` works on the batch before: reading is
     /// one core's work, and it would otherwise leave the others idle.
-    pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[(Line, csv::ByteRecord)])) {
+    pub fn batches(&self, progress: &dyn Progress, mut f: impl FnMut(&[Record])) {
         use std::sync::mpsc::sync_channel;
         // Two batches in flight, reused: one being read, one with `f`.
         let (full, filled) = sync_channel::<(Batch, usize, u64)>(1);
         let (empty, emptied) = sync_channel::<Batch>(2);
         for _ in 0..2 {
-            let _ = empty.send(vec![(Line::default(), csv::ByteRecord::new()); BATCH]);
+            let _ = empty.send(vec![Record::default(); BATCH]);
         }
         std::thread::scope(|s| {
             s.spawn(move || {
@@ -351,19 +351,76 @@ impl Table {
 }
 
 impl Table {
-    /// A record's own text, when it is its cells joined by commas, as the CSV writer writes
-    /// them: a record without quotes, read from one line.
-    pub fn verbatim(&self, record: &csv::ByteRecord) -> Option<&[u8]> {
-        let text = &self.text[self.start..];
-        let at = record.position()?.byte() as usize;
-        // The offset may stand before the line ends that precede the record.
-        let at = at
-            + (text.get(at..)?.iter())
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-        let len = record.as_slice().len() + record.len().checked_sub(1)?;
-        let raw = text.get(at..at + len)?;
-        (!raw.iter().any(|&b| matches!(b, b'"' | b'\r' | b'\n'))).then_some(raw)
+    /// A plain record's text: its cells joined by commas, as the CSV writer writes them.
+    pub fn plain(&self, span: Span) -> Option<&[u8]> {
+        let Span::Plain(at, len) = span else {
+            return None;
+        };
+        self.text[self.start..].get(at as usize..(at + len) as usize)
+    }
+
+    /// A reader for reading records again by their spans (`again`).
+    pub fn rereader(&self) -> csv::Reader<std::io::Cursor<&[u8]>> {
+        reader(std::io::Cursor::new(&self.text[self.start..]))
+    }
+
+    /// Reads the record at `span` again into `record` (a blank line as one empty cell).
+    pub fn again(
+        &self,
+        span: Span,
+        reader: &mut csv::Reader<std::io::Cursor<&[u8]>>,
+        record: &mut csv::ByteRecord,
+    ) {
+        record.clear();
+        let at = match span {
+            Span::Blank => None,
+            Span::Quoted(at) | Span::Plain(at, _) => Some(at),
+        };
+        let read = at.is_some_and(|at| {
+            let to = std::io::SeekFrom::Start(at.into());
+            reader.seek_raw(to, csv::Position::new()).is_ok()
+                && matches!(reader.read_byte_record(record), Ok(true))
+        });
+        if !read {
+            record.clear();
+            record.push_field(b"");
+        }
+    }
+}
+
+/// A record as read: its line, where its text stands, and its cells.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    pub line: Line,
+    pub span: Span,
+    pub cells: csv::ByteRecord,
+}
+
+/// Where a record's text stands in the table, so that it can be written out again without
+/// the whole file being read again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Span {
+    /// An empty line, kept as a row of one empty cell.
+    #[default]
+    Blank,
+    /// A record with quotes, from this byte on: read again to be written.
+    Quoted(u32),
+    /// A record without quotes on one line, from this byte, this many bytes long.
+    Plain(u32, u32),
+}
+
+impl Span {
+    fn of(text: &[u8], at: usize, record: &csv::ByteRecord) -> Span {
+        let len = record.as_slice().len() + record.len().saturating_sub(1);
+        let (Ok(at32), Ok(len32)) = (u32::try_from(at), u32::try_from(len)) else {
+            return Span::Blank; // past any input limit
+        };
+        match text.get(at..at + len) {
+            Some(raw) if !raw.iter().any(|&b| matches!(b, b'"' | b'\r' | b'\n')) => {
+                Span::Plain(at32, len32)
+            }
+            _ => Span::Quoted(at32),
+        }
     }
 }
 
@@ -371,7 +428,7 @@ impl Table {
 const BATCH: usize = 8192;
 
 /// A batch of records, each with its line.
-type Batch = Vec<(Line, csv::ByteRecord)>;
+type Batch = Vec<Record>;
 
 /// Where the reading of a table's records is, from batch to batch.
 struct Cursor<'t> {
@@ -411,15 +468,11 @@ impl<'t> Cursor<'t> {
         let text = self.text;
         let mut n = 0;
         // The reader is flexible and reads bytes: it refuses nothing.
-        while n < BATCH && matches!(self.reader.read_byte_record(&mut batch[n].1), Ok(true)) {
+        while n < BATCH && matches!(self.reader.read_byte_record(&mut batch[n].cells), Ok(true)) {
             self.index += 1;
-            if let Some(header) = self.table.sheet_header {
-                batch[n].0 = Line::at(header + self.index);
-                n += 1;
-                continue;
-            }
-            let at = batch[n]
-                .1
+            let r = &mut batch[n];
+            let at = r
+                .cells
                 .position()
                 .map_or(self.counted, |p| p.byte() as usize);
             // The offset may stand before the line ends that precede the record.
@@ -429,11 +482,17 @@ impl<'t> Cursor<'t> {
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
                     .count();
+            r.span = Span::of(text, at, &r.cells);
+            if let Some(header) = self.table.sheet_header {
+                r.line = Line::at(header + self.index);
+                n += 1;
+                continue;
+            }
             let skipped = text.get(self.counted..at).unwrap_or_default();
             self.line += skipped.iter().filter(|&&b| b == b'\n').count();
             self.counted = at;
             n += blank_lines(batch, n, (text, self.ended, at), self.line);
-            batch[n].0 = Line::at(self.line);
+            batch[n].line = Line::at(self.line);
             self.ended = self.reader.position().byte() as usize;
             n += 1;
         }
@@ -508,7 +567,7 @@ pub fn cells(record: &csv::ByteRecord) -> Cells<'_> {
 /// which starts at `at` on `line`: put before it in the batch as empty records, each on its
 /// line, so that an empty line keeps its place in the output. How many were put.
 fn blank_lines(
-    batch: &mut Vec<(Line, csv::ByteRecord)>,
+    batch: &mut Vec<Record>,
     n: usize,
     (text, ended, at): (&[u8], usize, usize),
     line: usize,
@@ -522,18 +581,19 @@ fn blank_lines(
         return 0;
     }
     if batch.len() < n + blanks + 1 {
-        batch.resize(n + blanks + 1, (Line::default(), csv::ByteRecord::new()));
+        batch.resize(n + blanks + 1, Record::default());
     }
     batch.swap(n, n + blanks);
     for (k, slot) in batch[n..n + blanks].iter_mut().enumerate() {
-        slot.1.clear();
-        slot.1.push_field(b"");
-        slot.0 = Line::at(line - blanks + k);
+        slot.cells.clear();
+        slot.cells.push_field(b"");
+        slot.span = Span::Blank;
+        slot.line = Line::at(line - blanks + k);
     }
     blanks
 }
 
-fn reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+fn reader<R: Read>(bytes: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -1098,7 +1158,7 @@ mod tests {
             let (text, first) = sheet_csv(cells, MAX_INPUT_BYTES).unwrap();
             let mut got = Vec::new();
             let mut record = csv::StringRecord::new();
-            let mut r = reader(&text);
+            let mut r = reader(&text[..]);
             while r.read_record(&mut record).unwrap() {
                 let cells: Vec<String> = record.iter().map(str::to_string).collect();
                 got.push(if cells == [""] { Vec::new() } else { cells });
@@ -1148,11 +1208,11 @@ mod sheet_limit_tests {
     use super::*;
 
     proptest::proptest! {
-        /// A record's own text, where `verbatim` gives it, is what the CSV writer writes for
-        /// its cells, followed by the added columns: quotes, line ends of either kind, blank
-        /// lines and short rows included.
+        /// A record's text, where `plain` gives it, is what the CSV writer writes for its
+        /// cells, followed by the added columns; and every record reads again from its span
+        /// as it was read: quotes, line ends of either kind, blank lines and short rows included.
         #[test]
-        fn a_record_written_back_as_it_is_reads_as_the_writer_would_write_it(
+        fn a_record_is_written_back_and_read_again_as_it_was_read(
             lines in proptest::collection::vec(
                 proptest::collection::vec("[a,\"\r\n =中 -]{0,4}", 1..5), 1..8),
             crlf: bool,
@@ -1163,12 +1223,15 @@ mod sheet_limit_tests {
             let path = dir.path().join("round.csv");
             std::fs::write(&path, format!("h{end}{text}")).unwrap();
             let table = Table::open(&path, Encoding::Auto).unwrap();
+            let (mut reader, mut again) = (table.rereader(), csv::ByteRecord::new());
             table.batches(&(), |batch| {
-                for (_, record) in batch {
-                    let Some(raw) = table.verbatim(record) else { continue };
+                for r in batch {
+                    table.again(r.span, &mut reader, &mut again);
+                    assert_eq!(again.iter().collect::<Vec<_>>(), r.cells.iter().collect::<Vec<_>>());
+                    let Some(raw) = table.plain(r.span) else { continue };
                     let mut wr = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
                     // The added columns follow it, as in the output.
-                    wr.write_record(record.iter().chain([&b"x"[..]])).unwrap();
+                    wr.write_record(r.cells.iter().chain([&b"x"[..]])).unwrap();
                     let written = wr.into_inner().unwrap();
                     let raw = [raw, b",x\n"].concat();
                     assert_eq!(String::from_utf8_lossy(&raw), String::from_utf8_lossy(&written));

@@ -23,7 +23,7 @@ use tempfile::NamedTempFile;
 use super::parse::Columns;
 use rayon::prelude::*;
 
-use super::read::{Cells, Kind, Kinds, Table, cells};
+use super::read::{Cells, Kind, Kinds, Span, Table, cells};
 use super::{Progress, RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
@@ -252,6 +252,9 @@ struct Layout {
     width: usize,
     /// The status words written, by `RowStatus` (in `RowStatus::ALL` order).
     statuses: [String; RowStatus::ALL.len()],
+    /// The input's columns come first, as they are (not a round's own output, where added
+    /// values go into its columns).
+    inputs_first: bool,
 }
 
 impl Layout {
@@ -270,7 +273,9 @@ impl Layout {
         }
         let width = table.headers.len();
         let statuses = RowStatus::ALL.map(|s| s.word(b, lang).to_string());
+        let inputs_first = slots[..width].iter().all(Option::is_none);
         Layout {
+            inputs_first,
             headers,
             slots,
             width,
@@ -285,20 +290,20 @@ impl Layout {
     /// A record's own text, where writing it back as it is gives what writing its cells one
     /// by one would (most rows: copied, not parsed and quoted again): its input columns come
     /// first, unchanged, it has a cell for each and none of them looks like a formula.
-    fn verbatim<'t>(&self, table: &'t Table, record: &csv::ByteRecord) -> Option<&'t [u8]> {
-        let inputs_first =
-            self.slots.len() > self.width && self.slots[..self.width].iter().all(Option::is_none);
-        if !inputs_first || record.len() != self.width || record.iter().any(formula_like) {
-            return None;
-        }
-        table.verbatim(record)
+    fn verbatim(&self, raw: &[u8]) -> bool {
+        let mut cells = 0;
+        let each = |cell: &[u8]| {
+            cells += 1;
+            !formula_like(cell)
+        };
+        self.inputs_first && raw.split(|&b| b == b',').all(each) && cells == self.width
     }
 }
 
 /// Writes the rows to a temporary file beside `path`; the caller persists it.
 pub fn rows(
     path: &Path,
-    (table, cols): (&Table, &Columns),
+    (table, cols, spans): (&Table, &Columns, &[Span]),
     rules: &RuleSet,
     results: &[RowResult],
     (bom, lang): (bool, Lang),
@@ -322,27 +327,11 @@ pub fn rows(
         .map_err(|e| e.into_error())
         .and_then(|h| out.write_all(&h));
     let threads = rayon::current_num_threads().max(1);
-    let mut at = 0;
     // Each batch of rows is put into CSV on all cores, and written in order.
-    table.batches(progress, |batch| {
-        let per = batch.len().div_ceil(threads);
-        let parts: Vec<csv::Result<Vec<u8>>> = (batch.par_chunks(per).enumerate())
-            .map(|(i, records)| {
-                let results = results.get(at + i * per..).unwrap_or_default();
-                let part = RefCell::new(Vec::with_capacity(per * 256));
-                // Rows keep their cells beyond the header, so they may differ in length.
-                let mut wr = csv::WriterBuilder::new()
-                    .flexible(true)
-                    .from_writer(Part(&part));
-                let mut scratch = Vec::new();
-                for ((_, record), r) in records.iter().zip(results) {
-                    let raw = layout.verbatim(table, record);
-                    write_row(&mut wr, &layout, (&cells(record), raw), r, &mut scratch)?;
-                }
-                wr.flush()?;
-                drop(wr);
-                Ok(part.into_inner())
-            })
+    for (spans, results) in spans.chunks(BATCH).zip(results.chunks(BATCH)) {
+        let per = spans.len().div_ceil(threads);
+        let parts: Vec<csv::Result<Vec<u8>>> = (spans.par_chunks(per).zip(results.par_chunks(per)))
+            .map(|(spans, results)| csv_part(table, &layout, spans, results))
             .collect();
         for part in parts {
             if result.is_ok() {
@@ -351,8 +340,11 @@ pub fn rows(
                     .and_then(|p| out.write_all(&p));
             }
         }
-        at += batch.len();
-    });
+        progress.inc(spans.len() as u64);
+        if result.is_err() {
+            break;
+        }
+    }
     result
         .and_then(|()| out.flush())
         .map_err(|e| write_error(path, e))?;
@@ -362,6 +354,36 @@ pub fn rows(
 
 /// One output row: its input cells, the added values in their columns, and any cells beyond
 /// the header after them.
+/// Rows put into CSV at a time, a share for each core.
+const BATCH: usize = 8192;
+
+/// Some rows in CSV. A plain row's input cells are copied as they stand in the input (most
+/// rows: not parsed and quoted again); any other row is read again from where it stands.
+fn csv_part(
+    table: &Table,
+    layout: &Layout,
+    spans: &[Span],
+    results: &[RowResult],
+) -> csv::Result<Vec<u8>> {
+    let part = RefCell::new(Vec::with_capacity(spans.len() * 256));
+    // Rows keep their cells beyond the header, so they may differ in length.
+    let mut wr = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Part(&part));
+    let (mut reader, mut record) = (table.rereader(), csv::ByteRecord::new());
+    let mut scratch = Vec::new();
+    for (&span, r) in spans.iter().zip(results) {
+        let raw = table.plain(span).filter(|raw| layout.verbatim(raw));
+        if raw.is_none() {
+            table.again(span, &mut reader, &mut record);
+        }
+        write_row(&mut wr, layout, (&cells(&record), raw), r, &mut scratch)?;
+    }
+    wr.flush()?;
+    drop(wr);
+    Ok(part.into_inner())
+}
+
 /// A part of the output, written by its CSV writer and by rows copied in as they are.
 struct Part<'a>(&'a RefCell<Vec<u8>>);
 
@@ -405,7 +427,9 @@ fn write_row(
                 }
             }
         }
-        for c in layout.width..cells.count() {
+        // A row copied as it is has no cells beyond the header.
+        let beyond = if raw.is_some() { 0 } else { cells.count() };
+        for c in layout.width..beyond {
             wr.write_field(neutralise(cells.raw(c)))?;
         }
         wr.write_record(None::<&[u8]>)?;
@@ -449,7 +473,8 @@ fn write_xlsx(
     }
     let mut result = Ok(());
     let (mut at, mut sheet_row) = (0, 1);
-    table.rows(progress, |line, cells| {
+    table.rows(&(), |line, cells| {
+        progress.inc(1);
         if let (Ok(()), Some(r)) = (&result, results.get(at)) {
             let input = Input {
                 cells,
