@@ -61,17 +61,17 @@ impl std::fmt::Display for Line {
     }
 }
 
-/// One row's cells.
-pub struct Cells<'a>(&'a csv::ByteRecord);
+/// One row's cells, and their text as one string, checked to be UTF-8 once for the row.
+pub struct Cells<'a>(&'a csv::ByteRecord, &'a str);
 
 impl<'a> Cells<'a> {
     /// A cell's text, or "" past the row's end. A cell of UTF-8 text is UTF-8 (the reader
     /// splits at ASCII bytes), so the check never fails on a decoded file.
     pub fn get(&self, i: usize) -> &'a str {
-        self.0
-            .get(i)
-            .and_then(|c| simdutf8::basic::from_utf8(c).ok())
-            .unwrap_or("")
+        match self.0.range(i) {
+            Some(range) => self.1.get(range).unwrap_or(""),
+            None => "",
+        }
     }
 
     /// A cell's bytes, for writing it out unchanged.
@@ -308,7 +308,7 @@ impl Table {
     pub fn rows(&self, progress: &dyn Progress, mut f: impl FnMut(Line, &Cells<'_>)) {
         self.batches(progress, |batch| {
             for r in batch {
-                f(r.line, &Cells(&r.cells));
+                f(r.line, &cells(&r.cells));
             }
         });
     }
@@ -558,7 +558,8 @@ fn unclosed_quote(text: &[u8]) -> Option<usize> {
 
 /// One row's cells, from a record of a batch.
 pub fn cells(record: &csv::ByteRecord) -> Cells<'_> {
-    Cells(record)
+    let text = simdutf8::basic::from_utf8(record.as_slice()).unwrap_or("");
+    Cells(record, text)
 }
 
 /// The reader every record of a round is read with: no header row, and rows of any length (a

@@ -371,13 +371,17 @@ fn csv_part(
         .flexible(true)
         .from_writer(Part(&part));
     let (mut reader, mut record) = (table.rereader(), csv::ByteRecord::new());
-    let mut scratch = Vec::new();
+    let (mut scratch, none) = (Vec::new(), csv::ByteRecord::new());
     for (&span, r) in spans.iter().zip(results) {
         let raw = table.plain(span).filter(|raw| layout.verbatim(raw));
-        if raw.is_none() {
-            table.again(span, &mut reader, &mut record);
-        }
-        write_row(&mut wr, layout, (&cells(&record), raw), r, &mut scratch)?;
+        let read = match raw {
+            Some(_) => &none,
+            None => {
+                table.again(span, &mut reader, &mut record);
+                &record
+            }
+        };
+        write_row(&mut wr, layout, (&cells(read), raw), r, &mut scratch)?;
     }
     wr.flush()?;
     drop(wr);
