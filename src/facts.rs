@@ -33,7 +33,7 @@ pub enum Value {
 impl Value {
     /// Converts text (a TOML string or a spreadsheet cell) to the field's type.
     pub fn from_text(field: &Field, text: &str) -> Result<Value, Text> {
-        let t = text.trim();
+        let t = crate::text::trim(text);
         match field.ty {
             FieldType::Text => Ok(Value::Text(t.to_string())),
             FieldType::Bool => parse_bool(t)

@@ -95,8 +95,12 @@ impl Money {
     /// Parses the text forms of SPEC §3: "1200000.50", "1,200,000.50", "120万", "120万元",
     /// "1.2亿", "1200元", "¥1,200,000", "￥1200000元", full-width digits and commas too.
     pub fn parse(text: &str) -> Result<Money, MoneyError> {
+        // Most cells are plain digits (a spreadsheet's own numbers): nothing to fold or strip.
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return Money::of_plain(text, 1);
+        }
         let folded = crate::fold::width(text);
-        let t = folded.trim();
+        let t = crate::text::trim(&folded);
         let t = t.strip_prefix(['¥', '￥']).map_or(t, str::trim_start);
         if t.is_empty() {
             return Err(MoneyError::Empty);
@@ -117,7 +121,11 @@ impl Money {
         if number.starts_with('-') {
             return Err(MoneyError::Negative);
         }
-        let plain = strip_grouping(number)?;
+        Money::of_plain(&strip_grouping(number)?, unit)
+    }
+
+    /// An amount written as digits with at most one point, times `unit` (万, 亿).
+    fn of_plain(plain: &str, unit: i64) -> Result<Money, MoneyError> {
         if plain.is_empty()
             || !plain.bytes().all(|b| b.is_ascii_digit() || b == b'.')
             || plain.bytes().filter(|&b| b == b'.').count() > 1
@@ -130,7 +138,7 @@ impl Money {
         if plain.len() > 26 {
             return Err(MoneyError::TooLarge);
         }
-        let mut d = Decimal::from_str(&plain).map_err(|_| MoneyError::Malformed)?;
+        let mut d = Decimal::from_str(plain).map_err(|_| MoneyError::Malformed)?;
         if unit != 1 {
             d = d
                 .checked_mul(Decimal::from(unit))
@@ -565,6 +573,11 @@ mod tests {
         assert_eq!(Money::parse("abc"), Err(MoneyError::Malformed));
         assert_eq!(Money::parse("1e5"), Err(MoneyError::Malformed));
         assert_eq!(Money::parse("1.2.3"), Err(MoneyError::Malformed));
+        // Plain digits take the short way in; they are checked as strictly.
+        assert_eq!(Money::parse("1."), Err(MoneyError::Malformed));
+        assert_eq!(Money::parse(".5"), Err(MoneyError::Malformed));
+        assert_eq!(Money::parse("."), Err(MoneyError::Malformed));
+        assert_eq!(Money::parse("007.10"), Money::parse(" 7.1元 "));
         assert_eq!(
             Money::parse("123456789012345678901234567890"),
             Err(MoneyError::TooLarge)

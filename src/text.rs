@@ -29,6 +29,16 @@ impl Lang {
 }
 
 /// A sentence in the language asked for: `say!(lang, "第 {n} 条", "clause {n}")`.
+/// `str::trim`, with the common case first: a cell that begins and ends in a printable ASCII
+/// character has no whitespace to trim (a round trims every cell it reads, often twice).
+pub fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 #[macro_export]
 macro_rules! say {
     ($lang:expr, $zh:literal, $en:literal $(,)?) => {

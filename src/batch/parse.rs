@@ -111,7 +111,7 @@ impl Columns {
     /// so that `'-XM-1` reads back as the `-XM-1` it was written for.
     pub fn text<'a>(&self, cells: &Cells<'a>, c: usize) -> &'a str {
         let text = cells.get(c);
-        if self.own { unguard(text) } else { text }.trim()
+        crate::text::trim(if self.own { unguard(text) } else { text })
     }
 
     /// The input column named as an added column, if any.
