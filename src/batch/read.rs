@@ -416,7 +416,7 @@ impl Span {
             return Span::Blank; // past any input limit
         };
         match text.get(at..at + len) {
-            Some(raw) if !raw.iter().any(|&b| matches!(b, b'"' | b'\r' | b'\n')) => {
+            Some(raw) if memchr::memchr3(b'"', b'\r', b'\n', raw).is_none() => {
                 Span::Plain(at32, len32)
             }
             _ => Span::Quoted(at32),
@@ -489,7 +489,7 @@ impl<'t> Cursor<'t> {
                 continue;
             }
             let skipped = text.get(self.counted..at).unwrap_or_default();
-            self.line += skipped.iter().filter(|&&b| b == b'\n').count();
+            self.line += memchr::memchr_iter(b'\n', skipped).count();
             self.counted = at;
             n += blank_lines(batch, n, (text, self.ended, at), self.line);
             batch[n].line = Line::at(self.line);
