@@ -349,11 +349,10 @@ impl Parser<'_> {
             .flatten()
     }
 
-    /// The row's applicant cells, as read (`text`), in field order.
-    fn applicant_cells<'c>(&self, cells: &'c Cells<'_>) -> impl Iterator<Item = &'c str> {
+    /// The row's applicant cells as written, in field order.
+    fn applicant_cells<'c>(&self, cells: &'c Cells<'_>) -> impl Iterator<Item = &'c [u8]> {
         let cols = &self.cols.fields[self.rules.roles.applicant.0];
-        cols.iter()
-            .map(|c| c.map_or("", |c| self.cols.text(cells, c)))
+        cols.iter().map(|c| c.map_or(&b""[..], |c| cells.raw(c)))
     }
 
     /// Reads a plain prior table's row (the vocabulary's `prior` section).

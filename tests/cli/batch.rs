@@ -825,6 +825,26 @@ fn a_repeated_id_is_found_among_many_rows_of_one_applicant() {
     assert_eq!(s.column("核定金额")[99], "100.00");
 }
 
+/// A later row whose applicant cells carry spaces around them is not the same cells as written,
+/// so it is read, and its facts are its applicant's: one applicant, no error, the cells kept.
+#[test]
+fn a_later_row_with_spaces_around_its_cells_is_its_applicants() {
+    let mut text = format!("{HEAD}{JIA},HT-0,否,1,2026-02-01\n");
+    for i in 0..9000 {
+        text += &format!("{YI},YI-{i},否,1,2026-02-01\n");
+    }
+    let spaced = (JIA.replace("温州甲", " 温州甲")).replace("鹿城区", "鹿城区 ");
+    text += &format!("{spaced},HT-1,否,1,2026-02-01\n");
+    let (_d, out, code) = batch("spaced.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    let s = read_csv(&out);
+    assert!(s.column("状态").iter().all(|s| *s == "核定"));
+    assert_eq!(s.column("单位名称")[9001], " 温州甲智能科技有限公司");
+    assert_eq!(s.column("所属区县")[9001], "鹿城区 ");
+    // 10% × 1 = 0.10, far under the cap.
+    assert_eq!(s.column("核定金额")[9001], "0.10");
+}
+
 /// Rows after the first batch read (8,192 rows) find their applicant's first row by their
 /// applicant cells: the same cells, or the same facts spelt otherwise (yes/true/1 for 是, a
 /// lower-case code), are that applicant; one different fact makes every row of the code an
