@@ -194,7 +194,7 @@ impl Money {
     /// `plain`, written into a buffer: a batch writes a million of them.
     pub fn write_plain(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         match self.fen() {
-            Some(fen) => write!(out, "{}.{:02}", fen / 100, fen % 100),
+            Some(fen) => out.write_all(fen_text(fen, false, &mut [0; 40]).as_bytes()),
             None => out.write_all(self.plain_slow().as_bytes()),
         }
     }
@@ -234,28 +234,7 @@ impl Money {
             buf[..n].copy_from_slice(&text.as_bytes()[..n]);
             return std::str::from_utf8(&buf[..n]).unwrap_or_default();
         };
-        let mut at = buf.len();
-        let mut put = |b: u8, at: &mut usize| {
-            *at -= 1;
-            buf[*at] = b;
-        };
-        put(b'0' + (fen % 10) as u8, &mut at);
-        put(b'0' + (fen / 10 % 10) as u8, &mut at);
-        put(b'.', &mut at);
-        let mut yuan = fen / 100;
-        let mut digits = 0;
-        loop {
-            if digits > 0 && digits % 3 == 0 {
-                put(b',', &mut at);
-            }
-            put(b'0' + (yuan % 10) as u8, &mut at);
-            digits += 1;
-            yuan /= 10;
-            if yuan == 0 {
-                break;
-            }
-        }
-        std::str::from_utf8(&buf[at..]).unwrap_or_default()
+        fen_text(fen, true, buf)
     }
 
     /// `grouped`, appended to `out`: a batch's reasons print millions of amounts.
@@ -308,6 +287,33 @@ fn shortest_float_text(f: f64) -> Result<String, MoneyError> {
         return Err(MoneyError::TooPrecise);
     }
     Ok(text)
+}
+
+/// A whole number of fen as yuan with two decimals, with thousands separators where
+/// `grouped`, in a stack buffer (a batch writes millions of amounts).
+fn fen_text(fen: u64, grouped: bool, buf: &mut [u8; 40]) -> &str {
+    let mut at = buf.len();
+    let mut put = |b: u8, at: &mut usize| {
+        *at -= 1;
+        buf[*at] = b;
+    };
+    put(b'0' + (fen % 10) as u8, &mut at);
+    put(b'0' + (fen / 10 % 10) as u8, &mut at);
+    put(b'.', &mut at);
+    let mut yuan = fen / 100;
+    let mut digits = 0;
+    loop {
+        if grouped && digits > 0 && digits % 3 == 0 {
+            put(b',', &mut at);
+        }
+        put(b'0' + (yuan % 10) as u8, &mut at);
+        digits += 1;
+        yuan /= 10;
+        if yuan == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// Removes thousands separators, insisting that they group by three.
