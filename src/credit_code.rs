@@ -5,27 +5,47 @@
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-/// Why a code was refused, in Chinese and English.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a code was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CreditCodeError {
-    #[error(
-        "统一社会信用代码应为 18 位，实为 {0} 位 / the credit code must have 18 characters, not {0}"
-    )]
     Length(usize),
-    #[error(
-        "统一社会信用代码含非法字符 '{0}'，应为数字或除 I、O、S、V、Z 以外的大写字母 / the credit code has an invalid character '{0}': expected digits or capital letters other than I, O, S, V, Z"
-    )]
     Character(char),
-    #[error(
-        "统一社会信用代码校验位错误: 应为 '{expected}'，实为 '{found}' / check digit mismatch: expected '{expected}', found '{found}'"
-    )]
     CheckDigit { expected: char, found: char },
 }
 
-/// A count or a character in each message, never " / ".
+impl CreditCodeError {
+    /// What is wrong, in Chinese and English.
+    pub fn text(&self) -> crate::text::Text {
+        use crate::text;
+        match *self {
+            CreditCodeError::Length(n) => text!(
+                "统一社会信用代码应为 18 位，实为 {n} 位",
+                "the credit code must have 18 characters, not {n}"
+            ),
+            CreditCodeError::Character(c) => text!(
+                "统一社会信用代码含非法字符 '{c}'，应为数字或除 I、O、S、V、Z 以外的大写字母",
+                "the credit code has an invalid character '{c}': expected digits or capital letters other than I, O, S, V, Z"
+            ),
+            CreditCodeError::CheckDigit { expected, found } => text!(
+                "统一社会信用代码校验位错误: 应为 '{expected}'，实为 '{found}'",
+                "check digit mismatch: expected '{expected}', found '{found}'"
+            ),
+        }
+    }
+}
+
+/// "中文 / English".
+impl std::fmt::Display for CreditCodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for CreditCodeError {}
+
 impl From<CreditCodeError> for crate::text::Text {
     fn from(e: CreditCodeError) -> crate::text::Text {
-        crate::text::Text::parted(&e.to_string())
+        e.text()
     }
 }
 

@@ -41,21 +41,43 @@ impl InputError {
         self.field = Some(field.into());
         self
     }
+
+    /// The error in each language, after its place: "a.toml:3:7: 字段 `x`: …" and
+    /// "a.toml:3:7: field `x`: …".
+    pub fn text(&self) -> Text {
+        let place = Place(self);
+        let field = |word: &str| match &self.field {
+            Some(field) => format!("{word} `{field}`: "),
+            None => String::new(),
+        };
+        crate::text!("{place}{}{}", field("字段"), self.message.zh; "{place}{}{}", field("field"), self.message.en)
+    }
 }
 
-impl fmt::Display for InputError {
+/// An error's "file:line:col: ", as far as it is known.
+struct Place<'a>(&'a InputError);
+
+impl fmt::Display for Place<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
+        write!(f, "{}", self.0.file)?;
+        if let Some(line) = self.0.line {
             write!(f, ":{line}")?;
-            if let Some(col) = self.column {
+            if let Some(col) = self.0.column {
                 write!(f, ":{col}")?;
             }
         }
+        f.write_str(": ")
+    }
+}
+
+/// "file:line:col: 字段 field `x`: 中文 / English".
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Place(self))?;
         if let Some(field) = &self.field {
-            write!(f, ": 字段 field `{field}`")?;
+            write!(f, "字段 field `{field}`: ")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, "{}", self.message)
     }
 }
 
@@ -74,6 +96,21 @@ impl fmt::Display for InputErrors {
             write!(f, "{e}")?;
         }
         Ok(())
+    }
+}
+
+impl InputErrors {
+    /// Each error in each language, one a line.
+    pub fn text(&self) -> Text {
+        let each = |lang: crate::text::Lang| {
+            let lines: Vec<String> = self
+                .0
+                .iter()
+                .map(|e| e.text().get(lang).to_string())
+                .collect();
+            lines.join("\n")
+        };
+        Text::new(each(crate::text::Lang::Zh), each(crate::text::Lang::En))
     }
 }
 
@@ -104,14 +141,19 @@ pub enum Error {
 }
 
 impl Error {
-    /// The whole error in both languages (for an error with no located errors inside).
+    /// The whole error in each language (JSON gives it for an error with no located errors
+    /// inside; the located ones are given each in its place).
     pub fn text(&self) -> Text {
         match self {
             Error::Write { path, message } => {
                 crate::text!("{path}: 无法写出", "cannot write: {message}")
             }
-            // Located errors are shown each in its place; this is their whole, as printed.
-            _ => Text::parted(&self.to_string()),
+            Error::Input(e) => e.text(),
+            Error::Inputs(es) => es.text(),
+            Error::Rules { origin, errors } => {
+                let each = errors.text();
+                crate::text!("规则有误 ({origin}):\n{}", each.zh; "the rules are invalid ({origin}):\n{}", each.en)
+            }
         }
     }
 
@@ -217,6 +259,30 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "a.toml:2:1: 字段 field `compute[0].amount`: 坏 / bad"
+        );
+    }
+
+    #[test]
+    fn an_error_reads_in_each_language_in_its_place() {
+        let e = InputError::new("a.toml", crate::text!("坏", "bad"))
+            .at("x\ny", 2)
+            .field("compute[0].amount");
+        assert_eq!(e.text().zh, "a.toml:2:1: 字段 `compute[0].amount`: 坏");
+        assert_eq!(e.text().en, "a.toml:2:1: field `compute[0].amount`: bad");
+        let rules = Error::Rules {
+            origin: "rules".into(),
+            errors: InputErrors(vec![
+                e,
+                InputError::new("b.toml", crate::text!("缺", "missing")),
+            ]),
+        };
+        assert_eq!(
+            rules.text().en,
+            "the rules are invalid (rules):\na.toml:2:1: field `compute[0].amount`: bad\nb.toml: missing"
+        );
+        assert_eq!(
+            rules.text().zh,
+            "规则有误 (rules):\na.toml:2:1: 字段 `compute[0].amount`: 坏\nb.toml: 缺"
         );
     }
 }

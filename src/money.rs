@@ -17,40 +17,66 @@ const MAX_YUAN: Decimal = Decimal::from_parts(0xA4C6_7FFF, 0x3_8D7E, 0, false, 2
 pub struct Money(Decimal);
 
 /// Why a money text was refused; the caller adds the file, line and field.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MoneyError {
-    #[error("金额为空 / the amount is empty")]
     Empty,
-    #[error("金额不能为负数 / the amount must not be negative")]
     Negative,
-    #[error("金额不是有限数 (NaN 或无穷大) / the amount is not a finite number (NaN or infinity)")]
     NotFinite,
-    #[error("金额最多两位小数 / the amount has more than 2 decimals")]
     TooManyDecimals,
-    #[error(
-        "浮点数超过 15 位有效数字，无法确定原值，请写成字符串 / the float has more than 15 significant digits and cannot be what was typed; write it as a string"
-    )]
     TooPrecise,
-    #[error(
-        "金额过大 (上限 9,999,999,999,999.99 元) / the amount is too large (limit 9,999,999,999,999.99 yuan)"
-    )]
     TooLarge,
-    #[error(
-        "千分位逗号位置不对，应每三位一组，如 \"1,200,000.50\" / misplaced thousands separator: expected groups of three digits, e.g. \"1,200,000.50\""
-    )]
     BadGrouping,
-    #[error(
-        "无法识别的金额，应为数字、\"1,200,000.50\"、\"120万\"、\"1.2亿\" 或 \"¥1,200,000\" / not an amount: expected a number, \"1,200,000.50\", \"120万\", \"1.2亿\" or \"¥1,200,000\""
-    )]
     Malformed,
-    #[error("计算溢出 / arithmetic overflow")]
     Overflow,
 }
 
-/// Each message is fixed: no value in it.
+impl MoneyError {
+    /// What is wrong, in Chinese and English: each message is fixed, no value in it.
+    pub fn text(self) -> crate::text::Text {
+        use crate::text;
+        match self {
+            MoneyError::Empty => text!("金额为空", "the amount is empty"),
+            MoneyError::Negative => text!("金额不能为负数", "the amount must not be negative"),
+            MoneyError::NotFinite => text!(
+                "金额不是有限数 (NaN 或无穷大)",
+                "the amount is not a finite number (NaN or infinity)"
+            ),
+            MoneyError::TooManyDecimals => {
+                text!("金额最多两位小数", "the amount has more than 2 decimals")
+            }
+            MoneyError::TooPrecise => text!(
+                "浮点数超过 15 位有效数字，无法确定原值，请写成字符串",
+                "the float has more than 15 significant digits and cannot be what was typed; write it as a string"
+            ),
+            MoneyError::TooLarge => text!(
+                "金额过大 (上限 9,999,999,999,999.99 元)",
+                "the amount is too large (limit 9,999,999,999,999.99 yuan)"
+            ),
+            MoneyError::BadGrouping => text!(
+                "千分位逗号位置不对，应每三位一组，如 \"1,200,000.50\"",
+                "misplaced thousands separator: expected groups of three digits, e.g. \"1,200,000.50\""
+            ),
+            MoneyError::Malformed => text!(
+                "无法识别的金额，应为数字、\"1,200,000.50\"、\"120万\"、\"1.2亿\" 或 \"¥1,200,000\"",
+                "not an amount: expected a number, \"1,200,000.50\", \"120万\", \"1.2亿\" or \"¥1,200,000\""
+            ),
+            MoneyError::Overflow => text!("计算溢出", "arithmetic overflow"),
+        }
+    }
+}
+
+/// "中文 / English".
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.text().fmt(f)
+    }
+}
+
+impl std::error::Error for MoneyError {}
+
 impl From<MoneyError> for crate::text::Text {
     fn from(e: MoneyError) -> crate::text::Text {
-        crate::text::Text::parted(&e.to_string())
+        e.text()
     }
 }
 

@@ -190,8 +190,8 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
             Some(RowStatus::Discretionary) => &mut discretionary,
             _ => return,
         };
-        let located = |e: &dyn std::fmt::Display| {
-            let mut err = InputError::new(&table.file, crate::text::Text::parted(&e.to_string()));
+        let located = |e: &MoneyError| {
+            let mut err = InputError::new(&table.file, e.text());
             err.line = Some(line.get());
             err
         };

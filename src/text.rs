@@ -76,8 +76,10 @@ impl Text {
         }
     }
 
-    /// A fixed message written "中文 / English" (a `#[error]` text with no value a person wrote
-    /// in it), parted at its first " / ".
+    /// A message that reaches calc only as one string "中文 / English", parted at its first
+    /// " / ": what a `Deserialize` impl says through serde's `de::Error::custom` (a `Display`),
+    /// and a prior table's row problems, written as a batch row's reason. Every other message is
+    /// made a `Text`.
     pub fn parted(s: &str) -> Text {
         match s.split_once(" / ") {
             Some((zh, en)) => Text::new(zh, en),

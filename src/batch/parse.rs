@@ -6,6 +6,7 @@
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
+use crate::text::Text;
 
 use super::group::Codes;
 use super::read::{Cells, Line};
@@ -216,6 +217,35 @@ pub fn section_of(rules: &RuleSet, allowed: &[SectionId], text: &str) -> Option<
     })
 }
 
+/// One problem of a row, in both languages, and the cell it is in ("“金额”(amount)", its header
+/// and fact: alike in both languages, written once before it).
+struct Problem {
+    cell: Option<String>,
+    text: Text,
+}
+
+impl From<Text> for Problem {
+    fn from(text: Text) -> Problem {
+        Problem { cell: None, text }
+    }
+}
+
+/// A row's problems as its reason: each "中文 / English", after its cell, joined by "；".
+fn reason(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            out.push('；');
+        }
+        if let Some(cell) = &p.cell {
+            out.push_str(cell);
+            out.push_str(": ");
+        }
+        out.push_str(&p.text.to_string());
+    }
+    out
+}
+
 /// What one input row says.
 pub enum Row {
     /// Every cell blank: kept in the output, not evaluated.
@@ -263,11 +293,15 @@ impl Parser<'_> {
         }
         let (rules, cols) = (self.rules, self.cols);
         let (n, width) = (cells.count(), self.headers.len());
-        let mut problems: Vec<String> = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
         if n > width && (width..n).any(|i| !cells.get(i).trim().is_empty()) {
-            problems.push(format!(
-                "本行有 {n} 格，多于表头的 {width} 列 (可能是金额中的逗号未加引号) / the row has {n} cells, more than the {width} headers (an unquoted comma?)"
-            ));
+            problems.push(
+                crate::text!(
+                    "本行有 {n} 格，多于表头的 {width} 列 (可能是金额中的逗号未加引号)",
+                    "the row has {n} cells, more than the {width} headers (an unquoted comma?)"
+                )
+                .into(),
+            );
         }
         let a = rules.roles.applicant;
         // Most rows repeat their applicant's first row cell for cell: found so, without
@@ -306,7 +340,7 @@ impl Parser<'_> {
                 };
                 let code = applicant.text(rules.roles.credit_code).map(str::to_string);
                 Row::Error {
-                    message: problems.join("；"),
+                    message: reason(&problems),
                     code,
                 }
             }
@@ -317,12 +351,12 @@ impl Parser<'_> {
     fn section(
         &self,
         kind: &str,
-        problems: &mut Vec<String>,
+        problems: &mut Vec<Problem>,
         memo: &mut Memo,
     ) -> Option<SectionId> {
         let rules = self.rules;
         if kind.is_empty() {
-            problems.push("“类型”为空 / the type is empty".to_string());
+            problems.push(crate::text!("“类型”为空", "the type is empty").into());
             return None;
         }
         let s = memo.section(rules, &self.allowed, kind);
@@ -331,9 +365,13 @@ impl Parser<'_> {
                 .map(|s| format!("{} ({})", s.name, s.aliases.first().unwrap_or(&s.label)))
                 .collect();
             let names = names.join(", ");
-            problems.push(format!(
-                "未知的类型“{kind}”，应为: {names} / unknown type `{kind}`; expected one of: {names}"
-            ));
+            problems.push(
+                crate::text!(
+                    "未知的类型“{kind}”，应为: {names}",
+                    "unknown type `{kind}`; expected one of: {names}"
+                )
+                .into(),
+            );
         }
         s
     }
@@ -362,7 +400,7 @@ impl Parser<'_> {
         if problems.is_empty() {
             Ok(item)
         } else {
-            Err(problems.join("；"))
+            Err(reason(&problems))
         }
     }
 
@@ -372,7 +410,7 @@ impl Parser<'_> {
         si: SectionId,
         line: Line,
         cells: &Cells<'_>,
-        problems: &mut Vec<String>,
+        problems: &mut Vec<Problem>,
         memo: &mut Memo,
     ) -> Item {
         let section = self.rules.section(si);
@@ -380,28 +418,30 @@ impl Parser<'_> {
         for (fi, field) in section.each_field() {
             let Some(c) = self.cols.of(si, fi) else {
                 if field.required {
-                    problems.push(missing_column(field, section).to_string());
+                    problems.push(missing_column(field, section).into());
                 }
                 continue;
             };
             let text = self.cols.text(cells, c);
             if text.is_empty() {
                 if field.required {
-                    problems.push(format!(
-                        "“{}”({}) 为空，{}必填 / `{}` is empty: required for {} rows, expected {}",
-                        self.headers[c],
-                        field.name,
-                        section.label,
-                        field.name,
-                        section.name,
-                        field.ty.expected()
-                    ));
+                    // The English half names the type in both languages, as it always has.
+                    problems.push(
+                        crate::text!(
+                            "“{}”({}) 为空，{}必填", self.headers[c], field.name, section.label;
+                            "`{}` is empty: required for {} rows, expected {}", field.name, section.name, field.ty.expected()
+                        )
+                        .into(),
+                    );
                 }
                 continue;
             }
             match memo.convert(si, fi, field, text) {
                 Ok(v) => item.values[fi] = Some(v),
-                Err(m) => problems.push(format!("“{}”({}): {m}", self.headers[c], field.name)),
+                Err(text) => problems.push(Problem {
+                    cell: Some(format!("“{}”({})", self.headers[c], field.name)),
+                    text,
+                }),
             }
         }
         item
@@ -451,14 +491,14 @@ impl Memo {
         fi: FieldId,
         field: &Field,
         text: &str,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, Text> {
         let Some(Some(map)) = self.fields.get_mut(si.0).and_then(|f| f.get_mut(fi.0)) else {
-            return Value::from_text(field, text).map_err(|e| e.to_string());
+            return Value::from_text(field, text);
         };
         if let Some(v) = map.get(text) {
             return Ok(v.clone());
         }
-        let v = Value::from_text(field, text).map_err(|e| e.to_string())?;
+        let v = Value::from_text(field, text)?;
         if map.len() < MEMO_MAX {
             map.insert(text.into(), v.clone());
         }

@@ -25,6 +25,7 @@ use crate::facts::{Facts, Value};
 use crate::outcome::Step;
 use crate::render::Lang;
 use crate::rules::{FieldId, FieldType, RuleBook, RuleSet, SectionId};
+use crate::text::Text;
 
 /// A clause's quota, resolved against the vocabulary.
 #[derive(Clone, Debug)]
@@ -128,7 +129,8 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
 struct Decision {
     /// (applicant, section, index in the section, (the quota's clause, why it is left out)).
     excluded: Vec<(u32, SectionId, usize, (u32, Step))>,
-    errors: Vec<(usize, String)>,
+    /// (candidate row, why it needs a decision), in both languages.
+    errors: Vec<(usize, Text)>,
 }
 
 /// An item of a quota's clause that qualified when its applicant was first evaluated.
@@ -192,7 +194,8 @@ pub fn apply(
         }
     }
     for (row, message) in decision.errors {
-        results[row] = RowResult::error(message, results[row].unit);
+        // A batch row's reason: "中文 / English".
+        results[row] = RowResult::error(message.to_string(), results[row].unit);
     }
 }
 
@@ -256,8 +259,7 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
     if let Some((row, message)) = decision.errors.into_iter().next() {
         let (section, index) = at[row];
         let item = &facts.items(section)[index];
-        // A quota's decision is a batch row's reason, one string "中文 / English".
-        let mut e = InputError::new(&facts.source, crate::text::Text::parted(&message));
+        let mut e = InputError::new(&facts.source, message);
         e.line = Some(item.line);
         return Err(e);
     }
@@ -391,9 +393,9 @@ fn rank(
     for c in &missing {
         decision.errors.push((
             c.row,
-            format!(
-                "名额已满 ({district} {year}年 {n} 项符合条件，名额 {total} 个{})，本项缺少{}无法排序: 请补充{}或作出决定 / the quota of {total} binds ({n} items qualify in {district}, {year}{}) and this item has no {}: give it or decide",
-                earlier.0, field.label, field.label, earlier.1, field.label_en
+            crate::text!(
+                "名额已满 ({district} {year}年 {n} 项符合条件，名额 {total} 个{})，本项缺少{}无法排序: 请补充{}或作出决定", earlier.0, field.label, field.label;
+                "the quota of {total} binds ({n} items qualify in {district}, {year}{}) and this item has no {}: give it or decide", earlier.1, field.label_en
             ),
         ));
         held.push(c);
@@ -409,14 +411,9 @@ fn rank(
             if tied && score == boundary {
                 decision.errors.push((
                     c.row,
-                    format!(
-                        "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {total} 个{}): 请决定入选项 / {} {score} ties with {} other item(s) at the boundary of the quota of {total} ({district}, {year}{}): decide which are selected",
-                        field.label,
-                        tie_n - 1,
-                        earlier.0,
-                        field.label_en,
-                        tie_n - 1,
-                        earlier.1
+                    crate::text!(
+                        "{} {score} 与另外 {} 项并列于名额边界 ({district} {year}年，名额 {total} 个{}): 请决定入选项", field.label, tie_n - 1, earlier.0;
+                        "{} {score} ties with {} other item(s) at the boundary of the quota of {total} ({district}, {year}{}): decide which are selected", field.label_en, tie_n - 1, earlier.1
                     ),
                 ));
                 held.push(c);

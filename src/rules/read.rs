@@ -365,7 +365,8 @@ impl de::Error for DeError {
             path: None,
             missing: None,
             tag: false,
-            // serde's own (English) or a `Deserialize` impl's, written "中文 / English".
+            // serde's own (English) or a `Deserialize` impl's, written "中文 / English": serde
+            // hands a `Deserialize` impl's message over only as a `Display`.
             message: Text::parted(&msg.to_string()),
         }
     }
@@ -541,14 +542,16 @@ impl<'de> de::Deserializer<'de> for Node<'_, '_> {
             DeValue::String(s) => visitor.visit_str(s),
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => visitor.visit_i64(n),
-                Err(_) => Err(de::Error::custom(format!(
-                    "整数超出范围 / integer out of range: {i}"
+                Err(_) => Err(DeError::said(crate::text!(
+                    "整数超出范围",
+                    "integer out of range: {i}"
                 ))),
             },
             DeValue::Float(x) => match x.as_str().parse::<f64>() {
                 Ok(n) => visitor.visit_f64(n),
-                Err(_) => Err(de::Error::custom(format!(
-                    "无法识别的小数 / not a number: {x}"
+                Err(_) => Err(DeError::said(crate::text!(
+                    "无法识别的小数",
+                    "not a number: {x}"
                 ))),
             },
             DeValue::Boolean(b) => visitor.visit_bool(*b),

@@ -1,6 +1,7 @@
 //! The facts vocabulary (`rules/vocabulary.toml`): sections, facts, their types, labels
 //! and spreadsheet aliases. Facts files and batch rows are validated against it.
 
+use crate::text::Text;
 use serde::Deserialize;
 
 /// A section of the vocabulary (`[applicant]`, `[[compute]]`), by its place in vocabulary.toml.
@@ -62,34 +63,41 @@ pub enum FieldType {
 
 impl FieldType {
     /// What a value of this type looks like, in Chinese and English.
-    pub fn expected(self) -> &'static str {
-        match self {
-            FieldType::Text => "文本 / text",
-            FieldType::Bool => "true/false (是/否)",
-            FieldType::Money => {
-                "金额: 整数、小数、\"1,200,000.50\"、\"120万\" / an amount: integer, decimal, \"1,200,000.50\" or \"120万\""
-            }
-            FieldType::Date => "日期 YYYY-MM-DD / a date YYYY-MM-DD",
-            FieldType::Year => "年份 (如 2025) / a year such as 2025",
-            FieldType::Integer => "整数 / an integer",
-            FieldType::Number => "数字 / a number",
-            FieldType::CreditCode => {
-                "18 位统一社会信用代码 / an 18-character unified social credit code"
-            }
-            FieldType::Enum => "列举值之一 / one of the listed values",
-            FieldType::District => "区县名称 (如 鹿城区) / a district name such as 鹿城区",
-        }
+    pub fn expected(self) -> Text {
+        let (zh, en) = self.expected_in_each();
+        Text::new(zh, en)
     }
 
-    /// The Chinese half of `expected`, for messages that put each language in its own half.
+    /// The Chinese half of `expected`.
     pub fn expected_zh(self) -> &'static str {
-        self.expected().split(" / ").next().unwrap_or_default()
+        self.expected_in_each().0
     }
 
-    /// The English half of `expected` (the whole text where it has no separate halves).
+    /// The English half of `expected`.
     pub fn expected_en(self) -> &'static str {
-        let e = self.expected();
-        e.split_once(" / ").map_or(e, |(_, en)| en)
+        self.expected_in_each().1
+    }
+
+    /// `expected` in Chinese and in English; the same words in both where they read alike.
+    fn expected_in_each(self) -> (&'static str, &'static str) {
+        match self {
+            FieldType::Text => ("文本", "text"),
+            FieldType::Bool => ("true/false (是/否)", "true/false (是/否)"),
+            FieldType::Money => (
+                "金额: 整数、小数、\"1,200,000.50\"、\"120万\"",
+                "an amount: integer, decimal, \"1,200,000.50\" or \"120万\"",
+            ),
+            FieldType::Date => ("日期 YYYY-MM-DD", "a date YYYY-MM-DD"),
+            FieldType::Year => ("年份 (如 2025)", "a year such as 2025"),
+            FieldType::Integer => ("整数", "an integer"),
+            FieldType::Number => ("数字", "a number"),
+            FieldType::CreditCode => (
+                "18 位统一社会信用代码",
+                "an 18-character unified social credit code",
+            ),
+            FieldType::Enum => ("列举值之一", "one of the listed values"),
+            FieldType::District => ("区县名称 (如 鹿城区)", "a district name such as 鹿城区"),
+        }
     }
 }
 
