@@ -425,11 +425,10 @@ impl Parser<'_> {
             let text = self.cols.text(cells, c);
             if text.is_empty() {
                 if field.required {
-                    // The English half names the type in both languages, as it always has.
                     problems.push(
                         crate::text!(
-                            "“{}”({}) 为空，{}必填", self.headers[c], field.name, section.label;
-                            "`{}` is empty: required for {} rows, expected {}", field.name, section.name, field.ty.expected()
+                            "“{}”({}) 为空，{}必填，应为{}", self.headers[c], field.name, section.label, field.ty.expected_zh();
+                            "`{}` is empty: required for {} rows, expected {}", field.name, section.name, field.ty.expected_en()
                         )
                         .into(),
                     );

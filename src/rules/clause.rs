@@ -381,7 +381,7 @@ impl Cx<'_> {
                 None
             }
             Some(i) if !want.contains(&section.fields[i].ty) => {
-                self.bad(path, crate::text!("事实 `{name}` 的类型不对，应为 {}", want[0].expected(); "fact `{name}` has the wrong type: expected {}", want[0].expected()));
+                self.bad(path, crate::text!("事实 `{name}` 的类型不对，应为 {}", want[0].expected_zh(); "fact `{name}` has the wrong type: expected {}", want[0].expected_en()));
                 None
             }
             Some(i) => Some(i),
@@ -617,7 +617,7 @@ fn rate_cases(cx: &mut Cx, specs: &[RateCaseSpec]) -> Vec<RateCase> {
                 Some(v) => when.push((f, v)),
                 None => cx.bad(
                     path,
-                    crate::text!("`{name}` 的条件值应为 {}", field.ty.expected(); "the value for `{name}` must be {}", field.ty.expected()),
+                    crate::text!("`{name}` 的条件值应为 {}", field.ty.expected_zh(); "the value for `{name}` must be {}", field.ty.expected_en()),
                 ),
             }
         }

@@ -290,6 +290,34 @@ fn rules_check_reports_every_problem_at_once() {
     }
 }
 
+/// Regression: a fact of the wrong type was reported with the type's name in both languages in
+/// each half ("应为 金额: … / an amount: …" in the Chinese and again in the English).
+#[test]
+fn a_fact_of_the_wrong_type_names_the_type_in_each_language_once() {
+    let dir = copy_rules();
+    let d = dir.path();
+    edit(
+        &d.join("clauses/01-compute-voucher.toml"),
+        "base = \"amount\"",
+        "base = \"autonomous\"",
+    );
+    let out = calc()
+        .args(["rules", "check", d.to_str().unwrap()])
+        .env("COLUMNS", "400") // one line a problem
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = (text.lines())
+        .find(|l| l.contains("autonomous"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let (zh, en) = line.split_once(" / ").unwrap_or_else(|| panic!("{line}"));
+    assert!(zh.contains("应为 金额"), "{line}");
+    assert!(!zh.contains("an amount"), "{line}");
+    assert!(en.contains("expected an amount"), "{line}");
+    assert!(!en.contains("金额:"), "{line}");
+}
+
 /// Regression: a misspelt fact was placed at its first quoted mention in the file, here in the
 /// clause's own text (line 11), instead of at the key that names it (line 23, `field = ...`).
 #[test]

@@ -805,6 +805,26 @@ fn an_applicant_s_rows_are_checked_against_each_other_wherever_they_stand() {
     assert!(reason[6].contains("统一社会信用代码"), "{}", reason[6]);
 }
 
+/// An empty required cell names the expected type in each language: the Chinese half in
+/// Chinese, the English half in English (it had the type in both languages).
+#[test]
+fn an_empty_required_cell_says_what_it_should_hold_in_each_language() {
+    let text = format!("{HEAD}{JIA},HT-1,是,,2026-02-01\n");
+    let (_d, out, code) = batch("empty.csv", text.as_bytes(), &[]);
+    assert_eq!(code, 3);
+    let reason = read_csv(&out).column("说明")[0].to_string();
+    let (zh, en) = reason.split_once(" / ").unwrap();
+    assert!(
+        zh.starts_with("“金额”(amount) 为空，算力服务合同必填，应为金额: 整数"),
+        "{reason}"
+    );
+    assert!(
+        en.starts_with("`amount` is empty: required for compute rows, expected an amount: integer"),
+        "{reason}"
+    );
+    assert!(!en.contains("整数"), "{reason}");
+}
+
 /// An applicant with many rows (its item keys then kept in a map): a repeated id is still found.
 #[test]
 fn a_repeated_id_is_found_among_many_rows_of_one_applicant() {
