@@ -28,7 +28,6 @@ impl Lang {
     }
 }
 
-/// A sentence in the language asked for: `say!(lang, "第 {n} 条", "clause {n}")`.
 /// `str::trim`, with the common case first: a cell that begins and ends in a printable ASCII
 /// character has no whitespace to trim (a round trims every cell it reads, often twice).
 pub fn trim(s: &str) -> &str {
@@ -39,6 +38,7 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
+/// A sentence in the language asked for: `say!(lang, "第 {n} 条", "clause {n}")`.
 #[macro_export]
 macro_rules! say {
     ($lang:expr, $zh:literal, $en:literal $(,)?) => {

@@ -371,7 +371,6 @@ impl Table {
         reader: &mut csv::Reader<std::io::Cursor<&[u8]>>,
         record: &mut csv::ByteRecord,
     ) {
-        record.clear();
         let at = match span {
             Span::Blank => None,
             Span::Quoted(at) | Span::Plain(at, _) => Some(at),
@@ -424,8 +423,8 @@ impl Span {
     }
 }
 
-/// Rows read at a time.
-const BATCH: usize = 8192;
+/// Rows read, and written, a batch at a time: a share for each core.
+pub const BATCH: usize = 8192;
 
 /// A batch of records, each with its line.
 type Batch = Vec<Record>;

@@ -23,7 +23,7 @@ use tempfile::NamedTempFile;
 use super::parse::Columns;
 use rayon::prelude::*;
 
-use super::read::{Cells, Kind, Kinds, Span, Table, cells};
+use super::read::{self, Cells, Kind, Kinds, Span, Table};
 use super::{Progress, RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
@@ -328,7 +328,7 @@ pub fn rows(
         .and_then(|h| out.write_all(&h));
     let threads = rayon::current_num_threads().max(1);
     // Each batch of rows is put into CSV on all cores, and written in order.
-    for (spans, results) in spans.chunks(BATCH).zip(results.chunks(BATCH)) {
+    for (spans, results) in spans.chunks(read::BATCH).zip(results.chunks(read::BATCH)) {
         let per = spans.len().div_ceil(threads);
         let parts: Vec<csv::Result<Vec<u8>>> = (spans.par_chunks(per).zip(results.par_chunks(per)))
             .map(|(spans, results)| csv_part(table, &layout, spans, results))
@@ -351,11 +351,6 @@ pub fn rows(
     drop(out);
     synced(tmp, path)
 }
-
-/// One output row: its input cells, the added values in their columns, and any cells beyond
-/// the header after them.
-/// Rows put into CSV at a time, a share for each core.
-const BATCH: usize = 8192;
 
 /// Some rows in CSV. A plain row's input cells are copied as they stand in the input (most
 /// rows: not parsed and quoted again); any other row is read again from where it stands.
@@ -381,7 +376,7 @@ fn csv_part(
                 &record
             }
         };
-        write_row(&mut wr, layout, (&cells(read), raw), r, &mut scratch)?;
+        write_row(&mut wr, layout, (read, raw), r, &mut scratch)?;
     }
     wr.flush()?;
     drop(wr);
@@ -402,11 +397,13 @@ impl Write for Part<'_> {
     }
 }
 
-/// `raw`, where given, is the row's input cells as the writer would write them.
+/// One output row: its input cells, the added values in their columns, and any cells beyond
+/// the header after them. `raw`, where given, is the row's input cells as the writer would
+/// write them (`record` is then not read).
 fn write_row(
     wr: &mut csv::Writer<Part<'_>>,
     layout: &Layout,
-    (cells, raw): (&Cells<'_>, Option<&[u8]>),
+    (record, raw): (&csv::ByteRecord, Option<&[u8]>),
     r: &RowResult,
     scratch: &mut Vec<u8>,
 ) -> csv::Result<()> {
@@ -422,7 +419,7 @@ fn write_row(
         }
         for (c, slot) in layout.slots.iter().enumerate().skip(from) {
             match slot {
-                None => wr.write_field(neutralise(cells.raw(c)))?,
+                None => wr.write_field(neutralise(record.get(c).unwrap_or_default()))?,
                 Some(Added::Reason) => wr.write_field(neutralise(r.reason.as_bytes()))?,
                 Some(a) => {
                     scratch.clear();
@@ -432,9 +429,9 @@ fn write_row(
             }
         }
         // A row copied as it is has no cells beyond the header.
-        let beyond = if raw.is_some() { 0 } else { cells.count() };
-        for c in layout.width..beyond {
-            wr.write_field(neutralise(cells.raw(c)))?;
+        let beyond = if raw.is_some() { 0 } else { record.len() };
+        for cell in (layout.width..beyond).filter_map(|c| record.get(c)) {
+            wr.write_field(neutralise(cell))?;
         }
         wr.write_record(None::<&[u8]>)?;
     }
