@@ -9,7 +9,6 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::RowResult;
 use super::parse::{Applicant, Row};
 use super::read::Line;
 use crate::facts::{Facts, Item, Value};
@@ -28,9 +27,6 @@ pub struct Unit {
 
 /// Rows in error, with their messages.
 pub type Errors = Vec<(usize, String)>;
-
-/// An applicant's rows' results.
-pub type Evaluated = Vec<(usize, RowResult)>;
 
 /// A parsed row, its place in the file and its credit code's group.
 pub struct Placed {
@@ -139,16 +135,16 @@ impl Codes {
     /// The applicants (codes with a row that reads well), each with its prior awards, and the
     /// rows in error with their messages. Each applicant is evaluated as soon as it is made,
     /// while its facts are at hand: `evaluated[ui]` are its rows' results.
-    pub fn units(
+    pub fn units<T: Send>(
         &self,
         (rules, file): (&RuleSet, &str),
         rows: Vec<Vec<Placed>>,
         priors: &HashMap<String, Vec<Item>>,
-        evaluate: &(dyn Fn(&Unit) -> Evaluated + Sync),
-    ) -> (Vec<Unit>, Vec<Evaluated>, Errors) {
+        evaluate: &(dyn Fn(&Unit) -> T + Sync),
+    ) -> (Vec<Unit>, Vec<T>, Errors) {
         let mut errors = Vec::new();
         let mut by_group = in_group_order(rows, self.groups.len());
-        let made: Vec<(Option<(Unit, Evaluated)>, Errors)> = (by_group
+        let made: Vec<(Option<(Unit, T)>, Errors)> = (by_group
             .par_chunk_by_mut(|a, b| a.group == b.group))
         .map(|rows| {
             let (unit, errors) = make_unit(rules, file, rows, priors);

@@ -38,6 +38,7 @@ use crate::rules::vocabulary::{BatchColumns, written};
 use crate::rules::{RuleBook, RuleSet, SectionId};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
+use quota::Candidates;
 use read::Table;
 pub use read::{Encoding, Line, Span};
 
@@ -222,10 +223,11 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let ((codes, rows, n_rows), at) = read_rows(&parser, &table, progress);
     table.closed_quotes(at.last)?;
     mark("read");
-    let (mut units, mut results) = evaluate_all(
+    let quota = (&quotas[..], &places);
+    let (mut units, mut results, candidates) = evaluate_all(
         book,
         opts,
-        (&table.file, &priors),
+        (&table.file, &priors, quota),
         (codes, rows, n_rows),
         progress,
     );
@@ -233,7 +235,8 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let (as_of, lang) = (opts.as_of, opts.lang);
     quota::apply(
         book,
-        (&quotas, &places),
+        quota,
+        candidates,
         &mut units,
         &mut results,
         as_of,
@@ -319,20 +322,24 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
 /// The rows as read: their codes' groups, the rows a batch at a time, and their count.
 type Read = (Codes, Vec<Vec<group::Placed>>, usize);
 
-/// Step 3: the applicants made from their rows and evaluated, on all cores; each row's result.
+/// Step 3: the applicants made from their rows and evaluated, on all cores; each row's result;
+/// and the quotas' candidates among them.
 fn evaluate_all(
     book: &RuleBook,
     opts: &Options,
-    (file, priors): (&str, &prior::Priors),
+    (file, priors, quota): (&str, &prior::Priors, (&[quota::QuotaRule], &quota::Places)),
     (codes, rows, n_rows): Read,
     progress: &dyn Progress,
-) -> (Vec<Unit>, Vec<RowResult>) {
+) -> (Vec<Unit>, Vec<RowResult>, Candidates) {
     progress.phase("计算 computing", n_rows);
     let evaluate = |u: &Unit| {
         progress.inc(u.rows.len() as u64);
-        evaluate::unit(book.for_district(&u.district), u, opts.as_of, opts.lang)
+        let rows = evaluate::unit(book.for_district(&u.district), u, opts.as_of, opts.lang);
+        let candidates = Candidates::of(quota, u, &rows);
+        (rows, candidates)
     };
     let (units, evaluated, errors) = codes.units((&book.base, file), rows, priors, &evaluate);
+    let (evaluated, candidates): (Vec<_>, Vec<_>) = evaluated.into_iter().unzip();
     let mut results = vec![RowResult::empty(); n_rows];
     for (ui, rows) in evaluated.into_iter().enumerate() {
         for (row, r) in rows {
@@ -343,7 +350,7 @@ fn evaluate_all(
     for (row, message) in errors {
         results[row] = RowResult::error(message, None);
     }
-    (units, results)
+    (units, results, Candidates::gather(candidates))
 }
 
 /// Step 5: the output and the summary, each complete before either replaces anything; the

@@ -146,12 +146,13 @@ struct Candidate {
     score: Option<Decimal>,
 }
 
-/// Applies the quotas to a round evaluated once: the items a quota leaves out are marked in
-/// their applicants' facts, and only those applicants are evaluated again, under the quotas'
+/// Applies the quotas to a round evaluated once, whose candidates are gathered: the items a
+/// quota leaves out are marked in their applicants' facts, and only those applicants are evaluated again, under the quotas'
 /// clauses.
 pub fn apply(
     book: &RuleBook,
     (quotas, places): (&[QuotaRule], &Places),
+    Candidates(candidates): Candidates,
     units: &mut [Unit],
     results: &mut [RowResult],
     as_of: NaiveDate,
@@ -161,7 +162,6 @@ pub fn apply(
         return;
     }
     let rules = &book.base;
-    let candidates = candidates(quotas, places, units, results);
     let district = |u: u32| units.get(u as usize).map_or("", |u| u.district.as_str());
     let decision = decide(rules, (quotas, places), candidates, district);
     let mut affected: Vec<u32> = Vec::new();
@@ -271,17 +271,20 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
 }
 
 /// The items of a quota's clause that qualify (awarded or discretionary) and hold no place
-/// yet, with their year and score from the facts, in row order.
-fn candidates(
-    quotas: &[QuotaRule],
-    places: &Places,
-    units: &[Unit],
-    results: &[RowResult],
-) -> Vec<Candidate> {
-    let mut out = Vec::new();
-    for (ui, unit) in units.iter().enumerate() {
-        for &(row, section, index) in &unit.rows {
-            let r = &results[row];
+/// yet, with their year and score from the facts: gathered from each applicant as soon as it
+/// is evaluated (on all cores, while its facts are at hand), then put in row order.
+pub struct Candidates(Vec<Candidate>);
+
+impl Candidates {
+    /// An applicant's candidates, from its rows' first results (`evaluated`, in `unit.rows`
+    /// order).
+    pub fn of(
+        (quotas, places): (&[QuotaRule], &Places),
+        unit: &Unit,
+        evaluated: &[(usize, RowResult)],
+    ) -> Candidates {
+        let mut out = Vec::new();
+        for (&(row, section, index), (_, r)) in unit.rows.iter().zip(evaluated) {
             let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
                 continue;
             };
@@ -298,21 +301,30 @@ fn candidates(
                 continue;
             }
             let score = score_of(item.get(q.rank_by));
-            let unit = ui as u32;
             out.push(Candidate {
                 quota: qi,
                 row,
-                unit,
+                unit: 0,
                 section,
                 index,
                 year,
                 score,
             });
         }
+        Candidates(out)
     }
-    // In row order: equal scores keep file order.
-    out.sort_unstable_by_key(|c| c.row);
-    out
+
+    /// Every applicant's candidates (`each[ui]` are applicant `ui`'s), in row order: equal
+    /// scores keep file order.
+    pub fn gather(each: Vec<Candidates>) -> Candidates {
+        let mut out = Vec::new();
+        for (ui, Candidates(cands)) in each.into_iter().enumerate() {
+            let unit = ui as u32;
+            out.extend(cands.into_iter().map(|c| Candidate { unit, ..c }));
+        }
+        out.sort_unstable_by_key(|c| c.row);
+        Candidates(out)
+    }
 }
 
 /// An item's score, for ranking.
