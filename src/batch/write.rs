@@ -327,29 +327,36 @@ pub fn rows(
         .map_err(|e| e.into_error())
         .and_then(|h| out.write_all(&h));
     let threads = rayon::current_num_threads().max(1);
-    // Each batch of rows is put into CSV on all cores, and written in order.
-    for (spans, results) in spans.chunks(read::BATCH).zip(results.chunks(read::BATCH)) {
+    let csv_batch = |(spans, results): (&[Span], &[RowResult])| {
         let per = spans.len().div_ceil(threads);
-        let parts: Vec<csv::Result<Vec<u8>>> = (spans.par_chunks(per).zip(results.par_chunks(per)))
+        (spans.par_chunks(per).zip(results.par_chunks(per)))
             .map(|(spans, results)| csv_part(table, &layout, spans, results))
-            .collect();
-        for part in parts {
-            if result.is_ok() {
-                result = part
-                    .map_err(std::io::Error::from)
-                    .and_then(|p| out.write_all(&p));
-            }
-        }
-        progress.inc(spans.len() as u64);
-        if result.is_err() {
-            break;
-        }
+            .collect::<Vec<csv::Result<Vec<u8>>>>()
+    };
+    // Each batch of rows is put into CSV on all cores while the batch before is written.
+    let mut before = (Vec::new(), 0);
+    for batch in spans.chunks(read::BATCH).zip(results.chunks(read::BATCH)) {
+        result.map_err(|e| write_error(path, e))?;
+        let len = batch.0.len() as u64;
+        let (parts, written) = rayon::join(|| csv_batch(batch), || write_parts(&mut out, before.0));
+        progress.inc(before.1);
+        (result, before) = (written, (parts, len));
     }
+    result = result.and_then(|()| write_parts(&mut out, before.0));
+    progress.inc(before.1);
     result
         .and_then(|()| out.flush())
         .map_err(|e| write_error(path, e))?;
     drop(out);
     synced(tmp, path)
+}
+
+/// A batch's parts, in order, or the first error.
+fn write_parts(out: &mut impl Write, parts: Vec<csv::Result<Vec<u8>>>) -> std::io::Result<()> {
+    for part in parts {
+        out.write_all(&part.map_err(std::io::Error::from)?)?;
+    }
+    Ok(())
 }
 
 /// Some rows in CSV. A plain row's input cells are copied as they stand in the input (most
