@@ -132,35 +132,22 @@ impl Codes {
         (e.0, &mut e.1)
     }
 
-    /// The applicants (codes with a row that reads well), each with its prior awards, and the
-    /// rows in error with their messages. Each applicant is evaluated as soon as it is made,
-    /// while its facts are at hand: `evaluated[ui]` are its rows' results.
-    pub fn units<T: Send>(
+    /// The applicants (codes with a row that reads well), each with its prior awards, made on
+    /// all cores; and the rows in error with their messages.
+    pub fn units(
         &self,
         (rules, file): (&RuleSet, &str),
         rows: Vec<Vec<Placed>>,
         priors: &HashMap<String, Vec<Item>>,
-        evaluate: &(dyn Fn(&Unit) -> T + Sync),
-    ) -> (Vec<Unit>, Vec<T>, Errors) {
-        let mut errors = Vec::new();
+    ) -> (Vec<Unit>, Errors) {
         let mut by_group = in_group_order(rows, self.groups.len());
-        let made: Vec<(Option<(Unit, T)>, Errors)> = (by_group
+        let made: Vec<(Option<Unit>, Errors)> = (by_group
             .par_chunk_by_mut(|a, b| a.group == b.group))
-        .map(|rows| {
-            let (unit, errors) = make_unit(rules, file, rows, priors);
-            let evaluated = unit.map(|u| {
-                let e = evaluate(&u);
-                (u, e)
-            });
-            (evaluated, errors)
-        })
+        .map(|rows| make_unit(rules, file, rows, priors))
         .collect();
-        let (mut units, mut evaluated) = (Vec::with_capacity(made.len()), Vec::new());
+        let (mut units, mut errors) = (Vec::with_capacity(made.len()), Vec::new());
         for (unit, mut errs) in made {
-            if let Some((u, e)) = unit {
-                units.push(u);
-                evaluated.push(e);
-            }
+            units.extend(unit);
             errors.append(&mut errs);
         }
         for p in by_group.iter_mut().filter(|p| p.group.is_none()) {
@@ -168,7 +155,7 @@ impl Codes {
                 errors.push((p.row, message));
             }
         }
-        (units, evaluated, errors)
+        (units, errors)
     }
 }
 

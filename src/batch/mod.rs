@@ -26,6 +26,7 @@ pub mod summary;
 pub mod write;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -332,24 +333,27 @@ fn evaluate_all(
     progress: &dyn Progress,
 ) -> (Vec<Unit>, Vec<RowResult>, Candidates) {
     progress.phase("计算 computing", n_rows);
-    let evaluate = |u: &Unit| {
-        progress.inc(u.rows.len() as u64);
-        let rows = evaluate::unit(book.for_district(&u.district), u, opts.as_of, opts.lang);
-        let candidates = Candidates::of(quota, u, &rows);
-        (rows, candidates)
-    };
-    let (units, evaluated, errors) = codes.units((&book.base, file), rows, priors, &evaluate);
-    let (evaluated, candidates): (Vec<_>, Vec<_>) = evaluated.into_iter().unzip();
-    let mut results = vec![RowResult::empty(); n_rows];
-    for (ui, rows) in evaluated.into_iter().enumerate() {
-        for (row, r) in rows {
-            let unit = Some(ui as u32);
-            results[row] = RowResult { unit, ..r };
-        }
-    }
+    let (units, errors) = codes.units((&book.base, file), rows, priors);
+    // Each row's result is put in its place by its applicant's evaluation, on its core.
+    let results: Vec<OnceLock<RowResult>> = (0..n_rows).map(|_| OnceLock::new()).collect();
     for (row, message) in errors {
-        results[row] = RowResult::error(message, None);
+        let _ = results[row].set(RowResult::error(message, None));
     }
+    let candidates = (units.par_iter().enumerate())
+        .map(|(ui, u)| {
+            progress.inc(u.rows.len() as u64);
+            let rows = evaluate::unit(book.for_district(&u.district), u, opts.as_of, opts.lang);
+            let candidates = Candidates::of(quota, u, &rows);
+            for (row, r) in rows {
+                let unit = Some(ui as u32);
+                let _ = results[row].set(RowResult { unit, ..r });
+            }
+            candidates
+        })
+        .collect();
+    let results = (results.into_iter())
+        .map(|r| r.into_inner().unwrap_or_else(RowResult::empty))
+        .collect();
     (units, results, Candidates::gather(candidates))
 }
 
