@@ -107,6 +107,8 @@ fn by_clause(
         at[section.0].push(k);
     }
     let mut out = Vec::with_capacity(unit.rows.len());
+    // Each reason is written here, then copied at its length (no growing, no slack kept).
+    let mut buf = String::new();
     for co in &outcome.clauses {
         let Some(cx) = Ctx::of(rules, &outcome, co, lang) else {
             continue;
@@ -115,21 +117,33 @@ fn by_clause(
         let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
         for it in &co.items {
             if let Some(&k) = at[cx.clause.section.0].get(it.index) {
-                out.push((k, item_result(co, it, &gates, &cx)));
+                out.push((k, item_result(co, it, &gates, &cx, &mut buf)));
             }
         }
     }
     Ok(out)
 }
 
-fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<'_>) -> RowResult {
+fn item_result(
+    co: &ClauseOutcome,
+    it: &ItemOutcome,
+    gates: &[String],
+    cx: &Ctx<'_>,
+    reason: &mut String,
+) -> RowResult {
     let sep = cx.lang.pick("；", "; ");
-    let mut reason = gates.join(sep);
+    reason.clear();
+    for (parts, gate) in gates.iter().enumerate() {
+        if parts > 0 {
+            reason.push_str(sep);
+        }
+        reason.push_str(gate);
+    }
     for (parts, s) in (gates.len()..).zip(it.steps.iter().filter(|s| shown(s))) {
         if parts > 0 {
             reason.push_str(sep);
         }
-        describe_into(s, cx, &mut reason);
+        describe_into(s, cx, reason);
     }
     let (status, award) = if !it.qualifies {
         (RowStatus::Ineligible, Some(Money::ZERO))
@@ -152,7 +166,7 @@ fn item_result(co: &ClauseOutcome, it: &ItemOutcome, gates: &[String], cx: &Ctx<
         award,
         range,
         status,
-        reason,
+        reason: reason.as_str().to_owned(),
         also: Vec::new(),
     }
 }
