@@ -147,8 +147,8 @@ struct Candidate {
 }
 
 /// Applies the quotas to a round evaluated once, whose candidates are gathered: the items a
-/// quota leaves out are marked in their applicants' facts, and only those applicants are evaluated again, under the quotas'
-/// clauses.
+/// quota leaves out are marked in their applicants' facts, and only those applicants are
+/// evaluated again, under the quotas' clauses.
 pub fn apply(
     book: &RuleBook,
     (quotas, places): (&[QuotaRule], &Places),
@@ -344,21 +344,17 @@ fn decide<'a>(
     candidates: Vec<Candidate>,
     district_of: impl Fn(u32) -> &'a str,
 ) -> Decision {
+    let mut groups: BTreeMap<(usize, &str, i32), Vec<Candidate>> = BTreeMap::new();
+    for c in candidates {
+        let key = (c.quota, district_of(c.unit), c.year);
+        groups.entry(key).or_default().push(c);
+    }
     let mut decision = Decision::default();
-    for (qi, q) in quotas.iter().enumerate() {
-        let mut groups: BTreeMap<(&str, i32), Vec<Candidate>> = BTreeMap::new();
-        for c in candidates.iter().filter(|c| c.quota == qi) {
-            let district = district_of(c.unit);
-            groups
-                .entry((district, c.year))
-                .or_default()
-                .push(c.clone());
-        }
-        for ((district, year), cands) in groups {
-            let taken = places.taken(q.clause, district, year);
-            if cands.len() + taken as usize > q.count as usize {
-                rank(rules, (q, taken), (district, year), cands, &mut decision);
-            }
+    for ((qi, district, year), cands) in groups {
+        let q = &quotas[qi];
+        let taken = places.taken(q.clause, district, year);
+        if cands.len() + taken as usize > q.count as usize {
+            rank(rules, (q, taken), (district, year), cands, &mut decision);
         }
     }
     decision
