@@ -9,12 +9,12 @@ use std::path::Path;
 
 use crate::batch::RowStatus;
 use crate::batch::parse::Columns;
-use crate::batch::read::{Encoding, Table};
 use crate::batch::write::{self, Added, Cell};
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
+use crate::sheet::read::{Encoding, Table};
 
 /// What a notice came to, for the closing line.
 pub struct Notice {

@@ -136,7 +136,7 @@ mod tests {
             priors: priors.iter().map(|p| dir.join(p)).collect(),
             summary: summary.map(|s| dir.join(s)),
             bom: true,
-            encoding: super::super::Encoding::Auto,
+            encoding: crate::sheet::read::Encoding::Auto,
             keep_columns: Vec::new(),
             sheet: None,
             check: false,

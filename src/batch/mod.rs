@@ -21,7 +21,6 @@ pub mod guard;
 pub mod parse;
 pub mod prior;
 pub mod quota;
-pub mod read;
 pub mod summary;
 pub mod write;
 
@@ -37,11 +36,10 @@ use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};
 use crate::rules::{RuleBook, RuleSet, SectionId};
+use crate::sheet::read::{self, Encoding, Line, Span, Table};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
 use quota::Candidates;
-use read::Table;
-pub use read::{Encoding, Line, Span};
 
 /// What a run of `calc batch` is asked to do.
 #[derive(Clone, Debug)]

@@ -9,8 +9,8 @@ use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 use crate::text::Text;
 
 use super::group::Codes;
-use super::read::{Cells, Line};
 use super::write::{Added, unguard};
+use crate::sheet::read::{Cells, Line};
 
 /// Which column holds which fact, per section; and the batch's own columns.
 #[derive(Clone, Debug)]

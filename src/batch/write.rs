@@ -23,13 +23,13 @@ use tempfile::NamedTempFile;
 use super::parse::Columns;
 use rayon::prelude::*;
 
-use super::read::{self, Cells, Kind, Kinds, Span, Table};
 use super::{Progress, RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
 use crate::render::{Lang, wrap};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::{BatchColumns, written};
+use crate::sheet::read::{self, Cells, Kind, Kinds, Span, Table};
 
 /// A column the batch adds to each row. A new column is one more variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

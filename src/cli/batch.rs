@@ -4,7 +4,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use calc::batch::{self, Encoding};
+use calc::batch;
+use calc::sheet::read::Encoding;
 
 use super::args::Honours;
 use super::config::today;

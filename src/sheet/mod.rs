@@ -1,0 +1,7 @@
+//! Spreadsheet files in and out, for the batch and for whatever else reads or writes a round's
+//! files (the notice, a prior, the summary; a web API later), without the batch's pipeline:
+//!
+//! - `read`: a CSV (UTF-8 or GBK) or a workbook as records in file order, each with its
+//!   spreadsheet row number and where its text stands.
+
+pub mod read;
