@@ -9,12 +9,13 @@ use std::path::Path;
 
 use crate::batch::RowStatus;
 use crate::batch::parse::Columns;
-use crate::batch::write::{self, Added, Cell};
+use crate::batch::write::Added;
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
 use crate::sheet::read::{Encoding, Table};
+use crate::sheet::write::{self, Cell};
 
 /// What a notice came to, for the closing line.
 pub struct Notice {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
+use crate::sheet::write::is_stdout;
 
 use super::Options;
 
@@ -37,7 +38,7 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
     let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
     files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
     // A check writes nothing: its output and summary are not files of the run.
-    if !opts.check && !super::write::is_stdout(&opts.output) {
+    if !opts.check && !is_stdout(&opts.output) {
         files.push((&opts.output, &OUTPUT));
     }
     if !opts.check {
@@ -59,7 +60,7 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
 /// Refuses an output or summary that is not a regular file (a device, a FIFO: renaming onto it
 /// would replace it) or whose extension names no format calc writes.
 pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
-    let output = Some(&opts.output).filter(|o| !super::write::is_stdout(o));
+    let output = Some(&opts.output).filter(|o| !is_stdout(o));
     let targets = (output.map(|o| (o, &OUTPUT)))
         .into_iter()
         .chain(opts.summary.iter().map(|s| (s, &SUMMARY)));

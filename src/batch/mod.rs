@@ -36,6 +36,7 @@ use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};
 use crate::rules::{RuleBook, RuleSet, SectionId};
+use crate::sheet;
 use crate::sheet::read::{self, Encoding, Line, Span, Table};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
@@ -385,15 +386,15 @@ fn write_all(
     };
     // Two runs onto the same files replace them one pair at a time, never one run's rows
     // with the other's summary.
-    let _lock = write::lock_folder(&opts.output)?;
-    let stdout = if write::is_stdout(&opts.output) {
+    let _lock = sheet::write::lock_folder(&opts.output)?;
+    let stdout = if sheet::write::is_stdout(&opts.output) {
         Some(out)
     } else {
-        write::persist(out, &opts.output)?;
+        sheet::write::persist(out, &opts.output)?;
         None
     };
     if let Some((path, tmp)) = summary {
-        write::persist(tmp, path)?;
+        sheet::write::persist(tmp, path)?;
     }
     Ok(stdout)
 }

@@ -93,7 +93,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     };
     // Ctrl-C or SIGTERM ends the process without destructors: the temporaries go first.
     let _ = ctrlc::set_handler(|| {
-        batch::write::remove_temporaries();
+        calc::sheet::write::remove_temporaries();
         std::process::exit(130);
     });
     let bar = Bar::new();

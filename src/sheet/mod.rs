@@ -2,6 +2,9 @@
 //! files (the notice, a prior, the summary; a web API later), without the batch's pipeline:
 //!
 //! - `read`: a CSV (UTF-8 or GBK) or a workbook as records in file order, each with its
-//!   spreadsheet row number and where its text stands.
+//!   spreadsheet row number and where its text stands;
+//! - `write`: CSV and XLSX written safely: the formula guard on CSV text, a temporary file
+//!   beside the target renamed once complete, the target's folder locked; small workbooks.
 
 pub mod read;
+pub mod write;
