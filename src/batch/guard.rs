@@ -1,11 +1,13 @@
 //! Before anything is read: the files of a batch run are different files. Writing the output
 //! onto the input or onto a prior would destroy the record it was computed from, and a prior
-//! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist).
+//! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist,
+//! `sheet::guard`).
 //! And the output and summary are regular files of a format calc writes, or new ones.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::InputError;
+use crate::sheet::guard::Identity;
 use crate::sheet::write::is_stdout;
 
 use super::Options;
@@ -84,46 +86,6 @@ pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
         }
     }
     Ok(())
-}
-
-/// Whether two paths are one file (by device and inode, or by folder and name).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    Identity::of(a) == Identity::of(b)
-}
-
-/// A file's identity: its device and inode where it exists, else its folder and name.
-#[derive(PartialEq, Eq, Debug)]
-enum Identity {
-    Inode(u64, u64),
-    Path(PathBuf),
-}
-
-impl Identity {
-    fn of(path: &Path) -> Identity {
-        if let Some(id) = inode(path) {
-            return id;
-        }
-        let folder = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let folder = folder
-            .canonicalize()
-            .unwrap_or_else(|_| folder.to_path_buf());
-        Identity::Path(folder.join(path.file_name().unwrap_or_default()))
-    }
-}
-
-#[cfg(unix)]
-fn inode(path: &Path) -> Option<Identity> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some(Identity::Inode(m.dev(), m.ino()))
-}
-
-#[cfg(not(unix))]
-fn inode(path: &Path) -> Option<Identity> {
-    path.canonicalize().ok().map(Identity::Path)
 }
 
 #[cfg(test)]
