@@ -20,6 +20,7 @@ pub mod notice;
 pub mod outcome;
 pub mod render;
 pub mod rules;
+pub mod sheet;
 pub mod suggest;
 pub mod template;
 pub mod text;

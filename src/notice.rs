@@ -9,12 +9,14 @@ use std::path::Path;
 
 use crate::batch::RowStatus;
 use crate::batch::parse::Columns;
-use crate::batch::read::{Encoding, Table};
-use crate::batch::write::{self, Added, Cell};
+use crate::batch::write::Added;
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
+use crate::sheet::guard::same_file;
+use crate::sheet::read::{Encoding, Table};
+use crate::sheet::write::{self, Cell};
 
 /// What a notice came to, for the closing line.
 pub struct Notice {
@@ -62,7 +64,7 @@ fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> 
 /// determinate lines and their total, then the discretionary ones under their own header, each
 /// with its floor and ceiling, and the totals of both.
 pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Notice, Error> {
-    if crate::batch::guard::same_file(output, to) {
+    if same_file(output, to) {
         return Err(InputError::new(
             to.display().to_string(),
             crate::text!(

@@ -6,9 +6,10 @@
 use std::sync::OnceLock;
 
 use calc::RuleSet;
-use calc::batch::{Encoding, Options, run};
+use calc::batch::{Options, run};
 use calc::render::Lang;
 use calc::rules::RuleBook;
+use calc::sheet::read::Encoding;
 use proptest::prelude::*;
 
 fn book() -> &'static RuleBook {

@@ -7,8 +7,9 @@ use std::sync::OnceLock;
 
 use calc::RuleSet;
 use calc::rules::RuleBook;
-use calc::batch::{Encoding, Options, run};
+use calc::batch::{Options, run};
 use calc::render::Lang;
+use calc::sheet::read::Encoding;
 use libfuzzer_sys::fuzz_target;
 
 fn book() -> &'static RuleBook {

@@ -10,9 +10,9 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use rayon::prelude::*;
 
 use super::parse::{Applicant, Row};
-use super::read::Line;
 use crate::facts::{Facts, Item, Value};
 use crate::rules::{FieldId, RuleSet, SectionId};
+use crate::sheet::read::Line;
 
 /// One applicant of the round: its facts and where its rows stand.
 pub struct Unit {

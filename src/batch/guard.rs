@@ -1,11 +1,14 @@
 //! Before anything is read: the files of a batch run are different files. Writing the output
 //! onto the input or onto a prior would destroy the record it was computed from, and a prior
-//! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist).
+//! given twice would be deducted twice (SPEC §6: compared by device and inode where they exist,
+//! `sheet::guard`).
 //! And the output and summary are regular files of a format calc writes, or new ones.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::InputError;
+use crate::sheet::guard::Identity;
+use crate::sheet::write::is_stdout;
 
 use super::Options;
 
@@ -37,7 +40,7 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
     let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
     files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
     // A check writes nothing: its output and summary are not files of the run.
-    if !opts.check && !super::write::is_stdout(&opts.output) {
+    if !opts.check && !is_stdout(&opts.output) {
         files.push((&opts.output, &OUTPUT));
     }
     if !opts.check {
@@ -59,7 +62,7 @@ pub fn distinct_files(opts: &Options) -> Result<(), InputError> {
 /// Refuses an output or summary that is not a regular file (a device, a FIFO: renaming onto it
 /// would replace it) or whose extension names no format calc writes.
 pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
-    let output = Some(&opts.output).filter(|o| !super::write::is_stdout(o));
+    let output = Some(&opts.output).filter(|o| !is_stdout(o));
     let targets = (output.map(|o| (o, &OUTPUT)))
         .into_iter()
         .chain(opts.summary.iter().map(|s| (s, &SUMMARY)));
@@ -85,46 +88,6 @@ pub fn writable_targets(opts: &Options) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Whether two paths are one file (by device and inode, or by folder and name).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    Identity::of(a) == Identity::of(b)
-}
-
-/// A file's identity: its device and inode where it exists, else its folder and name.
-#[derive(PartialEq, Eq, Debug)]
-enum Identity {
-    Inode(u64, u64),
-    Path(PathBuf),
-}
-
-impl Identity {
-    fn of(path: &Path) -> Identity {
-        if let Some(id) = inode(path) {
-            return id;
-        }
-        let folder = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let folder = folder
-            .canonicalize()
-            .unwrap_or_else(|_| folder.to_path_buf());
-        Identity::Path(folder.join(path.file_name().unwrap_or_default()))
-    }
-}
-
-#[cfg(unix)]
-fn inode(path: &Path) -> Option<Identity> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some(Identity::Inode(m.dev(), m.ino()))
-}
-
-#[cfg(not(unix))]
-fn inode(path: &Path) -> Option<Identity> {
-    path.canonicalize().ok().map(Identity::Path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +99,7 @@ mod tests {
             priors: priors.iter().map(|p| dir.join(p)).collect(),
             summary: summary.map(|s| dir.join(s)),
             bom: true,
-            encoding: super::super::Encoding::Auto,
+            encoding: crate::sheet::read::Encoding::Auto,
             keep_columns: Vec::new(),
             sheet: None,
             check: false,

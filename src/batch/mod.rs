@@ -1,7 +1,7 @@
 //! `calc batch`: a whole round of applications from a spreadsheet (SPEC §6), as a pipeline:
 //!
-//! 1. `read`: the file (CSV in UTF-8 or GBK, or a workbook) as records in file order, each
-//!    with its spreadsheet row number and where its text stands (`Span`);
+//! 1. `sheet::read`: the file (CSV in UTF-8 or GBK, or a workbook) as records in file order,
+//!    each with its spreadsheet row number and where its text stands (`Span`);
 //! 2. `parse` each record into its applicant and one item, and `group` the rows by credit code
 //!    into applicants, wherever they stand;
 //! 3. `evaluate` the applicants on all cores with `engine::evaluate`, the one evaluator: each
@@ -9,7 +9,8 @@
 //! 4. `quota`: a clause quota may leave items out; only the applicants concerned are evaluated
 //!    again, under that clause only;
 //! 5. `write` every input row in input order with the added columns (a row without quotes is
-//!    copied from the input's text, any other read again from its span), and the `summary`.
+//!    copied from the input's text, any other read again from its span), and the `summary`;
+//!    through `sheet::write` (formula guard, temporary file then rename, folder lock).
 //!
 //! A bad row keeps its place with status `error`. Decision: the other rows of its applicant are
 //! still evaluated, without it (its facts cannot be trusted), and their reason says so, since
@@ -21,7 +22,6 @@ pub mod guard;
 pub mod parse;
 pub mod prior;
 pub mod quota;
-pub mod read;
 pub mod summary;
 pub mod write;
 
@@ -37,11 +37,11 @@ use crate::money::Money;
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};
 use crate::rules::{RuleBook, RuleSet, SectionId};
+use crate::sheet;
+use crate::sheet::read::{self, Encoding, Line, Span, Table};
 use group::{Codes, Unit};
 use parse::{Columns, Memo, Parser, Row};
 use quota::Candidates;
-use read::Table;
-pub use read::{Encoding, Line, Span};
 
 /// What a run of `calc batch` is asked to do.
 #[derive(Clone, Debug)]
@@ -387,15 +387,15 @@ fn write_all(
     };
     // Two runs onto the same files replace them one pair at a time, never one run's rows
     // with the other's summary.
-    let _lock = write::lock_folder(&opts.output)?;
-    let stdout = if write::is_stdout(&opts.output) {
+    let _lock = sheet::write::lock_folder(&opts.output)?;
+    let stdout = if sheet::write::is_stdout(&opts.output) {
         Some(out)
     } else {
-        write::persist(out, &opts.output)?;
+        sheet::write::persist(out, &opts.output)?;
         None
     };
     if let Some((path, tmp)) = summary {
-        write::persist(tmp, path)?;
+        sheet::write::persist(tmp, path)?;
     }
     Ok(stdout)
 }

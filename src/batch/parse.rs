@@ -9,8 +9,9 @@ use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 use crate::text::Text;
 
 use super::group::Codes;
-use super::read::{Cells, Line};
-use super::write::{Added, unguard};
+use super::write::Added;
+use crate::sheet::read::{Cells, Line};
+use crate::sheet::write::unguard;
 
 /// Which column holds which fact, per section; and the batch's own columns.
 #[derive(Clone, Debug)]

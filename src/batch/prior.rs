@@ -13,12 +13,12 @@ use std::path::Path;
 use super::RowStatus;
 use super::parse::{Columns, Memo, Parser, row_sections, section_of};
 use super::quota::Places;
-use super::read::{Cells, Encoding, Line, Table};
 use super::write::Added;
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
 use crate::rules::{CapScope, FieldId, RuleSet, SectionId};
+use crate::sheet::read::{Cells, Encoding, Line, Table};
 
 /// Prior awards by credit code.
 pub type Priors = HashMap<String, Vec<Item>>;

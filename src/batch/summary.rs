@@ -14,12 +14,12 @@ use chrono::NaiveDate;
 use tempfile::NamedTempFile;
 
 use super::group::Unit;
-use super::write::{self, Cell, Sheet};
 use super::{RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
 use crate::rules::RuleSet;
 use crate::say;
+use crate::sheet::write::{self, Cell, Sheet};
 use crate::text::Lang;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use calc::batch::{self, Encoding};
+use calc::batch;
+use calc::sheet::read::Encoding;
 
 use super::args::Honours;
 use super::config::today;
@@ -92,7 +93,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     };
     // Ctrl-C or SIGTERM ends the process without destructors: the temporaries go first.
     let _ = ctrlc::set_handler(|| {
-        batch::write::remove_temporaries();
+        calc::sheet::write::remove_temporaries();
         std::process::exit(130);
     });
     let bar = Bar::new();

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, Sheets};
 
-use super::Progress;
+use crate::batch::Progress;
 use crate::error::InputError;
 
 /// The text encoding of a CSV input.
