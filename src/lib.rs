@@ -18,6 +18,7 @@ pub mod fold;
 pub mod money;
 pub mod notice;
 pub mod outcome;
+pub mod progress;
 pub mod render;
 pub mod rules;
 pub mod sheet;

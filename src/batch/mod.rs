@@ -34,6 +34,7 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::money::Money;
+use crate::progress::{Count, Progress};
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};
 use crate::rules::{RuleBook, RuleSet, SectionId};
@@ -62,18 +63,6 @@ pub struct Options {
     pub check: bool,
     pub as_of: NaiveDate,
     pub lang: Lang,
-}
-
-/// Where a run is: a phase of `len` steps, and steps done. The caller shows it, or not.
-pub trait Progress: Sync {
-    fn phase(&self, name: &'static str, len: usize);
-    fn inc(&self, n: u64);
-}
-
-/// No progress shown.
-impl Progress for () {
-    fn phase(&self, _: &'static str, _: usize) {}
-    fn inc(&self, _: u64) {}
 }
 
 /// What a row comes to.
@@ -289,7 +278,7 @@ struct Positions {
 /// from batch to batch), and placed in its credit code's group; and the count of rows; and
 /// where each row stands.
 fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Read, Positions) {
-    progress.phase("读取 reading", table.bytes());
+    progress.phase("读取 reading", table.bytes(), Count::Bytes);
     let rules = parser.rules;
     let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
         .map(|_| Memo::new(rules))
@@ -332,7 +321,7 @@ fn evaluate_all(
     (codes, rows, n_rows): Read,
     progress: &dyn Progress,
 ) -> (Vec<Unit>, Vec<RowResult>, Candidates) {
-    progress.phase("计算 computing", n_rows);
+    progress.phase("计算 computing", n_rows, Count::Rows);
     let (units, errors) = codes.units((&book.base, file), rows, priors);
     // Each row's result is put in its place by its applicant's evaluation, on its core.
     let results: Vec<OnceLock<RowResult>> = (0..n_rows).map(|_| OnceLock::new()).collect();
@@ -366,7 +355,7 @@ fn write_all(
     (units, results): (&[Unit], &[RowResult]),
     progress: &dyn Progress,
 ) -> Result<Option<tempfile::NamedTempFile>, Error> {
-    progress.phase("写出 writing", results.len());
+    progress.phase("写出 writing", results.len(), Count::Rows);
     let out = write::rows(
         &opts.output,
         input,

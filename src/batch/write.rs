@@ -17,9 +17,10 @@ use tempfile::NamedTempFile;
 use super::parse::Columns;
 use rayon::prelude::*;
 
-use super::{Progress, RowResult, RowStatus};
+use super::{RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
+use crate::progress::Progress;
 use crate::render::{Lang, wrap};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::{BatchColumns, written};

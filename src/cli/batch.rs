@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use calc::batch;
+use calc::progress::{Count, Progress};
 use calc::sheet::read::Encoding;
 
 use super::args::Honours;
@@ -136,13 +137,7 @@ impl Bar {
         if !std::io::stderr().is_terminal() {
             return Bar(None);
         }
-        let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len}")
-        {
-            bar.set_style(style);
-        }
-        Bar(Some(bar))
+        Bar(Some(indicatif::ProgressBar::new(0)))
     }
 
     fn finish(&self) {
@@ -152,9 +147,21 @@ impl Bar {
     }
 }
 
-impl batch::Progress for Bar {
-    fn phase(&self, name: &'static str, len: usize) {
+/// The bar's line: sizes as "12.50 MiB", rows with thousands separators; either fits 80 columns.
+fn template(counts: Count) -> String {
+    let counted = match counts {
+        Count::Bytes => "{bytes}/{total_bytes}",
+        Count::Rows => "{human_pos}/{human_len}",
+    };
+    format!("{{msg:>14}} [{{bar:40}}] {counted}")
+}
+
+impl Progress for Bar {
+    fn phase(&self, name: &'static str, len: usize, counts: Count) {
         if let Some(b) = &self.0 {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&template(counts)) {
+                b.set_style(style);
+            }
             b.set_message(name);
             b.set_length(len as u64);
             b.set_position(0);
@@ -164,6 +171,20 @@ impl batch::Progress for Bar {
     fn inc(&self, n: u64) {
         if let Some(b) = &self.0 {
             b.inc(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_counts_bytes_as_sizes_and_rows_with_separators() {
+        for (counts, key) in [(Count::Bytes, "{bytes}"), (Count::Rows, "{human_pos}")] {
+            let t = template(counts);
+            assert!(t.contains(key), "{t}");
+            assert!(indicatif::ProgressStyle::with_template(&t).is_ok(), "{t}");
         }
     }
 }

@@ -15,8 +15,8 @@ use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, Sheets};
 
-use crate::batch::Progress;
 use crate::error::InputError;
+use crate::progress::Progress;
 
 /// The text encoding of a CSV input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
