@@ -1,4 +1,5 @@
-//! Reading a round's file: a CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, decoded with
+//! Reading a spreadsheet file (a round, an earlier round's output as priors, an output for the
+//! notice): a CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030, decoded with
 //! encoding_rs) or the first sheet of a workbook (XLSX, XLS, ODS, XLSB: calamine), held as UTF-8
 //! CSV text, and its records read in file order with one reused `csv::ByteRecord`, each with its
 //! spreadsheet row number (the line or row Excel shows, the header being row 1).
