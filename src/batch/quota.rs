@@ -304,7 +304,7 @@ impl Candidates {
             out.push(Candidate {
                 quota: qi,
                 row,
-                unit: 0,
+                unit: 0, // numbered by `gather`, once the applicants are
                 section,
                 index,
                 year,
