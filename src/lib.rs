@@ -18,8 +18,11 @@ pub mod fold;
 pub mod money;
 pub mod notice;
 pub mod outcome;
+pub mod prior;
 pub mod progress;
+pub mod quota;
 pub mod render;
+pub mod round;
 pub mod rules;
 pub mod sheet;
 pub mod suggest;
@@ -40,7 +43,7 @@ pub fn evaluate(
     facts: &Facts,
     as_of: chrono::NaiveDate,
 ) -> Result<Outcome, error::InputError> {
-    match batch::quota::own(rules, facts, as_of)? {
+    match quota::own(rules, facts, as_of)? {
         Some(marked) => engine::evaluate(rules, &marked, as_of),
         None => engine::evaluate(rules, facts, as_of),
     }

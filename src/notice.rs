@@ -7,11 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::batch::RowStatus;
-use crate::batch::parse::Columns;
-use crate::batch::write::Added;
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
+use crate::round::headers::Columns;
+use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
 use crate::sheet::guard::same_file;

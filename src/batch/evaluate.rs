@@ -4,11 +4,12 @@
 use chrono::NaiveDate;
 
 use super::group::Unit;
-use super::{Range, RowResult, RowStatus};
+use super::{Range, RowResult};
 use crate::engine::evaluate_clauses;
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe, describe_into};
+use crate::round::RowStatus;
 use crate::rules::RuleSet;
 
 /// Evaluates an applicant: (row, result) for each of its rows (the caller names the unit).

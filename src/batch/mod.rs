@@ -2,12 +2,12 @@
 //!
 //! 1. `sheet::read`: the file (CSV in UTF-8 or GBK, or a workbook) as records in file order,
 //!    each with its spreadsheet row number and where its text stands (`Span`);
-//! 2. `parse` each record into its applicant and one item, and `group` the rows by credit code
-//!    into applicants, wherever they stand;
+//! 2. `parse` each record, by the header's columns (`round::headers`), into its applicant and
+//!    one item, and `group` the rows by credit code into applicants, wherever they stand;
 //! 3. `evaluate` the applicants on all cores with `engine::evaluate`, the one evaluator: each
 //!    row gets its item's clause, award, status and reason;
-//! 4. `quota`: a clause quota may leave items out; only the applicants concerned are evaluated
-//!    again, under that clause only;
+//! 4. `quota`: a clause quota (`crate::quota`) may leave items out; only the applicants
+//!    concerned are evaluated again, under that clause only;
 //! 5. `write` every input row in input order with the added columns (a row without quotes is
 //!    copied from the input's text, any other read again from its span), and the `summary`;
 //!    through `sheet::write` (formula guard, temporary file then rename, folder lock).
@@ -18,30 +18,33 @@
 
 mod evaluate;
 mod group;
-pub mod guard;
 pub mod parse;
-pub mod prior;
 pub mod quota;
 pub mod summary;
 pub mod write;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::money::Money;
 use crate::progress::{Count, Progress};
+use crate::quota::{Places, QuotaRule};
 use crate::render::Lang;
-use crate::rules::vocabulary::{BatchColumns, written};
+use crate::round::RowStatus;
+use crate::round::columns::row_sections;
+use crate::round::headers::Columns;
 use crate::rules::{RuleBook, RuleSet, SectionId};
 use crate::sheet;
+use crate::sheet::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
 use crate::sheet::read::{self, Encoding, Line, Span, Table};
+use crate::sheet::write::is_stdout;
 use group::{Codes, Unit};
-use parse::{Columns, Memo, Parser, Row};
+use parse::{Memo, Parser, Row};
 use quota::Candidates;
 
 /// What a run of `calc batch` is asked to do.
@@ -63,62 +66,6 @@ pub struct Options {
     pub check: bool,
     pub as_of: NaiveDate,
     pub lang: Lang,
-}
-
-/// What a row comes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RowStatus {
-    Awarded,
-    Discretionary,
-    Ineligible,
-    Error,
-    /// A blank row, kept in its place.
-    Empty,
-}
-
-impl RowStatus {
-    /// Every status, in declaration order.
-    pub const ALL: [RowStatus; 5] = [
-        RowStatus::Awarded,
-        RowStatus::Discretionary,
-        RowStatus::Ineligible,
-        RowStatus::Error,
-        RowStatus::Empty,
-    ];
-
-    /// Its name in the outcome's terms (as `calc test` cases and JSON name a status).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowStatus::Awarded => "awarded",
-            RowStatus::Discretionary => "discretionary",
-            RowStatus::Ineligible => "ineligible",
-            RowStatus::Error => "error",
-            RowStatus::Empty => "",
-        }
-    }
-
-    /// Its words in the vocabulary (none for a blank row).
-    fn words(self, b: &BatchColumns) -> &[String] {
-        let w = &b.statuses;
-        match self {
-            RowStatus::Awarded => &w.awarded,
-            RowStatus::Discretionary => &w.discretionary,
-            RowStatus::Ineligible => &w.ineligible,
-            RowStatus::Error => &w.error,
-            RowStatus::Empty => &[],
-        }
-    }
-
-    /// The word written in the status column, in the output's language.
-    pub fn word(self, b: &BatchColumns, lang: Lang) -> &str {
-        written(self.words(b), lang.en())
-    }
-
-    /// The status a round's output names, by any of its words in either language.
-    pub fn read(text: &str, b: &BatchColumns) -> Option<RowStatus> {
-        let named = |s: &RowStatus| s.words(b).iter().any(|w| w.eq_ignore_ascii_case(text));
-        RowStatus::ALL.into_iter().find(named)
-    }
 }
 
 /// The values a batch adds to a row.
@@ -186,13 +133,10 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let mut phases: Vec<(&'static str, Duration)> = Vec::new();
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
     // No file is read before the files are known to be different ones.
-    guard::distinct_files(opts)?;
-    if !opts.check {
-        guard::writable_targets(opts)?;
-    }
-    let quotas = quota::resolve(rules)?;
+    check_files(opts)?;
+    let quotas = crate::quota::resolve(rules)?;
     let table = Table::open_sheet(&opts.input, opts.encoding, opts.sheet.as_deref())?;
-    let allowed = parse::row_sections(rules);
+    let allowed = row_sections(rules);
     let used: Vec<SectionId> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
         .collect();
@@ -202,7 +146,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         .map_err(sheet)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used).map_err(sheet)?;
     cols.require_round(rules, &table.file).map_err(sheet)?;
-    let (priors, places) = prior::load_all(rules, &opts.priors, opts.encoding)?;
+    let (priors, places) = crate::prior::load_all(rules, &opts.priors, opts.encoding)?;
     mark("open");
     let parser = Parser {
         rules,
@@ -264,6 +208,26 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     })
 }
 
+/// Refuses any two of input, priors, output and summary that are one file, and an output or
+/// summary that cannot be written (`sheet::guard`).
+fn check_files(opts: &Options) -> Result<(), InputError> {
+    let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
+    files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
+    // A check writes nothing: its output and summary are not files of the run.
+    if opts.check {
+        return guard::distinct(&files);
+    }
+    let output = Some(opts.output.as_path()).filter(|o| !is_stdout(o));
+    let targets: Vec<(&Path, &Role)> = (output.map(|o| (o, &OUTPUT)).into_iter())
+        .chain(opts.summary.iter().map(|s| (s.as_path(), &SUMMARY)))
+        .collect();
+    files.extend(&targets);
+    guard::distinct(&files)?;
+    targets
+        .iter()
+        .try_for_each(|(path, role)| guard::writable(path, role))
+}
+
 /// Where the rows stand in the file.
 struct Positions {
     /// Each row's line.
@@ -317,7 +281,7 @@ type Read = (Codes, Vec<Vec<group::Placed>>, usize);
 fn evaluate_all(
     book: &RuleBook,
     opts: &Options,
-    (file, priors, quota): (&str, &prior::Priors, (&[quota::QuotaRule], &quota::Places)),
+    (file, priors, quota): (&str, &crate::prior::Priors, (&[QuotaRule], &Places)),
     (codes, rows, n_rows): Read,
     progress: &dyn Progress,
 ) -> (Vec<Unit>, Vec<RowResult>, Candidates) {

@@ -13,10 +13,11 @@ use std::path::Path;
 use chrono::NaiveDate;
 use tempfile::NamedTempFile;
 
+use super::RowResult;
 use super::group::Unit;
-use super::{RowResult, RowStatus};
 use crate::error::Error;
 use crate::money::Money;
+use crate::round::RowStatus;
 use crate::rules::RuleSet;
 use crate::say;
 use crate::sheet::write::{self, Cell, Sheet};

@@ -14,70 +14,23 @@ use std::path::Path;
 use rust_xlsxwriter::{ExcelDateTime, Workbook, Worksheet, XlsxError};
 use tempfile::NamedTempFile;
 
-use super::parse::Columns;
 use rayon::prelude::*;
 
-use super::{RowResult, RowStatus};
+use super::RowResult;
 use crate::error::Error;
 use crate::money::Money;
 use crate::progress::Progress;
 use crate::render::{Lang, wrap};
+use crate::round::headers::Columns;
+use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
-use crate::rules::vocabulary::{BatchColumns, written};
 use crate::sheet::read::{self, Cells, Kind, Kinds, Span, Table};
 use crate::sheet::write::{
     Looks, MAX_WIDTH, fit, folder_of, formula_like, is_xlsx, money_width, neutralise, synced,
     temp_beside, write_error,
 };
 
-/// A column the batch adds to each row. A new column is one more variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Added {
-    Clause,
-    Award,
-    /// A discretionary row's ceiling.
-    Ceiling,
-    /// A discretionary row's floor, where it has one.
-    Floor,
-    Status,
-    Reason,
-}
-
 impl Added {
-    /// In the order they are written.
-    pub const ALL: [Added; 6] = [
-        Added::Clause,
-        Added::Award,
-        Added::Ceiling,
-        Added::Floor,
-        Added::Status,
-        Added::Reason,
-    ];
-
-    /// Its header names in the vocabulary: the first written under `--lang zh`, the second
-    /// under `--lang en`; all are read.
-    pub fn names(self, b: &BatchColumns) -> &[String] {
-        match self {
-            Added::Clause => &b.clause,
-            Added::Award => &b.award,
-            Added::Ceiling => &b.ceiling,
-            Added::Floor => &b.floor,
-            Added::Status => &b.status,
-            Added::Reason => &b.reason,
-        }
-    }
-
-    /// Its header in the output's language.
-    pub fn header(self, b: &BatchColumns, lang: Lang) -> &str {
-        written(self.names(b), lang.en())
-    }
-
-    /// Whether a file must have it to be read as a round's output: the range columns came
-    /// later, so an earlier round's output without them is still calc's own.
-    pub fn required(self) -> bool {
-        !matches!(self, Added::Ceiling | Added::Floor)
-    }
-
     /// Its amount for a row, where it holds one: written as a number in XLSX.
     fn amount(self, r: &RowResult) -> Option<Money> {
         match self {

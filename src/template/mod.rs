@@ -3,7 +3,6 @@
 //! staff (`calc template --xlsx`), its columns as a CSV header row (`calc template --csv`) and
 //! a JSON Schema of the applicant file (`calc schema`).
 
-pub mod columns;
 mod schema;
 mod xlsx;
 
@@ -111,7 +110,7 @@ pub fn toml(rules: &RuleSet) -> String {
 
 /// The CSV header row of a round (UTF-8 with a BOM, for Excel): the columns of the workbook.
 pub fn csv_header(rules: &RuleSet) -> String {
-    let headers: Vec<String> = columns::columns(rules)
+    let headers: Vec<String> = crate::round::columns::columns(rules)
         .into_iter()
         .map(|c| c.header)
         .collect();

@@ -12,8 +12,8 @@ use rust_xlsxwriter::{
 };
 
 use super::clauses_of;
-use super::columns::{Column, columns, row_sections};
 use crate::facts::{Facts, Value};
+use crate::round::columns::{Column, columns, row_sections};
 use crate::rules::{FieldType, RuleSet};
 
 const SHEET: &str = "申报表";

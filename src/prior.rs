@@ -4,19 +4,22 @@
 //! credit code and the vocabulary's `prior` columns (clause, year, item, amount).
 //!
 //! A prior file is what caps are computed against, so any bad row in it stops the run (exit 2).
+//! Earlier awards are the applicant's, not the batch's: the ledger (SPEC §8) is to be their
+//! other source, for a round and for a single applicant alike.
 //! A prior under a clause with a quota, on a row that names the district (a round's output
 //! does), holds one of that district's places for its year (`quota::Places`).
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::RowStatus;
-use super::parse::{Columns, Memo, Parser, row_sections, section_of};
-use super::quota::Places;
-use super::write::Added;
+use crate::batch::parse::{Memo, Parser};
 use crate::error::InputError;
 use crate::facts::{Item, Value};
 use crate::money::Money;
+use crate::quota::Places;
+use crate::round::columns::row_sections;
+use crate::round::headers::{Columns, section_of};
+use crate::round::{Added, RowStatus};
 use crate::rules::{CapScope, FieldId, RuleSet, SectionId};
 use crate::sheet::read::{Cells, Encoding, Line, Table};
 
