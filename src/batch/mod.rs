@@ -374,13 +374,6 @@ pub struct Report {
     pub round: Option<Box<dyn std::any::Any + Send>>,
 }
 
-impl Report {
-    /// 0, or 3 when some rows had errors.
-    pub fn exit_code(&self) -> u8 {
-        if self.errors == 0 { 0 } else { 3 }
-    }
-}
-
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Report {

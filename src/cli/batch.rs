@@ -123,7 +123,8 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         eprintln!("{}:{line}: {message}", args.input.display());
     }
     eprintln!("{report}");
-    let code = report.exit_code();
+    // A round with rows in error is written, and says so by its exit status.
+    let code = if report.errors == 0 { 0 } else { 3 };
     // The process ends now: freeing a large round value by value would only delay it.
     std::mem::forget(report);
     Ok(code)

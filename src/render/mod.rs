@@ -1,9 +1,11 @@
-//! Renderers: they turn an `Outcome` into text for a person or a machine, and compute nothing.
+//! Renderers: they turn an `Outcome` (or the rules, or a round's totals) into text for a person
+//! or a machine, and compute nothing.
 //! This module says each step in Chinese or English; `table`, `json` and `explain` lay it out.
 
 pub mod explain;
 pub mod json;
 pub mod rules;
+pub mod summary;
 pub mod table;
 pub mod wrap;
 
