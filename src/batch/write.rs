@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use rust_xlsxwriter::{ExcelDateTime, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use tempfile::NamedTempFile;
 
 use rayon::prelude::*;
@@ -24,10 +24,10 @@ use crate::render::{Lang, wrap};
 use crate::round::headers::Columns;
 use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
-use crate::sheet::read::{self, Cells, Kind, Kinds, Span, Table};
+use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
-    Looks, MAX_WIDTH, fit, folder_of, formula_like, is_xlsx, money_width, neutralise, synced,
-    temp_beside, write_error,
+    Looks, MAX_WIDTH, excel_sheet_name, fit, folder_of, formula_like, is_xlsx, money_width,
+    neutralise, synced, temp_beside, write_error,
 };
 
 impl Added {
@@ -340,20 +340,14 @@ fn write_xlsx(
     synced(tmp, path)
 }
 
-/// The output sheet's name: the input sheet's, or a CSV's file name without its extension,
-/// with the characters Excel refuses in a sheet name replaced and cut to its 31.
+/// The output sheet's name: the input sheet's, or a CSV's file name without its extension.
 fn sheet_name(table: &Table) -> String {
     let stem = || {
         Path::new(&table.file)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
     };
-    let name = table.sheet.clone().or_else(stem).unwrap_or_default();
-    let name: String = (name.chars())
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(31)
-        .collect();
-    name.trim_matches('\'').to_string()
+    excel_sheet_name(&table.sheet.clone().or_else(stem).unwrap_or_default())
 }
 
 /// An input row as the XLSX writer reads it: its cells, their kinds, and whether the kinds are
@@ -395,15 +389,9 @@ fn xlsx_row(
             continue;
         }
         let money = cols.money.get(c).copied().unwrap_or(false);
-        let w = 2 + input_cell(
-            sheet,
-            (row, c16),
-            (text, input.kinds.of(c)),
-            money,
-            input.typed,
-            looks,
-            e,
-        )?;
+        let at_cell = (&mut *sheet, (row, c16));
+        let w =
+            2 + looks.input_cell(at_cell, (text, input.kinds.of(c)), (money, input.typed), e)?;
         fit(widths, at, w);
     }
     Ok(())
@@ -437,60 +425,4 @@ fn added_cell(
         _ => looks.string(sheet, (row, col), &text, e)?,
     };
     Ok(wrap::width(&text))
-}
-
-/// An input cell as it came in: a workbook's numbers, dates and booleans typed again from
-/// their text (which is exact); a CSV's money columns as numbers; all else text. Its width.
-fn input_cell(
-    sheet: &mut Worksheet,
-    (row, col): (u32, u16),
-    (text, kind): (&str, Kind),
-    money: bool,
-    typed: bool,
-    looks: &Looks,
-    e: usize,
-) -> Result<usize, XlsxError> {
-    let number_format = if money {
-        &looks.money[e]
-    } else {
-        &looks.number[e]
-    };
-    // A text that does not read as its kind (two cells at one place) stays text.
-    match kind {
-        Kind::Number => {
-            if let Ok(x) = text.parse::<f64>() {
-                sheet.write_number_with_format(row, col, x, number_format)?;
-                return Ok(if money { money_width(text) } else { text.len() });
-            }
-        }
-        Kind::Date | Kind::DateTime => {
-            if let Ok(d) = ExcelDateTime::parse_from_str(text) {
-                let format = if kind == Kind::Date {
-                    &looks.date[e]
-                } else {
-                    &looks.time[e]
-                };
-                sheet.write_datetime_with_format(row, col, d, format)?;
-                return Ok(text.len());
-            }
-        }
-        Kind::Bool => {
-            if let Ok(b) = text.parse::<bool>() {
-                sheet.write_boolean_with_format(row, col, b, &looks.number[e])?;
-                return Ok(5);
-            }
-        }
-        Kind::Text if money && !typed => {
-            if let Ok(m) = Money::parse(text) {
-                let plain = m.plain();
-                if let Ok(x) = plain.parse::<f64>() {
-                    sheet.write_number_with_format(row, col, x, number_format)?;
-                    return Ok(money_width(&plain));
-                }
-            }
-        }
-        Kind::Text => {}
-    }
-    looks.string(sheet, (row, col), text, e)?;
-    Ok(wrap::width(text))
 }

@@ -12,13 +12,15 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Chart, ChartLegendPosition, ChartType, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+    Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
+    XlsxError,
 };
 use tempfile::NamedTempFile;
 
 use crate::error::Error;
 use crate::money::Money;
 use crate::render::wrap;
+use crate::sheet::read::Kind;
 
 const MONEY_FORMAT: &str = "#,##0.00";
 
@@ -200,6 +202,73 @@ impl Looks {
         };
         Ok(())
     }
+}
+
+impl Looks {
+    /// An input cell as it came in: a workbook's numbers, dates and booleans typed again from
+    /// their text (which is exact); a CSV's money columns as numbers (`money`, unless `typed`,
+    /// a workbook's); all else text. Its width.
+    pub(crate) fn input_cell(
+        &self,
+        (sheet, (row, col)): (&mut Worksheet, (u32, u16)),
+        (text, kind): (&str, Kind),
+        (money, typed): (bool, bool),
+        e: usize,
+    ) -> Result<usize, XlsxError> {
+        let looks = self;
+        let number_format = if money {
+            &looks.money[e]
+        } else {
+            &looks.number[e]
+        };
+        // A text that does not read as its kind (two cells at one place) stays text.
+        match kind {
+            Kind::Number => {
+                if let Ok(x) = text.parse::<f64>() {
+                    sheet.write_number_with_format(row, col, x, number_format)?;
+                    return Ok(if money { money_width(text) } else { text.len() });
+                }
+            }
+            Kind::Date | Kind::DateTime => {
+                if let Ok(d) = ExcelDateTime::parse_from_str(text) {
+                    let format = if kind == Kind::Date {
+                        &looks.date[e]
+                    } else {
+                        &looks.time[e]
+                    };
+                    sheet.write_datetime_with_format(row, col, d, format)?;
+                    return Ok(text.len());
+                }
+            }
+            Kind::Bool => {
+                if let Ok(b) = text.parse::<bool>() {
+                    sheet.write_boolean_with_format(row, col, b, &looks.number[e])?;
+                    return Ok(5);
+                }
+            }
+            Kind::Text if money && !typed => {
+                if let Ok(m) = Money::parse(text) {
+                    let plain = m.plain();
+                    if let Ok(x) = plain.parse::<f64>() {
+                        sheet.write_number_with_format(row, col, x, number_format)?;
+                        return Ok(money_width(&plain));
+                    }
+                }
+            }
+            Kind::Text => {}
+        }
+        looks.string(sheet, (row, col), text, e)?;
+        Ok(wrap::width(text))
+    }
+}
+
+/// A sheet name Excel accepts: the characters it refuses replaced, cut to its 31.
+pub(crate) fn excel_sheet_name(name: &str) -> String {
+    let name: String = (name.chars())
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .take(31)
+        .collect();
+    name.trim_matches('\'').to_string()
 }
 
 /// Makes column `c` at least `w` wide.
