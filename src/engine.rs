@@ -25,6 +25,8 @@ struct Prior<'a> {
     clause: u32,
     year: Option<i32>,
     item: Option<&'a str>,
+    /// The item id folded (`fold::key`; empty for an empty id): ids compare so, folded once.
+    key: Option<String>,
     /// The subject it paid, under a clause paid per subject.
     subject: Option<&'a str>,
     amount: Money,
@@ -321,13 +323,11 @@ impl Groups {
                 sums.push((g.clone(), Money::ZERO));
             }
         }
+        let claimed_keys: Vec<String> = (claimed.iter())
+            .map(|(_, it)| crate::fold::key(&it.key(section)))
+            .collect();
         for p in priors {
-            let named = p.item.and_then(|id| {
-                let id = crate::fold::key(id);
-                claimed
-                    .iter()
-                    .position(|(_, it)| crate::fold::key(&it.key(section)) == id)
-            });
+            let named = (p.key.as_ref()).and_then(|id| claimed_keys.iter().position(|k| k == id));
             let group = match (named, clause.per) {
                 (Some(i), _) => Some(of_item[i].clone()),
                 (None, None) => Some(Some(String::new())),
@@ -720,10 +720,7 @@ fn combine_sum<'a>(
         }
         // Ids compare trimmed, width- and case-folded (SPEC §3): a prior for ht-01 is HT-01's.
         let id = crate::fold::key(&out.id);
-        if let Some(prior) = priors
-            .clone()
-            .find(|p| p.item.map(crate::fold::key) == Some(id.clone()))
-        {
+        if let Some(prior) = priors.clone().find(|p| p.key.as_ref() == Some(&id)) {
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.amount,
             });
@@ -869,7 +866,11 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
 
 fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>>, InputError> {
     let r = &rules.roles;
-    let mut out = Vec::new();
+    let mut out: Vec<Prior<'a>> = Vec::new();
+    // Each award seen (clause, folded item, year, amount, folded subject), and the first
+    // accepted prior of each (clause, folded item): looked up, not searched for.
+    let mut seen = std::collections::HashSet::new();
+    let mut first_of_item: std::collections::HashMap<(u32, String), usize> = Default::default();
     for (i, item) in facts.items(r.prior).iter().enumerate() {
         let here = |field: &str, msg: crate::text::Text| {
             let mut e =
@@ -901,50 +902,43 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
                 crate::text!("第 {} 条有年度上限，已获奖补须填写年度 year", clause.number; "clause {} has an annual cap: the prior award needs its year", clause.number),
             ));
         }
+        let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
         let prior = Prior {
             clause: clause.number,
             year,
             item: item.text(r.prior_item),
+            key: item.text(r.prior_item).map(crate::fold::key),
             subject: r.prior_subject.and_then(|f| item.text(f)),
             amount: item.money(r.prior_amount).unwrap_or_default(),
             number: i + 1,
             line: item.line,
         };
-        let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
-        let same_item = |q: &Prior<'_>| {
-            q.clause == prior.clause
-                && fold(prior.item).is_some()
-                && fold(q.item) == fold(prior.item)
-        };
         // The same award listed twice (two prior files) counts once.
-        if out.iter().any(|q| {
-            same_item(q)
-                && q.amount == prior.amount
-                && q.year == prior.year
-                && fold(q.subject) == fold(prior.subject)
-        }) || out.iter().any(|q| {
-            fold(q.item).is_none()
-                && fold(prior.item).is_none()
-                && q.clause == prior.clause
-                && q.year == prior.year
-                && q.amount == prior.amount
-                && fold(q.subject) == fold(prior.subject)
-        }) {
+        let key = prior.key.clone().filter(|k| !k.is_empty());
+        let award = (prior.clause, key.clone(), prior.year, prior.amount);
+        if !seen.insert((award, fold(prior.subject))) {
             continue;
         }
-        if let Some(q) = out
-            .iter()
-            .find(|q| same_item(q) && q.amount != prior.amount)
-        {
-            let (a, b) = (q.amount, prior.amount);
-            return Err(here("amount", {
-                let (n, id) = (clause.number, prior.item.unwrap_or_default());
-                let (qn, ql, pn) = (q.number, q.line, prior.number);
-                crate::text!(
-                    "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条",
-                    "clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one"
-                )
-            }));
+        // An item's accepted priors share one amount (any other is refused here): its first.
+        if let Some(key) = key {
+            match first_of_item.get(&(prior.clause, key.clone())) {
+                Some(&at) if out[at].amount != prior.amount => {
+                    let q: &Prior<'_> = &out[at];
+                    let (a, b) = (q.amount, prior.amount);
+                    return Err(here("amount", {
+                        let (n, id) = (clause.number, prior.item.unwrap_or_default());
+                        let (qn, ql, pn) = (q.number, q.line, prior.number);
+                        crate::text!(
+                            "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条",
+                            "clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one"
+                        )
+                    }));
+                }
+                Some(_) => {}
+                None => {
+                    first_of_item.insert((prior.clause, key), out.len());
+                }
+            }
         }
         out.push(prior);
     }
@@ -1014,6 +1008,7 @@ mod tests {
     const NON_AUTONOMOUS: bool = false;
 
     /// An applicant being described, sentence by sentence.
+    #[derive(Clone)]
     struct Case {
         facts: Facts,
         as_of: NaiveDate,
@@ -1839,6 +1834,28 @@ mod tests {
         );
         assert_eq!(o.item_award(11, "Z"), "0.00");
         assert_eq!(o.total, Money::ZERO);
+    }
+
+    #[test]
+    fn a_prior_listed_a_thousand_times_counts_once_and_a_later_other_amount_names_the_first() {
+        // Regression: priors were compared each with every other (folding ids each time).
+        // 专精特新 100,000 listed 1,000 times over: 1,000,000 − 100,000 = 900,000.
+        let mut a = applicant()
+            .enterprise()
+            .recognition("LG", "little_giant", "2026-01-10");
+        for i in 0..1000 {
+            a = a.prior(
+                "9",
+                "",
+                if i % 2 == 0 { "SME" } else { " ｓｍｅ " },
+                "100000",
+            );
+        }
+        let later = a.clone().prior("9", "", "SME", "150000");
+        assert_eq!(a.evaluate().award(9), "900000.00");
+        let e = later.try_evaluate().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1001].amount"));
+        assert!(e.message.contains("prior[1]") && e.message.contains("prior[1001]"));
     }
 
     #[test]
