@@ -34,7 +34,7 @@ pub fn type_header(rules: &RuleSet) -> String {
         .unwrap_or_default()
 }
 
-/// Whether a batch reads `header` as this fact (as `batch::parse` matches headers).
+/// Whether a batch reads `header` as this fact (`headers::Columns::map` matches headers so).
 pub fn accepts(field: &Field, header: &str) -> bool {
     field.name == header
         || field.label == header
