@@ -7,6 +7,8 @@
 //! prior payment of the same item; then the clause's combination (sum under the annual cap in
 //! item order, or 就高执行 with prior awards deducted).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rust_decimal::Decimal;
 
@@ -296,11 +298,12 @@ fn clause_figures(
 /// value of the clause's `per` fact, folded; `None` for an item that names none) and the sum
 /// of the prior awards deducted within each group.
 struct Groups {
-    /// Per claimed item: its group key; `Some("")` is the unit's one group.
-    of_item: Vec<Option<String>>,
+    /// Per claimed item: its group, an index into `priors`.
+    of_item: Vec<usize>,
     /// The field that makes the groups, when an unnamed subject must say so.
     unnamed_field: Option<FieldId>,
-    /// (group, prior awards in it), groups in the order of their first item.
+    /// (group key, prior awards in it), groups in the order of their first item; the key
+    /// `Some("")` is the unit's one group.
     priors: Vec<(Option<String>, Money)>,
 }
 
@@ -313,23 +316,26 @@ impl Groups {
         facts: &Facts,
     ) -> Result<Groups, InputError> {
         let section = rules.section(clause.section);
-        let of_item: Vec<Option<String>> = claimed
-            .iter()
-            .map(|(_, item)| group_key(clause, item))
-            .collect();
+        // Groups and ids are looked up, not searched for: a unit may claim thousands of items.
         let mut sums: Vec<(Option<String>, Money)> = Vec::new();
-        for g in &of_item {
-            if !sums.iter().any(|(k, _)| k == g) {
-                sums.push((g.clone(), Money::ZERO));
-            }
+        let mut index: HashMap<Option<String>, usize> = HashMap::new();
+        let mut of_item = Vec::with_capacity(claimed.len());
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for (i, (_, item)) in claimed.iter().enumerate() {
+            let g = group_key(clause, item);
+            let at = *index.entry(g.clone()).or_insert_with(|| {
+                sums.push((g, Money::ZERO));
+                sums.len() - 1
+            });
+            of_item.push(at);
+            by_id
+                .entry(crate::fold::key(&item.key(section)))
+                .or_insert(i);
         }
-        let claimed_keys: Vec<String> = (claimed.iter())
-            .map(|(_, it)| crate::fold::key(&it.key(section)))
-            .collect();
         for p in priors {
-            let named = (p.key.as_ref()).and_then(|id| claimed_keys.iter().position(|k| k == id));
+            let named = (p.key.as_ref()).and_then(|id| by_id.get(id).copied());
             let group = match (named, clause.per) {
-                (Some(i), _) => Some(of_item[i].clone()),
+                (Some(i), _) => Some(sums[of_item[i]].0.clone()),
                 (None, None) => Some(Some(String::new())),
                 (None, Some(f)) => p.subject.and_then(|s| subject_key(&section.fields[f], s)),
             };
@@ -339,7 +345,8 @@ impl Groups {
                 None => return Err(ambiguous_prior(rules, clause, p, &sums, facts)),
             };
             // A prior of a group the facts do not claim deducts from nothing here.
-            if let Some((_, sum)) = sums.iter_mut().find(|(k, _)| *k == group) {
+            if let Some(&at) = index.get(&group) {
+                let sum = &mut sums[at].1;
                 *sum = sum.checked_add(p.amount).map_err(|e| overflow(facts, e))?;
             }
         }
@@ -790,10 +797,13 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
         Payable::Fixed(m) => Some(*m),
         Payable::Range { floor, .. } => *floor,
     };
-    for (key, prior) in &groups.priors {
-        let members: Vec<usize> = (0..items.len())
-            .filter(|&i| payables[i].is_some() && groups.of_item[i] == *key)
-            .collect();
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); groups.priors.len()];
+    for (i, &g) in groups.of_item.iter().enumerate() {
+        if payables[i].is_some() {
+            members_of[g].push(i);
+        }
+    }
+    for ((key, prior), members) in groups.priors.iter().zip(members_of) {
         let payable = |i: usize| payables[i].as_ref().expect("members qualify");
         let Some(ceiling) = members.iter().map(|&i| ceiling_of(payable(i))).max() else {
             continue;
@@ -869,8 +879,8 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
     let mut out: Vec<Prior<'a>> = Vec::new();
     // Each award seen (clause, folded item, year, amount, folded subject), and the first
     // accepted prior of each (clause, folded item): looked up, not searched for.
-    let mut seen = std::collections::HashSet::new();
-    let mut first_of_item: std::collections::HashMap<(u32, String), usize> = Default::default();
+    let mut seen = HashSet::new();
+    let mut first_of_item: HashMap<(u32, String), usize> = HashMap::new();
     for (i, item) in facts.items(r.prior).iter().enumerate() {
         let here = |field: &str, msg: crate::text::Text| {
             let mut e =
@@ -1789,6 +1799,26 @@ mod tests {
         assert_eq!(o.item_award(7, "B2"), "0.00");
         assert_eq!(o.award(7), "2500000.00");
         assert_eq!(o.clause(7).status, Status::Awarded);
+    }
+
+    #[test]
+    fn a_thousand_products_are_each_paid_and_a_prior_deducts_from_its_own() {
+        // Regression: each group was found by a search over every item. Clause 7, 1,000
+        // products, each 国内 1,000,000 and 省内 500,000 (the 国内 is the highest); a prior 省内
+        // 500,000 for 产品7: 999 x 1,000,000 + (1,000,000 - 500,000) = 999,500,000.
+        let mut c = applicant().enterprise();
+        for p in 0..1000 {
+            let (id, subject) = (format!("N{p}"), format!("产品{p}"));
+            c = subject_recognition(c, &id, "first_set_national", &subject, "2026-03-02");
+            let id = format!("P{p}");
+            c = subject_recognition(c, &id, "first_set_provincial", &subject, "2025-03-02");
+        }
+        let prior = [("clause", "7"), ("subject", "产品7"), ("amount", "500000")];
+        let o = c.item("prior", &prior).evaluate();
+        assert_eq!(o.item_award(7, "N7"), "500000.00");
+        assert_eq!(o.item_award(7, "N8"), "1000000.00");
+        assert_eq!(o.item_award(7, "P8"), "0.00");
+        assert_eq!(o.award(7), "999500000.00");
     }
 
     #[test]
