@@ -10,7 +10,9 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use rayon::prelude::*;
 
 use super::parse::{Applicant, Row};
+use super::{LINES_NAMED, line_list};
 use crate::facts::{Facts, Item, Value};
+use crate::render::Lang;
 use crate::rules::{FieldId, RuleSet, SectionId};
 use crate::sheet::read::Line;
 
@@ -264,12 +266,17 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
         if rows.len() < 2 {
             continue;
         }
-        let zh_rows: Vec<String> = (rows.iter())
+        let named = rows.iter().take(LINES_NAMED);
+        let mut zh_rows: Vec<String> = (named.clone())
             .map(|(l, i)| format!("第 {l} 行“{}”", value(i, fi, false)))
             .collect();
-        let en_rows: Vec<String> = (rows.iter())
+        let mut en_rows: Vec<String> = named
             .map(|(l, i)| format!("line {l} `{}`", value(i, fi, true)))
             .collect();
+        if rows.len() > LINES_NAMED {
+            zh_rows.push(format!("… 等 {} 行", rows.len()));
+            en_rows.push(format!("… {} rows in all", rows.len()));
+        }
         zh.push(format!("{} ({}): {}", f.label, f.name, zh_rows.join("、")));
         en.push(format!("{}: {}", f.name, en_rows.join(", ")));
     }
@@ -281,12 +288,11 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
     lines.extend(&so_far.error_lines);
     lines.sort_unstable();
     lines.dedup();
-    let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     format!(
         "同一统一社会信用代码的各行 (第 {} 行) 单位信息不一致，更正为一致前均不计算: {} / the rows of this credit code (lines {}) disagree on the applicant's facts; none is paid until they agree: {}",
-        lines.join("、"),
+        line_list(&lines, Lang::Zh),
         zh.join("；"),
-        lines.join(", "),
+        line_list(&lines, Lang::En),
         en.join("; ")
     )
 }

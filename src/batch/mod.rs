@@ -39,6 +39,7 @@ use crate::round::RowStatus;
 use crate::round::columns::row_sections;
 use crate::round::headers::Columns;
 use crate::rules::{RuleBook, RuleSet, SectionId};
+use crate::say;
 use crate::sheet;
 use crate::sheet::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
 use crate::sheet::read::{self, Encoding, Line, Span, Table};
@@ -396,20 +397,32 @@ impl std::fmt::Display for Report {
     }
 }
 
+/// The most lines a row's message names: a credit code with thousands of rows would
+/// otherwise put thousands of numbers on each of its rows (past what a workbook cell holds).
+pub const LINES_NAMED: usize = 20;
+
+/// Lines for a message, in file order: all of them, or the first `LINES_NAMED` and the count.
+pub fn line_list(lines: &[Line], lang: Lang) -> String {
+    let shown: Vec<String> = (lines.iter().take(LINES_NAMED))
+        .map(|l| l.to_string())
+        .collect();
+    let mut text = shown.join(lang.pick("、", ", "));
+    if lines.len() > LINES_NAMED {
+        let n = lines.len();
+        text.push_str(&say!(lang, " … 等 {n}", " … {n} in all"));
+    }
+    text
+}
+
 /// Adds to each evaluated row of an applicant with a bad row that the bad row was left out.
 fn note_errors(units: &[Unit], results: &mut [RowResult], lang: Lang) {
     for u in units.iter().filter(|u| !u.error_lines.is_empty()) {
-        let lines: Vec<String> = u.error_lines.iter().map(|l| l.to_string()).collect();
-        let note = match lang {
-            Lang::Zh => format!(
-                "注意: 本单位第 {} 行有误，未计入；更正后本行金额可能变化",
-                lines.join("、")
-            ),
-            Lang::En => format!(
-                "note: line(s) {} of this applicant have errors and were left out; this award may change once they are corrected",
-                lines.join(", ")
-            ),
-        };
+        let lines = line_list(&u.error_lines, lang);
+        let note = say!(
+            lang,
+            "注意: 本单位第 {lines} 行有误，未计入；更正后本行金额可能变化",
+            "note: line(s) {lines} of this applicant have errors and were left out; this award may change once they are corrected"
+        );
         for (row, _, _) in &u.rows {
             let r = &mut results[*row];
             if r.status != RowStatus::Error {
