@@ -485,9 +485,7 @@ fn qualifies(
             }
         }
     }
-    if let Some((by, step)) = item.excluded.as_deref()
-        && *by == clause.number
-    {
+    if let Some(step) = item.excluded_by(clause.number) {
         steps.push(step.clone());
         ok = false;
     }

@@ -215,8 +215,8 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
         return Err(e);
     }
     let mut marked = facts.clone();
-    for (_, section, index, step) in decision.excluded {
-        marked.sections[section][index].excluded = Some(Box::new(step));
+    for (_, section, index, (clause, why)) in decision.excluded {
+        marked.sections[section][index].exclude(clause, why);
     }
     Ok(Some(marked))
 }

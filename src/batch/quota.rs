@@ -33,12 +33,12 @@ pub fn apply(
     let district = |u: u32| units.get(u as usize).map_or("", |u| u.district.as_str());
     let decision = decide(rules, (quotas, places), candidates, district);
     let mut affected: Vec<u32> = Vec::new();
-    for (ui, section, index, step) in decision.excluded {
+    for (ui, section, index, (clause, why)) in decision.excluded {
         if let Some(item) = (units.get_mut(ui as usize))
             .and_then(|u| u.facts.sections.get_mut(section.0))
             .and_then(|s| s.get_mut(index))
         {
-            item.excluded = Some(Box::new(step));
+            item.exclude(clause, why);
             affected.push(ui);
         }
     }
@@ -73,15 +73,19 @@ pub fn apply(
 pub struct Candidates(Vec<Candidate>);
 
 impl Candidates {
-    /// An applicant's candidates, from its rows' first results (`evaluated`, in `unit.rows`
-    /// order).
+    /// An applicant's candidates, from its rows' results under each clause (`evaluated`, in
+    /// `unit.rows` order, each row's continuations with it).
     pub fn of(
         (quotas, places): (&[QuotaRule], &Places),
         unit: &Unit,
         evaluated: &[(usize, RowResult)],
     ) -> Candidates {
         let mut out = Vec::new();
-        for (&(row, section, index), (_, r)) in unit.rows.iter().zip(evaluated) {
+        // A row's item under each clause over its section: the row's own result, then its
+        // continuations; each clause with a quota ranks it.
+        let results = (unit.rows.iter().zip(evaluated))
+            .flat_map(|(at, (_, r))| std::iter::once(r).chain(&r.also).map(move |r| (at, r)));
+        for (&(row, section, index), r) in results {
             let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
                 continue;
             };

@@ -215,6 +215,84 @@ fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
     assert_eq!(c13["items"][5]["amount"], "10000.00");
 }
 
+/// A district's own clause over datasets with a quota of its own, two a year (invented).
+const DATA_EXTRA_QUOTA: &str = r#"clause = 13
+key = "data_extra"
+title = "区级数据集补充奖励 (示例)"
+title_en = "District dataset top-up (example)"
+section = "dataset"
+date_field = "date"
+applicants = ["enterprise"]
+responsible_units = ["区数据局"]
+quota = { per = "district_year", count = 2, rank_by = "score", text = "每年择优不多于 2 个" }
+text = "示例条款：按数据集实际投入的 10% 给予补充奖励，每年择优不多于 2 个。"
+interpretation = ["示例条款，不属于温政办〔2025〕45号。"]
+
+[award]
+kind = "rate"
+base = "investment"
+rates = [{ rate = "10%" }]
+
+[combine]
+mode = "sum"
+"#;
+
+/// Regression: a round ranked a row only under its first clause, so a second clause's quota
+/// over the same datasets was not applied in a batch (a single facts file applied it).
+#[test]
+fn each_quota_over_one_section_ranks_its_items_in_a_round_as_in_a_single_file() {
+    let rules = rules_with("13-data-extra.toml", DATA_EXTRA_QUOTA);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,实际投入,在温州数据交易中心上架交易,入选区级年度择优评选,评选得分,日期\n";
+    let unit = "数据集,温州语料数据科技有限公司,91330304MA2H000045,企业,瓯海区,是,是,是";
+    let mut rows = head.to_string();
+    for (i, score) in [90, 70, 95, 80, 60, 50].iter().enumerate() {
+        rows += &format!("{unit},DS-{},100000,是,是,{score},2026-03-01\n", i + 1);
+    }
+    std::fs::write(d.join("r.csv"), rows).unwrap();
+    let rules_dir = rules.path().to_str().unwrap();
+    let (code, err) = batch(d, &["--rules", rules_dir, "r.csv", "-o", "out.csv"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = d.join("out.csv");
+    // Each row, then its continuation under clause 13.
+    // Clause 3 (five places): DS-6 (50, the lowest) is left out; the others 30% × 100,000.
+    // Clause 13 (two places): DS-3 (95) and DS-1 (90) at 10% × 100,000 = 10,000; the rest 0.
+    assert_eq!(
+        column(&out, "核定金额"),
+        [
+            "30000.00", "10000.00", "30000.00", "0.00", "30000.00", "10000.00", "30000.00", "0.00",
+            "30000.00", "0.00", "0.00", "0.00"
+        ]
+    );
+    assert_eq!(
+        column(&out, "条款"),
+        [
+            "3", "13", "3", "13", "3", "13", "3", "13", "3", "13", "3", "13"
+        ]
+    );
+    // The same datasets in one facts file: DS-6 is left out of both clauses (two decisions on
+    // one item; before, the second replaced the first). 5 × 30,000 = 150,000; 2 × 10,000.
+    let mut facts = String::from(
+        "[applicant]\nname = \"温州语料数据科技有限公司\"\ncredit_code = \"91330304MA2H000045\"\nkind = \"enterprise\"\ndistrict = \"瓯海区\"\nregistered = true\ntax_compliant = true\nai_industry = true\n",
+    );
+    for (i, score) in [90, 70, 95, 80, 60, 50].iter().enumerate() {
+        facts += &format!(
+            "[[dataset]]\nid = \"DS-{}\"\ninvestment = 100000\nlisted = true\nselected = true\nscore = {score}\ndate = 2026-03-01\n",
+            i + 1
+        );
+    }
+    let file = crate::common::facts_file(&facts);
+    let file = file.path().to_str().unwrap();
+    let v = crate::common::json_of(&["--rules", rules_dir, file, "--as-of", "2026-06-30"]);
+    let amount = |n: u32| {
+        let all = v["clauses"].as_array().unwrap();
+        all.iter().find(|c| c["clause"] == n).unwrap()["amount"].clone()
+    };
+    assert_eq!(amount(3), "150000.00");
+    assert_eq!(amount(13), "20000.00");
+}
+
 #[test]
 fn every_clause_over_one_section_reaches_the_rows_and_the_summary() {
     let rules = rules_with_a_second_compute_clause();
