@@ -7,6 +7,7 @@
 //! prior payment of the same item; then the clause's combination (sum under the annual cap in
 //! item order, or 就高执行 with prior awards deducted).
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, Days, Months, NaiveDate};
@@ -320,17 +321,23 @@ impl Groups {
         let mut sums: Vec<(Option<String>, Money)> = Vec::new();
         let mut index: HashMap<Option<String>, usize> = HashMap::new();
         let mut of_item = Vec::with_capacity(claimed.len());
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        for (i, (_, item)) in claimed.iter().enumerate() {
+        for (_, item) in claimed {
             let g = group_key(clause, item);
             let at = *index.entry(g.clone()).or_insert_with(|| {
                 sums.push((g, Money::ZERO));
                 sums.len() - 1
             });
             of_item.push(at);
-            by_id
-                .entry(crate::fold::key(&item.key(section)))
-                .or_insert(i);
+        }
+        // Each claimed id's first item, folded only when there are priors to place.
+        let mut priors = priors.peekable();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        if priors.peek().is_some() {
+            for (i, (_, item)) in claimed.iter().enumerate() {
+                by_id
+                    .entry(crate::fold::key(&item.key(section)))
+                    .or_insert(i);
+            }
         }
         for p in priors {
             let named = (p.key.as_ref()).and_then(|id| by_id.get(id).copied());
@@ -929,9 +936,9 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
         }
         // An item's accepted priors share one amount (any other is refused here): its first.
         if let Some(key) = key {
-            match first_of_item.get(&(prior.clause, key.clone())) {
-                Some(&at) if out[at].amount != prior.amount => {
-                    let q: &Prior<'_> = &out[at];
+            match first_of_item.entry((prior.clause, key)) {
+                Entry::Occupied(at) if out[*at.get()].amount != prior.amount => {
+                    let q: &Prior<'_> = &out[*at.get()];
                     let (a, b) = (q.amount, prior.amount);
                     return Err(here("amount", {
                         let (n, id) = (clause.number, prior.item.unwrap_or_default());
@@ -942,9 +949,9 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
                         )
                     }));
                 }
-                Some(_) => {}
-                None => {
-                    first_of_item.insert((prior.clause, key), out.len());
+                Entry::Occupied(_) => {}
+                Entry::Vacant(at) => {
+                    at.insert(out.len());
                 }
             }
         }

@@ -10,7 +10,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use rayon::prelude::*;
 
 use super::parse::{Applicant, Row};
-use super::{LINES_NAMED, line_list};
+use super::{line_list, named_at_most};
 use crate::facts::{Facts, Item, Value};
 use crate::render::Lang;
 use crate::rules::{FieldId, RuleSet, SectionId};
@@ -266,19 +266,18 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
         if rows.len() < 2 {
             continue;
         }
-        let named = rows.iter().take(LINES_NAMED);
-        let mut zh_rows: Vec<String> = (named.clone())
-            .map(|(l, i)| format!("第 {l} 行“{}”", value(i, fi, false)))
-            .collect();
-        let mut en_rows: Vec<String> = named
-            .map(|(l, i)| format!("line {l} `{}`", value(i, fi, true)))
-            .collect();
-        if rows.len() > LINES_NAMED {
-            zh_rows.push(format!("… 等 {} 行", rows.len()));
-            en_rows.push(format!("… {} rows in all", rows.len()));
-        }
-        zh.push(format!("{} ({}): {}", f.label, f.name, zh_rows.join("、")));
-        en.push(format!("{}: {}", f.name, en_rows.join(", ")));
+        let zh_rows = named_at_most(
+            (rows.iter()).map(|(l, i)| format!("第 {l} 行“{}”", value(i, fi, false))),
+            "、",
+            |n| format!("、… 等 {n} 行"),
+        );
+        let en_rows = named_at_most(
+            (rows.iter()).map(|(l, i)| format!("line {l} `{}`", value(i, fi, true))),
+            ", ",
+            |n| format!(", … {n} rows in all"),
+        );
+        zh.push(format!("{} ({}): {}", f.label, f.name, zh_rows));
+        en.push(format!("{}: {}", f.name, en_rows));
     }
     let items = unit
         .rows

@@ -403,13 +403,24 @@ pub const LINES_NAMED: usize = 20;
 
 /// Lines for a message, in file order: all of them, or the first `LINES_NAMED` and the count.
 pub fn line_list(lines: &[Line], lang: Lang) -> String {
-    let shown: Vec<String> = (lines.iter().take(LINES_NAMED))
-        .map(|l| l.to_string())
-        .collect();
-    let mut text = shown.join(lang.pick("、", ", "));
-    if lines.len() > LINES_NAMED {
-        let n = lines.len();
-        text.push_str(&say!(lang, " … 等 {n}", " … {n} in all"));
+    let more = |n: usize| say!(lang, " … 等 {n}", " … {n} in all");
+    named_at_most(
+        lines.iter().map(Line::to_string),
+        lang.pick("、", ", "),
+        more,
+    )
+}
+
+/// The first `LINES_NAMED` of `parts` joined by `sep`, then `more(count)` when there are more.
+pub fn named_at_most(
+    parts: impl ExactSizeIterator<Item = String>,
+    sep: &str,
+    more: impl Fn(usize) -> String,
+) -> String {
+    let n = parts.len();
+    let mut text = parts.take(LINES_NAMED).collect::<Vec<_>>().join(sep);
+    if n > LINES_NAMED {
+        text.push_str(&more(n));
     }
     text
 }

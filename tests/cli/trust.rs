@@ -181,11 +181,9 @@ rates = [{ rate = "10%" }]
 mode = "sum"
 "#;
 
-/// Regression: clause 3's quota left a dataset out of every clause over datasets, so a
-/// district's own clause on datasets (no quota) did not pay the sixth one.
-#[test]
-fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
-    let rules = rules_with("13-data-extra.toml", DATA_EXTRA);
+/// A 瓯海区 enterprise's facts with six datasets DS-1 to DS-6 of 100,000 each, selected and
+/// listed, scored 90, 70, 95, 80, 60 and 50.
+fn six_datasets() -> String {
     let mut facts = String::from(
         "[applicant]\nname = \"温州语料数据科技有限公司\"\ncredit_code = \"91330304MA2H000045\"\nkind = \"enterprise\"\ndistrict = \"瓯海区\"\nregistered = true\ntax_compliant = true\nai_industry = true\n",
     );
@@ -195,7 +193,15 @@ fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
             i + 1
         );
     }
-    let file = crate::common::facts_file(&facts);
+    facts
+}
+
+/// Regression: clause 3's quota left a dataset out of every clause over datasets, so a
+/// district's own clause on datasets (no quota) did not pay the sixth one.
+#[test]
+fn a_quota_leaves_an_item_out_of_its_own_clause_only() {
+    let rules = rules_with("13-data-extra.toml", DATA_EXTRA);
+    let file = crate::common::facts_file(&six_datasets());
     let (rules, file) = (
         rules.path().to_str().unwrap(),
         file.path().to_str().unwrap(),
@@ -273,16 +279,7 @@ fn each_quota_over_one_section_ranks_its_items_in_a_round_as_in_a_single_file() 
     );
     // The same datasets in one facts file: DS-6 is left out of both clauses (two decisions on
     // one item; before, the second replaced the first). 5 × 30,000 = 150,000; 2 × 10,000.
-    let mut facts = String::from(
-        "[applicant]\nname = \"温州语料数据科技有限公司\"\ncredit_code = \"91330304MA2H000045\"\nkind = \"enterprise\"\ndistrict = \"瓯海区\"\nregistered = true\ntax_compliant = true\nai_industry = true\n",
-    );
-    for (i, score) in [90, 70, 95, 80, 60, 50].iter().enumerate() {
-        facts += &format!(
-            "[[dataset]]\nid = \"DS-{}\"\ninvestment = 100000\nlisted = true\nselected = true\nscore = {score}\ndate = 2026-03-01\n",
-            i + 1
-        );
-    }
-    let file = crate::common::facts_file(&facts);
+    let file = crate::common::facts_file(&six_datasets());
     let file = file.path().to_str().unwrap();
     let v = crate::common::json_of(&["--rules", rules_dir, file, "--as-of", "2026-06-30"]);
     let amount = |n: u32| {
