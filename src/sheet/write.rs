@@ -202,9 +202,7 @@ impl Looks {
         };
         Ok(())
     }
-}
 
-impl Looks {
     /// An input cell as it came in: a workbook's numbers, dates and booleans typed again from
     /// their text (which is exact); a CSV's money columns as numbers (`money`, unless `typed`,
     /// a workbook's); all else text. Its width.
@@ -215,11 +213,10 @@ impl Looks {
         (money, typed): (bool, bool),
         e: usize,
     ) -> Result<usize, XlsxError> {
-        let looks = self;
         let number_format = if money {
-            &looks.money[e]
+            &self.money[e]
         } else {
-            &looks.number[e]
+            &self.number[e]
         };
         // A text that does not read as its kind (two cells at one place) stays text.
         match kind {
@@ -232,9 +229,9 @@ impl Looks {
             Kind::Date | Kind::DateTime => {
                 if let Ok(d) = ExcelDateTime::parse_from_str(text) {
                     let format = if kind == Kind::Date {
-                        &looks.date[e]
+                        &self.date[e]
                     } else {
-                        &looks.time[e]
+                        &self.time[e]
                     };
                     sheet.write_datetime_with_format(row, col, d, format)?;
                     return Ok(text.len());
@@ -242,7 +239,7 @@ impl Looks {
             }
             Kind::Bool => {
                 if let Ok(b) = text.parse::<bool>() {
-                    sheet.write_boolean_with_format(row, col, b, &looks.number[e])?;
+                    sheet.write_boolean_with_format(row, col, b, &self.number[e])?;
                     return Ok(5);
                 }
             }
@@ -257,7 +254,7 @@ impl Looks {
             }
             Kind::Text => {}
         }
-        looks.string(sheet, (row, col), text, e)?;
+        self.string(sheet, (row, col), text, e)?;
         Ok(wrap::width(text))
     }
 }
