@@ -26,8 +26,8 @@ use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
 use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
-    Looks, MAX_WIDTH, excel_sheet_name, fit, folder_of, formula_like, is_xlsx, money_width,
-    neutralise, synced, temp_beside, write_error,
+    Looks, MAX_WIDTH, excel_sheet_name, fit, folder_of, is_xlsx, money_width, neutralise, synced,
+    temp_beside, write_error,
 };
 
 impl Added {
@@ -108,18 +108,6 @@ impl Layout {
     fn status(&self, s: RowStatus) -> &str {
         &self.statuses[s as usize]
     }
-
-    /// A record's own text, where writing it back as it is gives what writing its cells one
-    /// by one would (most rows: copied, not parsed and quoted again): its input columns come
-    /// first, unchanged, it has a cell for each and none of them looks like a formula.
-    fn verbatim(&self, raw: &[u8]) -> bool {
-        let mut cells = 0;
-        let each = |cell: &[u8]| {
-            cells += 1;
-            !formula_like(cell)
-        };
-        self.inputs_first && raw.split(|&b| b == b',').all(each) && cells == self.width
-    }
 }
 
 /// Writes the rows to a temporary file beside `path`; the caller persists it.
@@ -197,7 +185,7 @@ fn csv_part(
     let (mut reader, mut record) = (table.rereader(), csv::ByteRecord::new());
     let (mut scratch, none) = (Vec::new(), csv::ByteRecord::new());
     for (&span, r) in spans.iter().zip(results) {
-        let raw = table.plain(span).filter(|raw| layout.verbatim(raw));
+        let raw = table.plain(span).filter(|_| layout.inputs_first);
         let read = match raw {
             Some(_) => &none,
             None => {

@@ -18,6 +18,7 @@ use calamine::{Data, DataRef, Reader, Sheets};
 
 use crate::error::InputError;
 use crate::progress::Progress;
+use crate::sheet::write::formula_like;
 
 /// The text encoding of a CSV input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -403,20 +404,25 @@ pub enum Span {
     /// An empty line, kept as a row of one empty cell.
     #[default]
     Blank,
-    /// A record with quotes, from this byte on: read again to be written.
+    /// Any other record, from this byte on: read again to be written.
     Quoted(u32),
-    /// A record without quotes on one line, from this byte, this many bytes long.
+    /// A record that the CSV writer, behind the formula guard, writes as it stands (most
+    /// rows): without quotes, on one line, a cell for each of the `width` headers and none
+    /// formula-like; from this byte, this many bytes long.
     Plain(u32, u32),
 }
 
 impl Span {
-    fn of(text: &[u8], at: usize, record: &csv::ByteRecord) -> Span {
+    fn of(text: &[u8], at: usize, record: &csv::ByteRecord, width: usize) -> Span {
         let len = record.as_slice().len() + record.len().saturating_sub(1);
         let (Ok(at32), Ok(len32)) = (u32::try_from(at), u32::try_from(len)) else {
             return Span::Blank; // past any input limit
         };
+        let cells_as_written = || record.len() == width && !record.iter().any(formula_like);
         match text.get(at..at + len) {
-            Some(raw) if memchr::memchr3(b'"', b'\r', b'\n', raw).is_none() => {
+            Some(raw)
+                if memchr::memchr3(b'"', b'\r', b'\n', raw).is_none() && cells_as_written() =>
+            {
                 Span::Plain(at32, len32)
             }
             _ => Span::Quoted(at32),
@@ -482,7 +488,7 @@ impl<'t> Cursor<'t> {
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
                     .count();
-            r.span = Span::of(text, at, &r.cells);
+            r.span = Span::of(text, at, &r.cells, self.table.headers.len());
             if let Some(header) = self.table.sheet_header {
                 r.line = Line::at(header + self.index);
                 n += 1;
