@@ -24,7 +24,7 @@ pub mod summary;
 pub mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -245,8 +245,10 @@ struct Positions {
 fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Read, Positions) {
     progress.phase("读取 reading", table.bytes(), Count::Bytes);
     let rules = parser.rules;
-    let mut memos: Vec<Memo> = (0..rayon::current_num_threads().max(1))
-        .map(|_| Memo::new(rules))
+    // One memo a core, kept from batch to batch (never contended: a core parses one chunk at
+    // a time).
+    let memos: Vec<Mutex<Memo>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Mutex::new(Memo::new(rules)))
         .collect();
     let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
     let (mut last, mut lines, mut spans) = (None, Vec::new(), Vec::new());
@@ -254,11 +256,13 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
         lines.extend(batch.iter().map(|r| r.line));
         spans.extend(batch.iter().map(|r| r.span));
         last = (batch.last()).and_then(|r| Some((r.line, r.cells.position()?.byte())));
-        let per = batch.len().div_ceil(memos.len());
-        let parsed: Vec<Vec<Row>> = (batch.par_chunks(per).zip(memos.par_iter_mut()))
-            .map(|(records, memo)| {
+        // Small chunks, so that a core slowed by the reading thread is not waited for.
+        let parsed: Vec<Vec<Row>> = (batch.par_chunks(CHUNK))
+            .map(|records| {
+                let core = rayon::current_thread_index().unwrap_or(0) % memos.len();
+                let mut memo = memos[core].lock().unwrap_or_else(|e| e.into_inner());
                 (records.iter())
-                    .map(|r| parser.row(r.line, &read::cells(&r.cells), memo, &codes))
+                    .map(|r| parser.row(r.line, &read::cells(&r.cells), &mut memo, &codes))
                     .collect()
             })
             .collect();
@@ -273,6 +277,9 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
     let at = Positions { lines, spans, last };
     ((codes, rows, n_rows), at)
 }
+
+/// Rows parsed, or written, in one piece of work on a core.
+pub const CHUNK: usize = 512;
 
 /// The rows as read: their codes' groups, the rows a batch at a time, and their count.
 type Read = (Codes, Vec<Vec<group::Placed>>, usize);

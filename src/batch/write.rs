@@ -16,7 +16,7 @@ use tempfile::NamedTempFile;
 
 use rayon::prelude::*;
 
-use super::RowResult;
+use super::{CHUNK, RowResult};
 use crate::error::Error;
 use crate::money::Money;
 use crate::progress::Progress;
@@ -136,10 +136,8 @@ pub fn rows(
         .into_inner()
         .map_err(|e| e.into_error())
         .and_then(|h| out.write_all(&h));
-    let threads = rayon::current_num_threads().max(1);
     let csv_batch = |(spans, results): (&[Span], &[RowResult])| {
-        let per = spans.len().div_ceil(threads);
-        (spans.par_chunks(per).zip(results.par_chunks(per)))
+        (spans.par_chunks(CHUNK).zip(results.par_chunks(CHUNK)))
             .map(|(spans, results)| csv_part(table, &layout, spans, results))
             .collect::<Vec<csv::Result<Vec<u8>>>>()
     };
