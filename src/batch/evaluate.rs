@@ -31,15 +31,12 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         }
     }
     let none = || RowResult {
-        unit: None,
-        clause: None,
         award: Some(Money::ZERO),
-        range: None,
         status: RowStatus::Ineligible,
         reason: lang
             .pick("不属于任何条款", "no clause covers this item")
-            .to_string(),
-        also: Vec::new(),
+            .into(),
+        ..RowResult::empty()
     };
     (unit.rows.iter().zip(out))
         .map(|(&(row, _, _), r)| (row, r.unwrap_or_else(none)))
@@ -162,13 +159,12 @@ fn item_result(
             })
         });
     RowResult {
-        unit: None,
         clause: Some(co.clause),
         award,
         range,
         status,
         reason: reason.as_str().to_owned(),
-        also: Vec::new(),
+        ..RowResult::empty()
     }
 }
 

@@ -103,7 +103,7 @@ impl RowResult {
         self.range.as_ref().and_then(|r| r.floor)
     }
 
-    fn empty() -> RowResult {
+    pub(super) fn empty() -> RowResult {
         RowResult {
             unit: None,
             clause: None,

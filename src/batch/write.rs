@@ -400,15 +400,16 @@ fn added_cell(
             return Ok(money_width(&plain));
         }
     }
+    if let (Added::Clause, Some(n)) = (a, r.clause) {
+        sheet.write_number_with_format(row, col, n, &looks.number[e])?;
+        return Ok(n.to_string().len());
+    }
     let mut text = Vec::new();
     a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
     let text = String::from_utf8(text).unwrap_or_default();
-    match (a, text.parse::<u32>()) {
-        (Added::Clause, Ok(n)) => {
-            sheet.write_number_with_format(row, col, n, &looks.number[e])?;
-        }
-        _ if text.is_empty() && e == 0 => return Ok(0),
-        _ => looks.string(sheet, (row, col), &text, e)?,
-    };
+    if text.is_empty() && e == 0 {
+        return Ok(0);
+    }
+    looks.string(sheet, (row, col), &text, e)?;
     Ok(wrap::width(&text))
 }
