@@ -8,7 +8,7 @@
 //!    row gets its item's clause, award, status and reason;
 //! 4. `quota`: a clause quota (`crate::quota`) may leave items out; only the applicants
 //!    concerned are evaluated again, under that clause only;
-//! 5. `write` every input row in input order with the added columns (a row without quotes is
+//! 5. `write` every input row in input order with the added columns (a `Span::Plain` row is
 //!    copied from the input's text, any other read again from its span), and the `summary`;
 //!    through `sheet::write` (formula guard, temporary file then rename, folder lock).
 //!
