@@ -160,12 +160,14 @@ fn template(counts: Count) -> String {
 impl Progress for Bar {
     fn phase(&self, name: &'static str, len: usize, counts: Count) {
         if let Some(b) = &self.0 {
+            b.set_length(len as u64);
+            b.set_position(0);
             if let Ok(style) = indicatif::ProgressStyle::with_template(&template(counts)) {
                 b.set_style(style);
             }
             b.set_message(name);
-            b.set_length(len as u64);
-            b.set_position(0);
+            // Each setter's draw may be skipped by the rate limit: the phase is shown whole now.
+            b.force_draw();
         }
     }
 
@@ -179,6 +181,28 @@ impl Progress for Bar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the new phase's label was drawn with the last phase's count (a round's
+    /// byte count as rows, `159,112,354/159,112,354`, past 80 columns) until its first step.
+    #[test]
+    fn a_new_phase_is_drawn_with_its_own_count_at_once() {
+        let term = indicatif::InMemoryTerm::new(2, 80);
+        // Drawn at most 20 times a second, as on stderr.
+        let target = indicatif::ProgressDrawTarget::term_like_with_hz(Box::new(term.clone()), 20);
+        let bar = Bar(Some(indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            target,
+        )));
+        bar.phase("读取 reading", 159_112_354, Count::Bytes);
+        // Steps as a round's reading takes them, using up the draws the rate allows.
+        for _ in 0..1000 {
+            bar.inc(159_112);
+        }
+        bar.phase("计算 computing", 1_000_000, Count::Rows);
+        let shown = term.contents();
+        assert!(shown.contains("计算 computing"), "{shown}");
+        assert!(shown.ends_with(" 0/1,000,000"), "{shown}");
+    }
 
     #[test]
     fn the_bar_counts_bytes_as_sizes_and_rows_with_separators() {
