@@ -180,14 +180,16 @@ fn csv_part(
     let mut wr = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(Part(&part));
-    let (mut reader, mut record) = (table.rereader(), csv::ByteRecord::new());
+    // A reader is made only for a part with a row to read again (making one builds its DFA).
+    let (mut reader, mut record) = (None, csv::ByteRecord::new());
     let (mut scratch, none) = (Vec::new(), csv::ByteRecord::new());
     for (&span, r) in spans.iter().zip(results) {
         let raw = table.plain(span).filter(|_| layout.inputs_first);
         let read = match raw {
             Some(_) => &none,
             None => {
-                table.again(span, &mut reader, &mut record);
+                let reader = reader.get_or_insert_with(|| table.rereader());
+                table.again(span, reader, &mut record);
                 &record
             }
         };
