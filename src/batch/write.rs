@@ -125,7 +125,8 @@ pub fn rows(
     }
     let fail = |e: csv::Error| write_error(path, e);
     let tmp = temp_beside(path)?;
-    let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
+    // Parts are large (a few hundred rows): written straight to the file, not copied to a buffer.
+    let mut out = tmp.as_file();
     let mut head = csv::Writer::from_writer(if bom {
         b"\xEF\xBB\xBF".to_vec()
     } else {
@@ -152,10 +153,7 @@ pub fn rows(
     }
     result = result.and_then(|()| write_parts(&mut out, before.0));
     progress.inc(before.1);
-    result
-        .and_then(|()| out.flush())
-        .map_err(|e| write_error(path, e))?;
-    drop(out);
+    result.map_err(|e| write_error(path, e))?;
     synced(tmp, path)
 }
 
@@ -175,7 +173,8 @@ fn csv_part(
     spans: &[Span],
     results: &[RowResult],
 ) -> csv::Result<Vec<u8>> {
-    let part = RefCell::new(Vec::with_capacity(spans.len() * 256));
+    // Room for a row's cells and reason (a few hundred bytes): a part that grows is copied.
+    let part = RefCell::new(Vec::with_capacity(spans.len() * 512));
     // Rows keep their cells beyond the header, so they may differ in length.
     let mut wr = csv::WriterBuilder::new()
         .flexible(true)
