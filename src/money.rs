@@ -7,6 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use arrayvec::ArrayString;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// The largest amount accepted anywhere: far above any real award, far below overflow.
@@ -220,7 +221,7 @@ impl Money {
     /// `plain`, written into a buffer: a batch writes a million of them.
     pub fn write_plain(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         match self.fen() {
-            Some(fen) => out.write_all(fen_text(fen, false, &mut [0; 40]).as_bytes()),
+            Some(fen) => out.write_all(fen_text(fen, false).as_bytes()),
             None => out.write_all(self.plain_slow().as_bytes()),
         }
     }
@@ -248,25 +249,17 @@ impl Money {
 
     /// With thousands separators, as a person reads it: "1,200,000.50".
     pub fn grouped(self) -> String {
-        let mut buf = [0u8; 40];
-        self.grouped_into(&mut buf).to_string()
-    }
-
-    /// `grouped`, formatted in a stack buffer: reasons print millions of amounts in a batch.
-    fn grouped_into(self, buf: &mut [u8; 40]) -> &str {
-        let Some(fen) = self.fen() else {
-            let text = self.grouped_slow();
-            let n = text.len().min(buf.len());
-            buf[..n].copy_from_slice(&text.as_bytes()[..n]);
-            return std::str::from_utf8(&buf[..n]).unwrap_or_default();
-        };
-        fen_text(fen, true, buf)
+        let mut out = String::new();
+        self.push_grouped(&mut out);
+        out
     }
 
     /// `grouped`, appended to `out`: a batch's reasons print millions of amounts.
     pub fn push_grouped(self, out: &mut String) {
-        let mut buf = [0u8; 40];
-        out.push_str(self.grouped_into(&mut buf));
+        match self.fen() {
+            Some(fen) => out.push_str(&fen_text(fen, true)),
+            None => out.push_str(&self.grouped_slow()),
+        }
     }
 
     fn grouped_slow(self) -> String {
@@ -291,8 +284,10 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; 40];
-        f.write_str(self.grouped_into(&mut buf))
+        match self.fen() {
+            Some(fen) => f.write_str(&fen_text(fen, true)),
+            None => f.write_str(&self.grouped_slow()),
+        }
     }
 }
 
@@ -316,30 +311,28 @@ fn shortest_float_text(f: f64) -> Result<String, MoneyError> {
 }
 
 /// A whole number of fen as yuan with two decimals, with thousands separators where
-/// `grouped`, in a stack buffer (a batch writes millions of amounts).
-fn fen_text(fen: u64, grouped: bool, buf: &mut [u8; 40]) -> &str {
-    let mut at = buf.len();
-    let mut put = |b: u8, at: &mut usize| {
-        *at -= 1;
-        buf[*at] = b;
+/// `grouped` ("1,200,000.50"), on the stack: a batch writes millions of amounts. At most 26
+/// characters (u64's 18 digits of yuan, 5 separators, the point and 2 digits).
+fn fen_text(fen: u64, grouped: bool) -> ArrayString<32> {
+    let mut digits = itoa::Buffer::new();
+    let yuan = digits.format(fen / 100);
+    // The first group is what is left over threes: the "1" of "1,200,000".
+    let mut at = if grouped {
+        (yuan.len() - 1) % 3 + 1
+    } else {
+        yuan.len()
     };
-    put(b'0' + (fen % 10) as u8, &mut at);
-    put(b'0' + (fen / 10 % 10) as u8, &mut at);
-    put(b'.', &mut at);
-    let mut yuan = fen / 100;
-    let mut digits = 0;
-    loop {
-        if grouped && digits > 0 && digits % 3 == 0 {
-            put(b',', &mut at);
-        }
-        put(b'0' + (yuan % 10) as u8, &mut at);
-        digits += 1;
-        yuan /= 10;
-        if yuan == 0 {
-            break;
-        }
+    let mut out = ArrayString::new();
+    out.push_str(&yuan[..at]);
+    while at < yuan.len() {
+        out.push(',');
+        out.push_str(&yuan[at..at + 3]);
+        at += 3;
     }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    out.push('.');
+    out.push(char::from(b'0' + (fen / 10 % 10) as u8));
+    out.push(char::from(b'0' + (fen % 10) as u8));
+    out
 }
 
 /// Removes thousands separators, insisting that they group by three.
@@ -682,6 +675,10 @@ mod tests {
 
     #[test]
     fn groups_thousands() {
+        // The longest text a whole number of fen makes fits its stack buffer.
+        let most = super::fen_text(u64::MAX, true);
+        assert_eq!(most.as_str(), "184,467,440,737,095,516.15");
+        assert_eq!(super::fen_text(5, false).as_str(), "0.05");
         assert_eq!(m("1200000.5").grouped(), "1,200,000.50");
         assert_eq!(m("999").grouped(), "999.00");
         assert_eq!(m("1000").grouped(), "1,000.00");
