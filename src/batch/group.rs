@@ -78,15 +78,16 @@ impl Cells {
 
     /// Whether `cells` are these, cell for cell (none stored: never).
     pub fn are<'c>(&self, cells: impl Iterator<Item = &'c [u8]>) -> bool {
-        let mut rest = &*self.0;
+        let (mut rest, mut n) = (&*self.0, 0);
         for c in cells {
             match rest.strip_prefix(c).and_then(|r| r.strip_prefix(&[0])) {
-                // else "a\0b" would read as the two cells "a" and "b"
-                Some(r) if !c.contains(&0) => rest = r,
-                _ => return false,
+                Some(r) => (rest, n) = (r, n + 1),
+                None => return false,
             }
         }
-        rest.is_empty() && !self.0.is_empty()
+        // As many cells as stored, each ended by its NUL: no cell read held a NUL (else "a\0b"
+        // would read as the two cells "a" and "b").
+        rest.is_empty() && !self.0.is_empty() && n == memchr::memchr_iter(0, &self.0).count()
     }
 }
 
