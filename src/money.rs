@@ -89,7 +89,8 @@ impl Money {
         if d.is_sign_negative() && !d.is_zero() {
             return Err(MoneyError::Negative);
         }
-        if d.normalize().scale() > 2 {
+        // Trailing zeros do not count ("1.500" is 1.50); normalising is only needed past 2.
+        if d.scale() > 2 && d.normalize().scale() > 2 {
             return Err(MoneyError::TooManyDecimals);
         }
         if d > MAX_YUAN {
