@@ -214,7 +214,7 @@ impl Money {
     /// The plain decimal text with exactly two decimals, as JSON and CSV carry it: "1200000.50".
     pub fn plain(self) -> String {
         match self.fen() {
-            Some(fen) => format!("{}.{:02}", fen / 100, fen % 100),
+            Some(fen) => fen_text(fen, false).to_string(),
             None => self.plain_slow(),
         }
     }

@@ -375,7 +375,7 @@ impl Table {
     ) {
         let at = match span {
             Span::Blank => None,
-            Span::Quoted(at) | Span::Plain(at, _) => Some(at),
+            Span::Reread(at) | Span::Plain(at, _) => Some(at),
         };
         let read = at.is_some_and(|at| {
             let to = std::io::SeekFrom::Start(at.into());
@@ -404,8 +404,9 @@ pub enum Span {
     /// An empty line, kept as a row of one empty cell.
     #[default]
     Blank,
-    /// Any other record, from this byte on: read again to be written.
-    Quoted(u32),
+    /// Any other record (quotes, line breaks, a missing or formula-like cell), from this byte
+    /// on: read again to be written.
+    Reread(u32),
     /// A record that the CSV writer, behind the formula guard, writes as it stands (most
     /// rows): without quotes, on one line, a cell for each of the `width` headers and none
     /// formula-like; from this byte, this many bytes long.
@@ -425,7 +426,7 @@ impl Span {
             {
                 Span::Plain(at32, len32)
             }
-            _ => Span::Quoted(at32),
+            _ => Span::Reread(at32),
         }
     }
 }
