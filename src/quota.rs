@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::error::InputError;
@@ -236,20 +237,33 @@ pub fn decide<'a>(
     rules: &RuleSet,
     (quotas, places): (&[QuotaRule], &Places),
     candidates: Vec<Candidate>,
-    district_of: impl Fn(u32) -> &'a str,
+    district_of: impl Fn(u32) -> &'a str + Sync,
 ) -> Decision {
     let mut groups: BTreeMap<(usize, &str, i32), Vec<Candidate>> = BTreeMap::new();
-    for c in candidates {
-        let key = (c.quota, district_of(c.unit), c.year);
+    // Each candidate's district looked up on all cores (its applicant is far in memory).
+    let keyed: Vec<_> = (candidates.into_par_iter())
+        .map(|c| ((c.quota, district_of(c.unit), c.year), c))
+        .collect();
+    for (key, c) in keyed {
         groups.entry(key).or_default().push(c);
     }
+    // Each district and year ranked on its own core, the decisions kept in that order.
+    let groups: Vec<_> = groups.into_iter().collect();
+    let decided: Vec<Decision> = (groups.into_par_iter())
+        .map(|((qi, district, year), cands)| {
+            let mut decision = Decision::default();
+            let q = &quotas[qi];
+            let taken = places.taken(q.clause, district, year);
+            if cands.len() + taken as usize > q.count as usize {
+                rank(rules, (q, taken), (district, year), cands, &mut decision);
+            }
+            decision
+        })
+        .collect();
     let mut decision = Decision::default();
-    for ((qi, district, year), cands) in groups {
-        let q = &quotas[qi];
-        let taken = places.taken(q.clause, district, year);
-        if cands.len() + taken as usize > q.count as usize {
-            rank(rules, (q, taken), (district, year), cands, &mut decision);
-        }
+    for mut d in decided {
+        decision.excluded.append(&mut d.excluded);
+        decision.errors.append(&mut d.errors);
     }
     decision
 }

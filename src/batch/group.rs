@@ -143,17 +143,17 @@ impl Codes {
         rows: Vec<Vec<Placed>>,
         priors: &HashMap<String, Vec<Item>>,
     ) -> (Vec<Unit>, Errors) {
-        let mut by_group = in_group_order(rows, self.groups.len());
-        let made: Vec<(Option<Unit>, Errors)> = (by_group
-            .par_chunk_by_mut(|a, b| a.group == b.group))
-        .map(|rows| make_unit(rules, file, rows, priors))
-        .collect();
+        let mut runs = in_group_order(rows, self.groups.len());
+        let made: Vec<(Option<Unit>, Errors)> = (runs.par_iter_mut())
+            .flat_map(|run| run.par_chunk_by_mut(|a, b| a.group == b.group))
+            .map(|rows| make_unit(rules, file, rows, priors))
+            .collect();
         let (mut units, mut errors) = (Vec::with_capacity(made.len()), Vec::new());
         for (unit, mut errs) in made {
             units.extend(unit);
             errors.append(&mut errs);
         }
-        for p in by_group.iter_mut().filter(|p| p.group.is_none()) {
+        for p in runs.iter_mut().flatten().filter(|p| p.group.is_none()) {
             if let Row::Error { message, .. } = std::mem::replace(&mut p.parsed, Row::Blank) {
                 errors.push((p.row, message));
             }
@@ -162,29 +162,63 @@ impl Codes {
     }
 }
 
-/// The rows by group (a counting sort: file order within each group), those without a group
-/// at the end; the rows come a batch at a time.
-fn in_group_order(batches: Vec<Vec<Placed>>, groups: usize) -> Vec<Placed> {
+/// Runs of groups the rows are put in: each run is put in group order on one core, where its
+/// rows lie closer together than the round's (fewer cache and TLB misses than one sort).
+const RUNS: usize = 64;
+
+/// The rows in group order (file order within each group) in runs of groups, those without a
+/// group in a last run: each batch is split by run, then each run sorted, on all cores.
+fn in_group_order(batches: Vec<Vec<Placed>>, groups: usize) -> Vec<Vec<Placed>> {
+    let run_of = |p: &Placed| p.group.map_or(RUNS, |g| g as usize * RUNS / groups);
+    let split: Vec<Vec<Vec<Placed>>> = (batches.into_par_iter())
+        .map(|batch| {
+            let mut len = [0; RUNS + 1];
+            batch.iter().for_each(|p| len[run_of(p)] += 1);
+            let mut runs: Vec<Vec<Placed>> = len.iter().map(|&n| Vec::with_capacity(n)).collect();
+            batch.into_iter().for_each(|p| runs[run_of(&p)].push(p));
+            runs
+        })
+        .collect();
+    let mut runs: Vec<Vec<Vec<Placed>>> = (0..=RUNS)
+        .map(|_| Vec::with_capacity(split.len()))
+        .collect();
+    for pieces in split {
+        runs.iter_mut()
+            .zip(pieces)
+            .for_each(|(run, piece)| run.push(piece));
+    }
+    (runs.into_par_iter())
+        .map(|pieces| by_group(pieces, groups))
+        .collect()
+}
+
+/// A run's rows by group (a counting sort: file order within each group, rows without one
+/// last), from its pieces in file order.
+fn by_group(pieces: Vec<Vec<Placed>>, groups: usize) -> Vec<Placed> {
     let group = |p: &Placed| p.group.map_or(groups, |g| g as usize);
-    let mut start = vec![0usize; groups + 2];
-    for p in batches.iter().flatten() {
-        start[group(p) + 1] += 1;
+    let groups = || pieces.iter().flatten().map(group);
+    let (Some(lo), Some(hi)) = (groups().min(), groups().max()) else {
+        return Vec::new();
+    };
+    let mut start = vec![0usize; hi - lo + 2];
+    for g in groups() {
+        start[g - lo + 1] += 1;
     }
     for g in 1..start.len() {
         start[g] += start[g - 1];
     }
     // Where each row goes, then each row moved once to its place.
-    let mut order = vec![(0u32, 0u32); start[groups + 1]];
-    for (b, batch) in batches.iter().enumerate() {
-        for (i, p) in batch.iter().enumerate() {
-            let g = group(p);
+    let mut order = vec![(0u32, 0u32); start[start.len() - 1]];
+    for (b, piece) in pieces.iter().enumerate() {
+        for (i, p) in piece.iter().enumerate() {
+            let g = group(p) - lo;
             order[start[g]] = (b as u32, i as u32);
             start[g] += 1;
         }
     }
-    let mut batches = batches;
+    let mut pieces = pieces;
     (order.into_iter())
-        .map(|(b, i)| std::mem::replace(&mut batches[b as usize][i as usize], Placed::BLANK))
+        .map(|(b, i)| std::mem::replace(&mut pieces[b as usize][i as usize], Placed::BLANK))
         .collect()
 }
 
@@ -443,7 +477,30 @@ fn key_hash(v: Option<&Value>) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::Cells;
+    use super::{Cells, Placed, in_group_order};
+
+    #[test]
+    fn rows_come_in_group_order_in_file_order_within_a_group_and_groupless_last() {
+        // 1,000 rows over 300 groups (every seventh row without one), in batches of 64: more
+        // groups than runs, so that a group's rows span batches and runs hold many groups.
+        let group = |row: usize| (row % 7 != 3).then_some((row * 37 % 300) as u32);
+        let placed = |row| Placed {
+            row,
+            group: group(row),
+            ..Placed::BLANK
+        };
+        let batches: Vec<Vec<Placed>> = (0..1000)
+            .step_by(64)
+            .map(|start| (start..1000.min(start + 64)).map(placed).collect())
+            .collect();
+        let got: Vec<(Option<u32>, usize)> = (in_group_order(batches, 300).iter())
+            .flatten()
+            .map(|p| (p.group, p.row))
+            .collect();
+        let mut want: Vec<(Option<u32>, usize)> = (0..1000).map(|r| (group(r), r)).collect();
+        want.sort_by_key(|&(g, r)| (g.is_none(), g, r));
+        assert_eq!(got, want);
+    }
 
     fn cells(v: &[&str]) -> Cells {
         Cells::of(v.iter().map(|c| c.as_bytes()))

@@ -295,6 +295,8 @@ fn evaluate_all(
 ) -> (Vec<Unit>, Vec<RowResult>, Candidates) {
     progress.phase("计算 computing", n_rows, Count::Rows);
     let (units, errors) = codes.units((&book.base, file), rows, priors);
+    // The codes' first rows are freed on a core beside the evaluation, not after it.
+    rayon::spawn(move || drop(codes));
     // Each row's result is put in its place by its applicant's evaluation, on its core; a row
     // in error is set first and keeps its error.
     let results: Vec<OnceLock<RowResult>> = (0..n_rows).map(|_| OnceLock::new()).collect();

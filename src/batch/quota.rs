@@ -32,28 +32,34 @@ pub fn apply(
     let rules = &book.base;
     let district = |u: u32| units.get(u as usize).map_or("", |u| u.district.as_str());
     let decision = decide(rules, (quotas, places), candidates, district);
-    let mut affected: Vec<u32> = Vec::new();
-    for (ui, section, index, (clause, why)) in decision.excluded {
-        if let Some(item) = (units.get_mut(ui as usize))
-            .and_then(|u| u.facts.sections.get_mut(section.0))
-            .and_then(|s| s.get_mut(index))
-        {
-            item.exclude(clause, why);
-            affected.push(ui);
-        }
-    }
-    affected.sort_unstable();
-    affected.dedup();
-    let units = &*units;
+    // Each applicant's items left out, together (in the order decided), for its own core.
+    let mut excluded = decision.excluded;
+    excluded.par_sort_by_key(|e| e.0);
+    let (excluded, before) = (&excluded, &*results);
     let quota_clause = |c: u32| quotas.iter().any(|q| q.clause == c);
-    let again: Vec<Vec<(usize, RowResult)>> = (affected.par_iter())
-        .map(|&ui| {
-            let unit = &units[ui as usize];
-            let rules = book.for_district(&unit.district);
-            evaluate::again(rules, unit, (as_of, lang), &quota_clause, results)
+    let again: Vec<(u32, Vec<(usize, RowResult)>)> = (units.par_iter_mut().enumerate())
+        .filter_map(|(ui, unit)| {
+            let ui = ui as u32;
+            let from = excluded.partition_point(|e| e.0 < ui);
+            let to = from + excluded[from..].partition_point(|e| e.0 == ui);
+            let mut marked = false;
+            for (_, section, index, (clause, why)) in &excluded[from..to] {
+                if let Some(item) =
+                    (unit.facts.sections.get_mut(section.0)).and_then(|s| s.get_mut(*index))
+                {
+                    item.exclude(*clause, why.clone());
+                    marked = true;
+                }
+            }
+            // Only an applicant with an item left out is evaluated again.
+            marked.then(|| {
+                let rules = book.for_district(&unit.district);
+                let rows = evaluate::again(rules, unit, (as_of, lang), &quota_clause, before);
+                (ui, rows)
+            })
         })
         .collect();
-    for (&ui, rows) in affected.iter().zip(again) {
+    for (ui, rows) in again {
         for (row, r) in rows {
             results[row] = RowResult {
                 unit: Some(ui),
