@@ -738,6 +738,23 @@ fn foreign(bytes: &[u8]) -> Option<crate::text::Text> {
 
 /// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
 /// BOM at their start (kept in place rather than moving the whole text).
+/// Whether `bytes` are UTF-8, checked a piece on each core: each piece but the last ends with
+/// a line feed, a byte that is never inside a character, so the pieces are UTF-8 if the
+/// whole is.
+fn is_utf8(bytes: &[u8]) -> bool {
+    use rayon::prelude::*;
+    const PIECE: usize = 4 << 20;
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while let Some(end) = (rest.get(PIECE..)).and_then(|after| memchr::memchr(b'\n', after)) {
+        let (piece, after) = rest.split_at(PIECE + end + 1);
+        pieces.push(piece);
+        rest = after;
+    }
+    pieces.push(rest);
+    (pieces.par_iter()).all(|p| simdutf8::basic::from_utf8(p).is_ok())
+}
+
 fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, usize), InputError> {
     let gbk = |bytes: &[u8]| {
         encoding_rs::GB18030
@@ -780,7 +797,7 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
     } else {
         0
     };
-    let utf8 = simdutf8::basic::from_utf8(&bytes).is_ok();
+    let utf8 = is_utf8(&bytes);
     match encoding {
         // Chinese text that is valid UTF-8 is UTF-8: read as GBK it would be mojibake.
         Encoding::Gbk if utf8 && (bom > 0 || !bytes.is_ascii()) => Err(InputError::new(
@@ -1082,6 +1099,28 @@ fn cell_text(d: &DataRef<'_>) -> String {
             None => dt.as_f64().to_string(),
         },
         DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::is_utf8;
+
+    #[test]
+    fn a_file_is_utf8_only_if_every_piece_is() {
+        // Pieces are cut after a line feed past each 4 MiB: a bad byte in any piece, or a
+        // character cut at the end, is found.
+        let line = "温州示例,91330302MA2XXXXXXX,鹿城区\n".repeat(200_000);
+        assert!(line.len() > 8 << 20);
+        assert!(is_utf8(line.as_bytes()));
+        for at in [0, (4 << 20) + 5, line.len() - 2] {
+            let mut bad = line.clone().into_bytes();
+            bad[at] = 0xFF;
+            assert!(!is_utf8(&bad), "bad byte at {at}");
+        }
+        let cut = &line.as_bytes()[..line.len() - 2];
+        assert!(!is_utf8(cut));
+        assert!(is_utf8(b""));
     }
 }
 
