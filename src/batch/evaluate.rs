@@ -60,22 +60,37 @@ pub fn again(
     let mut changed: Vec<Option<usize>> = vec![None; unit.rows.len()];
     let mut out: Vec<(usize, RowResult)> = Vec::new();
     for (k, n) in new {
-        let row = unit.rows[k].0;
         let at = *changed[k].get_or_insert_with(|| {
-            out.push((row, results[row].clone()));
+            let row = unit.rows[k].0;
+            let old = &results[row];
+            // A row's own result under the clause evaluated again is replaced whole: not copied.
+            let start = if old.clause == n.clause {
+                RowResult {
+                    clause: old.clause,
+                    also: old.also.clone(),
+                    ..RowResult::empty()
+                }
+            } else {
+                old.clone()
+            };
+            out.push((row, start));
             out.len() - 1
         });
-        let r = &mut out[at].1;
-        if r.clause == n.clause {
-            *r = RowResult {
-                also: std::mem::take(&mut r.also),
-                ..n
-            };
-        } else if let Some(a) = r.also.iter_mut().find(|a| a.clause == n.clause) {
-            *a = continued(n, lang);
-        }
+        put(&mut out[at].1, n, lang);
     }
     out
+}
+
+/// `n` in place of the row's result under its clause: the row's own, or a continuation's.
+fn put(r: &mut RowResult, n: RowResult, lang: Lang) {
+    if r.clause == n.clause {
+        *r = RowResult {
+            also: std::mem::take(&mut r.also),
+            ..n
+        };
+    } else if let Some(a) = r.also.iter_mut().find(|a| a.clause == n.clause) {
+        *a = continued(n, lang);
+    }
 }
 
 /// A row's result under a further clause: written as a continuation row.
