@@ -1,6 +1,7 @@
 //! Grouping rows by credit code: the rows of one code form one applicant wherever they stand.
 //! Each parsed row is given its code's group as it is read; the rows are then put in group
-//! order (file order within a group), and each applicant is made from its rows on all cores.
+//! order (file order within a group), in runs of groups sorted on all cores, and each
+//! applicant is made from its rows on all cores.
 //! Its first row that reads well makes its facts; a later row must repeat those applicant
 //! facts and must not repeat an item's key, or it is an error.
 

@@ -129,7 +129,7 @@ impl Candidates {
             let unit = ui as u32;
             out.extend(cands.into_iter().map(|c| Candidate { unit, ..c }));
         }
-        out.sort_unstable_by_key(|c| c.row);
+        out.par_sort_unstable_by_key(|c| c.row);
         Candidates(out)
     }
 }
