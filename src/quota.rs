@@ -248,7 +248,6 @@ pub fn decide<'a>(
         groups.entry(key).or_default().push(c);
     }
     // Each district and year ranked on its own core, the decisions kept in that order.
-    let groups: Vec<_> = groups.into_iter().collect();
     let decided: Vec<Decision> = (groups.into_par_iter())
         .map(|((qi, district, year), cands)| {
             let mut decision = Decision::default();

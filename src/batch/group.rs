@@ -197,12 +197,12 @@ fn in_group_order(batches: Vec<Vec<Placed>>, groups: usize) -> Vec<Vec<Placed>> 
 /// last), from its pieces in file order.
 fn by_group(pieces: Vec<Vec<Placed>>, groups: usize) -> Vec<Placed> {
     let group = |p: &Placed| p.group.map_or(groups, |g| g as usize);
-    let groups = || pieces.iter().flatten().map(group);
-    let (Some(lo), Some(hi)) = (groups().min(), groups().max()) else {
+    let keys = || pieces.iter().flatten().map(group);
+    let (Some(lo), Some(hi)) = (keys().min(), keys().max()) else {
         return Vec::new();
     };
     let mut start = vec![0usize; hi - lo + 2];
-    for g in groups() {
+    for g in keys() {
         start[g - lo + 1] += 1;
     }
     for g in 1..start.len() {

@@ -15,6 +15,7 @@ use std::io::Read;
 use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, Sheets};
+use rayon::prelude::*;
 
 use crate::error::InputError;
 use crate::progress::Progress;
@@ -736,18 +737,17 @@ fn foreign(bytes: &[u8]) -> Option<crate::text::Text> {
     })
 }
 
-/// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
-/// BOM at their start (kept in place rather than moving the whole text).
+/// The size past which a text is cut, after its next line feed, for `is_utf8`'s cores.
+const UTF8_PIECE: usize = 4 << 20;
+
 /// Whether `bytes` are UTF-8, checked a piece on each core: each piece but the last ends with
-/// a line feed, a byte that is never inside a character, so the pieces are UTF-8 if the
-/// whole is.
+/// a line feed, a byte that is never inside a character, so the whole is UTF-8 exactly when
+/// every piece is.
 fn is_utf8(bytes: &[u8]) -> bool {
-    use rayon::prelude::*;
-    const PIECE: usize = 4 << 20;
     let mut pieces = Vec::new();
     let mut rest = bytes;
-    while let Some(end) = (rest.get(PIECE..)).and_then(|after| memchr::memchr(b'\n', after)) {
-        let (piece, after) = rest.split_at(PIECE + end + 1);
+    while let Some(end) = (rest.get(UTF8_PIECE..)).and_then(|after| memchr::memchr(b'\n', after)) {
+        let (piece, after) = rest.split_at(UTF8_PIECE + end + 1);
         pieces.push(piece);
         rest = after;
     }
@@ -755,6 +755,8 @@ fn is_utf8(bytes: &[u8]) -> bool {
     (pieces.par_iter()).all(|p| simdutf8::basic::from_utf8(p).is_ok())
 }
 
+/// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
+/// BOM at their start (kept in place rather than moving the whole text).
 fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, usize), InputError> {
     let gbk = |bytes: &[u8]| {
         encoding_rs::GB18030
@@ -1103,17 +1105,17 @@ fn cell_text(d: &DataRef<'_>) -> String {
 }
 
 #[cfg(test)]
-mod utf8_tests {
-    use super::is_utf8;
+mod tests {
+    use super::*;
 
     #[test]
     fn a_file_is_utf8_only_if_every_piece_is() {
-        // Pieces are cut after a line feed past each 4 MiB: a bad byte in any piece, or a
+        // Pieces are cut after a line feed past each `UTF8_PIECE`: a bad byte in any piece, or a
         // character cut at the end, is found.
         let line = "温州示例,91330302MA2XXXXXXX,鹿城区\n".repeat(200_000);
         assert!(line.len() > 8 << 20);
         assert!(is_utf8(line.as_bytes()));
-        for at in [0, (4 << 20) + 5, line.len() - 2] {
+        for at in [0, UTF8_PIECE + 5, line.len() - 2] {
             let mut bad = line.clone().into_bytes();
             bad[at] = 0xFF;
             assert!(!is_utf8(&bad), "bad byte at {at}");
@@ -1122,11 +1124,6 @@ mod utf8_tests {
         assert!(!is_utf8(cut));
         assert!(is_utf8(b""));
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     fn rows_of(table: &Table) -> Vec<(usize, Vec<String>)> {
         let mut rows = Vec::new();
