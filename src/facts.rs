@@ -2,8 +2,6 @@
 //! items (`[[compute]]`, `[[loan]]`, ...). Loaded from a TOML file, or built row by row by
 //! the batch reader through the same per-value conversion (`Value::from_text`).
 
-use std::io::Read;
-use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
@@ -374,7 +372,8 @@ impl Item {
 /// The largest facts file read (16 MiB): thousands of times a real one.
 pub const MAX_FACTS_BYTES: u64 = 16 * 1024 * 1024;
 
-fn too_large(shown: &str, n: u64) -> InputError {
+/// A facts file past `MAX_FACTS_BYTES` (`n` bytes, or more).
+pub fn too_large(shown: &str, n: u64) -> InputError {
     InputError::new(
         shown,
         crate::text!(
@@ -384,21 +383,37 @@ fn too_large(shown: &str, n: u64) -> InputError {
     )
 }
 
-/// A stream's bytes, refused past `MAX_FACTS_BYTES` while reading (a pipe has no size to check).
-fn read_limited(from: impl Read, shown: &str) -> Result<Vec<u8>, InputError> {
-    let mut bytes = Vec::new();
-    from.take(MAX_FACTS_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            InputError::new(
-                shown,
-                crate::text!("无法读取文件", "cannot read the file: {e}"),
-            )
-        })?;
-    if bytes.len() as u64 > MAX_FACTS_BYTES {
-        return Err(too_large(shown, bytes.len() as u64));
+/// A JSON value with every `null` left out (an unstated fact), for TOML, which has none.
+fn without_nulls(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            (map.into_iter())
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        v => v,
     }
-    Ok(bytes)
+}
+
+/// A facts field in dotted form (`compute[2].amount`, its items counted from 1) as the JSON
+/// Pointer of the same value (`/compute/1/amount`, counted from 0).
+pub fn json_pointer(field: &str) -> String {
+    let mut pointer = String::new();
+    for part in field.split('.').filter(|p| !p.is_empty()) {
+        let (name, index) = match part.strip_suffix(']').and_then(|p| p.split_once('[')) {
+            Some((name, n)) => (name, n.parse::<usize>().ok()),
+            None => (part, None),
+        };
+        pointer.push('/');
+        pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        if let Some(n) = index {
+            pointer.push_str(&format!("/{}", n.saturating_sub(1)));
+        }
+    }
+    pointer
 }
 
 /// All the facts of one applicant, by vocabulary section.
@@ -431,29 +446,12 @@ impl Facts {
         self.items(section).first()
     }
 
-    /// Reads a facts file; an unreadable, oversized or non-UTF-8 file is a located input error,
-    /// not a crash.
-    pub fn load(rules: &RuleSet, path: &Path) -> Result<Facts, InputError> {
-        let shown = path.display().to_string();
-        let cannot = |e: std::io::Error| {
-            InputError::new(
-                &shown,
-                crate::text!("无法读取文件", "cannot read the file: {e}"),
-            )
-        };
-        let file = std::fs::File::open(path).map_err(cannot)?;
-        if let Ok(meta) = file.metadata()
-            && meta.is_file()
-            && meta.len() > MAX_FACTS_BYTES
-        {
-            return Err(too_large(&shown, meta.len()));
+    /// Facts from a file's bytes (a file, standard input, an upload), `shown` as its name in
+    /// messages: UTF-8 TOML, a BOM allowed; oversized or non-UTF-8 bytes are a located error.
+    pub fn from_bytes(rules: &RuleSet, shown: &str, bytes: Vec<u8>) -> Result<Facts, InputError> {
+        if bytes.len() as u64 > MAX_FACTS_BYTES {
+            return Err(too_large(shown, bytes.len() as u64));
         }
-        Facts::read(rules, &shown, file)
-    }
-
-    /// Reads facts from a stream (standard input, an upload), `shown` as its name in messages.
-    pub fn read(rules: &RuleSet, shown: &str, from: impl Read) -> Result<Facts, InputError> {
-        let bytes = read_limited(from, shown)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let valid = String::from_utf8_lossy(valid);
@@ -476,9 +474,64 @@ impl Facts {
         self.single(r.application).and_then(|a| a.date(r.as_of))
     }
 
+    /// The as-of date of an evaluation of these facts (SPEC §3): the one given (`--as-of`, an
+    /// API's `as_of`), else the file's `[application] date`, else `today`.
+    pub fn as_of_or(
+        &self,
+        rules: &RuleSet,
+        given: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> NaiveDate {
+        given.or_else(|| self.as_of(rules)).unwrap_or(today)
+    }
+
+    /// The rules for this applicant (SPEC §2): the base with every overlay whose scope holds its
+    /// district.
+    pub fn rules<'b>(&self, book: &'b crate::rules::RuleBook) -> &'b RuleSet {
+        let r = &book.base.roles;
+        let district = self.single(r.applicant).and_then(|a| a.text(r.district));
+        book.for_district(district.unwrap_or_default())
+    }
+
     /// Parses a facts file; the first problem is returned, located.
     pub fn from_toml(rules: &RuleSet, file: &str, text: &str) -> Result<Facts, InputError> {
         Facts::from_toml_except(rules, file, text, &[])
+    }
+
+    /// Facts given as JSON (an API's request body): the keys and values of the TOML file
+    /// (SPEC §3), read by the same vocabulary and checked the same way; `null` is an unstated
+    /// fact. An error names the bad value by its JSON Pointer (RFC 6901: `/compute/1/amount`)
+    /// in `field`; a JSON text has no TOML lines, so none are given.
+    pub fn from_json(rules: &RuleSet, file: &str, text: &str) -> Result<Facts, InputError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            let mut err = InputError::new(file, crate::text!("JSON 格式错误", "invalid JSON: {e}"));
+            (err.line, err.column) = (Some(e.line()), Some(e.column()));
+            err
+        })?;
+        let serde_json::Value::Object(_) = value else {
+            return Err(InputError::new(
+                file,
+                crate::text!(
+                    "应为 JSON 对象 {{\"applicant\": {{…}}, …}}",
+                    "expected a JSON object {{\"applicant\": {{…}}, …}}"
+                ),
+            )
+            .field(""));
+        };
+        let toml = toml::to_string(&without_nulls(value)).map_err(|e| {
+            InputError::new(
+                file,
+                crate::text!(
+                    "无法读取的 JSON 值",
+                    "a JSON value that cannot be read: {e}"
+                ),
+            )
+        })?;
+        Facts::from_toml(rules, file, &toml).map_err(|mut e| {
+            (e.line, e.column) = (None, None);
+            e.field = Some(json_pointer(e.field.as_deref().unwrap_or_default()));
+            e
+        })
     }
 
     /// Parses a facts file that may carry other top-level tables (`skip`), such as a test case's

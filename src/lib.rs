@@ -14,6 +14,7 @@ pub mod credit_code;
 pub mod engine;
 pub mod error;
 pub mod facts;
+pub mod files;
 pub mod fold;
 pub mod money;
 pub mod notice;

@@ -5,7 +5,6 @@
 //! so that the list says what the output says; nothing is computed again.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
@@ -13,8 +12,8 @@ use crate::round::headers::Columns;
 use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
-use crate::sheet::guard::same_file;
-use crate::sheet::read::{Encoding, Table};
+use crate::sheet::Format;
+use crate::sheet::read::Table;
 use crate::sheet::write::{self, Cell};
 
 /// What a notice came to, for the closing line.
@@ -59,22 +58,18 @@ fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> 
     }
 }
 
-/// Reads the round's output at `output` and writes its notice to `to` (CSV or XLSX): the
-/// determinate lines and their total, then the discretionary ones under their own header, each
-/// with its floor and ceiling, and the totals of both.
-pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Notice, Error> {
-    if same_file(output, to) {
-        return Err(InputError::new(
-            to.display().to_string(),
-            crate::text!(
-                "公示名单不能写到输出文件本身",
-                "the notice cannot be written onto the output it lists"
-            ),
-        )
-        .into());
-    }
+/// Reads a round's output and writes its notice to `out` (CSV or XLSX; `shown` names it in an
+/// error): the determinate lines and their total, then the discretionary ones under their own
+/// header, each with its floor and ceiling, and the totals of both.
+pub fn write(
+    rules: &RuleSet,
+    output: &Table,
+    out: impl std::io::Write + Send,
+    (format, bom): (Format, bool),
+    shown: &str,
+) -> Result<Notice, Error> {
     let (awarded, discretionary) = read(rules, output)?;
-    let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e);
+    let overflow = |e: MoneyError| InputError::new(&output.file, e);
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {
@@ -109,8 +104,11 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
         }
         rows.push(total_row(&[floors, ceilings]));
     }
-    let tmp = write::table(to, &HEADERS, &rows, bom)?;
-    write::persist(tmp, to)?;
+    let table = write::Table {
+        headers: &HEADERS,
+        rows: &rows,
+    };
+    write::table(out, (format, bom), shown, table)?;
     Ok(Notice {
         lines: awarded.len(),
         discretionary: discretionary.len(),
@@ -156,8 +154,7 @@ fn row(
 /// The output's awarded and discretionary lines; a file without calc's added columns is no
 /// round's output and is refused. Either language's headers and statuses are read, and an
 /// output of before the range columns too (its discretionary lines then have no range).
-fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
-    let table = Table::open(output, Encoding::Auto)?;
+fn read(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
     let r = &rules.roles;
     let cols = Columns::map(rules, &table.file, &table.headers, &[r.applicant])?;
     let col = |a: Added| cols.added(a);

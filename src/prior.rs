@@ -21,7 +21,7 @@ use crate::round::columns::row_sections;
 use crate::round::headers::{Columns, section_of};
 use crate::round::{Added, RowStatus};
 use crate::rules::{CapScope, FieldId, RuleSet, SectionId};
-use crate::sheet::read::{Cells, Encoding, Line, Table};
+use crate::sheet::read::{Cells, Encoding, Line};
 
 /// Prior awards by credit code.
 pub type Priors = HashMap<String, Vec<Item>>;
@@ -101,7 +101,7 @@ fn load(
     encoding: Encoding,
     (into, places): (&mut HashMap<String, Vec<Item>>, &mut Places),
 ) -> Result<(), InputError> {
-    let table = Table::open(path, encoding)?;
+    let table = crate::files::table(path, encoding, None)?;
     let r = &rules.roles;
     let allowed = row_sections(rules);
     let used: Vec<SectionId> = [r.applicant, r.prior]

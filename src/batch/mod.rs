@@ -9,8 +9,11 @@
 //! 4. `quota`: a clause quota (`crate::quota`) may leave items out; only the applicants
 //!    concerned are evaluated again, under that clause only;
 //! 5. `write` every input row in input order with the added columns (a `Span::Plain` row is
-//!    copied from the input's text, any other read again from its span), and the `summary`;
-//!    through `sheet::write` (formula guard, temporary file then rename, folder lock).
+//!    copied from the input's text, any other read again from its span) to any `impl Write`,
+//!    and the `summary`.
+//!
+//! The round comes in as a `Table` (from a file's or an upload's bytes) and goes out as a
+//! `Round`, a value; which files it came from and goes to is the shell's (`crate::files`).
 //!
 //! A bad row keeps its place with status `error`. Decision: the other rows of its applicant are
 //! still evaluated, without it (its facts cannot be trusted), and their reason says so, since
@@ -23,14 +26,13 @@ pub mod quota;
 pub mod summary;
 pub mod write;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use crate::error::{Error, InputError};
+use crate::error::Error;
 use crate::money::Money;
 use crate::progress::{Count, Progress};
 use crate::quota::{Places, QuotaRule};
@@ -40,33 +42,26 @@ use crate::round::columns::row_sections;
 use crate::round::headers::Columns;
 use crate::rules::{RuleBook, RuleSet, SectionId};
 use crate::say;
-use crate::sheet;
-use crate::sheet::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
-use crate::sheet::read::{self, Encoding, Line, Span, Table};
-use crate::sheet::write::is_stdout;
+use crate::sheet::read::{self, Line, Span, Table};
 use group::{Codes, Unit};
 use parse::{Memo, Parser, Row};
 use quota::Candidates;
 
-/// What a run of `calc batch` is asked to do.
+/// What a round is asked to do, besides its table: the shell's flags, checked.
 #[derive(Clone, Debug)]
 pub struct Options {
-    pub input: PathBuf,
-    pub output: PathBuf,
-    pub priors: Vec<PathBuf>,
-    pub summary: Option<PathBuf>,
-    /// A UTF-8 BOM at the start of CSV outputs (Excel needs it).
-    pub bom: bool,
-    pub encoding: Encoding,
     /// Further columns carried through unread (`--keep-column`), besides the vocabulary's.
     pub keep_columns: Vec<String>,
-    /// The workbook's sheet to read (`--sheet`), else its first visible one.
-    pub sheet: Option<String>,
-    /// Validate only (`--check`): every row error in the report, nothing written; the output
-    /// and summary are not used.
-    pub check: bool,
     pub as_of: NaiveDate,
     pub lang: Lang,
+}
+
+/// The awards granted before this round, which it is computed against: by credit code, and
+/// the quota places they hold.
+#[derive(Clone, Copy)]
+pub struct Earlier<'a> {
+    pub priors: &'a crate::prior::Priors,
+    pub places: &'a Places,
 }
 
 /// The values a batch adds to a row.
@@ -125,18 +120,22 @@ impl RowResult {
     }
 }
 
-/// Runs `calc batch`: writes the output (and summary) and says what it came to.
-/// Runs a round: each applicant is evaluated with its district's rules (`RuleBook`: the base,
-/// or the base with the overlays scoped to its district); rows are read with the base's.
-pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<Report, Error> {
+/// Evaluates a round held in a table: each applicant with its district's rules (`RuleBook`:
+/// the base, or the base with the overlays scoped to its district), against the earlier awards;
+/// rows are read with the base's. Row errors are in the round, not an `Err`: an `Err` is a round
+/// that cannot be read at all (its header, an unclosed quote, the rules' quotas).
+pub fn evaluate(
+    book: &RuleBook,
+    table: Table,
+    opts: &Options,
+    earlier: Earlier<'_>,
+    progress: &dyn Progress,
+) -> Result<Round, Error> {
     let rules = &book.base;
     let t0 = Instant::now();
     let mut phases: Vec<(&'static str, Duration)> = Vec::new();
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
-    // No file is read before the files are known to be different ones.
-    check_files(opts)?;
     let quotas = crate::quota::resolve(rules)?;
-    let table = Table::open_sheet(&opts.input, opts.encoding, opts.sheet.as_deref())?;
     let allowed = row_sections(rules);
     let used: Vec<SectionId> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
@@ -147,7 +146,6 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         .map_err(sheet)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used).map_err(sheet)?;
     cols.require_round(rules, &table.file).map_err(sheet)?;
-    let (priors, places) = crate::prior::load_all(rules, &opts.priors, opts.encoding)?;
     mark("open");
     let parser = Parser {
         rules,
@@ -155,15 +153,18 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         headers: &table.headers,
         allowed,
     };
-    let ((codes, rows, n_rows), at) = read_rows(&parser, &table, progress);
+    let (read, at) = read_rows(&parser, &table, progress);
     table.closed_quotes(at.last)?;
     mark("read");
-    let quota = (&quotas[..], &places);
+    let quota = Quota {
+        rules: &quotas,
+        places: earlier.places,
+    };
     let (mut units, mut results, candidates) = evaluate_all(
         book,
         opts,
-        (&table.file, &priors, quota),
-        (codes, rows, n_rows),
+        (&table.file, earlier.priors, quota),
+        read,
         progress,
     );
     mark("evaluated");
@@ -179,54 +180,83 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     );
     note_errors(&units, &mut results, lang);
     mark("quota");
-    let stdout = if opts.check {
-        None
-    } else {
-        let input = (&table, &cols, &at.spans[..]);
-        write_all(rules, opts, input, (&units, &results), progress)?
-    };
-    mark("written");
-    let errors = (results.iter())
-        .filter(|r| r.status == RowStatus::Error)
-        .count();
-    let row_errors = (at.lines.iter().zip(&results))
-        .filter(|(_, r)| opts.check && r.status == RowStatus::Error)
-        .map(|(&line, r)| (line, r.reason.clone()))
-        .collect();
-    Ok(Report {
-        rows: results.len(),
-        units: units.len(),
-        errors,
-        row_errors,
-        stdout,
-        sheet: table.sheet.clone(),
-        as_of: opts.as_of,
+    Ok(Round {
+        cols,
+        lines: at.lines,
+        spans: at.spans,
+        units,
+        results,
+        as_of,
         digest: rules.digest.clone(),
         phases,
-        // Freeing a million small values took a tenth of a large round's run: the round is
-        // handed to the caller, which may let the process end without freeing it.
-        round: Some(Box::new((units, results, table))),
+        table,
     })
 }
 
-/// Refuses any two of input, priors, output and summary that are one file, and an output or
-/// summary that cannot be written (`sheet::guard`).
-fn check_files(opts: &Options) -> Result<(), InputError> {
-    let mut files: Vec<(&Path, &Role)> = vec![(&opts.input, &INPUT)];
-    files.extend(opts.priors.iter().map(|p| (p.as_path(), &PRIOR)));
-    // A check writes nothing: its output and summary are not files of the run.
-    if opts.check {
-        return guard::distinct(&files);
+/// A round evaluated: every row's result in input order, its applicants, and its table, to
+/// be written out (`write`), summed (`summary`) or counted (`report`).
+pub struct Round {
+    pub table: Table,
+    cols: Columns,
+    /// Each row's line, as the clerk sees it.
+    pub lines: Vec<Line>,
+    spans: Vec<Span>,
+    units: Vec<Unit>,
+    pub results: Vec<RowResult>,
+    pub as_of: NaiveDate,
+    pub digest: String,
+    /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl Round {
+    /// Every input row, in input order, with the added columns.
+    pub fn write(
+        &self,
+        rules: &RuleSet,
+        out: impl std::io::Write + Send,
+        to: &write::Output<'_>,
+        progress: &dyn Progress,
+    ) -> Result<(), Error> {
+        progress.phase("写出 writing", self.results.len(), Count::Rows);
+        let source = write::Source {
+            table: &self.table,
+            cols: &self.cols,
+            spans: &self.spans,
+        };
+        write::rows(out, to, source, rules, &self.results, progress)
     }
-    let output = Some(opts.output.as_path()).filter(|o| !is_stdout(o));
-    let targets: Vec<(&Path, &Role)> = (output.map(|o| (o, &OUTPUT)).into_iter())
-        .chain(opts.summary.iter().map(|s| (s.as_path(), &SUMMARY)))
-        .collect();
-    files.extend(&targets);
-    guard::distinct(&files)?;
-    targets
-        .iter()
-        .try_for_each(|(path, role)| guard::writable(path, role))
+
+    /// The round's totals, equal to its rows.
+    pub fn summary(&self, rules: &RuleSet) -> summary::Summary {
+        summary::Summary::of(rules, &self.units, &self.results)
+    }
+
+    /// Each row in error, its line and message, in file order.
+    pub fn row_errors(&self) -> impl Iterator<Item = (Line, &str)> {
+        (self.lines.iter().zip(&self.results))
+            .filter(|(_, r)| r.status == RowStatus::Error)
+            .map(|(&line, r)| (line, r.reason.as_str()))
+    }
+
+    /// What the round came to, for its closing line.
+    pub fn report(&self) -> Report {
+        Report {
+            rows: self.results.len(),
+            units: self.units.len(),
+            errors: self.row_errors().count(),
+            sheet: self.table.sheet.clone(),
+            as_of: self.as_of,
+            digest: self.digest.clone(),
+        }
+    }
+}
+
+/// A round's clause quotas and the places earlier rounds hold.
+#[derive(Clone, Copy)]
+pub struct Quota<'a> {
+    pub rules: &'a [QuotaRule],
+    pub places: &'a Places,
 }
 
 /// Where the rows stand in the file.
@@ -239,58 +269,69 @@ struct Positions {
     last: Option<(Line, u64)>,
 }
 
-/// Steps 1 and 2: every row parsed, a batch at a time on all cores (one memo a core, kept
-/// from batch to batch), and placed in its credit code's group; and the count of rows; and
-/// where each row stands.
+/// Steps 1 and 2: every row parsed, a batch at a time on all cores, and placed in its credit
+/// code's group; and where each row stands.
 fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Read, Positions) {
     progress.phase("读取 reading", table.bytes(), Count::Bytes);
     let rules = parser.rules;
-    // One memo a core, kept from batch to batch (never contended: a core parses one chunk at
-    // a time).
-    let memos: Vec<Mutex<Memo>> = (0..rayon::current_num_threads().max(1))
-        .map(|_| Mutex::new(Memo::new(rules)))
-        .collect();
-    let (mut codes, mut rows, mut n_rows) = (Codes::default(), Vec::new(), 0);
+    let mut read = Read {
+        codes: Codes::default(),
+        rows: Vec::new(),
+        count: 0,
+    };
     let (mut last, mut lines, mut spans) = (None, Vec::new(), Vec::new());
     table.batches(progress, |batch| {
         lines.extend(batch.iter().map(|r| r.line));
         spans.extend(batch.iter().map(|r| r.span));
         last = (batch.last()).and_then(|r| Some((r.line, r.cells.position()?.byte())));
-        // Small chunks, so that a core slowed by the reading thread is not waited for.
+        // Small chunks, so that a core slowed by the reading thread is not waited for; a memo
+        // of the values already converted for each piece of work.
+        let codes = &read.codes;
         let parsed: Vec<Vec<Row>> = (batch.par_chunks(CHUNK))
-            .map(|records| {
-                let core = rayon::current_thread_index().unwrap_or(0) % memos.len();
-                let mut memo = memos[core].lock().unwrap_or_else(|e| e.into_inner());
-                (records.iter())
-                    .map(|r| parser.row(r.line, &read::cells(&r.cells), &mut memo, &codes))
-                    .collect()
-            })
+            .map_init(
+                || Memo::new(rules),
+                |memo, records| {
+                    (records.iter())
+                        .map(|r| parser.row(r.line, &read::cells(&r.cells), memo, codes))
+                        .collect()
+                },
+            )
             .collect();
         let mut placed = Vec::with_capacity(batch.len());
         for (r, row) in batch.iter().zip(parsed.into_iter().flatten()) {
             let cc = rules.roles.credit_code;
-            placed.push(codes.place(n_rows + placed.len(), r.line, row, cc));
+            placed.push(read.codes.place(read.count + placed.len(), r.line, row, cc));
         }
-        n_rows += placed.len();
-        rows.push(placed);
+        read.count += placed.len();
+        read.rows.push(placed);
     });
     let at = Positions { lines, spans, last };
-    ((codes, rows, n_rows), at)
+    (read, at)
 }
 
 /// Rows parsed, or written, in one piece of work on a core.
 pub const CHUNK: usize = 512;
 
-/// The rows as read: their codes' groups, the rows a batch at a time, and their count.
-type Read = (Codes, Vec<Vec<group::Placed>>, usize);
+/// The rows as read.
+struct Read {
+    /// Each credit code's group.
+    codes: Codes,
+    /// The rows, a batch at a time.
+    rows: Vec<Vec<group::Placed>>,
+    count: usize,
+}
 
 /// Step 3: the applicants made from their rows and evaluated, on all cores; each row's result;
 /// and the quotas' candidates among them.
 fn evaluate_all(
     book: &RuleBook,
     opts: &Options,
-    (file, priors, quota): (&str, &crate::prior::Priors, (&[QuotaRule], &Places)),
-    (codes, rows, n_rows): Read,
+    (file, priors, quota): (&str, &crate::prior::Priors, Quota<'_>),
+    Read {
+        codes,
+        rows,
+        count: n_rows,
+    }: Read,
     progress: &dyn Progress,
 ) -> (Vec<Unit>, Vec<RowResult>, Candidates) {
     progress.phase("计算 computing", n_rows, Count::Rows);
@@ -321,67 +362,16 @@ fn evaluate_all(
     (units, results, Candidates::gather(candidates))
 }
 
-/// Step 5: the output and the summary, each complete before either replaces anything; the
-/// output itself under `-o -`, for the caller to copy to standard output.
-fn write_all(
-    rules: &RuleSet,
-    opts: &Options,
-    input: (&Table, &Columns, &[Span]),
-    (units, results): (&[Unit], &[RowResult]),
-    progress: &dyn Progress,
-) -> Result<Option<tempfile::NamedTempFile>, Error> {
-    progress.phase("写出 writing", results.len(), Count::Rows);
-    let out = write::rows(
-        &opts.output,
-        input,
-        rules,
-        results,
-        (opts.bom, opts.lang),
-        progress,
-    )?;
-    let summary = match &opts.summary {
-        Some(path) => {
-            let s = summary::Summary::of(rules, units, results);
-            Some((
-                path,
-                summary::write(path, &s, rules, (opts.as_of, opts.lang), opts.bom)?,
-            ))
-        }
-        None => None,
-    };
-    // Two runs onto the same files replace them one pair at a time, never one run's rows
-    // with the other's summary.
-    let _lock = sheet::write::lock_folder(&opts.output)?;
-    let stdout = if sheet::write::is_stdout(&opts.output) {
-        Some(out)
-    } else {
-        sheet::write::persist(out, &opts.output)?;
-        None
-    };
-    if let Some((path, tmp)) = summary {
-        sheet::write::persist(tmp, path)?;
-    }
-    Ok(stdout)
-}
-
-/// What a run of `calc batch` came to, for its closing line.
+/// What a round came to, for its closing line.
 pub struct Report {
     pub rows: usize,
     pub units: usize,
     /// Rows with status `error`.
     pub errors: usize,
-    /// Under `--check`, each error row's line and message, in file order.
-    pub row_errors: Vec<(Line, String)>,
-    /// Under `-o -`, the output as CSV, for the caller to copy to standard output.
-    pub stdout: Option<tempfile::NamedTempFile>,
     /// The workbook's sheet that was read.
     pub sheet: Option<String>,
     pub as_of: NaiveDate,
     pub digest: String,
-    /// When each phase ended, from the start of the run (for `CALC_BATCH_TIMING`).
-    pub phases: Vec<(&'static str, Duration)>,
-    /// The round's applicants, results and text, freed with the report.
-    pub round: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl std::fmt::Display for Report {
@@ -393,7 +383,6 @@ impl std::fmt::Display for Report {
             as_of,
             digest,
             sheet,
-            ..
         } = self;
         let (zh, en) = match sheet {
             Some(s) => (format!("工作表“{s}”："), format!("sheet `{s}`: ")),

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::group::Unit;
 use super::{RowResult, evaluate};
-use crate::quota::{Candidate, Places, QuotaRule, decide, score_of};
+use crate::quota::{Candidate, decide, score_of};
 use crate::render::Lang;
 use crate::round::RowStatus;
 use crate::rules::RuleBook;
@@ -19,7 +19,10 @@ use crate::rules::RuleBook;
 /// evaluated again, under the quotas' clauses.
 pub fn apply(
     book: &RuleBook,
-    (quotas, places): (&[QuotaRule], &Places),
+    super::Quota {
+        rules: quotas,
+        places,
+    }: super::Quota<'_>,
     Candidates(candidates): Candidates,
     units: &mut [Unit],
     results: &mut [RowResult],
@@ -82,7 +85,10 @@ impl Candidates {
     /// An applicant's candidates, from its rows' results under each clause (`evaluated`, in
     /// `unit.rows` order, each row's continuations with it).
     pub fn of(
-        (quotas, places): (&[QuotaRule], &Places),
+        super::Quota {
+            rules: quotas,
+            places,
+        }: super::Quota<'_>,
         unit: &Unit,
         evaluated: &[(usize, RowResult)],
     ) -> Candidates {

@@ -3,26 +3,15 @@
 //! `award` column, so the summary always equals the rows (the totals by funding source too: each
 //! clause's total under the source its rule file names); discretionary rows are counted apart
 //! (they have a ceiling, not an amount; their floors and ceilings are summed apart in a
-//! workbook) and error rows are counted at the end. Laid out by `render::summary`: a CSV
-//! summary is one table, its labels in both languages; an XLSX one has a sheet of these totals,
-//! one by funding source, and one of the determinate awards by district and clause under a
-//! column chart.
+//! workbook) and error rows are counted at the end. Laid out and written by `render::summary`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use chrono::NaiveDate;
-use tempfile::NamedTempFile;
 
 use super::RowResult;
 use super::group::Unit;
-use crate::error::Error;
 use crate::money::Money;
-use crate::render::summary as render;
 use crate::round::RowStatus;
 use crate::rules::RuleSet;
-use crate::sheet::write;
-use crate::text::Lang;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -116,24 +105,4 @@ impl Summary {
             .collect();
         s
     }
-}
-
-/// Writes the summary beside its destination: a workbook by its sheets, a CSV as one table
-/// with the as-of date and rule digest at the end.
-pub fn write(
-    path: &Path,
-    summary: &Summary,
-    rules: &RuleSet,
-    (as_of, lang): (NaiveDate, Lang),
-    bom: bool,
-) -> Result<NamedTempFile, Error> {
-    if write::is_xlsx(path) {
-        return write::book(path, &render::sheets(summary, rules, as_of, lang));
-    }
-    write::table(
-        path,
-        &render::HEADERS,
-        &render::table(summary, rules, as_of),
-        bom,
-    )
 }

@@ -1,18 +1,16 @@
 //! Writing a round's output: every input row in input order, its cells kept, with the added
-//! columns (`Added`); CSV (UTF-8 with BOM for Excel unless `--no-bom`) or XLSX by the file's
-//! extension. XLSX (rust_xlsxwriter in constant-memory mode): each cell typed as it came in (a
+//! columns (`Added`), to any `impl Write`; CSV (UTF-8 with BOM for Excel unless `--no-bom`) or
+//! XLSX as the caller says (`Output`). XLSX (rust_xlsxwriter in constant-memory mode): each cell typed as it came in (a
 //! workbook's numbers, dates and booleans; text), amounts as numbers with `#,##0.00`, the input
 //! sheet's name, a frozen header under an autofilter, widths fit to the content, error rows
-//! filled. As `sheet::write` writes any file: CSV text cells guarded against formula injection,
-//! everything to a temporary file beside the output, renamed by the caller once every output is
-//! complete, so a failed run leaves an existing file as it was.
+//! filled. As `sheet::write` writes any table: CSV text cells guarded against formula injection,
+//! every write error returned.
 
 use std::cell::RefCell;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
-use tempfile::NamedTempFile;
 
 use rayon::prelude::*;
 
@@ -24,10 +22,10 @@ use crate::render::{Lang, wrap};
 use crate::round::headers::Columns;
 use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
+use crate::sheet::Format;
 use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
-    Looks, MAX_WIDTH, excel_sheet_name, fit, folder_of, is_xlsx, money_width, neutralise, synced,
-    temp_beside, write_error,
+    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, save, write_error,
 };
 
 impl Added {
@@ -110,23 +108,44 @@ impl Layout {
     }
 }
 
-/// Writes the rows to a temporary file beside `path`; the caller persists it.
+/// How a round's output is written.
+#[derive(Clone, Copy, Debug)]
+pub struct Output<'a> {
+    pub format: Format,
+    /// A UTF-8 BOM at the start of a CSV (Excel needs it).
+    pub bom: bool,
+    pub lang: Lang,
+    /// The output's name in an error.
+    pub shown: &'a str,
+    /// Where an XLSX's rows wait until the workbook is saved (rust_xlsxwriter's constant-memory
+    /// mode), else the system's temporary folder: beside the output, a full `/tmp` is no matter.
+    pub scratch: Option<&'a Path>,
+}
+
+/// The rows as read: the table, its columns, each row's span.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub table: &'a Table,
+    pub cols: &'a Columns,
+    pub spans: &'a [Span],
+}
+
+/// Writes every row of the round to `out` (parts are large, a few hundred rows: a file is
+/// best given unbuffered).
 pub fn rows(
-    path: &Path,
-    (table, cols, spans): (&Table, &Columns, &[Span]),
+    mut out: impl Write + Send,
+    to: &Output<'_>,
+    Source { table, cols, spans }: Source<'_>,
     rules: &RuleSet,
     results: &[RowResult],
-    (bom, lang): (bool, Lang),
     progress: &dyn Progress,
-) -> Result<NamedTempFile, Error> {
-    let layout = Layout::new(table, cols, rules, lang);
-    if is_xlsx(path) {
-        return write_xlsx(path, (table, cols), &layout, results, progress);
+) -> Result<(), Error> {
+    let layout = Layout::new(table, cols, rules, to.lang);
+    if to.format == Format::Xlsx {
+        return write_xlsx(out, to, (table, cols), &layout, results, progress);
     }
+    let (bom, path) = (to.bom, to.shown);
     let fail = |e: csv::Error| write_error(path, e);
-    let tmp = temp_beside(path)?;
-    // Parts are large (a few hundred rows): written straight to the file, not copied to a buffer.
-    let mut out = tmp.as_file();
     let mut head = csv::Writer::from_writer(if bom {
         b"\xEF\xBB\xBF".to_vec()
     } else {
@@ -153,8 +172,9 @@ pub fn rows(
     }
     result = result.and_then(|()| write_parts(&mut out, before.0));
     progress.inc(before.1);
-    result.map_err(|e| write_error(path, e))?;
-    synced(tmp, path)
+    result
+        .and_then(|()| out.flush())
+        .map_err(|e| write_error(path, e))
 }
 
 /// A batch's parts, in order, or the first error.
@@ -255,12 +275,14 @@ fn write_row(
 }
 
 fn write_xlsx(
-    path: &Path,
+    out: impl Write + Send,
+    to: &Output<'_>,
     (table, cols): (&Table, &Columns),
     layout: &Layout,
     results: &[RowResult],
     progress: &dyn Progress,
-) -> Result<NamedTempFile, Error> {
+) -> Result<(), Error> {
+    let path = to.shown;
     let max = XLSX_MAX_ROWS - 1;
     let n: usize = results.iter().map(|r| 1 + r.also.len()).sum();
     if n > max {
@@ -273,9 +295,11 @@ fn write_xlsx(
     }
     let xf = |e: XlsxError| write_error(path, e);
     let mut book = Workbook::new();
-    // Rows go to a temporary file beside the output as they are written, so that a large round
-    // is not held in memory a second time.
-    book.set_tempdir(folder_of(path)).map_err(xf)?;
+    // Rows go to a temporary file as they are written, so that a large round is not held in
+    // memory a second time.
+    if let Some(dir) = to.scratch {
+        book.set_tempdir(dir).map_err(xf)?;
+    }
     let sheet = book.add_worksheet_with_constant_memory().map_err(xf)?;
     // A name Excel refuses (too long, or with `/` in it) leaves the sheet as Sheet1.
     let _ = sheet.set_name(sheet_name(table));
@@ -321,10 +345,7 @@ fn write_xlsx(
     sheet.set_freeze_panes(1, 0).map_err(xf)?;
     // Printed: landscape, the header on every page.
     sheet.set_landscape().set_repeat_rows(0, 0).map_err(xf)?;
-    let tmp = temp_beside(path)?;
-    book.save_to_writer(BufWriter::new(tmp.as_file()))
-        .map_err(xf)?;
-    synced(tmp, path)
+    save(&mut book, out, path)
 }
 
 /// The output sheet's name: the input sheet's, or a CSV's file name without its extension.

@@ -2,10 +2,15 @@
 //! file turns the flags into `batch::Options`, shows the progress bar and prints the closing line.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use calc::batch;
+use calc::batch::write::Output;
+use calc::files::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
+use calc::files::{self, Target};
 use calc::progress::{Count, Progress};
+use calc::render;
+use calc::sheet::Format;
 use calc::sheet::read::Encoding;
 
 use super::args::Honours;
@@ -79,55 +84,132 @@ pub const HONOURS: Honours = Honours {
 };
 
 pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+    // No file is read before the files are known to be different ones.
+    check_files(args)?;
+    let encoding = args.encoding.into();
+    let table = files::table(&args.input, encoding, args.sheet.as_deref())?;
+    let (priors, places) = calc::prior::load_all(&config.rules, &args.prior, encoding)?;
     let options = batch::Options {
-        input: args.input.clone(),
-        output: args.output.clone().unwrap_or_default(),
-        priors: args.prior.clone(),
-        summary: args.summary.clone(),
-        bom: !args.no_bom,
-        encoding: args.encoding.into(),
         keep_columns: args.keep_column.clone(),
-        sheet: args.sheet.clone(),
-        check: args.check,
         as_of: config.as_of.unwrap_or_else(today),
         lang: config.lang,
     };
     // Ctrl-C or SIGTERM ends the process without destructors: the temporaries go first.
     let _ = ctrlc::set_handler(|| {
-        calc::sheet::write::remove_temporaries();
+        files::remove_temporaries();
         std::process::exit(130);
     });
     let bar = Bar::new();
-    let report = batch::run(&config.book, &options, &bar);
+    let earlier = batch::Earlier {
+        priors: &priors,
+        places: &places,
+    };
+    let t0 = std::time::Instant::now();
+    let round = batch::evaluate(&config.book, table, &options, earlier, &bar).and_then(|round| {
+        if !args.check {
+            write_outputs(config, args, &round, &bar)?;
+        }
+        Ok(round)
+    });
     bar.finish();
-    let mut report = report?;
+    let round = round?;
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
-        for (phase, at) in &report.phases {
+        for (phase, at) in &round.phases {
             eprintln!("{phase}: {at:?}");
         }
+        eprintln!("written: {:?}", t0.elapsed());
     }
-    // Taken out of the report, which is not freed: the temporary file is removed when dropped.
-    if let Some(csv) = report.stdout.take() {
-        let copied = csv.reopen().and_then(|mut f| {
-            let mut out = std::io::stdout().lock();
-            std::io::copy(&mut f, &mut out).and_then(|_| std::io::Write::flush(&mut out))
-        });
-        copied.map_err(|e| {
-            Failure::Usage(calc::text!(
-                "无法写到标准输出",
-                "cannot write to standard output: {e}"
-            ))
-        })?;
+    if args.check {
+        for (line, message) in round.row_errors() {
+            eprintln!("{}:{line}: {message}", args.input.display());
+        }
     }
-    for (line, message) in &report.row_errors {
-        eprintln!("{}:{line}: {message}", args.input.display());
-    }
+    let report = round.report();
     eprintln!("{report}");
     // A round with rows in error is written, and says so by its exit status.
     let code = if report.errors == 0 { 0 } else { 3 };
     // The process ends now: freeing a large round value by value would only delay it.
-    std::mem::forget(report);
+    std::mem::forget(round);
     Ok(code)
+}
+
+/// Refuses any two of input, priors, output and summary that are one file, and an output or
+/// summary that cannot be written (`files::guard`).
+fn check_files(args: &Args) -> Result<(), Failure> {
+    let mut all: Vec<(&Path, &Role)> = vec![(&args.input, &INPUT)];
+    all.extend(args.prior.iter().map(|p| (p.as_path(), &PRIOR)));
+    // A check writes nothing: its output and summary are not files of the run.
+    if !args.check {
+        let output = (args.output.as_deref()).filter(|o| !files::is_stdio(o));
+        let targets: Vec<(&Path, &Role)> = (output.map(|o| (o, &OUTPUT)).into_iter())
+            .chain(args.summary.iter().map(|s| (s.as_path(), &SUMMARY)))
+            .collect();
+        for (path, role) in &targets {
+            guard::writable(path, role)?;
+        }
+        all.extend(targets);
+    }
+    guard::distinct(&all)?;
+    Ok(())
+}
+
+/// The output and the summary, each complete before either replaces anything; under `-o -`
+/// the output to standard output, as CSV.
+fn write_outputs(
+    config: &Config,
+    args: &Args,
+    round: &batch::Round,
+    bar: &Bar,
+) -> Result<(), calc::Error> {
+    let (rules, bom, lang) = (&config.rules, !args.no_bom, config.lang);
+    let output = args.output.clone().unwrap_or_default();
+    let stdout = files::is_stdio(&output);
+    let shown = if stdout {
+        "<stdout>".to_string()
+    } else {
+        output.display().to_string()
+    };
+    let to = Output {
+        format: files::format_of(&output),
+        bom,
+        lang,
+        shown: &shown,
+        scratch: Some(files::folder_of(&output)),
+    };
+    let rows = match stdout {
+        true => None,
+        false => {
+            let target = Target::beside(&output)?;
+            round.write(rules, target.file(), &to, bar)?;
+            Some(target)
+        }
+    };
+    let summary = match &args.summary {
+        Some(path) => {
+            let target = Target::beside(path)?;
+            let format = (files::format_of(path), bom);
+            let s = round.summary(rules);
+            let shown = path.display().to_string();
+            let as_of = (round.as_of, lang);
+            render::summary::write(target.file(), format, &shown, &s, rules, as_of)?;
+            Some(target)
+        }
+        None => None,
+    };
+    if stdout {
+        let to = Output {
+            format: Format::Csv,
+            scratch: None,
+            ..to
+        };
+        round.write(rules, std::io::stdout(), &to, bar)?;
+    }
+    // Two runs onto the same files replace them one pair at a time, never one run's rows
+    // with the other's summary.
+    let _lock = files::lock_folder(&output)?;
+    rows.map(Target::commit).transpose()?;
+    summary.map(Target::commit).transpose()?;
+    Ok(())
 }
 
 /// A progress bar on stderr when it is a terminal; nothing otherwise.

@@ -53,25 +53,17 @@ impl Config {
 
     /// Reads a facts file; `-` is standard input.
     pub fn load_facts(&self, path: &std::path::Path) -> Result<Facts, InputError> {
-        if path == std::path::Path::new("-") {
-            Facts::read(&self.rules, "<stdin>", std::io::stdin().lock())
-        } else {
-            Facts::load(&self.rules, path)
-        }
+        calc::files::facts(&self.rules, path)
     }
 
     /// The rules for a facts file's applicant: its district's, where a scoped overlay names it.
     pub fn rules_for(&self, facts: &Facts) -> &RuleSet {
-        let r = &self.rules.roles;
-        let district = facts.single(r.applicant).and_then(|a| a.text(r.district));
-        self.book.for_district(district.unwrap_or_default())
+        facts.rules(&self.book)
     }
 
     /// The as-of date for a facts file: `--as-of`, else `[application] date`, else today.
     pub fn as_of_for(&self, facts: &Facts) -> NaiveDate {
-        self.as_of
-            .or_else(|| facts.as_of(&self.rules))
-            .unwrap_or_else(today)
+        facts.as_of_or(&self.rules, self.as_of, today())
     }
 }
 

@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use calc::files;
+use calc::sheet::read::Encoding;
+
 use super::{Config, Failure};
 
 #[derive(clap::Args, Debug)]
@@ -19,7 +22,31 @@ pub struct Args {
 }
 
 pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
-    let n = calc::notice::write(&config.rules, &args.output, &args.to, !args.no_bom)?;
+    if calc::files::guard::same_file(&args.output, &args.to) {
+        return Err(calc::error::InputError::new(
+            args.to.display().to_string(),
+            calc::text!(
+                "公示名单不能写到输出文件本身",
+                "the notice cannot be written onto the output it lists"
+            ),
+        )
+        .into());
+    }
+    let output = files::table(&args.output, Encoding::Auto, None)?;
+    let format = (files::format_of(&args.to), !args.no_bom);
+    let shown = args.to.display().to_string();
+    let mut notice = None;
+    files::write_whole(&args.to, |file| {
+        notice = Some(calc::notice::write(
+            &config.rules,
+            &output,
+            file,
+            format,
+            &shown,
+        )?);
+        Ok(())
+    })?;
+    let Some(n) = notice else { return Ok(0) };
     let (lines, d, total) = (n.lines, n.discretionary, n.total);
     // The discretionary lines' range, apart from the total: what the department still decides.
     let range = match (n.floors, n.ceilings) {

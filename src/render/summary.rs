@@ -1,16 +1,41 @@
-//! A round's summary (`batch::summary::Summary`) laid out: as one CSV table, its labels in both
-//! languages, or as a workbook's sheets (totals by district and clause, by funding source, and
-//! the determinate awards by district and clause under a column chart), in one language.
+//! A round's summary (`batch::summary::Summary`) laid out and written: as one CSV table, its
+//! labels in both languages, the as-of date and rule digest at the end; or as a workbook's sheets
+//! (totals by district and clause, by funding source, and the determinate awards by district and
+//! clause under a column chart), in one language.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use crate::batch::summary::{Summary, Totals};
+use crate::error::Error;
 use crate::rules::RuleSet;
 use crate::say;
-use crate::sheet::write::{Cell, Sheet};
+use crate::sheet::Format;
+use crate::sheet::write::{self, Cell, Sheet};
 use crate::text::Lang;
+
+/// Writes the summary to `out` in `format` (`shown` names it in an error).
+pub fn write(
+    out: impl std::io::Write + Send,
+    (format, bom): (Format, bool),
+    shown: &str,
+    summary: &Summary,
+    rules: &RuleSet,
+    (as_of, lang): (NaiveDate, Lang),
+) -> Result<(), Error> {
+    match format {
+        Format::Xlsx => write::book(out, shown, &sheets(summary, rules, as_of, lang)),
+        Format::Csv => {
+            let rows = table(summary, rules, as_of);
+            let t = write::Table {
+                headers: &HEADERS,
+                rows: &rows,
+            };
+            write::table(out, (format, bom), shown, t)
+        }
+    }
+}
 
 /// The summary's lines: district × clause lines, district subtotals, clause totals, the
 /// grand total, then the totals by funding source.

@@ -1,12 +1,18 @@
-//! Spreadsheet files in and out, for the batch and for whatever else reads or writes a round's
-//! files (the notice, a prior, the summary; a web API later), without the batch's pipeline:
+//! Spreadsheets in and out, from bytes and to any `impl Write`, for the batch and whatever
+//! else reads or writes a round's files (the notice, a prior, the summary, a web API); which
+//! file they come from or go to is the edge's business (`crate::files`):
 //!
-//! - `read`: a CSV (UTF-8 or GBK) or a workbook as records in file order, each with its
-//!   spreadsheet row number and where its text stands;
-//! - `write`: CSV and XLSX written safely: the formula guard on CSV text, a temporary file
-//!   beside the target renamed once complete, the target's folder locked; small workbooks;
-//! - `guard`: whether two paths are one file.
+//! - `read`: a CSV (UTF-8 or GBK) or a workbook, from its bytes, as records in file order, each
+//!   with its spreadsheet row number and where its text stands;
+//! - `write`: CSV with the formula guard on its text cells, and XLSX; small tables and workbooks.
 
-pub mod guard;
 pub mod read;
 pub mod write;
+
+/// The format a spreadsheet is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// CSV, UTF-8, with a BOM for Excel where asked.
+    Csv,
+    Xlsx,
+}

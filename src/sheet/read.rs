@@ -12,10 +12,8 @@
 //! XLSX output gives each cell back the type it came in with; rows are parsed from the text alone.
 
 use std::io::Read;
-use std::path::Path;
 
 use calamine::{Data, DataRef, Reader, Sheets};
-use rayon::prelude::*;
 
 use crate::error::InputError;
 use crate::progress::Progress;
@@ -153,41 +151,21 @@ pub struct Table {
 }
 
 impl Table {
-    /// Reads the whole input: decodes a CSV, or turns the first visible sheet of a workbook
-    /// into CSV.
-    pub fn open(path: &Path, encoding: Encoding) -> Result<Table, InputError> {
-        Table::open_sheet(path, encoding, None)
-    }
-
-    /// `open`, with the workbook's sheet named (`--sheet`), else its first visible one.
-    pub fn open_sheet(
-        path: &Path,
+    /// A spreadsheet from its bytes (a file's, an upload's), `file` as its name in messages:
+    /// a CSV decoded (`encoding`), or the sheet of a workbook named by `sheet`, else its first
+    /// visible one, as CSV text. What the bytes are comes from the bytes, not a name.
+    pub fn from_bytes(
+        file: impl Into<String>,
+        bytes: Vec<u8>,
         encoding: Encoding,
         sheet: Option<&str>,
     ) -> Result<Table, InputError> {
-        let file = path.display().to_string();
-        let too_large = |len: u64| {
-            InputError::new(
-                &file,
-                crate::text!(
-                    "文件过大 ({len} 字节，上限 {MAX_INPUT_BYTES} 字节，约 300 万行)，请拆分后分批计算",
-                    "the file is too large ({len} bytes; the limit is {MAX_INPUT_BYTES}, about 3 million rows): split the round"
-                ),
-            )
-        };
-        // A round is held in memory: refuse what could exhaust it, before reading.
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.len() > MAX_INPUT_BYTES
-        {
-            return Err(too_large(meta.len()));
+        let file = file.into();
+        // A round is held in memory: refuse what could exhaust it.
+        if bytes.len() as u64 > MAX_INPUT_BYTES {
+            return Err(too_large(&file, bytes.len() as u64));
         }
-        let unreadable = |e: std::io::Error| {
-            InputError::new(
-                &file,
-                crate::text!("无法读取文件", "cannot read the file: {e}"),
-            )
-        };
-        let format = format(path, &file)?;
+        let format = format(&bytes, &file)?;
         if format != Format::Text {
             let Sheet {
                 text,
@@ -195,7 +173,7 @@ impl Table {
                 name,
                 sheets,
                 kinds,
-            } = read_sheet(path, &file, format, sheet)?;
+            } = read_sheet(bytes, &file, format, sheet)?;
             let mut table = Table::new(file, text, 0, Some(header_row))?;
             table.sheet = Some(name);
             table.sheets = sheets;
@@ -203,15 +181,7 @@ impl Table {
             table.kinds = kinds;
             return Ok(table);
         }
-        let size = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
-        let mut bytes = Vec::with_capacity(size + 1);
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(unreadable)?;
-        if bytes.len() as u64 > MAX_INPUT_BYTES {
-            return Err(too_large(bytes.len() as u64));
-        }
-        // A workbook or PDF through a pipe: say what it is, not "neither UTF-8 nor GBK".
+        // A PDF: say what it is, not "neither UTF-8 nor GBK".
         if let Some(what) = foreign(&bytes) {
             return Err(InputError::new(&file, what));
         }
@@ -621,28 +591,30 @@ enum Format {
     Ods,
 }
 
+/// A round past `MAX_INPUT_BYTES` (`len` bytes, or more).
+pub fn too_large(file: &str, len: u64) -> InputError {
+    InputError::new(
+        file,
+        crate::text!(
+            "文件过大 ({len} 字节，上限 {MAX_INPUT_BYTES} 字节，约 300 万行)，请拆分后分批计算",
+            "the file is too large ({len} bytes; the limit is {MAX_INPUT_BYTES}, about 3 million rows): split the round"
+        ),
+    )
+}
+
 /// "Save it as" advice shared by every refusal of a file that is no table.
 const SAVE_AS: (&str, &str) = (
     "请在 Excel 或 WPS 中打开申报表，另存为 XLSX 或“CSV UTF-8 (逗号分隔)”",
     "open the round's sheet in Excel or WPS and save it as XLSX or \"CSV UTF-8 (Comma delimited)\"",
 );
 
-/// The format of a regular file from its first bytes and, for a zip, its entries; a stream
-/// (pipe, FIFO) is read as text. A zip entry larger than `MAX_SHEET_BYTES` is refused here,
-/// before anything is inflated.
-fn format(path: &Path, file: &str) -> Result<Format, InputError> {
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(Format::Text); // the text reader says why it cannot be read
-    };
-    if !f.metadata().is_ok_and(|m| m.is_file()) {
-        return Ok(Format::Text);
+/// The format of a file from its first bytes and, for a zip, its entries. A zip entry larger
+/// than `MAX_SHEET_BYTES` is refused here, before anything is inflated.
+fn format(bytes: &[u8], file: &str) -> Result<Format, InputError> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return zip_format(bytes, file);
     }
-    let mut head = Vec::with_capacity(8);
-    let _ = (&mut f).take(8).read_to_end(&mut head);
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        return zip_format(f, file);
-    }
-    if head.starts_with(&OLE) {
+    if bytes.starts_with(&OLE) {
         return Ok(Format::Xls);
     }
     Ok(Format::Text)
@@ -653,14 +625,14 @@ const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// A zip is a workbook by its entries: XLSX (`xl/workbook.xml`), XLSB, or ODS (`mimetype`);
 /// anything else is named for what it is.
-fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
+fn zip_format(bytes: &[u8], file: &str) -> Result<Format, InputError> {
     let said = |zh: &str, en: &str| {
         InputError::new(
             file,
             crate::text!("{zh}：{}", SAVE_AS.0; "{en}: {}", SAVE_AS.1),
         )
     };
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         said(
             &format!("文件是损坏的 zip 或工作簿 ({e})"),
             &format!("the file is a damaged zip or workbook ({e})"),
@@ -723,36 +695,15 @@ fn zip_format(f: std::fs::File, file: &str) -> Result<Format, InputError> {
     Err(said(what.0, what.1))
 }
 
-/// What text that is no CSV is, by its first bytes: a PDF, or a workbook read through a pipe.
+/// What text that is no CSV is, by its first bytes: a PDF.
 fn foreign(bytes: &[u8]) -> Option<crate::text::Text> {
-    if bytes.starts_with(b"%PDF") {
+    bytes.starts_with(b"%PDF").then(|| {
         let (zh, en) = SAVE_AS;
-        return Some(crate::text!(
+        crate::text!(
             "文件是 PDF，不是表格：{zh}",
             "the file is a PDF, not a spreadsheet: {en}"
-        ));
-    }
-    (bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&OLE)).then(|| {
-        crate::text!("工作簿须以文件给出，不能经管道读取：请给出 .xlsx/.xls/.ods 文件的路径，或另存为“CSV UTF-8 (逗号分隔)”", "a workbook is read from a file, not a pipe: give the path of the .xlsx/.xls/.ods file, or save it as \"CSV UTF-8 (Comma delimited)\"")
+        )
     })
-}
-
-/// The size past which a text is cut, after its next line feed, for `is_utf8`'s cores.
-const UTF8_PIECE: usize = 4 << 20;
-
-/// Whether `bytes` are UTF-8, checked a piece on each core: each piece but the last ends with
-/// a line feed, a byte that is never inside a character, so the whole is UTF-8 exactly when
-/// every piece is.
-fn is_utf8(bytes: &[u8]) -> bool {
-    let mut pieces = Vec::new();
-    let mut rest = bytes;
-    while let Some(end) = (rest.get(UTF8_PIECE..)).and_then(|after| memchr::memchr(b'\n', after)) {
-        let (piece, after) = rest.split_at(UTF8_PIECE + end + 1);
-        pieces.push(piece);
-        rest = after;
-    }
-    pieces.push(rest);
-    (pieces.par_iter()).all(|p| simdutf8::basic::from_utf8(p).is_ok())
 }
 
 /// UTF-8 or GB18030 (which covers GBK and GB2312), as UTF-8 bytes and the length of a UTF-8
@@ -799,7 +750,7 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
     } else {
         0
     };
-    let utf8 = is_utf8(&bytes);
+    let utf8 = simdutf8::basic::from_utf8(&bytes).is_ok();
     match encoding {
         // Chinese text that is valid UTF-8 is UTF-8: read as GBK it would be mojibake.
         Encoding::Gbk if utf8 && (bom > 0 || !bytes.is_ascii()) => Err(InputError::new(
@@ -824,7 +775,7 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: Encoding) -> Result<(Vec<u8>, us
 /// XLSX sheet's cells are read one by one as they stand in the file, as calamine builds its own
 /// range, so a large sheet is held once, as text; the other formats come as calamine's range.
 fn read_sheet(
-    path: &Path,
+    bytes: Vec<u8>,
     file: &str,
     format: Format,
     wanted: Option<&str>,
@@ -836,16 +787,16 @@ fn read_sheet(
         )
     };
     let opened = match format {
-        Format::Xlsx => calamine::open_workbook(path)
+        Format::Xlsx => calamine::Xlsx::new(std::io::Cursor::new(bytes))
             .map(Sheets::Xlsx)
             .map_err(calamine::Error::Xlsx),
-        Format::Xls => calamine::open_workbook(path)
+        Format::Xls => calamine::Xls::new(std::io::Cursor::new(bytes))
             .map(Sheets::Xls)
             .map_err(calamine::Error::Xls),
-        Format::Ods => calamine::open_workbook(path)
+        Format::Ods => calamine::Ods::new(std::io::Cursor::new(bytes))
             .map(Sheets::Ods)
             .map_err(calamine::Error::Ods),
-        Format::Xlsb | Format::Text => calamine::open_workbook(path)
+        Format::Xlsb | Format::Text => calamine::Xlsb::new(std::io::Cursor::new(bytes))
             .map(Sheets::Xlsb)
             .map_err(calamine::Error::Xlsb),
     };
@@ -914,7 +865,7 @@ fn read_sheet(
 /// An XLSX sheet's cells with a value, in file order. A formula saved without its value (a
 /// file written by a program and never calculated) is refused, since its value is unknown.
 fn xlsx_cells(
-    book: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+    book: &mut calamine::Xlsx<std::io::Cursor<Vec<u8>>>,
     file: &str,
     sheet: &str,
     (cells, kinds): (&mut SheetCells, &mut SheetKinds),
@@ -1108,23 +1059,6 @@ fn cell_text(d: &DataRef<'_>) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_file_is_utf8_only_if_every_piece_is() {
-        // Pieces are cut after a line feed past each `UTF8_PIECE`: a bad byte in any piece, or a
-        // character cut at the end, is found.
-        let line = "温州示例,91330302MA2XXXXXXX,鹿城区\n".repeat(200_000);
-        assert!(line.len() > 8 << 20);
-        assert!(is_utf8(line.as_bytes()));
-        for at in [0, UTF8_PIECE + 5, line.len() - 2] {
-            let mut bad = line.clone().into_bytes();
-            bad[at] = 0xFF;
-            assert!(!is_utf8(&bad), "bad byte at {at}");
-        }
-        let cut = &line.as_bytes()[..line.len() - 2];
-        assert!(!is_utf8(cut));
-        assert!(is_utf8(b""));
-    }
-
     fn rows_of(table: &Table) -> Vec<(usize, Vec<String>)> {
         let mut rows = Vec::new();
         table.rows(&(), |line, cells| {
@@ -1141,8 +1075,6 @@ mod tests {
     #[test]
     fn a_sheet_reads_as_its_rows_and_cells() {
         use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("round.xlsx");
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
         // Rows 1-2 empty; the header on row 3 from column B; row 5 empty; row 6 ends in "".
@@ -1158,9 +1090,9 @@ mod tests {
         sheet.write_string(5, 1, "model").unwrap();
         sheet.write_number(5, 2, 300000.0).unwrap();
         sheet.write_string(5, 3, "").unwrap();
-        book.save(&path).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
 
-        let table = Table::open(&path, Encoding::Auto).unwrap();
+        let table = Table::from_bytes("round.xlsx", bytes, Encoding::Auto, None).unwrap();
         assert_eq!(table.headers, ["", "type", "amount", "date", "ok"]);
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
@@ -1236,10 +1168,8 @@ mod tests {
     /// A CSV record is numbered by the line it starts on, quoted line breaks included.
     #[test]
     fn csv_rows_are_numbered_by_their_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("round.csv");
-        std::fs::write(&path, "\u{feff}h1,h2\na,b\n\"multi\nline\",c\nd,e\n").unwrap();
-        let table = Table::open(&path, Encoding::Utf8).unwrap();
+        let text = "\u{feff}h1,h2\na,b\n\"multi\nline\",c\nd,e\n";
+        let table = Table::from_bytes("round.csv", text.into(), Encoding::Utf8, None).unwrap();
         assert_eq!(table.headers, ["h1", "h2"]);
         let lines: Vec<usize> = rows_of(&table).iter().map(|r| r.0).collect();
         assert_eq!(lines, [2, 3, 5]);
@@ -1263,10 +1193,8 @@ mod sheet_limit_tests {
         ) {
             let end = if crlf { "\r\n" } else { "\n" };
             let text: String = lines.iter().map(|l| l.concat() + end).collect();
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("round.csv");
-            std::fs::write(&path, format!("h{end}{text}")).unwrap();
-            let table = Table::open(&path, Encoding::Auto).unwrap();
+            let bytes = format!("h{end}{text}").into_bytes();
+            let table = Table::from_bytes("round.csv", bytes, Encoding::Auto, None).unwrap();
             let (mut reader, mut again) = (table.rereader(), csv::ByteRecord::new());
             table.batches(&(), |batch| {
                 for r in batch {

@@ -1,21 +1,18 @@
-//! Writing spreadsheet files safely. CSV text cells starting with = + - @ tab or CR are
-//! neutralised with a leading `'` against formula injection (`unguard` takes it off on
-//! reading); XLSX cells are typed text and need none. Everything goes to a temporary file beside
-//! the target, renamed by the caller (`persist`) once every output is complete, so a failed run
-//! leaves an existing file as it was; `lock_folder` holds the target's folder against another
-//! run. `table` and `book` write small tables and workbooks (the summary, the notice), with a
-//! chart where asked; a round's XLSX output (`batch::write`) shares their formats (`Looks`) and
-//! widths (`fit`).
+//! Writing spreadsheets to any `impl Write`. CSV text cells starting with = + - @ tab or CR
+//! are neutralised with a leading `'` against formula injection (`unguard` takes it off on
+//! reading); XLSX cells are typed text and need none. Every write error, the last flush's
+//! included, is returned; where the bytes go (a temporary file renamed once complete, standard
+//! output, an HTTP response) is the caller's. `table` and `book` write small tables and workbooks
+//! (the summary, the notice), with a chart where asked; a round's XLSX output (`batch::write`)
+//! shares their formats (`Looks`) and widths (`fit`).
 
 use std::borrow::Cow;
 use std::io::{BufWriter, Write};
-use std::path::Path;
 
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, ChartType, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet,
     XlsxError,
 };
-use tempfile::NamedTempFile;
 
 use crate::error::Error;
 use crate::money::Money;
@@ -56,100 +53,12 @@ fn neutralise_str(text: &str) -> Cow<'_, str> {
     }
 }
 
-pub fn is_xlsx(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
-}
-
-pub(crate) fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+/// A write error on the output named `shown`.
+pub(crate) fn write_error(shown: &str, e: impl std::fmt::Display) -> Error {
     Error::Write {
-        path: path.display().to_string(),
+        path: shown.to_string(),
         message: e.to_string(),
     }
-}
-
-/// The folder a file is in.
-pub(crate) fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    }
-}
-
-/// The temporary files made so far, for `remove_temporaries`.
-static TEMPORARIES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-fn remember(path: &Path) {
-    if let Ok(mut t) = TEMPORARIES.lock() {
-        t.push(path.to_path_buf());
-    }
-}
-
-/// Removes every temporary file a run made that is still there: for a caller stopping the
-/// process on a signal, when no destructor runs. A file already renamed into place is gone
-/// from its temporary name, so nothing else is touched.
-pub fn remove_temporaries() {
-    if let Ok(t) = TEMPORARIES.lock() {
-        for path in t.iter() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// `-o -`: the output goes to standard output, as CSV.
-pub fn is_stdout(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
-/// A temporary file beside `path`, removed unless it is persisted, with the mode the output
-/// is to have: a replaced file's own, else 0666 less the umask, as any new file. For standard
-/// output, in the system's temporary folder, for the caller to copy.
-pub(crate) fn temp_beside(path: &Path) -> Result<NamedTempFile, Error> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".calc-").suffix(".tmp");
-    if is_stdout(path) {
-        let tmp = builder.tempfile().map_err(|e| write_error(path, e))?;
-        remember(tmp.path());
-        return Ok(tmp);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The system takes the umask off the mode a file is created with.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let tmp = (builder.tempfile_in(folder_of(path))).map_err(|e| write_error(path, e))?;
-    remember(tmp.path());
-    if let Ok(existing) = std::fs::metadata(path) {
-        (tmp.as_file().set_permissions(existing.permissions()))
-            .map_err(|e| write_error(path, e))?;
-    }
-    Ok(tmp)
-}
-
-/// Holds the output's folder locked until dropped (where the system locks folders), waiting
-/// for another run that holds it.
-pub fn lock_folder(path: &Path) -> Result<Option<std::fs::File>, Error> {
-    if !cfg!(unix) || is_stdout(path) {
-        return Ok(None);
-    }
-    let folder = std::fs::File::open(folder_of(path)).map_err(|e| write_error(path, e))?;
-    folder.lock().map_err(|e| write_error(path, e))?;
-    Ok(Some(folder))
-}
-
-/// Renames a finished temporary file onto its destination.
-pub fn persist(tmp: NamedTempFile, path: &Path) -> Result<(), Error> {
-    tmp.persist(path)
-        .map(|_| ())
-        .map_err(|e| write_error(path, e.error))
-}
-
-/// Syncs a finished temporary file, so that the rename publishes complete contents.
-pub(crate) fn synced(tmp: NamedTempFile, path: &Path) -> Result<NamedTempFile, Error> {
-    tmp.as_file().sync_all().map_err(|e| write_error(path, e))?;
-    Ok(tmp)
 }
 
 /// The widest a column is made (a reason runs on into the empty cells beside it).
@@ -294,22 +203,35 @@ pub enum Cell {
     Money(Money),
 }
 
-/// Writes a small table (CSV or XLSX by extension) to a temporary file beside `path`.
+/// A small table, what a small CSV or workbook is written from.
+pub struct Table<'a> {
+    pub headers: &'a [&'a str],
+    pub rows: &'a [Vec<Cell>],
+}
+
+/// Writes a small table to `out` as CSV (a BOM first where `bom`) or as a one-sheet workbook;
+/// `shown` names the output in an error.
 pub fn table(
-    path: &Path,
-    headers: &[&str],
-    rows: &[Vec<Cell>],
-    bom: bool,
-) -> Result<NamedTempFile, Error> {
-    if is_xlsx(path) {
-        return table_xlsx(path, headers, rows);
+    out: impl Write + Send,
+    (format, bom): (crate::sheet::Format, bool),
+    shown: &str,
+    table: Table<'_>,
+) -> Result<(), Error> {
+    let Table { headers, rows } = table;
+    if format == crate::sheet::Format::Xlsx {
+        let sheet = Sheet {
+            name: String::new(),
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: rows.to_vec(),
+            chart: None,
+        };
+        return book(out, shown, &[sheet]);
     }
-    let fail = |e: csv::Error| write_error(path, e);
-    let tmp = temp_beside(path)?;
-    let mut out = BufWriter::new(tmp.as_file());
+    let fail = |e: csv::Error| write_error(shown, e);
+    let mut out = BufWriter::new(out);
     if bom {
         out.write_all(b"\xEF\xBB\xBF")
-            .map_err(|e| write_error(path, e))?;
+            .map_err(|e| write_error(shown, e))?;
     }
     // A table may hold parts of their own widths (the notice's discretionary part).
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
@@ -322,19 +244,11 @@ pub fn table(
         }))
         .map_err(fail)?;
     }
-    w.flush().map_err(|e| write_error(path, e))?;
-    drop(w);
-    synced(tmp, path)
-}
-
-fn table_xlsx(path: &Path, headers: &[&str], rows: &[Vec<Cell>]) -> Result<NamedTempFile, Error> {
-    let sheet = Sheet {
-        name: String::new(),
-        headers: headers.iter().map(|h| h.to_string()).collect(),
-        rows: rows.to_vec(),
-        chart: None,
-    };
-    book(path, &[sheet])
+    w.flush().map_err(|e| write_error(shown, e))?;
+    let out = w.into_inner().map_err(|e| write_error(shown, e.error()))?;
+    out.into_inner()
+        .map_err(|e| write_error(shown, e.error()))?;
+    Ok(())
 }
 
 /// A sheet of a small workbook such as the summary: a table, and maybe a chart of it.
@@ -349,9 +263,9 @@ pub struct Sheet {
 }
 
 /// Writes a small workbook (bold frozen headers, columns fit to their content, amounts as
-/// numbers with `#,##0.00`) to a temporary file beside `path`.
-pub fn book(path: &Path, sheets: &[Sheet]) -> Result<NamedTempFile, Error> {
-    let xf = |e: XlsxError| write_error(path, e);
+/// numbers with `#,##0.00`) to `out`; `shown` names the output in an error.
+pub fn book(out: impl Write + Send, shown: &str, sheets: &[Sheet]) -> Result<(), Error> {
+    let xf = |e: XlsxError| write_error(shown, e);
     let mut book = Workbook::new();
     let looks = Looks::new();
     for s in sheets {
@@ -361,10 +275,16 @@ pub fn book(path: &Path, sheets: &[Sheet]) -> Result<NamedTempFile, Error> {
         }
         small_sheet(sheet, s, &looks).map_err(xf)?;
     }
-    let tmp = temp_beside(path)?;
-    book.save_to_writer(BufWriter::new(tmp.as_file()))
-        .map_err(xf)?;
-    synced(tmp, path)
+    save(&mut book, out, shown)
+}
+
+/// Saves a workbook to `out`, its last bytes flushed: an error at the final write (a full
+/// disk, a file-size limit) is the run's error, never lost in a buffer's drop.
+pub(crate) fn save(book: &mut Workbook, out: impl Write + Send, shown: &str) -> Result<(), Error> {
+    let mut out = BufWriter::new(out);
+    book.save_to_writer(&mut out)
+        .map_err(|e| write_error(shown, e))?;
+    out.flush().map_err(|e| write_error(shown, e))
 }
 
 fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), XlsxError> {
