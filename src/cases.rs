@@ -2,8 +2,6 @@
 //! and an `[expect]` table (total, and per clause its status, amount and item amounts),
 //! evaluated by the same engine. Every clause the facts claim under must be listed.
 
-use std::path::{Path, PathBuf};
-
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -55,16 +53,14 @@ struct CaseFile {
 /// The result of one case: its name and the differences found (none: it passed).
 #[derive(Debug)]
 pub struct CaseResult {
-    pub file: PathBuf,
+    pub file: String,
     pub name: String,
     pub failures: Vec<String>,
 }
 
-/// Runs one case file.
-pub fn run_case(rules: &RuleSet, path: &Path) -> Result<CaseResult, InputError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(&shown, crate::text!("无法读取", "cannot read: {e}")))?;
+/// Runs one case, given its text (`shown` names its file).
+pub fn run_case(rules: &RuleSet, shown: &str, text: &str) -> Result<CaseResult, InputError> {
+    let (shown, text) = (shown.to_string(), text.to_string());
     let case: CaseFile = {
         let table: toml::Table = toml::from_str(&text).map_err(|e| from_toml(&shown, &text, &e))?;
         for k in ["case", "expect"] {
@@ -164,7 +160,7 @@ pub fn run_case(rules: &RuleSet, path: &Path) -> Result<CaseResult, InputError> 
         }
     }
     Ok(CaseResult {
-        file: path.to_path_buf(),
+        file: shown.clone(),
         name: case.case.name,
         failures,
     })
@@ -176,22 +172,4 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let line = text.get(start..)?.lines().next()?;
     let key = line.split_once('=')?.0.trim();
     (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
-}
-
-/// The case files of a folder (recursively), in name order.
-pub fn case_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let p = entry?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }

@@ -16,6 +16,18 @@ pub struct InputError {
     pub field: Option<String>,
     /// What is wrong, in both languages.
     pub message: Text,
+    /// Bad, or too large to be read (a server answers 413, not 400).
+    pub kind: InputKind,
+}
+
+/// What is wrong with an input, for a caller that answers each differently.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputKind {
+    /// Not what was expected: the message says what is.
+    #[default]
+    Invalid,
+    /// Past a limit on its size (a facts file's 16 MiB, a round's 512 MiB, a workbook's rows).
+    TooLarge,
 }
 
 impl InputError {
@@ -26,7 +38,14 @@ impl InputError {
             column: None,
             field: None,
             message: message.into(),
+            kind: InputKind::Invalid,
         }
+    }
+
+    /// The error as one of an input past a limit on its size.
+    pub fn too_large(mut self) -> InputError {
+        self.kind = InputKind::TooLarge;
+        self
     }
 
     /// Places the error at a byte offset of `text`.
@@ -122,8 +141,8 @@ impl From<InputError> for InputErrors {
     }
 }
 
-/// Everything the library can fail with. The binary maps each kind to an exit code
-/// (bad input or rules: 2); the library knows no exit codes and prints nothing.
+/// Everything the library can fail with, each with its `kind`: the shells map a kind to an exit
+/// code or an HTTP status; the library knows neither and prints nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file a person wrote is wrong: facts, a batch row, a prior, an overlay.
@@ -157,6 +176,25 @@ impl Error {
         }
     }
 
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Input(e) if e.kind == InputKind::TooLarge => ErrorKind::TooLarge,
+            Error::Inputs(es) if es.0.iter().any(|e| e.kind == InputKind::TooLarge) => {
+                ErrorKind::TooLarge
+            }
+            Error::Input(_) | Error::Inputs(_) => ErrorKind::BadInput,
+            Error::Rules { .. } => ErrorKind::BadRules,
+            Error::Write { .. } => ErrorKind::Write,
+        }
+    }
+
+    /// The SPEC §5 JSON error: `{"error": {file, line, column, field, message_zh,
+    /// message_en}}`, and `errors` with every located error when there are several.
+    pub fn json(&self) -> serde_json::Value {
+        json_error(&self.text(), &self.input_errors())
+    }
+
     /// The located errors inside, for JSON error output.
     pub fn input_errors(&self) -> Vec<&InputError> {
         match self {
@@ -164,6 +202,57 @@ impl Error {
             Error::Inputs(es) | Error::Rules { errors: es, .. } => es.0.iter().collect(),
             Error::Write { .. } => Vec::new(),
         }
+    }
+}
+
+/// What kind of failure an `Error` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A file or request a person gave is wrong (facts, a row, a prior, an overlay).
+    BadInput,
+    /// An input past a limit on its size.
+    TooLarge,
+    /// The rules in effect do not compile.
+    BadRules,
+    /// An output could not be written.
+    Write,
+}
+
+/// The SPEC §5 JSON error of a whole message (`whole`, used when nothing is located) and the
+/// located errors inside it.
+pub fn json_error(whole: &Text, located: &[&InputError]) -> serde_json::Value {
+    #[derive(serde::Serialize)]
+    struct Located<'a> {
+        file: Option<&'a str>,
+        line: Option<usize>,
+        column: Option<usize>,
+        field: Option<&'a str>,
+        message_zh: &'a str,
+        message_en: &'a str,
+    }
+    let mut each: Vec<Located> = (located.iter())
+        .map(|e| Located {
+            file: Some(&e.file),
+            line: e.line,
+            column: e.column,
+            field: e.field.as_deref(),
+            message_zh: &e.message.zh,
+            message_en: &e.message.en,
+        })
+        .collect();
+    if each.is_empty() {
+        each.push(Located {
+            file: None,
+            line: None,
+            column: None,
+            field: None,
+            message_zh: &whole.zh,
+            message_en: &whole.en,
+        });
+    }
+    match each.len() {
+        1 => serde_json::json!({ "error": each[0] }),
+        _ => serde_json::json!({ "error": each[0], "errors": each }),
     }
 }
 

@@ -381,6 +381,7 @@ pub fn too_large(shown: &str, n: u64) -> InputError {
             "the file is too large ({n} bytes; the limit is {MAX_FACTS_BYTES})"
         ),
     )
+    .too_large()
 }
 
 /// A JSON value with every `null` left out (an unstated fact), for TOML, which has none.

@@ -1,12 +1,16 @@
 //! `calc`: the subsidy calculator for 温政办〔2025〕45号.
 //!
 //! Rules are data (`rules/`, embedded); `engine::evaluate` is the one evaluator; renderers in
-//! `render/` only render. The library prints nothing and knows no command line: it returns
-//! values and `Error`; the binary (src/main.rs, src/cli/) parses flags, prints and exits.
+//! `render/` only render. The library prints nothing and knows no command line: it takes values
+//! (a file's bytes, a `Table`, facts from TOML or JSON, priors) and returns values and `Error`,
+//! whose `kind()` a shell maps to an exit code or an HTTP status. Only `files`, the edge, opens
+//! a path, for the shells; the binary (src/main.rs, src/cli/) parses flags, prints and exits.
 
 // An input error carries its file, place, field and message in both languages (over 128
 // bytes); it is returned once per bad input, never in a loop that would feel its size.
 #![allow(clippy::result_large_err)]
+// The library prints nothing: it returns values and errors, and the shells print them.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod batch;
 pub mod cases;

@@ -83,7 +83,7 @@ pub const HONOURS: Honours = Honours {
     lang: true,
 };
 
-pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     // No file is read before the files are known to be different ones.
     check_files(args)?;
     let encoding = args.encoding.into();
@@ -126,11 +126,13 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     }
     let report = round.report();
     eprintln!("{report}");
-    // A round with rows in error is written, and says so by its exit status.
-    let code = if report.errors == 0 { 0 } else { 3 };
     // The process ends now: freeing a large round value by value would only delay it.
     std::mem::forget(round);
-    Ok(code)
+    // A round with rows in error is written, and says so by its exit status.
+    match report.errors {
+        0 => Ok(()),
+        _ => Err(Failure::RowErrors),
+    }
 }
 
 /// Refuses any two of input, priors, output and summary that are one file, and an output or

@@ -9,9 +9,9 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-pub fn run(args: &Args) -> Result<u8, Failure> {
+pub fn run(args: &Args) -> Result<(), Failure> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "calc", &mut script);
     super::print(&String::from_utf8_lossy(&script))?;
-    Ok(0)
+    Ok(())
 }

@@ -27,11 +27,11 @@ impl Config {
     pub fn new(c: &Common, command: &str, honours: Honours) -> Result<Config, Failure> {
         refuse_unhonoured(c, command, honours)?;
         let mut sources = match &c.rules {
-            Some(dir) => RuleSources::from_dir(dir)?,
+            Some(dir) => calc::files::rules_dir(dir)?,
             None => RuleSources::embedded(),
         };
         for o in &c.overlay {
-            sources.add_overlay(o)?;
+            sources.add_overlay(o.display().to_string(), calc::files::text(o)?);
         }
         let book = RuleBook::compile(&sources).map_err(|errors| Error::Rules {
             origin: sources.origin.clone(),

@@ -18,7 +18,7 @@ pub struct Args {
     pub clause: Option<u32>,
 }
 
-pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     let rules = &config.rules;
     let only = args.clause;
     if let Some(n) = only
@@ -42,5 +42,5 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         }
     };
     print(&text)?;
-    Ok(0)
+    Ok(())
 }

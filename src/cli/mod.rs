@@ -18,25 +18,50 @@ mod test;
 use std::io::Write;
 use std::process::ExitCode;
 
+use calc::error::ErrorKind;
 use clap::Parser;
 
 use args::Honours;
 pub use args::{Cli, Common, Format};
 pub use config::Config;
 
-/// A failed run: an error of the library or a misuse of the command line.
+/// A run that did not succeed: an error of the library, a misuse of the command line, or a
+/// command that finished and found something wrong (already reported, but not a success).
 #[derive(Debug)]
 pub enum Failure {
     Calc(calc::Error),
     Usage(calc::text::Text),
+    /// `calc test`: a case failed.
+    CasesFailed,
+    /// `calc batch`: the round was written, with rows in error.
+    RowErrors,
+    /// `calc rules check`: the rules have problems.
+    RulesProblems,
 }
 
 impl Failure {
-    /// The exit status for this failure (just's `Error::code()`): bad input or rules is 2.
+    /// The exit status (just's `Error::code()`), the only place one is chosen (SPEC §5): 1 a
+    /// case failed, 2 bad input or bad rules (or an output that cannot be written), 3 a round
+    /// with rows in error.
     pub fn code(&self) -> u8 {
         match self {
-            Failure::Calc(_) | Failure::Usage(_) => 2,
+            Failure::CasesFailed => 1,
+            // Every kind of library error is bad input to the shell (SPEC §5 gathers them).
+            Failure::Calc(e) => match e.kind() {
+                ErrorKind::BadInput | ErrorKind::TooLarge | ErrorKind::BadRules => 2,
+                ErrorKind::Write => 2,
+            },
+            Failure::Usage(_) | Failure::RulesProblems => 2,
+            Failure::RowErrors => 3,
         }
+    }
+
+    /// Whether the command has already said what went wrong (nothing more to print).
+    fn reported(&self) -> bool {
+        matches!(
+            self,
+            Failure::CasesFailed | Failure::RowErrors | Failure::RulesProblems
+        )
     }
 }
 
@@ -45,6 +70,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Calc(e) => write!(f, "{e}"),
             Failure::Usage(m) => write!(f, "{m}"),
+            Failure::CasesFailed | Failure::RowErrors | Failure::RulesProblems => Ok(()),
         }
     }
 }
@@ -70,7 +96,8 @@ impl From<calc::error::InputErrors> for Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.reported() => ExitCode::from(f.code()),
         Err(f) => {
             let text = if cli.common.format == Some(Format::Json) {
                 error_json(&f)
@@ -127,7 +154,7 @@ pub enum Command {
 }
 
 /// Every command, dispatched from this one place.
-fn run(cli: &Cli) -> Result<u8, Failure> {
+fn run(cli: &Cli) -> Result<(), Failure> {
     let common = &cli.common;
     let config = |name, honours| Config::new(common, name, honours);
     match &cli.command {
@@ -183,47 +210,11 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A failure as JSON for `--format json` (SPEC §5): `{"error": {file, line, column, field,
-/// message_zh, message_en}}`, and `errors` with all of them when there are several.
+/// A failure as JSON for `--format json` (SPEC §5), as the library writes its errors.
 fn error_json(f: &Failure) -> String {
-    #[derive(serde::Serialize)]
-    struct Located<'a> {
-        file: Option<&'a str>,
-        line: Option<usize>,
-        column: Option<usize>,
-        field: Option<&'a str>,
-        message_zh: &'a str,
-        message_en: &'a str,
+    match f {
+        Failure::Calc(e) => e.json().to_string(),
+        Failure::Usage(m) => calc::error::json_error(m, &[]).to_string(),
+        f => calc::error::json_error(&f.to_string().as_str().into(), &[]).to_string(),
     }
-    let whole = match f {
-        Failure::Usage(m) => m.clone(),
-        Failure::Calc(e) => e.text(),
-    };
-    let located: Vec<Located> = match f {
-        Failure::Calc(e) if !e.input_errors().is_empty() => e
-            .input_errors()
-            .into_iter()
-            .map(|e| Located {
-                file: Some(&e.file),
-                line: e.line,
-                column: e.column,
-                field: e.field.as_deref(),
-                message_zh: &e.message.zh,
-                message_en: &e.message.en,
-            })
-            .collect(),
-        _ => vec![Located {
-            file: None,
-            line: None,
-            column: None,
-            field: None,
-            message_zh: &whole.zh,
-            message_en: &whole.en,
-        }],
-    };
-    let json = match located.len() {
-        1 => serde_json::json!({ "error": located[0] }),
-        _ => serde_json::json!({ "error": located[0], "errors": located }),
-    };
-    json.to_string()
 }

@@ -21,7 +21,7 @@ pub struct Args {
     pub no_bom: bool,
 }
 
-pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     if calc::files::guard::same_file(&args.output, &args.to) {
         return Err(calc::error::InputError::new(
             args.to.display().to_string(),
@@ -46,7 +46,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         )?);
         Ok(())
     })?;
-    let Some(n) = notice else { return Ok(0) };
+    let Some(n) = notice else { return Ok(()) };
     let (lines, d, total) = (n.lines, n.discretionary, n.total);
     // The discretionary lines' range, apart from the total: what the department still decides.
     let range = match (n.floors, n.ceilings) {
@@ -63,5 +63,5 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         "{lines} 行公示，{d} 行酌定，合计 {total} 元{} / {lines} lines, {d} discretionary, total {total} yuan{}",
         range.0, range.1
     );
-    Ok(0)
+    Ok(())
 }

@@ -37,7 +37,7 @@ pub enum Action {
     Digest,
 }
 
-pub fn run(common: &Common, args: &Args) -> Result<u8, Failure> {
+pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let (name, honours) = match args.action {
         Action::List => (
             "rules list",
@@ -71,21 +71,22 @@ pub fn run(common: &Common, args: &Args) -> Result<u8, Failure> {
         Action::Check { .. } => unreachable!("checked above"),
     };
     print(&text)?;
-    Ok(0)
+    Ok(())
 }
 
 /// Every problem at once, warnings too; exit 2 when there is a problem.
-fn check(common: &Common, dir: Option<&Path>) -> Result<u8, Failure> {
+fn check(common: &Common, dir: Option<&Path>) -> Result<(), Failure> {
     let mut sources = match dir {
-        Some(d) => match RuleSources::from_dir(d) {
+        Some(d) => match calc::files::rules_dir(d) {
             Ok(s) => s,
             Err(e) => return problems(&e.0),
         },
         None => RuleSources::embedded(),
     };
     for o in &common.overlay {
-        if let Err(e) = sources.add_overlay(o) {
-            return problems(&[e]);
+        match calc::files::text(o) {
+            Ok(text) => sources.add_overlay(o.display().to_string(), text),
+            Err(e) => return problems(&[e]),
         }
     }
     let rules = match RuleSet::compile(&sources) {
@@ -95,7 +96,7 @@ fn check(common: &Common, dir: Option<&Path>) -> Result<u8, Failure> {
     let mut out: String = rules.warnings.iter().map(|w| format!("{w}\n")).collect();
     out += &passed(&rules);
     print(&fit(&out, width()))?;
-    Ok(0)
+    Ok(())
 }
 
 fn passed(rules: &RuleSet) -> String {
@@ -121,10 +122,10 @@ fn passed(rules: &RuleSet) -> String {
     )
 }
 
-fn problems(errors: &[InputError]) -> Result<u8, Failure> {
+fn problems(errors: &[InputError]) -> Result<(), Failure> {
     let mut out: String = errors.iter().map(|e| format!("{e}\n")).collect();
     let n = errors.len();
     out += &format!("发现 {n} 个问题 / {n} problem(s) found\n");
     print(&fit(&out, width()))?;
-    Ok(2)
+    Err(Failure::RulesProblems)
 }

@@ -2,7 +2,7 @@
 
 use super::{Config, Failure};
 
-pub fn run(config: &Config) -> Result<u8, Failure> {
+pub fn run(config: &Config) -> Result<(), Failure> {
     super::print(&calc::template::schema_text(&config.rules))?;
-    Ok(0)
+    Ok(())
 }

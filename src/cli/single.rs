@@ -6,7 +6,7 @@ use calc::render;
 
 use super::{Config, Failure, Format, print, width};
 
-pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
+pub fn run(config: &Config, file: Option<&Path>) -> Result<(), Failure> {
     let Some(path) = file else {
         return Err(Failure::Usage(calc::text!(
             "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法",
@@ -21,5 +21,5 @@ pub fn run(config: &Config, file: Option<&Path>) -> Result<u8, Failure> {
         Format::Json => render::json::render(&outcome, rules, config.lang),
     };
     print(&text)?;
-    Ok(0)
+    Ok(())
 }

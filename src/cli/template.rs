@@ -23,7 +23,7 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     if args.xlsx {
         let path = args.output.as_deref().unwrap_or(Path::new(WORKBOOK));
         if path == Path::new("-") {
@@ -34,7 +34,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         }
         let bytes = calc::template::xlsx(&config.rules).map_err(|e| write_error(path, e))?;
         write(path, &bytes)?;
-        return Ok(0);
+        return Ok(());
     }
     let text = if args.csv {
         calc::template::csv_header(&config.rules)
@@ -45,7 +45,7 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
         Some(path) if path != Path::new("-") => write(path, text.as_bytes())?,
         _ => super::print(&text)?,
     }
-    Ok(0)
+    Ok(())
 }
 
 fn write_error(path: &Path, e: impl std::fmt::Display) -> Failure {

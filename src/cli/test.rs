@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use calc::cases::{case_files, run_case};
+use calc::cases::run_case;
 use calc::error::InputError;
+use calc::files::case_files;
 
 use super::{Config, Failure};
 
@@ -14,7 +15,7 @@ pub struct Args {
     pub dir: PathBuf,
 }
 
-pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
+pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     let shown = args.dir.display().to_string();
     let files = case_files(&args.dir).map_err(|e| {
         InputError::new(
@@ -35,14 +36,16 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let (mut passed, mut failed) = (0, 0);
     let mut out = String::new();
     for f in &files {
-        match run_case(&config.rules, f) {
+        let case = calc::files::text(f)
+            .and_then(|text| run_case(&config.rules, &calc::files::shown(f), &text));
+        match case {
             Ok(r) if r.failures.is_empty() => {
                 passed += 1;
-                out += &format!("PASS {} ({})\n", r.file.display(), r.name);
+                out += &format!("PASS {} ({})\n", r.file, r.name);
             }
             Ok(r) => {
                 failed += 1;
-                out += &format!("FAIL {} ({})\n", r.file.display(), r.name);
+                out += &format!("FAIL {} ({})\n", r.file, r.name);
                 for m in r.failures {
                     out += &format!("     {m}\n");
                 }
@@ -55,5 +58,8 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     }
     out += &format!("{passed} passed, {failed} failed\n");
     super::print(&out)?;
-    Ok(if failed == 0 { 0 } else { 1 })
+    match failed {
+        0 => Ok(()),
+        _ => Err(Failure::CasesFailed),
+    }
 }

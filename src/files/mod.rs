@@ -3,7 +3,8 @@
 //! `impl Write` in a format it is told; what is path-shaped lives here:
 //!
 //! - reading: a file's bytes under a limit counted while reading (a pipe, a FIFO, /dev/zero),
-//!   `-` for standard input; a round's spreadsheet as a `Table`; a facts file;
+//!   `-` for standard input; a round's spreadsheet as a `Table`; a facts file; a rules folder
+//!   and overlays (each text under the facts files' 16 MiB limit);
 //! - the format an output is written in, by its extension;
 //! - writing: a temporary file beside the target, synced and renamed onto it once complete
 //!   (`Target`), with the mode a new or replaced file should have; the target's folder locked
@@ -18,9 +19,9 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
-use crate::error::{Error, InputError};
+use crate::error::{Error, InputError, InputErrors};
 use crate::facts::{Facts, MAX_FACTS_BYTES};
-use crate::rules::RuleSet;
+use crate::rules::{CLAUSES_DIR, POLICY_FILE, RuleSet, RuleSources, VOCABULARY_FILE};
 use crate::sheet::Format;
 use crate::sheet::read::{Encoding, MAX_INPUT_BYTES, Table, too_large};
 
@@ -109,6 +110,67 @@ pub fn text(path: &Path) -> Result<String, InputError> {
             ),
         )
     })
+}
+
+/// The rule files of a folder: `policy.toml`, `vocabulary.toml` and `clauses/*.toml`, each
+/// under the facts files' limit; every file that cannot be read is named.
+pub fn rules_dir(dir: &Path) -> Result<RuleSources, InputErrors> {
+    let shown = dir.display().to_string();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut read = |name: String, path: PathBuf| match text(&path) {
+        Ok(t) => files.push((name, t)),
+        Err(e) => errors.push(e),
+    };
+    for f in [POLICY_FILE, VOCABULARY_FILE] {
+        read(f.to_string(), dir.join(f));
+    }
+    let clauses = dir.join(CLAUSES_DIR);
+    match std::fs::read_dir(&clauses) {
+        Ok(entries) => {
+            let mut paths: Vec<PathBuf> = (entries.filter_map(|e| e.ok()))
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            paths.sort();
+            for p in paths {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                read(format!("{CLAUSES_DIR}/{name}"), p);
+            }
+        }
+        Err(e) => errors.push(InputError::new(
+            clauses.display().to_string(),
+            crate::text!("无法读取条款目录", "cannot read the clauses folder: {e}"),
+        )),
+    }
+    if !errors.is_empty() {
+        return Err(InputErrors(errors));
+    }
+    Ok(RuleSources {
+        files,
+        origin: shown,
+        overlays: Vec::new(),
+    })
+}
+
+/// The case files (`*.toml`) of a folder and its subfolders, in name order. A symbolic link
+/// to a folder is not followed, so a link back up the tree is no loop.
+pub fn case_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            let p = entry.path();
+            if entry.file_type()?.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "toml") && !p.is_dir() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The format an output is written in, by its extension: XLSX for `.xlsx`, else CSV.

@@ -9,8 +9,6 @@ pub mod policy;
 pub mod read;
 pub mod vocabulary;
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
@@ -72,68 +70,10 @@ impl RuleSources {
         }
     }
 
-    /// Reads `policy.toml`, `vocabulary.toml` and `clauses/*.toml` from a folder.
-    pub fn from_dir(dir: &Path) -> Result<RuleSources, InputErrors> {
-        let shown = dir.display().to_string();
-        let mut files = Vec::new();
-        let mut errors = Vec::new();
-        for f in [POLICY_FILE, VOCABULARY_FILE] {
-            match std::fs::read_to_string(dir.join(f)) {
-                Ok(t) => files.push((f.to_string(), t)),
-                Err(e) => errors.push(InputError::new(
-                    format!("{shown}/{f}"),
-                    crate::text!("无法读取规则文件", "cannot read the rule file: {e}"),
-                )),
-            }
-        }
-        match std::fs::read_dir(dir.join(CLAUSES_DIR)) {
-            Ok(entries) => {
-                let mut names: Vec<_> = entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                    .collect();
-                names.sort();
-                for p in names {
-                    let name = format!(
-                        "{CLAUSES_DIR}/{}",
-                        p.file_name().unwrap_or_default().to_string_lossy()
-                    );
-                    match std::fs::read_to_string(&p) {
-                        Ok(t) => files.push((name, t)),
-                        Err(e) => errors.push(InputError::new(
-                            format!("{shown}/{name}"),
-                            crate::text!("无法读取规则文件", "cannot read the rule file: {e}"),
-                        )),
-                    }
-                }
-            }
-            Err(e) => errors.push(InputError::new(
-                format!("{shown}/{CLAUSES_DIR}"),
-                crate::text!("无法读取条款目录", "cannot read the clauses folder: {e}"),
-            )),
-        }
-        if !errors.is_empty() {
-            return Err(InputErrors(errors));
-        }
-        Ok(RuleSources {
-            files,
-            origin: shown,
-            overlays: Vec::new(),
-        })
-    }
-
-    /// Adds an overlay file, applied after those added before it.
-    pub fn add_overlay(&mut self, path: &Path) -> Result<(), InputError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::new(
-                &shown,
-                crate::text!("无法读取 overlay 文件", "cannot read the overlay file: {e}"),
-            )
-        })?;
-        self.overlays.push((shown, text));
-        Ok(())
+    /// Adds an overlay's text (`name` as given, for messages), applied after those added
+    /// before it.
+    pub fn add_overlay(&mut self, name: String, text: String) {
+        self.overlays.push((name, text));
     }
 
     /// The text of one rule file, by its relative path.

@@ -600,6 +600,7 @@ pub fn too_large(file: &str, len: u64) -> InputError {
             "the file is too large ({len} bytes; the limit is {MAX_INPUT_BYTES}, about 3 million rows): split the round"
         ),
     )
+    .too_large()
 }
 
 /// "Save it as" advice shared by every refusal of a file that is no table.
@@ -654,7 +655,8 @@ fn zip_format(bytes: &[u8], file: &str) -> Result<Format, InputError> {
                     "工作簿中的 {name} 解压后为 {size} 字节，超过上限 {MAX_SHEET_BYTES} 字节：请检查文件 (可能是“压缩炸弹”)，或拆分后分批计算",
                     "the workbook's {name} is {size} bytes uncompressed, past the limit of {MAX_SHEET_BYTES}: check the file (it may be a zip bomb) or split the round"
                 ),
-            ));
+            )
+            .too_large());
         }
         names.push(name);
     }
@@ -847,6 +849,7 @@ fn read_sheet(
             file,
             crate::text!("工作表“{first}”转为表格文本后超过 {MAX_INPUT_BYTES} 字节：请拆分后分批计算", "sheet `{first}` comes to more than {MAX_INPUT_BYTES} bytes of table text: split the round"),
         )
+        .too_large()
     })?;
     // In row order, as the rows are; of two cells at one place the later wins, as in the text.
     kinds.sort_by_key(|k| (k.0, k.1));
@@ -950,7 +953,8 @@ fn within_limits(file: &str, sheet: &str, row: u32, col: u32) -> Result<(), Inpu
                 "工作表“{sheet}”在第 {n} 行有单元格，超过 {MAX_SHEET_ROWS} 行的上限：请拆分后分批计算",
                 "sheet `{sheet}` has a cell in row {n}, past the limit of {MAX_SHEET_ROWS} rows: split the round"
             ),
-        ));
+        )
+        .too_large());
     }
     if col >= MAX_SHEET_COLUMNS {
         let n = u64::from(col) + 1;
@@ -960,7 +964,8 @@ fn within_limits(file: &str, sheet: &str, row: u32, col: u32) -> Result<(), Inpu
                 "工作表“{sheet}”在第 {n} 列有单元格，超过 {MAX_SHEET_COLUMNS} 列 (XFD) 的上限",
                 "sheet `{sheet}` has a cell in column {n}, past the limit of {MAX_SHEET_COLUMNS} columns (XFD)"
             ),
-        ));
+        )
+        .too_large());
     }
     Ok(())
 }
