@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
+use crate::outcome::{ClauseOutcome, Exclusions, ItemOutcome, Outcome, Status, Step};
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{
     Award, CapScope, Clause, CombineMode, Condition, Field, FieldId, FieldType, Payout, RuleSet,
@@ -41,16 +41,20 @@ struct Prior<'a> {
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
 /// an amount so large the arithmetic would overflow), located in the facts source.
 pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outcome, InputError> {
-    evaluate_clauses(rules, facts, as_of, &|_| true)
+    evaluate_clauses(rules, facts, as_of, &Exclusions::default(), &|_| true)
 }
 
 /// `evaluate` under the clauses `only` names, the others left out (and out of the total). Each
 /// clause is evaluated on its own, so these clauses' outcomes are `evaluate`'s: a batch's quota
 /// step recomputes only the clauses whose items it left out.
+///
+/// An item a clause quota left out (`excluded`) does not qualify under that clause, and its
+/// steps say why; other clauses over the same section still weigh it.
 pub fn evaluate_clauses(
     rules: &RuleSet,
     facts: &Facts,
     as_of: NaiveDate,
+    excluded: &Exclusions,
     only: &dyn Fn(u32) -> bool,
 ) -> Result<Outcome, InputError> {
     let roles = &rules.roles;
@@ -81,7 +85,7 @@ pub fn evaluate_clauses(
                 .items(clause.section)
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| clause.claims(item)),
+                .filter(|(_, item)| clause.claims(|f| item.get(f))),
         );
         if claimed.is_empty() {
             continue;
@@ -92,10 +96,11 @@ pub fn evaluate_clauses(
         {
             gates.push(Step::KindNotCovered { kind: k });
         }
+        let out = |index: usize| excluded.of(clause.section, index, clause.number);
         let outcome = if gates.is_empty() {
-            evaluate_clause(rules, clause, &claimed, &priors, as_of, facts)?
+            evaluate_clause(rules, clause, (&claimed, &out), &priors, as_of, facts)?
         } else {
-            ineligible(rules, clause, &claimed, gates, as_of)
+            ineligible(rules, clause, (&claimed, &out), gates, as_of)
         };
         total = total
             .checked_add(outcome.amount)
@@ -157,12 +162,15 @@ fn policy_gates(
     gates
 }
 
+/// Why a clause's quota left out the item at an index of its section, if it did.
+type Excluded<'a> = dyn Fn(usize) -> Option<&'a Step> + 'a;
+
 /// A clause a gate closes: nothing is computed, but each item's own failed conditions are
 /// said too, so that every correction can be made at once (SPEC §4).
 fn ineligible(
     rules: &RuleSet,
     clause: &Clause,
-    claimed: &[(usize, &Item)],
+    (claimed, excluded): (&[(usize, &Item)], &Excluded<'_>),
     gates: Vec<Step>,
     as_of: NaiveDate,
 ) -> ClauseOutcome {
@@ -178,7 +186,7 @@ fn ineligible(
             .iter()
             .map(|(index, item)| {
                 let mut steps = Vec::new();
-                qualifies(rules, clause, item, as_of, &mut steps);
+                qualifies(rules, clause, (item, excluded(*index)), as_of, &mut steps);
                 ItemOutcome {
                     index: *index,
                     id: item.key(section),
@@ -205,7 +213,7 @@ enum Payable {
 fn evaluate_clause(
     rules: &RuleSet,
     clause: &Clause,
-    claimed: &[(usize, &Item)],
+    (claimed, excluded): (&[(usize, &Item)], &Excluded<'_>),
     priors: &[Prior<'_>],
     as_of: NaiveDate,
     facts: &Facts,
@@ -216,7 +224,7 @@ fn evaluate_clause(
     for (index, item) in claimed {
         // Room for the usual few steps of an item (conditions or formula, caps, combination).
         let mut steps = Vec::with_capacity(4);
-        let payable = evaluate_item(rules, clause, item, as_of, &mut steps)
+        let payable = evaluate_item(rules, clause, (item, excluded(*index)), as_of, &mut steps)
             .map_err(|e| overflow(facts, e).field(format!("{}[{}]", section.name, index + 1)))?;
         let (amount, ceiling, floor) = match &payable {
             Some(Payable::Fixed(m)) => (*m, None, None),
@@ -421,11 +429,11 @@ fn ambiguous_prior(
 fn evaluate_item(
     rules: &RuleSet,
     clause: &Clause,
-    item: &Item,
+    (item, excluded): (&Item, Option<&Step>),
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> Result<Option<Payable>, MoneyError> {
-    if !qualifies(rules, clause, item, as_of, steps) {
+    if !qualifies(rules, clause, (item, excluded), as_of, steps) {
         return Ok(None);
     }
     let dp = rules.policy.rounding_dp;
@@ -447,7 +455,7 @@ fn evaluate_item(
 fn qualifies(
     rules: &RuleSet,
     clause: &Clause,
-    item: &Item,
+    (item, excluded): (&Item, Option<&Step>),
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> bool {
@@ -492,7 +500,7 @@ fn qualifies(
             }
         }
     }
-    if let Some(step) = item.excluded_by(clause.number) {
+    if let Some(step) = excluded {
         steps.push(step.clone());
         ok = false;
     }

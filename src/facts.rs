@@ -15,18 +15,7 @@ use crate::money::{Money, MoneyError};
 use crate::rules::{Field, FieldId, FieldType, RuleSet, Section, SectionId};
 use crate::text::Text;
 
-/// One typed fact.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
-    Bool(bool),
-    Money(Money),
-    Date(NaiveDate),
-    Int(i64),
-    Number(Decimal),
-    Text(String),
-    /// Index into the field's listed values.
-    Enum(u16),
-}
+pub use crate::value::Value;
 
 impl Value {
     /// Converts text (a TOML string or a spreadsheet cell) to the field's type.
@@ -275,10 +264,6 @@ pub struct Item {
     pub values: Vec<Option<Value>>,
     /// Where it stands: a line of the facts file, or a row of a batch.
     pub line: usize,
-    /// Set when a clause's quota leaves this item out: (that clause, why), for each such
-    /// clause. The engine then records the step and the item does not qualify under that
-    /// clause (other clauses over the same section still weigh it). Boxed: few items have one.
-    pub excluded: Option<Box<Vec<(u32, crate::outcome::Step)>>>,
 }
 
 impl Item {
@@ -286,19 +271,7 @@ impl Item {
         Item {
             values: vec![None; section.fields.len()],
             line,
-            excluded: None,
         }
-    }
-
-    /// Leaves the item out of a clause (its quota's decision, and why).
-    pub fn exclude(&mut self, clause: u32, why: crate::outcome::Step) {
-        self.excluded.get_or_insert_default().push((clause, why));
-    }
-
-    /// Why a clause's quota left the item out, if it did.
-    pub fn excluded_by(&self, clause: u32) -> Option<&crate::outcome::Step> {
-        let all = self.excluded.as_deref()?;
-        all.iter().find(|(by, _)| *by == clause).map(|(_, why)| why)
     }
 
     pub fn get(&self, field: FieldId) -> Option<&Value> {

@@ -33,6 +33,7 @@ pub mod sheet;
 pub mod suggest;
 pub mod template;
 pub mod text;
+pub mod value;
 
 pub use error::Error;
 pub use facts::Facts;
@@ -49,7 +50,7 @@ pub fn evaluate(
     as_of: chrono::NaiveDate,
 ) -> Result<Outcome, error::InputError> {
     match quota::own(rules, facts, as_of)? {
-        Some(marked) => engine::evaluate(rules, &marked, as_of),
+        Some(excluded) => engine::evaluate_clauses(rules, facts, as_of, &excluded, &|_| true),
         None => engine::evaluate(rules, facts, as_of),
     }
 }

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
-use crate::facts::Value;
 use crate::money::{Money, Rate};
-use crate::rules::FieldId;
+use crate::rules::{FieldId, SectionId};
+use crate::value::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -310,6 +310,38 @@ impl Outcome {
         self.clauses
             .iter()
             .filter(|c| c.status == Status::Discretionary)
+    }
+}
+
+/// The items a clause quota left out, and why (SPEC §4), handed to the evaluator beside the
+/// facts: the facts are what the applicant said; these are the round's decision about them.
+#[derive(Clone, Debug, Default)]
+pub struct Exclusions(Vec<Exclusion>);
+
+/// One item a quota left out of a clause.
+#[derive(Clone, Debug)]
+pub struct Exclusion {
+    pub section: SectionId,
+    /// The item's place among its section's items.
+    pub index: usize,
+    pub clause: u32,
+    pub why: Step,
+}
+
+impl Exclusions {
+    pub fn push(&mut self, e: Exclusion) {
+        self.0.push(e);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Why a clause's quota left out the `index`-th item of `section`, if it did.
+    pub fn of(&self, section: SectionId, index: usize, clause: u32) -> Option<&Step> {
+        (self.0.iter())
+            .find(|e| e.section == section && e.index == index && e.clause == clause)
+            .map(|e| &e.why)
     }
 }
 

@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 
 use crate::error::InputError;
 use crate::facts::{Facts, Value};
-use crate::outcome::Step;
+use crate::outcome::{Exclusion, Exclusions, Step};
 use crate::rules::{FieldId, FieldType, RuleSet, SectionId};
 use crate::text::Text;
 
@@ -155,7 +155,11 @@ pub struct Candidate {
 /// items: the places its priors hold in its district come first, the rest go to its highest
 /// scores. The facts with the items left out marked, or `None` when no quota binds. A tie at
 /// the boundary or a missing score is an input error asking for a decision.
-pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Facts>, InputError> {
+pub fn own(
+    rules: &RuleSet,
+    facts: &Facts,
+    as_of: NaiveDate,
+) -> Result<Option<Exclusions>, InputError> {
     let quotas = resolve(rules)?;
     let r = &rules.roles;
     let priors = facts.items(r.prior);
@@ -215,11 +219,16 @@ pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Fa
         e.line = Some(item.line);
         return Err(e);
     }
-    let mut marked = facts.clone();
+    let mut excluded = Exclusions::default();
     for (_, section, index, (clause, why)) in decision.excluded {
-        marked.sections[section][index].exclude(clause, why);
+        excluded.push(Exclusion {
+            section,
+            index,
+            clause,
+            why,
+        });
     }
-    Ok(Some(marked))
+    Ok(Some(excluded))
 }
 
 /// An item's score, for ranking.

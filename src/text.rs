@@ -123,6 +123,12 @@ impl From<&str> for Text {
     }
 }
 
+/// The display width of a text, its widest line (a Chinese character counts two columns).
+pub fn width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,7 +48,7 @@ fn a_round_in_memory_gives_the_command_lines_output_and_summary() {
     let mut summary = Vec::new();
     let s = round.summary(rules);
     let how = (opts.as_of, Lang::Zh);
-    calc::render::summary::write(&mut summary, (Format::Csv, true), "s.csv", &s, rules, how)
+    calc::batch::summary::write(&mut summary, (Format::Csv, true), "s.csv", &s, rules, how)
         .unwrap();
 
     let dir = tempfile::tempdir().unwrap();

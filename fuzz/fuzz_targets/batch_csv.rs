@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(out.starts_with(b"\xef\xbb\xbf"), "the CSV output starts with a BOM");
         let mut summary = Vec::new();
         let s = round.summary(rules);
-        calc::render::summary::write(
+        calc::batch::summary::write(
             &mut summary,
             (Format::Csv, true),
             "summary.csv",

@@ -10,12 +10,39 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use super::parse::{Applicant, Row};
 use super::{line_list, named_at_most};
 use crate::facts::{Facts, Item, Value};
-use crate::render::Lang;
+use crate::outcome::Exclusions;
 use crate::rules::{FieldId, RuleSet, SectionId};
 use crate::sheet::read::Line;
+use crate::text::Lang;
+
+/// What one input row says.
+pub enum Row {
+    /// Every cell blank: kept in the output, not evaluated.
+    Blank,
+    /// Bad data: every problem, and the credit code when it could be read.
+    Error {
+        message: String,
+        code: Option<String>,
+    },
+    Item {
+        applicant: Applicant,
+        section: SectionId,
+        item: Item,
+        /// The hash of the item's key (`key_hash`), taken while the row is at hand.
+        key: u64,
+    },
+}
+
+/// A row's applicant facts.
+pub enum Applicant {
+    /// As read from its cells, with the cells as written (`Cells`). Boxed: most rows
+    /// are `Same`, and every row is moved twice on its way to its applicant.
+    Read { item: Box<Item>, cells: Cells },
+    /// The same cells as the first row of its credit code (that group).
+    Same(u32),
+}
 
 /// One applicant of the round: its facts and where its rows stand.
 pub struct Unit {
@@ -26,6 +53,8 @@ pub struct Unit {
     pub rows: Vec<(usize, SectionId, usize)>,
     /// Lines of this applicant's rows that had errors.
     pub error_lines: Vec<Line>,
+    /// Its items a clause quota left out of the round.
+    pub excluded: Exclusions,
 }
 
 /// Rows in error, with their messages.
@@ -419,6 +448,7 @@ fn new_unit(rules: &RuleSet, file: &str, applicant: Item) -> Unit {
         facts,
         rows: Vec::with_capacity(8),
         error_lines: Vec::new(),
+        excluded: Exclusions::default(),
     }
 }
 

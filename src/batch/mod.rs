@@ -36,15 +36,15 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::progress::{Count, Progress};
 use crate::quota::{Places, QuotaRule};
-use crate::render::Lang;
 use crate::round::RowStatus;
 use crate::round::columns::row_sections;
 use crate::round::headers::Columns;
 use crate::rules::{RuleBook, RuleSet, SectionId};
 use crate::say;
 use crate::sheet::read::{self, Line, Span, Table};
-use group::{Codes, Unit};
-use parse::{Memo, Parser, Row};
+use crate::text::Lang;
+use group::{Codes, Row, Unit};
+use parse::{Memo, Parser};
 use quota::Candidates;
 
 /// What a round is asked to do, besides its table: the shell's flags, checked.

@@ -6,7 +6,7 @@ use crate::facts::{Item, Value};
 use crate::rules::{Field, FieldId, FieldType, RuleSet, SectionId};
 use crate::text::Text;
 
-use super::group::Codes;
+use super::group::{Applicant, Codes, Row};
 use crate::round::headers::{Columns, missing_column, section_of};
 use crate::sheet::read::{Cells, Line};
 
@@ -37,36 +37,6 @@ fn reason(problems: &[Problem]) -> String {
         out.push_str(&p.text.to_string());
     }
     out
-}
-
-/// What one input row says.
-pub enum Row {
-    /// Every cell blank: kept in the output, not evaluated.
-    Blank,
-    /// Bad data: every problem, and the credit code when it could be read.
-    Error {
-        message: String,
-        code: Option<String>,
-    },
-    Item {
-        applicant: Applicant,
-        section: SectionId,
-        item: Item,
-        /// The hash of the item's key (`group::key_hash`), taken while the row is at hand.
-        key: u64,
-    },
-}
-
-/// A row's applicant facts.
-pub enum Applicant {
-    /// As read from its cells, with the cells as written (`group::Cells`). Boxed: most rows
-    /// are `Same`, and every row is moved twice on its way to its applicant.
-    Read {
-        item: Box<Item>,
-        cells: super::group::Cells,
-    },
-    /// The same cells as the first row of its credit code (that group).
-    Same(u32),
 }
 
 /// How rows are read: the round's columns and the sections its rows may name.

@@ -9,10 +9,11 @@ use rayon::prelude::*;
 
 use super::group::Unit;
 use super::{RowResult, evaluate};
+use crate::outcome::Exclusion;
 use crate::quota::{Candidate, decide, score_of};
-use crate::render::Lang;
 use crate::round::RowStatus;
 use crate::rules::RuleBook;
+use crate::text::Lang;
 
 /// Applies the quotas to a round evaluated once, whose candidates are gathered: the items a
 /// quota leaves out are marked in their applicants' facts, and only those applicants are
@@ -47,12 +48,13 @@ pub fn apply(
             let to = from + excluded[from..].partition_point(|e| e.0 == ui);
             let mut marked = false;
             for (_, section, index, (clause, why)) in &excluded[from..to] {
-                if let Some(item) =
-                    (unit.facts.sections.get_mut(section.0)).and_then(|s| s.get_mut(*index))
-                {
-                    item.exclude(*clause, why.clone());
-                    marked = true;
-                }
+                unit.excluded.push(Exclusion {
+                    section: *section,
+                    index: *index,
+                    clause: *clause,
+                    why: why.clone(),
+                });
+                marked = true;
             }
             // Only an applicant with an item left out is evaluated again.
             marked.then(|| {

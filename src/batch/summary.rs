@@ -3,15 +3,24 @@
 //! `award` column, so the summary always equals the rows (the totals by funding source too: each
 //! clause's total under the source its rule file names); discretionary rows are counted apart
 //! (they have a ceiling, not an amount; their floors and ceilings are summed apart in a
-//! workbook) and error rows are counted at the end. Laid out and written by `render::summary`.
+//! workbook) and error rows are counted at the end. Laid out here too, the data and its layout in
+//! one place: a CSV summary is one table, its labels in both languages, the as-of date and rule
+//! digest at the end; an XLSX one has a sheet of these totals, one by funding source, and one of
+//! the determinate awards by district and clause under a column chart, in one language.
 
 use std::collections::BTreeMap;
 
 use super::RowResult;
 use super::group::Unit;
+use crate::error::Error;
 use crate::money::Money;
 use crate::round::RowStatus;
 use crate::rules::RuleSet;
+use crate::say;
+use crate::sheet::Format;
+use crate::sheet::write::{self, Cell, Sheet};
+use crate::text::Lang;
+use chrono::NaiveDate;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Totals {
@@ -106,3 +115,301 @@ impl Summary {
         s
     }
 }
+
+/// Writes the summary to `out` in `format` (`shown` names it in an error).
+pub fn write(
+    out: impl std::io::Write + Send,
+    (format, bom): (Format, bool),
+    shown: &str,
+    summary: &Summary,
+    rules: &RuleSet,
+    (as_of, lang): (NaiveDate, Lang),
+) -> Result<(), Error> {
+    match format {
+        Format::Xlsx => write::book(out, shown, &sheets(summary, rules, as_of, lang)),
+        Format::Csv => {
+            let rows = table(summary, rules, as_of);
+            let t = write::Table {
+                headers: &HEADERS,
+                rows: &rows,
+            };
+            write::table(out, (format, bom), shown, t)
+        }
+    }
+}
+
+/// The summary's lines: district × clause lines, district subtotals, clause totals, the
+/// grand total, then the totals by funding source.
+fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<Line<'s>> {
+    let mut out = Vec::new();
+    let mut by_clause: BTreeMap<u32, Totals> = BTreeMap::new();
+    let mut grand = Totals::default();
+    let mut current: Option<(&str, Totals)> = None;
+    for ((_, district, clause), t) in &summary.cells {
+        if let Some((d, sub)) = current
+            && d != district.as_str()
+        {
+            out.push(Line(Place::District(d), None, Label::Subtotal, sub));
+            current = None;
+        }
+        let title = Label::Title(*clause);
+        out.push(Line(Place::District(district), Some(*clause), title, *t));
+        current
+            .get_or_insert((district.as_str(), Totals::default()))
+            .1
+            .merge(t);
+        by_clause.entry(*clause).or_default().merge(t);
+        grand.merge(t);
+    }
+    if let Some((d, sub)) = current {
+        out.push(Line(Place::District(d), None, Label::Subtotal, sub));
+    }
+    for (clause, t) in &by_clause {
+        out.push(Line(Place::All, Some(*clause), Label::Title(*clause), *t));
+    }
+    out.push(Line(Place::All, None, Label::Total, grand));
+    // 资金来源 (附则2): the same totals by the funding source each clause names.
+    let mut by_funding: BTreeMap<usize, Totals> = BTreeMap::new();
+    for (clause, t) in &by_clause {
+        let source = rules.clause(*clause).and_then(|c| c.funding);
+        if let Some(f) = source {
+            by_funding.entry(f).or_default().merge(t);
+        }
+    }
+    for (f, t) in by_funding {
+        out.push(Line(Place::Funding, None, Label::Source(f), t));
+    }
+    out
+}
+
+/// The CSV table: the lines with the discretionary floors and ceilings summed apart, the error
+/// rows' count, the as-of date and the rules' digest.
+pub fn table(summary: &Summary, rules: &RuleSet, as_of: NaiveDate) -> Vec<Vec<Cell>> {
+    let mut out: Vec<Vec<Cell>> = (lines(summary, rules).iter())
+        .map(|l| {
+            let mut cells = l.head(rules, Words::Both);
+            cells.extend([
+                Cell::Count(l.3.rows),
+                Cell::Money(l.3.award),
+                Cell::Count(l.3.discretionary),
+                Cell::Money(l.3.floor),
+                Cell::Money(l.3.ceiling),
+            ]);
+            cells
+        })
+        .collect();
+    out.push(note("有误行 error rows", Cell::Count(summary.errors)));
+    out.push(note("计算基准日 as of", Cell::Text(as_of.to_string())));
+    out.push(note("规则 rules sha256", Cell::Text(rules.digest.clone())));
+    out
+}
+
+/// The workbook's sheets: totals by district and clause with the discretionary floors and
+/// ceilings apart, totals by funding source, and the determinate awards by district and
+/// clause as a grid under a column chart.
+pub fn sheets(summary: &Summary, rules: &RuleSet, as_of: NaiveDate, lang: Lang) -> Vec<Sheet> {
+    let words = Words::One(lang);
+    let pick = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let amounts = |t: &Totals| {
+        [
+            Cell::Count(t.rows),
+            Cell::Money(t.award),
+            Cell::Count(t.discretionary),
+            Cell::Money(t.floor),
+            Cell::Money(t.ceiling),
+        ]
+    };
+    let (mut totals, mut funding) = (Vec::new(), Vec::new());
+    for l in lines(summary, rules) {
+        let mut cells = l.head(rules, words);
+        if l.0 == Place::Funding {
+            cells.drain(..2);
+            cells.extend(amounts(&l.3));
+            funding.push(cells);
+        } else {
+            cells.extend(amounts(&l.3));
+            totals.push(cells);
+        }
+    }
+    totals.push(Vec::new());
+    totals.push(note(
+        &pick("有误行", "error rows"),
+        Cell::Count(summary.errors),
+    ));
+    let as_of = Cell::Note(as_of.to_string());
+    totals.push(note(&pick("计算基准日", "as of"), as_of));
+    let digest = Cell::Note(rules.digest.clone());
+    totals.push(note(&pick("规则 sha256", "rules sha256"), digest));
+    let figures = [
+        pick("行数", "rows"),
+        pick("核定金额", "award"),
+        pick("酌定行数", "discretionary rows"),
+        pick("酌定下限合计", "discretionary floors"),
+        pick("酌定上限合计", "discretionary ceilings"),
+    ];
+    let head = [
+        pick("区县", "district"),
+        pick("条款", "clause"),
+        pick("名称", "title"),
+    ];
+    let source = pick("资金来源", "funding source");
+    vec![
+        Sheet {
+            name: pick("汇总", "totals"),
+            headers: head.into_iter().chain(figures.clone()).collect(),
+            rows: totals,
+            chart: None,
+        },
+        Sheet {
+            name: source.clone(),
+            headers: std::iter::once(source).chain(figures).collect(),
+            rows: funding,
+            chart: None,
+        },
+        grid(summary, rules, lang),
+    ]
+}
+
+/// The determinate awards, a row a district and a column a clause (clauses that award
+/// nothing left out), under a column chart of them.
+fn grid(summary: &Summary, rules: &RuleSet, lang: Lang) -> Sheet {
+    let mut clauses: Vec<u32> = (summary.cells.iter())
+        .filter(|(_, t)| !t.award.is_zero())
+        .map(|(k, _)| k.2)
+        .collect();
+    clauses.sort_unstable();
+    clauses.dedup();
+    let mut headers = vec![lang.pick("区县", "district").to_string()];
+    for &n in &clauses {
+        let title = Label::Title(n).word(rules, Words::One(lang));
+        headers.push(say!(lang, "第 {n} 条 {title}", "{n} {title}"));
+    }
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut last: Option<&str> = None;
+    for ((_, district, clause), t) in &summary.cells {
+        if last != Some(district.as_str()) {
+            let mut row = vec![Cell::Text(String::new()); 1 + clauses.len()];
+            row[0] = Cell::Text(district.clone());
+            rows.push(row);
+            last = Some(district);
+        }
+        let at = clauses.binary_search(clause);
+        if let (Ok(c), Some(row)) = (at, rows.last_mut())
+            && !t.award.is_zero()
+        {
+            row[1 + c] = Cell::Money(t.award);
+        }
+    }
+    Sheet {
+        name: lang.pick("图表", "chart").to_string(),
+        headers,
+        rows,
+        chart: Some(
+            lang.pick(
+                "各区县各条款核定金额（元）",
+                "Determinate awards by district and clause (yuan)",
+            )
+            .to_string(),
+        ),
+    }
+}
+
+/// A line of the summary: where, under which clause, what it totals, and its totals.
+struct Line<'a>(Place<'a>, Option<u32>, Label, Totals);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place<'a> {
+    District(&'a str),
+    All,
+    Funding,
+}
+
+#[derive(Clone, Copy)]
+enum Label {
+    Title(u32),
+    Subtotal,
+    Total,
+    /// A funding source, by its index in the policy.
+    Source(usize),
+}
+
+/// The CSV's labels carry both languages (as they always have); a workbook's, one.
+#[derive(Clone, Copy)]
+enum Words {
+    Both,
+    One(Lang),
+}
+
+impl Words {
+    fn of(self, zh: &str, en: &str) -> String {
+        match self {
+            Words::Both => format!("{zh} {en}"),
+            Words::One(lang) => lang.pick(zh, en).to_string(),
+        }
+    }
+
+    /// A name from the rules: the Chinese in the CSV, as it always was.
+    fn name(self, zh: &str, en: &str) -> String {
+        match self {
+            Words::Both => zh.to_string(),
+            Words::One(lang) => lang.pick(zh, en).to_string(),
+        }
+    }
+}
+
+impl Label {
+    fn word(self, rules: &RuleSet, words: Words) -> String {
+        match self {
+            Label::Title(n) => {
+                (rules.clause(n)).map_or(String::new(), |c| words.name(&c.title, &c.title_en))
+            }
+            Label::Subtotal => words.of("小计", "subtotal"),
+            Label::Total => words.of("合计", "total"),
+            Label::Source(f) => (rules.policy.funding.get(f))
+                .map_or(String::new(), |f| words.name(&f.label, &f.label_en)),
+        }
+    }
+}
+
+impl Line<'_> {
+    /// Its first three cells: the place, the clause and the label.
+    fn head(&self, rules: &RuleSet, words: Words) -> Vec<Cell> {
+        let place = match self.0 {
+            Place::District(d) => d.to_string(),
+            Place::All => words.of("全部", "all"),
+            Place::Funding => words.of("资金来源", "funding"),
+        };
+        vec![
+            Cell::Text(place),
+            self.1
+                .map_or(Cell::Text(String::new()), |c| Cell::Count(c as usize)),
+            Cell::Text(self.2.word(rules, words)),
+        ]
+    }
+}
+
+/// A note under the table: a label in the third column, its value in the fourth.
+fn note(label: &str, value: Cell) -> Vec<Cell> {
+    let blank = || Cell::Text(String::new());
+    vec![
+        blank(),
+        blank(),
+        Cell::Text(label.to_string()),
+        value,
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+    ]
+}
+
+pub const HEADERS: [&str; 8] = [
+    "区县 district",
+    "条款 clause",
+    "名称 title",
+    "行数 rows",
+    "核定金额 award",
+    "酌定行数 discretionary rows",
+    "酌定下限合计 discretionary floors",
+    "酌定上限合计 discretionary ceilings",
+];

@@ -18,7 +18,6 @@ use super::{CHUNK, RowResult};
 use crate::error::Error;
 use crate::money::Money;
 use crate::progress::Progress;
-use crate::render::{Lang, wrap};
 use crate::round::headers::Columns;
 use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
@@ -27,6 +26,7 @@ use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
     Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, save, write_error,
 };
+use crate::text::{self, Lang};
 
 impl Added {
     /// Its amount for a row, where it holds one: written as a number in XLSX.
@@ -308,7 +308,7 @@ fn write_xlsx(
     for (c, h) in layout.headers.iter().enumerate() {
         (sheet.write_string_with_format(0, c as u16, h, &looks.header)).map_err(xf)?;
         // The header's bold and its filter button take room beside its text.
-        fit(&mut widths, c, wrap::width(h) + 4);
+        fit(&mut widths, c, text::width(h) + 4);
         // Set before the rows: a cell written without a format takes its column's.
         (sheet.set_column_format(c as u16, &looks.text[0])).map_err(xf)?;
     }
@@ -433,5 +433,5 @@ fn added_cell(
         return Ok(0);
     }
     looks.string(sheet, (row, col), &text, e)?;
-    Ok(wrap::width(&text))
+    Ok(text::width(&text))
 }

@@ -9,7 +9,6 @@ use calc::batch::write::Output;
 use calc::files::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
 use calc::files::{self, Target};
 use calc::progress::{Count, Progress};
-use calc::render;
 use calc::sheet::Format;
 use calc::sheet::read::Encoding;
 
@@ -193,7 +192,7 @@ fn write_outputs(
             let s = round.summary(rules);
             let shown = path.display().to_string();
             let as_of = (round.as_of, lang);
-            render::summary::write(target.file(), format, &shown, &s, rules, as_of)?;
+            batch::summary::write(target.file(), format, &shown, &s, rules, as_of)?;
             Some(target)
         }
         None => None,

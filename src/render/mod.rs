@@ -5,7 +5,6 @@
 pub mod explain;
 pub mod json;
 pub mod rules;
-pub mod summary;
 pub mod table;
 pub mod wrap;
 

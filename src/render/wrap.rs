@@ -4,10 +4,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-/// The display width of a text (CJK counts double).
-pub fn width(text: &str) -> usize {
-    text.lines().map(UnicodeWidthStr::width).max().unwrap_or(0)
-}
+pub use crate::text::width;
 
 /// `text` in lines of at most `max` columns; a piece longer than a line stands alone on one.
 pub fn wrap(text: &str, max: usize) -> Vec<String> {

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::read::{Path, Place, Problem, at};
 use super::vocabulary::{Field, FieldId, FieldType, Section, SectionId, Vocabulary};
-use crate::facts::Value;
 use crate::money::{Money, Rate};
+use crate::value::Value;
 
 // ---- as written -------------------------------------------------------------------------
 
@@ -348,10 +348,11 @@ impl Clause {
         if en { &self.title_en } else { &self.title }
     }
 
-    /// Whether an item of the clause's section is a claim under this clause.
-    pub fn claims(&self, item: &crate::facts::Item) -> bool {
+    /// Whether an item of the clause's section, whose facts `get` gives, is a claim under this
+    /// clause.
+    pub fn claims<'v>(&self, get: impl Fn(FieldId) -> Option<&'v Value>) -> bool {
         match &self.award {
-            Award::Levels { by, levels } => match item.get(*by) {
+            Award::Levels { by, levels } => match get(*by) {
                 Some(Value::Enum(v)) => levels.iter().any(|l| l.value == *v),
                 _ => false,
             },

@@ -17,7 +17,7 @@ use calamine::{Data, DataRef, Reader, Sheets};
 
 use crate::error::InputError;
 use crate::progress::Progress;
-use crate::sheet::write::formula_like;
+use crate::sheet::formula::formula_like;
 
 /// The text encoding of a CSV input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

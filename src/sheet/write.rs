@@ -6,7 +6,6 @@
 //! (the summary, the notice), with a chart where asked; a round's XLSX output (`batch::write`)
 //! shares their formats (`Looks`) and widths (`fit`).
 
-use std::borrow::Cow;
 use std::io::{BufWriter, Write};
 
 use rust_xlsxwriter::{
@@ -16,42 +15,12 @@ use rust_xlsxwriter::{
 
 use crate::error::Error;
 use crate::money::Money;
-use crate::render::wrap;
+use crate::sheet::formula::neutralise_str;
+pub use crate::sheet::formula::{neutralise, unguard};
 use crate::sheet::read::Kind;
+use crate::text;
 
 const MONEY_FORMAT: &str = "#,##0.00";
-
-/// A cell that a spreadsheet could take for a formula gets a leading `'`.
-pub fn neutralise(text: &[u8]) -> Cow<'_, [u8]> {
-    if formula_like(text) {
-        Cow::Owned([b"'", text].concat())
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
-/// Whether a spreadsheet could take the cell for a formula.
-pub(crate) fn formula_like(text: &[u8]) -> bool {
-    matches!(
-        text.first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
-}
-
-/// A cell as it was before `neutralise`: its leading `'` taken off again.
-pub fn unguard(text: &str) -> &str {
-    match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => text,
-    }
-}
-
-fn neutralise_str(text: &str) -> Cow<'_, str> {
-    match neutralise(text.as_bytes()) {
-        Cow::Borrowed(_) => Cow::Borrowed(text),
-        Cow::Owned(_) => Cow::Owned(format!("'{text}")),
-    }
-}
 
 /// A write error on the output named `shown`.
 pub(crate) fn write_error(shown: &str, e: impl std::fmt::Display) -> Error {
@@ -164,7 +133,7 @@ impl Looks {
             Kind::Text => {}
         }
         self.string(sheet, (row, col), text, e)?;
-        Ok(wrap::width(text))
+        Ok(text::width(text))
     }
 }
 
@@ -291,7 +260,7 @@ fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), Xl
     let mut widths = Vec::new();
     for (c, h) in s.headers.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &looks.header)?;
-        fit(&mut widths, c, wrap::width(h) + 2);
+        fit(&mut widths, c, text::width(h) + 2);
     }
     for (i, row) in s.rows.iter().enumerate() {
         let r = i as u32 + 1;
@@ -301,7 +270,7 @@ fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), Xl
                 Cell::Text(t) | Cell::Note(t) if t.is_empty() => continue,
                 Cell::Text(t) => {
                     sheet.write_string_with_format(r, c16, t, &looks.text[0])?;
-                    wrap::width(t)
+                    text::width(t)
                 }
                 Cell::Note(t) => {
                     sheet.write_string_with_format(r, c16, t, &looks.text[0])?;
