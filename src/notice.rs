@@ -12,7 +12,7 @@ use crate::round::headers::Columns;
 use crate::round::{Added, RowStatus};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
-use crate::sheet::Format;
+use crate::sheet::Form;
 use crate::sheet::read::Table;
 use crate::sheet::write::{self, Cell};
 
@@ -20,7 +20,7 @@ use crate::sheet::write::{self, Cell};
 pub struct Notice {
     /// Applicant-and-clause lines with a determinate award.
     pub lines: usize,
-    /// Lines of discretionary awards, apart from the total.
+    /// NoticeLines of discretionary awards, apart from the total.
     pub discretionary: usize,
     pub total: Money,
     /// The discretionary lines' floors and ceilings added up (none when the output has none).
@@ -30,7 +30,7 @@ pub struct Notice {
 
 /// One applicant under one clause: its award, or its range when discretionary.
 #[derive(Default)]
-struct Line {
+struct NoticeLine {
     name: String,
     amount: Money,
     floor: Option<Money>,
@@ -38,7 +38,7 @@ struct Line {
 }
 
 /// (district's place in the policy's list, district, clause, credit code) → its line.
-type Lines = BTreeMap<(usize, String, u32, String), Line>;
+type NoticeLines = BTreeMap<(usize, String, u32, String), NoticeLine>;
 
 const HEADERS: [&str; 7] = [
     "序号",
@@ -65,7 +65,7 @@ pub fn write(
     rules: &RuleSet,
     output: &Table,
     out: impl std::io::Write + Send,
-    (format, bom): (Format, bool),
+    form: Form,
     shown: &str,
 ) -> Result<Notice, Error> {
     let (awarded, discretionary) = read(rules, output)?;
@@ -108,7 +108,7 @@ pub fn write(
         headers: &HEADERS,
         rows: &rows,
     };
-    write::table(out, (format, bom), shown, table)?;
+    write::table(out, form, shown, table)?;
     Ok(Notice {
         lines: awarded.len(),
         discretionary: discretionary.len(),
@@ -135,7 +135,7 @@ fn total_row(sums: &[Option<Money>]) -> Vec<Cell> {
 fn row(
     rules: &RuleSet,
     n: usize,
-    line: &Line,
+    line: &NoticeLine,
     code: &str,
     district: &str,
     clause: u32,
@@ -154,7 +154,7 @@ fn row(
 /// The output's awarded and discretionary lines; a file without calc's added columns is no
 /// round's output and is refused. Either language's headers and statuses are read, and an
 /// output of before the range columns too (its discretionary lines then have no range).
-fn read(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
+fn read(rules: &RuleSet, table: &Table) -> Result<(NoticeLines, NoticeLines), Error> {
     let r = &rules.roles;
     let cols = Columns::map(rules, &table.file, &table.headers, &[r.applicant])?;
     let col = |a: Added| cols.added(a);
@@ -178,7 +178,7 @@ fn read(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
             .position(|x| x == d)
             .unwrap_or(divisions.len())
     };
-    let (mut awarded, mut discretionary) = (Lines::new(), Lines::new());
+    let (mut awarded, mut discretionary) = (NoticeLines::new(), NoticeLines::new());
     let mut bad: Option<InputError> = None;
     table.rows(&(), |line, cells| {
         let cell = |c: Option<usize>| c.map_or("", |c| cells.get(c)).trim();

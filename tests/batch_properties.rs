@@ -10,8 +10,8 @@ use calc::batch::write::Output;
 use calc::batch::{Earlier, Options, evaluate};
 use calc::render::Lang;
 use calc::rules::RuleBook;
-use calc::sheet::Format;
 use calc::sheet::read::{Encoding, Table};
+use calc::sheet::{Form, Format};
 use proptest::prelude::*;
 
 fn book() -> &'static RuleBook {
@@ -161,7 +161,7 @@ proptest! {
         round.write(rules, &mut output, &to, &()).unwrap();
         let mut summary = Vec::new();
         let s = round.summary(rules);
-        calc::batch::summary::write(&mut summary, (Format::Csv, true), "summary.csv", &s, rules, (opts.as_of, Lang::Zh)).unwrap();
+        calc::batch::summary::write(&mut summary, Form { format: Format::Csv, bom: true }, "summary.csv", &s, rules, opts.as_of, Lang::Zh).unwrap();
         let report = round.report();
         let out = read_csv(output);
         let (header, body) = out.split_first().unwrap();

@@ -5,8 +5,8 @@ use calc::batch::write::Output;
 use calc::batch::{Earlier, Options, evaluate};
 use calc::render::Lang;
 use calc::rules::RuleBook;
-use calc::sheet::Format;
 use calc::sheet::read::{Encoding, Table};
+use calc::sheet::{Form, Format};
 use calc::{Facts, RuleSet};
 
 fn root() -> std::path::PathBuf {
@@ -47,9 +47,19 @@ fn a_round_in_memory_gives_the_command_lines_output_and_summary() {
     round.write(rules, &mut csv, &to, &()).unwrap();
     let mut summary = Vec::new();
     let s = round.summary(rules);
-    let how = (opts.as_of, Lang::Zh);
-    calc::batch::summary::write(&mut summary, (Format::Csv, true), "s.csv", &s, rules, how)
-        .unwrap();
+    calc::batch::summary::write(
+        &mut summary,
+        Form {
+            format: Format::Csv,
+            bom: true,
+        },
+        "s.csv",
+        &s,
+        rules,
+        opts.as_of,
+        Lang::Zh,
+    )
+    .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let status = calc()

@@ -9,7 +9,7 @@ use calc::batch::write::Output;
 use calc::batch::{Earlier, Options, evaluate};
 use calc::render::Lang;
 use calc::rules::RuleBook;
-use calc::sheet::Format;
+use calc::sheet::{Form, Format};
 use calc::sheet::read::{Encoding, Table};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,11 +48,15 @@ fuzz_target!(|data: &[u8]| {
         let s = round.summary(rules);
         calc::batch::summary::write(
             &mut summary,
-            (Format::Csv, true),
+            Form {
+                format: Format::Csv,
+                bom: true,
+            },
             "summary.csv",
             &s,
             rules,
-            (opts.as_of, Lang::Zh),
+            opts.as_of,
+            Lang::Zh,
         )
         .expect("a summary writes to memory");
     }

@@ -17,8 +17,8 @@ use crate::money::Money;
 use crate::round::RowStatus;
 use crate::rules::RuleSet;
 use crate::say;
-use crate::sheet::Format;
 use crate::sheet::write::{self, Cell, Sheet};
+use crate::sheet::{Form, Format};
 use crate::text::Lang;
 use chrono::NaiveDate;
 
@@ -119,13 +119,14 @@ impl Summary {
 /// Writes the summary to `out` in `format` (`shown` names it in an error).
 pub fn write(
     out: impl std::io::Write + Send,
-    (format, bom): (Format, bool),
+    form: Form,
     shown: &str,
     summary: &Summary,
     rules: &RuleSet,
-    (as_of, lang): (NaiveDate, Lang),
+    as_of: NaiveDate,
+    lang: Lang,
 ) -> Result<(), Error> {
-    match format {
+    match form.format {
         Format::Xlsx => write::book(out, shown, &sheets(summary, rules, as_of, lang)),
         Format::Csv => {
             let rows = table(summary, rules, as_of);
@@ -133,14 +134,14 @@ pub fn write(
                 headers: &HEADERS,
                 rows: &rows,
             };
-            write::table(out, (format, bom), shown, t)
+            write::table(out, form, shown, t)
         }
     }
 }
 
 /// The summary's lines: district × clause lines, district subtotals, clause totals, the
 /// grand total, then the totals by funding source.
-fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<Line<'s>> {
+fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<SummaryLine<'s>> {
     let mut out = Vec::new();
     let mut by_clause: BTreeMap<u32, Totals> = BTreeMap::new();
     let mut grand = Totals::default();
@@ -149,11 +150,21 @@ fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<Line<'s>> {
         if let Some((d, sub)) = current
             && d != district.as_str()
         {
-            out.push(Line(Place::District(d), None, Label::Subtotal, sub));
+            out.push(SummaryLine::new(
+                Place::District(d),
+                None,
+                Label::Subtotal,
+                sub,
+            ));
             current = None;
         }
         let title = Label::Title(*clause);
-        out.push(Line(Place::District(district), Some(*clause), title, *t));
+        out.push(SummaryLine::new(
+            Place::District(district),
+            Some(*clause),
+            title,
+            *t,
+        ));
         current
             .get_or_insert((district.as_str(), Totals::default()))
             .1
@@ -162,12 +173,22 @@ fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<Line<'s>> {
         grand.merge(t);
     }
     if let Some((d, sub)) = current {
-        out.push(Line(Place::District(d), None, Label::Subtotal, sub));
+        out.push(SummaryLine::new(
+            Place::District(d),
+            None,
+            Label::Subtotal,
+            sub,
+        ));
     }
     for (clause, t) in &by_clause {
-        out.push(Line(Place::All, Some(*clause), Label::Title(*clause), *t));
+        out.push(SummaryLine::new(
+            Place::All,
+            Some(*clause),
+            Label::Title(*clause),
+            *t,
+        ));
     }
-    out.push(Line(Place::All, None, Label::Total, grand));
+    out.push(SummaryLine::new(Place::All, None, Label::Total, grand));
     // 资金来源 (附则2): the same totals by the funding source each clause names.
     let mut by_funding: BTreeMap<usize, Totals> = BTreeMap::new();
     for (clause, t) in &by_clause {
@@ -177,7 +198,7 @@ fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<Line<'s>> {
         }
     }
     for (f, t) in by_funding {
-        out.push(Line(Place::Funding, None, Label::Source(f), t));
+        out.push(SummaryLine::new(Place::Funding, None, Label::Source(f), t));
     }
     out
 }
@@ -189,11 +210,11 @@ pub fn table(summary: &Summary, rules: &RuleSet, as_of: NaiveDate) -> Vec<Vec<Ce
         .map(|l| {
             let mut cells = l.head(rules, Words::Both);
             cells.extend([
-                Cell::Count(l.3.rows),
-                Cell::Money(l.3.award),
-                Cell::Count(l.3.discretionary),
-                Cell::Money(l.3.floor),
-                Cell::Money(l.3.ceiling),
+                Cell::Count(l.totals.rows),
+                Cell::Money(l.totals.award),
+                Cell::Count(l.totals.discretionary),
+                Cell::Money(l.totals.floor),
+                Cell::Money(l.totals.ceiling),
             ]);
             cells
         })
@@ -222,12 +243,12 @@ pub fn sheets(summary: &Summary, rules: &RuleSet, as_of: NaiveDate, lang: Lang) 
     let (mut totals, mut funding) = (Vec::new(), Vec::new());
     for l in lines(summary, rules) {
         let mut cells = l.head(rules, words);
-        if l.0 == Place::Funding {
+        if l.place == Place::Funding {
             cells.drain(..2);
-            cells.extend(amounts(&l.3));
+            cells.extend(amounts(&l.totals));
             funding.push(cells);
         } else {
-            cells.extend(amounts(&l.3));
+            cells.extend(amounts(&l.totals));
             totals.push(cells);
         }
     }
@@ -314,8 +335,25 @@ fn grid(summary: &Summary, rules: &RuleSet, lang: Lang) -> Sheet {
     }
 }
 
-/// A line of the summary: where, under which clause, what it totals, and its totals.
-struct Line<'a>(Place<'a>, Option<u32>, Label, Totals);
+/// A line of the summary.
+struct SummaryLine<'a> {
+    place: Place<'a>,
+    /// The clause it totals, or none for a subtotal or total over clauses.
+    clause: Option<u32>,
+    label: Label,
+    totals: Totals,
+}
+
+impl<'a> SummaryLine<'a> {
+    fn new(place: Place<'a>, clause: Option<u32>, label: Label, totals: Totals) -> Self {
+        SummaryLine {
+            place,
+            clause,
+            label,
+            totals,
+        }
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place<'a> {
@@ -371,19 +409,19 @@ impl Label {
     }
 }
 
-impl Line<'_> {
+impl SummaryLine<'_> {
     /// Its first three cells: the place, the clause and the label.
     fn head(&self, rules: &RuleSet, words: Words) -> Vec<Cell> {
-        let place = match self.0 {
+        let place = match self.place {
             Place::District(d) => d.to_string(),
             Place::All => words.of("全部", "all"),
             Place::Funding => words.of("资金来源", "funding"),
         };
         vec![
             Cell::Text(place),
-            self.1
+            self.clause
                 .map_or(Cell::Text(String::new()), |c| Cell::Count(c as usize)),
-            Cell::Text(self.2.word(rules, words)),
+            Cell::Text(self.label.word(rules, words)),
         ]
     }
 }

@@ -188,11 +188,13 @@ fn write_outputs(
     let summary = match &args.summary {
         Some(path) => {
             let target = Target::beside(path)?;
-            let format = (files::format_of(path), bom);
+            let form = calc::sheet::Form {
+                format: files::format_of(path),
+                bom,
+            };
             let s = round.summary(rules);
             let shown = path.display().to_string();
-            let as_of = (round.as_of, lang);
-            batch::summary::write(target.file(), format, &shown, &s, rules, as_of)?;
+            batch::summary::write(target.file(), form, &shown, &s, rules, round.as_of, lang)?;
             Some(target)
         }
         None => None,

@@ -33,7 +33,10 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         .into());
     }
     let output = files::table(&args.output, Encoding::Auto, None)?;
-    let format = (files::format_of(&args.to), !args.no_bom);
+    let format = calc::sheet::Form {
+        format: files::format_of(&args.to),
+        bom: !args.no_bom,
+    };
     let shown = args.to.display().to_string();
     let mut notice = None;
     files::write_whole(&args.to, |file| {

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use calc::error::Error;
-
 use super::{Config, Failure};
 
 /// The workbook's file name when `-o` is not given.
@@ -32,7 +30,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
                 "a workbook cannot go to standard output: give -o FILE.xlsx"
             )));
         }
-        let bytes = calc::template::xlsx(&config.rules).map_err(|e| write_error(path, e))?;
+        let bytes =
+            calc::template::xlsx(&config.rules).map_err(|e| calc::files::write_error(path, e))?;
         write(path, &bytes)?;
         return Ok(());
     }
@@ -48,26 +47,11 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     Ok(())
 }
 
-fn write_error(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure::Calc(Error::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
-}
-
-/// Writes a file whole or not at all: a temporary file beside it, renamed onto it.
+/// Writes a file whole or not at all (`files::write_whole`: a temporary file beside it, renamed
+/// onto it).
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".calc-").suffix(".tmp");
-    // A new file gets the usual permissions (0666 less the umask), not a temporary file's 0600.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| write_error(path, e))?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| write_error(path, e))?;
-    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
+    calc::files::write_whole(path, |mut file| {
+        std::io::Write::write_all(&mut file, bytes).map_err(|e| calc::files::write_error(path, e))
+    })?;
     Ok(())
 }

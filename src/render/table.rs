@@ -78,16 +78,16 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
 }
 
 /// One line of the table: clause, title, status, amount, reason.
-type Line = [String; 5];
+type TableRow = [String; 5];
 
 fn table(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String {
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<TableRow> = Vec::new();
     for co in &outcome.clauses {
         if let Some(cx) = Ctx::of(rules, outcome, co, lang) {
             clause_lines(co, &cx, &mut lines);
         }
     }
-    let header: Line = [
+    let header: TableRow = [
         lang.pick("条款", "Clause"),
         lang.pick("名称", "Title"),
         lang.pick("状态", "Status"),
@@ -128,7 +128,7 @@ fn table(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String
 }
 
 /// A clause's line, then one per item when it has several, so that its figure can be followed.
-fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<Line>) {
+fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<TableRow>) {
     lines.push([
         co.clause.to_string(),
         cx.clause.title(cx.lang.en()).to_string(),

@@ -11,6 +11,14 @@ pub mod formula;
 pub mod read;
 pub mod write;
 
+/// How a spreadsheet is written: its format, and whether a CSV begins with a UTF-8 BOM (Excel
+/// needs it to read Chinese).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub format: Format,
+    pub bom: bool,
+}
+
 /// The format a spreadsheet is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

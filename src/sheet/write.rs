@@ -182,7 +182,7 @@ pub struct Table<'a> {
 /// `shown` names the output in an error.
 pub fn table(
     out: impl Write + Send,
-    (format, bom): (crate::sheet::Format, bool),
+    crate::sheet::Form { format, bom }: crate::sheet::Form,
     shown: &str,
     table: Table<'_>,
 ) -> Result<(), Error> {
