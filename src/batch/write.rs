@@ -24,7 +24,7 @@ use crate::rules::RuleSet;
 use crate::sheet::Format;
 use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
-    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, save, write_error,
+    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, save, unpanicked, write_error,
 };
 use crate::text::{self, Lang};
 
@@ -142,7 +142,12 @@ pub fn rows(
 ) -> Result<(), Error> {
     let layout = Layout::new(table, cols, rules, to.lang);
     if to.format == Format::Xlsx {
-        return write_xlsx(out, to, (table, cols), &layout, results, progress);
+        // Rows go to rust_xlsxwriter's temporary file as they are written, and it unwraps
+        // those writes: a full disk there is a write error, not a crash.
+        let shown = to.shown;
+        return unpanicked(shown, || {
+            write_xlsx(out, to, (table, cols), &layout, results, progress)
+        })?;
     }
     let (bom, path) = (to.bom, to.shown);
     let fail = |e: csv::Error| write_error(path, e);

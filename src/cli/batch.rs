@@ -120,7 +120,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     }
     if args.check {
         for (line, message) in round.row_errors() {
-            eprintln!("{}:{line}: {message}", args.input.display());
+            let text = format!("{}:{line}: {message}", args.input.display());
+            eprintln!("{}", super::terminal_safe(&text));
         }
     }
     let report = round.report();

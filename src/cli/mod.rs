@@ -94,6 +94,14 @@ impl From<calc::error::InputErrors> for Failure {
 }
 
 pub fn main() -> ExitCode {
+    // A panic caught inside a write is reported as that write's error; any other is a bug,
+    // said in one line (a backtrace with RUST_BACKTRACE=1).
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !calc::sheet::write::guarded() {
+            default(info);
+        }
+    }));
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,7 +206,7 @@ pub fn print(text: &str) -> Result<(), Failure> {
 }
 
 /// The text without control characters other than line breaks.
-fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() && c != '\n';
     if text.contains(unsafe_char) {
         text.chars()

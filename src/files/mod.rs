@@ -228,7 +228,8 @@ impl Target {
             // The system takes the umask off the mode a file is created with.
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let tmp = (builder.tempfile_in(folder_of(path))).map_err(|e| write_error(path, e))?;
+        let folder = folder_of(path);
+        let tmp = (builder.tempfile_in(folder)).map_err(|e| unmakeable(path, folder, e))?;
         if let Ok(mut t) = TEMPORARIES.lock() {
             t.push(tmp.path().to_path_buf());
         }
@@ -255,6 +256,27 @@ impl Target {
             .map(|_| ())
             .map_err(|e| write_error(&path, e.error))
     }
+}
+
+/// Why an output's temporary file could not be made beside it, naming the output and its
+/// folder (never the temporary file's own name, which the user never gave).
+fn unmakeable(path: &Path, folder: &Path, e: std::io::Error) -> Error {
+    let shown = folder.display();
+    if !folder.is_dir() {
+        return Error::Input(InputError::new(
+            path.display().to_string(),
+            crate::text!(
+                "文件夹“{shown}”不存在，请先建立它或换一个输出位置",
+                "the folder `{shown}` does not exist: make it first, or write the output elsewhere"
+            ),
+        ));
+    }
+    // The system's words for the cause, without the temporary file's path.
+    let cause = e
+        .raw_os_error()
+        .map(std::io::Error::from_raw_os_error)
+        .unwrap_or(e);
+    write_error(path, format!("文件夹 folder `{shown}`: {cause}"))
 }
 
 /// Writes a whole file or nothing: a `Target` written by `write`, then committed.

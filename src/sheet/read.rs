@@ -1042,10 +1042,29 @@ fn sheet_csv(mut cells: Vec<(u32, u32, String)>, max: u64) -> Option<(Vec<u8>, u
 }
 
 /// The text of a workbook cell as a person would type it.
+/// An ISO date-time's text: the date alone when it is a day (no time, or midnight).
+fn iso_date(s: &str) -> String {
+    match s.split_at_checked(10) {
+        Some((day, rest))
+            if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok()
+                && matches!(
+                    rest.trim_start_matches(['T', ' ']).trim_end_matches('Z'),
+                    "" | "00:00:00" | "00:00" | "00:00:00.000"
+                ) =>
+        {
+            day.to_string()
+        }
+        _ => s.to_string(),
+    }
+}
+
 fn cell_text(d: &DataRef<'_>) -> String {
     match d {
         DataRef::Empty => String::new(),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::String(s) | DataRef::DurationIso(s) => s.clone(),
+        // An ISO date cell (`t="d"`, as LibreOffice and some programs write): a date at
+        // midnight reads as the date, as an Excel date cell does.
+        DataRef::DateTimeIso(s) => iso_date(s),
         DataRef::SharedString(s) => s.to_string(),
         DataRef::Int(i) => i.to_string(),
         // The shortest decimal that reads back as the same double: what Excel displays.
@@ -1171,6 +1190,16 @@ mod tests {
     }
 
     /// A CSV record is numbered by the line it starts on, quoted line breaks included.
+    /// An ISO date cell (`t="d"`) reads as its day; a time of day stays as written.
+    #[test]
+    fn an_iso_date_cell_reads_as_its_day() {
+        assert_eq!(iso_date("2026-02-01T00:00:00"), "2026-02-01");
+        assert_eq!(iso_date("2026-02-01T00:00:00Z"), "2026-02-01");
+        assert_eq!(iso_date("2026-02-01"), "2026-02-01");
+        assert_eq!(iso_date("2026-02-01T09:30:00"), "2026-02-01T09:30:00");
+        assert_eq!(iso_date("不是日期"), "不是日期");
+    }
+
     #[test]
     fn csv_rows_are_numbered_by_their_lines() {
         let text = "\u{feff}h1,h2\na,b\n\"multi\nline\",c\nd,e\n";

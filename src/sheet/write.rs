@@ -249,11 +249,36 @@ pub fn book(out: impl Write + Send, shown: &str, sheets: &[Sheet]) -> Result<(),
 
 /// Saves a workbook to `out`, its last bytes flushed: an error at the final write (a full
 /// disk, a file-size limit) is the run's error, never lost in a buffer's drop.
+/// rust_xlsxwriter unwraps some of its own writes (a constant-memory sheet's rows copied into
+/// the zip); such a panic is caught here and returned as the write error it is.
 pub(crate) fn save(book: &mut Workbook, out: impl Write + Send, shown: &str) -> Result<(), Error> {
     let mut out = BufWriter::new(out);
-    book.save_to_writer(&mut out)
-        .map_err(|e| write_error(shown, e))?;
+    unpanicked(shown, || book.save_to_writer(&mut out))?.map_err(|e| write_error(shown, e))?;
     out.flush().map_err(|e| write_error(shown, e))
+}
+
+thread_local! {
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a write whose panic is caught and returned as an error (a
+/// shell's panic hook then has nothing to print: the error will be reported).
+pub fn guarded() -> bool {
+    GUARDED.get()
+}
+
+/// `write`, with a panic inside it (rust_xlsxwriter's `unwrap` of a failed write to its
+/// temporary rows file or to the output) returned as a write error on `shown`.
+pub(crate) fn unpanicked<T>(shown: &str, write: impl FnOnce() -> T) -> Result<T, Error> {
+    let was = GUARDED.replace(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(write));
+    GUARDED.set(was);
+    result.map_err(|payload| {
+        let message = (payload.downcast_ref::<String>().cloned())
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        write_error(shown, message)
+    })
 }
 
 fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), XlsxError> {

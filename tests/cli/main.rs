@@ -6,6 +6,7 @@ mod batch;
 mod cases;
 mod common;
 mod corpus;
+mod edge;
 mod inputs;
 mod notice;
 mod screen;

@@ -854,7 +854,7 @@ fn rows_of_different_widths_are_written_each_as_it_is() {
 /// An XLSX of inline-string cells (rows of comma-separated text, 1-based from row 1) with
 /// `extra` appended to the sheet data, and `sheets` more sheets before it; zipped by hand, as a
 /// program (not Excel) would write it, so that its parts can be made to lie.
-fn xlsx(rows: &[&str], extra: &str) -> Vec<u8> {
+pub(crate) fn xlsx(rows: &[&str], extra: &str) -> Vec<u8> {
     let cells: String = (rows.iter().enumerate())
         .map(|(r, line)| {
             let cells: String = (line.split(',').enumerate())
