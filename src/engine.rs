@@ -7,8 +7,7 @@
 //! prior payment of the same item; then the clause's combination (sum under the annual cap in
 //! item order, or 就高执行 with prior awards deducted).
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rust_decimal::Decimal;
@@ -17,31 +16,46 @@ use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
 use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
+use crate::prior::PriorAward;
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{
     Award, CapScope, Clause, CombineMode, Condition, Field, FieldId, FieldType, Payout, RuleSet,
 };
 
-/// An award already granted under this policy.
+/// An award already granted under this policy, with its item id folded once.
 #[derive(Clone, Debug)]
 struct Prior<'a> {
-    clause: u32,
-    year: Option<i32>,
-    item: Option<&'a str>,
-    /// The item id folded (`fold::key`; empty for an empty id): ids compare so, folded once.
+    award: &'a PriorAward,
+    /// The item id folded (`fold::key`), where it names one.
     key: Option<String>,
-    /// The subject it paid, under a clause paid per subject.
-    subject: Option<&'a str>,
-    amount: Money,
-    /// Its place in the facts (1-based among the priors, and its line), for errors.
-    number: usize,
-    line: usize,
+}
+
+impl<'a> Prior<'a> {
+    fn of(award: &'a PriorAward) -> Prior<'a> {
+        Prior {
+            award,
+            key: award.item_key(),
+        }
+    }
 }
 
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
 /// an amount so large the arithmetic would overflow), located in the facts source.
 pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outcome, InputError> {
-    evaluate_clauses(rules, facts, as_of, &|_| true)
+    let priors = crate::prior::of_facts(rules, facts)?;
+    evaluate_clauses(rules, facts, &priors, as_of, &|_| true)
+}
+
+/// `evaluate` with the applicant's priors as gathered (`prior::gather`: the facts file's own
+/// `[[prior]]` tables among its sources, or a round's prior files); the facts' own `[[prior]]`
+/// tables are not read again.
+pub fn evaluate_with(
+    rules: &RuleSet,
+    facts: &Facts,
+    priors: &[PriorAward],
+    as_of: NaiveDate,
+) -> Result<Outcome, InputError> {
+    evaluate_clauses(rules, facts, priors, as_of, &|_| true)
 }
 
 /// `evaluate` under the clauses `only` names, the others left out (and out of the total). Each
@@ -50,6 +64,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
 pub fn evaluate_clauses(
     rules: &RuleSet,
     facts: &Facts,
+    priors: &[PriorAward],
     as_of: NaiveDate,
     only: &dyn Fn(u32) -> bool,
 ) -> Result<Outcome, InputError> {
@@ -61,7 +76,7 @@ pub fn evaluate_clauses(
         )
         .field("applicant")
     })?;
-    let priors = collect_priors(rules, facts)?;
+    let priors: Vec<Prior<'_>> = priors.iter().map(Prior::of).collect();
     rate_facts_stated(rules, facts)?;
     let district = applicant
         .text(roles.district)
@@ -235,9 +250,12 @@ fn evaluate_clause(
         payables.push(payable);
     }
 
-    let clause_priors = priors.iter().filter(|p| p.clause == clause.number);
+    let clause_priors = priors.iter().filter(|p| p.award.clause == clause.number);
     match clause.combine {
-        CombineMode::Sum => combine_sum(clause, claimed, &mut items, clause_priors),
+        CombineMode::Sum => {
+            let year_is_item = crate::prior::year_is_item(rules, clause);
+            combine_sum(clause, claimed, &mut items, clause_priors, year_is_item)
+        }
         CombineMode::Highest => {
             let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
             combine_highest(&mut items, &payables, &groups);
@@ -344,7 +362,8 @@ impl Groups {
             let group = match (named, clause.per) {
                 (Some(i), _) => Some(sums[of_item[i]].0.clone()),
                 (None, None) => Some(Some(String::new())),
-                (None, Some(f)) => p.subject.and_then(|s| subject_key(&section.fields[f], s)),
+                (None, Some(f)) => (prior_group_text(rules, &section.fields[f], p.award))
+                    .and_then(|s| subject_key(&section.fields[f], s)),
             };
             let group = match group {
                 Some(g) => g,
@@ -354,7 +373,7 @@ impl Groups {
             // A prior of a group the facts do not claim deducts from nothing here.
             if let Some(&at) = index.get(&group) {
                 let sum = &mut sums[at].1;
-                *sum = sum.checked_add(p.amount).map_err(|e| overflow(facts, e))?;
+                *sum = (sum.checked_add(p.award.amount)).map_err(|e| overflow(facts, e))?;
             }
         }
         let unnamed_field = clause
@@ -380,6 +399,20 @@ fn group_key(clause: &Clause, item: &Item) -> Option<String> {
     }
 }
 
+/// What a prior says of a clause's `per` fact: its fact of that name (`subject`, `title`),
+/// else its subject.
+fn prior_group_text<'a>(rules: &RuleSet, per: &Field, p: &'a PriorAward) -> Option<&'a str> {
+    let r = &rules.roles;
+    let named =
+        |f: Option<FieldId>| f.is_some_and(|f| rules.section(r.prior).fields[f].name == per.name);
+    let text = if named(r.prior_title) {
+        p.title.as_deref().or(p.subject.as_deref())
+    } else {
+        p.subject.as_deref()
+    };
+    text.filter(|t| !t.trim().is_empty())
+}
+
 /// The group a prior's `subject` names: the folded text, or a value of an enum `per` fact.
 fn subject_key(field: &Field, subject: &str) -> Option<Option<String>> {
     match field.ty {
@@ -402,19 +435,15 @@ fn ambiguous_prior(
         .per
         .map(|f| rules.field(clause.section, f))
         .map_or(("", ""), |f| (f.label(false), f.label(true)));
-    let mut e = InputError::new(
-        &facts.source,
-        {
-            let (n, zh, en, k) = (clause.number, label.0, label.1, groups.len());
-            crate::text!(
-                "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组",
-                "clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)"
-            )
-        },
+    let _ = facts;
+    let (n, zh, en, k) = (clause.number, label.0, label.1, groups.len());
+    p.award.origin.error(
+        "subject",
+        crate::text!(
+            "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组",
+            "clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)"
+        ),
     )
-    .field(format!("prior[{}].subject", p.number));
-    e.line = Some(p.line);
-    e
 }
 
 /// Date window, conditions and formula for one item; `None` when it does not qualify.
@@ -714,11 +743,14 @@ fn item_cap(payable: Payable, clause: &Clause, steps: &mut Vec<Step>) -> Payable
 /// Items add up; a unit-year cap is shared in item order with the prior awards of that year.
 /// A discretionary item (a ceiling only) is treated alike: an item already paid loses its
 /// ceiling, and the year's prior awards lower the ceiling (the rule file's "扣除" applies to it too).
+/// Where the year is the item (`prior::year_is_item`: one award per year of expense), the year's
+/// priors are deducted from its award itself, determinate or discretionary, never below 0.00.
 fn combine_sum<'a>(
     clause: &Clause,
     claimed: &[(usize, &Item)],
     items: &mut [ItemOutcome],
     priors: impl Iterator<Item = &'a Prior<'a>> + Clone,
+    year_is_item: bool,
 ) {
     let annual = clause
         .cap
@@ -732,9 +764,10 @@ fn combine_sum<'a>(
         }
         // Ids compare trimmed, width- and case-folded (SPEC §3): a prior for ht-01 is HT-01's.
         let id = crate::fold::key(&out.id);
-        if let Some(prior) = priors.clone().find(|p| p.key.as_ref() == Some(&id)) {
+        let paid = priors.clone().find(|p| p.key.as_ref() == Some(&id));
+        if let Some(prior) = paid.filter(|_| !year_is_item) {
             out.steps.push(Step::AlreadyPaid {
-                amount: prior.amount,
+                amount: prior.award.amount,
             });
             nothing_payable(out);
             continue;
@@ -747,10 +780,13 @@ fn combine_sum<'a>(
         };
         let prior_sum = priors
             .clone()
-            .filter(|p| p.year == Some(year))
+            .filter(|p| p.award.year == Some(year))
             .fold(Money::ZERO, |acc, p| {
-                acc.checked_add(p.amount).unwrap_or(acc)
+                acc.checked_add(p.award.amount).unwrap_or(acc)
             });
+        if year_is_item && !prior_sum.is_zero() {
+            deduct(out, prior_sum);
+        }
         let slot = match used.iter().position(|(y, _)| *y == year) {
             Some(i) => i,
             None => {
@@ -780,6 +816,39 @@ fn combine_sum<'a>(
             out.floor = out.floor.map(|f| f.min(after));
         }
         used[slot].1 = earlier.checked_add(after).unwrap_or(earlier);
+    }
+}
+
+/// An item's priors deducted from its award: from a determinate amount, or from a range's floor
+/// and ceiling; never below 0.00.
+fn deduct(out: &mut ItemOutcome, prior: Money) {
+    match out.ceiling {
+        None => {
+            let before = out.amount;
+            let after = before.saturating_sub(prior);
+            out.steps.push(Step::PriorDeducted {
+                prior,
+                before,
+                after,
+            });
+            out.amount = after;
+        }
+        Some(ceiling) => {
+            let ceiling_after = ceiling.saturating_sub(prior);
+            let floor_after = out.floor.map(|f| f.saturating_sub(prior));
+            out.steps.push(Step::PriorDeductedFromRange {
+                prior,
+                floor_before: out.floor,
+                ceiling_before: ceiling,
+                floor_after,
+                ceiling_after,
+            });
+            if ceiling_after.is_zero() {
+                nothing_payable(out);
+            } else {
+                (out.ceiling, out.floor) = (Some(ceiling_after), floor_after);
+            }
+        }
     }
 }
 
@@ -877,87 +946,6 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
             }
         }
     }
-}
-
-fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>>, InputError> {
-    let r = &rules.roles;
-    let mut out: Vec<Prior<'a>> = Vec::new();
-    // Each award seen (clause, folded item, year, amount, folded subject), and the first
-    // accepted prior of each (clause, folded item): looked up, not searched for.
-    let mut seen = HashSet::new();
-    let mut first_of_item: HashMap<(u32, String), usize> = HashMap::new();
-    for (i, item) in facts.items(r.prior).iter().enumerate() {
-        let here = |field: &str, msg: crate::text::Text| {
-            let mut e =
-                InputError::new(&facts.source, msg).field(format!("prior[{}].{field}", i + 1));
-            e.line = Some(item.line);
-            e
-        };
-        let number = item.int(r.prior_clause).unwrap_or_default();
-        // A disabled clause pays nothing and its caps bind no other clause: its priors change
-        // no figure and are set aside (an overlay may disable a clause the city paid under).
-        if u32::try_from(number).is_ok_and(|n| rules.disabled.contains(&n)) {
-            continue;
-        }
-        let Some(clause) = u32::try_from(number).ok().and_then(|n| rules.clause(n)) else {
-            let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
-            return Err(here(
-                "clause",
-                crate::text!("规则中没有第 {number} 条，应为: {}", known.join(", "); "no clause {number} in the rules; expected one of: {}", known.join(", ")),
-            ));
-        };
-        let year = item.int(r.prior_year).and_then(|y| i32::try_from(y).ok());
-        let annual = clause
-            .cap
-            .as_ref()
-            .is_some_and(|c| c.scope == CapScope::UnitYear);
-        if annual && year.is_none() {
-            return Err(here(
-                "year",
-                crate::text!("第 {} 条有年度上限，已获奖补须填写年度 year", clause.number; "clause {} has an annual cap: the prior award needs its year", clause.number),
-            ));
-        }
-        let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
-        let prior = Prior {
-            clause: clause.number,
-            year,
-            item: item.text(r.prior_item),
-            key: item.text(r.prior_item).map(crate::fold::key),
-            subject: r.prior_subject.and_then(|f| item.text(f)),
-            amount: item.money(r.prior_amount).unwrap_or_default(),
-            number: i + 1,
-            line: item.line,
-        };
-        // The same award listed twice (two prior files) counts once.
-        let key = prior.key.clone().filter(|k| !k.is_empty());
-        let award = (prior.clause, key.clone(), prior.year, prior.amount);
-        if !seen.insert((award, fold(prior.subject))) {
-            continue;
-        }
-        // An item's accepted priors share one amount (any other is refused here): its first.
-        if let Some(key) = key {
-            match first_of_item.entry((prior.clause, key)) {
-                Entry::Occupied(at) if out[*at.get()].amount != prior.amount => {
-                    let q: &Prior<'_> = &out[*at.get()];
-                    let (a, b) = (q.amount, prior.amount);
-                    return Err(here("amount", {
-                        let (n, id) = (clause.number, prior.item.unwrap_or_default());
-                        let (qn, ql, pn) = (q.number, q.line, prior.number);
-                        crate::text!(
-                            "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条",
-                            "clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one"
-                        )
-                    }));
-                }
-                Entry::Occupied(_) => {}
-                Entry::Vacant(at) => {
-                    at.insert(out.len());
-                }
-            }
-        }
-        out.push(prior);
-    }
-    Ok(out)
 }
 
 /// A fact that chooses a rate (a rate case's `when`) must be stated: taking its absence as

@@ -13,8 +13,19 @@ pub fn width(text: &str) -> Cow<'_, str> {
 
 /// An id as it is compared (SPEC §3): trimmed, width-folded and case-folded, so that `ＨＴ-01`,
 /// `ht-01` and ` HT-01 ` are one id.
+/// An id written with the formula guard a spreadsheet shows (`'-XM-1`, SPEC §6) is the id
+/// without it: one id with `-XM-1`.
 pub fn key(id: &str) -> String {
-    width(id).trim().to_lowercase()
+    unguard(width(id).trim()).to_lowercase()
+}
+
+/// A cell as it was before the formula guard (`sheet::write::neutralise`): a leading `'` before
+/// `=`, `+`, `-`, `@`, a tab or a carriage return taken off again.
+pub fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
 }
 
 fn is_wide(c: char) -> bool {
@@ -49,5 +60,8 @@ mod tests {
             assert_eq!(key(id), "ht-01", "{id:?}");
         }
         assert_ne!(key("HT-01"), key("HT-1"));
+        // The formula guard a spreadsheet shows is no part of the id.
+        assert_eq!(key("'-XM-1"), key("-xm-1"));
+        assert_eq!(key("'XM-1"), "'xm-1");
     }
 }

@@ -9,8 +9,7 @@ use std::path::Path;
 
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
-use crate::round::headers::Columns;
-use crate::round::{Added, RowStatus};
+use crate::round::output::Figure;
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
 use crate::sheet::guard::same_file;
@@ -153,27 +152,24 @@ fn row(
     ]
 }
 
-/// The output's awarded and discretionary lines; a file without calc's added columns is no
-/// round's output and is refused. Either language's headers and statuses are read, and an
-/// output of before the range columns too (its discretionary lines then have no range).
+/// The output's awarded and discretionary lines, read by the one reader of a round's output
+/// (`round::output`): rows of one applicant are one applicant however its code or district was
+/// spelt, a decided discretionary amount is a decided award, and rows without an award are passed
+/// over unread. A file without calc's added columns is no round's output and is refused.
 fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
     let table = Table::open(output, Encoding::Auto)?;
-    let r = &rules.roles;
-    let cols = Columns::map(rules, &table.file, &table.headers, &[r.applicant])?;
-    let col = |a: Added| cols.added(a);
-    let (Some(clause_col), Some(award_col), Some(status_col)) =
-        (col(Added::Clause), col(Added::Award), col(Added::Status))
-    else {
+    lines(rules, &table)
+}
+
+fn lines(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
+    let cols = crate::round::output::columns(rules, table)?;
+    if !cols.own {
         return Err(InputError::new(
             &table.file,
             crate::text!("不是批量计算的输出 (缺少 条款、核定金额、状态 列)：请给出 calc batch 的输出文件", "not a round's output (no clause, award and status columns): give the output of calc batch"),
         )
         .into());
-    };
-    let (ceiling_col, floor_col) = (col(Added::Ceiling), col(Added::Floor));
-    let field = |f| cols.of(r.applicant, f);
-    let (name_col, code_col, district_col) =
-        (field(r.name), field(r.credit_code), field(r.district));
+    }
     let order = |d: &str| {
         let divisions = &rules.policy.divisions;
         divisions
@@ -181,62 +177,27 @@ fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
             .position(|x| x == d)
             .unwrap_or(divisions.len())
     };
+    let overflow = |line: usize, e: MoneyError| {
+        let mut err = InputError::new(&table.file, e.text());
+        err.line = Some(line);
+        err
+    };
     let (mut awarded, mut discretionary) = (Lines::new(), Lines::new());
-    let mut bad: Option<InputError> = None;
-    table.rows(&(), |line, cells| {
-        let cell = |c: Option<usize>| c.map_or("", |c| cells.get(c)).trim();
-        let status = RowStatus::read(cell(Some(status_col)), &rules.vocabulary.batch);
-        let into = match status {
-            Some(RowStatus::Awarded) => &mut awarded,
-            Some(RowStatus::Discretionary) => &mut discretionary,
-            _ => return,
-        };
-        let located = |e: &MoneyError| {
-            let mut err = InputError::new(&table.file, e.text());
-            err.line = Some(line.get());
-            err
-        };
-        let money = |c: Option<usize>| match cell(c) {
-            "" => Ok(None),
-            text => Money::parse(text).map(Some).map_err(|e| located(&e)),
-        };
-        let figures = (money(Some(award_col)), money(floor_col), money(ceiling_col));
-        let (amount, floor, ceiling) = match figures {
-            (Ok(a), Ok(f), Ok(c)) => (a.unwrap_or(Money::ZERO), f, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                bad.get_or_insert(e);
-                return;
+    for a in crate::round::output::awards(rules, table, &cols)? {
+        let (into, amount, floor, ceiling) = match a.figure {
+            Figure::Decided(m) => (&mut awarded, m, None, None),
+            Figure::Undecided { floor, ceiling } => {
+                (&mut discretionary, Money::ZERO, floor, ceiling)
             }
         };
-        let Ok(clause) = cell(Some(clause_col)).parse::<u32>() else {
-            return;
-        };
-        if status == Some(RowStatus::Awarded) && amount.is_zero() {
-            return;
-        }
-        let district = cell(district_col).to_string();
-        let key = (
-            order(&district),
-            district,
-            clause,
-            cell(code_col).to_string(),
-        );
+        let key = (order(&a.district), a.district, a.clause, a.credit_code);
         let entry = into.entry(key).or_default();
-        entry.name = cell(name_col).to_string();
-        let sums = (
-            entry.amount.checked_add(amount),
-            add(entry.floor, floor),
-            add(entry.ceiling, ceiling),
-        );
-        match sums {
-            (Ok(a), Ok(f), Ok(c)) => (entry.amount, entry.floor, entry.ceiling) = (a, f, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                bad.get_or_insert(located(&e));
-            }
+        if entry.name.is_empty() {
+            entry.name = a.name;
         }
-    });
-    match bad {
-        Some(e) => Err(e.into()),
-        None => Ok((awarded, discretionary)),
+        entry.amount = (entry.amount.checked_add(amount)).map_err(|e| overflow(a.line, e))?;
+        entry.floor = add(entry.floor, floor).map_err(|e| overflow(a.line, e))?;
+        entry.ceiling = add(entry.ceiling, ceiling).map_err(|e| overflow(a.line, e))?;
     }
+    Ok((awarded, discretionary))
 }

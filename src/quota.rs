@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Value};
 use crate::outcome::Step;
+use crate::prior::PriorAward;
 use crate::rules::{FieldId, FieldType, RuleSet, SectionId};
 use crate::text::Text;
 
@@ -155,28 +156,29 @@ pub struct Candidate {
 /// items: the places its priors hold in its district come first, the rest go to its highest
 /// scores. The facts with the items left out marked, or `None` when no quota binds. A tie at
 /// the boundary or a missing score is an input error asking for a decision.
-pub fn own(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Option<Facts>, InputError> {
+pub fn own(
+    rules: &RuleSet,
+    facts: &Facts,
+    priors: &[PriorAward],
+    as_of: NaiveDate,
+) -> Result<Option<Facts>, InputError> {
     let quotas = resolve(rules)?;
-    let r = &rules.roles;
-    let priors = facts.items(r.prior);
     // Most files claim fewer items than any quota has places: nothing to rank.
     let binds = |q: &QuotaRule| facts.items(q.section).len() + priors.len() > q.count as usize;
     if !quotas.iter().any(binds) {
         return Ok(None);
     }
-    let outcome = crate::engine::evaluate(rules, facts, as_of)?;
+    let outcome = crate::engine::evaluate_with(rules, facts, priors, as_of)?;
     let mut places = Places::default();
     for prior in priors {
-        let (Some(Value::Int(clause)), Some(Value::Int(year))) =
-            (prior.get(r.prior_clause), prior.get(r.prior_year))
-        else {
+        let Some(year) = prior.year else {
             continue;
         };
-        let id = match prior.text(r.prior_item) {
-            Some(id) if !id.is_empty() => id.to_string(),
-            _ => format!("{year}/{}", prior.line),
+        let id = match prior.item_key() {
+            Some(id) => id,
+            None => format!("{year}/{}", prior.origin.text().en),
         };
-        places.add(*clause as u32, &outcome.district, *year as i32, "", &id);
+        places.add(prior.clause, &outcome.district, year, "", &id);
     }
     let mut cands = Vec::new();
     for (qi, q) in quotas.iter().enumerate() {

@@ -110,7 +110,7 @@ fn by_clause(
     lang: Lang,
     only: &dyn Fn(u32) -> bool,
 ) -> Result<Vec<(usize, RowResult)>, String> {
-    let outcome = evaluate_clauses(rules, &unit.facts, as_of, only).map_err(|e| {
+    let outcome = evaluate_clauses(rules, &unit.facts, &unit.priors, as_of, only).map_err(|e| {
         let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
         format!("{field}{}", e.message)
     })?;

@@ -32,6 +32,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, InputError};
 use crate::money::Money;
+use crate::prior::{Gathered, PriorFile, PriorSource};
 use crate::progress::{Count, Progress};
 use crate::quota::{Places, QuotaRule};
 use crate::render::Lang;
@@ -147,7 +148,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         .map_err(sheet)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used).map_err(sheet)?;
     cols.require_round(rules, &table.file).map_err(sheet)?;
-    let (priors, places) = crate::prior::load_all(rules, &opts.priors, opts.encoding)?;
+    let priors = load_priors(rules, &opts.priors, opts.encoding)?;
     mark("open");
     let parser = Parser {
         rules,
@@ -158,7 +159,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let ((codes, rows, n_rows), at) = read_rows(&parser, &table, progress);
     table.closed_quotes(at.last)?;
     mark("read");
-    let quota = (&quotas[..], &places);
+    let quota = (&quotas[..], &priors.places);
     let (mut units, mut results, candidates) = evaluate_all(
         book,
         opts,
@@ -207,6 +208,20 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         // handed to the caller, which may let the process end without freeing it.
         round: Some(Box::new((units, results, table))),
     })
+}
+
+/// The round's prior files, each opened at this edge and read as a source (`prior::PriorFile`),
+/// gathered in the order given.
+fn load_priors(
+    rules: &RuleSet,
+    paths: &[PathBuf],
+    encoding: Encoding,
+) -> Result<Gathered, InputError> {
+    let files: Vec<PriorFile> = (paths.iter())
+        .map(|p| Table::open(p, encoding).map(PriorFile::new))
+        .collect::<Result<_, _>>()?;
+    let sources: Vec<&dyn PriorSource> = files.iter().map(|f| f as &dyn PriorSource).collect();
+    crate::prior::gather(rules, &sources)
 }
 
 /// Refuses any two of input, priors, output and summary that are one file, and an output or
@@ -289,7 +304,7 @@ type Read = (Codes, Vec<Vec<group::Placed>>, usize);
 fn evaluate_all(
     book: &RuleBook,
     opts: &Options,
-    (file, priors, quota): (&str, &crate::prior::Priors, (&[QuotaRule], &Places)),
+    (file, priors, quota): (&str, &Gathered, (&[QuotaRule], &Places)),
     (codes, rows, n_rows): Read,
     progress: &dyn Progress,
 ) -> (Vec<Unit>, Vec<RowResult>, Candidates) {
