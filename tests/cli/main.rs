@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod inputs;
 mod notice;
+mod priors;
 mod screen;
 mod single;
 mod template;
