@@ -390,3 +390,54 @@ fn the_notice_takes_an_applicant_s_rows_as_one_however_spelt() {
          ,合计 total,,,,,60000.00\n"
     );
 }
+
+/// A decided amount typed into 核定金额 of a 酌定 row is a decided award wherever the output is
+/// read. Round 1: clause 4 without tiers is discretionary, ceiling 3,000,000 for 2025; the
+/// department decides 1,000,000 and the clerk types it in. As round 2's prior, the year's
+/// 1,000,000 is deducted: ceiling 3,000,000 − 1,000,000 = 2,000,000 (before: a 酌定 row was no
+/// prior, ceiling 3,000,000). The notice lists it as a decided award of 1,000,000. Typed as
+/// 3,500,000, above its ceiling: an input error naming the row (line 2).
+#[test]
+fn a_decided_discretionary_amount_is_a_decided_award() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("r.csv"),
+        format!("{RND_HEAD}研发费用,{JIA},2025,8000000\n"),
+    )
+    .unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out1.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(column(&d.join("out1.csv"), "酌定上限"), ["3000000.00"]);
+    let written = std::fs::read_to_string(d.join("out1.csv")).unwrap();
+    let decide = |amount: &str| {
+        let edited = written.replacen(",4,,3000000.00,", &format!(",4,{amount},3000000.00,"), 1);
+        assert_ne!(edited, written);
+        std::fs::write(d.join("decided.csv"), edited).unwrap();
+    };
+    decide("1000000");
+    let (code, err) = batch(d, &["r.csv", "-o", "out2.csv", "--prior", "decided.csv"]);
+    assert_eq!(code, 0, "{err}");
+    let out2 = d.join("out2.csv");
+    assert_eq!(column(&out2, "状态"), ["酌定"]);
+    assert_eq!(column(&out2, "酌定上限"), ["2000000.00"]);
+    calc()
+        .current_dir(d)
+        .args(["notice", "decided.csv", "-o", "notice.csv"])
+        .assert()
+        .success();
+    let notice = std::fs::read_to_string(d.join("notice.csv")).unwrap();
+    assert!(
+        notice.contains("91330302000000001K,鹿城区,4,研发费用后补助,1000000.00\n")
+            && notice.contains(",合计 total,,,,,1000000.00\n")
+            && !notice.contains("酌定下限"),
+        "{notice}"
+    );
+    decide("3500000");
+    let (code, err) = batch(d, &["r.csv", "-o", "out3.csv", "--prior", "decided.csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("decided.csv:2:") && err.contains("outside its floor"),
+        "{err}"
+    );
+}
