@@ -74,8 +74,9 @@ impl Applicant {
             set(&mut applicant, r.roles.applicant, name, text);
         }
         facts.sections[r.roles.applicant].push(applicant);
-        // Priors as a clean prior file has them: one per clause and item (the engine refuses two
-        // amounts for one item and counts an identical one once, neither of which is tested here).
+        // Priors as a clean prior file has them: one per clause and item, the year being the item
+        // under clause 4 (the engine refuses two amounts for one item and counts an identical one
+        // once, neither of which is tested here).
         let mut kept: Vec<String> = Vec::new();
         for (line, spec) in self.items.iter().enumerate() {
             if spec.section == "prior" {
@@ -85,7 +86,12 @@ impl Applicant {
                         .find(|(k, _)| *k == n)
                         .map(|(_, f)| f.text())
                 };
+                // Under a clause whose year is the item (clause 4), one prior per year.
+                let clause =
+                    (get("clause").and_then(|c| c.parse::<u32>().ok())).and_then(|n| r.clause(n));
+                let year_is_item = clause.is_some_and(|c| calc::prior::year_is_item(r, c));
                 let key = match get("item") {
+                    _ if year_is_item => format!("{:?}/year {:?}", get("clause"), get("year")),
                     Some(item) => format!("{:?}/{item}", get("clause")),
                     None => format!(
                         "{:?}",

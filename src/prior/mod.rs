@@ -227,7 +227,14 @@ pub fn gather(rules: &RuleSet, sources: &[&dyn PriorSource]) -> Result<Gathered,
             if let Some(key) = award.award_key(clause, rules) {
                 match first.entry(key) {
                     Entry::Occupied(e) if e.get().0 == award.amount => continue,
-                    Entry::Occupied(e) => return Err(conflict(&award, e.get())),
+                    Entry::Occupied(e) => {
+                        let shown = if year_is_item(rules, clause) {
+                            award.year.map(|y| y.to_string())
+                        } else {
+                            award.item.clone()
+                        };
+                        return Err(conflict(&award, e.get(), shown.unwrap_or_default()));
+                    }
                     Entry::Vacant(e) => {
                         e.insert((award.amount, award.origin.clone()));
                     }
@@ -243,13 +250,8 @@ pub fn gather(rules: &RuleSet, sources: &[&dyn PriorSource]) -> Result<Gathered,
 }
 
 /// Two amounts for one award: an error at the later one, naming both.
-fn conflict(award: &PriorAward, (a, first): &(Money, Origin)) -> InputError {
+fn conflict(award: &PriorAward, (a, first): &(Money, Origin), id: String) -> InputError {
     let n = award.clause;
-    let id = match (&award.item, award.year) {
-        (Some(i), _) if !i.trim().is_empty() => i.clone(),
-        (_, Some(y)) => y.to_string(),
-        _ => String::new(),
-    };
     let (oa, ob, b) = (first.text(), award.origin.text(), award.amount);
     award.origin.error(
         "amount",
