@@ -365,10 +365,10 @@ impl Groups {
                 (None, Some(f)) => (prior_group_text(rules, &section.fields[f], p.award))
                     .and_then(|s| subject_key(&section.fields[f], s)),
             };
-            let group = match group {
-                Some(g) => g,
-                None if sums.len() == 1 => sums[0].0.clone(),
-                None => return Err(ambiguous_prior(rules, clause, p, &sums, facts)),
+            // One that identifies no group is a question, even where the facts have one group:
+            // it may be another product's, person's or title's (SPEC §4 rev. 3).
+            let Some(group) = group else {
+                return Err(ambiguous_prior(rules, clause, p));
             };
             // A prior of a group the facts do not claim deducts from nothing here.
             if let Some(&at) = index.get(&group) {
@@ -393,20 +393,20 @@ fn group_key(clause: &Clause, item: &Item) -> Option<String> {
         return Some(String::new());
     };
     match item.get(f) {
-        Some(Value::Text(t)) => Some(crate::fold::key(t)).filter(|k| !k.is_empty()),
+        Some(Value::Text(t)) => Some(crate::fold::subject(t)).filter(|k| !k.is_empty()),
         Some(Value::Enum(v)) => Some(format!("#{v}")),
         _ => None,
     }
 }
 
-/// What a prior says of a clause's `per` fact: its fact of that name (`subject`, `title`),
-/// else its subject.
+/// What a prior says of a clause's `per` fact: its title where the clause is paid per title (the
+/// prior's fact of the same name), else its subject.
 fn prior_group_text<'a>(rules: &RuleSet, per: &Field, p: &'a PriorAward) -> Option<&'a str> {
     let r = &rules.roles;
     let named =
         |f: Option<FieldId>| f.is_some_and(|f| rules.section(r.prior).fields[f].name == per.name);
     let text = if named(r.prior_title) {
-        p.title.as_deref().or(p.subject.as_deref())
+        p.title.as_deref()
     } else {
         p.subject.as_deref()
     };
@@ -417,31 +417,23 @@ fn prior_group_text<'a>(rules: &RuleSet, per: &Field, p: &'a PriorAward) -> Opti
 fn subject_key(field: &Field, subject: &str) -> Option<Option<String>> {
     match field.ty {
         FieldType::Enum => field.enum_index(subject).map(|v| Some(format!("#{v}"))),
-        _ => {
-            Some(Some(crate::fold::key(subject)).filter(|k| !k.is_empty())).filter(|k| k.is_some())
-        }
+        _ => Some(Some(crate::fold::subject(subject)).filter(|k| !k.is_empty()))
+            .filter(|k| k.is_some()),
     }
 }
 
-/// A prior that names neither an item nor a subject of a clause with several groups.
-fn ambiguous_prior(
-    rules: &RuleSet,
-    clause: &Clause,
-    p: &Prior<'_>,
-    groups: &[(Option<String>, Money)],
-    facts: &Facts,
-) -> InputError {
-    let label = clause
-        .per
-        .map(|f| rules.field(clause.section, f))
-        .map_or(("", ""), |f| (f.label(false), f.label(true)));
-    let _ = facts;
-    let (n, zh, en, k) = (clause.number, label.0, label.1, groups.len());
+/// A prior that names no item of the facts and no group (subject or title) of a clause paid per
+/// group: an input error at the prior, asking which.
+fn ambiguous_prior(rules: &RuleSet, clause: &Clause, p: &Prior<'_>) -> InputError {
+    let field = clause.per.map(|f| rules.field(clause.section, f));
+    let (zh, en) = field.map_or(("", ""), |f| (f.label(false), f.label(true)));
+    let name = field.map_or("subject", |f| f.name.as_str());
+    let n = clause.number;
     p.award.origin.error(
-        "subject",
+        name,
         crate::text!(
-            "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组",
-            "clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)"
+            "第 {n} 条按{zh}分别就高: 已获奖补须指明是哪一项 (本单位事实中的事项编号 item，或{zh} {name})",
+            "clause {n} pays the highest award per {en}: say which one this prior award was for (an item of these facts, or its {name})"
         ),
     )
 }
@@ -1723,12 +1715,14 @@ mod tests {
     #[test]
     fn a_fixed_amount_is_the_floor_of_a_range_and_a_prior_lowers_both() {
         // Clause 11, one unnamed group: ceiling max(30,000,000, 5,000,000) = 30,000,000, floor
-        // max(300,000, 5,000,000) = 5,000,000; prior 1,000,000 → 4,000,000 to 29,000,000.
+        // max(300,000, 5,000,000) = 5,000,000; prior 1,000,000 → 4,000,000 to 29,000,000. The
+        // prior names LT, which puts it in that group (SPEC rev. 3 §4: a prior naming no item and
+        // no subject is an input error; under rev. 2 it fell in the one group).
         let o = applicant()
             .enterprise()
             .recognition("LT", "leading_team_provincial", "2026-01-10")
             .recognition("EO", "entrepreneur_ouyue", "2026-02-10")
-            .prior("11", "", "", "1000000")
+            .prior("11", "", "LT", "1000000")
             .evaluate();
         let c = o.clause(11);
         assert_eq!(c.status, Status::Discretionary);
@@ -1821,7 +1815,12 @@ mod tests {
         let c = subject_recognition(c, "B", "first_set_national", "产品B", "2026-03-02");
         let e = c.prior("7", "", "", "500000").try_evaluate().unwrap_err();
         assert_eq!(e.field.as_deref(), Some("prior[1].subject"));
-        assert!(e.message.contains("2 组"), "{}", e.message);
+        assert!(e.message.contains("say which one"), "{}", e.message);
+        // SPEC rev. 3 §4: even where the facts have one product (rev. 2 took the one group).
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "A", "first_set_national", "产品A", "2026-03-01");
+        let e = c.prior("7", "", "", "500000").try_evaluate().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1].subject"));
     }
 
     #[test]

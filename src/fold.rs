@@ -19,6 +19,17 @@ pub fn key(id: &str) -> String {
     unguard(width(id).trim()).to_lowercase()
 }
 
+/// A subject (a product, a person, a team) as it is compared (SPEC §4): as an id, and without any
+/// space, so that `张 三` is `张三`.
+pub fn subject(text: &str) -> String {
+    let k = key(text);
+    if k.contains(char::is_whitespace) {
+        k.chars().filter(|c| !c.is_whitespace()).collect()
+    } else {
+        k
+    }
+}
+
 /// A cell as it was before the formula guard (`sheet::write::neutralise`): a leading `'` before
 /// `=`, `+`, `-`, `@`, a tab or a carriage return taken off again.
 pub fn unguard(text: &str) -> &str {
@@ -63,5 +74,7 @@ mod tests {
         // The formula guard a spreadsheet shows is no part of the id.
         assert_eq!(key("'-XM-1"), key("-xm-1"));
         assert_eq!(key("'XM-1"), "'xm-1");
+        // A subject has no spaces at all: 张 三 is 张三, full-width spaces too.
+        assert_eq!(subject(" 张 三\u{3000}团队 "), subject("张三团队"));
     }
 }

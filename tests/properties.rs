@@ -267,7 +267,8 @@ fn item() -> impl Strategy<Value = ItemSpec> {
         ],
     });
     // A prior of any clause; it names an item id "0".."3" half of the time, and always a
-    // subject, so that it is never ambiguous between groups (clause 8 is grouped by title).
+    // subject, so that it is never ambiguous between groups (clause 8 is grouped by title, which
+    // a clause-8 prior names as its `title`: SPEC rev. 3 §4).
     let prior = (
         1u32..=12,
         2025i32..=2027,
@@ -285,7 +286,10 @@ fn item() -> impl Strategy<Value = ItemSpec> {
                 ("clause", Fact::Text(c.to_string())),
                 ("year", Fact::Text(y.to_string())),
                 ("amount", Fact::Fen(f)),
-                ("subject", Fact::Text(subjects[si].to_string())),
+                (
+                    if c == 8 { "title" } else { "subject" },
+                    Fact::Text(subjects[si].to_string()),
+                ),
             ];
             if let Some(i) = it {
                 facts.push(("item", Fact::Text(i.to_string())));

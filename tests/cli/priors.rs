@@ -441,3 +441,82 @@ fn a_decided_discretionary_amount_is_a_decided_award() {
         "{err}"
     );
 }
+
+/// SPEC rev. 3 §4: under clauses 6 to 11 a prior is deducted only from the group it identifies,
+/// subjects compared without spaces. 张三 and 李四 are each 海内外高层次人才 (discretionary,
+/// ceiling 2,000,000); 500,000 was paid for `张 三`: 张三's ceiling 2,000,000 − 500,000 =
+/// 1,500,000, 李四's 2,000,000 whole; the clause 3,500,000 (before: `张 三` was another person,
+/// nothing deducted, 4,000,000).
+#[test]
+fn a_prior_is_deducted_from_the_person_it_names_spaces_aside() {
+    let talent = |id: &str, who: &str| {
+        format!(
+            "[[recognition]]\nid = \"{id}\"\ntitle = \"talent_high_level\"\nsubject = \"{who}\"\ndate = 2026-03-01\n\n"
+        )
+    };
+    let f = facts_file(&format!(
+        "{ENTERPRISE}\n{}{}[[prior]]\nclause = 10\nsubject = \"张 三\"\namount = 500000\n",
+        talent("RC-1", "张三"),
+        talent("RC-2", "李四")
+    ));
+    let o = calc()
+        .args([
+            f.path().to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &j["clauses"][0];
+    assert_eq!(c["ceiling"], "3500000.00", "{c}");
+    assert_eq!(c["items"][0]["ceiling"], "1500000.00", "{c}");
+    assert_eq!(c["items"][1]["ceiling"], "2000000.00", "{c}");
+}
+
+/// A prior under a clause paid per person that names no item of the facts and no person is an
+/// input error asking which, even where the facts have one person (before: it was taken for the
+/// one group's and 2,000,000 − 500,000 = 1,500,000 was the ceiling).
+#[test]
+fn a_prior_naming_no_group_is_an_input_error_even_with_one_group() {
+    let f = facts_file(&format!(
+        "{ENTERPRISE}\n[[recognition]]\nid = \"RC-1\"\ntitle = \"talent_high_level\"\nsubject = \"张三\"\ndate = 2026-03-01\n\n[[prior]]\nclause = 10\namount = 500000\n"
+    ));
+    let o = calc()
+        .args([f.path().to_str().unwrap(), "--as-of", AS_OF])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`prior[1].subject`") && err.contains("say which one"),
+        "{err}"
+    );
+}
+
+/// A clause-8 prior names the title it paid (认定类别 in a prior table): the 中试平台's 500,000 is
+/// deducted from this round's 中试平台 (500,000 − 500,000 = 0.00), not from the 概念验证中心
+/// (2,000,000 paid whole). Before, the table's 认定类别 was not read and the prior, naming no
+/// group of two, made the applicant's rows errors (exit 3).
+#[test]
+fn a_clause_8_prior_table_names_its_title() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows = recognition("RZ-41", "poc_center", "", "2026-03-01", "", "是")
+        + &recognition("RZ-42", "pilot_platform", "", "2026-04-01", "是", "");
+    std::fs::write(d.join("r.csv"), format!("{HEAD}{rows}")).unwrap();
+    std::fs::write(
+        d.join("prior.csv"),
+        "统一社会信用代码,条款,认定类别,已获金额\n91330302000000001K,8,中试平台,500000\n",
+    )
+    .unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out.csv", "--prior", "prior.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        column(&d.join("out.csv"), "核定金额"),
+        ["2000000.00", "0.00"]
+    );
+}
