@@ -228,10 +228,20 @@ fn evaluate_clause(
     let section = rules.section(clause.section);
     let mut items: Vec<ItemOutcome> = Vec::with_capacity(claimed.len());
     let mut payables: Vec<Option<Payable>> = Vec::with_capacity(claimed.len());
+    let by_days = matches!(clause.award, Award::Interest { .. });
     for (index, item) in claimed {
         // Room for the usual few steps of an item (conditions or formula, caps, combination).
         let mut steps = Vec::with_capacity(4);
-        let payable = evaluate_item(rules, clause, item, as_of, &mut steps)
+        // A claim paid by days: the periods earlier awards on the same item paid.
+        let paid: Vec<&Prior<'_>> = if by_days {
+            let id = Some(crate::fold::key(&item.key(section)));
+            (priors.iter())
+                .filter(|p| p.award.clause == clause.number && p.key == id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let payable = evaluate_item(rules, clause, (item, &paid), as_of, &mut steps)
             .map_err(|e| overflow(facts, e).field(format!("{}[{}]", section.name, index + 1)))?;
         let (amount, ceiling, floor) = match &payable {
             Some(Payable::Fixed(m)) => (*m, None, None),
@@ -253,8 +263,14 @@ fn evaluate_clause(
     let clause_priors = priors.iter().filter(|p| p.award.clause == clause.number);
     match clause.combine {
         CombineMode::Sum => {
-            let year_is_item = crate::prior::year_is_item(rules, clause);
-            combine_sum(clause, claimed, &mut items, clause_priors, year_is_item)
+            let paid = if by_days {
+                PaidBy::Days
+            } else if crate::prior::year_is_item(rules, clause) {
+                PaidBy::Year
+            } else {
+                PaidBy::Item
+            };
+            combine_sum(clause, claimed, &mut items, clause_priors, paid)
         }
         CombineMode::Highest => {
             let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
@@ -438,11 +454,12 @@ fn ambiguous_prior(rules: &RuleSet, clause: &Clause, p: &Prior<'_>) -> InputErro
     )
 }
 
-/// Date window, conditions and formula for one item; `None` when it does not qualify.
+/// Date window, conditions and formula for one item; `None` when it does not qualify. `paid`
+/// are the earlier awards on the item of a clause paid by days.
 fn evaluate_item(
     rules: &RuleSet,
     clause: &Clause,
-    item: &Item,
+    (item, paid): (&Item, &[&Prior<'_>]),
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> Result<Option<Payable>, MoneyError> {
@@ -458,7 +475,7 @@ fn evaluate_item(
             tiers,
         } => tier_award(item, *base, *ceiling, tiers, dp, steps)?,
         Award::Levels { by, levels } => level_award(item, *by, levels, steps),
-        Award::Interest { .. } => interest_award(rules, &clause.award, item, as_of, steps)?,
+        Award::Interest { .. } => interest_award(rules, &clause.award, (item, paid), as_of, steps)?,
     };
     Ok(payable.map(|p| item_cap(p, clause, steps)))
 }
@@ -638,11 +655,12 @@ fn level_award(
     }
 }
 
-/// Interest on the principal for the days of the claim window, at most the interest paid.
+/// Interest on the principal for the days of the claim window that no earlier award on the loan
+/// subsidised, at most the interest paid.
 fn interest_award(
     rules: &RuleSet,
     award: &Award,
-    item: &Item,
+    (item, earlier): (&Item, &[&Prior<'_>]),
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> Result<Option<Payable>, MoneyError> {
@@ -676,10 +694,26 @@ fn interest_award(
         .min(term_end)
         .min(next_day(p.effective_until))
         .min(next_day(as_of));
-    let days = (until - from).num_days();
-    if days <= 0 {
+    let window = (until - from).num_days();
+    if window <= 0 {
         steps.push(Step::NoInterestDays { from, until });
         return Ok(None);
+    }
+    let covered = days_covered((from, until), earlier);
+    let days = window - covered;
+    if covered > 0 {
+        let amount = (earlier.iter()).fold(Money::ZERO, |acc, p| {
+            acc.checked_add(p.award.amount).unwrap_or(acc)
+        });
+        if days == 0 {
+            // Every day of the window was paid before: the item is paid, nothing more is due.
+            steps.push(Step::AlreadyPaid { amount });
+            return Ok(Some(Payable::Fixed(Money::ZERO)));
+        }
+        steps.push(Step::DaysPaidBefore {
+            days: covered,
+            amount,
+        });
     }
     let principal_amount = item.money(*principal).unwrap_or_default();
     let exact = mul(
@@ -709,6 +743,26 @@ fn interest_award(
     Ok(Some(Payable::Fixed(after)))
 }
 
+/// How many days of the window `[from, until)` the earlier awards' periods (first and last day
+/// counted) cover, each day once however many periods cover it.
+fn days_covered((from, until): (NaiveDate, NaiveDate), paid: &[&Prior<'_>]) -> i64 {
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = (paid.iter())
+        .filter_map(|p| p.award.period)
+        .map(|pd| (pd.start.max(from), next_day(pd.end).min(until)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    spans.sort_unstable();
+    let (mut days, mut reached) = (0, from);
+    for (a, b) in spans {
+        let a = a.max(reached);
+        if a < b {
+            days += (b - a).num_days();
+            reached = b;
+        }
+    }
+    days
+}
+
 /// A per-item cap on a determinate amount; a range, or a clause without one, passes unchanged.
 fn item_cap(payable: Payable, clause: &Clause, steps: &mut Vec<Step>) -> Payable {
     match (payable, &clause.cap) {
@@ -732,6 +786,17 @@ fn item_cap(payable: Payable, clause: &Clause, steps: &mut Vec<Step>) -> Payable
     }
 }
 
+/// How a clause's priors meet its items when they add up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PaidBy {
+    /// An item a prior names is paid: it pays nothing again.
+    Item,
+    /// The year is the item: the year's priors are deducted from its award.
+    Year,
+    /// The days a prior on the item paid are left out of its claim (done by the item's formula).
+    Days,
+}
+
 /// Items add up; a unit-year cap is shared in item order with the prior awards of that year.
 /// A discretionary item (a ceiling only) is treated alike: an item already paid loses its
 /// ceiling, and the year's prior awards lower the ceiling (the rule file's "扣除" applies to it too).
@@ -742,7 +807,7 @@ fn combine_sum<'a>(
     claimed: &[(usize, &Item)],
     items: &mut [ItemOutcome],
     priors: impl Iterator<Item = &'a Prior<'a>> + Clone,
-    year_is_item: bool,
+    paid: PaidBy,
 ) {
     let annual = clause
         .cap
@@ -756,8 +821,8 @@ fn combine_sum<'a>(
         }
         // Ids compare trimmed, width- and case-folded (SPEC §3): a prior for ht-01 is HT-01's.
         let id = crate::fold::key(&out.id);
-        let paid = priors.clone().find(|p| p.key.as_ref() == Some(&id));
-        if let Some(prior) = paid.filter(|_| !year_is_item) {
+        let named = priors.clone().find(|p| p.key.as_ref() == Some(&id));
+        if let Some(prior) = named.filter(|_| paid == PaidBy::Item) {
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.award.amount,
             });
@@ -776,7 +841,7 @@ fn combine_sum<'a>(
             .fold(Money::ZERO, |acc, p| {
                 acc.checked_add(p.award.amount).unwrap_or(acc)
             });
-        if year_is_item && !prior_sum.is_zero() {
+        if paid == PaidBy::Year && !prior_sum.is_zero() {
             deduct(out, prior_sum);
         }
         let slot = match used.iter().position(|(y, _)| *y == year) {

@@ -294,6 +294,11 @@ fn item() -> impl Strategy<Value = ItemSpec> {
             if let Some(i) = it {
                 facts.push(("item", Fact::Text(i.to_string())));
             }
+            // A clause-12 prior names the period it paid (SPEC rev. 3 §4).
+            if c == 12 {
+                facts.push(("start", Fact::Text(format!("{y}-01-01"))));
+                facts.push(("end", Fact::Text(format!("{y}-06-30"))));
+            }
             ItemSpec {
                 section: "prior",
                 facts,

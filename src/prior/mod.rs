@@ -24,7 +24,7 @@ use crate::error::InputError;
 use crate::facts::{Facts, Item};
 use crate::money::Money;
 use crate::quota::Places;
-use crate::rules::{CapScope, Clause, RuleSet};
+use crate::rules::{Award, CapScope, Clause, RuleSet};
 use crate::text::Text;
 
 /// A claim period, first and last day, both counted.
@@ -177,6 +177,15 @@ impl PriorAward {
                 crate::text!(
                     "第 {n} 条有年度上限，已获奖补须填写年度 year",
                     "clause {n} has an annual cap: the prior award needs its year"
+                ),
+            ));
+        }
+        if matches!(clause.award, Award::Interest { .. }) && self.period.is_none() {
+            return Err(self.origin.error(
+                "start",
+                crate::text!(
+                    "第 {n} 条按天贴息，已获奖补须填写所贴息的期间 start、end (首尾两日均计)",
+                    "clause {n} pays by days: the prior award needs the period it paid, start and end (both days counted)"
                 ),
             ));
         }

@@ -520,3 +520,54 @@ fn a_clause_8_prior_table_names_its_title() {
         ["2000000.00", "0.00"]
     );
 }
+
+const LOAN_HEAD: &str = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合人工智能产业集聚发展导向,编号,符合贴息条件,贷款本金,放款日,贴息期起,贴息期止,实付利息\n";
+
+/// SPEC rev. 3 §4: a claim on a loan pays only the days no earlier award covered. Round 1 claims
+/// DK-1 (10,000,000, disbursed 2025-06-01) for 2025-06-01 .. 2025-12-31: 214 days, 10,000,000 ×
+/// 1.5% × 214 / 360 = 150,000 × 214 / 360 = 89,166.666… → 89,166.67. Round 2 claims 2025-06-01 ..
+/// 2026-05-31, 365 days, with round 1's output as prior: its 214 days are left out, 151 remain
+/// (Jan 31 + Feb 28 + Mar 31 + Apr 30 + May 31): 150,000 × 151 / 360 = 62,916.666… → 62,916.67
+/// (before: the loan, paid once, was never paid again: 0.00).
+#[test]
+fn a_loan_claim_pays_only_the_days_no_prior_covered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let loan =
+        |end: &str| format!("贷款,{JIA},DK-1,是,10000000,2025-06-01,2025-06-01,{end},300000\n");
+    std::fs::write(
+        d.join("r1.csv"),
+        format!("{LOAN_HEAD}{}", loan("2025-12-31")),
+    )
+    .unwrap();
+    let (code, err) = batch(d, &["r1.csv", "-o", "out1.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(column(&d.join("out1.csv"), "核定金额"), ["89166.67"]);
+    std::fs::write(
+        d.join("r2.csv"),
+        format!("{LOAN_HEAD}{}", loan("2026-05-31")),
+    )
+    .unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out2.csv", "--prior", "out1.csv"]);
+    assert_eq!(code, 0, "{err}");
+    let out2 = d.join("out2.csv");
+    assert_eq!(column(&out2, "核定金额"), ["62916.67"]);
+    assert!(
+        column(&out2, "说明")[0].contains("214 天已由往期贴息"),
+        "{:?}",
+        column(&out2, "说明")
+    );
+    // A clause-12 prior that names no period is an input error naming its file and line (before:
+    // taken as the whole loan paid).
+    std::fs::write(
+        d.join("prior.csv"),
+        format!("{PRIOR_HEAD}91330302000000001K,12,,DK-1,89166.67\n"),
+    )
+    .unwrap();
+    let (code, err) = batch(d, &["r2.csv", "-o", "out3.csv", "--prior", "prior.csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("prior.csv:2:") && err.contains("the prior award needs the period it paid"),
+        "{err}"
+    );
+}
