@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
-use crate::round::output::Figure;
+use crate::round::output::{Figure, Wanted};
 use crate::rules::RuleSet;
 use crate::rules::vocabulary::written;
 use crate::sheet::guard::same_file;
@@ -183,7 +183,7 @@ fn lines(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
         err
     };
     let (mut awarded, mut discretionary) = (Lines::new(), Lines::new());
-    for a in crate::round::output::awards(rules, table, &cols)? {
+    for a in crate::round::output::awards(rules, table, &cols, Wanted::WithUndecided)? {
         let (into, amount, floor, ceiling) = match a.figure {
             Figure::Decided(m) => (&mut awarded, m, None, None),
             Figure::Undecided { floor, ceiling } => {

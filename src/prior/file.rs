@@ -6,7 +6,7 @@
 use crate::error::InputError;
 use crate::facts::Value;
 use crate::money::Money;
-use crate::round::output::{self, Figure};
+use crate::round::output::{self, Figure, Wanted};
 use crate::rules::{FieldId, RuleSet};
 use crate::sheet::read::{Cells, Line, Table};
 
@@ -28,7 +28,7 @@ impl PriorSource for PriorFile {
         let table = &self.table;
         let cols = output::columns(rules, table)?;
         if cols.own {
-            let rows = output::awards(rules, table, &cols)?;
+            let rows = output::awards(rules, table, &cols, Wanted::Decided)?;
             let file = &table.file;
             return Ok((rows.into_iter())
                 .filter_map(|a| {

@@ -81,9 +81,23 @@ fn at(table: &Table, line: Line, cell: Option<usize>, message: Text) -> InputErr
     e
 }
 
-/// Every award of a round's output (`cols.own`), in row order; the first bad cell of a row with
-/// an award stops the reading (an input error naming its file, line, column and header).
-pub fn awards(rules: &RuleSet, table: &Table, cols: &Columns) -> Result<Vec<AwardRow>, InputError> {
+/// Which rows a reader wants: the decided awards only (a prior), or the discretionary rows not
+/// yet decided as well (the notice lists their ranges).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    Decided,
+    WithUndecided,
+}
+
+/// Every award of a round's output (`cols.own`) that is `wanted`, in row order; the other rows
+/// are passed over unread. The first bad cell of a row read stops the reading (an input error
+/// naming its file, line, column and header).
+pub fn awards(
+    rules: &RuleSet,
+    table: &Table,
+    cols: &Columns,
+    wanted: Wanted,
+) -> Result<Vec<AwardRow>, InputError> {
     let allowed = row_sections(rules);
     let mut out = Vec::new();
     let mut bad: Option<InputError> = None;
@@ -91,7 +105,7 @@ pub fn awards(rules: &RuleSet, table: &Table, cols: &Columns) -> Result<Vec<Awar
         if bad.is_some() {
             return;
         }
-        match row(rules, (table, cols, &allowed), line, cells) {
+        match row(rules, (table, cols, &allowed), (line, cells), wanted) {
             Ok(Some(a)) => out.push(a),
             Ok(None) => {}
             Err(e) => bad = Some(e),
@@ -104,8 +118,8 @@ pub fn awards(rules: &RuleSet, table: &Table, cols: &Columns) -> Result<Vec<Awar
 fn row(
     rules: &RuleSet,
     (table, cols, allowed): (&Table, &Columns, &[SectionId]),
-    line: Line,
-    cells: &Cells<'_>,
+    (line, cells): (Line, &Cells<'_>),
+    wanted: Wanted,
 ) -> Result<Option<AwardRow>, InputError> {
     let b = &rules.vocabulary.batch;
     let cell = |c: Option<usize>| c.map_or("", |c| cols.text(cells, c));
@@ -129,11 +143,15 @@ fn row(
             _ => return Ok(None),
         }
     } else {
-        let (floor, ceiling) = (money(Added::Floor)?, money(Added::Ceiling)?);
         match award {
-            None => Figure::Undecided { floor, ceiling },
+            None if wanted == Wanted::Decided => return Ok(None),
+            None => {
+                let (floor, ceiling) = (money(Added::Floor)?, money(Added::Ceiling)?);
+                Figure::Undecided { floor, ceiling }
+            }
             Some(m) if m.is_zero() => return Ok(None),
             Some(m) => {
+                let (floor, ceiling) = (money(Added::Floor)?, money(Added::Ceiling)?);
                 let below = floor.is_some_and(|f| m < f);
                 let above = ceiling.is_some_and(|c| m > c);
                 if below || above {

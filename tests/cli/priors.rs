@@ -410,6 +410,13 @@ fn a_decided_discretionary_amount_is_a_decided_award() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(column(&d.join("out1.csv"), "酌定上限"), ["3000000.00"]);
     let written = std::fs::read_to_string(d.join("out1.csv")).unwrap();
+    // Undecided, the row is passed over unread: a mistyped credit code in it stops nothing, and
+    // nothing is deducted (ceiling 3,000,000).
+    let mangled = written.replacen("91330302000000001K", "91330302000000001X", 1);
+    std::fs::write(d.join("undecided.csv"), mangled).unwrap();
+    let (code, err) = batch(d, &["r.csv", "-o", "out0.csv", "--prior", "undecided.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(column(&d.join("out0.csv"), "酌定上限"), ["3000000.00"]);
     let decide = |amount: &str| {
         let edited = written.replacen(",4,,3000000.00,", &format!(",4,{amount},3000000.00,"), 1);
         assert_ne!(edited, written);
