@@ -71,7 +71,11 @@ impl PriorSource for PriorFile {
             if bad.is_some() || cells.is_blank() {
                 return;
             }
-            match plain_row(rules, (table, &cols), line, cells) {
+            // Checked as read (gather checks again), so that the first bad row of the file is
+            // the one named, whether its cell or its award is wrong.
+            match plain_row(rules, (table, &cols), line, cells)
+                .and_then(|a| a.map(|a| a.check(rules).map(|_| a)).transpose())
+            {
                 Ok(Some(a)) => out.push(a),
                 Ok(None) => {}
                 Err(e) => bad = Some(e),

@@ -578,3 +578,34 @@ fn a_loan_claim_pays_only_the_days_no_prior_covered() {
         "{err}"
     );
 }
+
+/// A prior table's first bad row is the one named, whether a cell of it cannot be read or its
+/// award is incomplete: line 3 (a clause-1 award without its year) before line 4 (an amount
+/// that is no amount).
+#[test]
+fn a_prior_table_s_first_bad_row_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let row = compute(
+        "91330302000000001K",
+        "鹿城区",
+        "HT-01",
+        "100000",
+        "2026-02-01",
+    );
+    std::fs::write(d.join("r.csv"), format!("{HEAD}{row}")).unwrap();
+    let code = "91330302000000001K";
+    std::fs::write(
+        d.join("prior.csv"),
+        format!(
+            "{PRIOR_HEAD}{code},1,2026,HT-0,1000\n{code},1,,HT-9,1000\n{code},1,2026,HT-8,abc\n"
+        ),
+    )
+    .unwrap();
+    let (status, err) = batch(d, &["r.csv", "-o", "out.csv", "--prior", "prior.csv"]);
+    assert_eq!(status, 2, "{err}");
+    assert!(
+        err.contains("prior.csv:3: ") && err.contains("needs its year"),
+        "{err}"
+    );
+}
