@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
 use crate::round::output::{Figure, Wanted};
-use crate::rules::RuleSet;
+use crate::rules::RulesFor;
 use crate::rules::vocabulary::written;
 use crate::sheet::guard::same_file;
 use crate::sheet::read::{Encoding, Table};
@@ -61,7 +61,8 @@ fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> 
 /// Reads the round's output at `output` and writes its notice to `to` (CSV or XLSX): the
 /// determinate lines and their total, then the discretionary ones under their own header, each
 /// with its floor and ceiling, and the totals of both.
-pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Notice, Error> {
+pub fn write(book: &dyn RulesFor, output: &Path, to: &Path, bom: bool) -> Result<Notice, Error> {
+    let rules = book.base();
     if same_file(output, to) {
         return Err(InputError::new(
             to.display().to_string(),
@@ -72,13 +73,13 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
         )
         .into());
     }
-    let (awarded, discretionary) = read(rules, output)?;
+    let (awarded, discretionary) = read(book, output)?;
     let overflow = |e: MoneyError| InputError::new(output.display().to_string(), e);
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {
         total = total.checked_add(line.amount).map_err(overflow)?;
-        let mut row = row(rules, n + 1, line, code, district, *clause);
+        let mut row = row(book, n + 1, line, code, district, *clause);
         row.push(Cell::Money(line.amount));
         rows.push(row);
     }
@@ -102,7 +103,7 @@ pub fn write(rules: &RuleSet, output: &Path, to: &Path, bom: bool) -> Result<Not
         for (n, ((_, district, clause, code), line)) in discretionary.iter().enumerate() {
             floors = add(floors, line.floor).map_err(overflow)?;
             ceilings = add(ceilings, line.ceiling).map_err(overflow)?;
-            let mut row = row(rules, n + 1, line, code, district, *clause);
+            let mut row = row(book, n + 1, line, code, district, *clause);
             row.extend([line.floor, line.ceiling].map(money_or_blank));
             rows.push(row);
         }
@@ -134,13 +135,15 @@ fn total_row(sums: &[Option<Money>]) -> Vec<Cell> {
 
 /// A line's cells up to its clause's title; the caller adds the amount or the range.
 fn row(
-    rules: &RuleSet,
+    book: &dyn RulesFor,
     n: usize,
     line: &Line,
     code: &str,
     district: &str,
     clause: u32,
 ) -> Vec<Cell> {
+    // A clause an overlay scoped to the district adds is named by those rules.
+    let rules = book.of_district(district);
     let title = rules.clause(clause).map_or("", |c| c.title(false));
     vec![
         Cell::Count(n),
@@ -156,12 +159,13 @@ fn row(
 /// (`round::output`): rows of one applicant are one applicant however its code or district was
 /// spelt, a decided discretionary amount is a decided award, and rows without an award are passed
 /// over unread. A file without calc's added columns is no round's output and is refused.
-fn read(rules: &RuleSet, output: &Path) -> Result<(Lines, Lines), Error> {
+fn read(book: &dyn RulesFor, output: &Path) -> Result<(Lines, Lines), Error> {
     let table = Table::open(output, Encoding::Auto)?;
-    lines(rules, &table)
+    lines(book, &table)
 }
 
-fn lines(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
+fn lines(book: &dyn RulesFor, table: &Table) -> Result<(Lines, Lines), Error> {
+    let rules = book.base();
     let cols = crate::round::output::columns(rules, table)?;
     if !cols.own {
         return Err(InputError::new(
@@ -183,7 +187,7 @@ fn lines(rules: &RuleSet, table: &Table) -> Result<(Lines, Lines), Error> {
         err
     };
     let (mut awarded, mut discretionary) = (Lines::new(), Lines::new());
-    for a in crate::round::output::awards(rules, table, &cols, Wanted::WithUndecided)? {
+    for a in crate::round::output::awards(book, table, &cols, Wanted::WithUndecided)? {
         let (into, amount, floor, ceiling) = match a.figure {
             Figure::Decided(m) => (&mut awarded, m, None, None),
             Figure::Undecided { floor, ceiling } => {

@@ -148,7 +148,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
         .map_err(sheet)?;
     let cols = Columns::map(rules, &table.file, &table.headers, &used).map_err(sheet)?;
     cols.require_round(rules, &table.file).map_err(sheet)?;
-    let priors = load_priors(rules, &opts.priors, opts.encoding)?;
+    let priors = load_priors(book, &opts.priors, opts.encoding)?;
     mark("open");
     let parser = Parser {
         rules,
@@ -213,7 +213,7 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
 /// The round's prior files, each opened at this edge and read as a source (`prior::PriorFile`),
 /// gathered in the order given.
 fn load_priors(
-    rules: &RuleSet,
+    book: &RuleBook,
     paths: &[PathBuf],
     encoding: Encoding,
 ) -> Result<Gathered, InputError> {
@@ -221,7 +221,7 @@ fn load_priors(
         .map(|p| Table::open(p, encoding).map(PriorFile::new))
         .collect::<Result<_, _>>()?;
     let sources: Vec<&dyn PriorSource> = files.iter().map(|f| f as &dyn PriorSource).collect();
-    crate::prior::gather(rules, &sources)
+    crate::prior::gather(book, &sources)
 }
 
 /// Refuses any two of input, priors, output and summary that are one file, and an output or

@@ -95,7 +95,8 @@ impl Config {
         let own = FactsPriors(facts);
         let mut sources: Vec<&dyn PriorSource> = vec![&own];
         sources.extend(opened.iter().map(|f| f as &dyn PriorSource));
-        let gathered = calc::prior::gather(rules, &sources)?;
+        // Each award under its own applicant's rules (a prior file holds other applicants too).
+        let gathered = calc::prior::gather(&self.book, &sources)?;
         let r = &rules.roles;
         let code = (facts.single(r.applicant))
             .and_then(|a| a.text(r.credit_code))

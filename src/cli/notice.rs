@@ -19,7 +19,7 @@ pub struct Args {
 }
 
 pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
-    let n = calc::notice::write(&config.rules, &args.output, &args.to, !args.no_bom)?;
+    let n = calc::notice::write(&config.book, &args.output, &args.to, !args.no_bom)?;
     let (lines, d, total) = (n.lines, n.discretionary, n.total);
     // The discretionary lines' range, apart from the total: what the department still decides.
     let range = match (n.floors, n.ceilings) {

@@ -7,7 +7,7 @@ use crate::error::InputError;
 use crate::facts::Value;
 use crate::money::Money;
 use crate::round::output::{self, Figure, Wanted};
-use crate::rules::{FieldId, RuleSet};
+use crate::rules::{FieldId, RuleSet, RulesFor};
 use crate::sheet::read::{Cells, Line, Table};
 
 use super::{Origin, Period, PriorAward, PriorSource};
@@ -24,11 +24,12 @@ impl PriorFile {
 }
 
 impl PriorSource for PriorFile {
-    fn awards(&self, rules: &RuleSet) -> Result<Vec<PriorAward>, InputError> {
+    fn awards(&self, book: &dyn RulesFor) -> Result<Vec<PriorAward>, InputError> {
         let table = &self.table;
+        let rules = book.base();
         let cols = output::columns(rules, table)?;
         if cols.own {
-            let rows = output::awards(rules, table, &cols, Wanted::Decided)?;
+            let rows = output::awards(book, table, &cols, Wanted::Decided)?;
             let file = &table.file;
             return Ok((rows.into_iter())
                 .filter_map(|a| {
@@ -73,8 +74,12 @@ impl PriorSource for PriorFile {
             }
             // Checked as read (gather checks again), so that the first bad row of the file is
             // the one named, whether its cell or its award is wrong.
+            let check = |a: PriorAward| {
+                let rules = book.of_district(&a.district);
+                a.check(rules).map(|_| a)
+            };
             match plain_row(rules, (table, &cols), line, cells)
-                .and_then(|a| a.map(|a| a.check(rules).map(|_| a)).transpose())
+                .and_then(|a| a.map(check).transpose())
             {
                 Ok(Some(a)) => out.push(a),
                 Ok(None) => {}

@@ -24,7 +24,7 @@ use crate::error::InputError;
 use crate::facts::{Facts, Item};
 use crate::money::Money;
 use crate::quota::Places;
-use crate::rules::{Award, CapScope, Clause, RuleSet};
+use crate::rules::{Award, CapScope, Clause, RuleSet, RulesFor};
 use crate::text::Text;
 
 /// A claim period, first and last day, both counted.
@@ -197,8 +197,9 @@ impl PriorAward {
 /// The caller makes the sources and hands them in; a source reads what it was given.
 pub trait PriorSource {
     /// Its awards, in its own order. Awards of 0.00 are not awards and are left out; a bad
-    /// award is an input error naming it. Checking against the rules is `gather`'s.
-    fn awards(&self, rules: &RuleSet) -> Result<Vec<PriorAward>, InputError>;
+    /// award is an input error naming it. Each is checked by `gather`, under its applicant's
+    /// rules (`rules.of_district`).
+    fn awards(&self, rules: &dyn RulesFor) -> Result<Vec<PriorAward>, InputError>;
 }
 
 /// The priors of every source, by credit code, and the quota places they hold.
@@ -220,16 +221,17 @@ impl Gathered {
     }
 }
 
-/// Gathers the awards of every source, in order: each checked against the rules (one under a
-/// disabled clause set aside), the same award (same applicant, clause, item and, where there is
+/// Gathers the awards of every source, in order: each checked against its applicant's rules (the
+/// rules of its district; one under a disabled clause set aside), the same award (same applicant, clause, item and, where there is
 /// one, period, with the same amount) counted once, an award that names no item never merged
 /// with another; two amounts for one award are an input error naming both; an award under a
 /// clause with a quota holds a place of its district and year, where it names the district.
-pub fn gather(rules: &RuleSet, sources: &[&dyn PriorSource]) -> Result<Gathered, InputError> {
+pub fn gather(book: &dyn RulesFor, sources: &[&dyn PriorSource]) -> Result<Gathered, InputError> {
     let mut out = Gathered::default();
     let mut first: HashMap<AwardKey, (Money, Origin)> = HashMap::new();
     for source in sources {
-        for award in source.awards(rules)? {
+        for award in source.awards(book)? {
+            let rules = book.of_district(&award.district);
             let Some(clause) = award.check(rules)? else {
                 continue;
             };
@@ -295,7 +297,8 @@ fn hold_place(clause: &Clause, award: &PriorAward, places: &mut Places) {
 pub struct FactsPriors<'a>(pub &'a Facts);
 
 impl PriorSource for FactsPriors<'_> {
-    fn awards(&self, rules: &RuleSet) -> Result<Vec<PriorAward>, InputError> {
+    fn awards(&self, rules: &dyn RulesFor) -> Result<Vec<PriorAward>, InputError> {
+        let rules = rules.base();
         let r = &rules.roles;
         let facts = self.0;
         let applicant = facts.single(r.applicant);

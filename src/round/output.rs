@@ -17,7 +17,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::error::InputError;
 use crate::facts::Value;
 use crate::money::Money;
-use crate::rules::{FieldId, RuleSet, SectionId};
+use crate::rules::{FieldId, RuleSet, RulesFor, SectionId};
 use crate::sheet::read::{Cells, Line, Table};
 use crate::text::Text;
 
@@ -93,19 +93,18 @@ pub enum Wanted {
 /// are passed over unread. The first bad cell of a row read stops the reading (an input error
 /// naming its file, line, column and header).
 pub fn awards(
-    rules: &RuleSet,
+    rules: &dyn RulesFor,
     table: &Table,
     cols: &Columns,
     wanted: Wanted,
 ) -> Result<Vec<AwardRow>, InputError> {
-    let allowed = row_sections(rules);
     let mut out = Vec::new();
     let mut bad: Option<InputError> = None;
     table.rows(&(), |line, cells| {
         if bad.is_some() {
             return;
         }
-        match row(rules, (table, cols, &allowed), (line, cells), wanted) {
+        match row(rules, (table, cols), (line, cells), wanted) {
             Ok(Some(a)) => out.push(a),
             Ok(None) => {}
             Err(e) => bad = Some(e),
@@ -114,13 +113,15 @@ pub fn awards(
     bad.map_or(Ok(out), Err)
 }
 
-/// One row: its award, or `None` for a row without one (not checked further).
+/// One row: its award, or `None` for a row without one (not checked further). Its clause is read
+/// under its applicant's rules (an overlay scoped to its district may add or disable one).
 fn row(
-    rules: &RuleSet,
-    (table, cols, allowed): (&Table, &Columns, &[SectionId]),
+    book: &dyn RulesFor,
+    (table, cols): (&Table, &Columns),
     (line, cells): (Line, &Cells<'_>),
     wanted: Wanted,
 ) -> Result<Option<AwardRow>, InputError> {
+    let rules = book.base();
     let b = &rules.vocabulary.batch;
     let cell = |c: Option<usize>| c.map_or("", |c| cols.text(cells, c));
     let status = RowStatus::read(cell(cols.added(Added::Status)), b);
@@ -173,6 +174,35 @@ fn row(
             }
         }
     };
+    let read = |si: SectionId, field: FieldId| -> Result<Option<Value>, InputError> {
+        let c = cols.of(si, field);
+        let text = cell(c);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        Value::from_text(&rules.section(si).fields[field], text)
+            .map(Some)
+            .map_err(|e| at(table, line, c, e))
+    };
+    let r = &rules.roles;
+    let text_of = |v: Option<Value>| match v {
+        Some(Value::Text(t)) => Some(t),
+        _ => None,
+    };
+    let credit_code = text_of(read(r.applicant, r.credit_code)?).unwrap_or_default();
+    if credit_code.is_empty() {
+        let c = cols.of(r.applicant, r.credit_code);
+        return Err(at(
+            table,
+            line,
+            c,
+            crate::text!("统一社会信用代码为空", "the credit code is empty"),
+        ));
+    }
+    let name = text_of(read(r.applicant, r.name)?).unwrap_or_default();
+    let district = text_of(read(r.applicant, r.district)?).unwrap_or_default();
+    let rules = book.of_district(&district);
+
     let clause_col = cols.added(Added::Clause);
     let clause_text = cell(clause_col);
     let number: u32 = clause_text.parse().map_err(|_| {
@@ -204,7 +234,7 @@ fn row(
         ));
     };
     let kind = cell(cols.kind);
-    let section = section_of(rules, allowed, kind)
+    let section = section_of(rules, &row_sections(rules), kind)
         .filter(|&s| s == clause.section)
         .ok_or_else(|| {
             at(
@@ -217,34 +247,6 @@ fn row(
                 ),
             )
         })?;
-    let read = |si: SectionId, field: FieldId| -> Result<Option<Value>, InputError> {
-        let c = cols.of(si, field);
-        let text = cell(c);
-        if text.is_empty() {
-            return Ok(None);
-        }
-        Value::from_text(&rules.section(si).fields[field], text)
-            .map(Some)
-            .map_err(|e| at(table, line, c, e))
-    };
-    let r = &rules.roles;
-    let text_of = |v: Option<Value>| match v {
-        Some(Value::Text(t)) => Some(t),
-        _ => None,
-    };
-    let credit_code = text_of(read(r.applicant, r.credit_code)?).unwrap_or_default();
-    if credit_code.is_empty() {
-        let c = cols.of(r.applicant, r.credit_code);
-        return Err(at(
-            table,
-            line,
-            c,
-            crate::text!("统一社会信用代码为空", "the credit code is empty"),
-        ));
-    }
-    let name = text_of(read(r.applicant, r.name)?).unwrap_or_default();
-    let district = text_of(read(r.applicant, r.district)?).unwrap_or_default();
-
     let s = rules.section(section);
     // A fact of the item's section named as a fact of the prior table (subject, title, start,
     // end): what a prior of that name means for this item.

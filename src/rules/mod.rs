@@ -347,6 +347,36 @@ impl RuleBook {
     }
 }
 
+/// The rules an applicant of a district is under: a `RuleBook`'s (an overlay scoped to its
+/// district applied), or one `RuleSet`'s for every district. What is read of earlier awards (a
+/// clause an overlay adds or disables) is read under the applicant's own rules.
+pub trait RulesFor: Sync {
+    /// The rules without any scoped overlay: the vocabulary, the columns of a file.
+    fn base(&self) -> &RuleSet;
+    /// The rules of an applicant of `district`.
+    fn of_district(&self, district: &str) -> &RuleSet;
+}
+
+impl RulesFor for RuleSet {
+    fn base(&self) -> &RuleSet {
+        self
+    }
+
+    fn of_district(&self, _: &str) -> &RuleSet {
+        self
+    }
+}
+
+impl RulesFor for RuleBook {
+    fn base(&self) -> &RuleSet {
+        &self.base
+    }
+
+    fn of_district(&self, district: &str) -> &RuleSet {
+        self.for_district(district)
+    }
+}
+
 /// Turns a problem of a parsed file into the error a person reads.
 type Show<'a> = dyn Fn(Problem, &Doc) -> InputError + 'a;
 

@@ -609,3 +609,65 @@ fn a_prior_table_s_first_bad_row_is_named() {
         "{err}"
     );
 }
+
+/// A clause an overlay scoped to a district adds is a clause like any other in a prior read back
+/// (SPEC §2): the round's output is read under each applicant's own rules. With a 5% top-up on
+/// compute contracts added for 鹿城区 as clause 13, round 1 pays 甲's HT-01 (100,000) 30% = 30,000
+/// under clause 1 and, on its continuation row, 5% = 5,000 under clause 13. Round 2 with round 1
+/// as prior: HT-01 is paid under both, 0.00 and 0.00; HT-02 (100,000) 30,000 and 5,000 (before:
+/// round 1's clause-13 row was refused, "no clause 13 in the rules", exit 2). The notice names
+/// clause 13 by its title.
+#[test]
+fn a_clause_added_by_a_scoped_overlay_is_read_back_under_the_applicant_s_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("extra.toml"),
+        "name = \"鹿城区算力补充 (示例)\"\n\n[scope]\ndistricts = [\"鹿城区\"]\n\n\
+         [[add_clause]]\nclause = 13\nkey = \"compute_top_up\"\ntitle = \"算力补充 (示例)\"\n\
+         title_en = \"compute top-up (example)\"\nsection = \"compute\"\ndate_field = \"date\"\n\
+         applicants = [\"enterprise\"]\nresponsible_units = [\"区经信局\"]\ntext = \"示例条款。\"\n\n\
+         [add_clause.award]\nkind = \"rate\"\nbase = \"amount\"\nrates = [{ rate = \"5%\" }]\n\n\
+         [add_clause.cap]\nscope = \"unit_year\"\namount = \"500000\"\n\n\
+         [add_clause.combine]\nmode = \"sum\"\n",
+    )
+    .unwrap();
+    let ht = |id: &str| compute("91330302000000001K", "鹿城区", id, "100000", "2026-02-01");
+    std::fs::write(d.join("r1.csv"), format!("{HEAD}{}", ht("HT-01"))).unwrap();
+    let (code, err) = batch(d, &["r1.csv", "-o", "out1.csv", "--overlay", "extra.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(column(&d.join("out1.csv"), "条款"), ["1", "13"]);
+    assert_eq!(
+        column(&d.join("out1.csv"), "核定金额"),
+        ["30000.00", "5000.00"]
+    );
+    std::fs::write(
+        d.join("r2.csv"),
+        format!("{HEAD}{}{}", ht("HT-01"), ht("HT-02")),
+    )
+    .unwrap();
+    let args = ["r2.csv", "-o", "out2.csv", "--overlay", "extra.toml"];
+    let (code, err) = batch(d, &[&args[..], &["--prior", "out1.csv"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        column(&d.join("out2.csv"), "核定金额"),
+        ["0.00", "0.00", "30000.00", "5000.00"]
+    );
+    calc()
+        .current_dir(d)
+        .args([
+            "notice",
+            "out1.csv",
+            "-o",
+            "notice.csv",
+            "--overlay",
+            "extra.toml",
+        ])
+        .assert()
+        .success();
+    let notice = std::fs::read_to_string(d.join("notice.csv")).unwrap();
+    assert!(
+        notice.contains(",鹿城区,13,算力补充 (示例),5000.00\n"),
+        "{notice}"
+    );
+}
