@@ -671,3 +671,57 @@ fn a_clause_added_by_a_scoped_overlay_is_read_back_under_the_applicant_s_rules()
         "{notice}"
     );
 }
+
+/// The single file's `--prior` goes through the same gathering as its own `[[prior]]`: the same
+/// award in both counts once, two amounts for it are an input error naming both. HT-000's
+/// 100,000 in 2026, counted once, leaves 500,000 − 100,000 = 400,000 of the 2026 cap. HT-1: 30% ×
+/// 1,000,000 = 300,000, room 400,000: 300,000. HT-2: 30% × 300,000 = 90,000, room 400,000 −
+/// 300,000 = 100,000: 90,000. (Counted twice: room 300,000, HT-1 300,000, HT-2 0.00.)
+#[test]
+fn the_single_file_s_priors_and_its_prior_files_are_gathered_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let contract = |id: &str, amount: &str| {
+        format!(
+            "[[compute]]\nid = \"{id}\"\nautonomous = true\namount = {amount}\ndate = 2026-02-01\n\n"
+        )
+    };
+    let f = facts_file(&format!(
+        "{ENTERPRISE}\n{}{}[[prior]]\nclause = 1\nyear = 2026\nitem = \"HT-000\"\namount = 100000\n",
+        contract("HT-1", "1000000"),
+        contract("HT-2", "300000"),
+    ));
+    let facts = f.path().to_str().unwrap();
+    let prior = |amount: &str| {
+        std::fs::write(
+            d.join("p.csv"),
+            format!("{PRIOR_HEAD}91330302MA2H00001Y,1,2026,ht-000,{amount}\n"),
+        )
+        .unwrap();
+        d.join("p.csv").to_str().unwrap().to_string()
+    };
+    let p = prior("100000");
+    let o = calc()
+        .args([facts, "--prior", &p, "--as-of", AS_OF, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = &j["clauses"][0]["items"];
+    assert_eq!(items[0]["amount"], "300000.00", "{j}");
+    assert_eq!(items[1]["amount"], "90000.00", "{j}");
+    let p = prior("120000");
+    let o = calc()
+        .args([facts, "--prior", &p, "--as-of", AS_OF])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("p.csv:2:")
+            && err.contains("prior[1]")
+            && err.contains("100,000.00")
+            && err.contains("120,000.00"),
+        "{err}"
+    );
+}
