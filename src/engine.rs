@@ -7,8 +7,7 @@
 //! prior payment of the same item; then the clause's combination (sum under the annual cap in
 //! item order, or 就高执行 with prior awards deducted).
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rust_decimal::Decimal;
@@ -17,31 +16,55 @@ use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
 use crate::outcome::{ClauseOutcome, Exclusions, ItemOutcome, Outcome, Status, Step};
+use crate::prior::PriorAward;
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{
     Award, CapScope, Clause, CombineMode, Condition, Field, FieldId, FieldType, Payout, RuleSet,
 };
 
-/// An award already granted under this policy.
+/// An award already granted under this policy, with its item id folded once.
 #[derive(Clone, Debug)]
 struct Prior<'a> {
-    clause: u32,
-    year: Option<i32>,
-    item: Option<&'a str>,
-    /// The item id folded (`fold::key`; empty for an empty id): ids compare so, folded once.
+    award: &'a PriorAward,
+    /// The item id folded (`fold::key`), where it names one.
     key: Option<String>,
-    /// The subject it paid, under a clause paid per subject.
-    subject: Option<&'a str>,
-    amount: Money,
-    /// Its place in the facts (1-based among the priors, and its line), for errors.
-    number: usize,
-    line: usize,
+}
+
+impl<'a> Prior<'a> {
+    fn of(award: &'a PriorAward) -> Prior<'a> {
+        Prior {
+            award,
+            key: award.item_key(),
+        }
+    }
 }
 
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
 /// an amount so large the arithmetic would overflow), located in the facts source.
 pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outcome, InputError> {
-    evaluate_clauses(rules, facts, as_of, &Exclusions::default(), &|_| true)
+    let priors = crate::prior::of_facts(rules, facts)?;
+    evaluate_clauses(
+        rules,
+        facts,
+        &priors,
+        as_of,
+        &Exclusions::default(),
+        &|_| true,
+    )
+}
+
+/// `evaluate` with the applicant's priors as gathered (`prior::gather`: the facts file's own
+/// `[[prior]]` tables among its sources, or a round's prior files); the facts' own `[[prior]]`
+/// tables are not read again.
+pub fn evaluate_with(
+    rules: &RuleSet,
+    facts: &Facts,
+    priors: &[PriorAward],
+    as_of: NaiveDate,
+) -> Result<Outcome, InputError> {
+    evaluate_clauses(rules, facts, priors, as_of, &Exclusions::default(), &|_| {
+        true
+    })
 }
 
 /// `evaluate` under the clauses `only` names, the others left out (and out of the total). Each
@@ -53,6 +76,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts, as_of: NaiveDate) -> Result<Outc
 pub fn evaluate_clauses(
     rules: &RuleSet,
     facts: &Facts,
+    priors: &[PriorAward],
     as_of: NaiveDate,
     excluded: &Exclusions,
     only: &dyn Fn(u32) -> bool,
@@ -65,7 +89,7 @@ pub fn evaluate_clauses(
         )
         .field("applicant")
     })?;
-    let priors = collect_priors(rules, facts)?;
+    let priors: Vec<Prior<'_>> = priors.iter().map(Prior::of).collect();
     rate_facts_stated(rules, facts)?;
     let district = applicant
         .text(roles.district)
@@ -221,11 +245,27 @@ fn evaluate_clause(
     let section = rules.section(clause.section);
     let mut items: Vec<ItemOutcome> = Vec::with_capacity(claimed.len());
     let mut payables: Vec<Option<Payable>> = Vec::with_capacity(claimed.len());
+    let by_days = matches!(clause.award, Award::Interest { .. });
     for (index, item) in claimed {
         // Room for the usual few steps of an item (conditions or formula, caps, combination).
         let mut steps = Vec::with_capacity(4);
-        let payable = evaluate_item(rules, clause, (item, excluded(*index)), as_of, &mut steps)
-            .map_err(|e| overflow(facts, e).field(format!("{}[{}]", section.name, index + 1)))?;
+        // A claim paid by days: the periods earlier awards on the same item paid.
+        let paid: Vec<&Prior<'_>> = if by_days {
+            let id = Some(crate::fold::key(&item.key(section)));
+            (priors.iter())
+                .filter(|p| p.award.clause == clause.number && p.key == id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let payable = evaluate_item(
+            rules,
+            clause,
+            (item, &paid, excluded(*index)),
+            as_of,
+            &mut steps,
+        )
+        .map_err(|e| overflow(facts, e).field(format!("{}[{}]", section.name, index + 1)))?;
         let (amount, ceiling, floor) = match &payable {
             Some(Payable::Fixed(m)) => (*m, None, None),
             Some(Payable::Range { floor, ceiling }) => (Money::ZERO, Some(*ceiling), *floor),
@@ -243,9 +283,18 @@ fn evaluate_clause(
         payables.push(payable);
     }
 
-    let clause_priors = priors.iter().filter(|p| p.clause == clause.number);
+    let clause_priors = priors.iter().filter(|p| p.award.clause == clause.number);
     match clause.combine {
-        CombineMode::Sum => combine_sum(clause, claimed, &mut items, clause_priors),
+        CombineMode::Sum => {
+            let paid = if by_days {
+                PaidBy::Days
+            } else if crate::prior::year_is_item(rules, clause) {
+                PaidBy::Year
+            } else {
+                PaidBy::Item
+            };
+            combine_sum(clause, claimed, &mut items, clause_priors, paid)
+        }
         CombineMode::Highest => {
             let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
             combine_highest(&mut items, &payables, &groups);
@@ -352,17 +401,18 @@ impl Groups {
             let group = match (named, clause.per) {
                 (Some(i), _) => Some(sums[of_item[i]].0.clone()),
                 (None, None) => Some(Some(String::new())),
-                (None, Some(f)) => p.subject.and_then(|s| subject_key(&section.fields[f], s)),
+                (None, Some(f)) => (prior_group_text(rules, &section.fields[f], p.award))
+                    .and_then(|s| subject_key(&section.fields[f], s)),
             };
-            let group = match group {
-                Some(g) => g,
-                None if sums.len() == 1 => sums[0].0.clone(),
-                None => return Err(ambiguous_prior(rules, clause, p, &sums, facts)),
+            // One that identifies no group is a question, even where the facts have one group:
+            // it may be another product's, person's or title's (SPEC §4 rev. 3).
+            let Some(group) = group else {
+                return Err(ambiguous_prior(rules, clause, p));
             };
             // A prior of a group the facts do not claim deducts from nothing here.
             if let Some(&at) = index.get(&group) {
                 let sum = &mut sums[at].1;
-                *sum = sum.checked_add(p.amount).map_err(|e| overflow(facts, e))?;
+                *sum = (sum.checked_add(p.award.amount)).map_err(|e| overflow(facts, e))?;
             }
         }
         let unnamed_field = clause
@@ -382,54 +432,57 @@ fn group_key(clause: &Clause, item: &Item) -> Option<String> {
         return Some(String::new());
     };
     match item.get(f) {
-        Some(Value::Text(t)) => Some(crate::fold::key(t)).filter(|k| !k.is_empty()),
+        Some(Value::Text(t)) => Some(crate::fold::subject(t)).filter(|k| !k.is_empty()),
         Some(Value::Enum(v)) => Some(format!("#{v}")),
         _ => None,
     }
+}
+
+/// What a prior says of a clause's `per` fact: its title where the clause is paid per title (the
+/// prior's fact of the same name), else its subject.
+fn prior_group_text<'a>(rules: &RuleSet, per: &Field, p: &'a PriorAward) -> Option<&'a str> {
+    let r = &rules.roles;
+    let named =
+        |f: Option<FieldId>| f.is_some_and(|f| rules.section(r.prior).fields[f].name == per.name);
+    let text = if named(r.prior_title) {
+        p.title.as_deref()
+    } else {
+        p.subject.as_deref()
+    };
+    text.filter(|t| !t.trim().is_empty())
 }
 
 /// The group a prior's `subject` names: the folded text, or a value of an enum `per` fact.
 fn subject_key(field: &Field, subject: &str) -> Option<Option<String>> {
     match field.ty {
         FieldType::Enum => field.enum_index(subject).map(|v| Some(format!("#{v}"))),
-        _ => {
-            Some(Some(crate::fold::key(subject)).filter(|k| !k.is_empty())).filter(|k| k.is_some())
-        }
+        _ => Some(Some(crate::fold::subject(subject)).filter(|k| !k.is_empty()))
+            .filter(|k| k.is_some()),
     }
 }
 
-/// A prior that names neither an item nor a subject of a clause with several groups.
-fn ambiguous_prior(
-    rules: &RuleSet,
-    clause: &Clause,
-    p: &Prior<'_>,
-    groups: &[(Option<String>, Money)],
-    facts: &Facts,
-) -> InputError {
-    let label = clause
-        .per
-        .map(|f| rules.field(clause.section, f))
-        .map_or(("", ""), |f| (f.label(false), f.label(true)));
-    let mut e = InputError::new(
-        &facts.source,
-        {
-            let (n, zh, en, k) = (clause.number, label.0, label.1, groups.len());
-            crate::text!(
-                "第 {n} 条按{zh}分别就高，本单位有 {k} 组: 已获奖补须以 item 或 subject 指明属于哪一组",
-                "clause {n} pays the highest award per {en}, and the facts have {k} groups: say which one this prior award was for (its item or subject)"
-            )
-        },
+/// A prior that names no item of the facts and no group (subject or title) of a clause paid per
+/// group: an input error at the prior, asking which.
+fn ambiguous_prior(rules: &RuleSet, clause: &Clause, p: &Prior<'_>) -> InputError {
+    let field = clause.per.map(|f| rules.field(clause.section, f));
+    let (zh, en) = field.map_or(("", ""), |f| (f.label(false), f.label(true)));
+    let name = field.map_or("subject", |f| f.name.as_str());
+    let n = clause.number;
+    p.award.origin.error(
+        name,
+        crate::text!(
+            "第 {n} 条按{zh}分别就高: 已获奖补须指明是哪一项 (本单位事实中的事项编号 item，或{zh} {name})",
+            "clause {n} pays the highest award per {en}: say which one this prior award was for (an item of these facts, or its {name})"
+        ),
     )
-    .field(format!("prior[{}].subject", p.number));
-    e.line = Some(p.line);
-    e
 }
 
-/// Date window, conditions and formula for one item; `None` when it does not qualify.
+/// Date window, conditions and formula for one item; `None` when it does not qualify. `paid`
+/// are the earlier awards on the item of a clause paid by days.
 fn evaluate_item(
     rules: &RuleSet,
     clause: &Clause,
-    (item, excluded): (&Item, Option<&Step>),
+    (item, paid, excluded): (&Item, &[&Prior<'_>], Option<&Step>),
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> Result<Option<Payable>, MoneyError> {
@@ -445,7 +498,7 @@ fn evaluate_item(
             tiers,
         } => tier_award(item, *base, *ceiling, tiers, dp, steps)?,
         Award::Levels { by, levels } => level_award(item, *by, levels, steps),
-        Award::Interest { .. } => interest_award(rules, &clause.award, item, as_of, steps)?,
+        Award::Interest { .. } => interest_award(rules, &clause.award, (item, paid), as_of, steps)?,
     };
     Ok(payable.map(|p| item_cap(p, clause, steps)))
 }
@@ -625,11 +678,12 @@ fn level_award(
     }
 }
 
-/// Interest on the principal for the days of the claim window, at most the interest paid.
+/// Interest on the principal for the days of the claim window that no earlier award on the loan
+/// subsidised, at most the interest paid.
 fn interest_award(
     rules: &RuleSet,
     award: &Award,
-    item: &Item,
+    (item, earlier): (&Item, &[&Prior<'_>]),
     as_of: NaiveDate,
     steps: &mut Vec<Step>,
 ) -> Result<Option<Payable>, MoneyError> {
@@ -663,10 +717,26 @@ fn interest_award(
         .min(term_end)
         .min(next_day(p.effective_until))
         .min(next_day(as_of));
-    let days = (until - from).num_days();
-    if days <= 0 {
+    let window = (until - from).num_days();
+    if window <= 0 {
         steps.push(Step::NoInterestDays { from, until });
         return Ok(None);
+    }
+    let covered = days_covered((from, until), earlier);
+    let days = window - covered;
+    if covered > 0 {
+        let amount = (earlier.iter()).fold(Money::ZERO, |acc, p| {
+            acc.checked_add(p.award.amount).unwrap_or(acc)
+        });
+        if days == 0 {
+            // Every day of the window was paid before: the item is paid, nothing more is due.
+            steps.push(Step::AlreadyPaid { amount });
+            return Ok(Some(Payable::Fixed(Money::ZERO)));
+        }
+        steps.push(Step::DaysPaidBefore {
+            days: covered,
+            amount,
+        });
     }
     let principal_amount = item.money(*principal).unwrap_or_default();
     let exact = mul(
@@ -696,6 +766,26 @@ fn interest_award(
     Ok(Some(Payable::Fixed(after)))
 }
 
+/// How many days of the window `[from, until)` the earlier awards' periods (first and last day
+/// counted) cover, each day once however many periods cover it.
+fn days_covered((from, until): (NaiveDate, NaiveDate), paid: &[&Prior<'_>]) -> i64 {
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = (paid.iter())
+        .filter_map(|p| p.award.period)
+        .map(|pd| (pd.start.max(from), next_day(pd.end).min(until)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    spans.sort_unstable();
+    let (mut days, mut reached) = (0, from);
+    for (a, b) in spans {
+        let a = a.max(reached);
+        if a < b {
+            days += (b - a).num_days();
+            reached = b;
+        }
+    }
+    days
+}
+
 /// A per-item cap on a determinate amount; a range, or a clause without one, passes unchanged.
 fn item_cap(payable: Payable, clause: &Clause, steps: &mut Vec<Step>) -> Payable {
     match (payable, &clause.cap) {
@@ -719,14 +809,28 @@ fn item_cap(payable: Payable, clause: &Clause, steps: &mut Vec<Step>) -> Payable
     }
 }
 
+/// How a clause's priors meet its items when they add up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PaidBy {
+    /// An item a prior names is paid: it pays nothing again.
+    Item,
+    /// The year is the item: the year's priors are deducted from its award.
+    Year,
+    /// The days a prior on the item paid are left out of its claim (done by the item's formula).
+    Days,
+}
+
 /// Items add up; a unit-year cap is shared in item order with the prior awards of that year.
 /// A discretionary item (a ceiling only) is treated alike: an item already paid loses its
 /// ceiling, and the year's prior awards lower the ceiling (the rule file's "扣除" applies to it too).
+/// Where the year is the item (`prior::year_is_item`: one award per year of expense), the year's
+/// priors are deducted from its award itself, determinate or discretionary, never below 0.00.
 fn combine_sum<'a>(
     clause: &Clause,
     claimed: &[(usize, &Item)],
     items: &mut [ItemOutcome],
     priors: impl Iterator<Item = &'a Prior<'a>> + Clone,
+    paid: PaidBy,
 ) {
     let annual = clause
         .cap
@@ -740,9 +844,10 @@ fn combine_sum<'a>(
         }
         // Ids compare trimmed, width- and case-folded (SPEC §3): a prior for ht-01 is HT-01's.
         let id = crate::fold::key(&out.id);
-        if let Some(prior) = priors.clone().find(|p| p.key.as_ref() == Some(&id)) {
+        let named = priors.clone().find(|p| p.key.as_ref() == Some(&id));
+        if let Some(prior) = named.filter(|_| paid == PaidBy::Item) {
             out.steps.push(Step::AlreadyPaid {
-                amount: prior.amount,
+                amount: prior.award.amount,
             });
             nothing_payable(out);
             continue;
@@ -755,10 +860,13 @@ fn combine_sum<'a>(
         };
         let prior_sum = priors
             .clone()
-            .filter(|p| p.year == Some(year))
+            .filter(|p| p.award.year == Some(year))
             .fold(Money::ZERO, |acc, p| {
-                acc.checked_add(p.amount).unwrap_or(acc)
+                acc.checked_add(p.award.amount).unwrap_or(acc)
             });
+        if paid == PaidBy::Year && !prior_sum.is_zero() {
+            deduct(out, prior_sum);
+        }
         let slot = match used.iter().position(|(y, _)| *y == year) {
             Some(i) => i,
             None => {
@@ -788,6 +896,39 @@ fn combine_sum<'a>(
             out.floor = out.floor.map(|f| f.min(after));
         }
         used[slot].1 = earlier.checked_add(after).unwrap_or(earlier);
+    }
+}
+
+/// An item's priors deducted from its award: from a determinate amount, or from a range's floor
+/// and ceiling; never below 0.00.
+fn deduct(out: &mut ItemOutcome, prior: Money) {
+    match out.ceiling {
+        None => {
+            let before = out.amount;
+            let after = before.saturating_sub(prior);
+            out.steps.push(Step::PriorDeducted {
+                prior,
+                before,
+                after,
+            });
+            out.amount = after;
+        }
+        Some(ceiling) => {
+            let ceiling_after = ceiling.saturating_sub(prior);
+            let floor_after = out.floor.map(|f| f.saturating_sub(prior));
+            out.steps.push(Step::PriorDeductedFromRange {
+                prior,
+                floor_before: out.floor,
+                ceiling_before: ceiling,
+                floor_after,
+                ceiling_after,
+            });
+            if ceiling_after.is_zero() {
+                nothing_payable(out);
+            } else {
+                (out.ceiling, out.floor) = (Some(ceiling_after), floor_after);
+            }
+        }
     }
 }
 
@@ -885,87 +1026,6 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
             }
         }
     }
-}
-
-fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>>, InputError> {
-    let r = &rules.roles;
-    let mut out: Vec<Prior<'a>> = Vec::new();
-    // Each award seen (clause, folded item, year, amount, folded subject), and the first
-    // accepted prior of each (clause, folded item): looked up, not searched for.
-    let mut seen = HashSet::new();
-    let mut first_of_item: HashMap<(u32, String), usize> = HashMap::new();
-    for (i, item) in facts.items(r.prior).iter().enumerate() {
-        let here = |field: &str, msg: crate::text::Text| {
-            let mut e =
-                InputError::new(&facts.source, msg).field(format!("prior[{}].{field}", i + 1));
-            e.line = Some(item.line);
-            e
-        };
-        let number = item.int(r.prior_clause).unwrap_or_default();
-        // A disabled clause pays nothing and its caps bind no other clause: its priors change
-        // no figure and are set aside (an overlay may disable a clause the city paid under).
-        if u32::try_from(number).is_ok_and(|n| rules.disabled.contains(&n)) {
-            continue;
-        }
-        let Some(clause) = u32::try_from(number).ok().and_then(|n| rules.clause(n)) else {
-            let known: Vec<String> = rules.clauses.iter().map(|c| c.number.to_string()).collect();
-            return Err(here(
-                "clause",
-                crate::text!("规则中没有第 {number} 条，应为: {}", known.join(", "); "no clause {number} in the rules; expected one of: {}", known.join(", ")),
-            ));
-        };
-        let year = item.int(r.prior_year).and_then(|y| i32::try_from(y).ok());
-        let annual = clause
-            .cap
-            .as_ref()
-            .is_some_and(|c| c.scope == CapScope::UnitYear);
-        if annual && year.is_none() {
-            return Err(here(
-                "year",
-                crate::text!("第 {} 条有年度上限，已获奖补须填写年度 year", clause.number; "clause {} has an annual cap: the prior award needs its year", clause.number),
-            ));
-        }
-        let fold = |t: Option<&str>| t.map(crate::fold::key).filter(|k| !k.is_empty());
-        let prior = Prior {
-            clause: clause.number,
-            year,
-            item: item.text(r.prior_item),
-            key: item.text(r.prior_item).map(crate::fold::key),
-            subject: r.prior_subject.and_then(|f| item.text(f)),
-            amount: item.money(r.prior_amount).unwrap_or_default(),
-            number: i + 1,
-            line: item.line,
-        };
-        // The same award listed twice (two prior files) counts once.
-        let key = prior.key.clone().filter(|k| !k.is_empty());
-        let award = (prior.clause, key.clone(), prior.year, prior.amount);
-        if !seen.insert((award, fold(prior.subject))) {
-            continue;
-        }
-        // An item's accepted priors share one amount (any other is refused here): its first.
-        if let Some(key) = key {
-            match first_of_item.entry((prior.clause, key)) {
-                Entry::Occupied(at) if out[*at.get()].amount != prior.amount => {
-                    let q: &Prior<'_> = &out[*at.get()];
-                    let (a, b) = (q.amount, prior.amount);
-                    return Err(here("amount", {
-                        let (n, id) = (clause.number, prior.item.unwrap_or_default());
-                        let (qn, ql, pn) = (q.number, q.line, prior.number);
-                        crate::text!(
-                            "第 {n} 条事项 `{id}` 有两条金额不同的已获奖补: prior[{qn}] (第 {ql} 行) {a} 元与 prior[{pn}] {b} 元，请核对保留一条",
-                            "clause {n}, item `{id}`: two prior awards with different amounts, prior[{qn}] (line {ql}) {a} and prior[{pn}] {b}: keep the right one"
-                        )
-                    }));
-                }
-                Entry::Occupied(_) => {}
-                Entry::Vacant(at) => {
-                    at.insert(out.len());
-                }
-            }
-        }
-        out.push(prior);
-    }
-    Ok(out)
 }
 
 /// A fact that chooses a rate (a rate case's `when`) must be stated: taking its absence as
@@ -1743,12 +1803,14 @@ mod tests {
     #[test]
     fn a_fixed_amount_is_the_floor_of_a_range_and_a_prior_lowers_both() {
         // Clause 11, one unnamed group: ceiling max(30,000,000, 5,000,000) = 30,000,000, floor
-        // max(300,000, 5,000,000) = 5,000,000; prior 1,000,000 → 4,000,000 to 29,000,000.
+        // max(300,000, 5,000,000) = 5,000,000; prior 1,000,000 → 4,000,000 to 29,000,000. The
+        // prior names LT, which puts it in that group (SPEC rev. 3 §4: a prior naming no item and
+        // no subject is an input error; under rev. 2 it fell in the one group).
         let o = applicant()
             .enterprise()
             .recognition("LT", "leading_team_provincial", "2026-01-10")
             .recognition("EO", "entrepreneur_ouyue", "2026-02-10")
-            .prior("11", "", "", "1000000")
+            .prior("11", "", "LT", "1000000")
             .evaluate();
         let c = o.clause(11);
         assert_eq!(c.status, Status::Discretionary);
@@ -1841,7 +1903,12 @@ mod tests {
         let c = subject_recognition(c, "B", "first_set_national", "产品B", "2026-03-02");
         let e = c.prior("7", "", "", "500000").try_evaluate().unwrap_err();
         assert_eq!(e.field.as_deref(), Some("prior[1].subject"));
-        assert!(e.message.contains("2 组"), "{}", e.message);
+        assert!(e.message.contains("say which one"), "{}", e.message);
+        // SPEC rev. 3 §4: even where the facts have one product (rev. 2 took the one group).
+        let c = applicant().enterprise();
+        let c = subject_recognition(c, "A", "first_set_national", "产品A", "2026-03-01");
+        let e = c.prior("7", "", "", "500000").try_evaluate().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("prior[1].subject"));
     }
 
     #[test]

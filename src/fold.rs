@@ -13,8 +13,30 @@ pub fn width(text: &str) -> Cow<'_, str> {
 
 /// An id as it is compared (SPEC §3): trimmed, width-folded and case-folded, so that `ＨＴ-01`,
 /// `ht-01` and ` HT-01 ` are one id.
+/// An id written with the formula guard a spreadsheet shows (`'-XM-1`, SPEC §6) is the id
+/// without it: one id with `-XM-1`.
 pub fn key(id: &str) -> String {
-    width(id).trim().to_lowercase()
+    unguard(width(id).trim()).to_lowercase()
+}
+
+/// A subject (a product, a person, a team) as it is compared (SPEC §4): as an id, and without any
+/// space, so that `张 三` is `张三`.
+pub fn subject(text: &str) -> String {
+    let k = key(text);
+    if k.contains(char::is_whitespace) {
+        k.chars().filter(|c| !c.is_whitespace()).collect()
+    } else {
+        k
+    }
+}
+
+/// A cell as it was before the formula guard (`sheet::write::neutralise`): a leading `'` before
+/// `=`, `+`, `-`, `@`, a tab or a carriage return taken off again.
+pub fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
 }
 
 fn is_wide(c: char) -> bool {
@@ -49,5 +71,10 @@ mod tests {
             assert_eq!(key(id), "ht-01", "{id:?}");
         }
         assert_ne!(key("HT-01"), key("HT-1"));
+        // The formula guard a spreadsheet shows is no part of the id.
+        assert_eq!(key("'-XM-1"), key("-xm-1"));
+        assert_eq!(key("'XM-1"), "'xm-1");
+        // A subject has no spaces at all: 张 三 is 张三, full-width spaces too.
+        assert_eq!(subject(" 张 三\u{3000}团队 "), subject("张三团队"));
     }
 }

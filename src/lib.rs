@@ -43,14 +43,28 @@ pub use rules::RuleSet;
 
 /// One applicant's outcome, as `calc FILE`, `calc explain` and `calc test` give it: the one
 /// evaluator, with the clause quotas applied to the applicant's own items (SPEC §4); a batch
-/// applies them across the round instead.
+/// applies them across the round instead. Its priors are the facts' own `[[prior]]` tables.
 pub fn evaluate(
     rules: &RuleSet,
     facts: &Facts,
     as_of: chrono::NaiveDate,
 ) -> Result<Outcome, error::InputError> {
-    match quota::own(rules, facts, as_of)? {
-        Some(excluded) => engine::evaluate_clauses(rules, facts, as_of, &excluded, &|_| true),
-        None => engine::evaluate(rules, facts, as_of),
+    let priors = prior::of_facts(rules, facts)?;
+    evaluate_with(rules, facts, &priors, as_of)
+}
+
+/// `evaluate` with the applicant's priors as gathered (`prior::gather`, the facts' own
+/// `[[prior]]` tables among the sources); the facts' own tables are not read again.
+pub fn evaluate_with(
+    rules: &RuleSet,
+    facts: &Facts,
+    priors: &[prior::PriorAward],
+    as_of: chrono::NaiveDate,
+) -> Result<Outcome, error::InputError> {
+    match quota::own(rules, facts, priors, as_of)? {
+        Some(excluded) => {
+            engine::evaluate_clauses(rules, facts, priors, as_of, &excluded, &|_| true)
+        }
+        None => engine::evaluate_with(rules, facts, priors, as_of),
     }
 }

@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, InputError};
 use crate::money::{Money, MoneyError};
-use crate::round::headers::Columns;
-use crate::round::{Added, RowStatus};
-use crate::rules::RuleSet;
+use crate::round::output::{Figure, Wanted};
+use crate::rules::RulesFor;
 use crate::rules::vocabulary::written;
 use crate::sheet::Form;
 use crate::sheet::read::Table;
@@ -62,19 +61,20 @@ fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> 
 /// error): the determinate lines and their total, then the discretionary ones under their own
 /// header, each with its floor and ceiling, and the totals of both.
 pub fn write(
-    rules: &RuleSet,
+    book: &dyn RulesFor,
     output: &Table,
     out: impl std::io::Write + Send,
     form: Form,
     shown: &str,
 ) -> Result<Notice, Error> {
-    let (awarded, discretionary) = read(rules, output)?;
+    let rules = book.base();
+    let (awarded, discretionary) = read(book, output)?;
     let overflow = |e: MoneyError| InputError::new(&output.file, e);
     let mut rows = Vec::new();
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {
         total = total.checked_add(line.amount).map_err(overflow)?;
-        let mut row = row(rules, n + 1, line, code, district, *clause);
+        let mut row = row(book, n + 1, line, code, district, *clause);
         row.push(Cell::Money(line.amount));
         rows.push(row);
     }
@@ -98,7 +98,7 @@ pub fn write(
         for (n, ((_, district, clause, code), line)) in discretionary.iter().enumerate() {
             floors = add(floors, line.floor).map_err(overflow)?;
             ceilings = add(ceilings, line.ceiling).map_err(overflow)?;
-            let mut row = row(rules, n + 1, line, code, district, *clause);
+            let mut row = row(book, n + 1, line, code, district, *clause);
             row.extend([line.floor, line.ceiling].map(money_or_blank));
             rows.push(row);
         }
@@ -133,13 +133,15 @@ fn total_row(sums: &[Option<Money>]) -> Vec<Cell> {
 
 /// A line's cells up to its clause's title; the caller adds the amount or the range.
 fn row(
-    rules: &RuleSet,
+    book: &dyn RulesFor,
     n: usize,
     line: &NoticeLine,
     code: &str,
     district: &str,
     clause: u32,
 ) -> Vec<Cell> {
+    // A clause an overlay scoped to the district adds is named by those rules.
+    let rules = book.of_district(district);
     let title = rules.clause(clause).map_or("", |c| c.title(false));
     vec![
         Cell::Count(n),
@@ -151,26 +153,20 @@ fn row(
     ]
 }
 
-/// The output's awarded and discretionary lines; a file without calc's added columns is no
-/// round's output and is refused. Either language's headers and statuses are read, and an
-/// output of before the range columns too (its discretionary lines then have no range).
-fn read(rules: &RuleSet, table: &Table) -> Result<(NoticeLines, NoticeLines), Error> {
-    let r = &rules.roles;
-    let cols = Columns::map(rules, &table.file, &table.headers, &[r.applicant])?;
-    let col = |a: Added| cols.added(a);
-    let (Some(clause_col), Some(award_col), Some(status_col)) =
-        (col(Added::Clause), col(Added::Award), col(Added::Status))
-    else {
+/// The output's awarded and discretionary lines, read by the one reader of a round's output
+/// (`round::output`): rows of one applicant are one applicant however its code or district was
+/// spelt, a decided discretionary amount is a decided award, and rows without an award are passed
+/// over unread. A file without calc's added columns is no round's output and is refused.
+fn read(book: &dyn RulesFor, table: &Table) -> Result<(NoticeLines, NoticeLines), Error> {
+    let rules = book.base();
+    let cols = crate::round::output::columns(rules, table)?;
+    if !cols.own {
         return Err(InputError::new(
             &table.file,
             crate::text!("不是批量计算的输出 (缺少 条款、核定金额、状态 列)：请给出 calc batch 的输出文件", "not a round's output (no clause, award and status columns): give the output of calc batch"),
         )
         .into());
-    };
-    let (ceiling_col, floor_col) = (col(Added::Ceiling), col(Added::Floor));
-    let field = |f| cols.of(r.applicant, f);
-    let (name_col, code_col, district_col) =
-        (field(r.name), field(r.credit_code), field(r.district));
+    }
     let order = |d: &str| {
         let divisions = &rules.policy.divisions;
         divisions
@@ -178,62 +174,27 @@ fn read(rules: &RuleSet, table: &Table) -> Result<(NoticeLines, NoticeLines), Er
             .position(|x| x == d)
             .unwrap_or(divisions.len())
     };
+    let overflow = |line: usize, e: MoneyError| {
+        let mut err = InputError::new(&table.file, e.text());
+        err.line = Some(line);
+        err
+    };
     let (mut awarded, mut discretionary) = (NoticeLines::new(), NoticeLines::new());
-    let mut bad: Option<InputError> = None;
-    table.rows(&(), |line, cells| {
-        let cell = |c: Option<usize>| c.map_or("", |c| cells.get(c)).trim();
-        let status = RowStatus::read(cell(Some(status_col)), &rules.vocabulary.batch);
-        let into = match status {
-            Some(RowStatus::Awarded) => &mut awarded,
-            Some(RowStatus::Discretionary) => &mut discretionary,
-            _ => return,
-        };
-        let located = |e: &MoneyError| {
-            let mut err = InputError::new(&table.file, e.text());
-            err.line = Some(line.get());
-            err
-        };
-        let money = |c: Option<usize>| match cell(c) {
-            "" => Ok(None),
-            text => Money::parse(text).map(Some).map_err(|e| located(&e)),
-        };
-        let figures = (money(Some(award_col)), money(floor_col), money(ceiling_col));
-        let (amount, floor, ceiling) = match figures {
-            (Ok(a), Ok(f), Ok(c)) => (a.unwrap_or(Money::ZERO), f, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                bad.get_or_insert(e);
-                return;
+    for a in crate::round::output::awards(book, table, &cols, Wanted::WithUndecided)? {
+        let (into, amount, floor, ceiling) = match a.figure {
+            Figure::Decided(m) => (&mut awarded, m, None, None),
+            Figure::Undecided { floor, ceiling } => {
+                (&mut discretionary, Money::ZERO, floor, ceiling)
             }
         };
-        let Ok(clause) = cell(Some(clause_col)).parse::<u32>() else {
-            return;
-        };
-        if status == Some(RowStatus::Awarded) && amount.is_zero() {
-            return;
-        }
-        let district = cell(district_col).to_string();
-        let key = (
-            order(&district),
-            district,
-            clause,
-            cell(code_col).to_string(),
-        );
+        let key = (order(&a.district), a.district, a.clause, a.credit_code);
         let entry = into.entry(key).or_default();
-        entry.name = cell(name_col).to_string();
-        let sums = (
-            entry.amount.checked_add(amount),
-            add(entry.floor, floor),
-            add(entry.ceiling, ceiling),
-        );
-        match sums {
-            (Ok(a), Ok(f), Ok(c)) => (entry.amount, entry.floor, entry.ceiling) = (a, f, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                bad.get_or_insert(located(&e));
-            }
+        if entry.name.is_empty() {
+            entry.name = a.name;
         }
-    });
-    match bad {
-        Some(e) => Err(e.into()),
-        None => Ok((awarded, discretionary)),
+        entry.amount = (entry.amount.checked_add(amount)).map_err(|e| overflow(a.line, e))?;
+        entry.floor = add(entry.floor, floor).map_err(|e| overflow(a.line, e))?;
+        entry.ceiling = add(entry.ceiling, ceiling).map_err(|e| overflow(a.line, e))?;
     }
+    Ok((awarded, discretionary))
 }

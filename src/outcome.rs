@@ -157,6 +157,14 @@ pub enum Step {
         exact: Decimal,
         rounded: Money,
     },
+    /// Days of the claim window that earlier awards on the same loan already subsidised: left
+    /// out (a day is never subsidised twice).
+    DaysPaidBefore {
+        #[serde(serialize_with = "as_text")]
+        days: i64,
+        /// What the earlier awards on the loan came to.
+        amount: Money,
+    },
     /// Interest subsidy limited to the interest actually paid.
     LimitedByPaid {
         paid: Money,
@@ -397,6 +405,10 @@ mod tests {
                 from: day("2026-01-01"),
                 until: day("2026-01-01"),
             },
+            Step::DaysPaidBefore {
+                days: 120,
+                amount: money(50_000),
+            },
             Step::RateApplied {
                 base_field: FieldId(2),
                 base: money(1_200_000),
@@ -511,6 +523,7 @@ mod tests {
                     Step::LevelFixed { .. } => "level_fixed",
                     Step::LevelRange { .. } => "level_range",
                     Step::InterestDays { .. } => "interest_days",
+                    Step::DaysPaidBefore { .. } => "days_paid_before",
                     Step::LimitedByPaid { .. } => "limited_by_paid",
                     Step::ItemCap { .. } => "item_cap",
                     Step::AnnualCap { .. } => "annual_cap",
@@ -532,7 +545,7 @@ mod tests {
     #[test]
     fn every_step_serialises_with_its_kind_and_its_numbers_as_strings() {
         let all = every_step();
-        assert_eq!(all.len(), 30);
+        assert_eq!(all.len(), 31);
         for (step, kind) in &all {
             let v = serde_json::to_value(step).expect("a step serialises");
             let map = v.as_object().expect("a step is an object");

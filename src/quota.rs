@@ -12,7 +12,7 @@
 //! place (a prior for the same applicant and item) is not ranked again; an unscored item is not
 //! ranked, the scored ones are ranked among themselves.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Value};
 use crate::outcome::{Exclusion, Exclusions, Step};
+use crate::prior::PriorAward;
 use crate::rules::{FieldId, FieldType, RuleSet, SectionId};
 use crate::text::Text;
 
@@ -36,40 +37,7 @@ pub struct QuotaRule {
     pub key_field: Option<FieldId>,
 }
 
-/// The places of the quotas taken by earlier rounds: by clause, district and year, the awards
-/// (credit code, folded item id) holding them; the same award read twice holds one place.
-#[derive(Clone, Debug, Default)]
-pub struct Places {
-    taken: BTreeMap<(u32, String, i32), BTreeSet<(String, String)>>,
-}
-
-impl Places {
-    /// An earlier award under a quota's clause; `item` is its id, or a stand-in naming the award.
-    pub fn add(&mut self, clause: u32, district: &str, year: i32, code: &str, item: &str) {
-        let key = (clause, district.to_string(), year);
-        let award = (code.to_string(), crate::fold::key(item));
-        self.taken.entry(key).or_default().insert(award);
-    }
-
-    /// How many places of the clause are taken in the district and year.
-    pub fn taken(&self, clause: u32, district: &str, year: i32) -> u32 {
-        let key = (clause, district.to_string(), year);
-        self.taken.get(&key).map_or(0, |s| s.len() as u32)
-    }
-
-    /// Whether the applicant's item already holds a place.
-    pub fn holds(
-        &self,
-        clause: u32,
-        (district, year): (&str, i32),
-        code: &str,
-        item: &str,
-    ) -> bool {
-        let key = (clause, district.to_string(), year);
-        let award = (code.to_string(), crate::fold::key(item));
-        self.taken.get(&key).is_some_and(|s| s.contains(&award))
-    }
-}
+pub use crate::prior::Places;
 
 /// The quota kinds the batch knows.
 const PER_DISTRICT_YEAR: &str = "district_year";
@@ -158,29 +126,26 @@ pub struct Candidate {
 pub fn own(
     rules: &RuleSet,
     facts: &Facts,
+    priors: &[PriorAward],
     as_of: NaiveDate,
 ) -> Result<Option<Exclusions>, InputError> {
     let quotas = resolve(rules)?;
-    let r = &rules.roles;
-    let priors = facts.items(r.prior);
     // Most files claim fewer items than any quota has places: nothing to rank.
     let binds = |q: &QuotaRule| facts.items(q.section).len() + priors.len() > q.count as usize;
     if !quotas.iter().any(binds) {
         return Ok(None);
     }
-    let outcome = crate::engine::evaluate(rules, facts, as_of)?;
+    let outcome = crate::engine::evaluate_with(rules, facts, priors, as_of)?;
     let mut places = Places::default();
     for prior in priors {
-        let (Some(Value::Int(clause)), Some(Value::Int(year))) =
-            (prior.get(r.prior_clause), prior.get(r.prior_year))
-        else {
+        let Some(year) = prior.year else {
             continue;
         };
-        let id = match prior.text(r.prior_item) {
-            Some(id) if !id.is_empty() => id.to_string(),
-            _ => format!("{year}/{}", prior.line),
+        let id = match prior.item_key() {
+            Some(id) => id,
+            None => format!("{year}/{}", prior.origin.text().en),
         };
-        places.add(*clause as u32, &outcome.district, *year as i32, "", &id);
+        places.add(prior.clause, &outcome.district, year, "", &id);
     }
     let mut cands = Vec::new();
     for (qi, q) in quotas.iter().enumerate() {

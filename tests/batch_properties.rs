@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use calc::RuleSet;
 use calc::batch::write::Output;
-use calc::batch::{Earlier, Options, evaluate};
+use calc::batch::{Options, evaluate};
 use calc::render::Lang;
 use calc::rules::RuleBook;
 use calc::sheet::read::{Encoding, Table};
@@ -152,9 +152,8 @@ proptest! {
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
             lang: Lang::Zh,
         };
-        let (priors, places) = Default::default();
-        let earlier = Earlier { priors: &priors, places: &places };
-        let round = evaluate(book(), table, &opts, earlier, &()).expect("the round runs");
+        let priors = calc::prior::Gathered::default();
+        let round = evaluate(book(), table, &opts, &priors, &()).expect("the round runs");
         let rules = &book().base;
         let to = Output { format: Format::Csv, bom: true, lang: Lang::Zh, shown: "out.csv", scratch: None };
         let mut output = Vec::new();

@@ -2,7 +2,7 @@
 //! as JSON, with no file opened and no command line; each gives the command line's figures.
 
 use calc::batch::write::Output;
-use calc::batch::{Earlier, Options, evaluate};
+use calc::batch::{Options, evaluate};
 use calc::render::Lang;
 use calc::rules::RuleBook;
 use calc::sheet::read::{Encoding, Table};
@@ -30,12 +30,8 @@ fn a_round_in_memory_gives_the_command_lines_output_and_summary() {
         as_of: AS_OF.parse().unwrap(),
         lang: Lang::Zh,
     };
-    let (priors, places) = Default::default();
-    let earlier = Earlier {
-        priors: &priors,
-        places: &places,
-    };
-    let round = evaluate(&book, table, &opts, earlier, &()).unwrap();
+    let priors = calc::prior::Gathered::default();
+    let round = evaluate(&book, table, &opts, &priors, &()).unwrap();
     let mut csv = Vec::new();
     let to = Output {
         format: Format::Csv,

@@ -74,8 +74,9 @@ impl Applicant {
             set(&mut applicant, r.roles.applicant, name, text);
         }
         facts.sections[r.roles.applicant].push(applicant);
-        // Priors as a clean prior file has them: one per clause and item (the engine refuses two
-        // amounts for one item and counts an identical one once, neither of which is tested here).
+        // Priors as a clean prior file has them: one per clause and item, the year being the item
+        // under clause 4 (the engine refuses two amounts for one item and counts an identical one
+        // once, neither of which is tested here).
         let mut kept: Vec<String> = Vec::new();
         for (line, spec) in self.items.iter().enumerate() {
             if spec.section == "prior" {
@@ -85,7 +86,12 @@ impl Applicant {
                         .find(|(k, _)| *k == n)
                         .map(|(_, f)| f.text())
                 };
+                // Under a clause whose year is the item (clause 4), one prior per year.
+                let clause =
+                    (get("clause").and_then(|c| c.parse::<u32>().ok())).and_then(|n| r.clause(n));
+                let year_is_item = clause.is_some_and(|c| calc::prior::year_is_item(r, c));
                 let key = match get("item") {
+                    _ if year_is_item => format!("{:?}/year {:?}", get("clause"), get("year")),
                     Some(item) => format!("{:?}/{item}", get("clause")),
                     None => format!(
                         "{:?}",
@@ -261,7 +267,8 @@ fn item() -> impl Strategy<Value = ItemSpec> {
         ],
     });
     // A prior of any clause; it names an item id "0".."3" half of the time, and always a
-    // subject, so that it is never ambiguous between groups (clause 8 is grouped by title).
+    // subject, so that it is never ambiguous between groups (clause 8 is grouped by title, which
+    // a clause-8 prior names as its `title`: SPEC rev. 3 §4).
     let prior = (
         1u32..=12,
         2025i32..=2027,
@@ -279,10 +286,18 @@ fn item() -> impl Strategy<Value = ItemSpec> {
                 ("clause", Fact::Text(c.to_string())),
                 ("year", Fact::Text(y.to_string())),
                 ("amount", Fact::Fen(f)),
-                ("subject", Fact::Text(subjects[si].to_string())),
+                (
+                    if c == 8 { "title" } else { "subject" },
+                    Fact::Text(subjects[si].to_string()),
+                ),
             ];
             if let Some(i) = it {
                 facts.push(("item", Fact::Text(i.to_string())));
+            }
+            // A clause-12 prior names the period it paid (SPEC rev. 3 §4).
+            if c == 12 {
+                facts.push(("start", Fact::Text(format!("{y}-01-01"))));
+                facts.push(("end", Fact::Text(format!("{y}-06-30"))));
             }
             ItemSpec {
                 section: "prior",

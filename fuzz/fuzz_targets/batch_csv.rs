@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use calc::RuleSet;
 use calc::batch::write::Output;
-use calc::batch::{Earlier, Options, evaluate};
+use calc::batch::{Options, evaluate};
 use calc::render::Lang;
 use calc::rules::RuleBook;
 use calc::sheet::{Form, Format};
@@ -27,12 +27,8 @@ fuzz_target!(|data: &[u8]| {
         lang: Lang::Zh,
         keep_columns: Vec::new(),
     };
-    let (priors, places) = Default::default();
-    let earlier = Earlier {
-        priors: &priors,
-        places: &places,
-    };
-    if let Ok(round) = evaluate(book(), table, &opts, earlier, &()) {
+    let priors = calc::prior::Gathered::default();
+    if let Ok(round) = evaluate(book(), table, &opts, &priors, &()) {
         let rules = &book().base;
         let to = Output {
             format: Format::Csv,

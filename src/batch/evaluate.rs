@@ -110,11 +110,18 @@ fn by_clause(
     lang: Lang,
     only: &dyn Fn(u32) -> bool,
 ) -> Result<Vec<(usize, RowResult)>, String> {
-    let outcome =
-        evaluate_clauses(rules, &unit.facts, as_of, &unit.excluded, only).map_err(|e| {
-            let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
-            format!("{field}{}", e.message)
-        })?;
+    let outcome = evaluate_clauses(
+        rules,
+        &unit.facts,
+        &unit.priors,
+        as_of,
+        &unit.excluded,
+        only,
+    )
+    .map_err(|e| {
+        let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
+        format!("{field}{}", e.message)
+    })?;
     // Rows by section, in item order: the k-th item of a section is at[section][k].
     let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
     for (k, (_, section, _)) in unit.rows.iter().enumerate() {

@@ -5,7 +5,6 @@
 //! Its first row that reads well makes its facts; a later row must repeat those applicant
 //! facts and must not repeat an item's key, or it is an error.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 use rayon::prelude::*;
@@ -49,6 +48,8 @@ pub struct Unit {
     pub code: String,
     pub district: String,
     pub facts: Facts,
+    /// Its earlier awards, from the round's prior files.
+    pub priors: Vec<crate::prior::PriorAward>,
     /// (row, section, index within the section's items), in file order.
     pub rows: Vec<(usize, SectionId, usize)>,
     /// Lines of this applicant's rows that had errors.
@@ -171,7 +172,7 @@ impl Codes {
         &self,
         (rules, file): (&RuleSet, &str),
         rows: Vec<Vec<Placed>>,
-        priors: &HashMap<String, Vec<Item>>,
+        priors: &crate::prior::Gathered,
     ) -> (Vec<Unit>, Errors) {
         let mut runs = in_group_order(rows, self.groups.len());
         let made: Vec<(Option<Unit>, Errors)> = (runs.par_iter_mut())
@@ -258,7 +259,7 @@ fn make_unit(
     rules: &RuleSet,
     file: &str,
     rows: &mut [Placed],
-    priors: &HashMap<String, Vec<Item>>,
+    priors: &crate::prior::Gathered,
 ) -> (Option<Unit>, Errors) {
     let mut so_far = SoFar::default();
     let mut errors = Vec::new();
@@ -296,9 +297,7 @@ fn make_unit(
     }
     let unit = so_far.unit.map(|mut unit| {
         unit.error_lines = so_far.error_lines;
-        if let Some(items) = priors.get(&unit.code) {
-            unit.facts.sections[rules.roles.prior].extend(items.iter().cloned());
-        }
+        unit.priors = priors.of(&unit.code).to_vec();
         unit
     });
     (unit, errors)
@@ -446,6 +445,7 @@ fn new_unit(rules: &RuleSet, file: &str, applicant: Item) -> Unit {
         code,
         district,
         facts,
+        priors: Vec::new(),
         rows: Vec::with_capacity(8),
         error_lines: Vec::new(),
         excluded: Exclusions::default(),

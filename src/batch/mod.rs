@@ -34,6 +34,7 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::money::Money;
+use crate::prior::Gathered;
 use crate::progress::{Count, Progress};
 use crate::quota::{Places, QuotaRule};
 use crate::round::RowStatus;
@@ -54,14 +55,6 @@ pub struct Options {
     pub keep_columns: Vec<String>,
     pub as_of: NaiveDate,
     pub lang: Lang,
-}
-
-/// The awards granted before this round, which it is computed against: by credit code, and
-/// the quota places they hold.
-#[derive(Clone, Copy)]
-pub struct Earlier<'a> {
-    pub priors: &'a crate::prior::Priors,
-    pub places: &'a Places,
 }
 
 /// The values a batch adds to a row.
@@ -128,7 +121,7 @@ pub fn evaluate(
     book: &RuleBook,
     table: Table,
     opts: &Options,
-    earlier: Earlier<'_>,
+    priors: &Gathered,
     progress: &dyn Progress,
 ) -> Result<Round, Error> {
     let rules = &book.base;
@@ -158,15 +151,10 @@ pub fn evaluate(
     mark("read");
     let quota = Quota {
         rules: &quotas,
-        places: earlier.places,
+        places: &priors.places,
     };
-    let (mut units, mut results, candidates) = evaluate_all(
-        book,
-        opts,
-        (&table.file, earlier.priors, quota),
-        read,
-        progress,
-    );
+    let (mut units, mut results, candidates) =
+        evaluate_all(book, opts, (&table.file, priors, quota), read, progress);
     mark("evaluated");
     let (as_of, lang) = (opts.as_of, opts.lang);
     quota::apply(
@@ -326,7 +314,7 @@ struct Read {
 fn evaluate_all(
     book: &RuleBook,
     opts: &Options,
-    (file, priors, quota): (&str, &crate::prior::Priors, Quota<'_>),
+    (file, priors, quota): (&str, &Gathered, Quota<'_>),
     Read {
         codes,
         rows,

@@ -156,17 +156,6 @@ impl Parser<'_> {
         cols.iter().map(|c| c.map_or(&b""[..], |c| cells.raw(c)))
     }
 
-    /// Reads a plain prior table's row (the vocabulary's `prior` section).
-    pub fn prior(&self, line: Line, cells: &Cells<'_>, memo: &mut Memo) -> Result<Item, String> {
-        let mut problems = Vec::new();
-        let item = self.item(self.rules.roles.prior, line, cells, &mut problems, memo);
-        if problems.is_empty() {
-            Ok(item)
-        } else {
-            Err(reason(&problems))
-        }
-    }
-
     /// One section's facts from a row; each problem is added to `problems`.
     fn item(
         &self,

@@ -19,6 +19,10 @@ pub struct Cli {
     /// 申报单位事实文件 (TOML；- 为标准输入) / the applicant's facts file (- for standard input)
     pub file: Option<PathBuf>,
 
+    /// 往期奖补 (上一轮的输出或往期奖补表)，按本单位的信用代码并入 [[prior]]，可重复 / earlier awards (an earlier round's output or a prior table), the applicant's merged into its [[prior]]; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub prior: Vec<PathBuf>,
+
     #[command(flatten)]
     pub common: Common,
 }

@@ -8,6 +8,7 @@ use calc::batch;
 use calc::batch::write::Output;
 use calc::files::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
 use calc::files::{self, Target};
+use calc::prior::{Gathered, PriorFile, PriorSource};
 use calc::progress::{Count, Progress};
 use calc::sheet::Format;
 use calc::sheet::read::Encoding;
@@ -87,7 +88,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     check_files(args)?;
     let encoding = args.encoding.into();
     let table = files::table(&args.input, encoding, args.sheet.as_deref())?;
-    let (priors, places) = calc::prior::load_all(&config.rules, &args.prior, encoding)?;
+    let priors = load_priors(config, &args.prior, encoding)?;
     let options = batch::Options {
         keep_columns: args.keep_column.clone(),
         as_of: config.as_of.unwrap_or_else(today),
@@ -99,12 +100,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         std::process::exit(130);
     });
     let bar = Bar::new();
-    let earlier = batch::Earlier {
-        priors: &priors,
-        places: &places,
-    };
     let t0 = std::time::Instant::now();
-    let round = batch::evaluate(&config.book, table, &options, earlier, &bar).and_then(|round| {
+    let round = batch::evaluate(&config.book, table, &options, &priors, &bar).and_then(|round| {
         if !args.check {
             write_outputs(config, args, &round, &bar)?;
         }
@@ -133,6 +130,20 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         0 => Ok(()),
         _ => Err(Failure::RowErrors),
     }
+}
+
+/// The round's prior files, each opened here and read as a source (`prior::PriorFile`),
+/// gathered in the order given, each award under its own applicant's rules.
+fn load_priors(
+    config: &Config,
+    paths: &[PathBuf],
+    encoding: Encoding,
+) -> Result<Gathered, Failure> {
+    let files: Vec<PriorFile> = (paths.iter())
+        .map(|p| files::table(p, encoding, None).map(PriorFile::new))
+        .collect::<Result<_, _>>()?;
+    let sources: Vec<&dyn PriorSource> = files.iter().map(|f| f as &dyn PriorSource).collect();
+    Ok(calc::prior::gather(&config.book, &sources)?)
 }
 
 /// Refuses any two of input, priors, output and summary that are one file, and an output or

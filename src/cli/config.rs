@@ -4,9 +4,14 @@
 use chrono::NaiveDate;
 
 use calc::error::{Error, InputError};
+use std::path::{Path, PathBuf};
+
 use calc::facts::Facts;
+use calc::files::guard::{INPUT, PRIOR, Role, distinct};
+use calc::prior::{FactsPriors, PriorAward, PriorFile, PriorSource};
 use calc::render::Lang;
 use calc::rules::{RuleBook, RuleSet, RuleSources};
+use calc::sheet::read::Encoding;
 
 use super::args::Honours;
 use super::{Common, Failure, Format};
@@ -59,6 +64,38 @@ impl Config {
     /// The rules for a facts file's applicant: its district's, where a scoped overlay names it.
     pub fn rules_for(&self, facts: &Facts) -> &RuleSet {
         facts.rules(&self.book)
+    }
+
+    /// The applicant's priors: its facts' own `[[prior]]` tables and, merged into them by the
+    /// one gathering (`prior::gather`: the same award once, two amounts for one award refused),
+    /// the awards under its credit code in the `--prior` files, each opened here.
+    pub fn priors_for(
+        &self,
+        rules: &RuleSet,
+        facts: &Facts,
+        file: &Path,
+        paths: &[PathBuf],
+    ) -> Result<Vec<PriorAward>, InputError> {
+        let mut files: Vec<(&Path, &Role)> = vec![(file, &INPUT)];
+        files.extend(paths.iter().map(|p| (p.as_path(), &PRIOR)));
+        if file != Path::new("-") {
+            distinct(&files)?;
+        } else {
+            distinct(&files[1..])?;
+        }
+        let opened: Vec<PriorFile> = (paths.iter())
+            .map(|p| calc::files::table(p, Encoding::Auto, None).map(PriorFile::new))
+            .collect::<Result<_, _>>()?;
+        let own = FactsPriors(facts);
+        let mut sources: Vec<&dyn PriorSource> = vec![&own];
+        sources.extend(opened.iter().map(|f| f as &dyn PriorSource));
+        // Each award under its own applicant's rules (a prior file holds other applicants too).
+        let gathered = calc::prior::gather(&self.book, &sources)?;
+        let r = &rules.roles;
+        let code = (facts.single(r.applicant))
+            .and_then(|a| a.text(r.credit_code))
+            .unwrap_or_default();
+        Ok(gathered.of(code).to_vec())
     }
 
     /// The as-of date for a facts file: `--as-of`, else `[application] date`, else today.

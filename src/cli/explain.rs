@@ -16,6 +16,9 @@ pub struct Args {
     /// 只说明这一条 / only this clause
     #[arg(long, value_name = "N")]
     pub clause: Option<u32>,
+    /// 往期奖补 (上一轮的输出或往期奖补表)，按本单位的信用代码并入 [[prior]]，可重复 / earlier awards (an earlier round's output or a prior table), the applicant's merged into its [[prior]]; repeatable
+    #[arg(long, value_name = "FILE")]
+    pub prior: Vec<PathBuf>,
 }
 
 pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
@@ -28,7 +31,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     }
     let facts = config.load_facts(&args.file)?;
     let rules = config.rules_for(&facts);
-    let outcome = calc::evaluate(rules, &facts, config.as_of_for(&facts))?;
+    let priors = config.priors_for(rules, &facts, &args.file, &args.prior)?;
+    let outcome = calc::evaluate_with(rules, &facts, &priors, config.as_of_for(&facts))?;
     let text = match config.format {
         Format::Table => fit(
             &explain::render(&outcome, &facts, rules, config.lang, only),

@@ -165,8 +165,19 @@ pub enum Command {
 fn run(cli: &Cli) -> Result<(), Failure> {
     let common = &cli.common;
     let config = |name, honours| Config::new(common, name, honours);
+    // `--prior` before a command is the single file's: a command takes its own after its name.
+    if cli.command.is_some() && !cli.prior.is_empty() {
+        return Err(Failure::Usage(calc::text!(
+            "--prior 请写在命令之后 (如 `calc explain FILE --prior F`、`calc batch IN --prior F`)",
+            "give --prior after the command (e.g. `calc explain FILE --prior F`, `calc batch IN --prior F`)"
+        )));
+    }
     match &cli.command {
-        None => single::run(&config("FILE", Honours::ALL)?, cli.file.as_deref()),
+        None => single::run(
+            &config("FILE", Honours::ALL)?,
+            cli.file.as_deref(),
+            &cli.prior,
+        ),
         Some(Command::Batch(args)) => batch::run(&config("batch", batch::HONOURS)?, args),
         Some(Command::Test(args)) => test::run(&config("test", Honours::NONE)?, args),
         Some(Command::Explain(args)) => explain::run(&config("explain", Honours::ALL)?, args),

@@ -232,6 +232,15 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             ceiling,
         } => level_range(s, *value, *floor, *ceiling),
         Step::InterestDays { .. } => interest_days(s, step),
+        Step::DaysPaidBefore { days, amount } => {
+            s.say("贴息期间中 ", "").int(*days);
+            s.say(
+                " 天已由往期贴息 ",
+                " days of the period were subsidised before (",
+            );
+            s.money(*amount);
+            s.say(" 覆盖，不再计算", "): left out");
+        }
         Step::LimitedByPaid {
             paid,
             before,

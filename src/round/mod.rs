@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod headers;
+pub mod output;
 
 use crate::render::Lang;
 use crate::rules::vocabulary::{BatchColumns, written};

@@ -121,6 +121,11 @@ pub struct Roles {
     pub prior_amount: FieldId,
     /// The subject a prior paid (clauses paid per subject); a vocabulary may go without it.
     pub prior_subject: Option<FieldId>,
+    /// The title a prior paid (a clause paid per title), where the vocabulary has it.
+    pub prior_title: Option<FieldId>,
+    /// The claim period a prior paid (first and last day), where the vocabulary has them.
+    pub prior_start: Option<FieldId>,
+    pub prior_end: Option<FieldId>,
 }
 
 /// A compiled gate: applicant kinds and the applicant facts that must be true for them.
@@ -279,6 +284,36 @@ impl RuleBook {
             .iter()
             .find(|(d, _)| d == district)
             .map_or(&self.base, |(_, rules)| rules)
+    }
+}
+
+/// The rules an applicant of a district is under: a `RuleBook`'s (an overlay scoped to its
+/// district applied), or one `RuleSet`'s for every district. What is read of earlier awards (a
+/// clause an overlay adds or disables) is read under the applicant's own rules.
+pub trait RulesFor: Sync {
+    /// The rules without any scoped overlay: the vocabulary, the columns of a file.
+    fn base(&self) -> &RuleSet;
+    /// The rules of an applicant of `district`.
+    fn of_district(&self, district: &str) -> &RuleSet;
+}
+
+impl RulesFor for RuleSet {
+    fn base(&self) -> &RuleSet {
+        self
+    }
+
+    fn of_district(&self, _: &str) -> &RuleSet {
+        self
+    }
+}
+
+impl RulesFor for RuleBook {
+    fn base(&self) -> &RuleSet {
+        &self.base
+    }
+
+    fn of_district(&self, district: &str) -> &RuleSet {
+        self.for_district(district)
     }
 }
 
@@ -567,6 +602,9 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
     let (_, prior_item) = find("prior", Some("item"))?;
     let (_, prior_amount) = find("prior", Some("amount"))?;
     let prior_subject = v.sections[prior].field_index("subject");
+    let prior_title = v.sections[prior].field_index("title");
+    let prior_start = v.sections[prior].field_index("start");
+    let prior_end = v.sections[prior].field_index("end");
     if v.sections[applicant].fields[kind].ty != FieldType::Enum {
         return Err(InputError::new(
             VOCABULARY_FILE,
@@ -587,6 +625,9 @@ fn resolve_roles(v: &Vocabulary) -> Result<Roles, InputError> {
         prior_item,
         prior_amount,
         prior_subject,
+        prior_title,
+        prior_start,
+        prior_end,
     })
 }
 

@@ -23,10 +23,7 @@ pub(crate) fn formula_like(text: &[u8]) -> bool {
 
 /// A cell as it was before `neutralise`: its leading `'` taken off again.
 pub fn unguard(text: &str) -> &str {
-    match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => text,
-    }
+    crate::fold::unguard(text)
 }
 
 pub(crate) fn neutralise_str(text: &str) -> Cow<'_, str> {

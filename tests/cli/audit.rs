@@ -918,13 +918,15 @@ fn a_clause_names_a_funding_source_of_the_policy_and_rules_show_says_it() {
 fn explain_shows_the_group_range_and_the_prior_deducted_from_it() {
     // Clause 11, one founder with both titles (no subject: the unit's unnamed group): floor
     // max(300,000, 5,000,000) = 5,000,000, ceiling 30,000,000; prior 1,200,000 deducted from both:
-    // 3,800,000 to 28,800,000 (SPEC rev. 2 §4).
+    // 3,800,000 to 28,800,000 (SPEC rev. 2 §4). The prior names RC-1, which puts it in that group
+    // (SPEC rev. 3 §4: a prior naming no item and no subject is an input error; under rev. 2 it
+    // named neither and fell in the one group).
     let f = facts_file(
         &(ENTERPRISE.to_string()
             + "[application]\ndate = 2026-06-30\n\n\
                [[recognition]]\nid = \"RC-1\"\ntitle = \"leading_team_provincial\"\ndate = 2025-12-01\n\n\
                [[recognition]]\nid = \"RC-2\"\ntitle = \"entrepreneur_ouyue\"\ndate = 2026-03-01\n\n\
-               [[prior]]\nclause = 11\namount = 1200000\n"),
+               [[prior]]\nclause = 11\nitem = \"RC-1\"\namount = 1200000\n"),
     );
     let out = stdout_of(&["explain", f.path().to_str().unwrap()]);
     assert!(out.contains("每个认定对象取最高一项"), "{out}");
