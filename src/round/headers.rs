@@ -142,7 +142,7 @@ impl Columns {
             })
             .collect();
         if unknown.is_empty() {
-            return Ok(());
+            return as_of_column(rules, file, headers, keep);
         }
         let unknown = unknown.join(", ");
         let mut e = InputError::new(
@@ -198,4 +198,45 @@ pub fn section_of(rules: &RuleSet, allowed: &[SectionId], text: &str) -> Option<
                 .iter()
                 .any(|a| a == t || a.eq_ignore_ascii_case(t))
     })
+}
+/// Refuses a column of the application date (申报日期, 计算基准日): a round has one as-of date,
+/// given with `--as-of` (SPEC §6); read as a fact it would differ row by row, and ignored it
+/// would silently compute as of another day. `--keep-column` carries it through unread.
+fn as_of_column(
+    rules: &RuleSet,
+    file: &str,
+    headers: &[String],
+    keep: &[String],
+) -> Result<(), InputError> {
+    let r = &rules.roles;
+    let as_of = &rules.section(r.application).fields[r.as_of.0];
+    let others = (rules.vocabulary.sections.iter().flat_map(|s| &s.fields))
+        .filter(|f| !std::ptr::eq(*f, as_of))
+        .flat_map(|f| {
+            [&f.name, &f.label, &f.label_en]
+                .into_iter()
+                .chain(&f.aliases)
+        });
+    let others: Vec<&String> = others.collect();
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let spelt = |h: &str| {
+        ([&as_of.name, &as_of.label, &as_of.label_en]
+            .into_iter()
+            .chain(&as_of.aliases))
+        .any(|s| same(s, h))
+    };
+    let Some(h) = headers.iter().find(|h| {
+        spelt(h) && !others.iter().any(|o| same(o, h)) && !keep.iter().any(|k| same(k, h))
+    }) else {
+        return Ok(());
+    };
+    let mut e = InputError::new(
+        file,
+        crate::text!(
+            "列“{h}”是计算基准日：一轮只有一个计算基准日，请用 --as-of YYYY-MM-DD 给出；如只需原样保留此列，请用 --keep-column {h}",
+            "column `{h}` is the as-of date: a round has one, given with --as-of YYYY-MM-DD; to carry the column through unread, use --keep-column {h}"
+        ),
+    );
+    e.line = Some(1);
+    Err(e)
 }

@@ -232,7 +232,7 @@ impl RuleBook {
         };
         let base = with(unscoped.clone())?;
         let divisions = &base.policy.divisions;
-        for ((name, _), districts) in &scoped {
+        for ((name, text), districts) in &scoped {
             if let Some(d) = districts
                 .iter()
                 .find(|d| !divisions.is_empty() && !divisions.contains(d))
@@ -241,11 +241,25 @@ impl RuleBook {
                     d,
                     divisions.iter().map(|n| (n.as_str(), vec![n.as_str()])),
                 );
-                return Err(InputError::new(
-                    name.as_str(),
-                    crate::text!("[scope] 的 `{d}` 不是区县，是否为: {}？", near.join("、"); "`{d}` in [scope] is not a district; did you mean {}?", near.join(" or ")),
-                )
-                .field("scope.districts")
+                // No name near it: every district is offered instead.
+                let message = match near.is_empty() {
+                    false => {
+                        crate::text!("[scope] 的 `{d}` 不是区县，是否为: {}？", near.join("、"); "`{d}` in [scope] is not a district; did you mean {}?", near.join(" or "))
+                    }
+                    true => {
+                        crate::text!("[scope] 的 `{d}` 不是区县，应为: {}", divisions.join("、"); "`{d}` in [scope] is not a district; expected one of: {}", divisions.join(", "))
+                    }
+                };
+                let e = InputError::new(name.as_str(), message).field("scope.districts");
+                // At the name as written in the overlay's [scope].
+                let at = text.find("[scope]").and_then(|s| {
+                    let quoted = format!("\"{d}\"");
+                    text[s..].find(&quoted).map(|i| s + i)
+                });
+                return Err(match at {
+                    Some(offset) => e.at(text, offset),
+                    None => e,
+                }
                 .into());
             }
         }
@@ -258,14 +272,15 @@ impl RuleBook {
             if book.scoped.iter().any(|(seen, _)| seen == d) {
                 continue;
             }
-            let mut overlays = unscoped.clone();
-            overlays.extend(
-                scoped
+            // Every overlay that applies to the district, in the order given (SPEC §2): a later
+            // one overrides an earlier one, scoped or not.
+            let applies = |o: &(String, String)| {
+                !scoped
                     .iter()
-                    .filter(|(_, ds)| ds.contains(d))
-                    .map(|(o, _)| (*o).clone()),
-            );
-            book.scoped.push((d.clone(), with(overlays)?));
+                    .any(|(s, ds)| std::ptr::eq(*s, o) && !ds.contains(d))
+            };
+            let overlays = sources.overlays.iter().filter(|o| applies(o)).cloned();
+            book.scoped.push((d.clone(), with(overlays.collect())?));
         }
         Ok(book)
     }

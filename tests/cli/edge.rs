@@ -190,3 +190,113 @@ fn a_checks_row_errors_reach_the_terminal_without_control_characters() {
     assert!(err.contains("in.csv:2:"), "{err}");
     assert!(!err.contains(['\u{1b}', '\u{7}']), "{err:?}");
 }
+
+/// Regression (issue 23, 5): a 申报日期 / 计算基准日 column was read as nothing and the round
+/// computed as of today; a round has one as-of date (`--as-of`), and such a column is refused
+/// unless `--keep-column` carries it through unread.
+#[test]
+fn an_application_date_column_is_refused_naming_as_of() {
+    let dir = tempfile::tempdir().unwrap();
+    for header in ["申报日期", "计算基准日"] {
+        let text = format!("{HEADER},{header}\n{ROW},2026-01-15\n");
+        std::fs::write(dir.path().join("in.csv"), text).unwrap();
+        let run = |extra: &[&str]| {
+            calc()
+                .current_dir(dir.path())
+                .args(["batch", "in.csv", "-o", "out.csv", "--as-of", "2026-06-30"])
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let refused = run(&[]);
+        let err = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("--as-of") && err.contains("--keep-column"),
+            "{err}"
+        );
+        assert!(!dir.path().join("out.csv").exists());
+        let kept = run(&["--keep-column", header]);
+        assert_eq!(
+            kept.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&kept.stderr)
+        );
+        // Kept as it was, unread: HT-1 is still paid as of 2026-06-30, 100,000 × 30%.
+        let out = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+        assert!(
+            out.contains("2026-01-15") && out.contains("30000.00"),
+            "{out}"
+        );
+        std::fs::remove_file(dir.path().join("out.csv")).unwrap();
+    }
+}
+
+/// Regression (issue 23, 8): overlays were applied unscoped first, scoped last, so a scoped 20%
+/// given before an unscoped 25% won for 鹿城区. Command-line order, always (SPEC §2): HT-1,
+/// autonomous 100,000 in 鹿城区 — 20% then 25%: 25,000.00; 25% then 20%: 20,000.00.
+#[test]
+fn overlays_apply_in_the_order_given_scoped_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all25 = r#"name = "all 25"
+[clause.1.award]
+rates = [
+  { when = { autonomous = true }, rate = "25%", label = "25%" },
+  { when = { autonomous = false }, rate = "10%", label = "10%" },
+]
+"#;
+    std::fs::write(d.join("all25.toml"), all25).unwrap();
+    std::fs::write(d.join("in.csv"), format!("{HEADER}\n{ROW}\n")).unwrap();
+    let lucheng = root().join("examples/overlays/lucheng-compute-20.toml");
+    let lucheng = lucheng.to_str().unwrap();
+    for (first, second, award) in [
+        (lucheng, "all25.toml", "25000.00"),
+        ("all25.toml", lucheng, "20000.00"),
+    ] {
+        let out = calc()
+            .current_dir(d)
+            .args(["--overlay", first, "--overlay", second])
+            .args(["batch", "in.csv", "-o", "out.csv", "--as-of", "2026-06-30"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+        assert!(text.contains(award), "{first} then {second}: {text}");
+    }
+}
+
+/// Regression (issue 23, 16): a bad `[scope]` district had no line or column and an empty
+/// "did you mean ?"; it is placed at the name and offers the nearest names, or all of them.
+#[test]
+fn a_bad_scope_district_is_placed_and_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let enterprise = root().join("examples/enterprise.toml");
+    for (written, offered) in [
+        ("鹿城", "did you mean 鹿城区?"),
+        ("火星区", "expected one of: 鹿城区, "),
+    ] {
+        let overlay = dir.path().join("o.toml");
+        std::fs::write(
+            &overlay,
+            format!("name = \"x\"\n[scope]\ndistricts = [\"{written}\"]\n"),
+        )
+        .unwrap();
+        let out = calc()
+            .arg("--overlay")
+            .arg(&overlay)
+            .arg(&enterprise)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("o.toml:3:14:"), "{err}");
+        assert!(err.contains(offered), "{err}");
+    }
+}
