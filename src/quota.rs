@@ -39,6 +39,39 @@ pub struct QuotaRule {
 
 pub use crate::prior::Places;
 
+/// The quotas of a round's every applicant: the base rules', and those of each district whose
+/// rules a scoped overlay changes (it may change a quota's count, or add one; SPEC §2).
+#[derive(Clone, Debug, Default)]
+pub struct QuotaBook {
+    base: Vec<QuotaRule>,
+    scoped: Vec<(String, Vec<QuotaRule>)>,
+}
+
+impl QuotaBook {
+    /// Every rule set's quotas, checked.
+    pub fn resolve(book: &crate::rules::RuleBook) -> Result<QuotaBook, InputError> {
+        let scoped = (book.scoped.iter())
+            .map(|(d, rules)| Ok((d.clone(), resolve(rules)?)))
+            .collect::<Result<_, InputError>>()?;
+        Ok(QuotaBook {
+            base: resolve(&book.base)?,
+            scoped,
+        })
+    }
+
+    /// The quotas an applicant of `district` is ranked under.
+    pub fn of(&self, district: &str) -> &[QuotaRule] {
+        (self.scoped.iter())
+            .find(|(d, _)| d == district)
+            .map_or(&self.base, |(_, q)| q)
+    }
+
+    /// Whether no applicant has a quota.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.scoped.iter().all(|(_, q)| q.is_empty())
+    }
+}
+
 /// The quota kinds the batch knows.
 const PER_DISTRICT_YEAR: &str = "district_year";
 
@@ -176,7 +209,7 @@ pub fn own(
     }
     let district = |_: u32| outcome.district.as_str();
     let at: Vec<(SectionId, usize)> = cands.iter().map(|c| (c.section, c.index)).collect();
-    let decision = decide(rules, (&quotas, &places), cands, district);
+    let decision = decide(rules, (&|_| &quotas, &places), cands, district);
     if let Some((row, message)) = decision.errors.into_iter().next() {
         let (section, index) = at[row];
         let item = &facts.items(section)[index];
@@ -206,10 +239,13 @@ pub fn score_of(value: Option<&Value>) -> Option<Decimal> {
     }
 }
 
+/// The quotas of an applicant's district (a candidate's `quota` indexes them).
+pub type QuotasOf<'q> = dyn Fn(&str) -> &'q [QuotaRule] + Sync + 'q;
+
 /// Ranks each district-year's qualifying items and says which are left out.
 pub fn decide<'a>(
     rules: &RuleSet,
-    (quotas, places): (&[QuotaRule], &Places),
+    (quotas, places): (&QuotasOf<'_>, &Places),
     candidates: Vec<Candidate>,
     district_of: impl Fn(u32) -> &'a str + Sync,
 ) -> Decision {
@@ -225,7 +261,7 @@ pub fn decide<'a>(
     let decided: Vec<Decision> = (groups.into_par_iter())
         .map(|((qi, district, year), cands)| {
             let mut decision = Decision::default();
-            let q = &quotas[qi];
+            let q = &quotas(district)[qi];
             let taken = places.taken(q.clause, district, year);
             if cands.len() + taken as usize > q.count as usize {
                 rank(rules, (q, taken), (district, year), cands, &mut decision);

@@ -36,7 +36,7 @@ use crate::error::Error;
 use crate::money::Money;
 use crate::prior::Gathered;
 use crate::progress::{Count, Progress};
-use crate::quota::{Places, QuotaRule};
+use crate::quota::{Places, QuotaBook};
 use crate::round::RowStatus;
 use crate::round::columns::row_sections;
 use crate::round::headers::Columns;
@@ -128,7 +128,7 @@ pub fn evaluate(
     let t0 = Instant::now();
     let mut phases: Vec<(&'static str, Duration)> = Vec::new();
     let mut mark = |what: &'static str| phases.push((what, t0.elapsed()));
-    let quotas = crate::quota::resolve(rules)?;
+    let quotas = QuotaBook::resolve(book)?;
     let allowed = row_sections(rules);
     let used: Vec<SectionId> = std::iter::once(rules.roles.applicant)
         .chain(allowed.iter().copied())
@@ -243,7 +243,7 @@ impl Round {
 /// A round's clause quotas and the places earlier rounds hold.
 #[derive(Clone, Copy)]
 pub struct Quota<'a> {
-    pub rules: &'a [QuotaRule],
+    pub rules: &'a QuotaBook,
     pub places: &'a Places,
 }
 

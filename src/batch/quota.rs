@@ -35,12 +35,11 @@ pub fn apply(
     }
     let rules = &book.base;
     let district = |u: u32| units.get(u as usize).map_or("", |u| u.district.as_str());
-    let decision = decide(rules, (quotas, places), candidates, district);
+    let decision = decide(rules, (&|d| quotas.of(d), places), candidates, district);
     // Each applicant's items left out, together (in the order decided), for its own core.
     let mut excluded = decision.excluded;
     excluded.par_sort_by_key(|e| e.0);
     let (excluded, before) = (&excluded, &*results);
-    let quota_clause = |c: u32| quotas.iter().any(|q| q.clause == c);
     let again: Vec<(u32, Vec<(usize, RowResult)>)> = (units.par_iter_mut().enumerate())
         .filter_map(|(ui, unit)| {
             let ui = ui as u32;
@@ -59,6 +58,8 @@ pub fn apply(
             // Only an applicant with an item left out is evaluated again.
             marked.then(|| {
                 let rules = book.for_district(&unit.district);
+                let of_district = quotas.of(&unit.district);
+                let quota_clause = |c: u32| of_district.iter().any(|q| q.clause == c);
                 let rows = evaluate::again(rules, unit, (as_of, lang), &quota_clause, before);
                 (ui, rows)
             })
@@ -100,6 +101,7 @@ impl Candidates {
         let results = (unit.rows.iter().zip(evaluated))
             .flat_map(|(at, (_, r))| std::iter::once(r).chain(&r.also).map(move |r| (at, r)));
         for (&(row, section, index), r) in results {
+            let quotas = quotas.of(&unit.district);
             let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
                 continue;
             };

@@ -300,3 +300,46 @@ fn a_bad_scope_district_is_placed_and_answered() {
         assert!(err.contains(offered), "{err}");
     }
 }
+
+/// Regression (issue 23, 6): a scoped overlay's clause-3 quota was ignored by a round (its base
+/// quota of 5 applied, all three datasets paid) while a single file applied it. 瓯海区's quota
+/// of 2: of scores 90, 70, 95, the 70 (DS-1) ranks third and is left out; 30% × 100,000 =
+/// 30,000.00 for each of the other two. A 鹿城区 scope leaves 瓯海区 at 5: all three paid.
+#[test]
+fn a_scoped_overlays_quota_holds_in_a_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let round = crate::batch::datasets(&["90", "70", "95"]);
+    std::fs::write(d.join("in.csv"), round).unwrap();
+    for (district, awards) in [
+        ("瓯海区", ["30000.00", "0.00", "30000.00"]),
+        ("鹿城区", ["30000.00"; 3]),
+    ] {
+        let overlay = format!(
+            "name = \"quota 2\"\n[scope]\ndistricts = [\"{district}\"]\n[clause.3]\nquota = {{ per = \"district_year\", count = 2, rank_by = \"score\", text = \"2 个\" }}\n"
+        );
+        std::fs::write(d.join("q2.toml"), overlay).unwrap();
+        let out = calc()
+            .current_dir(d)
+            .args(["--overlay", "q2.toml"])
+            .args(["batch", "in.csv", "-o", "out.csv", "--as-of", "2026-06-30"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+        let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let at = rows
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "核定金额")
+            .unwrap();
+        let got: Vec<String> = rows.records().map(|r| r.unwrap()[at].to_string()).collect();
+        assert_eq!(got, awards, "scope {district}");
+    }
+}
