@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Status, Step};
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, PriorRef, Status, Step};
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{
     Award, CapScope, Clause, CombineMode, Condition, Field, FieldId, FieldType, Payout, RuleSet,
@@ -36,6 +36,18 @@ struct Prior<'a> {
     /// Its place in the facts (1-based among the priors, and its line), for errors.
     number: usize,
     line: usize,
+}
+
+impl Prior<'_> {
+    /// The prior as a step names it.
+    fn reference(&self) -> PriorRef {
+        PriorRef {
+            item: self.item.map(str::to_string).filter(|i| !i.is_empty()),
+            year: self.year,
+            amount: self.amount,
+            origin: None,
+        }
+    }
 }
 
 /// Evaluates one applicant. Errors are input errors (a prior without the year its clause needs,
@@ -68,7 +80,7 @@ pub fn evaluate_clauses(
         .unwrap_or_default()
         .to_string();
     let kind = applicant.enum_value(roles.kind);
-    let policy_gates = policy_gates(rules, applicant, &district, kind, as_of);
+    let (policy_gates, policy_passed) = policy_gates(rules, applicant, &district, kind, as_of);
 
     let mut clauses = Vec::with_capacity(rules.clauses.len());
     let mut total = Money::ZERO;
@@ -87,16 +99,19 @@ pub fn evaluate_clauses(
             continue;
         }
         let mut gates = policy_gates.clone();
-        if let Some(k) = kind
-            && !clause.applicants.contains(&k)
-        {
-            gates.push(Step::KindNotCovered { kind: k });
+        let mut passed = policy_passed.clone();
+        if let Some(k) = kind {
+            match clause.applicants.contains(&k) {
+                false => gates.push(Step::KindNotCovered { kind: k }),
+                true => passed.push(Step::KindCovered { kind: k }),
+            }
         }
-        let outcome = if gates.is_empty() {
+        let mut outcome = if gates.is_empty() {
             evaluate_clause(rules, clause, &claimed, &priors, as_of, facts)?
         } else {
             ineligible(rules, clause, &claimed, gates, as_of)
         };
+        outcome.passed = passed;
         total = total
             .checked_add(outcome.amount)
             .map_err(|e| overflow(facts, e))?;
@@ -118,23 +133,26 @@ pub fn evaluate_clauses(
 }
 
 /// Gates that hold for every clause: the policy's period of effect, its districts, and the
-/// applicant facts some kinds must confirm (附则1).
+/// applicant facts some kinds must confirm (附则1): (those that failed, those that passed).
 fn policy_gates(
     rules: &RuleSet,
     applicant: &Item,
     district: &str,
     kind: Option<u16>,
     as_of: NaiveDate,
-) -> Vec<Step> {
+) -> (Vec<Step>, Vec<Step>) {
     let p = &rules.policy;
-    let mut gates = Vec::new();
+    let (mut gates, mut passed) = (Vec::new(), Vec::new());
     if as_of < p.effective_from || as_of > p.effective_until {
         gates.push(Step::PolicyNotInForce { as_of });
+    } else {
+        passed.push(Step::PolicyInForce { as_of });
     }
-    if !p.districts.iter().any(|d| d == district) {
-        gates.push(Step::DistrictOutside {
-            district: district.to_string(),
-        });
+    let district = district.to_string();
+    if !p.districts.contains(&district) {
+        gates.push(Step::DistrictOutside { district });
+    } else {
+        passed.push(Step::DistrictInside { district });
     }
     for (gi, gate) in rules.gates.iter().enumerate() {
         if !kind.is_some_and(|k| gate.kinds.contains(&k)) {
@@ -151,10 +169,12 @@ fn policy_gates(
                     field,
                     value,
                 });
+            } else {
+                passed.push(Step::GateConfirmed { gate: gi, field });
             }
         }
     }
-    gates
+    (gates, passed)
 }
 
 /// A clause a gate closes: nothing is computed, but each item's own failed conditions are
@@ -174,6 +194,7 @@ fn ineligible(
         ceiling: None,
         floor: None,
         gates,
+        passed: Vec::new(),
         items: claimed
             .iter()
             .map(|(index, item)| {
@@ -186,6 +207,7 @@ fn ineligible(
                     amount: Money::ZERO,
                     ceiling: None,
                     floor: None,
+                    paid: false,
                     steps,
                 }
             })
@@ -230,6 +252,7 @@ fn evaluate_clause(
             amount,
             ceiling,
             floor,
+            paid: false,
             steps,
         });
         payables.push(payable);
@@ -241,6 +264,7 @@ fn evaluate_clause(
         CombineMode::Highest => {
             let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
             combine_highest(&mut items, &payables, &groups);
+            mark_paid(&mut items, &groups);
         }
     }
 
@@ -253,6 +277,7 @@ fn evaluate_clause(
         ceiling,
         floor,
         gates: Vec::new(),
+        passed: Vec::new(),
         items,
     })
 }
@@ -306,6 +331,10 @@ struct Groups {
     /// (group key, prior awards in it), groups in the order of their first item; the key
     /// `Some("")` is the unit's one group.
     priors: Vec<(Option<String>, Money)>,
+    /// Per group, the prior awards deducted in it, each named.
+    named: Vec<Vec<PriorRef>>,
+    /// The folded ids the clause's priors name: an item among them was already paid.
+    paid: HashMap<String, (Money, Option<i32>)>,
 }
 
 impl Groups {
@@ -332,6 +361,7 @@ impl Groups {
         // Each claimed id's first item, folded only when there are priors to place.
         let mut priors = priors.peekable();
         let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut paid = HashMap::new();
         if priors.peek().is_some() {
             for (i, (_, item)) in claimed.iter().enumerate() {
                 by_id
@@ -339,7 +369,11 @@ impl Groups {
                     .or_insert(i);
             }
         }
+        let mut named_in: Vec<Vec<PriorRef>> = vec![Vec::new(); sums.len()];
         for p in priors {
+            if let Some(k) = p.key.as_ref().filter(|k| !k.is_empty()) {
+                paid.entry(k.clone()).or_insert((p.amount, p.year));
+            }
             let named = (p.key.as_ref()).and_then(|id| by_id.get(id).copied());
             let group = match (named, clause.per) {
                 (Some(i), _) => Some(sums[of_item[i]].0.clone()),
@@ -355,6 +389,7 @@ impl Groups {
             if let Some(&at) = index.get(&group) {
                 let sum = &mut sums[at].1;
                 *sum = sum.checked_add(p.amount).map_err(|e| overflow(facts, e))?;
+                named_in[at].push(p.reference());
             }
         }
         let unnamed_field = clause
@@ -364,6 +399,8 @@ impl Groups {
             of_item,
             unnamed_field,
             priors: sums,
+            named: named_in,
+            paid,
         })
     }
 }
@@ -465,6 +502,13 @@ fn qualifies(
         } else if date > p.effective_until {
             steps.push(Step::DateAfterPolicy { date });
             ok = false;
+        } else {
+            let until = as_of.min(p.effective_until);
+            steps.push(Step::DateInWindow {
+                date,
+                from: p.events_from,
+                until,
+            });
         }
     }
     for (ci, cond) in clause.conditions.iter().enumerate() {
@@ -735,8 +779,10 @@ fn combine_sum<'a>(
         if let Some(prior) = priors.clone().find(|p| p.key.as_ref() == Some(&id)) {
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.amount,
+                year: prior.year,
             });
             nothing_payable(out);
+            out.paid = true;
             continue;
         }
         let Some(cap) = annual else { continue };
@@ -745,12 +791,10 @@ fn combine_sum<'a>(
             nothing_payable(out);
             continue;
         };
-        let prior_sum = priors
-            .clone()
-            .filter(|p| p.year == Some(year))
-            .fold(Money::ZERO, |acc, p| {
-                acc.checked_add(p.amount).unwrap_or(acc)
-            });
+        let of_year = priors.clone().filter(|p| p.year == Some(year));
+        let prior_sum = of_year.clone().fold(Money::ZERO, |acc, p| {
+            acc.checked_add(p.amount).unwrap_or(acc)
+        });
         let slot = match used.iter().position(|(y, _)| *y == year) {
             Some(i) => i,
             None => {
@@ -769,6 +813,7 @@ fn combine_sum<'a>(
             earlier,
             before,
             after,
+            priors: of_year.map(Prior::reference).collect(),
         });
         if out.ceiling.is_none() {
             out.amount = after;
@@ -808,7 +853,8 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
             members_of[g].push(i);
         }
     }
-    for ((key, prior), members) in groups.priors.iter().zip(members_of) {
+    for (((key, prior), named), members) in groups.priors.iter().zip(&groups.named).zip(members_of)
+    {
         let payable = |i: usize| payables[i].as_ref().expect("members qualify");
         let Some(ceiling) = members.iter().map(|&i| ceiling_of(payable(i))).max() else {
             continue;
@@ -849,6 +895,7 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
                     prior: *prior,
                     before: ceiling,
                     after,
+                    priors: named.clone(),
                 });
                 nothing_payable(out);
                 out.amount = after;
@@ -866,6 +913,7 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
                     ceiling_before: ceiling,
                     floor_after,
                     ceiling_after,
+                    priors: named.clone(),
                 });
             }
             if ceiling_after.is_zero() {
@@ -875,6 +923,24 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
                 out.ceiling = Some(ceiling_after);
                 out.floor = floor_after;
             }
+        }
+    }
+}
+
+/// Under a `highest` clause, an item a prior award names that pays nothing now (its group's
+/// award, less what was paid, is 0.00, or a higher item is paid) was already paid: it says so
+/// and has the status of its own (SPEC §5), never a 0.00 award.
+fn mark_paid(items: &mut [ItemOutcome], groups: &Groups) {
+    if groups.paid.is_empty() {
+        return;
+    }
+    for out in items.iter_mut().filter(|i| i.qualifies) {
+        if !out.amount.is_zero() || out.ceiling.is_some() {
+            continue;
+        }
+        if let Some(&(amount, year)) = groups.paid.get(&crate::fold::key(&out.id)) {
+            out.steps.push(Step::AlreadyPaid { amount, year });
+            out.paid = true;
         }
     }
 }
@@ -1225,7 +1291,11 @@ mod tests {
                 .items
                 .iter()
                 .find(|i| i.id == id)
-                .map(|i| i.steps.as_slice())
+                // The checks passed (the date window) lead; the tests read what follows.
+                .map(|i| {
+                    let checks = i.steps.iter().take_while(|s| s.is_check()).count();
+                    &i.steps[checks..]
+                })
                 .unwrap_or_else(|| panic!("no item {id} under clause {number}"))
         }
     }
@@ -1557,6 +1627,13 @@ mod tests {
             earlier: Money::ZERO,
             before: Money::parse("360000").unwrap(),
             after: Money::parse("300000").unwrap(),
+            // The 2026 prior names no item: only its year and amount.
+            priors: vec![PriorRef {
+                item: None,
+                year: Some(2026),
+                amount: Money::parse("200000").unwrap(),
+                origin: None,
+            }],
         }));
     }
 
@@ -1760,6 +1837,12 @@ mod tests {
                     ceiling_before: m("30000000"),
                     floor_after: Some(m("4000000")),
                     ceiling_after: m("29000000"),
+                    priors: vec![PriorRef {
+                        item: None,
+                        year: None,
+                        amount: m("1000000"),
+                        origin: None,
+                    }],
                 })
         );
         assert!(matches!(o.item_steps(11, "EO")[0], Step::LevelRange { .. }));

@@ -167,9 +167,11 @@ fn gate_basis(step: &Step, rules: &RuleSet) -> Option<String> {
     let p = &rules.policy;
     let quote = |t: &str| (!t.is_empty()).then(|| format!("“{t}”"));
     match step {
-        Step::PolicyNotInForce { .. } => quote(&p.provisions.effect),
-        Step::DistrictOutside { .. } => quote(&p.provisions.scope),
-        Step::GateUnconfirmed { gate, .. } => p.gates.get(*gate).and_then(|g| quote(&g.text)),
+        Step::PolicyNotInForce { .. } | Step::PolicyInForce { .. } => quote(&p.provisions.effect),
+        Step::DistrictOutside { .. } | Step::DistrictInside { .. } => quote(&p.provisions.scope),
+        Step::GateUnconfirmed { gate, .. } | Step::GateConfirmed { gate, .. } => {
+            p.gates.get(*gate).and_then(|g| quote(&g.text))
+        }
         _ => None,
     }
 }
@@ -335,6 +337,12 @@ fn clause_section(out: &mut Lines, co: &ClauseOutcome, facts: &Facts, cx: &Ctx<'
         clause.source,
         combine_label(clause, rules, lang)
     ));
+    if !co.passed.is_empty() {
+        out.line(lang.pick("已核对的门槛:", "Gates checked and met:"));
+        for g in &co.passed {
+            out.line(format!("  ✓ {}", describe(g, cx)));
+        }
+    }
     if !co.gates.is_empty() {
         out.line(lang.pick(
             "不符合以下条件，本条不予兑现:",
@@ -556,9 +564,7 @@ fn explained_clause<'a>(
             view
         })
         .collect();
-    let gates = co
-        .gates
-        .iter()
+    let gates = (co.gates.iter().chain(&co.passed))
         .map(|g| {
             let mut view = StepView::new(g, cx);
             view.basis = gate_basis(g, rules);

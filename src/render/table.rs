@@ -8,8 +8,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use super::wrap::{width as text_width, wrap};
-use super::{Ctx, Lang, amount_text, describe, short_reason, status_label};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Step};
+use super::{Ctx, Lang, amount_text, chain, paid_label, short_reason, status_label};
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome};
 use crate::rules::RuleSet;
 use crate::say;
 
@@ -136,13 +136,15 @@ fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<Line>) {
         amount_text(co),
         short_reason(co, cx),
     ]);
-    if co.items.len() < 2 {
+    // An item paid before shows its own status even when it is the clause's only one.
+    if !super::listed(co) {
         return;
     }
     for it in &co.items {
-        let status = match it.qualifies {
-            true => String::new(),
-            false => status_label(crate::outcome::Status::Ineligible, cx.lang).to_string(),
+        let status = match (it.qualifies, it.paid) {
+            (_, true) => paid_label(cx.lang).to_string(),
+            (true, false) => String::new(),
+            (false, false) => status_label(crate::outcome::Status::Ineligible, cx.lang).to_string(),
         };
         lines.push([
             String::new(),
@@ -155,6 +157,9 @@ fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<Line>) {
 }
 
 fn item_amount(it: &ItemOutcome) -> String {
+    if it.paid {
+        return String::new();
+    }
     match (it.floor, it.ceiling) {
         (Some(f), Some(c)) if it.qualifies => format!("{f} ~ {c}"),
         (None, Some(c)) if it.qualifies => format!("≤ {c}"),
@@ -162,20 +167,7 @@ fn item_amount(it: &ItemOutcome) -> String {
     }
 }
 
-/// What an item came to, in a phrase: why it fails, else the last step that changed its amount
-/// (a cap, a deduction, a higher item), else how it was computed.
+/// What an item came to: why it fails, else its way from the fact to the figure.
 fn item_reason(it: &ItemOutcome, cx: &Ctx<'_>) -> String {
-    let reasons = it.steps.iter().filter(|s| s.is_reason());
-    let step = match it.qualifies {
-        false => reasons.clone().next(),
-        true => reasons.clone().next_back(),
-    };
-    let computed = || {
-        it.steps
-            .iter()
-            .find(|s| !s.is_reason() && !matches!(s, Step::HighestChosen { .. }))
-    };
-    step.or_else(computed)
-        .map(|s| describe(s, cx))
-        .unwrap_or_default()
+    chain(it, cx)
 }

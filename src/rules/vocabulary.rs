@@ -260,7 +260,14 @@ pub struct StatusWords {
     pub awarded: Vec<String>,
     pub discretionary: Vec<String>,
     pub ineligible: Vec<String>,
+    /// An item already paid; a vocabulary of before this status reads it as `paid`.
+    #[serde(default = "paid_words")]
+    pub paid: Vec<String>,
     pub error: Vec<String>,
+}
+
+fn paid_words() -> Vec<String> {
+    vec!["paid".to_string()]
 }
 
 /// The name written in a language: the second for English, else the first.
@@ -285,6 +292,7 @@ impl Default for BatchColumns {
                 awarded: one("awarded"),
                 discretionary: one("discretionary"),
                 ineligible: one("ineligible"),
+                paid: paid_words(),
                 error: one("error"),
             },
         }

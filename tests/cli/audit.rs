@@ -45,7 +45,7 @@ fn explain_on_a_capped_case_shows_the_cap_and_what_was_deducted() {
     );
     assert!(
         out.contains(
-            "2026年度上限 500,000.00，已获 100,000.00，前项已用 360,000.00: 80,000.00 → 40,000.00"
+            "2026年度上限 500,000.00，已获 100,000.00 (HT-000)，前项已用 360,000.00: 80,000.00 → 40,000.00"
         ),
         "{out}"
     );
@@ -74,7 +74,19 @@ fn explain_shows_the_non_duplication_decision_and_the_prior_deduction() {
         "{out}"
     );
     assert!(
-        out.contains("扣除本条已获奖励 100,000.00: 1,000,000.00 → 900,000.00"),
+        out.contains("扣除本条已获奖励 100,000.00 (RZ-002，2025年度): 1,000,000.00 → 900,000.00"),
+        "{out}"
+    );
+    // The gates checked, passed ones too, and each item's date window.
+    assert!(out.contains("已核对的门槛:"), "{out}");
+    assert!(out.contains("  ✓ 所属区县 鹿城区 在市区范围内"), "{out}");
+    assert!(out.contains("  ✓ 依法纳税: 是"), "{out}");
+    assert!(
+        out.contains("日期 2025-11-02 在时间窗 2025-01-01 至 2026-06-30 内"),
+        "{out}"
+    );
+    assert!(
+        out.contains("该事项已兑现 100,000.00 (2025年度)，不再重复兑现"),
         "{out}"
     );
     assert!(out.contains("= 本项 900,000.00 元"), "{out}");
@@ -1049,4 +1061,26 @@ fn a_city_wide_round_pays_each_district_at_its_own_rate() {
     assert!(lines[2].contains(",1,300000.00,,,核定,"), "{text}");
     let sum = std::fs::read_to_string(&summary).unwrap();
     assert!(sum.contains("合计 total,2,500000.00"), "{sum}");
+}
+
+#[test]
+fn explain_json_lists_the_gates_checked_passed_ones_too() {
+    // examples/enterprise.toml: as of 2026-06-30, inside 2025-10-01 to 2027-12-31; 鹿城区 is a
+    // 市区 district; an enterprise with the three facts 附则1 asks for, all true; clause 9 covers
+    // enterprises. Six gates, all passed (before, `"gates": []`).
+    let v = crate::common::json_of(&["explain", "examples/enterprise.toml", "--clause", "9"]);
+    let gates = v["clauses"][0]["gates"].as_array().unwrap();
+    let kinds: Vec<&str> = gates.iter().map(|g| g["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "policy_in_force",
+            "district_inside",
+            "gate_confirmed",
+            "gate_confirmed",
+            "gate_confirmed",
+            "kind_covered"
+        ]
+    );
+    assert_eq!(gates[2]["field"], "registered");
 }

@@ -316,7 +316,8 @@ fn round_two_respects_round_one_through_its_output_as_prior() {
         let out2 = dir.path().join("out2.csv");
         round_one(dir.path(), form, &out1);
         // Round 2: HT-04 30% × 600,000 = 180,000 → 2026 cap 500,000 − 360,000 paid = 140,000;
-        // HT-01 again: already paid, 0.00. 乙 has no prior: 30% × 600,000 = 180,000.
+        // HT-01 again: already paid, 0.00, with its own status 已兑现 (SPEC §5: never 核定
+        // 0.00). 乙 has no prior: 30% × 600,000 = 180,000.
         std::fs::write(
             &r2,
             format!(
@@ -345,7 +346,49 @@ fn round_two_respects_round_one_through_its_output_as_prior() {
             "{form}: {}",
             s.column("说明")[1]
         );
+        assert_eq!(s.column("状态"), ["核定", "已兑现", "核定"], "{form}");
+        // A paid row is no prior of a third round: round 3 with round 2's output as its prior
+        // pays HT-05 (30% × 100,000 = 30,000) under the room 2026 has left after round 2's
+        // 140,000 only (round 1's 360,000 is not in that file): 500,000 − 140,000 = 360,000.
+        let r3 = dir.path().join("r3.csv");
+        let out3 = dir.path().join("out3.csv");
+        std::fs::write(&r3, format!("{HEAD}{JIA},HT-05,是,100000,2026-05-02\n")).unwrap();
+        calc()
+            .arg("batch")
+            .arg(&r3)
+            .arg("-o")
+            .arg(&out3)
+            .arg("--prior")
+            .arg(&out2)
+            .args(["--as-of", AS_OF])
+            .assert()
+            .code(0);
+        assert_eq!(read_csv(&out3).column("核定金额"), ["30000.00"], "{form}");
     }
+}
+
+#[test]
+fn an_item_already_paid_has_its_own_status_in_english_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out1 = dir.path().join("out1.csv");
+    let r2 = dir.path().join("r2.csv");
+    let out2 = dir.path().join("out2.csv");
+    round_one(dir.path(), "zh", &out1);
+    // HT-01 paid in round 1 (30% × 1,200,000 = 360,000) and claimed again.
+    std::fs::write(&r2, format!("{HEAD}{JIA},HT-01,是,1200000,2026-02-01\n")).unwrap();
+    calc()
+        .arg("batch")
+        .arg(&r2)
+        .arg("-o")
+        .arg(&out2)
+        .arg("--prior")
+        .arg(&out1)
+        .args(["--as-of", AS_OF, "--lang", "en"])
+        .assert()
+        .code(0);
+    let s = read_csv(&out2);
+    assert_eq!(s.column("status"), ["paid"]);
+    assert_eq!(s.column("award"), ["0.00"]);
 }
 
 #[test]
