@@ -68,6 +68,18 @@ impl From<calc::error::InputErrors> for Failure {
 }
 
 pub fn main() -> ExitCode {
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(message) = mistyped_command(&raw) {
+        let f = Failure::Usage(message);
+        let json = raw.windows(2).any(|w| w[0] == "--format" && w[1] == "json")
+            || raw.iter().any(|a| a == "--format=json");
+        let text = match json {
+            true => error_json(&f),
+            false => format!("错误 error: {}", terminal_safe(&f.to_string())),
+        };
+        let _ = writeln!(std::io::stderr(), "{text}");
+        return ExitCode::from(f.code());
+    }
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
@@ -124,6 +136,63 @@ pub enum Command {
         after_help = "示例 / Examples:\n  calc completions bash > /etc/bash_completion.d/calc\n  calc completions zsh > ~/.zfunc/_calc"
     )]
     Completions(completions::Args),
+}
+
+/// A first word that is no command and no file, but near a command's name (`calc expalin
+/// f.toml`, `calc rule show 9`): the message naming the nearest commands, rather than taking
+/// the word for a file name (SPEC §5). A word that names an existing file, or looks like a
+/// file's name (a dot or a slash in it), is left to be read as one.
+fn mistyped_command(raw: &[std::ffi::OsString]) -> Option<calc::text::Text> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    // The options that take a value, whose value is no command word.
+    let takes_value = |arg: &str| {
+        cmd.get_arguments().any(|a| {
+            a.get_action().takes_values()
+                && (a.get_long().is_some_and(|l| arg == format!("--{l}"))
+                    || a.get_short().is_some_and(|c| arg == format!("-{c}")))
+        })
+    };
+    let mut words = raw.iter().skip(1);
+    let first = loop {
+        let w = words.next()?.to_str()?;
+        if w == "--" {
+            return None;
+        }
+        if w.starts_with('-') && w != "-" {
+            if takes_value(w) {
+                words.next();
+            }
+            continue;
+        }
+        break w;
+    };
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    if names.contains(&first)
+        || first == "-"
+        || first.contains(['.', '/', '\\'])
+        || std::path::Path::new(first).exists()
+    {
+        return None;
+    }
+    let near = calc::suggest::nearest(first, names.iter().map(|&n| (n, vec![n])));
+    let best = near.first()?;
+    let mut meant = format!("calc {best}");
+    for w in words.filter_map(|w| w.to_str()) {
+        meant.push(' ');
+        meant.push_str(w);
+    }
+    let (zh, en) = match near.len() {
+        1 => (String::new(), String::new()),
+        _ => (
+            format!(" (相近的命令: {})", near.join("、")),
+            format!(" (nearest commands: {})", near.join(", ")),
+        ),
+    };
+    Some(calc::text!(
+        "`{first}` 不是命令，也不是文件。是否想用 `{meant}`?{zh}",
+        "`{first}` is no command and no file. Did you mean `{meant}`?{en}"
+    ))
 }
 
 /// Every command, dispatched from this one place.
