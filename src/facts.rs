@@ -97,6 +97,27 @@ impl Value {
     }
 }
 
+/// A required fact left out: what it is and what it takes (an enum's values, named both ways).
+fn missing(field: &Field) -> Text {
+    let (name, label) = (&field.name, &field.label);
+    if field.values.is_empty() || field.values.len() > SHOWN_VALUES {
+        let (zh, en) = (field.ty.expected_zh(), field.ty.expected_en());
+        return crate::text!(
+            "缺少必填项 `{name}` ({label})，应为 {zh}",
+            "missing required `{name}`: expected {en}"
+        );
+    }
+    let zh: Vec<String> = (field.values.iter())
+        .map(|v| format!("{} ({})", v.value, v.label))
+        .collect();
+    let en: Vec<String> = (field.values.iter()).map(|v| v.value.clone()).collect();
+    let (zh, en) = (zh.join("、"), en.join(", "));
+    crate::text!(
+        "缺少必填项 `{name}` ({label})，应为以下之一: {zh}",
+        "missing required `{name}`: expected one of {en}"
+    )
+}
+
 /// A district as it is written: spaces and zero-width characters dropped, the city's name before
 /// it allowed (`温州市鹿城区`); a name that is none of the policy's divisions is refused with the
 /// nearest ones (`鹿城` -> 鹿城区).
@@ -115,6 +136,13 @@ fn district(field: &Field, text: &str) -> Result<String, Text> {
     };
     if d.names.contains(&name) {
         return Ok(name);
+    }
+    if !d.city.is_empty() && name == d.city {
+        let example = d.names.first().map_or("", String::as_str);
+        return Err(crate::text!(
+            "`{name}` 是市名，所属区县须填写到区县一级 (如 {example})，应为: {}", d.names.join("、");
+            "`{name}` is the city: give its county-level division (e.g. {example}), one of: {}", d.names.join(", ")
+        ));
     }
     let nearest = crate::suggest::nearest(
         &name,
@@ -491,9 +519,11 @@ impl Facts {
     ) -> Result<Facts, InputError> {
         let doc = DeTable::parse(text).map_err(|e| {
             let detail = e.message().trim_end();
+            let unquoted = e.span().and_then(|s| unquoted_date(text, s.start));
             // The TOML parser itself refuses 2026-02-30: say which day is missing, as for text.
             let written = e.span().and_then(|s| text.get(s.start..)).map(date_prefix);
             let msg = match written.map(date) {
+                _ if let Some(m) = unquoted => m,
                 Some(Err(m)) if detail.starts_with("invalid date") => m,
                 _ if detail.starts_with("invalid date") => {
                     crate::text!(
@@ -700,15 +730,46 @@ impl<'a> Locator<'a> {
         }
         for (fi, field) in section.each_field() {
             if field.required && item.values[fi].is_none() {
-                return Err(self.err(
-                    offset,
-                    &format!("{path}.{}", field.name),
-                    crate::text!("缺少必填项 `{}` ({})，应为 {}", field.name, field.label, field.ty.expected_zh(); "missing required `{}`: expected {}", field.name, field.ty.expected_en()),
-                ));
+                return Err(self.err(offset, &format!("{path}.{}", field.name), missing(field)));
             }
         }
         Ok(item)
     }
+}
+
+/// A date on the line of a TOML syntax error, written the natural way but unquoted, which TOML
+/// cannot hold (`date = 2026.3.15`, `date = 2026-3-15`, `date = 2026/3/15`): a message saying
+/// to quote it or to write it `2026-03-15`, in both languages (SPEC §3), never the parser's.
+fn unquoted_date(text: &str, offset: usize) -> Option<crate::text::Text> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text
+        .get(offset..)?
+        .find('\n')
+        .map_or(text.len(), |i| offset + i);
+    let line = text.get(start..end)?;
+    let value = line.split_once('=')?.1;
+    let value = value.split('#').next().unwrap_or_default().trim();
+    let parts: Vec<&str> = value.split(['-', '.', '/']).collect();
+    let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let ok = parts.len() == 3
+        && digits(parts[0], 4..=4)
+        && digits(parts[1], 1..=2)
+        && digits(parts[2], 1..=2);
+    if !ok {
+        return None;
+    }
+    let (y, m, d) = (parts[0], parts[1], parts[2]);
+    let iso = format!("{y}-{m:0>2}-{d:0>2}");
+    // Written as TOML writes dates: the parser's own message on it (an impossible day) stands.
+    if value == iso {
+        return None;
+    }
+    Some(crate::text!(
+        "日期 {value} 未加引号，TOML 无法读取: 请写作 \"{value}\"（加引号）或 {iso}",
+        "the date {value} is not quoted, and TOML cannot read it: write it \"{value}\" (quoted) or {iso}"
+    ))
 }
 
 /// The dotted field at a byte offset of a facts file that did not parse (`compute[2].date`),

@@ -119,6 +119,10 @@ fn every_accepted_money_form_gives_the_right_award() {
         ("\"1，200，000\"", "360000.00"),
         // 0.012亿 = 1,200,000 → 360,000.00
         ("\"0.012亿\"", "360000.00"),
+        // 元整 / 整 as on vouchers: 880,000 → 30% = 264,000.00
+        ("\"880,000元整\"", "264000.00"),
+        ("\"88万元整\"", "264000.00"),
+        ("\"880000整\"", "264000.00"),
     ] {
         let (out, _) = run(compute(amount).as_bytes(), &[]);
         assert_eq!(total(&out), award, "amount = {amount}");
@@ -1095,4 +1099,56 @@ fn an_endless_input_is_read_to_its_limit_and_refused() {
         "{err}"
     );
     assert!(!dir.path().join("out.csv").exists());
+}
+
+#[test]
+fn an_unquoted_date_written_the_natural_way_says_how_to_write_it() {
+    // `date = 2026.3.15` (a TOML float to the parser) and `date = 2026-3-15` (a date without
+    // two-digit month): both say, in Chinese and in English, to quote it or write 2026-03-15.
+    for written in ["2026.3.15", "2026-3-15", "2026/3/15"] {
+        let text = format!(
+            "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 100000\ndate = {written}\n"
+        );
+        let (out, _) = run(text.as_bytes(), &[]);
+        let stderr = refused_output(&out);
+        assert_bilingual(
+            &stderr,
+            &format!("请写作 \"{written}\"（加引号）或 2026-03-15"),
+            &format!("write it \"{written}\" (quoted) or 2026-03-15"),
+        );
+        assert!(stderr.contains("compute[1].date"), "{stderr}");
+        for parser in [
+            "TOML 格式错误",
+            "invalid float",
+            "two-digit",
+            "不存在的日期",
+        ] {
+            assert!(!stderr.contains(parser), "{written}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_kind_lists_the_kinds() {
+    let text = ENTERPRISE.replace("kind = \"enterprise\"\n", "");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "应为以下之一: enterprise (企业)、partnership (合伙企业)、university (高校)",
+        "expected one of enterprise, partnership, university, research_institute, individual, other",
+    );
+}
+
+#[test]
+fn the_city_as_the_district_asks_for_the_district() {
+    let text = ENTERPRISE.replace("鹿城区", "温州市");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "`温州市` 是市名，所属区县须填写到区县一级",
+        "`温州市` is the city: give its county-level division",
+    );
+    assert!(!stderr.contains("不是温州市的区县"), "{stderr}");
 }
