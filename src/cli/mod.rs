@@ -75,7 +75,7 @@ pub fn main() -> ExitCode {
             || raw.iter().any(|a| a == "--format=json");
         let text = match json {
             true => error_json(&f),
-            false => format!("错误 error: {}", terminal_safe(&f.to_string())),
+            false => error_text(&f, error_width()),
         };
         let _ = writeln!(std::io::stderr(), "{text}");
         return ExitCode::from(f.code());
@@ -87,7 +87,7 @@ pub fn main() -> ExitCode {
             let text = if cli.common.format == Some(Format::Json) {
                 error_json(&f)
             } else {
-                format!("错误 error: {}", terminal_safe(&f.to_string()))
+                error_text(&f, error_width())
             };
             let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::from(f.code())
@@ -224,6 +224,18 @@ pub fn width() -> usize {
     columns.filter(|&c| c > 0).or_else(terminal).unwrap_or(100)
 }
 
+/// The width errors are wrapped to: `COLUMNS`, else standard error's terminal; written to a
+/// file or a pipe (a log, a script's capture) without a width, each message stays one line
+/// per language, for grep.
+fn error_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    let terminal =
+        || terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| usize::from(w.0));
+    columns.filter(|&c| c > 0).or_else(terminal)
+}
+
 /// Writes a command's text to standard output; a reader that has gone (`calc ... | head`)
 /// is not an error. Control characters (from a name or id in the facts) are removed, so that
 /// no text can move the cursor, recolour the screen or set the window's title.
@@ -250,6 +262,57 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// A failure for a person (SPEC §5): each message's Chinese sentence and its English one on
+/// lines of their own (`错误:` and `error:`), wrapped between words to the terminal's width,
+/// a continuation indented; a message that reads the same in both (a path, a number) once.
+fn error_text(f: &Failure, width: Option<usize>) -> String {
+    let texts: Vec<calc::text::Text> = match f {
+        Failure::Calc(e) if !e.input_errors().is_empty() => {
+            let mut all: Vec<calc::text::Text> = Vec::new();
+            if let calc::Error::Rules { origin, .. } = e {
+                all.push(calc::text!(
+                    "规则有误 ({origin}):",
+                    "the rules are invalid ({origin}):"
+                ));
+            }
+            all.extend(e.input_errors().into_iter().map(|e| e.text()));
+            all
+        }
+        Failure::Calc(e) => vec![e.text()],
+        Failure::Usage(m) => vec![m.clone()],
+    };
+    let mut out = String::new();
+    let mut para = |lead: &str, text: &str| {
+        let text = terminal_safe(text);
+        for (i, line) in text.split('\n').enumerate() {
+            let lead = if i == 0 { lead } else { "" };
+            let whole = format!("{lead}{line}");
+            let wrapped = match width {
+                Some(w) => calc::render::wrap::wrap(&whole, w.max(20) - 2),
+                None => vec![whole],
+            };
+            for (j, piece) in wrapped.iter().enumerate() {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                if j > 0 || i > 0 {
+                    out.push_str("  ");
+                }
+                out.push_str(piece);
+            }
+        }
+    };
+    for t in &texts {
+        if t.zh == t.en || t.en.is_empty() {
+            para("错误 error: ", &t.zh);
+        } else {
+            para("错误: ", &t.zh);
+            para("error: ", &t.en);
+        }
+    }
+    out
 }
 
 /// A failure as JSON for `--format json` (SPEC §5): `{"error": {file, line, column, field,

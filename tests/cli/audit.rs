@@ -592,9 +592,13 @@ fn an_overlay_error_from_a_base_key_is_placed_at_the_clause_s_table() {
         .args(["examples/enterprise.toml", "--overlay", shown])
         .assert()
         .code(2)
-        .stderr(contains(format!("{shown}:4:11: 字段 field `award.rates`")))
+        // Each error's Chinese and English on lines of their own (SPEC §5).
+        .stderr(contains(format!("错误: {shown}:4:11: 字段 `award.rates`")))
         .stderr(contains(format!(
-            "{shown}:4:11: 字段 field `award.ceiling`"
+            "error: {shown}:4:11: field `award.rates`"
+        )))
+        .stderr(contains(format!(
+            "错误: {shown}:4:11: 字段 `award.ceiling`"
         )));
 }
 

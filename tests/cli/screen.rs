@@ -150,3 +150,30 @@ fn every_command_s_help_ends_with_examples() {
         assert!(help.contains("示例 / Examples:\n  calc"), "{cmd:?}: {help}");
     }
 }
+
+#[test]
+fn an_error_fits_the_terminal_chinese_and_english_on_lines_of_their_own() {
+    // A long message: a missing kind lists the six kinds in both languages.
+    let text = ENTERPRISE.replace("kind = \"enterprise\"\n", "");
+    let f = facts_file(&text);
+    for columns in [60, 80, 120] {
+        let out = calc()
+            .env("COLUMNS", columns.to_string())
+            .arg(f.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).expect("UTF-8");
+        for line in err.lines() {
+            assert!(line.width() <= columns, "{columns}: `{line}` in\n{err}");
+        }
+        // The Chinese sentence first, the English on a line of its own; no word is cut.
+        assert!(err.starts_with("错误: "), "{err}");
+        let en = err.find("\nerror: ").expect("an English line");
+        assert!(!err[..en].contains("missing required"), "{err}");
+        assert!(!err[en..].contains("缺少必填项"), "{err}");
+        for word in ["research_institute", "individual", "partnership"] {
+            assert!(err[en..].contains(word), "{columns}: {word} cut in\n{err}");
+        }
+    }
+}
