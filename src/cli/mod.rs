@@ -18,8 +18,6 @@ mod test;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use args::Honours;
 pub use args::{Cli, Common, Format};
 pub use config::Config;
@@ -80,7 +78,7 @@ pub fn main() -> ExitCode {
         let _ = writeln!(std::io::stderr(), "{text}");
         return ExitCode::from(f.code());
     }
-    let cli = Cli::parse();
+    let cli = parse(&raw);
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
@@ -136,6 +134,27 @@ pub enum Command {
         after_help = "示例 / Examples:\n  calc completions bash > /etc/bash_completion.d/calc\n  calc completions zsh > ~/.zfunc/_calc"
     )]
     Completions(completions::Args),
+}
+
+/// The command line parsed; `--version` names the embedded rules' version and digest beside
+/// the program's (SPEC §5), computed only when asked for.
+fn parse(raw: &[std::ffi::OsString]) -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    if raw.iter().skip(1).any(|a| a == "--version" || a == "-V") {
+        let rules = match calc::rules::RuleSet::embedded() {
+            Ok(r) => format!(
+                "\n内置规则 embedded rules: {} {} · 规则版本 rules version {}\nsha256 {}",
+                r.policy.document, r.policy.title, r.policy.version, r.digest
+            ),
+            Err(e) => format!("\n内置规则有误 / the embedded rules are invalid: {e}"),
+        };
+        let version: &'static str =
+            Box::leak(format!("{}{rules}", env!("CARGO_PKG_VERSION")).into_boxed_str());
+        cmd = cmd.version(version);
+    }
+    let matches = cmd.get_matches_from(raw);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// A first word that is no command and no file, but near a command's name (`calc expalin

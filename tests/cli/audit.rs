@@ -1088,3 +1088,37 @@ fn explain_json_lists_the_gates_checked_passed_ones_too() {
     );
     assert_eq!(gates[2]["field"], "registered");
 }
+
+#[test]
+fn rules_list_in_chinese_shows_no_internal_words_and_show_names_what_a_level_requires() {
+    let out = stdout_of(&["rules", "list"]);
+    for word in ["rate:", "levels:", "tiers:", "interest:"] {
+        assert!(!out.contains(word), "`{word}` in:\n{out}");
+    }
+    // Clause 9 pays each title only when first recognised (rules/clauses/09-excellence.toml).
+    let show = stdout_of(&["rules", "show", "9"]);
+    assert!(
+        show.contains(
+            "国家级专精特新“小巨人”企业: 须 首次认定/新认定 (requires = [\"first_time\"])"
+        ),
+        "{show}"
+    );
+}
+
+#[test]
+fn version_names_the_rules_version_and_digest() {
+    let out = stdout_of(&["--version"]);
+    let digest = embedded_digest();
+    assert!(out.contains("规则版本 rules version 2025.45.7"), "{out}");
+    assert!(out.contains(&format!("sha256 {digest}")), "{out}");
+}
+
+#[test]
+fn the_readme_says_how_to_install_and_names_the_types_both_ways() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --path . --locked"));
+    assert!(readme.contains("~/.cargo/bin` 须在 PATH 中"));
+    assert!(readme.contains("must be on your PATH"));
+    assert!(readme.contains("第一次编译"));
+    assert!(readme.contains("| 算力服务合同 | 算力券, 算力 | compute |"));
+}
