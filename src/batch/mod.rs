@@ -189,8 +189,11 @@ pub fn run(book: &RuleBook, opts: &Options, progress: &dyn Progress) -> Result<R
     let errors = (results.iter())
         .filter(|r| r.status == RowStatus::Error)
         .count();
+    // Every row error under --check; else the first LINES_NAMED, for stderr (SPEC §6).
+    let shown = if opts.check { usize::MAX } else { LINES_NAMED };
     let row_errors = (at.lines.iter().zip(&results))
-        .filter(|(_, r)| opts.check && r.status == RowStatus::Error)
+        .filter(|(_, r)| r.status == RowStatus::Error)
+        .take(shown)
         .map(|(&line, r)| (line, r.reason.clone()))
         .collect();
     Ok(Report {

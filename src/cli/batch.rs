@@ -119,8 +119,22 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
             ))
         })?;
     }
+    // The rows in error, FILE:ROW: message, the first 20 unless --check lists them all, so
+    // that the clerk needs no second run to find them (SPEC §6).
     for (line, message) in &report.row_errors {
+        let message = message.replace(['\n', '\r'], " ");
         eprintln!("{}:{line}: {message}", args.input.display());
+    }
+    let listed = report.row_errors.len();
+    if listed < report.errors {
+        let (n, more) = (report.errors, report.errors - listed);
+        eprintln!(
+            "{}",
+            calc::text!(
+                "… 以上为前 {listed} 行，另有 {more} 行有误，共 {n} 行 (--check 列出全部)",
+                "… the first {listed} shown; {more} more rows in error, {n} in all (--check lists them all)"
+            )
+        );
     }
     eprintln!("{report}");
     // A round with rows in error is written, and says so by its exit status.

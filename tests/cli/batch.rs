@@ -1242,3 +1242,39 @@ fn a_hundred_disagreeing_rows_of_one_code_get_a_bounded_message_each() {
     }
     assert_eq!(s.column("状态"), ["错误"; 100]);
 }
+
+#[test]
+fn a_round_with_bad_rows_lists_the_first_twenty_on_stderr_and_counts_only_valid_applicants() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("r.csv");
+    let out = dir.path().join("out.csv");
+    // Row 2: 甲, valid. Rows 3 to 27: 25 contracts under a mistyped code (check digit K → X).
+    let bad = JIA.replace("91330302000000001K", "91330302000000001X");
+    let mut text = format!("{HEAD}{JIA},HT-00,是,100000,2026-02-01\n");
+    for i in 1..=25 {
+        text += &format!("{bad},HT-{i:02},是,100000,2026-02-01\n");
+    }
+    std::fs::write(&input, text).unwrap();
+    let run = calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(3));
+    let err = String::from_utf8(run.stderr).unwrap();
+    let shown = input.display().to_string();
+    // The first 20 rows in error (spreadsheet rows 3 to 22), FILE:ROW: message, each naming
+    // the column by its Chinese header; then how many more and in all.
+    let rows: Vec<&str> = err.lines().filter(|l| l.starts_with(&shown)).collect();
+    assert_eq!(rows.len(), 20, "{err}");
+    assert!(rows[0].starts_with(&format!("{shown}:3: ")), "{err}");
+    assert!(rows[19].starts_with(&format!("{shown}:22: ")), "{err}");
+    assert!(rows[0].contains("统一社会信用代码"), "{err}");
+    assert!(err.contains("另有 5 行有误，共 25 行"), "{err}");
+    assert!(err.contains("5 more rows in error, 25 in all"), "{err}");
+    // One applicant: 甲; the mistyped code is no applicant.
+    assert!(err.contains("26 行，1 个申报单位，25 行有误"), "{err}");
+}
