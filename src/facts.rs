@@ -97,6 +97,54 @@ impl Value {
     }
 }
 
+/// A 公民身份号码 given for a credit code where the applicant may not give one (only the kinds
+/// the vocabulary's `id_number` names may, SPEC §3): the field and why.
+pub fn id_number_refused(section: &Section, item: &Item) -> Option<(FieldId, Text)> {
+    for (fi, field) in section.each_field() {
+        let Some(Value::Text(code)) = item.get(fi) else {
+            continue;
+        };
+        if field.ty != FieldType::CreditCode
+            || !credit_code::is_id_number(code)
+            || credit_code::is_credit_code(code)
+        {
+            continue;
+        }
+        let rule = field.id_number.as_ref();
+        let by = rule.and_then(|r| section.field_index(&r.field));
+        let kind = by.and_then(|k| item.enum_value(k).map(|v| (k, v)));
+        let allowed = match (rule, kind) {
+            (Some(r), Some((k, v))) => (section.fields[k.0].values.get(v as usize))
+                .is_some_and(|value| r.values.contains(&value.value)),
+            _ => false,
+        };
+        if allowed {
+            continue;
+        }
+        let who: Vec<(&str, &str)> = match (rule, by) {
+            (Some(r), Some(k)) => (r.values.iter())
+                .filter_map(|n| {
+                    let f = &section.fields[k.0];
+                    f.enum_index(n)
+                        .map(|i| (f.value_label(i, false), f.value_label(i, true)))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let zh: Vec<&str> = who.iter().map(|w| w.0).collect();
+        let en: Vec<&str> = who.iter().map(|w| w.1).collect();
+        let (zh, en) = (zh.join("、"), en.join(", "));
+        return Some((
+            fi,
+            crate::text!(
+                "`{code}` 是公民身份号码: 仅主体类型为“{zh}”时可代替统一社会信用代码，其他主体须填写统一社会信用代码",
+                "`{code}` is a citizen ID number: only an applicant of kind {en} may give one in place of the credit code; any other gives its credit code"
+            ),
+        ));
+    }
+    None
+}
+
 /// A required fact left out: what it is and what it takes (an enum's values, named both ways).
 fn missing(field: &Field) -> Text {
     let (name, label) = (&field.name, &field.label);
@@ -732,6 +780,10 @@ impl<'a> Locator<'a> {
             if field.required && item.values[fi].is_none() {
                 return Err(self.err(offset, &format!("{path}.{}", field.name), missing(field)));
             }
+        }
+        if let Some((fi, m)) = id_number_refused(section, &item) {
+            let field = &section.fields[fi];
+            return Err(self.err(offset, &format!("{path}.{}", field.name), m));
         }
         Ok(item)
     }

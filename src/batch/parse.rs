@@ -236,6 +236,15 @@ impl Parser<'_> {
                 }),
             }
         }
+        // A 公民身份号码 in place of the credit code, from an applicant that may not give one.
+        if let Some((fi, text)) = crate::facts::id_number_refused(section, &item) {
+            let header = self.cols.of(si, fi).map(|c| self.headers[c].as_str());
+            let name = &section.fields[fi.0].name;
+            problems.push(Problem {
+                cell: Some(format!("“{}”({name})", header.unwrap_or(name))),
+                text,
+            });
+        }
         item
     }
 }

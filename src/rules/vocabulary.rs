@@ -138,9 +138,23 @@ pub struct Field {
     pub yes: Vec<String>,
     #[serde(default)]
     pub no: Vec<String>,
+    /// For a credit code: the applicants that may give a 公民身份号码 in its place (SPEC §3),
+    /// named by an enum fact of the section and its values (`{ field = "kind", values =
+    /// ["individual"] }`).
+    #[serde(default)]
+    pub id_number: Option<IdNumber>,
     /// For a district: the names it may take, from the policy file (set when the rules compile).
     #[serde(skip)]
     pub divisions: Option<Divisions>,
+}
+
+/// Who may give a 公民身份号码 in place of a credit code: the items whose `field` is one of
+/// `values`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdNumber {
+    pub field: String,
+    pub values: Vec<String>,
 }
 
 /// The county-level divisions a district fact names, and the city's name that may stand before

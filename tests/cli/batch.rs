@@ -1278,3 +1278,36 @@ fn a_round_with_bad_rows_lists_the_first_twenty_on_stderr_and_counts_only_valid_
     // One applicant: 甲; the mistyped code is no applicant.
     assert!(err.contains("26 行，1 个申报单位，25 行有误"), "{err}");
 }
+
+#[test]
+fn an_individual_s_row_may_carry_a_citizen_id_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("r.csv");
+    let out = dir.path().join("out.csv");
+    // GB 11643-1999's example number 11010519491231002X (check character X): an individual's
+    // row is computed (瓯越英才 high-level talent, at most 2,000,000); an enterprise's row
+    // with the same number is an error.
+    std::fs::write(
+        &input,
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,编号,认定类别,认定对象,日期\n\
+         资格认定,张三,11010519491231002X,个人,鹿城区,RC-1,talent_high_level,张三,2026-03-01\n\
+         资格认定,李四,11010519491231002X,企业,鹿城区,RC-2,talent_high_level,李四,2026-03-01\n",
+    )
+    .unwrap();
+    calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(3);
+    let s = read_csv(&out);
+    assert_eq!(s.column("状态"), ["酌定", "错误"]);
+    assert_eq!(s.column("酌定上限")[0], "2000000.00");
+    assert!(
+        s.column("说明")[1].contains("是公民身份号码"),
+        "{:?}",
+        s.column("说明")
+    );
+}

@@ -1155,3 +1155,41 @@ fn the_city_as_the_district_asks_for_the_district() {
     );
     assert!(!stderr.contains("不是温州市的区县"), "{stderr}");
 }
+
+/// An individual talent: GB 11643-1999's example number 11010519491231002X (Σ digit·weight =
+/// 167, 167 mod 11 = 2 → check character X).
+const INDIVIDUAL: &str = "[applicant]\nname = \"张三\"\ncredit_code = \"11010519491231002X\"\nkind = \"individual\"\ndistrict = \"鹿城区\"\n\n[[recognition]]\nid = \"RC-1\"\ntitle = \"talent_high_level\"\nsubject = \"张三\"\ndate = 2026-03-01\n";
+
+#[test]
+fn an_individual_may_give_a_citizen_id_number_in_place_of_the_credit_code() {
+    let (out, _) = run(INDIVIDUAL.as_bytes(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["applicant"]["credit_code"], "11010519491231002X");
+    // 瓯越英才 high-level talent: discretionary, at most 2,000,000.
+    assert_eq!(v["clauses"][0]["status"], "discretionary");
+    assert_eq!(v["clauses"][0]["ceiling"], "2000000.00");
+    // An enterprise may not: it gives its credit code.
+    let text = INDIVIDUAL.replace("individual", "enterprise");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "是公民身份号码: 仅主体类型为“个人”时可代替统一社会信用代码",
+        "is a citizen ID number: only an applicant of kind individual may give one",
+    );
+    // An ID number with a wrong last digit is named as such, with the check digit it needs:
+    // not only the credit code's, which would invite altering a valid number.
+    let text = INDIVIDUAL.replace("002X", "0021");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "作为公民身份号码 (个人) 应为 'X'，实为 '1'",
+        "as a citizen ID number (an individual) 'X'; found '1'",
+    );
+}
