@@ -220,6 +220,22 @@ impl RuleSet {
         RuleSet::compile(&RuleSources::embedded())
     }
 
+    /// The facts of a section that choose a rate (a rate case's `when`, such as `autonomous`):
+    /// they must be stated, since guessing would pay the lower rate silently (SPEC §3).
+    pub fn rate_facts(&self, section: SectionId) -> Vec<FieldId> {
+        let mut out: Vec<FieldId> = Vec::new();
+        for c in self.clauses.iter().filter(|c| c.section == section) {
+            if let Award::Rate { cases, .. } = &c.award {
+                for (f, _) in cases.iter().flat_map(|k| k.when.iter()) {
+                    if !out.contains(f) {
+                        out.push(*f);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn clause(&self, number: u32) -> Option<&Clause> {
         self.clauses.iter().find(|c| c.number == number)
     }

@@ -677,6 +677,32 @@ fn the_template_is_a_commented_applicant_file() {
         out.contains("# [[compute]]  # 算力服务合同，用于第 1 条 算力券"),
         "{out}"
     );
+    // Yes/no facts are left to be stated: commented out with their meaning, never pre-set to
+    // false (an official who left them got every clause 不符合).
+    for key in ["registered", "tax_compliant", "ai_industry"] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start_matches("# ").starts_with(key))
+            .unwrap_or_else(|| panic!("{key} in {out}"));
+        assert!(line.starts_with("# "), "{line}");
+        assert!(!line.contains("= false"), "{line}");
+        assert!(line.contains("企业、合伙企业须为“是”"), "{line}");
+    }
+    assert!(
+        !parsed["applicant"]
+            .as_table()
+            .unwrap()
+            .contains_key("registered")
+    );
+    // Every note says whether the fact is required; a rate-choosing fact is.
+    let notes: Vec<&str> = out.lines().filter(|l| l.contains(" = ")).collect();
+    for l in &notes {
+        assert!(l.contains("必填") || l.contains("选填"), "{l}");
+    }
+    assert!(
+        out.contains("# 自主智能算力，必填（决定适用的比例"),
+        "{out}"
+    );
     // A blank template is not a valid application: the credit code must be filled in.
     let f = facts_file(&out);
     calc()

@@ -1311,3 +1311,31 @@ fn an_individual_s_row_may_carry_a_citizen_id_number() {
         s.column("说明")
     );
 }
+
+#[test]
+fn a_row_without_the_rate_choosing_fact_is_its_own_error_named_by_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("r.csv");
+    let out = dir.path().join("out.csv");
+    // Row 2: HT-01 autonomous, 30% × 1,200,000 = 360,000. Row 3: HT-02 with 自主算力 empty:
+    // that row alone is an error naming the header as written (not `compute[2].autonomous`).
+    std::fs::write(
+        &input,
+        format!("{HEAD}{JIA},HT-01,是,1200000,2026-02-01\n{JIA},HT-02,,800000,2026-02-01\n"),
+    )
+    .unwrap();
+    calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(3);
+    let s = read_csv(&out);
+    assert_eq!(s.column("状态"), ["核定", "错误"]);
+    assert_eq!(s.column("核定金额")[0], "360000.00");
+    let reason = s.column("说明")[1];
+    assert!(reason.starts_with("“自主算力”(autonomous): "), "{reason}");
+    assert!(!reason.contains("compute["), "{reason}");
+}
