@@ -28,7 +28,14 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
         }
     };
     let title = if lang.en() { &p.title_en } else { &p.title };
-    para(format!("{title} {}", p.document));
+    // The document number is never broken: on the title's line when it fits, else its own.
+    let heading = format!("{title} {}", p.document);
+    if text_width(&heading) <= width {
+        para(heading);
+    } else {
+        para(title.to_string());
+        para(p.document.clone());
+    }
     para(format!(
         "{}: {} ({}) {}",
         lang.pick("申报单位", "Applicant"),
@@ -41,6 +48,14 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
         lang.pick("计算基准日", "As of"),
         outcome.as_of
     ));
+    // The overlays in effect for this applicant, by their names (SPEC §5).
+    if !rules.overlay_names.is_empty() {
+        para(format!(
+            "{}: {}",
+            lang.pick("叠加规则", "Overlays"),
+            rules.overlay_names.join(lang.pick("；", "; "))
+        ));
+    }
     if outcome.clauses.is_empty() {
         para(
             lang.pick("未申报任何条款的事项。", "No claim under any clause.")
@@ -68,12 +83,16 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
             "Discretionary (not in the total): clause {n} {title} {range} yuan"
         ));
     }
-    para(format!(
-        "{} {} · sha256 {}",
-        lang.pick("规则版本", "Rules version"),
-        p.version,
-        outcome.rules_digest
-    ));
+    // The digest is never parted from its label: on the version's line when it fits, else
+    // "sha256 …" on a line of its own (71 columns).
+    let version = format!("{} {}", lang.pick("规则版本", "Rules version"), p.version);
+    let digest = format!("sha256 {}", outcome.rules_digest);
+    if text_width(&version) + 3 + text_width(&digest) <= width {
+        para(format!("{version} · {digest}"));
+    } else {
+        para(version);
+        para(digest);
+    }
     out
 }
 
@@ -96,9 +115,16 @@ fn table(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String
     ]
     .map(String::from);
     let with_title = width >= TITLE_FROM;
+    if !with_title {
+        // A range's floor and ceiling on two lines, so that the reason keeps its room.
+        for l in &mut lines {
+            l[3] = l[3].replacen(" ~ ", " ~\n", 1);
+        }
+    }
     let shown: Vec<usize> = (0..5).filter(|&c| c != 1 || with_title).collect();
+    let cell_width = |t: &str| t.split('\n').map(text_width).max().unwrap_or(0);
     let col_width = |c: usize| {
-        let cells = lines.iter().map(|l| text_width(&l[c]));
+        let cells = lines.iter().map(|l| cell_width(&l[c]));
         cells.chain([text_width(&header[c])]).max().unwrap_or(0)
     };
     // Each column has a space either side, and each border a column of its own.
