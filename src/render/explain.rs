@@ -446,14 +446,16 @@ fn rules_footer(out: &mut Lines, outcome: &Outcome, rules: &RuleSet, lang: Lang)
         lang.pick("规则来源", "Rules from"),
         rules.origin,
     ));
+    // The digest on a line of its own (71 columns): at 80 columns it was cut from its label
+    // and the as-of date split after it.
     out.line(format!(
-        "{} {} · sha256 {} · {} {}",
+        "{} {} · {} {}",
         lang.pick("规则版本", "Rules version"),
         p.version,
-        outcome.rules_digest,
         lang.pick("计算基准日", "as of"),
         outcome.as_of
     ));
+    out.line(format!("sha256 {}", outcome.rules_digest));
 }
 
 fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> String {

@@ -56,7 +56,9 @@ fn explain_on_a_capped_case_shows_the_cap_and_what_was_deducted() {
     assert!(!out.contains("第 9 条"), "{out}");
     let digest = embedded_digest();
     assert!(
-        out.contains(&format!("sha256 {digest} · 计算基准日 2026-06-30")),
+        out.contains(&format!(
+            "规则版本 2025.45.7 · 计算基准日 2026-06-30\nsha256 {digest}\n"
+        )),
         "{out}"
     );
 }
