@@ -121,9 +121,11 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     }
     // The rows in error, FILE:ROW: message, the first 20 unless --check lists them all, so
     // that the clerk needs no second run to find them (SPEC §6).
+    let width = super::error_width();
     for (line, message) in &report.row_errors {
         let message = message.replace(['\n', '\r'], " ");
-        eprintln!("{}:{line}: {message}", args.input.display());
+        let text = format!("{}:{line}: {message}", args.input.display());
+        eprintln!("{}", super::wrap_stderr(&text, width));
     }
     let listed = report.row_errors.len();
     if listed < report.errors {
@@ -136,7 +138,25 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
             )
         );
     }
-    eprintln!("{report}");
+    match width {
+        // In a terminal: the Chinese, the English and the digest each on lines of their own.
+        Some(_) => {
+            let (rows, units, errors, as_of) =
+                (report.rows, report.units, report.errors, report.as_of);
+            let (zh, en) = match &report.sheet {
+                Some(s) => (format!("工作表“{s}”："), format!("sheet `{s}`: ")),
+                None => Default::default(),
+            };
+            let zh =
+                format!("{zh}{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 {as_of}");
+            let en =
+                format!("{en}{rows} rows, {units} applicants, {errors} with errors; as of {as_of}");
+            eprintln!("{}", super::wrap_stderr(&zh, width));
+            eprintln!("{}", super::wrap_stderr(&en, width));
+            eprintln!("sha256 {}", report.digest);
+        }
+        None => eprintln!("{report}"),
+    }
     // A round with rows in error is written, and says so by its exit status.
     let code = if report.errors == 0 { 0 } else { 3 };
     // The process ends now: freeing a large round value by value would only delay it.

@@ -246,7 +246,7 @@ pub fn width() -> usize {
 /// The width errors are wrapped to: `COLUMNS`, else standard error's terminal; written to a
 /// file or a pipe (a log, a script's capture) without a width, each message stays one line
 /// per language, for grep.
-fn error_width() -> Option<usize> {
+pub(crate) fn error_width() -> Option<usize> {
     let columns = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse().ok());
@@ -281,6 +281,23 @@ fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// A paragraph for standard error wrapped between words to `width` (none: one line), each
+/// continuation indented by two spaces.
+pub(crate) fn wrap_stderr(text: &str, width: Option<usize>) -> String {
+    let Some(w) = width else {
+        return text.to_string();
+    };
+    let lines = calc::render::wrap::wrap(text, w.max(20) - 2);
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n  ");
+        }
+        out.push_str(l);
+    }
+    out
 }
 
 /// A failure for a person (SPEC §5): each message's Chinese sentence and its English one on
