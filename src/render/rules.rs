@@ -217,12 +217,18 @@ pub fn list(rules: &RuleSet, lang: Lang, width: usize) -> String {
     } else {
         &rules.policy.title
     };
-    let head = format!(
-        "{} {title} · {} {}",
-        rules.policy.document,
+    let version = format!(
+        "{} {}",
         lang.pick("规则版本", "rules version"),
         rules.policy.version
     );
+    // The version is not cut: on the title's line when it fits, else on a line of its own.
+    let whole = format!("{} {title} · {version}", rules.policy.document);
+    let head = if wrap::width(&whole) <= width {
+        whole
+    } else {
+        format!("{} {title}\n{version}", rules.policy.document)
+    };
     format!(
         "{}{table}\n{}",
         wrap::fit(&head, width),
