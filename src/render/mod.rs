@@ -840,6 +840,8 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
             .iter()
             .flat_map(|i| i.steps.iter())
             .filter(|s| s.is_reason())),
+        // Items listed under it: the clause line says which is paid, each item its way.
+        Status::Discretionary if listed(co) => items_summary(co, cx),
         Status::Discretionary if contributors(co).count() == 1 => contributors(co)
             .next()
             .map(|i| chain(i, cx))
