@@ -568,6 +568,7 @@ impl Facts {
         let doc = DeTable::parse(text).map_err(|e| {
             let detail = e.message().trim_end();
             let unquoted = e.span().and_then(|s| unquoted_date(text, s.start));
+            let was_unquoted = unquoted.is_some();
             // The TOML parser itself refuses 2026-02-30: say which day is missing, as for text.
             let written = e.span().and_then(|s| text.get(s.start..)).map(date_prefix);
             let msg = match written.map(date) {
@@ -584,7 +585,10 @@ impl Facts {
             let err = InputError::new(file, msg);
             match e.span() {
                 Some(s) => {
-                    let err = err.at(text, s.start);
+                    // An unquoted date is placed at its first character, not where the
+                    // parser gave up inside it.
+                    let at = was_unquoted.then(|| value_start(text, s.start)).flatten();
+                    let err = err.at(text, at.unwrap_or(s.start));
                     match path_at(text, s.start) {
                         Some(path) => err.field(path),
                         None => err,
@@ -787,6 +791,14 @@ impl<'a> Locator<'a> {
         }
         Ok(item)
     }
+}
+
+/// The byte offset of the value on the line holding `offset` (after its `=` and spaces).
+fn value_start(text: &str, offset: usize) -> Option<usize> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let eq = start + text.get(start..)?.find('=')?;
+    let after = text.get(eq + 1..)?;
+    Some(eq + 1 + (after.len() - after.trim_start_matches([' ', '\t']).len()))
 }
 
 /// A date on the line of a TOML syntax error, written the natural way but unquoted, which TOML

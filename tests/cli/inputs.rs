@@ -1112,8 +1112,10 @@ fn an_unquoted_date_written_the_natural_way_says_how_to_write_it() {
         let text = format!(
             "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 100000\ndate = {written}\n"
         );
-        let (out, _) = run(text.as_bytes(), &[]);
+        let (out, path) = run(text.as_bytes(), &[]);
         let stderr = refused_output(&out);
+        // Placed at the value's first character: line 13 of the file, column 8.
+        assert!(stderr.contains(&format!("{path}:13:8: ")), "{stderr}");
         assert_bilingual(
             &stderr,
             &format!("请写作 \"{written}\"（加引号）或 2026-03-15"),
