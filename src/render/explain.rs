@@ -387,6 +387,13 @@ fn item_section(out: &mut Lines, it: &ItemOutcome, item: Option<&Item>, cx: &Ctx
             out.line(format!("      {n}"));
         }
     }
+    if it.paid {
+        out.line(lang.pick(
+            "    = 已兑现，本次不再兑现 (0.00)",
+            "    = paid before: not paid again (0.00)",
+        ));
+        return;
+    }
     out.line(match (it.qualifies, it.ceiling, lang) {
         (false, _, Lang::Zh) => "    = 不符合条件，0.00".to_string(),
         (false, _, Lang::En) => "    = not eligible, 0.00".to_string(),
