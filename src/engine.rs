@@ -994,6 +994,11 @@ fn collect_priors<'a>(rules: &RuleSet, facts: &'a Facts) -> Result<Vec<Prior<'a>
             number: i + 1,
             line: item.line,
         };
+        // Only awards above 0.00 are priors (SPEC §4): a 0.00 line pays nothing and marks
+        // no item paid.
+        if prior.amount.is_zero() {
+            continue;
+        }
         // The same award listed twice (two prior files) counts once.
         let key = prior.key.clone().filter(|k| !k.is_empty());
         let award = (prior.clause, key.clone(), prior.year, prior.amount);

@@ -348,3 +348,16 @@ fn a_tie_at_the_quota_boundary_in_a_facts_file_asks_for_a_decision() {
         "the line of DS-1's [[dataset]] table: {e}"
     );
 }
+
+#[test]
+fn a_prior_of_0_00_is_no_prior_and_marks_nothing_paid() {
+    // HT-1 30% × 100,000 = 30,000.00; a prior of 0.00 naming HT-1 is not an award (SPEC §4:
+    // only awards above 0.00 are priors), so HT-1 is paid, not 已兑现.
+    let facts = crate::common::facts_file(&format!(
+        "{}\n[[compute]]\nid = \"HT-1\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n\n[[prior]]\nclause = 1\nyear = 2026\nitem = \"HT-1\"\namount = 0\n",
+        crate::common::ENTERPRISE
+    ));
+    let v = crate::common::json_of(&[facts.path().to_str().unwrap(), "--as-of", "2026-06-30"]);
+    assert_eq!(v["total"], "30000.00");
+    assert_eq!(v["clauses"][0]["items"][0]["status"], "awarded");
+}
