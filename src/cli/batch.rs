@@ -124,8 +124,20 @@ pub fn run(config: &Config, args: &Args) -> Result<u8, Failure> {
     let width = super::error_width();
     for (line, message) in &report.row_errors {
         let message = message.replace(['\n', '\r'], " ");
-        let text = format!("{}:{line}: {message}", args.input.display());
-        eprintln!("{}", super::wrap_stderr(&text, width));
+        let place = format!("{}:{line}: ", args.input.display());
+        match message.split(" / ").collect::<Vec<_>>().as_slice() {
+            // In a terminal, a message of one problem: its Chinese and its English on lines
+            // of their own, as every error (SPEC §5).
+            [zh, en] if width.is_some() => {
+                eprintln!("{}", super::wrap_stderr(&format!("{place}{zh}"), width));
+                let narrower = width.map(|w| w.saturating_sub(2));
+                eprintln!("  {}", super::wrap_stderr(en, narrower));
+            }
+            _ => eprintln!(
+                "{}",
+                super::wrap_stderr(&format!("{place}{message}"), width)
+            ),
+        }
     }
     let listed = report.row_errors.len();
     if listed < report.errors {
