@@ -86,7 +86,16 @@ fn comment(rules: &RuleSet, s: SectionId, f: &Field) -> String {
             .iter()
             .map(|v| format!("{} {}", v.value, v.label))
             .collect();
-        c.push_str(&format!("；可选: {}", vals.join(" | ")));
+        let one_line = format!("；可选: {}", vals.join(" | "));
+        if crate::render::wrap::width(&format!("{c}{one_line}")) <= NOTE_WIDTH {
+            c.push_str(&one_line);
+        } else {
+            // A long list: a value a line, each under the other.
+            c.push_str("；可选:");
+            for v in &vals {
+                c.push_str(&format!("\n  {v}"));
+            }
+        }
     } else {
         c.push_str(&format!("；{ty}"));
     }
@@ -104,11 +113,14 @@ pub(super) fn clauses_of(rules: &RuleSet, section: SectionId) -> String {
     names.join("、")
 }
 
+/// The width of a note in the applicant template (80 columns less its `#   `).
+const NOTE_WIDTH: usize = 76;
+
 /// A blank applicant file: single sections written out, item sections as commented examples.
 pub fn toml(rules: &RuleSet) -> String {
     let p = &rules.policy;
     let mut o = format!(
-        "# 申报单位事实文件 · {} {}\n# 由 `calc template` 按规则词汇表生成 (规则版本 {})。填写后运行: calc 本文件.toml\n# 是/否事实均已注释，不预设取值: 删去行首 # 后如实填写 true 或 false；未填写的视为“否”，\n# 决定比例的事实 (注明“必填”) 除外。每个 [[...]] 事项可重复多份；不申报的事项整段删除或保留注释。\n",
+        "# 申报单位事实文件 · {}\n# {}\n# 由 `calc template` 按规则词汇表生成 (规则版本 {})。\n# 填写后运行: calc 本文件.toml\n# 是/否事实均已注释，不预设取值: 删去行首 # 后如实填写 true 或 false；\n# 未填写的视为“否”，决定比例的事实 (注明“必填”) 除外。\n# 每个 [[...]] 事项可重复多份；不申报的事项整段删除或保留注释。\n",
         p.title, p.document, p.version
     );
     for (si, s) in rules.vocabulary.each_section() {
@@ -119,21 +131,39 @@ pub fn toml(rules: &RuleSet) -> String {
             format!("{}，用于{used_by}", s.label)
         };
         o.push('\n');
-        let width = s.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
-        if s.many {
-            o.push_str(&format!("# [[{}]]  # {about}\n", s.name));
+        let header = match s.many {
+            true => format!("# [[{}]]", s.name),
+            false => format!("[{}]", s.name),
+        };
+        let inline = format!("{header}  # {about}");
+        if crate::render::wrap::width(&inline) <= NOTE_WIDTH + 4 {
+            o.push_str(&format!("{inline}\n"));
         } else {
-            o.push_str(&format!("[{}]  # {about}\n", s.name));
+            // Too long beside its header: on the lines above it.
+            for l in crate::render::wrap::wrap(&about, NOTE_WIDTH + 2) {
+                o.push_str(&format!("# {l}\n"));
+            }
+            o.push_str(&format!("{header}\n"));
         }
+        // Each fact's note on the lines above it, wrapped to fit 80 columns, so that the file
+        // reads in a terminal and an editor alike; an item section's notes are indented
+        // under its commented-out header.
+        let lead = if s.many { "#   " } else { "# " };
         for f in &s.fields {
-            let line = format!("{:width$} = {}", f.name, blank(f, rules));
+            for para in comment(rules, si, f).split('\n') {
+                let body = para.trim_start();
+                let indent = &para[..para.len() - body.len()];
+                for l in crate::render::wrap::wrap(body, NOTE_WIDTH - indent.len()) {
+                    o.push_str(&format!("{lead}{indent}{l}\n"));
+                }
+            }
             // Yes/no facts are left for the user to state: never pre-set (SPEC §7).
             let prefix = if s.many || !f.required || f.ty == FieldType::Bool {
                 "# "
             } else {
                 ""
             };
-            o.push_str(&format!("{prefix}{line:<40} # {}\n", comment(rules, si, f)));
+            o.push_str(&format!("{prefix}{} = {}\n", f.name, blank(f, rules)));
         }
     }
     o

@@ -682,15 +682,23 @@ fn the_template_is_a_commented_applicant_file() {
     );
     // Yes/no facts are left to be stated: commented out with their meaning, never pre-set to
     // false (an official who left them got every clause 不符合).
+    // Each fact's note on the lines above it (the file fits 80 columns).
+    let lines: Vec<&str> = out.lines().collect();
+    let note_of = |at: usize| {
+        let mut k = at;
+        while k > 0 && lines[k - 1].starts_with("# ") && !lines[k - 1].contains(" = ") {
+            k -= 1;
+        }
+        lines[k..at].join("")
+    };
     for key in ["registered", "tax_compliant", "ai_industry"] {
-        let line = out
-            .lines()
-            .find(|l| l.trim_start_matches("# ").starts_with(key))
+        let at = (lines.iter())
+            .position(|l| l.trim_start_matches("# ").starts_with(&format!("{key} = ")))
             .unwrap_or_else(|| panic!("{key} in {out}"));
-        assert!(line.starts_with("# "), "{line}");
-        assert!(!line.contains("= false"), "{line}");
-        assert!(line.contains("企业、合伙企业须为“是”"), "{line}");
+        assert_eq!(lines[at], format!("# {key} = true"), "commented out");
+        assert!(note_of(at).contains("企业、合伙企业须为“是”"), "{out}");
     }
+    assert!(!out.contains("= false"), "{out}");
     assert!(
         !parsed["applicant"]
             .as_table()
@@ -698,14 +706,25 @@ fn the_template_is_a_commented_applicant_file() {
             .contains_key("registered")
     );
     // Every note says whether the fact is required; a rate-choosing fact is.
-    let notes: Vec<&str> = out.lines().filter(|l| l.contains(" = ")).collect();
-    for l in &notes {
-        assert!(l.contains("必填") || l.contains("选填"), "{l}");
+    for (at, l) in lines.iter().enumerate() {
+        if l.contains(" = ") && !l.contains("[[") {
+            let note = note_of(at);
+            assert!(
+                note.contains("必填") || note.contains("选填"),
+                "{l}: {note}"
+            );
+        }
     }
     assert!(
-        out.contains("# 自主智能算力，必填（决定适用的比例"),
+        out.contains("#   自主智能算力，必填（决定适用的比例"),
         "{out}"
     );
+    for l in &lines {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(*l) <= 80,
+            "wider than 80: {l}"
+        );
+    }
     // A blank template is not a valid application: the credit code must be filled in.
     let f = facts_file(&out);
     calc()
