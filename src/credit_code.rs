@@ -1,4 +1,5 @@
-//! 统一社会信用代码 (unified social credit code): the GB 32100-2015 check digit.
+//! 统一社会信用代码 (unified social credit code): the GB 32100-2015 check digit; and, in its
+//! place for an individual, the 公民身份号码 (citizen ID number) with its GB 11643-1999 one.
 //!
 //! 18 characters from a 31-character alphabet (digits and capitals without I, O, S, V, Z);
 //! the 18th is 31 − (Σ value·3^i mod 31) mod 31 over the first 17, weights 3^i mod 31.
@@ -10,7 +11,13 @@ const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 pub enum CreditCodeError {
     Length(usize),
     Character(char),
-    CheckDigit { expected: char, found: char },
+    /// `id_expected`: the code looks like a 公民身份号码 (17 digits and a digit or X), and
+    /// this is the check digit GB 11643 gives it.
+    CheckDigit {
+        expected: char,
+        found: char,
+        id_expected: Option<char>,
+    },
 }
 
 impl CreditCodeError {
@@ -26,9 +33,21 @@ impl CreditCodeError {
                 "统一社会信用代码含非法字符 '{c}'，应为数字或除 I、O、S、V、Z 以外的大写字母",
                 "the credit code has an invalid character '{c}': expected digits or capital letters other than I, O, S, V, Z"
             ),
-            CreditCodeError::CheckDigit { expected, found } => text!(
+            CreditCodeError::CheckDigit {
+                expected,
+                found,
+                id_expected: None,
+            } => text!(
                 "统一社会信用代码校验位错误: 应为 '{expected}'，实为 '{found}'",
                 "check digit mismatch: expected '{expected}', found '{found}'"
+            ),
+            CreditCodeError::CheckDigit {
+                expected,
+                found,
+                id_expected: Some(id),
+            } => text!(
+                "校验位错误: 作为统一社会信用代码应为 '{expected}'，作为公民身份号码 (个人) 应为 '{id}'，实为 '{found}'；请核对号码，不要改动校验位以凑合",
+                "check digit mismatch: as a credit code it would be '{expected}', as a citizen ID number (an individual) '{id}'; found '{found}': check the number rather than altering its last character"
             ),
         }
     }
@@ -79,9 +98,44 @@ fn check_char(first17: &[u8]) -> Option<char> {
     Some(ALPHABET[check as usize] as char)
 }
 
-/// Validates a code and returns it in canonical (upper-case, trimmed) form.
+/// The GB 11643-1999 check character of a 公民身份号码's first 17 digits: Σ digit·2^(17−i)
+/// mod 11 gives 1 0 X 9 8 7 6 5 4 3 2.
+fn id_check_char(first17: &[u8]) -> Option<char> {
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let mut sum = 0u32;
+    for (i, &c) in first17.iter().enumerate() {
+        let d = u32::from(c.checked_sub(b'0').filter(|d| *d <= 9)?);
+        sum += d * ((1u32 << (17 - i)) % 11);
+    }
+    Some(CHECK[(sum % 11) as usize] as char)
+}
+
+/// Whether a code (canonical: trimmed, upper case) is a 公民身份号码 with a valid GB 11643
+/// check digit: 17 digits and a digit or X. An individual may give it in place of a credit
+/// code (SPEC §3); the rules say which applicant kinds may.
+pub fn is_id_number(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 18
+        && id_check_char(&b[..17]).is_some_and(|c| c as u8 == b[17])
+        && (b[17].is_ascii_digit() || b[17] == b'X')
+}
+
+/// Whether a canonical code is a 统一社会信用代码 with a valid GB 32100 check digit.
+pub fn is_credit_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 18
+        && b.iter().all(|&c| value_of(c).is_some())
+        && check_char(&b[..17]).is_some_and(|c| c as u8 == b[17])
+}
+
+/// Validates a code and returns it in canonical (upper-case, trimmed) form: a 统一社会信用代码,
+/// or a 公民身份号码 with its own check digit (whether the applicant may give one is the
+/// caller's to check, by its kind).
 pub fn validate(code: &str) -> Result<String, CreditCodeError> {
     let code = code.trim().to_ascii_uppercase();
+    if is_id_number(&code) {
+        return Ok(code);
+    }
     let n = code.chars().count();
     if n != 18 {
         return Err(CreditCodeError::Length(n));
@@ -96,7 +150,13 @@ pub fn validate(code: &str) -> Result<String, CreditCodeError> {
     let expected = check_char(&bytes[..17]).unwrap_or('?');
     let found = bytes[17] as char;
     if expected != found {
-        return Err(CreditCodeError::CheckDigit { expected, found });
+        let id_expected =
+            id_check_char(&bytes[..17]).filter(|_| bytes[17].is_ascii_digit() || bytes[17] == b'X');
+        return Err(CreditCodeError::CheckDigit {
+            expected,
+            found,
+            id_expected,
+        });
     }
     Ok(code)
 }
@@ -109,7 +169,8 @@ pub fn canonical(code: &str) -> Option<[u8; 18]> {
     if out.iter().any(|&c| value_of(c).is_none()) {
         return None;
     }
-    (check_char(&out[..17])? == out[17] as char).then_some(out)
+    let id = || std::str::from_utf8(&out).is_ok_and(is_id_number);
+    (check_char(&out[..17])? == out[17] as char || id()).then_some(out)
 }
 
 /// Completes 17 characters with their check digit (for examples, tests and generators).
@@ -125,6 +186,31 @@ pub fn complete(first17: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_citizen_id_number_with_its_check_digit_is_accepted() {
+        // GB 11643-1999's own example, 11010519491231002X: Σ digit·weight over
+        // 1 1 0 1 0 5 1 9 4 9 1 2 3 1 0 0 2 with weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+        // = 7+9+0+5+0+20+2+9+24+27+7+18+30+5+0+0+4 = 167; 167 mod 11 = 2 → 'X'.
+        assert!(is_id_number("11010519491231002X"));
+        assert_eq!(
+            validate("11010519491231002x").unwrap(),
+            "11010519491231002X"
+        );
+        assert!(canonical("11010519491231002X").is_some());
+        // The last digit altered: refused, naming both check digits.
+        let e = validate("110105194912310021").unwrap_err();
+        assert_eq!(
+            e,
+            CreditCodeError::CheckDigit {
+                expected: check_char(b"11010519491231002").unwrap(),
+                found: '1',
+                id_expected: Some('X'),
+            }
+        );
+        assert!(e.text().zh.contains("作为公民身份号码 (个人) 应为 'X'"));
+        assert!(canonical("110105194912310021").is_none());
+    }
 
     #[test]
     fn accepts_a_published_code() {
@@ -146,7 +232,8 @@ mod tests {
             validate("9144030071526726XA"),
             Err(CreditCodeError::CheckDigit {
                 expected: 'G',
-                found: 'A'
+                found: 'A',
+                id_expected: None,
             })
         ));
         assert_eq!(validate("91330302"), Err(CreditCodeError::Length(8)));

@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 use crate::error::InputError;
 use crate::facts::{Facts, Item, Value};
 use crate::money::{Money, MoneyError};
-use crate::outcome::{ClauseOutcome, Exclusions, ItemOutcome, Outcome, Status, Step};
-use crate::prior::PriorAward;
+use crate::outcome::{ClauseOutcome, Exclusions, ItemOutcome, Outcome, PriorRef, Status, Step};
+use crate::prior::{Origin, PriorAward};
 use crate::rules::clause::{Cap, Level, RateCase, Tier};
 use crate::rules::{
     Award, CapScope, Clause, CombineMode, Condition, Field, FieldId, FieldType, Payout, RuleSet,
@@ -35,6 +35,26 @@ impl<'a> Prior<'a> {
         Prior {
             award,
             key: award.item_key(),
+        }
+    }
+}
+
+impl Prior<'_> {
+    /// The prior as a step names it.
+    fn reference(&self) -> PriorRef {
+        let a = self.award;
+        // Where it came from, the same in either language: a file and line, a facts file's
+        // `[[prior]]`, or a ledger entry.
+        let origin = match &a.origin {
+            Origin::File { file, line } => format!("{file}:{line}"),
+            Origin::Facts { number, .. } => format!("prior[{number}]"),
+            Origin::Ledger { seq } => format!("台账 #{seq}"),
+        };
+        PriorRef {
+            item: a.item.clone().filter(|i| !i.is_empty()),
+            year: a.year,
+            amount: a.amount,
+            origin: Some(origin),
         }
     }
 }
@@ -96,7 +116,7 @@ pub fn evaluate_clauses(
         .unwrap_or_default()
         .to_string();
     let kind = applicant.enum_value(roles.kind);
-    let policy_gates = policy_gates(rules, applicant, &district, kind, as_of);
+    let (policy_gates, policy_passed) = policy_gates(rules, applicant, &district, kind, as_of);
 
     let mut clauses = Vec::with_capacity(rules.clauses.len());
     let mut total = Money::ZERO;
@@ -115,17 +135,20 @@ pub fn evaluate_clauses(
             continue;
         }
         let mut gates = policy_gates.clone();
-        if let Some(k) = kind
-            && !clause.applicants.contains(&k)
-        {
-            gates.push(Step::KindNotCovered { kind: k });
+        let mut passed = policy_passed.clone();
+        if let Some(k) = kind {
+            match clause.applicants.contains(&k) {
+                false => gates.push(Step::KindNotCovered { kind: k }),
+                true => passed.push(Step::KindCovered { kind: k }),
+            }
         }
         let out = |index: usize| excluded.of(clause.section, index, clause.number);
-        let outcome = if gates.is_empty() {
+        let mut outcome = if gates.is_empty() {
             evaluate_clause(rules, clause, (&claimed, &out), &priors, as_of, facts)?
         } else {
             ineligible(rules, clause, (&claimed, &out), gates, as_of)
         };
+        outcome.passed = passed;
         total = total
             .checked_add(outcome.amount)
             .map_err(|e| overflow(facts, e))?;
@@ -147,23 +170,26 @@ pub fn evaluate_clauses(
 }
 
 /// Gates that hold for every clause: the policy's period of effect, its districts, and the
-/// applicant facts some kinds must confirm (附则1).
+/// applicant facts some kinds must confirm (附则1): (those that failed, those that passed).
 fn policy_gates(
     rules: &RuleSet,
     applicant: &Item,
     district: &str,
     kind: Option<u16>,
     as_of: NaiveDate,
-) -> Vec<Step> {
+) -> (Vec<Step>, Vec<Step>) {
     let p = &rules.policy;
-    let mut gates = Vec::new();
+    let (mut gates, mut passed) = (Vec::new(), Vec::new());
     if as_of < p.effective_from || as_of > p.effective_until {
         gates.push(Step::PolicyNotInForce { as_of });
+    } else {
+        passed.push(Step::PolicyInForce { as_of });
     }
-    if !p.districts.iter().any(|d| d == district) {
-        gates.push(Step::DistrictOutside {
-            district: district.to_string(),
-        });
+    let district = district.to_string();
+    if !p.districts.contains(&district) {
+        gates.push(Step::DistrictOutside { district });
+    } else {
+        passed.push(Step::DistrictInside { district });
     }
     for (gi, gate) in rules.gates.iter().enumerate() {
         if !kind.is_some_and(|k| gate.kinds.contains(&k)) {
@@ -180,10 +206,12 @@ fn policy_gates(
                     field,
                     value,
                 });
+            } else {
+                passed.push(Step::GateConfirmed { gate: gi, field });
             }
         }
     }
-    gates
+    (gates, passed)
 }
 
 /// Why a clause's quota left out the item at an index of its section, if it did.
@@ -206,6 +234,7 @@ fn ineligible(
         ceiling: None,
         floor: None,
         gates,
+        passed: Vec::new(),
         items: claimed
             .iter()
             .map(|(index, item)| {
@@ -218,6 +247,7 @@ fn ineligible(
                     amount: Money::ZERO,
                     ceiling: None,
                     floor: None,
+                    paid: false,
                     steps,
                 }
             })
@@ -278,6 +308,7 @@ fn evaluate_clause(
             amount,
             ceiling,
             floor,
+            paid: false,
             steps,
         });
         payables.push(payable);
@@ -298,6 +329,7 @@ fn evaluate_clause(
         CombineMode::Highest => {
             let groups = Groups::of(rules, clause, claimed, clause_priors, facts)?;
             combine_highest(&mut items, &payables, &groups);
+            mark_paid(&mut items, &groups);
         }
     }
 
@@ -310,6 +342,7 @@ fn evaluate_clause(
         ceiling,
         floor,
         gates: Vec::new(),
+        passed: Vec::new(),
         items,
     })
 }
@@ -363,6 +396,10 @@ struct Groups {
     /// (group key, prior awards in it), groups in the order of their first item; the key
     /// `Some("")` is the unit's one group.
     priors: Vec<(Option<String>, Money)>,
+    /// Per group, the prior awards deducted in it, each named.
+    named: Vec<Vec<PriorRef>>,
+    /// The folded ids the clause's priors name: an item among them was already paid.
+    paid: HashMap<String, (Money, Option<i32>)>,
 }
 
 impl Groups {
@@ -389,6 +426,7 @@ impl Groups {
         // Each claimed id's first item, folded only when there are priors to place.
         let mut priors = priors.peekable();
         let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut paid = HashMap::new();
         if priors.peek().is_some() {
             for (i, (_, item)) in claimed.iter().enumerate() {
                 by_id
@@ -396,7 +434,12 @@ impl Groups {
                     .or_insert(i);
             }
         }
+        let mut named_in: Vec<Vec<PriorRef>> = vec![Vec::new(); sums.len()];
         for p in priors {
+            if let Some(k) = p.key.as_ref().filter(|k| !k.is_empty()) {
+                paid.entry(k.clone())
+                    .or_insert((p.award.amount, p.award.year));
+            }
             let named = (p.key.as_ref()).and_then(|id| by_id.get(id).copied());
             let group = match (named, clause.per) {
                 (Some(i), _) => Some(sums[of_item[i]].0.clone()),
@@ -413,6 +456,7 @@ impl Groups {
             if let Some(&at) = index.get(&group) {
                 let sum = &mut sums[at].1;
                 *sum = (sum.checked_add(p.award.amount)).map_err(|e| overflow(facts, e))?;
+                named_in[at].push(p.reference());
             }
         }
         let unnamed_field = clause
@@ -422,6 +466,8 @@ impl Groups {
             of_item,
             unnamed_field,
             priors: sums,
+            named: named_in,
+            paid,
         })
     }
 }
@@ -526,6 +572,13 @@ fn qualifies(
         } else if date > p.effective_until {
             steps.push(Step::DateAfterPolicy { date });
             ok = false;
+        } else {
+            let until = as_of.min(p.effective_until);
+            steps.push(Step::DateInWindow {
+                date,
+                from: p.events_from,
+                until,
+            });
         }
     }
     for (ci, cond) in clause.conditions.iter().enumerate() {
@@ -730,7 +783,7 @@ fn interest_award(
         });
         if days == 0 {
             // Every day of the window was paid before: the item is paid, nothing more is due.
-            steps.push(Step::AlreadyPaid { amount });
+            steps.push(Step::AlreadyPaid { amount, year: None });
             return Ok(Some(Payable::Fixed(Money::ZERO)));
         }
         steps.push(Step::DaysPaidBefore {
@@ -848,8 +901,10 @@ fn combine_sum<'a>(
         if let Some(prior) = named.filter(|_| paid == PaidBy::Item) {
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.award.amount,
+                year: prior.award.year,
             });
             nothing_payable(out);
+            out.paid = true;
             continue;
         }
         let Some(cap) = annual else { continue };
@@ -858,14 +913,16 @@ fn combine_sum<'a>(
             nothing_payable(out);
             continue;
         };
-        let prior_sum = priors
-            .clone()
-            .filter(|p| p.award.year == Some(year))
-            .fold(Money::ZERO, |acc, p| {
-                acc.checked_add(p.award.amount).unwrap_or(acc)
-            });
+        let of_year = priors.clone().filter(|p| p.award.year == Some(year));
+        let prior_sum = of_year.clone().fold(Money::ZERO, |acc, p| {
+            acc.checked_add(p.award.amount).unwrap_or(acc)
+        });
         if paid == PaidBy::Year && !prior_sum.is_zero() {
-            deduct(out, prior_sum);
+            deduct(
+                out,
+                prior_sum,
+                of_year.clone().map(Prior::reference).collect(),
+            );
         }
         let slot = match used.iter().position(|(y, _)| *y == year) {
             Some(i) => i,
@@ -885,6 +942,7 @@ fn combine_sum<'a>(
             earlier,
             before,
             after,
+            priors: of_year.map(Prior::reference).collect(),
         });
         if out.ceiling.is_none() {
             out.amount = after;
@@ -901,7 +959,7 @@ fn combine_sum<'a>(
 
 /// An item's priors deducted from its award: from a determinate amount, or from a range's floor
 /// and ceiling; never below 0.00.
-fn deduct(out: &mut ItemOutcome, prior: Money) {
+fn deduct(out: &mut ItemOutcome, prior: Money, priors: Vec<PriorRef>) {
     match out.ceiling {
         None => {
             let before = out.amount;
@@ -910,6 +968,7 @@ fn deduct(out: &mut ItemOutcome, prior: Money) {
                 prior,
                 before,
                 after,
+                priors,
             });
             out.amount = after;
         }
@@ -922,6 +981,7 @@ fn deduct(out: &mut ItemOutcome, prior: Money) {
                 ceiling_before: ceiling,
                 floor_after,
                 ceiling_after,
+                priors,
             });
             if ceiling_after.is_zero() {
                 nothing_payable(out);
@@ -957,7 +1017,8 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
             members_of[g].push(i);
         }
     }
-    for ((key, prior), members) in groups.priors.iter().zip(members_of) {
+    for (((key, prior), named), members) in groups.priors.iter().zip(&groups.named).zip(members_of)
+    {
         let payable = |i: usize| payables[i].as_ref().expect("members qualify");
         let Some(ceiling) = members.iter().map(|&i| ceiling_of(payable(i))).max() else {
             continue;
@@ -998,6 +1059,7 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
                     prior: *prior,
                     before: ceiling,
                     after,
+                    priors: named.clone(),
                 });
                 nothing_payable(out);
                 out.amount = after;
@@ -1015,6 +1077,7 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
                     ceiling_before: ceiling,
                     floor_after,
                     ceiling_after,
+                    priors: named.clone(),
                 });
             }
             if ceiling_after.is_zero() {
@@ -1024,6 +1087,24 @@ fn combine_highest(items: &mut [ItemOutcome], payables: &[Option<Payable>], grou
                 out.ceiling = Some(ceiling_after);
                 out.floor = floor_after;
             }
+        }
+    }
+}
+
+/// Under a `highest` clause, an item a prior award names that pays nothing now (its group's
+/// award, less what was paid, is 0.00, or a higher item is paid) was already paid: it says so
+/// and has the status of its own (SPEC §5), never a 0.00 award.
+fn mark_paid(items: &mut [ItemOutcome], groups: &Groups) {
+    if groups.paid.is_empty() {
+        return;
+    }
+    for out in items.iter_mut().filter(|i| i.qualifies) {
+        if !out.amount.is_zero() || out.ceiling.is_some() {
+            continue;
+        }
+        if let Some(&(amount, year)) = groups.paid.get(&crate::fold::key(&out.id)) {
+            out.steps.push(Step::AlreadyPaid { amount, year });
+            out.paid = true;
         }
     }
 }
@@ -1293,7 +1374,11 @@ mod tests {
                 .items
                 .iter()
                 .find(|i| i.id == id)
-                .map(|i| i.steps.as_slice())
+                // The checks passed (the date window) lead; the tests read what follows.
+                .map(|i| {
+                    let checks = i.steps.iter().take_while(|s| s.is_check()).count();
+                    &i.steps[checks..]
+                })
                 .unwrap_or_else(|| panic!("no item {id} under clause {number}"))
         }
     }
@@ -1625,6 +1710,13 @@ mod tests {
             earlier: Money::ZERO,
             before: Money::parse("360000").unwrap(),
             after: Money::parse("300000").unwrap(),
+            // The 2026 prior names no item: only its year and amount.
+            priors: vec![PriorRef {
+                item: None,
+                year: Some(2026),
+                amount: Money::parse("200000").unwrap(),
+                origin: Some("prior[1]".into()),
+            }],
         }));
     }
 
@@ -1830,6 +1922,12 @@ mod tests {
                     ceiling_before: m("30000000"),
                     floor_after: Some(m("4000000")),
                     ceiling_after: m("29000000"),
+                    priors: vec![PriorRef {
+                        item: Some("LT".into()),
+                        year: None,
+                        amount: m("1000000"),
+                        origin: Some("prior[1]".into()),
+                    }],
                 })
         );
         assert!(matches!(o.item_steps(11, "EO")[0], Step::LevelRange { .. }));

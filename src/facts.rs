@@ -84,6 +84,75 @@ impl Value {
     }
 }
 
+/// A 公民身份号码 given for a credit code where the applicant may not give one (only the kinds
+/// the vocabulary's `id_number` names may, SPEC §3): the field and why.
+pub fn id_number_refused(section: &Section, item: &Item) -> Option<(FieldId, Text)> {
+    for (fi, field) in section.each_field() {
+        let Some(Value::Text(code)) = item.get(fi) else {
+            continue;
+        };
+        if field.ty != FieldType::CreditCode
+            || !credit_code::is_id_number(code)
+            || credit_code::is_credit_code(code)
+        {
+            continue;
+        }
+        let rule = field.id_number.as_ref();
+        let by = rule.and_then(|r| section.field_index(&r.field));
+        let kind = by.and_then(|k| item.enum_value(k).map(|v| (k, v)));
+        let allowed = match (rule, kind) {
+            (Some(r), Some((k, v))) => (section.fields[k.0].values.get(v as usize))
+                .is_some_and(|value| r.values.contains(&value.value)),
+            _ => false,
+        };
+        if allowed {
+            continue;
+        }
+        let who: Vec<(&str, &str)> = match (rule, by) {
+            (Some(r), Some(k)) => (r.values.iter())
+                .filter_map(|n| {
+                    let f = &section.fields[k.0];
+                    f.enum_index(n)
+                        .map(|i| (f.value_label(i, false), f.value_label(i, true)))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let zh: Vec<&str> = who.iter().map(|w| w.0).collect();
+        let en: Vec<&str> = who.iter().map(|w| w.1).collect();
+        let (zh, en) = (zh.join("、"), en.join(", "));
+        return Some((
+            fi,
+            crate::text!(
+                "`{code}` 是公民身份号码: 仅主体类型为“{zh}”时可代替统一社会信用代码，其他主体须填写统一社会信用代码",
+                "`{code}` is a citizen ID number: only an applicant of kind {en} may give one in place of the credit code; any other gives its credit code"
+            ),
+        ));
+    }
+    None
+}
+
+/// A required fact left out: what it is and what it takes (an enum's values, named both ways).
+fn missing(field: &Field) -> Text {
+    let (name, label) = (&field.name, &field.label);
+    if field.values.is_empty() || field.values.len() > SHOWN_VALUES {
+        let (zh, en) = (field.ty.expected_zh(), field.ty.expected_en());
+        return crate::text!(
+            "缺少必填项 `{name}` ({label})，应为 {zh}",
+            "missing required `{name}`: expected {en}"
+        );
+    }
+    let zh: Vec<String> = (field.values.iter())
+        .map(|v| format!("{} ({})", v.value, v.label))
+        .collect();
+    let en: Vec<String> = (field.values.iter()).map(|v| v.value.clone()).collect();
+    let (zh, en) = (zh.join("、"), en.join(", "));
+    crate::text!(
+        "缺少必填项 `{name}` ({label})，应为以下之一: {zh}",
+        "missing required `{name}`: expected one of {en}"
+    )
+}
+
 /// A district as it is written: spaces and zero-width characters dropped, the city's name before
 /// it allowed (`温州市鹿城区`); a name that is none of the policy's divisions is refused with the
 /// nearest ones (`鹿城` -> 鹿城区).
@@ -102,6 +171,13 @@ fn district(field: &Field, text: &str) -> Result<String, Text> {
     };
     if d.names.contains(&name) {
         return Ok(name);
+    }
+    if !d.city.is_empty() && name == d.city {
+        let example = d.names.first().map_or("", String::as_str);
+        return Err(crate::text!(
+            "`{name}` 是市名，所属区县须填写到区县一级 (如 {example})，应为: {}", d.names.join("、");
+            "`{name}` is the city: give its county-level division (e.g. {example}), one of: {}", d.names.join(", ")
+        ));
     }
     let nearest = crate::suggest::nearest(
         &name,
@@ -518,9 +594,12 @@ impl Facts {
     ) -> Result<Facts, InputError> {
         let doc = DeTable::parse(text).map_err(|e| {
             let detail = e.message().trim_end();
+            let unquoted = e.span().and_then(|s| unquoted_date(text, s.start));
+            let was_unquoted = unquoted.is_some();
             // The TOML parser itself refuses 2026-02-30: say which day is missing, as for text.
             let written = e.span().and_then(|s| text.get(s.start..)).map(date_prefix);
             let msg = match written.map(date) {
+                _ if let Some(m) = unquoted => m,
                 Some(Err(m)) if detail.starts_with("invalid date") => m,
                 _ if detail.starts_with("invalid date") => {
                     crate::text!(
@@ -533,7 +612,10 @@ impl Facts {
             let err = InputError::new(file, msg);
             match e.span() {
                 Some(s) => {
-                    let err = err.at(text, s.start);
+                    // An unquoted date is placed at its first character, not where the
+                    // parser gave up inside it.
+                    let at = was_unquoted.then(|| value_start(text, s.start)).flatten();
+                    let err = err.at(text, at.unwrap_or(s.start));
                     match path_at(text, s.start) {
                         Some(path) => err.field(path),
                         None => err,
@@ -727,15 +809,58 @@ impl<'a> Locator<'a> {
         }
         for (fi, field) in section.each_field() {
             if field.required && item.values[fi].is_none() {
-                return Err(self.err(
-                    offset,
-                    &format!("{path}.{}", field.name),
-                    crate::text!("缺少必填项 `{}` ({})，应为 {}", field.name, field.label, field.ty.expected_zh(); "missing required `{}`: expected {}", field.name, field.ty.expected_en()),
-                ));
+                return Err(self.err(offset, &format!("{path}.{}", field.name), missing(field)));
             }
+        }
+        if let Some((fi, m)) = id_number_refused(section, &item) {
+            let field = &section.fields[fi];
+            return Err(self.err(offset, &format!("{path}.{}", field.name), m));
         }
         Ok(item)
     }
+}
+
+/// The byte offset of the value on the line holding `offset` (after its `=` and spaces).
+fn value_start(text: &str, offset: usize) -> Option<usize> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let eq = start + text.get(start..)?.find('=')?;
+    let after = text.get(eq + 1..)?;
+    Some(eq + 1 + (after.len() - after.trim_start_matches([' ', '\t']).len()))
+}
+
+/// A date on the line of a TOML syntax error, written the natural way but unquoted, which TOML
+/// cannot hold (`date = 2026.3.15`, `date = 2026-3-15`, `date = 2026/3/15`): a message saying
+/// to quote it or to write it `2026-03-15`, in both languages (SPEC §3), never the parser's.
+fn unquoted_date(text: &str, offset: usize) -> Option<crate::text::Text> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text
+        .get(offset..)?
+        .find('\n')
+        .map_or(text.len(), |i| offset + i);
+    let line = text.get(start..end)?;
+    let value = line.split_once('=')?.1;
+    let value = value.split('#').next().unwrap_or_default().trim();
+    let parts: Vec<&str> = value.split(['-', '.', '/']).collect();
+    let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let ok = parts.len() == 3
+        && digits(parts[0], 4..=4)
+        && digits(parts[1], 1..=2)
+        && digits(parts[2], 1..=2);
+    if !ok {
+        return None;
+    }
+    let (y, m, d) = (parts[0], parts[1], parts[2]);
+    let iso = format!("{y}-{m:0>2}-{d:0>2}");
+    // Written as TOML writes dates: the parser's own message on it (an impossible day) stands.
+    if value == iso {
+        return None;
+    }
+    Some(crate::text!(
+        "日期 {value} 未加引号，TOML 无法读取: 请写作 \"{value}\"（加引号）或 {iso}",
+        "the date {value} is not quoted, and TOML cannot read it: write it \"{value}\" (quoted) or {iso}"
+    ))
 }
 
 /// The dotted field at a byte offset of a facts file that did not parse (`compute[2].date`),

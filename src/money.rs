@@ -137,6 +137,8 @@ impl Money {
         if lower.contains("nan") || lower.contains("inf") {
             return Err(MoneyError::NotFinite);
         }
+        // 元整 / 整, as written on Chinese vouchers ("880,000元整").
+        let t = t.strip_suffix('整').map_or(t, str::trim_end);
         let t = t.strip_suffix('元').unwrap_or(t);
         let (number, unit) = if let Some(n) = t.strip_suffix('亿') {
             (n, 100_000_000)

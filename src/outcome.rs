@@ -41,6 +41,30 @@ fn as_text<T: Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
+/// `Some(v)` as the decimal text its `Display` writes, `None` as null.
+fn opt_text<T: Display, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+/// A prior award a step deducts or counts: what it names, so that a reason can say which one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PriorRef {
+    /// The item it paid, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_text")]
+    pub year: Option<i32>,
+    pub amount: Money,
+    /// Where it came from (a prior file and its line, or a ledger entry `台账 #seq`), when the
+    /// facts carry it. Hook: the facts' `[[prior]]` has no origin yet (branch `priors` adds
+    /// one); until then it is `None` and a reason names the item or year only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
 /// One step of a computation or one reason, in policy terms.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -186,6 +210,9 @@ pub enum Step {
         earlier: Money,
         before: Money,
         after: Money,
+        /// The prior awards of that year, each named.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        priors: Vec<PriorRef>,
     },
     /// A unit-year cap needs the item's year, and the item has none.
     NoYear,
@@ -206,7 +233,12 @@ pub enum Step {
     },
     // ---- non-duplication and prior awards ----
     /// The same item was already paid under this clause.
-    AlreadyPaid { amount: Money },
+    AlreadyPaid {
+        amount: Money,
+        /// The year the prior award names, if any.
+        #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_text")]
+        year: Option<i32>,
+    },
     /// 就高执行: this item is the highest of the clause.
     HighestChosen {
         #[serde(serialize_with = "as_text")]
@@ -223,6 +255,9 @@ pub enum Step {
         prior: Money,
         before: Money,
         after: Money,
+        /// The prior awards deducted, each named.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        priors: Vec<PriorRef>,
     },
     /// The item names no value of the clause's group fact (`subject`): it is grouped with the
     /// unit's other unnamed subjects.
@@ -247,6 +282,38 @@ pub enum Step {
         #[serde(skip_serializing_if = "Option::is_none")]
         floor_after: Option<Money>,
         ceiling_after: Money,
+        /// The prior awards deducted, each named.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        priors: Vec<PriorRef>,
+    },
+    // ---- checks passed (explain shows them; no reason) ----
+    /// The as-of date is within the policy's period of effect.
+    PolicyInForce {
+        #[serde(serialize_with = "as_text")]
+        as_of: NaiveDate,
+    },
+    /// The applicant's district is one the policy covers.
+    DistrictInside { district: String },
+    /// An applicant fact a gate requires is true.
+    GateConfirmed {
+        #[serde(skip)]
+        gate: usize,
+        #[serde(skip)]
+        field: FieldId,
+    },
+    /// The clause covers this kind of applicant.
+    KindCovered {
+        #[serde(skip)]
+        kind: u16,
+    },
+    /// The item's date lies in the window events count in: from `from` to `until`, both counted.
+    DateInWindow {
+        #[serde(serialize_with = "as_text")]
+        date: NaiveDate,
+        #[serde(serialize_with = "as_text")]
+        from: NaiveDate,
+        #[serde(serialize_with = "as_text")]
+        until: NaiveDate,
     },
 }
 
@@ -261,9 +328,24 @@ impl Step {
                 | Step::LevelRange { .. }
                 | Step::InterestDays { .. }
                 | Step::HighestChosen { .. }
-        ) && !matches!(self, Step::ItemCap { before, after, .. } | Step::LimitedByPaid { before, after, .. } if before == after)
+        ) && !self.is_check()
+            && !matches!(self, Step::ItemCap { before, after, .. } | Step::LimitedByPaid { before, after, .. } if before == after)
             && !matches!(self, Step::AnnualCap { before, after, .. } if before == after)
             && !matches!(self, Step::PriorDeducted { prior, .. } if prior.is_zero())
+    }
+}
+
+impl Step {
+    /// Whether this step is a check that passed (a gate, a date window): shown by explain only.
+    pub fn is_check(&self) -> bool {
+        matches!(
+            self,
+            Step::PolicyInForce { .. }
+                | Step::DistrictInside { .. }
+                | Step::GateConfirmed { .. }
+                | Step::KindCovered { .. }
+                | Step::DateInWindow { .. }
+        )
     }
 }
 
@@ -281,6 +363,10 @@ pub struct ItemOutcome {
     pub ceiling: Option<Money>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub floor: Option<Money>,
+    /// Already paid (a prior award of the same clause and item): it pays nothing again and
+    /// has its own status, 已兑现 / `paid` (SPEC §5).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paid: bool,
     pub steps: Vec<Step>,
 }
 
@@ -295,6 +381,9 @@ pub struct ClauseOutcome {
     pub floor: Option<Money>,
     /// Gates that failed for the whole clause (policy dates, district, applicant).
     pub gates: Vec<Step>,
+    /// Gates checked and passed (explain shows them beside the failed ones).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<Step>,
     pub items: Vec<ItemOutcome>,
 }
 
@@ -467,6 +556,12 @@ mod tests {
                 earlier: money(360_000),
                 before: money(80_000),
                 after: money(40_000),
+                priors: vec![PriorRef {
+                    item: Some("HT-000".into()),
+                    year: Some(2026),
+                    amount: money(100_000),
+                    origin: None,
+                }],
             },
             Step::NoYear,
             Step::QuotaExcluded {
@@ -478,6 +573,7 @@ mod tests {
             },
             Step::AlreadyPaid {
                 amount: money(90_000),
+                year: Some(2026),
             },
             Step::HighestChosen { competitors: 1 },
             Step::NotHighest {
@@ -488,6 +584,7 @@ mod tests {
                 prior: money(100_000),
                 before: money(1_000_000),
                 after: money(900_000),
+                priors: Vec::new(),
             },
             Step::UnnamedSubject { field: FieldId(2) },
             Step::GroupRange {
@@ -500,6 +597,23 @@ mod tests {
                 ceiling_before: money(30_000_000),
                 floor_after: Some(money(4_000_000)),
                 ceiling_after: money(29_000_000),
+                priors: Vec::new(),
+            },
+            Step::PolicyInForce {
+                as_of: day("2026-06-30"),
+            },
+            Step::DistrictInside {
+                district: "鹿城区".into(),
+            },
+            Step::GateConfirmed {
+                gate: 0,
+                field: FieldId(1),
+            },
+            Step::KindCovered { kind: 0 },
+            Step::DateInWindow {
+                date: day("2026-02-01"),
+                from: day("2025-01-01"),
+                until: day("2026-06-30"),
             },
         ];
         all.into_iter()
@@ -536,6 +650,11 @@ mod tests {
                     Step::UnnamedSubject { .. } => "unnamed_subject",
                     Step::GroupRange { .. } => "group_range",
                     Step::PriorDeductedFromRange { .. } => "prior_deducted_from_range",
+                    Step::PolicyInForce { .. } => "policy_in_force",
+                    Step::DistrictInside { .. } => "district_inside",
+                    Step::GateConfirmed { .. } => "gate_confirmed",
+                    Step::KindCovered { .. } => "kind_covered",
+                    Step::DateInWindow { .. } => "date_in_window",
                 };
                 (s, kind)
             })
@@ -545,17 +664,20 @@ mod tests {
     #[test]
     fn every_step_serialises_with_its_kind_and_its_numbers_as_strings() {
         let all = every_step();
-        assert_eq!(all.len(), 31);
+        assert_eq!(all.len(), 36);
         for (step, kind) in &all {
             let v = serde_json::to_value(step).expect("a step serialises");
             let map = v.as_object().expect("a step is an object");
             assert_eq!(map["kind"], *kind, "{step:?}");
             for (key, value) in map {
-                // Figures, counts and dates are strings; only a yes/no fact stays a boolean.
-                assert!(
-                    value.is_string() || value.is_boolean() || value.is_null(),
-                    "{kind}.{key} = {value}"
-                );
+                // Figures, counts and dates are strings; only a yes/no fact stays a boolean; the
+                // priors a step names are objects of strings.
+                let plain = |v: &serde_json::Value| v.is_string() || v.is_boolean() || v.is_null();
+                let named = value.as_array().is_some_and(|a| {
+                    a.iter()
+                        .all(|p| p.as_object().is_some_and(|o| o.values().all(plain)))
+                });
+                assert!(plain(value) || named, "{kind}.{key} = {value}");
             }
         }
     }
@@ -584,6 +706,10 @@ mod tests {
         assert_eq!(cap["after"], "40000.00");
         assert_eq!(json("prior_deducted")["deducted"], "100000.00");
         assert_eq!(json("quota_excluded")["score"], "87.5");
+        assert_eq!(cap["priors"][0]["item"], "HT-000");
+        assert_eq!(cap["priors"][0]["year"], "2026");
+        assert_eq!(json("already_paid")["year"], "2026");
+        assert_eq!(json("date_in_window")["until"], "2026-06-30");
         assert_eq!(json("gate_unconfirmed")["value"], false);
         assert_eq!(json("requirement_failed")["found"], serde_json::Value::Null);
         assert_eq!(json("no_year"), serde_json::json!({"kind": "no_year"}));
@@ -598,6 +724,7 @@ mod tests {
             amount: money(360_000),
             ceiling: None,
             floor: None,
+            paid: false,
             steps: vec![Step::NoYear],
         };
         let outcome = Outcome {
@@ -613,6 +740,7 @@ mod tests {
                 ceiling: None,
                 floor: None,
                 gates: Vec::new(),
+                passed: Vec::new(),
                 items: vec![item],
             }],
             total: money(360_000),

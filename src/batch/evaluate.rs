@@ -166,7 +166,9 @@ fn item_result(
         }
         describe_into(s, cx, reason);
     }
-    let (status, award) = if !it.qualifies {
+    let (status, award) = if it.paid {
+        (RowStatus::Paid, Some(Money::ZERO))
+    } else if !it.qualifies {
         (RowStatus::Ineligible, Some(Money::ZERO))
     } else if it.ceiling.is_some() {
         (RowStatus::Discretionary, None)

@@ -195,6 +195,34 @@ impl Parser<'_> {
                 }),
             }
         }
+        // A fact that chooses a rate left empty: this row's error, named by its header as the
+        // clerk wrote it (SPEC §3), not the evaluation's path, and not the other rows'.
+        for fi in self.rules.rate_facts(si) {
+            if item.values[fi.0].is_some() {
+                continue;
+            }
+            let field = &section.fields[fi.0];
+            let header = self
+                .cols
+                .of(si, fi)
+                .map_or(field.label.as_str(), |c| self.headers[c].as_str());
+            problems.push(Problem {
+                cell: Some(format!("“{header}”({})", field.name)),
+                text: crate::text!(
+                    "{}行须填写{}: 它决定适用的比例，未填写不能按“否”计算", section.label, field.label;
+                    "must be stated on a {} row: it chooses the rate, and is not taken as no", section.name
+                ),
+            });
+        }
+        // A 公民身份号码 in place of the credit code, from an applicant that may not give one.
+        if let Some((fi, text)) = crate::facts::id_number_refused(section, &item) {
+            let header = self.cols.of(si, fi).map(|c| self.headers[c].as_str());
+            let name = &section.fields[fi.0].name;
+            problems.push(Problem {
+                cell: Some(format!("“{}”({name})", header.unwrap_or(name))),
+                text,
+            });
+        }
         item
     }
 }

@@ -115,14 +115,64 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         }
         eprintln!("written: {:?}", t0.elapsed());
     }
-    if args.check {
-        for (line, message) in round.row_errors() {
-            let text = format!("{}:{line}: {message}", args.input.display());
-            eprintln!("{}", super::terminal_safe(&text));
+    // The rows in error, FILE:ROW: message, the first 20 unless --check lists them all, so
+    // that the clerk needs no second run to find them (SPEC §6).
+    let width = super::error_width();
+    let report = round.report();
+    // Every row error under --check; else the first LINES_NAMED (SPEC §6).
+    let shown = if args.check {
+        usize::MAX
+    } else {
+        batch::LINES_NAMED
+    };
+    let row_errors: Vec<_> = round.row_errors().take(shown).collect();
+    for (line, message) in &row_errors {
+        let message = message.replace(['\n', '\r'], " ");
+        let place = format!("{}:{line}: ", args.input.display());
+        match message.split(" / ").collect::<Vec<_>>().as_slice() {
+            // In a terminal, a message of one problem: its Chinese and its English on lines
+            // of their own, as every error (SPEC §5).
+            [zh, en] if width.is_some() => {
+                eprintln!("{}", super::wrap_stderr(&format!("{place}{zh}"), width));
+                let narrower = width.map(|w| w.saturating_sub(2));
+                eprintln!("  {}", super::wrap_stderr(en, narrower));
+            }
+            _ => eprintln!(
+                "{}",
+                super::wrap_stderr(&format!("{place}{message}"), width)
+            ),
         }
     }
-    let report = round.report();
-    eprintln!("{report}");
+    let listed = row_errors.len();
+    if listed < report.errors {
+        let (n, more) = (report.errors, report.errors - listed);
+        eprintln!(
+            "{}",
+            calc::text!(
+                "… 以上为前 {listed} 行，另有 {more} 行有误，共 {n} 行 (--check 列出全部)",
+                "… the first {listed} shown; {more} more rows in error, {n} in all (--check lists them all)"
+            )
+        );
+    }
+    match width {
+        // In a terminal: the Chinese, the English and the digest each on lines of their own.
+        Some(_) => {
+            let (rows, units, errors, as_of) =
+                (report.rows, report.units, report.errors, report.as_of);
+            let (zh, en) = match &report.sheet {
+                Some(s) => (format!("工作表“{s}”："), format!("sheet `{s}`: ")),
+                None => Default::default(),
+            };
+            let zh =
+                format!("{zh}{rows} 行，{units} 个申报单位，{errors} 行有误；计算基准日 {as_of}");
+            let en =
+                format!("{en}{rows} rows, {units} applicants, {errors} with errors; as of {as_of}");
+            eprintln!("{}", super::wrap_stderr(&zh, width));
+            eprintln!("{}", super::wrap_stderr(&en, width));
+            eprintln!("sha256 {}", report.digest);
+        }
+        None => eprintln!("{report}"),
+    }
     // The process ends now: freeing a large round value by value would only delay it.
     std::mem::forget(round);
     // A round with rows in error is written, and says so by its exit status.

@@ -19,7 +19,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use calc::error::ErrorKind;
-use clap::Parser;
 
 use args::Honours;
 pub use args::{Cli, Common, Format};
@@ -102,7 +101,19 @@ pub fn main() -> ExitCode {
             default(info);
         }
     }));
-    let cli = Cli::parse();
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(message) = mistyped_command(&raw) {
+        let f = Failure::Usage(message);
+        let json = raw.windows(2).any(|w| w[0] == "--format" && w[1] == "json")
+            || raw.iter().any(|a| a == "--format=json");
+        let text = match json {
+            true => error_json(&f),
+            false => error_text(&f, error_width()),
+        };
+        let _ = writeln!(std::io::stderr(), "{text}");
+        return ExitCode::from(f.code());
+    }
+    let cli = parse(&raw);
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) if f.reported() => ExitCode::from(f.code()),
@@ -110,7 +121,7 @@ pub fn main() -> ExitCode {
             let text = if cli.common.format == Some(Format::Json) {
                 error_json(&f)
             } else {
-                format!("错误 error: {}", terminal_safe(&f.to_string()))
+                error_text(&f, error_width())
             };
             let _ = writeln!(std::io::stderr(), "{text}");
             ExitCode::from(f.code())
@@ -161,6 +172,84 @@ pub enum Command {
     Completions(completions::Args),
 }
 
+/// The command line parsed; `--version` names the embedded rules' version and digest beside
+/// the program's (SPEC §5), computed only when asked for.
+fn parse(raw: &[std::ffi::OsString]) -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    if raw.iter().skip(1).any(|a| a == "--version" || a == "-V") {
+        let rules = match calc::rules::RuleSet::embedded() {
+            Ok(r) => format!(
+                "\n内置规则 embedded rules: {} {} · 规则版本 rules version {}\nsha256 {}",
+                r.policy.document, r.policy.title, r.policy.version, r.digest
+            ),
+            Err(e) => format!("\n内置规则有误 / the embedded rules are invalid: {e}"),
+        };
+        let version: &'static str =
+            Box::leak(format!("{}{rules}", env!("CARGO_PKG_VERSION")).into_boxed_str());
+        cmd = cmd.version(version);
+    }
+    let matches = cmd.get_matches_from(raw);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// A first word that is no command and no file, but near a command's name (`calc expalin
+/// f.toml`, `calc rule show 9`): the message naming the nearest commands, rather than taking
+/// the word for a file name (SPEC §5). A word that names an existing file, or looks like a
+/// file's name (a dot or a slash in it), is left to be read as one.
+fn mistyped_command(raw: &[std::ffi::OsString]) -> Option<calc::text::Text> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    // The options that take a value, whose value is no command word.
+    let takes_value = |arg: &str| {
+        cmd.get_arguments().any(|a| {
+            a.get_action().takes_values()
+                && (a.get_long().is_some_and(|l| arg == format!("--{l}"))
+                    || a.get_short().is_some_and(|c| arg == format!("-{c}")))
+        })
+    };
+    let mut words = raw.iter().skip(1);
+    let first = loop {
+        let w = words.next()?.to_str()?;
+        if w == "--" {
+            return None;
+        }
+        if w.starts_with('-') && w != "-" {
+            if takes_value(w) {
+                words.next();
+            }
+            continue;
+        }
+        break w;
+    };
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    if names.contains(&first)
+        || first == "-"
+        || first.contains(['.', '/', '\\'])
+        || std::path::Path::new(first).exists()
+    {
+        return None;
+    }
+    let near = calc::suggest::nearest(first, names.iter().map(|&n| (n, vec![n])));
+    let best = near.first()?;
+    let mut meant = format!("calc {best}");
+    for w in words.filter_map(|w| w.to_str()) {
+        meant.push(' ');
+        meant.push_str(w);
+    }
+    let (zh, en) = match near.len() {
+        1 => (String::new(), String::new()),
+        _ => (
+            format!(" (相近的命令: {})", near.join("、")),
+            format!(" (nearest commands: {})", near.join(", ")),
+        ),
+    };
+    Some(calc::text!(
+        "`{first}` 不是命令，也不是文件。是否想用 `{meant}`?{zh}",
+        "`{first}` is no command and no file. Did you mean `{meant}`?{en}"
+    ))
+}
+
 /// Every command, dispatched from this one place.
 fn run(cli: &Cli) -> Result<(), Failure> {
     let common = &cli.common;
@@ -201,6 +290,18 @@ pub fn width() -> usize {
     columns.filter(|&c| c > 0).or_else(terminal).unwrap_or(100)
 }
 
+/// The width errors are wrapped to: `COLUMNS`, else standard error's terminal; written to a
+/// file or a pipe (a log, a script's capture) without a width, each message stays one line
+/// per language, for grep.
+pub(crate) fn error_width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
+    let terminal =
+        || terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| usize::from(w.0));
+    columns.filter(|&c| c > 0).or_else(terminal)
+}
+
 /// Writes a command's text to standard output; a reader that has gone (`calc ... | head`)
 /// is not an error. Control characters (from a name or id in the facts) are removed, so that
 /// no text can move the cursor, recolour the screen or set the window's title.
@@ -229,7 +330,78 @@ pub(crate) fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A failure as JSON for `--format json` (SPEC §5), as the library writes its errors.
+/// A paragraph for standard error wrapped between words to `width` (none: one line), each
+/// continuation indented by two spaces.
+pub(crate) fn wrap_stderr(text: &str, width: Option<usize>) -> String {
+    let Some(w) = width else {
+        return text.to_string();
+    };
+    let lines = calc::render::wrap::wrap(text, w.max(20) - 2);
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n  ");
+        }
+        out.push_str(l);
+    }
+    out
+}
+
+/// A failure for a person (SPEC §5): each message's Chinese sentence and its English one on
+/// lines of their own (`错误:` and `error:`), wrapped between words to the terminal's width,
+/// a continuation indented; a message that reads the same in both (a path, a number) once.
+fn error_text(f: &Failure, width: Option<usize>) -> String {
+    let texts: Vec<calc::text::Text> = match f {
+        Failure::Calc(e) if !e.input_errors().is_empty() => {
+            let mut all: Vec<calc::text::Text> = Vec::new();
+            if let calc::Error::Rules { origin, .. } = e {
+                all.push(calc::text!(
+                    "规则有误 ({origin}):",
+                    "the rules are invalid ({origin}):"
+                ));
+            }
+            all.extend(e.input_errors().into_iter().map(|e| e.text()));
+            all
+        }
+        Failure::Calc(e) => vec![e.text()],
+        Failure::Usage(m) => vec![m.clone()],
+        // Reported by the command itself; nothing is printed for them (`reported`).
+        Failure::CasesFailed | Failure::RowErrors | Failure::RulesProblems => Vec::new(),
+    };
+    let mut out = String::new();
+    let mut para = |lead: &str, text: &str| {
+        let text = terminal_safe(text);
+        for (i, line) in text.split('\n').enumerate() {
+            let lead = if i == 0 { lead } else { "" };
+            let whole = format!("{lead}{line}");
+            let wrapped = match width {
+                Some(w) => calc::render::wrap::wrap(&whole, w.max(20) - 2),
+                None => vec![whole],
+            };
+            for (j, piece) in wrapped.iter().enumerate() {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                if j > 0 || i > 0 {
+                    out.push_str("  ");
+                }
+                out.push_str(piece);
+            }
+        }
+    };
+    for t in &texts {
+        if t.zh == t.en || t.en.is_empty() {
+            para("错误 error: ", &t.zh);
+        } else {
+            para("错误: ", &t.zh);
+            para("error: ", &t.en);
+        }
+    }
+    out
+}
+
+/// A failure as JSON for `--format json` (SPEC §5): `{"error": {file, line, column, field,
+/// message_zh, message_en}}`, and `errors` with all of them when there are several.
 fn error_json(f: &Failure) -> String {
     match f {
         Failure::Calc(e) => e.json().to_string(),

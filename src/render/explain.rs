@@ -167,9 +167,11 @@ fn gate_basis(step: &Step, rules: &RuleSet) -> Option<String> {
     let p = &rules.policy;
     let quote = |t: &str| (!t.is_empty()).then(|| format!("“{t}”"));
     match step {
-        Step::PolicyNotInForce { .. } => quote(&p.provisions.effect),
-        Step::DistrictOutside { .. } => quote(&p.provisions.scope),
-        Step::GateUnconfirmed { gate, .. } => p.gates.get(*gate).and_then(|g| quote(&g.text)),
+        Step::PolicyNotInForce { .. } | Step::PolicyInForce { .. } => quote(&p.provisions.effect),
+        Step::DistrictOutside { .. } | Step::DistrictInside { .. } => quote(&p.provisions.scope),
+        Step::GateUnconfirmed { gate, .. } | Step::GateConfirmed { gate, .. } => {
+            p.gates.get(*gate).and_then(|g| quote(&g.text))
+        }
         _ => None,
     }
 }
@@ -335,6 +337,12 @@ fn clause_section(out: &mut Lines, co: &ClauseOutcome, facts: &Facts, cx: &Ctx<'
         clause.source,
         combine_label(clause, rules, lang)
     ));
+    if !co.passed.is_empty() {
+        out.line(lang.pick("已核对的门槛:", "Gates checked and met:"));
+        for g in &co.passed {
+            out.line(format!("  ✓ {}", describe(g, cx)));
+        }
+    }
     if !co.gates.is_empty() {
         out.line(lang.pick(
             "不符合以下条件，本条不予兑现:",
@@ -378,6 +386,13 @@ fn item_section(out: &mut Lines, it: &ItemOutcome, item: Option<&Item>, cx: &Ctx
         if let Some(n) = note(s, it, cx) {
             out.line(format!("      {n}"));
         }
+    }
+    if it.paid {
+        out.line(lang.pick(
+            "    = 已兑现，本次不再兑现 (0.00)",
+            "    = paid before: not paid again (0.00)",
+        ));
+        return;
     }
     out.line(match (it.qualifies, it.ceiling, lang) {
         (false, _, Lang::Zh) => "    = 不符合条件，0.00".to_string(),
@@ -438,14 +453,16 @@ fn rules_footer(out: &mut Lines, outcome: &Outcome, rules: &RuleSet, lang: Lang)
         lang.pick("规则来源", "Rules from"),
         rules.origin,
     ));
+    // The digest on a line of its own (71 columns): at 80 columns it was cut from its label
+    // and the as-of date split after it.
     out.line(format!(
-        "{} {} · sha256 {} · {} {}",
+        "{} {} · {} {}",
         lang.pick("规则版本", "Rules version"),
         p.version,
-        outcome.rules_digest,
         lang.pick("计算基准日", "as of"),
         outcome.as_of
     ));
+    out.line(format!("sha256 {}", outcome.rules_digest));
 }
 
 fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> String {
@@ -556,9 +573,7 @@ fn explained_clause<'a>(
             view
         })
         .collect();
-    let gates = co
-        .gates
-        .iter()
+    let gates = (co.gates.iter().chain(&co.passed))
         .map(|g| {
             let mut view = StepView::new(g, cx);
             view.basis = gate_basis(g, rules);

@@ -123,6 +123,8 @@ impl Range {
 #[derive(Serialize)]
 pub struct ItemView<'a> {
     id: &'a str,
+    /// awarded, discretionary, ineligible, or paid (an item already paid, SPEC §5).
+    status: &'static str,
     qualifies: bool,
     amount: Money,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -137,8 +139,15 @@ pub struct ItemView<'a> {
 impl<'a> ItemView<'a> {
     /// The item with each step said in `cx`'s language.
     pub fn new(item: &'a ItemOutcome, cx: &Ctx<'a>) -> ItemView<'a> {
+        let status = match (item.qualifies, item.paid, item.ceiling) {
+            (_, true, _) => "paid",
+            (false, _, _) => Status::Ineligible.as_str(),
+            (true, _, Some(_)) => Status::Discretionary.as_str(),
+            (true, _, None) => Status::Awarded.as_str(),
+        };
         ItemView {
             id: &item.id,
+            status,
             qualifies: item.qualifies,
             amount: item.amount,
             facts: None,
@@ -234,12 +243,13 @@ impl<'a> Names<'a> {
         let field = |f: FieldId| rules.field(clause.section, f);
         let key = |f: FieldId| Some(field(f).name.as_str());
         match step {
-            Step::GateUnconfirmed { gate, field: f, .. } => Names {
+            Step::GateUnconfirmed { gate, field: f, .. }
+            | Step::GateConfirmed { gate, field: f } => Names {
                 field: Some(rules.field(rules.roles.applicant, *f).name.as_str()),
                 gate: rules.gates.get(*gate).map(|g| g.text.as_str()),
                 ..Names::default()
             },
-            Step::KindNotCovered { kind } => Names {
+            Step::KindNotCovered { kind } | Step::KindCovered { kind } => Names {
                 applicant_kind: value_key(rules.kind_field(), *kind),
                 ..Names::default()
             },

@@ -63,6 +63,11 @@ pub fn status_label(s: Status, lang: Lang) -> &'static str {
     }
 }
 
+/// The status of an item already paid (SPEC §5).
+pub fn paid_label(lang: Lang) -> &'static str {
+    lang.pick("已兑现", "paid")
+}
+
 /// "= exact → rounded", or just "= rounded" when rounding changed nothing.
 fn push_equals(out: &mut String, x: Decimal, rounded: Money) {
     if x == rounded.as_decimal() {
@@ -264,9 +269,12 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             score,
             cutoff,
         } => quota_excluded(s, (*count, *taken), *rank, *score, *cutoff),
-        Step::AlreadyPaid { amount } => {
+        Step::AlreadyPaid { amount, year } => {
             s.say("该事项已兑现 ", "this item was already paid ")
                 .money(*amount);
+            if let Some(y) = year {
+                s.text(" (").int(i64::from(*y)).say("年度)", ")");
+            }
             s.say("，不再重复兑现", ": not paid again");
         }
         Step::HighestChosen { competitors } => highest_chosen(s, *competitors),
@@ -285,12 +293,14 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             prior,
             before,
             after,
+            priors,
         } => {
             s.say(
                 "扣除本条已获奖励 ",
                 "prior awards under this clause deducted ",
             );
-            s.money(*prior).text(": ").arrow(*before, *after);
+            s.money(*prior).priors(priors, true);
+            s.text(": ").arrow(*before, *after);
         }
         Step::UnnamedSubject { field } => {
             s.label(*field);
@@ -312,15 +322,50 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             ceiling_before,
             floor_after,
             ceiling_after,
+            priors,
         } => {
             s.say(
                 "扣除本条本组已获奖励 ",
                 "prior awards under this clause and group deducted ",
             );
-            s.money(*prior).text(": ");
+            s.money(*prior).priors(priors, true).text(": ");
             range(s, *floor_before, *ceiling_before);
             s.text(" → ");
             range(s, *floor_after, *ceiling_after);
+        }
+        Step::PolicyInForce { as_of } => {
+            s.say("计算基准日 ", "the as-of date ").date(*as_of);
+            s.say(" 在政策有效期 ", " is within the policy's period ")
+                .date(p.effective_from);
+            s.say(" 至 ", " to ").date(p.effective_until);
+            s.say(" 内", "");
+        }
+        Step::DistrictInside { district } => {
+            s.say("所属区县 ", "district ").text(district);
+            s.say(" 在", " is within ");
+            s.text(if s.en() { &p.region_en } else { &p.region });
+            s.say("范围内", "");
+        }
+        Step::GateConfirmed { field, .. } => {
+            let rules = cx.rules;
+            let label = rules.field(rules.roles.applicant, *field).label(s.en());
+            s.text(label).say(": 是", ": yes");
+        }
+        Step::KindCovered { kind } => {
+            let name = cx
+                .rules
+                .kind_field()
+                .values
+                .get(*kind as usize)
+                .map_or("?", |v| v.label(s.en()));
+            s.say("本条适用于", "this clause covers applicants of kind ");
+            s.text(name);
+        }
+        Step::DateInWindow { date, from, until } => {
+            s.say("日期 ", "date ").date(*date);
+            s.say(" 在时间窗 ", " is within the window ").date(*from);
+            s.say(" 至 ", " to ").date(*until);
+            s.say(" 内", "");
         }
     }
 }
@@ -390,6 +435,40 @@ impl Sentence<'_, '_> {
             .field(clause.section, level_field(clause))
             .value_label(value, self.en());
         self.text(label)
+    }
+
+    /// The prior awards a step counts, named: " (RZ-002，2025年度)", each with its amount when
+    /// there are several. `with_year`: the year is named (an annual cap names it already).
+    fn priors(&mut self, priors: &[crate::outcome::PriorRef], with_year: bool) -> &mut Self {
+        let named: Vec<&crate::outcome::PriorRef> = priors
+            .iter()
+            .filter(|p| p.item.is_some() || (with_year && p.year.is_some()) || p.origin.is_some())
+            .collect();
+        if named.is_empty() {
+            return self;
+        }
+        self.text(" (");
+        for (i, p) in named.iter().enumerate() {
+            if i > 0 {
+                self.say("；", "; ");
+            }
+            if let Some(item) = &p.item {
+                self.text(item);
+            }
+            if let (Some(y), true) = (p.year, with_year) {
+                if p.item.is_some() {
+                    self.say("，", ", ");
+                }
+                self.int(i64::from(y)).say("年度", "");
+            }
+            if priors.len() > 1 {
+                self.text(" ").money(p.amount);
+            }
+            if let Some(o) = &p.origin {
+                self.say("，", ", ").text(o);
+            }
+        }
+        self.text(")")
     }
 
     /// "{before} → {after}", the end of every limiting step.
@@ -596,20 +675,33 @@ fn annual_cap(s: &mut Sentence<'_, '_>, step: &Step) {
         earlier,
         before,
         after,
+        priors,
     } = step
     else {
         return;
     };
     let year = i64::from(*year);
+    // What the prior awards and the earlier items took, each said only when it took something.
     if s.en() {
         s.text("annual cap ").money(*cap).text(" for ").int(year);
-        s.text(", prior awards ").money(*prior);
-        s.text(", used by earlier items ");
+        if !prior.is_zero() {
+            s.text(", prior awards ")
+                .money(*prior)
+                .priors(priors, false);
+        }
+        if !earlier.is_zero() {
+            s.text(", used by earlier items ").money(*earlier);
+        }
     } else {
         s.int(year).text("年度上限 ").money(*cap);
-        s.text("，已获 ").money(*prior).text("，前项已用 ");
+        if !prior.is_zero() {
+            s.text("，已获 ").money(*prior).priors(priors, false);
+        }
+        if !earlier.is_zero() {
+            s.text("，前项已用 ").money(*earlier);
+        }
     }
-    s.money(*earlier).text(": ").arrow(*before, *after);
+    s.text(": ").arrow(*before, *after);
 }
 
 fn quota_excluded(
@@ -699,6 +791,39 @@ pub fn reasons(co: &ClauseOutcome, cx: &Ctx<'_>) -> Vec<String> {
     out
 }
 
+/// An item's way from the fact to its figure (SPEC §5): why it fails; else how it was computed
+/// (the base times the rate, the level and its amount), then each step that changed the amount
+/// (a cap, a deduction, a higher item, an earlier payment).
+pub fn chain(it: &ItemOutcome, cx: &Ctx<'_>) -> String {
+    let sep = cx.lang.pick("；", "; ");
+    let mut said: Vec<String> = Vec::new();
+    let mut push = |d: String| {
+        if !said.contains(&d) {
+            said.push(d);
+        }
+    };
+    let reasons = it.steps.iter().filter(|s| s.is_reason());
+    if !it.qualifies {
+        reasons.for_each(|s| push(describe(s, cx)));
+        return said.join(sep);
+    }
+    let computed = it.steps.iter().find(|s| {
+        matches!(
+            s,
+            Step::RateApplied { .. }
+                | Step::TierApplied { .. }
+                | Step::LevelFixed { .. }
+                | Step::LevelRange { .. }
+                | Step::InterestDays { .. }
+        )
+    });
+    computed
+        .into_iter()
+        .chain(reasons)
+        .for_each(|s| push(describe(s, cx)));
+    said.join(sep)
+}
+
 /// One short reason for a table row.
 pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
     // Every failed gate and condition, so that one correction is not followed by the next.
@@ -723,6 +848,12 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
             .iter()
             .flat_map(|i| i.steps.iter())
             .filter(|s| s.is_reason())),
+        // Items listed under it: the clause line says which is paid, each item its way.
+        Status::Discretionary if listed(co) => items_summary(co, cx),
+        Status::Discretionary if contributors(co).count() == 1 => contributors(co)
+            .next()
+            .map(|i| chain(i, cx))
+            .unwrap_or_default(),
         Status::Discretionary => match (co.floor, co.ceiling, en) {
             (Some(f), Some(c), false) => format!("由主管部门酌定: {f} 至 {c}"),
             (Some(f), Some(c), true) => format!("decided by the department: {f} to {c}"),
@@ -731,34 +862,70 @@ pub fn short_reason(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
             _ => String::new(),
         },
         Status::Awarded => {
-            let paying: Vec<&ItemOutcome> = co.items.iter().filter(|i| i.qualifies).collect();
-            // The last reason is the final word on the amount (a cap, a deduction, a prior payment).
-            let limited = paying
-                .iter()
-                .flat_map(|i| i.steps.iter())
-                .rev()
-                .find(|s| s.is_reason() && !matches!(s, Step::NotHighest { .. }));
-            if let Some(s) = limited {
-                return describe(s, cx);
+            let paying: Vec<&ItemOutcome> = contributors(co).collect();
+            if listed(co) {
+                return items_summary(co, cx);
             }
-            if paying.len() == 1 {
-                paying[0]
-                    .steps
-                    .iter()
-                    .find(|s| !s.is_reason() && !matches!(s, Step::HighestChosen { .. }))
-                    .map(|s| describe(s, cx))
-                    .unwrap_or_default()
-            } else {
-                let failing = co.items.len() - paying.len();
-                match (failing, en) {
-                    (0, false) => format!("{} 项合计", paying.len()),
-                    (0, true) => format!("{} items added up", paying.len()),
-                    (n, false) => format!("{} 项合计，{n} 项不符合", paying.len()),
-                    (n, true) => format!("{} items added up, {n} not eligible", paying.len()),
-                }
-            }
+            paying
+                .first()
+                .copied()
+                .or(co.items.first())
+                .map(|i| chain(i, cx))
+                .unwrap_or_default()
         }
     }
+}
+
+/// Whether the table lists a clause's items under it: when it has several, or one paid before
+/// (whose status is its own).
+pub fn listed(co: &ClauseOutcome) -> bool {
+    co.items.len() > 1 || co.items.iter().any(|i| i.paid)
+}
+
+/// A clause line above its items: what was paid and what was not, each item's way being on
+/// its own line ("2 项合计", "就高执行: 按 RZ-001；1 项已兑现").
+fn items_summary(co: &ClauseOutcome, cx: &Ctx<'_>) -> String {
+    let en = cx.lang.en();
+    let paying: Vec<&ItemOutcome> = contributors(co).collect();
+    let paid = co.items.iter().filter(|i| i.paid).count();
+    let failing = co.items.iter().filter(|i| !i.qualifies).count();
+    let mut parts: Vec<String> = Vec::new();
+    match (cx.clause.combine, paying.len()) {
+        (_, 0) => {}
+        (crate::rules::CombineMode::Highest, _) => {
+            let ids: Vec<&str> = paying.iter().map(|i| i.id.as_str()).collect();
+            let ids = ids.join(cx.lang.pick("、", ", "));
+            parts.push(match en {
+                false => format!("就高执行: 按 {ids}"),
+                true => format!("highest only: {ids}"),
+            });
+        }
+        (crate::rules::CombineMode::Sum, n) => parts.push(match en {
+            false => format!("{n} 项合计"),
+            true => format!("{n} items added up"),
+        }),
+    }
+    if paid > 0 {
+        parts.push(match en {
+            false => format!("{paid} 项已兑现"),
+            true => format!("{paid} paid before"),
+        });
+    }
+    if failing > 0 {
+        parts.push(match en {
+            false => format!("{failing} 项不符合"),
+            true => format!("{failing} not eligible"),
+        });
+    }
+    parts.join(cx.lang.pick("；", "; "))
+}
+
+/// The items that make a clause's figure: those that qualify, neither paid before nor
+/// giving way to a higher item of their group.
+fn contributors(co: &ClauseOutcome) -> impl Iterator<Item = &ItemOutcome> {
+    co.items.iter().filter(|i| {
+        i.qualifies && !i.paid && !i.steps.iter().any(|s| matches!(s, Step::NotHighest { .. }))
+    })
 }
 
 #[cfg(test)]

@@ -179,7 +179,8 @@ pub fn list(rules: &RuleSet, lang: Lang, width: usize) -> String {
             let mut row = vec![
                 c.number.to_string(),
                 c.title(en).to_string(),
-                format!("{}: {}", c.award.kind(), award_summary(c, rules, lang)),
+                // The award in the table's language, without the rule file's kind word.
+                award_summary(c, rules, lang),
                 cap_summary(c, rules, lang),
             ];
             if with_units {
@@ -216,12 +217,18 @@ pub fn list(rules: &RuleSet, lang: Lang, width: usize) -> String {
     } else {
         &rules.policy.title
     };
-    let head = format!(
-        "{} {title} · {} {}",
-        rules.policy.document,
+    let version = format!(
+        "{} {}",
         lang.pick("规则版本", "rules version"),
         rules.policy.version
     );
+    // The version is not cut: on the title's line when it fits, else on a line of its own.
+    let whole = format!("{} {title} · {version}", rules.policy.document);
+    let head = if wrap::width(&whole) <= width {
+        whole
+    } else {
+        format!("{} {title}\n{version}", rules.policy.document)
+    };
     format!(
         "{}{table}\n{}",
         wrap::fit(&head, width),
@@ -329,6 +336,26 @@ pub fn show(rules: &RuleSet, number: u32, lang: Lang) -> Result<String, InputErr
         c.award.kind(),
         award_summary(c, rules, lang)
     ));
+    // What each level requires besides its title (新认定, 市级备案), as the rule file writes it.
+    if let Award::Levels { by, levels } = &c.award {
+        let f = rules.field(c.section, *by);
+        for l in levels.iter().filter(|l| !l.requires.is_empty()) {
+            let name = f.value_label(l.value, lang.en());
+            let keys: Vec<String> = (l.requires.iter())
+                .map(|&r| format!("\"{}\"", rules.field(c.section, r).name))
+                .collect();
+            let labels: Vec<&str> = (l.requires.iter())
+                .map(|&r| rules.field(c.section, r).label(lang.en()))
+                .collect();
+            let labels = labels.join(lang.pick("、", ", "));
+            let keys = keys.join(", ");
+            line(say!(
+                lang,
+                "  {name}: 须 {labels} (requires = [{keys}])",
+                "  {name}: requires {labels} (requires = [{keys}])"
+            ));
+        }
+    }
     if let Award::Tiers { tiers, .. } = &c.award {
         for (i, t) in tiers.iter().enumerate() {
             line(match t {

@@ -8,8 +8,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use super::wrap::{width as text_width, wrap};
-use super::{Ctx, Lang, amount_text, describe, short_reason, status_label};
-use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome, Step};
+use super::{Ctx, Lang, amount_text, chain, paid_label, short_reason, status_label};
+use crate::outcome::{ClauseOutcome, ItemOutcome, Outcome};
 use crate::rules::RuleSet;
 use crate::say;
 
@@ -28,7 +28,14 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
         }
     };
     let title = if lang.en() { &p.title_en } else { &p.title };
-    para(format!("{title} {}", p.document));
+    // The document number is never broken: on the title's line when it fits, else its own.
+    let heading = format!("{title} {}", p.document);
+    if text_width(&heading) <= width {
+        para(heading);
+    } else {
+        para(title.to_string());
+        para(p.document.clone());
+    }
     para(format!(
         "{}: {} ({}) {}",
         lang.pick("申报单位", "Applicant"),
@@ -41,6 +48,14 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
         lang.pick("计算基准日", "As of"),
         outcome.as_of
     ));
+    // The overlays in effect for this applicant, by their names (SPEC §5).
+    if !rules.overlay_names.is_empty() {
+        para(format!(
+            "{}: {}",
+            lang.pick("叠加规则", "Overlays"),
+            rules.overlay_names.join(lang.pick("；", "; "))
+        ));
+    }
     if outcome.clauses.is_empty() {
         para(
             lang.pick("未申报任何条款的事项。", "No claim under any clause.")
@@ -68,12 +83,16 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> S
             "Discretionary (not in the total): clause {n} {title} {range} yuan"
         ));
     }
-    para(format!(
-        "{} {} · sha256 {}",
-        lang.pick("规则版本", "Rules version"),
-        p.version,
-        outcome.rules_digest
-    ));
+    // The digest is never parted from its label: on the version's line when it fits, else
+    // "sha256 …" on a line of its own (71 columns).
+    let version = format!("{} {}", lang.pick("规则版本", "Rules version"), p.version);
+    let digest = format!("sha256 {}", outcome.rules_digest);
+    if text_width(&version) + 3 + text_width(&digest) <= width {
+        para(format!("{version} · {digest}"));
+    } else {
+        para(version);
+        para(digest);
+    }
     out
 }
 
@@ -96,9 +115,16 @@ fn table(outcome: &Outcome, rules: &RuleSet, lang: Lang, width: usize) -> String
     ]
     .map(String::from);
     let with_title = width >= TITLE_FROM;
+    if !with_title {
+        // A range's floor and ceiling on two lines, so that the reason keeps its room.
+        for l in &mut lines {
+            l[3] = l[3].replacen(" ~ ", " ~\n", 1);
+        }
+    }
     let shown: Vec<usize> = (0..5).filter(|&c| c != 1 || with_title).collect();
+    let cell_width = |t: &str| t.split('\n').map(text_width).max().unwrap_or(0);
     let col_width = |c: usize| {
-        let cells = lines.iter().map(|l| text_width(&l[c]));
+        let cells = lines.iter().map(|l| cell_width(&l[c]));
         cells.chain([text_width(&header[c])]).max().unwrap_or(0)
     };
     // Each column has a space either side, and each border a column of its own.
@@ -136,13 +162,15 @@ fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<TableRow>) {
         amount_text(co),
         short_reason(co, cx),
     ]);
-    if co.items.len() < 2 {
+    // An item paid before shows its own status even when it is the clause's only one.
+    if !super::listed(co) {
         return;
     }
     for it in &co.items {
-        let status = match it.qualifies {
-            true => String::new(),
-            false => status_label(crate::outcome::Status::Ineligible, cx.lang).to_string(),
+        let status = match (it.qualifies, it.paid) {
+            (_, true) => paid_label(cx.lang).to_string(),
+            (true, false) => String::new(),
+            (false, false) => status_label(crate::outcome::Status::Ineligible, cx.lang).to_string(),
         };
         lines.push([
             String::new(),
@@ -155,6 +183,9 @@ fn clause_lines(co: &ClauseOutcome, cx: &Ctx<'_>, lines: &mut Vec<TableRow>) {
 }
 
 fn item_amount(it: &ItemOutcome) -> String {
+    if it.paid {
+        return String::new();
+    }
     match (it.floor, it.ceiling) {
         (Some(f), Some(c)) if it.qualifies => format!("{f} ~ {c}"),
         (None, Some(c)) if it.qualifies => format!("≤ {c}"),
@@ -162,20 +193,7 @@ fn item_amount(it: &ItemOutcome) -> String {
     }
 }
 
-/// What an item came to, in a phrase: why it fails, else the last step that changed its amount
-/// (a cap, a deduction, a higher item), else how it was computed.
+/// What an item came to: why it fails, else its way from the fact to the figure.
 fn item_reason(it: &ItemOutcome, cx: &Ctx<'_>) -> String {
-    let reasons = it.steps.iter().filter(|s| s.is_reason());
-    let step = match it.qualifies {
-        false => reasons.clone().next(),
-        true => reasons.clone().next_back(),
-    };
-    let computed = || {
-        it.steps
-            .iter()
-            .find(|s| !s.is_reason() && !matches!(s, Step::HighestChosen { .. }))
-    };
-    step.or_else(computed)
-        .map(|s| describe(s, cx))
-        .unwrap_or_default()
+    chain(it, cx)
 }

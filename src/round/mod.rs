@@ -65,6 +65,8 @@ pub enum RowStatus {
     Awarded,
     Discretionary,
     Ineligible,
+    /// An item already paid (a prior award of the same clause and item): 已兑现 (SPEC §5).
+    Paid,
     Error,
     /// A blank row, kept in its place.
     Empty,
@@ -72,10 +74,11 @@ pub enum RowStatus {
 
 impl RowStatus {
     /// Every status, in declaration order.
-    pub const ALL: [RowStatus; 5] = [
+    pub const ALL: [RowStatus; 6] = [
         RowStatus::Awarded,
         RowStatus::Discretionary,
         RowStatus::Ineligible,
+        RowStatus::Paid,
         RowStatus::Error,
         RowStatus::Empty,
     ];
@@ -86,6 +89,7 @@ impl RowStatus {
             RowStatus::Awarded => "awarded",
             RowStatus::Discretionary => "discretionary",
             RowStatus::Ineligible => "ineligible",
+            RowStatus::Paid => "paid",
             RowStatus::Error => "error",
             RowStatus::Empty => "",
         }
@@ -98,6 +102,7 @@ impl RowStatus {
             RowStatus::Awarded => &w.awarded,
             RowStatus::Discretionary => &w.discretionary,
             RowStatus::Ineligible => &w.ineligible,
+            RowStatus::Paid => &w.paid,
             RowStatus::Error => &w.error,
             RowStatus::Empty => &[],
         }

@@ -148,6 +148,9 @@ pub struct RuleSet {
     pub origin: String,
     /// The overlays applied, by name, in order.
     pub overlays: Vec<String>,
+    /// The same overlays as people know them: each one's `name`, else its file (SPEC §5: the
+    /// table's header names the overlays in effect for the applicant).
+    pub overlay_names: Vec<String>,
     /// Problems that do not stop evaluation (a vocabulary title no clause pays).
     pub warnings: Vec<InputError>,
     /// Clauses kept for the record but not evaluated (`disabled`, as an overlay's `disable`).
@@ -163,6 +166,22 @@ impl RuleSet {
     /// The shipped rules.
     pub fn embedded() -> Result<RuleSet, InputErrors> {
         RuleSet::compile(&RuleSources::embedded())
+    }
+
+    /// The facts of a section that choose a rate (a rate case's `when`, such as `autonomous`):
+    /// they must be stated, since guessing would pay the lower rate silently (SPEC §3).
+    pub fn rate_facts(&self, section: SectionId) -> Vec<FieldId> {
+        let mut out: Vec<FieldId> = Vec::new();
+        for c in self.clauses.iter().filter(|c| c.section == section) {
+            if let Award::Rate { cases, .. } = &c.award {
+                for (f, _) in cases.iter().flat_map(|k| k.when.iter()) {
+                    if !out.contains(f) {
+                        out.push(*f);
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn clause(&self, number: u32) -> Option<&Clause> {
@@ -198,6 +217,18 @@ impl RuleSet {
         rules.digest = sources.digest();
         rules.origin = sources.origin.clone();
         rules.overlays = sources.overlays.iter().map(|(n, _)| n.clone()).collect();
+        rules.overlay_names = (sources.overlays.iter())
+            .map(|(file, text)| {
+                let named = toml::from_str::<toml::Table>(text).ok().and_then(|t| {
+                    t.get("name")
+                        .and_then(|n| n.as_str())
+                        .map(|n| n.trim().to_string())
+                });
+                named
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| file.clone())
+            })
+            .collect();
         Ok(rules)
     }
 }
@@ -402,6 +433,7 @@ fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Ve
         digest: String::new(),
         origin: String::new(),
         overlays: Vec::new(),
+        overlay_names: Vec::new(),
         warnings,
         disabled,
     })

@@ -138,9 +138,23 @@ pub struct Field {
     pub yes: Vec<String>,
     #[serde(default)]
     pub no: Vec<String>,
+    /// For a credit code: the applicants that may give a 公民身份号码 in its place (SPEC §3),
+    /// named by an enum fact of the section and its values (`{ field = "kind", values =
+    /// ["individual"] }`).
+    #[serde(default)]
+    pub id_number: Option<IdNumber>,
     /// For a district: the names it may take, from the policy file (set when the rules compile).
     #[serde(skip)]
     pub divisions: Option<Divisions>,
+}
+
+/// Who may give a 公民身份号码 in place of a credit code: the items whose `field` is one of
+/// `values`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdNumber {
+    pub field: String,
+    pub values: Vec<String>,
 }
 
 /// The county-level divisions a district fact names, and the city's name that may stand before
@@ -260,7 +274,14 @@ pub struct StatusWords {
     pub awarded: Vec<String>,
     pub discretionary: Vec<String>,
     pub ineligible: Vec<String>,
+    /// An item already paid; a vocabulary of before this status reads it as `paid`.
+    #[serde(default = "paid_words")]
+    pub paid: Vec<String>,
     pub error: Vec<String>,
+}
+
+fn paid_words() -> Vec<String> {
+    vec!["paid".to_string()]
 }
 
 /// The name written in a language: the second for English, else the first.
@@ -285,6 +306,7 @@ impl Default for BatchColumns {
                 awarded: one("awarded"),
                 discretionary: one("discretionary"),
                 ineligible: one("ineligible"),
+                paid: paid_words(),
                 error: one("error"),
             },
         }

@@ -209,7 +209,7 @@ fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
             lines.push(format!(
                 "{}信息，每一行都{}，同一单位各行相同",
                 rules.section(s).label,
-                need(f)
+                need(rules, s, f)
             ));
             lines.extend(gated(rules, f));
         }
@@ -223,7 +223,7 @@ fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
                     "{}：{}，{}",
                     rules.section(s).label,
                     g.label,
-                    need(g)
+                    need(rules, s, g)
                 ));
             }
             lines.push("其他类型的行留空".to_string());
@@ -237,17 +237,14 @@ fn note(rules: &RuleSet, col: &Column<'_>) -> Note {
         .set_height(15 * wrapped as u32 + 12)
 }
 
-/// Whether a row must fill a fact; a yes/no left empty reads as 否.
-fn need(f: &crate::rules::Field) -> &'static str {
-    match (f.required, f.ty) {
-        (true, _) => "必填",
-        (false, FieldType::Bool) => "选填，未填视为“否”",
-        (false, _) => "选填",
-    }
+/// Whether a row must fill a fact (a fact that chooses a rate must: SPEC §3, §7); a yes/no
+/// left empty otherwise reads as 否.
+fn need(rules: &RuleSet, s: crate::rules::SectionId, f: &crate::rules::Field) -> &'static str {
+    super::need(rules, s, f)
 }
 
 /// The policy's gates that ask for this applicant fact: which kinds of applicant must say 是.
-fn gated(rules: &RuleSet, f: &crate::rules::Field) -> Option<String> {
+pub(super) fn gated(rules: &RuleSet, f: &crate::rules::Field) -> Option<String> {
     let a = rules.section(rules.roles.applicant);
     let fi = a.field_index(&f.name)?;
     let kind = &a.fields[rules.roles.kind];

@@ -45,7 +45,7 @@ fn explain_on_a_capped_case_shows_the_cap_and_what_was_deducted() {
     );
     assert!(
         out.contains(
-            "2026年度上限 500,000.00，已获 100,000.00，前项已用 360,000.00: 80,000.00 → 40,000.00"
+            "2026年度上限 500,000.00，已获 100,000.00 (HT-000，prior[1])，前项已用 360,000.00: 80,000.00 → 40,000.00"
         ),
         "{out}"
     );
@@ -56,7 +56,9 @@ fn explain_on_a_capped_case_shows_the_cap_and_what_was_deducted() {
     assert!(!out.contains("第 9 条"), "{out}");
     let digest = embedded_digest();
     assert!(
-        out.contains(&format!("sha256 {digest} · 计算基准日 2026-06-30")),
+        out.contains(&format!(
+            "规则版本 2025.45.7 · 计算基准日 2026-06-30\nsha256 {digest}\n"
+        )),
         "{out}"
     );
 }
@@ -74,9 +76,24 @@ fn explain_shows_the_non_duplication_decision_and_the_prior_deduction() {
         "{out}"
     );
     assert!(
-        out.contains("扣除本条已获奖励 100,000.00: 1,000,000.00 → 900,000.00"),
+        out.contains(
+            "扣除本条已获奖励 100,000.00 (RZ-002，2025年度，prior[2]): 1,000,000.00 → 900,000.00"
+        ),
         "{out}"
     );
+    // The gates checked, passed ones too, and each item's date window.
+    assert!(out.contains("已核对的门槛:"), "{out}");
+    assert!(out.contains("  ✓ 所属区县 鹿城区 在市区范围内"), "{out}");
+    assert!(out.contains("  ✓ 依法纳税: 是"), "{out}");
+    assert!(
+        out.contains("日期 2025-11-02 在时间窗 2025-01-01 至 2026-06-30 内"),
+        "{out}"
+    );
+    assert!(
+        out.contains("该事项已兑现 100,000.00 (2025年度)，不再重复兑现"),
+        "{out}"
+    );
+    assert!(out.contains("    = 已兑现，本次不再兑现 (0.00)"), "{out}");
     assert!(out.contains("= 本项 900,000.00 元"), "{out}");
 }
 
@@ -580,9 +597,13 @@ fn an_overlay_error_from_a_base_key_is_placed_at_the_clause_s_table() {
         .args(["examples/enterprise.toml", "--overlay", shown])
         .assert()
         .code(2)
-        .stderr(contains(format!("{shown}:4:11: 字段 field `award.rates`")))
+        // Each error's Chinese and English on lines of their own (SPEC §5).
+        .stderr(contains(format!("错误: {shown}:4:11: 字段 `award.rates`")))
         .stderr(contains(format!(
-            "{shown}:4:11: 字段 field `award.ceiling`"
+            "error: {shown}:4:11: field `award.rates`"
+        )))
+        .stderr(contains(format!(
+            "错误: {shown}:4:11: 字段 `award.ceiling`"
         )));
 }
 
@@ -661,6 +682,51 @@ fn the_template_is_a_commented_applicant_file() {
         out.contains("# [[compute]]  # 算力服务合同，用于第 1 条 算力券"),
         "{out}"
     );
+    // Yes/no facts are left to be stated: commented out with their meaning, never pre-set to
+    // false (an official who left them got every clause 不符合).
+    // Each fact's note on the lines above it (the file fits 80 columns).
+    let lines: Vec<&str> = out.lines().collect();
+    let note_of = |at: usize| {
+        let mut k = at;
+        while k > 0 && lines[k - 1].starts_with("# ") && !lines[k - 1].contains(" = ") {
+            k -= 1;
+        }
+        lines[k..at].join("")
+    };
+    for key in ["registered", "tax_compliant", "ai_industry"] {
+        let at = (lines.iter())
+            .position(|l| l.trim_start_matches("# ").starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("{key} in {out}"));
+        assert_eq!(lines[at], format!("# {key} = true"), "commented out");
+        assert!(note_of(at).contains("企业、合伙企业须为“是”"), "{out}");
+    }
+    assert!(!out.contains("= false"), "{out}");
+    assert!(
+        !parsed["applicant"]
+            .as_table()
+            .unwrap()
+            .contains_key("registered")
+    );
+    // Every note says whether the fact is required; a rate-choosing fact is.
+    for (at, l) in lines.iter().enumerate() {
+        if l.contains(" = ") && !l.contains("[[") {
+            let note = note_of(at);
+            assert!(
+                note.contains("必填") || note.contains("选填"),
+                "{l}: {note}"
+            );
+        }
+    }
+    assert!(
+        out.contains("#   自主智能算力，必填（决定适用的比例"),
+        "{out}"
+    );
+    for l in &lines {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(*l) <= 80,
+            "wider than 80: {l}"
+        );
+    }
     // A blank template is not a valid application: the credit code must be filled in.
     let f = facts_file(&out);
     calc()
@@ -936,7 +1002,7 @@ fn explain_shows_the_group_range_and_the_prior_deducted_from_it() {
     );
     assert!(out.contains(": 5,000,000.00 至 30,000,000.00"), "{out}");
     assert!(
-        out.contains("扣除本条本组已获奖励 1,200,000.00: 5,000,000.00 至 30,000,000.00 → 3,800,000.00 至 28,800,000.00"),
+        out.contains("扣除本条本组已获奖励 1,200,000.00 (RC-1，prior[1]): 5,000,000.00 至 30,000,000.00 → 3,800,000.00 至 28,800,000.00"),
         "{out}"
     );
     assert!(
@@ -1051,4 +1117,60 @@ fn a_city_wide_round_pays_each_district_at_its_own_rate() {
     assert!(lines[2].contains(",1,300000.00,,,核定,"), "{text}");
     let sum = std::fs::read_to_string(&summary).unwrap();
     assert!(sum.contains("合计 total,2,500000.00"), "{sum}");
+}
+
+#[test]
+fn explain_json_lists_the_gates_checked_passed_ones_too() {
+    // examples/enterprise.toml: as of 2026-06-30, inside 2025-10-01 to 2027-12-31; 鹿城区 is a
+    // 市区 district; an enterprise with the three facts 附则1 asks for, all true; clause 9 covers
+    // enterprises. Six gates, all passed (before, `"gates": []`).
+    let v = crate::common::json_of(&["explain", "examples/enterprise.toml", "--clause", "9"]);
+    let gates = v["clauses"][0]["gates"].as_array().unwrap();
+    let kinds: Vec<&str> = gates.iter().map(|g| g["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "policy_in_force",
+            "district_inside",
+            "gate_confirmed",
+            "gate_confirmed",
+            "gate_confirmed",
+            "kind_covered"
+        ]
+    );
+    assert_eq!(gates[2]["field"], "registered");
+}
+
+#[test]
+fn rules_list_in_chinese_shows_no_internal_words_and_show_names_what_a_level_requires() {
+    let out = stdout_of(&["rules", "list"]);
+    for word in ["rate:", "levels:", "tiers:", "interest:"] {
+        assert!(!out.contains(word), "`{word}` in:\n{out}");
+    }
+    // Clause 9 pays each title only when first recognised (rules/clauses/09-excellence.toml).
+    let show = stdout_of(&["rules", "show", "9"]);
+    assert!(
+        show.contains(
+            "国家级专精特新“小巨人”企业: 须 首次认定/新认定 (requires = [\"first_time\"])"
+        ),
+        "{show}"
+    );
+}
+
+#[test]
+fn version_names_the_rules_version_and_digest() {
+    let out = stdout_of(&["--version"]);
+    let digest = embedded_digest();
+    assert!(out.contains("规则版本 rules version 2025.45.7"), "{out}");
+    assert!(out.contains(&format!("sha256 {digest}")), "{out}");
+}
+
+#[test]
+fn the_readme_says_how_to_install_and_names_the_types_both_ways() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --path . --locked"));
+    assert!(readme.contains("~/.cargo/bin` 须在 PATH 中"));
+    assert!(readme.contains("must be on your PATH"));
+    assert!(readme.contains("第一次编译"));
+    assert!(readme.contains("| 算力服务合同 | 算力券, 算力 | compute |"));
 }

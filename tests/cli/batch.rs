@@ -316,7 +316,8 @@ fn round_two_respects_round_one_through_its_output_as_prior() {
         let out2 = dir.path().join("out2.csv");
         round_one(dir.path(), form, &out1);
         // Round 2: HT-04 30% × 600,000 = 180,000 → 2026 cap 500,000 − 360,000 paid = 140,000;
-        // HT-01 again: already paid, 0.00. 乙 has no prior: 30% × 600,000 = 180,000.
+        // HT-01 again: already paid, 0.00, with its own status 已兑现 (SPEC §5: never 核定
+        // 0.00). 乙 has no prior: 30% × 600,000 = 180,000.
         std::fs::write(
             &r2,
             format!(
@@ -345,7 +346,49 @@ fn round_two_respects_round_one_through_its_output_as_prior() {
             "{form}: {}",
             s.column("说明")[1]
         );
+        assert_eq!(s.column("状态"), ["核定", "已兑现", "核定"], "{form}");
+        // A paid row is no prior of a third round: round 3 with round 2's output as its prior
+        // pays HT-05 (30% × 100,000 = 30,000) under the room 2026 has left after round 2's
+        // 140,000 only (round 1's 360,000 is not in that file): 500,000 − 140,000 = 360,000.
+        let r3 = dir.path().join("r3.csv");
+        let out3 = dir.path().join("out3.csv");
+        std::fs::write(&r3, format!("{HEAD}{JIA},HT-05,是,100000,2026-05-02\n")).unwrap();
+        calc()
+            .arg("batch")
+            .arg(&r3)
+            .arg("-o")
+            .arg(&out3)
+            .arg("--prior")
+            .arg(&out2)
+            .args(["--as-of", AS_OF])
+            .assert()
+            .code(0);
+        assert_eq!(read_csv(&out3).column("核定金额"), ["30000.00"], "{form}");
     }
+}
+
+#[test]
+fn an_item_already_paid_has_its_own_status_in_english_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out1 = dir.path().join("out1.csv");
+    let r2 = dir.path().join("r2.csv");
+    let out2 = dir.path().join("out2.csv");
+    round_one(dir.path(), "zh", &out1);
+    // HT-01 paid in round 1 (30% × 1,200,000 = 360,000) and claimed again.
+    std::fs::write(&r2, format!("{HEAD}{JIA},HT-01,是,1200000,2026-02-01\n")).unwrap();
+    calc()
+        .arg("batch")
+        .arg(&r2)
+        .arg("-o")
+        .arg(&out2)
+        .arg("--prior")
+        .arg(&out1)
+        .args(["--as-of", AS_OF, "--lang", "en"])
+        .assert()
+        .code(0);
+    let s = read_csv(&out2);
+    assert_eq!(s.column("status"), ["paid"]);
+    assert_eq!(s.column("award"), ["0.00"]);
 }
 
 #[test]
@@ -1198,4 +1241,101 @@ fn a_hundred_disagreeing_rows_of_one_code_get_a_bounded_message_each() {
         assert!(r.chars().count() < 2_000, "{}", r.chars().count());
     }
     assert_eq!(s.column("状态"), ["错误"; 100]);
+}
+
+#[test]
+fn a_round_with_bad_rows_lists_the_first_twenty_on_stderr_and_counts_only_valid_applicants() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("r.csv");
+    let out = dir.path().join("out.csv");
+    // Row 2: 甲, valid. Rows 3 to 27: 25 contracts under a mistyped code (check digit K → X).
+    let bad = JIA.replace("91330302000000001K", "91330302000000001X");
+    let mut text = format!("{HEAD}{JIA},HT-00,是,100000,2026-02-01\n");
+    for i in 1..=25 {
+        text += &format!("{bad},HT-{i:02},是,100000,2026-02-01\n");
+    }
+    std::fs::write(&input, text).unwrap();
+    let run = calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(3));
+    let err = String::from_utf8(run.stderr).unwrap();
+    let shown = input.display().to_string();
+    // The first 20 rows in error (spreadsheet rows 3 to 22), FILE:ROW: message, each naming
+    // the column by its Chinese header; then how many more and in all.
+    let rows: Vec<&str> = err.lines().filter(|l| l.starts_with(&shown)).collect();
+    assert_eq!(rows.len(), 20, "{err}");
+    assert!(rows[0].starts_with(&format!("{shown}:3: ")), "{err}");
+    assert!(rows[19].starts_with(&format!("{shown}:22: ")), "{err}");
+    assert!(rows[0].contains("统一社会信用代码"), "{err}");
+    assert!(err.contains("另有 5 行有误，共 25 行"), "{err}");
+    assert!(err.contains("5 more rows in error, 25 in all"), "{err}");
+    // One applicant: 甲; the mistyped code is no applicant.
+    assert!(err.contains("26 行，1 个申报单位，25 行有误"), "{err}");
+}
+
+#[test]
+fn an_individual_s_row_may_carry_a_citizen_id_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("r.csv");
+    let out = dir.path().join("out.csv");
+    // GB 11643-1999's example number 11010519491231002X (check character X): an individual's
+    // row is computed (瓯越英才 high-level talent, at most 2,000,000); an enterprise's row
+    // with the same number is an error.
+    std::fs::write(
+        &input,
+        "类型,单位名称,统一社会信用代码,主体类型,所属区县,编号,认定类别,认定对象,日期\n\
+         资格认定,张三,11010519491231002X,个人,鹿城区,RC-1,talent_high_level,张三,2026-03-01\n\
+         资格认定,李四,11010519491231002X,企业,鹿城区,RC-2,talent_high_level,李四,2026-03-01\n",
+    )
+    .unwrap();
+    calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(3);
+    let s = read_csv(&out);
+    assert_eq!(s.column("状态"), ["酌定", "错误"]);
+    assert_eq!(s.column("酌定上限")[0], "2000000.00");
+    assert!(
+        s.column("说明")[1].contains("是公民身份号码"),
+        "{:?}",
+        s.column("说明")
+    );
+}
+
+#[test]
+fn a_row_without_the_rate_choosing_fact_is_its_own_error_named_by_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("r.csv");
+    let out = dir.path().join("out.csv");
+    // Row 2: HT-01 autonomous, 30% × 1,200,000 = 360,000. Row 3: HT-02 with 自主算力 empty:
+    // that row alone is an error naming the header as written (not `compute[2].autonomous`).
+    std::fs::write(
+        &input,
+        format!("{HEAD}{JIA},HT-01,是,1200000,2026-02-01\n{JIA},HT-02,,800000,2026-02-01\n"),
+    )
+    .unwrap();
+    calc()
+        .arg("batch")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(3);
+    let s = read_csv(&out);
+    assert_eq!(s.column("状态"), ["核定", "错误"]);
+    assert_eq!(s.column("核定金额")[0], "360000.00");
+    let reason = s.column("说明")[1];
+    assert!(reason.starts_with("“自主算力”(autonomous): "), "{reason}");
+    assert!(!reason.contains("compute["), "{reason}");
 }

@@ -71,7 +71,10 @@ fn refused(text: &str, at: &str, field: &str, zh: &str, en: &str) -> String {
 fn assert_bilingual(stderr: &str, zh: &str, en: &str) {
     assert!(stderr.contains(zh), "want Chinese `{zh}` in: {stderr}");
     assert!(stderr.contains(en), "want English `{en}` in: {stderr}");
-    assert!(stderr.contains(" / "), "both halves: {stderr}");
+    // Reconstructed from JSON as `中文 / English`, or as calc prints it: the Chinese sentence
+    // and the English one on lines of their own (SPEC §5).
+    let lines = stderr.starts_with("错误: ") && stderr.contains("\nerror: ");
+    assert!(stderr.contains(" / ") || lines, "both halves: {stderr}");
 }
 
 /// The enterprise header (lines 1 to 8) and one autonomous compute contract: `[[compute]]` on
@@ -119,6 +122,10 @@ fn every_accepted_money_form_gives_the_right_award() {
         ("\"1，200，000\"", "360000.00"),
         // 0.012亿 = 1,200,000 → 360,000.00
         ("\"0.012亿\"", "360000.00"),
+        // 元整 / 整 as on vouchers: 880,000 → 30% = 264,000.00
+        ("\"880,000元整\"", "264000.00"),
+        ("\"88万元整\"", "264000.00"),
+        ("\"880000整\"", "264000.00"),
     ] {
         let (out, _) = run(compute(amount).as_bytes(), &[]);
         assert_eq!(total(&out), award, "amount = {amount}");
@@ -1056,7 +1063,7 @@ fn a_rounding_of_more_than_two_decimals_is_a_rules_error() {
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(out.stdout.is_empty());
         assert!(
-            stderr.contains(&format!("policy.toml:{line}:15: 字段 field `rounding_dp`")),
+            stderr.contains(&format!("policy.toml:{line}:15: 字段 `rounding_dp`")),
             "{stderr}"
         );
         assert_bilingual(
@@ -1095,4 +1102,96 @@ fn an_endless_input_is_read_to_its_limit_and_refused() {
         "{err}"
     );
     assert!(!dir.path().join("out.csv").exists());
+}
+
+#[test]
+fn an_unquoted_date_written_the_natural_way_says_how_to_write_it() {
+    // `date = 2026.3.15` (a TOML float to the parser) and `date = 2026-3-15` (a date without
+    // two-digit month): both say, in Chinese and in English, to quote it or write 2026-03-15.
+    for written in ["2026.3.15", "2026-3-15", "2026/3/15"] {
+        let text = format!(
+            "{ENTERPRISE}[[compute]]\nid = \"A\"\nautonomous = true\namount = 100000\ndate = {written}\n"
+        );
+        let (out, path) = run(text.as_bytes(), &[]);
+        let stderr = refused_output(&out);
+        // Placed at the value's first character: line 13 of the file, column 8.
+        assert!(stderr.contains(&format!("{path}:13:8: ")), "{stderr}");
+        assert_bilingual(
+            &stderr,
+            &format!("请写作 \"{written}\"（加引号）或 2026-03-15"),
+            &format!("write it \"{written}\" (quoted) or 2026-03-15"),
+        );
+        assert!(stderr.contains("compute[1].date"), "{stderr}");
+        for parser in [
+            "TOML 格式错误",
+            "invalid float",
+            "two-digit",
+            "不存在的日期",
+        ] {
+            assert!(!stderr.contains(parser), "{written}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_kind_lists_the_kinds() {
+    let text = ENTERPRISE.replace("kind = \"enterprise\"\n", "");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "应为以下之一: enterprise (企业)、partnership (合伙企业)、university (高校)",
+        "expected one of enterprise, partnership, university, research_institute, individual, other",
+    );
+}
+
+#[test]
+fn the_city_as_the_district_asks_for_the_district() {
+    let text = ENTERPRISE.replace("鹿城区", "温州市");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "`温州市` 是市名，所属区县须填写到区县一级",
+        "`温州市` is the city: give its county-level division",
+    );
+    assert!(!stderr.contains("不是温州市的区县"), "{stderr}");
+}
+
+/// An individual talent: GB 11643-1999's example number 11010519491231002X (Σ digit·weight =
+/// 167, 167 mod 11 = 2 → check character X).
+const INDIVIDUAL: &str = "[applicant]\nname = \"张三\"\ncredit_code = \"11010519491231002X\"\nkind = \"individual\"\ndistrict = \"鹿城区\"\n\n[[recognition]]\nid = \"RC-1\"\ntitle = \"talent_high_level\"\nsubject = \"张三\"\ndate = 2026-03-01\n";
+
+#[test]
+fn an_individual_may_give_a_citizen_id_number_in_place_of_the_credit_code() {
+    let (out, _) = run(INDIVIDUAL.as_bytes(), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["applicant"]["credit_code"], "11010519491231002X");
+    // 瓯越英才 high-level talent: discretionary, at most 2,000,000.
+    assert_eq!(v["clauses"][0]["status"], "discretionary");
+    assert_eq!(v["clauses"][0]["ceiling"], "2000000.00");
+    // An enterprise may not: it gives its credit code.
+    let text = INDIVIDUAL.replace("individual", "enterprise");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "是公民身份号码: 仅主体类型为“个人”时可代替统一社会信用代码",
+        "is a citizen ID number: only an applicant of kind individual may give one",
+    );
+    // An ID number with a wrong last digit is named as such, with the check digit it needs:
+    // not only the credit code's, which would invite altering a valid number.
+    let text = INDIVIDUAL.replace("002X", "0021");
+    let (out, _) = run(text.as_bytes(), &[]);
+    let stderr = refused_output(&out);
+    assert_bilingual(
+        &stderr,
+        "作为公民身份号码 (个人) 应为 'X'，实为 '1'",
+        "as a citizen ID number (an individual) 'X'; found '1'",
+    );
 }

@@ -150,3 +150,68 @@ fn every_command_s_help_ends_with_examples() {
         assert!(help.contains("示例 / Examples:\n  calc"), "{cmd:?}: {help}");
     }
 }
+
+#[test]
+fn an_error_fits_the_terminal_chinese_and_english_on_lines_of_their_own() {
+    // A long message: a missing kind lists the six kinds in both languages.
+    let text = ENTERPRISE.replace("kind = \"enterprise\"\n", "");
+    let f = facts_file(&text);
+    for columns in [60, 80, 120] {
+        let out = calc()
+            .env("COLUMNS", columns.to_string())
+            .arg(f.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).expect("UTF-8");
+        for line in err.lines() {
+            assert!(line.width() <= columns, "{columns}: `{line}` in\n{err}");
+        }
+        // The Chinese sentence first, the English on a line of its own; no word is cut.
+        assert!(err.starts_with("错误: "), "{err}");
+        let en = err.find("\nerror: ").expect("an English line");
+        assert!(!err[..en].contains("missing required"), "{err}");
+        assert!(!err[en..].contains("缺少必填项"), "{err}");
+        for word in ["research_institute", "individual", "partnership"] {
+            assert!(err[en..].contains(word), "{columns}: {word} cut in\n{err}");
+        }
+    }
+}
+
+#[test]
+fn at_80_columns_the_document_and_the_digest_stay_whole_and_the_header_names_the_overlays() {
+    let out = calc()
+        .env("COLUMNS", "80")
+        .args([
+            "--overlay",
+            "examples/overlays/lucheng-compute-20.toml",
+            "examples/enterprise.toml",
+            "--lang",
+            "en",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    // The document number on a line of its own, whole (it was cut inside 温政办〔2025〕45号).
+    assert!(lines.contains(&"温政办〔2025〕45号"), "{text}");
+    // The overlay in effect, by its `name` (examples/overlays/lucheng-compute-20.toml).
+    assert!(
+        lines.contains(&"Overlays: 鹿城区算力券 20% (示例)"),
+        "{text}"
+    );
+    // The digest with its label, on one line of 71 columns.
+    let last = lines.last().expect("a footer");
+    assert!(last.starts_with("sha256 ") && last.len() == 71, "{text}");
+    // A range in the amount column is written on two lines at 80 columns, leaving the reason
+    // more than 24 columns.
+    let talent = calc()
+        .env("COLUMNS", "80")
+        .arg("tests/fixtures/screen/talent.toml")
+        .output()
+        .expect("runs");
+    let talent = String::from_utf8(talent.stdout).expect("UTF-8");
+    assert!(talent.contains("┆ 5,000,000.00 ~ ┆"), "{talent}");
+    assert!(talent.contains("┆  30,000,000.00 ┆"), "{talent}");
+}

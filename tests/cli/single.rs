@@ -143,30 +143,46 @@ fn each_json_step_carries_its_figures_and_names_what_it_used() {
     // HT-002: 10% × 800,000 = 80,000, cut to the 40,000 left of the 2026 cap
     // (500,000 − prior 100,000 − HT-001's 360,000).
     let ht2 = &clause(1)["items"][1]["steps"];
-    assert_eq!(ht2[0]["kind"], "rate_applied");
-    assert_eq!(ht2[0]["base"], "800000.00");
-    assert_eq!(ht2[0]["rate"], "0.10");
-    assert_eq!(ht2[0]["rounded"], "80000.00");
-    assert_eq!(ht2[0]["base_field"], "amount");
-    assert_eq!(ht2[0]["case"], "autonomous = false");
-    assert_eq!(ht2[1]["kind"], "annual_cap");
-    assert_eq!(ht2[1]["cap"], "500000.00");
-    assert_eq!(ht2[1]["prior"], "100000.00");
-    assert_eq!(ht2[1]["earlier"], "360000.00");
-    assert_eq!(ht2[1]["before"], "80000.00");
-    assert_eq!(ht2[1]["after"], "40000.00");
+    // First the date window as checked: 2026-03-15 within 2025-01-01 (awards count from) to
+    // 2026-06-30 (the as-of date, before the policy's end 2027-12-31).
+    assert_eq!(ht2[0]["kind"], "date_in_window");
+    assert_eq!(ht2[0]["from"], "2025-01-01");
+    assert_eq!(ht2[0]["until"], "2026-06-30");
+    assert_eq!(ht2[1]["kind"], "rate_applied");
+    assert_eq!(ht2[1]["base"], "800000.00");
+    assert_eq!(ht2[1]["rate"], "0.10");
+    assert_eq!(ht2[1]["rounded"], "80000.00");
+    assert_eq!(ht2[1]["base_field"], "amount");
+    assert_eq!(ht2[1]["case"], "autonomous = false");
+    assert_eq!(ht2[2]["kind"], "annual_cap");
+    assert_eq!(ht2[2]["cap"], "500000.00");
+    assert_eq!(ht2[2]["prior"], "100000.00");
+    assert_eq!(ht2[2]["earlier"], "360000.00");
+    assert_eq!(ht2[2]["before"], "80000.00");
+    assert_eq!(ht2[2]["after"], "40000.00");
+    // The prior it counts is named: HT-000, 2026, 100,000, and where it came from (the facts
+    // file's first [[prior]]).
+    assert_eq!(
+        ht2[2]["priors"],
+        serde_json::json!([{"item": "HT-000", "year": "2026", "amount": "100000.00", "origin": "prior[1]"}])
+    );
     assert!(
-        ht2[1]["text"]
+        ht2[2]["text"]
             .as_str()
             .unwrap()
             .contains("80,000.00 → 40,000.00")
     );
-    // 小巨人 1,000,000 less the prior 100,000 under clause 9.
+    // 小巨人 1,000,000 less the prior 100,000 under clause 9 (RZ-002, 2025).
     let rz1 = &clause(9)["items"][0]["steps"];
-    assert_eq!(rz1[0]["level"], "little_giant");
-    assert_eq!(rz1[2]["kind"], "prior_deducted");
-    assert_eq!(rz1[2]["deducted"], "100000.00");
-    assert_eq!(rz1[2]["after"], "900000.00");
+    assert_eq!(rz1[1]["level"], "little_giant");
+    assert_eq!(rz1[3]["kind"], "prior_deducted");
+    assert_eq!(rz1[3]["deducted"], "100000.00");
+    assert_eq!(rz1[3]["after"], "900000.00");
+    assert_eq!(rz1[3]["priors"][0]["item"], "RZ-002");
+    // RZ-002 itself was paid (the prior names it): status paid, not awarded 0.00.
+    assert_eq!(clause(9)["items"][1]["status"], "paid");
+    assert_eq!(clause(9)["items"][0]["status"], "awarded");
+    assert_eq!(clause(9)["status"], "awarded");
     // 2025-06-01 to 2026-05-31, both counted: until 2026-06-01, 365 days of the 360-day year.
     let dk = &clause(12)["items"][0]["steps"][0];
     assert_eq!(dk["kind"], "interest_days");
@@ -186,7 +202,10 @@ fn a_failed_condition_names_the_field_the_condition_and_the_fact() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let step = &v["clauses"][0]["items"][0]["steps"][0];
+    // After the date window as checked (2026-01-10 is within it).
+    let steps = &v["clauses"][0]["items"][0]["steps"];
+    assert_eq!(steps[0]["kind"], "date_in_window");
+    let step = &steps[1];
     assert_eq!(step["kind"], "condition_failed");
     assert_eq!(step["field"], "vertical");
     assert_eq!(step["condition"], "vertical = true");
@@ -329,4 +348,17 @@ fn a_tie_at_the_quota_boundary_in_a_facts_file_asks_for_a_decision() {
         e.contains(":21"),
         "the line of DS-1's [[dataset]] table: {e}"
     );
+}
+
+#[test]
+fn a_prior_of_0_00_is_no_prior_and_marks_nothing_paid() {
+    // HT-1 30% × 100,000 = 30,000.00; a prior of 0.00 naming HT-1 is not an award (SPEC §4:
+    // only awards above 0.00 are priors), so HT-1 is paid, not 已兑现.
+    let facts = crate::common::facts_file(&format!(
+        "{}\n[[compute]]\nid = \"HT-1\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n\n[[prior]]\nclause = 1\nyear = 2026\nitem = \"HT-1\"\namount = 0\n",
+        crate::common::ENTERPRISE
+    ));
+    let v = crate::common::json_of(&[facts.path().to_str().unwrap(), "--as-of", "2026-06-30"]);
+    assert_eq!(v["total"], "30000.00");
+    assert_eq!(v["clauses"][0]["items"][0]["status"], "awarded");
 }

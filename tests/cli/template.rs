@@ -152,6 +152,12 @@ fn the_workbook_has_frozen_headers_dropdowns_notes_and_formats() {
         notes.contains("企业、合伙企业须为“是”"),
         "the gates: {notes}"
     );
+    // A fact that chooses a rate is required, as the engine requires it (was "选填，未填视为否").
+    assert!(
+        notes.contains("算力服务合同：自主智能算力，必填（决定适用的比例"),
+        "{notes}"
+    );
+    assert!(!notes.contains("自主智能算力，选填"), "{notes}");
 
     // Money and dates formatted by column; the ids and codes kept as text.
     let styles = part(&path, "xl/styles.xml");
