@@ -10,7 +10,8 @@ use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe, describe_into};
 use crate::round::RowStatus;
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, SectionId};
+use crate::say;
 
 /// Evaluates an applicant: (row, result) for each of its rows (the caller names the unit).
 /// A row's item under a further clause over its section is a continuation of its result.
@@ -30,16 +31,29 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
             Some(first) => first.also.push(continued(r, lang)),
         }
     }
-    let none = || RowResult {
-        award: Some(Money::ZERO),
-        status: RowStatus::Ineligible,
-        reason: lang
-            .pick("不属于任何条款", "no clause covers this item")
-            .into(),
-        ..RowResult::empty()
+    // An item no clause in effect covers: under a clause the rules disable, said so.
+    let none = |section: SectionId| {
+        let off = rules.disabled_sections.iter().find(|&&(_, s)| s == section);
+        let reason = match off {
+            Some((n, _)) => say!(
+                lang,
+                "第 {n} 条在所用规则中已停用 (overlay 的 disable)，本项不予计算",
+                "clause {n} is disabled by the rules in use (an overlay's `disable`): not computed"
+            ),
+            None => lang
+                .pick("不属于任何条款", "no clause covers this item")
+                .into(),
+        };
+        RowResult {
+            clause: off.map(|&(n, _)| n),
+            award: Some(Money::ZERO),
+            status: RowStatus::Ineligible,
+            reason,
+            ..RowResult::empty()
+        }
     };
     (unit.rows.iter().zip(out))
-        .map(|(&(row, _, _), r)| (row, r.unwrap_or_else(none)))
+        .map(|(&(row, section, _), r)| (row, r.unwrap_or_else(|| none(section))))
         .collect()
 }
 
@@ -138,11 +152,27 @@ fn by_clause(
         let gates: Vec<String> = co.gates.iter().map(|g| describe(g, &cx)).collect();
         for it in &co.items {
             if let Some(&k) = at[cx.clause.section.0].get(it.index) {
-                out.push((k, item_result(co, it, &gates, &cx, &mut buf)));
+                let mut r = item_result(co, it, &gates, &cx, &mut buf);
+                name_scoped(&mut r, rules, lang);
+                out.push((k, r));
             }
         }
     }
     Ok(out)
+}
+
+/// A row computed under a district's own rules names the scoped overlays that made them (SPEC
+/// §2: every output names the overlays that applied to each applicant).
+fn name_scoped(r: &mut RowResult, rules: &RuleSet, lang: Lang) {
+    if rules.scoped_names.is_empty() {
+        return;
+    }
+    let names = rules.scoped_names.join(lang.pick("、", ", "));
+    r.reason.push_str(&say!(
+        lang,
+        "；按本区规则调整计算: {names}",
+        "; computed under this district's overlays: {names}"
+    ));
 }
 
 fn item_result(

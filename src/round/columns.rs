@@ -17,7 +17,14 @@ pub struct Column<'a> {
 
 /// The sections a row may name in its type column: those a clause reads, in vocabulary order.
 pub fn row_sections(rules: &RuleSet) -> Vec<SectionId> {
-    let mut s: Vec<SectionId> = rules.clauses.iter().map(|c| c.section).collect();
+    // A disabled clause's rows are rows like others (their status says it is not in effect).
+    let disabled = rules.disabled_sections.iter().map(|&(_, s)| s);
+    let mut s: Vec<SectionId> = rules
+        .clauses
+        .iter()
+        .map(|c| c.section)
+        .chain(disabled)
+        .collect();
     s.sort_unstable();
     s.dedup();
     s

@@ -155,6 +155,12 @@ pub struct RuleSet {
     pub warnings: Vec<InputError>,
     /// Clauses kept for the record but not evaluated (`disabled`, as an overlay's `disable`).
     pub disabled: Vec<u32>,
+    /// The sections of the disabled clauses, each with its clause: a round's rows of such a
+    /// section are rows like others, said to be under a clause not in effect.
+    pub disabled_sections: Vec<(u32, SectionId)>,
+    /// The scoped overlays (by their names) that make these the rules of a district: a round's
+    /// rows under them say so, since the round's other applicants are under other rules.
+    pub scoped_names: Vec<String>,
 }
 
 impl RuleSet {
@@ -311,7 +317,13 @@ impl RuleBook {
                     .any(|(s, ds)| std::ptr::eq(*s, o) && !ds.contains(d))
             };
             let overlays = sources.overlays.iter().filter(|o| applies(o)).cloned();
-            book.scoped.push((d.clone(), with(overlays.collect())?));
+            let mut rules = with(overlays.collect())?;
+            let base_names = &book.base.overlay_names;
+            rules.scoped_names = (rules.overlay_names.iter())
+                .filter(|n| !base_names.contains(n))
+                .cloned()
+                .collect();
+            book.scoped.push((d.clone(), rules));
         }
         Ok(book)
     }
@@ -417,8 +429,9 @@ fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Ve
     set_divisions(&policy, &mut vocabulary);
     let gates = compile_gates(&policy, &vocabulary, &roles, &mut problems);
 
-    let (mut clauses, disabled) =
+    let (mut clauses, disabled_sections) =
         compile_clauses(specs, &vocabulary, &roles, &policy.funding, &mut problems);
+    let disabled = disabled_sections.iter().map(|&(n, _)| n).collect();
     if !errors.is_empty() || !problems.is_empty() {
         return Err(finish(errors, problems));
     }
@@ -436,6 +449,8 @@ fn compile_files(files: &[(String, String)], place: &Show) -> Result<RuleSet, Ve
         overlay_names: Vec::new(),
         warnings,
         disabled,
+        disabled_sections,
+        scoped_names: Vec::new(),
     })
 }
 
@@ -464,13 +479,15 @@ fn compile_clauses(
     roles: &Roles,
     funding: &[policy::Funding],
     problems: &mut Vec<Problem>,
-) -> (Vec<Clause>, Vec<u32>) {
+) -> (Vec<Clause>, Vec<(u32, SectionId)>) {
     let mut clauses: Vec<Clause> = Vec::new();
     let mut disabled = Vec::new();
     for (doc, spec) in specs {
         let Some(spec) = spec else { continue };
         if spec.disabled {
-            disabled.push(spec.clause);
+            if let Some(section) = vocabulary.section_index(&spec.section) {
+                disabled.push((spec.clause, section));
+            }
             continue;
         }
         let name = doc.name.as_str();

@@ -9,6 +9,7 @@ mod corpus;
 mod edge;
 mod inputs;
 mod notice;
+mod overlays;
 mod priors;
 mod screen;
 mod single;

@@ -1,0 +1,78 @@
+//! Overlays in a round (SPEC §2): what an overlay does holds the same in every output.
+
+use crate::common::calc;
+
+/// Regression (issue 23, 21): an overlay that disables the only clause over loans turned every
+/// loan row into an error row ("unknown type"); a disabled clause's rows are rows like others,
+/// kept, ineligible at 0.00 with a reason saying the clause is not in effect, and the round has
+/// no row in error. HT-1: 100,000 × 30% = 30,000.00, as without the overlay.
+#[test]
+fn a_disabled_clauses_rows_are_kept_and_said_not_in_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("off.toml"), "name = \"no loans\"\ndisable = [12]\n").unwrap();
+    let round = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期,符合贴息条件,贷款本金,放款日,贴息期起,贴息期止,实付利息\n\
+算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01,,,,,,\n\
+贷款贴息,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,DK-1,,,,是,1000000,2025-06-01,2025-06-01,2026-05-31,30000\n";
+    std::fs::write(d.join("in.csv"), round).unwrap();
+    let out = calc()
+        .current_dir(d)
+        .args(["--overlay", "off.toml", "batch", "in.csv", "-o", "out.csv"])
+        .args(["--as-of", "2026-06-30"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let h = rows.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][col("核定金额")], "30000.00");
+    let loan = &rows[1];
+    assert_eq!(&loan[col("条款")], "12");
+    assert_eq!(&loan[col("核定金额")], "0.00");
+    assert_eq!(&loan[col("状态")], "不符合");
+    assert!(loan[col("说明")].contains("已停用"), "{:?}", loan);
+}
+
+/// Regression (issue 23, 20): a round's output never named the overlays that applied to an
+/// applicant. A row computed under its district's scoped overlay names it; a row of another
+/// district does not. 鹿城区 HT-1: 100,000 × 20% = 20,000.00; 龙湾区 HT-2: × 30% = 30,000.00.
+#[test]
+fn a_rows_reason_names_the_scoped_overlay_it_was_computed_under() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let round = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
+算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n\
+算力券,温州乙智能科技有限公司,91330302000000002N,企业,龙湾区,是,是,是,HT-2,是,100000,2026-02-01\n";
+    std::fs::write(d.join("in.csv"), round).unwrap();
+    let overlay = crate::common::root().join("examples/overlays/lucheng-compute-20.toml");
+    let out = calc()
+        .current_dir(d)
+        .arg("--overlay")
+        .arg(&overlay)
+        .args(["batch", "in.csv", "-o", "out.csv", "--as-of", "2026-06-30"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[1].contains("20000.00") && lines[1].contains("鹿城区算力券 20% (示例)"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains("30000.00") && !lines[2].contains("鹿城区算力券"),
+        "{text}"
+    );
+}
