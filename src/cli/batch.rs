@@ -225,6 +225,8 @@ fn write_outputs(
     bar: &Bar,
 ) -> Result<(), calc::Error> {
     let (rules, bom, lang) = (&config.rules, !args.no_bom, config.lang);
+    // The summary knows every clause a scoped overlay adds, with its title and funding.
+    let labels = config.book.labels();
     let output = args.output.clone().unwrap_or_default();
     let stdout = files::is_stdio(&output);
     let shown = if stdout {
@@ -254,9 +256,9 @@ fn write_outputs(
                 format: files::format_of(path),
                 bom,
             };
-            let s = round.summary(rules);
+            let s = round.summary(&labels);
             let shown = path.display().to_string();
-            batch::summary::write(target.file(), form, &shown, &s, rules, round.as_of, lang)?;
+            batch::summary::write(target.file(), form, &shown, &s, &labels, round.as_of, lang)?;
             Some(target)
         }
         None => None,

@@ -22,15 +22,15 @@ pub struct Args {
 }
 
 pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
-    let rules = &config.rules;
     let only = args.clause;
+    let facts = config.load_facts(&args.file)?;
+    // The applicant's own rules: a clause a scoped overlay adds for its district is a clause.
+    let rules = config.rules_for(&facts);
     if let Some(n) = only
         && rules.clause(n).is_none()
     {
         return Err(no_such_clause(rules, n, "--clause").into());
     }
-    let facts = config.load_facts(&args.file)?;
-    let rules = config.rules_for(&facts);
     let priors = config.priors_for(rules, &facts, &args.file, &args.prior)?;
     let outcome = calc::evaluate_with(rules, &facts, &priors, config.as_of_for(&facts))?;
     let text = match config.format {

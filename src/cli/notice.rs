@@ -41,7 +41,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     let mut notice = None;
     files::write_whole(&args.to, |file| {
         notice = Some(calc::notice::write(
-            &config.book,
+            &config.book.for_reading(),
             &output,
             file,
             format,

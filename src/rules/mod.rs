@@ -250,6 +250,30 @@ pub struct RuleBook {
 }
 
 impl RuleBook {
+    /// The base rules, knowing also every clause a scoped overlay adds (its title, its
+    /// funding source): for labelling, summing and reading back a round's outputs, never for
+    /// evaluating an applicant (whose own rules are `for_district`'s).
+    pub fn labels(&self) -> RuleSet {
+        let mut all = self.base.clone();
+        for (_, rules) in &self.scoped {
+            for c in &rules.clauses {
+                if all.clause(c.number).is_none() {
+                    all.clauses.push(c.clone());
+                }
+            }
+        }
+        all.clauses.sort_by_key(|c| c.number);
+        all
+    }
+
+    /// This book with `labels` as its base: what reads a round's output back for a notice.
+    pub fn for_reading(&self) -> RuleBook {
+        RuleBook {
+            base: self.labels(),
+            scoped: self.scoped.clone(),
+        }
+    }
+
     pub fn compile(sources: &RuleSources) -> Result<RuleBook, InputErrors> {
         let mut unscoped = Vec::new();
         let mut scoped: Vec<(&(String, String), Vec<String>)> = Vec::new();

@@ -76,3 +76,82 @@ fn a_rows_reason_names_the_scoped_overlay_it_was_computed_under() {
         "{text}"
     );
 }
+
+/// A 鹿城区-scoped overlay adding clause 13 (5% of a compute contract, funded as clauses 1-3).
+const EXTRA: &str = "name = \"鹿城区算力补充 (示例)\"\n\n[scope]\ndistricts = [\"鹿城区\"]\n\n\
+[[add_clause]]\nclause = 13\nkey = \"compute_top_up\"\ntitle = \"算力补充 (示例)\"\n\
+title_en = \"compute top-up (example)\"\nsection = \"compute\"\ndate_field = \"date\"\n\
+funding = \"district_city_support\"\n\
+applicants = [\"enterprise\"]\nresponsible_units = [\"区经信局\"]\ntext = \"示例条款。\"\n\n\
+[add_clause.award]\nkind = \"rate\"\nbase = \"amount\"\nrates = [{ rate = \"5%\" }]\n\n\
+[add_clause.cap]\nscope = \"unit_year\"\namount = \"500000\"\n\n\
+[add_clause.combine]\nmode = \"sum\"\n";
+
+/// Regression (issue 23, 7): a clause added by a scoped overlay was missing from the summary's
+/// funding-source lines, its title blank in the summary and the notice, and `explain --clause
+/// 13` refused it although `calc FILE` computed it. 鹿城区 HT-1 100,000: clause 1 × 30% =
+/// 30,000.00, clause 13 × 5% = 5,000.00; 龙湾区 HT-2: clause 1 only, 30,000.00. Total 65,000.00,
+/// all of it under the one funding source of clauses 1 and 13.
+#[test]
+fn a_clause_a_scoped_overlay_adds_is_a_clause_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("extra.toml"), EXTRA).unwrap();
+    let round = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
+算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n\
+算力券,温州乙智能科技有限公司,91330302000000002N,企业,龙湾区,是,是,是,HT-2,是,100000,2026-02-01\n";
+    std::fs::write(d.join("in.csv"), round).unwrap();
+    let run = |args: &[&str]| {
+        let out = calc()
+            .current_dir(d)
+            .args(["--overlay", "extra.toml"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run(&[
+        "batch",
+        "in.csv",
+        "-o",
+        "out.csv",
+        "--summary",
+        "s.csv",
+        "--as-of",
+        "2026-06-30",
+    ]);
+    let summary = std::fs::read_to_string(d.join("s.csv")).unwrap();
+    assert!(summary.contains("算力补充 (示例)"), "{summary}");
+    // Every funding line together: the grand total, 65,000.00 (clause 13's 5,000 included).
+    let funding: Vec<&str> = summary.lines().filter(|l| l.contains("各区兑现")).collect();
+    assert_eq!(funding.len(), 1, "{summary}");
+    assert!(funding[0].contains("65000.00"), "{summary}");
+    run(&["notice", "out.csv", "-o", "n.csv"]);
+    let notice = std::fs::read_to_string(d.join("n.csv")).unwrap();
+    let line13 = notice
+        .lines()
+        .find(|l| l.contains(",13,"))
+        .expect("a clause-13 line");
+    assert!(
+        line13.contains("算力补充 (示例)") && line13.contains("5000.00"),
+        "{notice}"
+    );
+    let facts = "[applicant]\nname = \"温州甲智能科技有限公司\"\ncredit_code = \"91330302000000001K\"\n\
+kind = \"enterprise\"\ndistrict = \"鹿城区\"\nregistered = true\ntax_compliant = true\nai_industry = true\n\n\
+[[compute]]\nid = \"HT-1\"\nautonomous = true\namount = 100000\ndate = 2026-02-01\n";
+    std::fs::write(d.join("a.toml"), facts).unwrap();
+    let explained = run(&[
+        "explain",
+        "a.toml",
+        "--clause",
+        "13",
+        "--as-of",
+        "2026-06-30",
+    ]);
+    assert!(
+        explained.contains("算力补充 (示例)") && explained.contains("5,000.00"),
+        "{explained}"
+    );
+}
