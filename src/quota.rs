@@ -128,11 +128,17 @@ pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {
     Ok(out)
 }
 
+/// An item a quota left out, and whose it is (an applicant of the round).
+#[derive(Clone, Debug)]
+pub struct LeftOut {
+    pub unit: u32,
+    pub exclusion: Exclusion,
+}
+
 /// What the quotas decided: the items left out, and rows in error.
 #[derive(Debug, Default)]
 pub struct Decision {
-    /// (applicant, section, index in the section, (the quota's clause, why it is left out)).
-    pub excluded: Vec<(u32, SectionId, usize, (u32, Step))>,
+    pub excluded: Vec<LeftOut>,
     /// (candidate row, why it needs a decision), in both languages.
     pub errors: Vec<(usize, Text)>,
 }
@@ -218,13 +224,8 @@ pub fn own(
         return Err(e);
     }
     let mut excluded = Exclusions::default();
-    for (_, section, index, (clause, why)) in decision.excluded {
-        excluded.push(Exclusion {
-            section,
-            index,
-            clause,
-            why,
-        });
+    for left in decision.excluded {
+        excluded.push(left.exclusion);
     }
     Ok(Some(excluded))
 }
@@ -352,6 +353,14 @@ fn rank(
         out.push((c, excluded(0, c.score.unwrap_or_default(), Decimal::ZERO)));
     }
     for (c, step) in out {
-        (decision.excluded).push((c.unit, c.section, c.index, (q.clause, step)));
+        (decision.excluded).push(LeftOut {
+            unit: c.unit,
+            exclusion: Exclusion {
+                section: c.section,
+                index: c.index,
+                clause: q.clause,
+                why: step,
+            },
+        });
     }
 }

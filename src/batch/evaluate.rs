@@ -20,7 +20,7 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         Ok(r) => r,
         Err(message) => {
             return (unit.rows.iter())
-                .map(|&(row, _, _)| (row, RowResult::error(message.clone(), None)))
+                .map(|at| (at.row, RowResult::error(message.clone(), None)))
                 .collect();
         }
     };
@@ -53,7 +53,7 @@ pub fn unit(rules: &RuleSet, unit: &Unit, as_of: NaiveDate, lang: Lang) -> Vec<(
         }
     };
     (unit.rows.iter().zip(out))
-        .map(|(&(row, section, _), r)| (row, r.unwrap_or_else(|| none(section))))
+        .map(|(at, r)| (at.row, r.unwrap_or_else(|| none(at.section))))
         .collect()
 }
 
@@ -75,7 +75,7 @@ pub fn again(
     let mut out: Vec<(usize, RowResult)> = Vec::new();
     for (k, n) in new {
         let at = *changed[k].get_or_insert_with(|| {
-            let row = unit.rows[k].0;
+            let row = unit.rows[k].row;
             let old = &results[row];
             // A row's own result under the clause evaluated again is replaced whole: not copied.
             let start = if old.clause == n.clause {
@@ -138,8 +138,8 @@ fn by_clause(
     })?;
     // Rows by section, in item order: the k-th item of a section is at[section][k].
     let mut at: Vec<Vec<usize>> = vec![Vec::new(); unit.facts.sections.len()];
-    for (k, (_, section, _)) in unit.rows.iter().enumerate() {
-        at[section.0].push(k);
+    for (k, r) in unit.rows.iter().enumerate() {
+        at[r.section.0].push(k);
     }
     let mut out = Vec::with_capacity(unit.rows.len());
     // Each reason is written here, then copied at its length (no growing, no slack kept).

@@ -43,6 +43,15 @@ pub enum Applicant {
     Same(u32),
 }
 
+/// Where a row's item stands: the row (its place in the round), and the item's section and
+/// place among that section's items in the applicant's facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowAt {
+    pub row: usize,
+    pub section: SectionId,
+    pub index: usize,
+}
+
 /// One applicant of the round: its facts and where its rows stand.
 pub struct Unit {
     pub code: String,
@@ -50,8 +59,8 @@ pub struct Unit {
     pub facts: Facts,
     /// Its earlier awards, from the round's prior files.
     pub priors: Vec<crate::prior::PriorAward>,
-    /// (row, section, index within the section's items), in file order.
-    pub rows: Vec<(usize, SectionId, usize)>,
+    /// Where each of its rows' items stands, in file order.
+    pub rows: Vec<RowAt>,
     /// Lines of this applicant's rows that had errors.
     pub error_lines: Vec<Line>,
     /// Its items a clause quota left out of the round.
@@ -292,7 +301,7 @@ fn make_unit(
     {
         let message = disagreement(rules, unit, &so_far);
         // The differing rows are among the unit's rows.
-        errors.extend(unit.rows.iter().map(|r| (r.0, message.clone())));
+        errors.extend(unit.rows.iter().map(|r| (r.row, message.clone())));
         return (None, errors);
     }
     let unit = so_far.unit.map(|mut unit| {
@@ -346,7 +355,7 @@ fn disagreement(rules: &RuleSet, unit: &Unit, so_far: &SoFar) -> String {
     let items = unit
         .rows
         .iter()
-        .filter_map(|&(_, s, i)| unit.facts.sections[s].get(i));
+        .filter_map(|r| unit.facts.sections[r.section].get(r.index));
     let mut lines: Vec<Line> = items.map(|i| Line::at(i.line)).collect();
     lines.extend(&so_far.error_lines);
     lines.sort_unstable();
@@ -426,7 +435,11 @@ impl SoFar {
             }
             self.keys.entry((section, hash)).or_insert(items.len());
         }
-        unit.rows.push((row, section, items.len()));
+        unit.rows.push(RowAt {
+            row,
+            section,
+            index: items.len(),
+        });
         unit.facts.sections[section].push(item);
         Ok(())
     }

@@ -420,8 +420,8 @@ fn note_errors(units: &[Unit], results: &mut [RowResult], lang: Lang) {
             "注意: 本单位第 {lines} 行有误，未计入；更正后本行金额可能变化",
             "note: line(s) {lines} of this applicant have errors and were left out; this award may change once they are corrected"
         );
-        for (row, _, _) in &u.rows {
-            let r = &mut results[*row];
+        for at in &u.rows {
+            let r = &mut results[at.row];
             if r.status != RowStatus::Error {
                 if !r.reason.is_empty() {
                     r.reason.push_str(lang.pick("；", "; "));

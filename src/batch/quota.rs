@@ -7,9 +7,8 @@
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::group::Unit;
+use super::group::{RowAt, Unit};
 use super::{RowResult, evaluate};
-use crate::outcome::Exclusion;
 use crate::quota::{Candidate, decide, score_of};
 use crate::round::RowStatus;
 use crate::rules::RuleBook;
@@ -38,21 +37,16 @@ pub fn apply(
     let decision = decide(rules, (&|d| quotas.of(d), places), candidates, district);
     // Each applicant's items left out, together (in the order decided), for its own core.
     let mut excluded = decision.excluded;
-    excluded.par_sort_by_key(|e| e.0);
+    excluded.par_sort_by_key(|e| e.unit);
     let (excluded, before) = (&excluded, &*results);
     let again: Vec<(u32, Vec<(usize, RowResult)>)> = (units.par_iter_mut().enumerate())
         .filter_map(|(ui, unit)| {
             let ui = ui as u32;
-            let from = excluded.partition_point(|e| e.0 < ui);
-            let to = from + excluded[from..].partition_point(|e| e.0 == ui);
+            let from = excluded.partition_point(|e| e.unit < ui);
+            let to = from + excluded[from..].partition_point(|e| e.unit == ui);
             let mut marked = false;
-            for (_, section, index, (clause, why)) in &excluded[from..to] {
-                unit.excluded.push(Exclusion {
-                    section: *section,
-                    index: *index,
-                    clause: *clause,
-                    why: why.clone(),
-                });
+            for left in &excluded[from..to] {
+                unit.excluded.push(left.exclusion.clone());
                 marked = true;
             }
             // Only an applicant with an item left out is evaluated again.
@@ -100,7 +94,15 @@ impl Candidates {
         // continuations; each clause with a quota ranks it.
         let results = (unit.rows.iter().zip(evaluated))
             .flat_map(|(at, (_, r))| std::iter::once(r).chain(&r.also).map(move |r| (at, r)));
-        for (&(row, section, index), r) in results {
+        for (
+            &RowAt {
+                row,
+                section,
+                index,
+            },
+            r,
+        ) in results
+        {
             let quotas = quotas.of(&unit.district);
             let Some(qi) = quotas.iter().position(|q| r.clause == Some(q.clause)) else {
                 continue;
