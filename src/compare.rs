@@ -782,3 +782,60 @@ fn chart(i: &Impact, lang: Lang) -> Sheet {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn awards(code: &str, clauses: &[(u32, &str)]) -> Awards {
+        Awards {
+            code: code.into(),
+            name: format!("name {code}"),
+            district: "d".into(),
+            clauses: (clauses.iter())
+                .map(|(n, a)| (*n, Money::parse(a).unwrap()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn applicants_are_matched_by_code_and_the_largest_change_comes_first() {
+        let before = [
+            awards("A", &[(1, "100")]),
+            awards("B", &[(1, "50"), (2, "50")]),
+            awards("C", &[(1, "10")]),
+            awards("GONE", &[(1, "5")]),
+        ];
+        let after = [
+            awards("C", &[(1, "10")]),
+            // The same total, moved between clauses: a change, though neither up nor down.
+            awards("B", &[(1, "40"), (2, "60")]),
+            awards("A", &[(1, "70")]),
+            awards("NEW", &[(13, "200")]),
+        ];
+        let (counts, changes) = changes(&before, &after);
+        assert_eq!(
+            counts,
+            Counts {
+                up: 1,
+                down: 2,
+                same: 2
+            }
+        );
+        let seen: Vec<(&str, String, Vec<u32>)> = (changes.iter())
+            .map(|c| {
+                let d = c.amount.difference().plain();
+                (c.credit_code.as_str(), d, c.clauses.clone())
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("NEW", "200.00".to_string(), vec![13]),
+                ("A", "-30.00".to_string(), vec![1]),
+                ("GONE", "-5.00".to_string(), vec![1]),
+                ("B", "0.00".to_string(), vec![1, 2]),
+            ]
+        );
+    }
+}

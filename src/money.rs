@@ -613,6 +613,24 @@ mod tests {
     }
 
     #[test]
+    fn a_delta_is_after_less_before_with_its_sign() {
+        let d = Delta::between(m("500000"), m("420000"));
+        assert_eq!(
+            (d.plain(), d.grouped()),
+            ("-80000.00".into(), "-80,000.00".into())
+        );
+        let d = Delta::between(m("0.5"), m("1200.75"));
+        assert_eq!(
+            (d.plain(), d.grouped()),
+            ("1200.25".into(), "+1,200.25".into())
+        );
+        let d = Delta::between(m("7"), m("7.00"));
+        assert!(d.is_zero() && !d.is_negative());
+        assert_eq!((d.plain(), d.grouped()), ("0.00".into(), "0.00".into()));
+        assert_eq!(Delta::between(m("3"), m("1")).magnitude(), m("2"));
+    }
+
+    #[test]
     fn parses_every_documented_form() {
         assert_eq!(m("1200000.50").plain(), "1200000.50");
         assert_eq!(m("1,200,000.50").plain(), "1200000.50");

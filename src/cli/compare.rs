@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub prior: Vec<PathBuf>,
 
-    /// 影响表 (.csv 或 .xlsx) / the impact as a file (.csv or .xlsx)
+    /// 影响表 (.csv 或 .xlsx；- 为标准输出的 CSV) / the impact as a file (.csv or .xlsx; - for CSV on standard output)
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
 
@@ -102,7 +102,15 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let impact = compare::compare(books, table, &options, earlier, &bar);
     bar.finish();
     let impact = impact?;
-    if let Some(path) = &args.output {
+    // `-o -`: the impact as CSV on standard output, in place of the table.
+    let stdout = args.output.as_deref().is_some_and(files::is_stdio);
+    if stdout {
+        let form = Form {
+            format: calc::sheet::Format::Csv,
+            bom: !args.no_bom,
+        };
+        compare::write(std::io::stdout(), form, "<stdout>", &impact, config.lang)?;
+    } else if let Some(path) = &args.output {
         let form = Form {
             format: files::format_of(path),
             bom: !args.no_bom,
@@ -113,6 +121,7 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
         })?;
     }
     let text = match config.format {
+        _ if stdout => String::new(),
         Format::Json => format!("{:#}\n", impact.json()),
         Format::Table => calc::render::impact::render(&impact, config.lang, width()),
     };
@@ -139,7 +148,7 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
 fn check_files(args: &Args) -> Result<(), Failure> {
     let mut all: Vec<(&Path, &Role)> = vec![(&args.input, &INPUT)];
     all.extend(args.prior.iter().map(|p| (p.as_path(), &PRIOR)));
-    if let Some(o) = &args.output {
+    if let Some(o) = args.output.as_deref().filter(|o| !files::is_stdio(o)) {
         guard::writable(o, &OUTPUT)?;
         all.push((o, &OUTPUT));
     }

@@ -510,6 +510,15 @@ fn the_impact_as_csv_and_as_a_workbook() {
     let change = rows.iter().find(|r| r[0] == "变化 change").unwrap();
     assert_eq!(change[2], "91330302000000001K");
     assert_eq!(change[6], "-80000.00");
+    // `-o -`: the same CSV on standard output, in place of the table.
+    let o = calc()
+        .args(["compare", "examples/round.csv", "--overlay", LUCHENG_20])
+        .args(["--as-of", AS_OF, "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let file = std::fs::read(dir.path().join("impact.csv")).unwrap();
+    assert_eq!(o.stdout, file);
     // The workbook: a sheet per table and the chart's sheet, whose grid is the difference.
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> =
