@@ -150,14 +150,16 @@ pub fn compare(
         .map(|(l, m)| (l, m.to_string()))
         .collect();
     let report = round.report();
-    // The first evaluation, but for its table, is dropped before the second is made.
-    let batch::Round { table, .. } = round;
+    // The first evaluation, but for its table, is let go before the second is made: freed on
+    // a thread of its own (a million rows' results take a while to free), not waited for.
+    let (table, rest) = round.into_table();
+    std::thread::spawn(move || drop(rest));
     let round = batch::evaluate(books.changed, table, opts, earlier, progress)?;
     let after = Side::of(&round, &books.changed.base);
     for (l, m) in round.row_errors().take(batch::LINES_NAMED) {
         row_errors.entry(l).or_insert_with(|| m.to_string());
     }
-    drop(round);
+    std::thread::spawn(move || drop(round));
     let row_errors = row_errors.into_iter().take(batch::LINES_NAMED).collect();
     let (base, changed) = (&books.base.base, &books.changed.base);
     let (applicants, changes) = changes(&before.applicants, &after.applicants);

@@ -260,6 +260,20 @@ impl Round {
         out
     }
 
+    /// Its table, and the rest of it, to be let go (`calc compare` evaluates the table again).
+    pub fn into_table(self) -> (Table, impl Send) {
+        let Round {
+            table,
+            cols,
+            lines,
+            spans,
+            units,
+            results,
+            ..
+        } = self;
+        (table, (cols, lines, spans, units, results))
+    }
+
     /// Each row in error, its line and message, in file order.
     pub fn row_errors(&self) -> impl Iterator<Item = (Line, &str)> {
         (self.lines.iter().zip(&self.results))
