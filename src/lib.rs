@@ -14,6 +14,7 @@
 
 pub mod batch;
 pub mod cases;
+pub mod compare;
 pub mod credit_code;
 pub mod engine;
 pub mod error;

@@ -294,6 +294,61 @@ impl fmt::Display for Money {
     }
 }
 
+/// The difference of two amounts, `after - before`: what a change of the rules adds to (or,
+/// negative, takes from) an award or a total. Exact, as `Money` is; shown with its sign.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Delta(Decimal);
+
+impl Delta {
+    pub const ZERO: Delta = Delta(Decimal::ZERO);
+
+    /// `after - before`.
+    pub fn between(before: Money, after: Money) -> Delta {
+        Delta(after.0 - before.0)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    /// Its size, without the sign.
+    pub fn magnitude(self) -> Money {
+        Money(self.0.abs())
+    }
+
+    pub fn as_decimal(self) -> Decimal {
+        self.0
+    }
+
+    /// The plain decimal text with two decimals, `-` before a fall: "-240000.00".
+    pub fn plain(self) -> String {
+        format!("{}{}", self.sign(false), self.magnitude().plain())
+    }
+
+    /// With thousands separators, `+` before a rise and `-` before a fall: "+1,200.00".
+    pub fn grouped(self) -> String {
+        format!("{}{}", self.sign(true), self.magnitude().grouped())
+    }
+
+    fn sign(self, plus: bool) -> &'static str {
+        match (self.is_negative(), self.is_zero()) {
+            (true, _) => "-",
+            (false, false) if plus => "+",
+            _ => "",
+        }
+    }
+}
+
+impl serde::Serialize for Delta {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.plain())
+    }
+}
+
 /// The shortest decimal text that round-trips `f`; refused when it needs more than 15
 /// significant digits (then it cannot be the number that was typed).
 fn shortest_float_text(f: f64) -> Result<String, MoneyError> {
@@ -557,6 +612,24 @@ mod tests {
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_delta_is_after_less_before_with_its_sign() {
+        let d = Delta::between(m("500000"), m("420000"));
+        assert_eq!(
+            (d.plain(), d.grouped()),
+            ("-80000.00".into(), "-80,000.00".into())
+        );
+        let d = Delta::between(m("0.5"), m("1200.75"));
+        assert_eq!(
+            (d.plain(), d.grouped()),
+            ("1200.25".into(), "+1,200.25".into())
+        );
+        let d = Delta::between(m("7"), m("7.00"));
+        assert!(d.is_zero() && !d.is_negative());
+        assert_eq!((d.plain(), d.grouped()), ("0.00".into(), "0.00".into()));
+        assert_eq!(Delta::between(m("3"), m("1")).magnitude(), m("2"));
     }
 
     #[test]

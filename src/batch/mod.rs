@@ -220,6 +220,48 @@ impl Round {
         summary::Summary::of(rules, &self.units, &self.results)
     }
 
+    /// Each applicant's determinate awards by clause (its rows' and their continuations', as
+    /// the summary counts them; rows in error left out), in the order first seen.
+    pub fn applicants(&self, rules: &RuleSet) -> Vec<Awards> {
+        let roles = &rules.roles;
+        let mut out: Vec<Awards> = (self.units.iter())
+            .map(|u| Awards {
+                code: u.code.clone(),
+                name: (u.facts.single(roles.applicant))
+                    .and_then(|a| a.text(roles.name))
+                    .unwrap_or_default()
+                    .to_string(),
+                district: u.district.clone(),
+                clauses: Vec::new(),
+            })
+            .collect();
+        for r in self.results.iter().filter(|r| r.status != RowStatus::Error) {
+            let Some(a) = r.unit.and_then(|ui| out.get_mut(ui as usize)) else {
+                continue;
+            };
+            for r in std::iter::once(r).chain(&r.also) {
+                if let (Some(clause), Some(award)) = (r.clause, r.award) {
+                    a.add(clause, award);
+                }
+            }
+        }
+        out
+    }
+
+    /// Its table, and the rest of it, to be let go (`calc compare` evaluates the table again).
+    pub fn into_table(self) -> (Table, impl Send) {
+        let Round {
+            table,
+            cols,
+            lines,
+            spans,
+            units,
+            results,
+            ..
+        } = self;
+        (table, (cols, lines, spans, units, results))
+    }
+
     /// Each row in error, its line and message, in file order.
     pub fn row_errors(&self) -> impl Iterator<Item = (Line, &str)> {
         (self.lines.iter().zip(&self.results))
@@ -237,6 +279,39 @@ impl Round {
             as_of: self.as_of,
             digest: self.digest.clone(),
         }
+    }
+}
+
+/// One applicant's determinate awards in a round, by clause.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Awards {
+    /// Its credit code, folded as the round groups it.
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    /// (clause, its awards' sum), by clause number.
+    pub clauses: Vec<(u32, Money)>,
+}
+
+impl Awards {
+    fn add(&mut self, clause: u32, award: Money) {
+        match self.clauses.binary_search_by_key(&clause, |c| c.0) {
+            Ok(i) => {
+                let sum = &mut self.clauses[i].1;
+                *sum = sum.checked_add(award).unwrap_or(*sum);
+            }
+            Err(i) => self.clauses.insert(i, (clause, award)),
+        }
+    }
+
+    /// Its awards under every clause.
+    pub fn total(&self) -> Money {
+        (self.clauses.iter()).fold(Money::ZERO, |t, c| t.checked_add(c.1).unwrap_or(t))
+    }
+
+    /// Its award under `clause`.
+    pub fn under(&self, clause: u32) -> Money {
+        (self.clauses.iter().find(|c| c.0 == clause)).map_or(Money::ZERO, |c| c.1)
     }
 }
 

@@ -116,6 +116,50 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The totals of every district, in the summary's order (the policy's, then by name).
+    pub fn by_district(&self) -> Vec<(&str, Totals)> {
+        let mut out: Vec<(&str, Totals)> = Vec::new();
+        for ((_, district, _), t) in &self.cells {
+            match out.last_mut() {
+                Some((d, sub)) if *d == district.as_str() => sub.merge(t),
+                _ => out.push((district.as_str(), *t)),
+            }
+        }
+        out
+    }
+
+    /// The totals of every clause, by number.
+    pub fn by_clause(&self) -> BTreeMap<u32, Totals> {
+        let mut out: BTreeMap<u32, Totals> = BTreeMap::new();
+        for ((_, _, clause), t) in &self.cells {
+            out.entry(*clause).or_default().merge(t);
+        }
+        out
+    }
+
+    /// The totals by funding source (its index in `rules.policy.funding`), each clause's under
+    /// the source its rule file names, as the summary's funding lines.
+    pub fn by_funding(&self, rules: &RuleSet) -> BTreeMap<usize, Totals> {
+        let mut out: BTreeMap<usize, Totals> = BTreeMap::new();
+        for (clause, t) in &self.by_clause() {
+            if let Some(f) = rules.clause(*clause).and_then(|c| c.funding) {
+                out.entry(f).or_default().merge(t);
+            }
+        }
+        out
+    }
+
+    /// The grand total.
+    pub fn total(&self) -> Totals {
+        let mut grand = Totals::default();
+        for t in self.cells.values() {
+            grand.merge(t);
+        }
+        grand
+    }
+}
+
 /// Writes the summary to `out` in `format` (`shown` names it in an error).
 pub fn write(
     out: impl std::io::Write + Send,
@@ -190,14 +234,7 @@ fn lines<'s>(summary: &'s Summary, rules: &RuleSet) -> Vec<SummaryLine<'s>> {
     }
     out.push(SummaryLine::new(Place::All, None, Label::Total, grand));
     // 资金来源 (附则2): the same totals by the funding source each clause names.
-    let mut by_funding: BTreeMap<usize, Totals> = BTreeMap::new();
-    for (clause, t) in &by_clause {
-        let source = rules.clause(*clause).and_then(|c| c.funding);
-        if let Some(f) = source {
-            by_funding.entry(f).or_default().merge(t);
-        }
-    }
-    for (f, t) in by_funding {
+    for (f, t) in summary.by_funding(rules) {
         out.push(SummaryLine::new(Place::Funding, None, Label::Source(f), t));
     }
     out

@@ -33,7 +33,7 @@ pub struct Common {
     #[arg(long, global = true, env = "CALC_RULES", value_name = "DIR")]
     pub rules: Option<PathBuf>,
 
-    /// 叠加规则 (可重复，依次应用，计入摘要) / an overlay on the rules (repeatable, applied in order)
+    /// 叠加规则 (可重复，依次应用，计入摘要)；在 compare 中为所评估的调整，基准见 --base-overlay / an overlay on the rules (repeatable, applied in order); with `compare`, the CHANGE to assess (its base: --rules and --base-overlay)
     #[arg(long, global = true, value_name = "FILE")]
     pub overlay: Vec<PathBuf>,
 

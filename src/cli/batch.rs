@@ -280,17 +280,17 @@ fn write_outputs(
 }
 
 /// A progress bar on stderr when it is a terminal; nothing otherwise.
-struct Bar(Option<indicatif::ProgressBar>);
+pub(super) struct Bar(Option<indicatif::ProgressBar>);
 
 impl Bar {
-    fn new() -> Bar {
+    pub(super) fn new() -> Bar {
         if !std::io::stderr().is_terminal() {
             return Bar(None);
         }
         Bar(Some(indicatif::ProgressBar::new(0)))
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
         }

@@ -30,18 +30,20 @@ pub struct Config {
 impl Config {
     /// The configuration of `command`, which honours `honours` of the common flags.
     pub fn new(c: &Common, command: &str, honours: Honours) -> Result<Config, Failure> {
+        Config::with_overlays(c, command, honours, &c.overlay)
+    }
+
+    /// The configuration of `command` with `overlays` on the rules in place of `--overlay`
+    /// (`calc compare`'s base: its `--overlay` names the change).
+    pub fn with_overlays(
+        c: &Common,
+        command: &str,
+        honours: Honours,
+        overlays: &[std::path::PathBuf],
+    ) -> Result<Config, Failure> {
         refuse_unhonoured(c, command, honours)?;
-        let mut sources = match &c.rules {
-            Some(dir) => calc::files::rules_dir(dir)?,
-            None => RuleSources::embedded(),
-        };
-        for o in &c.overlay {
-            sources.add_overlay(o.display().to_string(), calc::files::text(o)?);
-        }
-        let book = RuleBook::compile(&sources).map_err(|errors| Error::Rules {
-            origin: sources.origin.clone(),
-            errors,
-        })?;
+        let sources = sources(c, overlays)?;
+        let book = compile(&sources)?;
         let rules = book.base.clone();
         let as_of = match &c.as_of {
             Some(t) => Some(calc::facts::date(t).map_err(|m| InputError::new("--as-of", m))?),
@@ -102,6 +104,35 @@ impl Config {
     pub fn as_of_for(&self, facts: &Facts) -> NaiveDate {
         facts.as_of_or(&self.rules, self.as_of, today())
     }
+}
+
+/// The rule files of `--rules` (else the embedded ones) with `overlays` after them, in order.
+pub fn sources(c: &Common, overlays: &[std::path::PathBuf]) -> Result<RuleSources, Failure> {
+    let mut sources = match &c.rules {
+        Some(dir) => calc::files::rules_dir(dir)?,
+        None => RuleSources::embedded(),
+    };
+    add_overlays(&mut sources, overlays)?;
+    Ok(sources)
+}
+
+/// Adds overlay files to the sources, by their names as given.
+pub fn add_overlays(
+    sources: &mut RuleSources,
+    overlays: &[std::path::PathBuf],
+) -> Result<(), Failure> {
+    for o in overlays {
+        sources.add_overlay(o.display().to_string(), calc::files::text(o)?);
+    }
+    Ok(())
+}
+
+/// The rules compiled: the base and each scoped overlay's districts' own.
+pub fn compile(sources: &RuleSources) -> Result<RuleBook, Failure> {
+    Ok(RuleBook::compile(sources).map_err(|errors| Error::Rules {
+        origin: sources.origin.clone(),
+        errors,
+    })?)
 }
 
 /// A common flag given to a command that would ignore it is a usage error.

@@ -1,10 +1,11 @@
 //! The command line, the shell around the library: raw flags (`args`) become a checked run
 //! configuration (`Config`), each command runs from its own file, and this module is the one
 //! place that dispatches, prints errors and chooses the exit code: 0 success, 1 a `calc test`
-//! case failed, 2 bad input or bad rules, 3 a batch finished with row errors.
+//! case failed, 2 bad input or bad rules, 3 a batch or a compare finished with row errors.
 
 mod args;
 mod batch;
+mod compare;
 mod completions;
 mod config;
 mod explain;
@@ -32,7 +33,7 @@ pub enum Failure {
     Usage(calc::text::Text),
     /// `calc test`: a case failed.
     CasesFailed,
-    /// `calc batch`: the round was written, with rows in error.
+    /// `calc batch` or `calc compare`: the round was written or compared, with rows in error.
     RowErrors,
     /// `calc rules check`: the rules have problems.
     RulesProblems,
@@ -137,6 +138,9 @@ pub enum Command {
         after_help = "示例 / Examples:\n  calc batch round.xlsx -o out.xlsx --summary summary.xlsx\n  calc batch round2.csv -o out2.csv --prior out1.csv --as-of 2026-12-31\n  calc batch round.csv -o out.csv --encoding gbk --lang en"
     )]
     Batch(batch::Args),
+    /// 调整的影响: 一轮申报在基准规则与调整后规则下的差额 (--overlay 为调整) / what a change would cost: a round under the base rules and with the change (--overlay names the change)
+    #[command(after_help = compare::AFTER_HELP)]
+    Compare(compare::Args),
     /// 运行声明式测试用例 / run declarative cases (facts + expected awards)
     #[command(
         after_help = "示例 / Examples:\n  calc test\n  calc test tests/cases --overlay examples/overlays/lucheng-compute-20.toml"
@@ -268,6 +272,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             &cli.prior,
         ),
         Some(Command::Batch(args)) => batch::run(&config("batch", batch::HONOURS)?, args),
+        Some(Command::Compare(args)) => compare::run(common, args),
         Some(Command::Test(args)) => test::run(&config("test", Honours::NONE)?, args),
         Some(Command::Explain(args)) => explain::run(&config("explain", Honours::ALL)?, args),
         Some(Command::Rules(args)) => rules::run(common, args),

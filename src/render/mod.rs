@@ -3,6 +3,7 @@
 //! This module says each step in Chinese or English; `table`, `json` and `explain` lay it out.
 
 pub mod explain;
+pub mod impact;
 pub mod json;
 pub mod rules;
 pub mod table;

@@ -170,6 +170,8 @@ pub enum Cell {
     Note(String),
     Count(usize),
     Money(Money),
+    /// A signed difference of amounts (`calc compare`), as money is written.
+    Delta(crate::money::Delta),
 }
 
 /// A small table, what a small CSV or workbook is written from.
@@ -210,6 +212,7 @@ pub fn table(
             Cell::Text(t) | Cell::Note(t) => neutralise_str(t).into_owned(),
             Cell::Count(n) => n.to_string(),
             Cell::Money(m) => m.plain(),
+            Cell::Delta(d) => d.plain(),
         }))
         .map_err(fail)?;
     }
@@ -307,6 +310,14 @@ fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), Xl
                 }
                 Cell::Money(m) => {
                     let plain = m.plain();
+                    match plain.parse::<f64>() {
+                        Ok(x) => sheet.write_number_with_format(r, c16, x, &looks.money[0])?,
+                        Err(_) => sheet.write_string(r, c16, &plain)?,
+                    };
+                    money_width(&plain)
+                }
+                Cell::Delta(d) => {
+                    let plain = d.plain();
                     match plain.parse::<f64>() {
                         Ok(x) => sheet.write_number_with_format(r, c16, x, &looks.money[0])?,
                         Err(_) => sheet.write_string(r, c16, &plain)?,

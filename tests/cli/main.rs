@@ -5,6 +5,7 @@ mod audit;
 mod batch;
 mod cases;
 mod common;
+mod compare;
 mod corpus;
 mod edge;
 mod inputs;
