@@ -5,7 +5,8 @@
 # run against the floor, a plain `xsv select 1-` passthrough of the same file. Prints seconds,
 # rows per second, peak memory (max RSS from /usr/bin/time) and the ratio to the floor; then a
 # DuckDB peer: one SQL statement doing clauses 1 and 2 (DECIMAL columns, window functions),
-# reading and writing every column (skipped with NO_DUCKDB=1).
+# reading and writing every column (skipped with NO_DUCKDB=1); and `calc compare` of the default
+# round against one `calc batch` of it (skipped with NO_COMPARE=1).
 #
 #   [REPEAT=3] [CALC=target/release/calc] scripts/bench-batch.sh [ROWS] [SEED]
 # Each pair (xsv, then calc) runs REPEAT times back to back; the minimum is reported with the
@@ -61,6 +62,21 @@ for round in round quota; do
       -o "$DIR/$round.out.csv" --summary "$DIR/$round.summary.csv" --as-of 2026-06-30
   done | report "$round" "$ROWS"
 done
+
+# `calc compare` (issue 27): the default round under the base rules and under the 鹿城区 20%
+# overlay, against one `calc batch` of it, pair by pair; target <= 2x.
+if [ "${NO_COMPARE:-}" != 1 ]; then
+  for _ in $(seq "$REPEAT"); do
+    measure "cmp-batch" "$CALC" batch "$DIR/round.csv" \
+      -o "$DIR/round.out.csv" --summary "$DIR/round.summary.csv" --as-of 2026-06-30
+    measure "cmp-compare" "$CALC" compare "$DIR/round.csv" \
+      --overlay examples/overlays/lucheng-compute-20.toml --as-of 2026-06-30 -o "$DIR/impact.csv"
+  done | awk '
+    function lo(a, b) { return a == "" || b < a ? b : a }
+    NR % 2 == 1 { b = lo(b, $1); bk = $2 > bk ? $2 : bk }
+    NR % 2 == 0 { c = lo(c, $1); ck = $2 > ck ? $2 : ck }
+    END { printf "round    calc compare  : %6.2f s against batch %.2f s  ratio %5.2f x  peak %6.1f MiB\n", c, b, c / b, ck / 1024 }'
+fi
 
 [ "${NO_DUCKDB:-}" = 1 ] && exit 0
 if [ ! -x "$TOOLS/venv/bin/python" ] || ! "$TOOLS/venv/bin/python" -c 'import duckdb' 2>/dev/null; then
