@@ -24,7 +24,8 @@ use crate::rules::RuleSet;
 use crate::sheet::Format;
 use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
-    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, save, unpanicked, write_error,
+    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, print_setup, save,
+    unpanicked, write_error,
 };
 use crate::text::{self, Lang};
 
@@ -60,6 +61,12 @@ impl Added {
     }
 }
 
+/// The width of the reason's column, its text wrapped within it.
+const REASON_WIDTH: usize = 48;
+/// A line's height in points (Excel's default font), and the columns an A4 landscape page
+/// holds at a readable scale.
+const LINE_HEIGHT: f64 = 15.0;
+const PAGE_WIDTH: usize = 150;
 /// The most rows an XLSX sheet holds, the header included.
 const XLSX_MAX_ROWS: usize = 1_048_576;
 /// The output's columns: each input column, then each added one, unless an input column
@@ -75,6 +82,8 @@ struct Layout {
     /// The input's columns come first, as they are (not a round's own output, where added
     /// values go into its columns).
     inputs_first: bool,
+    /// The applicant's section and its name's field (the name's column, repeated when printed).
+    roles: (crate::rules::SectionId, crate::rules::FieldId),
 }
 
 impl Layout {
@@ -95,6 +104,7 @@ impl Layout {
         let statuses = RowStatus::ALL.map(|s| s.word(b, lang).to_string());
         let inputs_first = slots[..width].iter().all(Option::is_none);
         Layout {
+            roles: (rules.roles.applicant, rules.roles.name),
             inputs_first,
             headers,
             slots,
@@ -312,11 +322,13 @@ fn write_xlsx(
     let mut widths: Vec<usize> = Vec::new();
     for (c, h) in layout.headers.iter().enumerate() {
         (sheet.write_string_with_format(0, c as u16, h, &looks.header)).map_err(xf)?;
-        // The header's bold and its filter button take room beside its text.
-        fit(&mut widths, c, text::width(h) + 4);
+        // The header wraps over two lines: half its text, and room for its bold and its filter
+        // button, so that a column of short answers (是/否) is no wider than that.
+        fit(&mut widths, c, text::width(h).div_ceil(2) + 4);
         // Set before the rows: a cell written without a format takes its column's.
-        (sheet.set_column_format(c as u16, &looks.text[0])).map_err(xf)?;
+        (sheet.set_column_format(c as u16, &looks.column)).map_err(xf)?;
     }
+    (sheet.set_row_height(0, 2.0 * LINE_HEIGHT)).map_err(xf)?;
     let mut result = Ok(());
     let (mut at, mut sheet_row) = (0, 1);
     table.rows(&(), |line, cells| {
@@ -338,18 +350,48 @@ fn write_xlsx(
         at += 1;
     });
     result.map_err(xf)?;
+    // A blank cell (no value) in the row after the last: rust_xlsxwriter 0.102's
+    // constant-memory sheet otherwise writes its last row twice when that row has a height of
+    // its own (`flush_last_row`), a duplicate row Excel would repair; seen in the sheet's XML.
+    (sheet.write_blank(sheet_row, 0, &looks.column)).map_err(xf)?;
     // Widths, filter and panes are written when the workbook is saved, so they may follow the
     // rows in constant-memory mode.
+    let reason = layout.slots.iter().position(|s| *s == Some(Added::Reason));
     for (c, w) in widths.iter().enumerate() {
-        (sheet.set_column_width(c as u16, (*w).clamp(6, MAX_WIDTH) as f64)).map_err(xf)?;
+        // A reason is wrapped within its cell: its column as wide as a short sentence.
+        let most = if Some(c) == reason {
+            REASON_WIDTH
+        } else {
+            MAX_WIDTH
+        };
+        (sheet.set_column_width(c as u16, (*w).clamp(6, most) as f64)).map_err(xf)?;
     }
     let last_col = widths.len().max(1) as u16 - 1;
     sheet
         .autofilter(0, 0, sheet_row - 1, last_col)
         .map_err(xf)?;
     sheet.set_freeze_panes(1, 0).map_err(xf)?;
-    // Printed: landscape, the header on every page.
-    sheet.set_landscape().set_repeat_rows(0, 0).map_err(xf)?;
+    // Printed: A4 landscape, the header on every page, and the applicant's name at the left of
+    // every page; as many pages wide as keep the text readable (one page of every column
+    // shrank a round to a third of its size), at most four.
+    print_setup(sheet, true, (0, 0)).map_err(xf)?;
+    let shown: usize = (widths.iter())
+        .enumerate()
+        .map(|(c, w)| {
+            let most = if Some(c) == reason {
+                REASON_WIDTH
+            } else {
+                MAX_WIDTH
+            };
+            (*w).clamp(6, most)
+        })
+        .sum();
+    let pages = shown.div_ceil(PAGE_WIDTH).clamp(1, 4) as u16;
+    sheet.set_print_fit_to_pages(pages, 0);
+    let rules = &layout.roles;
+    if let Some(name) = cols.of(rules.0, rules.1).filter(|_| pages > 1) {
+        (sheet.set_repeat_columns(name as u16, name as u16)).map_err(xf)?;
+    }
     save(&mut book, out, path)
 }
 
@@ -381,6 +423,14 @@ fn xlsx_row(
     widths: &mut Vec<usize>,
 ) -> Result<(), XlsxError> {
     let e = usize::from(r.status == RowStatus::Error);
+    // A reason wrapped within its cell: the row as tall as its lines (set before its cells, as
+    // a constant-memory sheet writes a row once the next begins).
+    let lines: usize = (r.reason.split('\n'))
+        .map(|l| text::width(l).div_ceil(REASON_WIDTH - 3).max(1))
+        .sum();
+    if lines > 1 {
+        sheet.set_row_height(row, lines as f64 * LINE_HEIGHT)?;
+    }
     let beyond = input.cells.count().saturating_sub(layout.width);
     for at in 0..layout.slots.len() + beyond {
         let c16 = at as u16;
@@ -396,9 +446,7 @@ fn xlsx_row(
         };
         let text = input.cells.get(c);
         if text.is_empty() {
-            if e == 1 {
-                sheet.write_blank(row, c16, &looks.number[e])?;
-            }
+            sheet.write_blank(row, c16, &looks.number[e])?;
             continue;
         }
         let money = cols.money.get(c).copied().unwrap_or(false);
@@ -434,8 +482,9 @@ fn added_cell(
     let mut text = Vec::new();
     a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
     let text = String::from_utf8(text).unwrap_or_default();
-    if text.is_empty() && e == 0 {
-        return Ok(0);
+    if a == Added::Reason {
+        sheet.write_string_with_format(row, col, &text, &looks.wrap[e])?;
+        return Ok(text::width(&text));
     }
     looks.string(sheet, (row, col), &text, e)?;
     Ok(text::width(&text))
