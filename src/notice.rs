@@ -127,6 +127,9 @@ const HEADERS: [&str; 7] = [
     "核定金额",
 ];
 
+/// The most lines printed on one A4 page (shrunk a little at most); a longer list runs on.
+const ONE_PAGE: usize = 45;
+
 /// `a + b` where either may be missing: a range's floor or ceiling, summed over the ones there are.
 fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> {
     match (a, b) {
@@ -197,7 +200,10 @@ pub fn write(
             .round
             .as_deref()
             .unwrap_or(lang.pick("公示名单", "notice"));
+        // A list that fits an A4 page at a readable size is printed on one, ready to sign.
+        let one_page = rows.len() <= ONE_PAGE;
         let sheet = Sheet {
+            one_page,
             name: write::excel_sheet_name(name),
             above: heading.above(),
             headers: HEADERS.iter().map(|h| h.to_string()).collect(),

@@ -66,7 +66,14 @@ const REASON_WIDTH: usize = 48;
 /// A line's height in points (Excel's default font), and the columns an A4 landscape page
 /// holds at a readable scale.
 const LINE_HEIGHT: f64 = 15.0;
-const PAGE_WIDTH: usize = 150;
+const PAGE_WIDTH: usize = 146;
+/// The columns a page holds as LibreOffice prints them (its fonts are wider than Excel's): the
+/// scale that fitting the width gives, measured on a 16-row round's PDF.
+const PRINTED_WIDTH: f64 = 105.0;
+/// An A4 landscape page's printable height in points (its margins and footer taken off), and
+/// the part of a page that, left over, is shrunk onto the pages before rather than printed alone.
+const PAGE_HEIGHT: f64 = 500.0;
+const LEFTOVER: f64 = 0.5;
 /// The most rows an XLSX sheet holds, the header included.
 const XLSX_MAX_ROWS: usize = 1_048_576;
 /// The output's columns: each input column, then each added one, unless an input column
@@ -331,6 +338,8 @@ fn write_xlsx(
     (sheet.set_row_height(0, 2.0 * LINE_HEIGHT)).map_err(xf)?;
     let mut result = Ok(());
     let (mut at, mut sheet_row) = (0, 1);
+    // The rows' height in points, to choose the pages the sheet is printed on.
+    let mut height = 0.0;
     table.rows(&(), |line, cells| {
         progress.inc(1);
         if let (Ok(()), Some(r)) = (&result, results.get(at)) {
@@ -342,7 +351,8 @@ fn write_xlsx(
             for r in std::iter::once(r).chain(&r.also) {
                 if result.is_ok() {
                     let row = (sheet_row, &input, r);
-                    result = xlsx_row(sheet, row, (layout, cols), &looks, &mut widths);
+                    result = xlsx_row(sheet, row, (layout, cols), &looks, &mut widths)
+                        .map(|lines| height += lines as f64 * LINE_HEIGHT);
                 }
                 sheet_row += 1;
             }
@@ -387,7 +397,17 @@ fn write_xlsx(
         })
         .sum();
     let pages = shown.div_ceil(PAGE_WIDTH).clamp(1, 4) as u16;
-    sheet.set_print_fit_to_pages(pages, 0);
+    // As many pages tall as the rows take at the scale the width gives (the name repeated on
+    // each page), less a last page that would hold a few leftover rows: those are shrunk onto
+    // the pages before (seen in LibreOffice: a page of two rows after a full one).
+    let name_width = (cols.of(layout.roles.0, layout.roles.1))
+        .and_then(|c| widths.get(c))
+        .map_or(0, |w| (*w).min(MAX_WIDTH));
+    let across = shown + name_width * (pages as usize - 1);
+    let scale = (pages as f64 * PRINTED_WIDTH / across as f64).min(1.0);
+    let page = PAGE_HEIGHT - 2.0 * LINE_HEIGHT;
+    let tall = (height * scale / page - LEFTOVER).ceil().max(1.0);
+    sheet.set_print_fit_to_pages(pages, tall.min(u16::MAX as f64) as u16);
     let rules = &layout.roles;
     if let Some(name) = cols.of(rules.0, rules.1).filter(|_| pages > 1) {
         (sheet.set_repeat_columns(name as u16, name as u16)).map_err(xf)?;
@@ -414,19 +434,20 @@ struct Input<'a> {
 }
 
 /// One sheet row: the input's cells with the types they came in with, the added values (the
-/// amounts as numbers), an error row filled; each column widened to what it shows.
+/// amounts as numbers), an error row filled; each column widened to what it shows. The lines
+/// it takes (its reason's).
 fn xlsx_row(
     sheet: &mut Worksheet,
     (row, input, r): (u32, &Input<'_>, &RowResult),
     (layout, cols): (&Layout, &Columns),
     looks: &Looks,
     widths: &mut Vec<usize>,
-) -> Result<(), XlsxError> {
+) -> Result<usize, XlsxError> {
     let e = usize::from(r.status == RowStatus::Error);
     // A reason wrapped within its cell: the row as tall as its lines (set before its cells, as
     // a constant-memory sheet writes a row once the next begins).
     let lines: usize = (r.reason.split('\n'))
-        .map(|l| text::width(l).div_ceil(REASON_WIDTH - 3).max(1))
+        .map(|l| text::width(l).div_ceil(REASON_WIDTH - 1).max(1))
         .sum();
     if lines > 1 {
         sheet.set_row_height(row, lines as f64 * LINE_HEIGHT)?;
@@ -455,7 +476,7 @@ fn xlsx_row(
             2 + looks.input_cell(at_cell, (text, input.kinds.of(c)), (money, input.typed), e)?;
         fit(widths, at, w);
     }
-    Ok(())
+    Ok(lines)
 }
 
 /// An added value: an amount as a number with `#,##0.00`, the clause as a number, words as

@@ -79,7 +79,7 @@ impl Looks {
             strong_number: boxed().set_bold().set_align(FormatAlign::Right),
             title: (Format::new().set_bold().set_font_size(14)).set_align(FormatAlign::Center),
             line: Format::new(),
-            text: both(Format::new().set_indent(1)),
+            text: both(Format::new().set_align(FormatAlign::Left).set_indent(1)),
             // Not the default format, which would take the column's (set in, to the left).
             number: both(Format::new().set_align(FormatAlign::Right)),
             money: both(Format::new().set_num_format(MONEY_FORMAT)),
@@ -279,6 +279,8 @@ pub struct Sheet {
     pub below: Vec<String>,
     /// Printed across the page (a wide table).
     pub landscape: bool,
+    /// Printed on one page (a notice short enough to fit): shrunk to its height too.
+    pub one_page: bool,
     pub chart: Option<Bars>,
 }
 
@@ -445,6 +447,9 @@ fn small_sheet(sheet: &mut Worksheet, s: &Sheet, looks: &Looks) -> Result<(), Xl
     }
     sheet.set_freeze_panes(top + 1, 0)?;
     print_setup(sheet, s.landscape, (top, top))?;
+    if s.one_page {
+        sheet.set_print_fit_to_pages(1, 1);
+    }
     if let Some(bars) = &s.chart
         && let Some(chart) = self::bars(sheet.name().as_str(), s, top, bars)
     {

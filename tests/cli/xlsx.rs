@@ -521,7 +521,14 @@ fn the_output_prints_on_a4_with_its_header_and_name_on_every_page() {
     let sheet = part(&out, "xl/worksheets/sheet1.xml");
     assert!(sheet.contains("<pageSetup paperSize=\"9\""), "{sheet}");
     assert!(sheet.contains("orientation=\"landscape\""), "{sheet}");
-    assert!(sheet.contains("fitToHeight=\"0\""), "{sheet}");
+    // Fit to pages: as many wide as stay readable (at most 4), and a round of 6 rows one tall
+    // (fitToHeight left at its default, 1).
+    assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{sheet}");
+    let wide: u32 = (sheet.split("fitToWidth=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .map_or(1, |n| n.parse().unwrap());
+    assert!((2..=4).contains(&wide), "{sheet}");
+    assert!(!sheet.contains("fitToHeight"), "{sheet}");
     assert!(
         sheet.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
         "{sheet}"
