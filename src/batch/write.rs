@@ -385,6 +385,18 @@ fn write_xlsx(
     // every page; as many pages wide as keep the text readable (one page of every column
     // shrank a round to a third of its size), at most four.
     print_setup(sheet, true, (0, 0)).map_err(xf)?;
+    // The awards' total at the foot of every page, beside the page number: a total row in the
+    // sheet would be read back as an applicant's row (a prior, the notice, another run).
+    let total = (results
+        .iter()
+        .flat_map(|r| std::iter::once(r).chain(&r.also)))
+    .filter_map(|r| r.award)
+    .try_fold(Money::ZERO, |t, a| t.checked_add(a).ok());
+    if let Some(total) = total {
+        let words = to.lang.pick("核定金额合计", "Awards in total");
+        let yuan = to.lang.pick("元", "yuan");
+        sheet.set_footer(format!("&L{words} {total} {yuan}&C第 &P 页 共 &N 页"));
+    }
     let shown: usize = (widths.iter())
         .enumerate()
         .map(|(c, w)| {

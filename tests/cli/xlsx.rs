@@ -529,8 +529,12 @@ fn the_output_prints_on_a4_with_its_header_and_name_on_every_page() {
         .map_or(1, |n| n.parse().unwrap());
     assert!((2..=4).contains(&wide), "{sheet}");
     assert!(!sheet.contains("fitToHeight"), "{sheet}");
+    // The page number, and the awards' total (360,000.15 + 80,000 + 90,000 + 0.00) at the left:
+    // no total row, which would be read back as a row.
     assert!(
-        sheet.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+        sheet.contains(
+            "<oddFooter>&amp;L核定金额合计 530,000.15 元&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"
+        ),
         "{sheet}"
     );
     // The header row, and the name's column (C) where the columns take more than a page.
