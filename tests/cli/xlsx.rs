@@ -445,6 +445,10 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
     let g = rows(&summary, "图表");
     let g = g[(g.iter().position(|r| r[0] == "区县")).unwrap()..].to_vec();
     let lucheng = g.iter().find(|r| r[0] == "鹿城区").unwrap();
+    // No district without an award in the grid (an empty category in the chart).
+    for r in &g[1..] {
+        assert!(r[1..].iter().any(|c| c.as_f64().is_some()), "{r:?}");
+    }
     let clause1 = col(&g, &["第 1 条 算力券"]);
     assert_eq!(lucheng[clause1].as_f64(), Some(440_000.15));
 }
