@@ -196,15 +196,15 @@ pub fn write(
         rows.push(total_row(&[floors, ceilings], lang));
     }
     if form.format == crate::sheet::Format::Xlsx {
-        let name = heading
-            .round
-            .as_deref()
-            .unwrap_or(lang.pick("公示名单", "notice"));
+        // Named after the round, as Excel allows a name; else 公示名单.
+        let name = (heading.round.as_deref().map(write::excel_sheet_name))
+            .filter(|n| !n.trim().is_empty() && !n.eq_ignore_ascii_case("history"))
+            .unwrap_or_else(|| lang.pick("公示名单", "notice").to_string());
         // A list that fits an A4 page at a readable size is printed on one, ready to sign.
         let one_page = rows.len() <= ONE_PAGE;
         let sheet = Sheet {
             one_page,
-            name: write::excel_sheet_name(name),
+            name,
             above: heading.above(),
             headers: HEADERS.iter().map(|h| h.to_string()).collect(),
             rows,
