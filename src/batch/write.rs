@@ -74,6 +74,9 @@ const PRINTED_WIDTH: f64 = 105.0;
 /// the part of a page that, left over, is shrunk onto the pages before rather than printed alone.
 const PAGE_HEIGHT: f64 = 500.0;
 const LEFTOVER: f64 = 0.5;
+/// The most rows whose empty cells are boxed (written blank with a border): a round that
+/// is printed; a larger one is not swollen by millions of blank cells.
+const BOXED_ROWS: usize = 100_000;
 /// The most rows an XLSX sheet holds, the header included.
 const XLSX_MAX_ROWS: usize = 1_048_576;
 /// The output's columns: each input column, then each added one, unless an input column
@@ -347,6 +350,7 @@ fn write_xlsx(
                 cells,
                 kinds: table.kinds(line),
                 typed: table.sheet.is_some(),
+                boxed: n <= BOXED_ROWS,
             };
             for r in std::iter::once(r).chain(&r.also) {
                 if result.is_ok() {
@@ -443,6 +447,9 @@ struct Input<'a> {
     cells: &'a Cells<'a>,
     kinds: Kinds<'a>,
     typed: bool,
+    /// Empty cells are written blank with a border (a round small enough to print; a large
+    /// one's file is not swollen by them).
+    boxed: bool,
 }
 
 /// One sheet row: the input's cells with the types they came in with, the added values (the
@@ -470,6 +477,7 @@ fn xlsx_row(
         // An input cell (those beyond the header follow the added columns), or an added value.
         let c = match layout.slots.get(at) {
             Some(Some(a)) => {
+                let e = (e, input.boxed);
                 let w = 2 + added_cell(sheet, (row, c16), (*a, layout), r, looks, e)?;
                 fit(widths, at, w);
                 continue;
@@ -479,7 +487,9 @@ fn xlsx_row(
         };
         let text = input.cells.get(c);
         if text.is_empty() {
-            sheet.write_blank(row, c16, &looks.number[e])?;
+            if input.boxed || e == 1 {
+                sheet.write_blank(row, c16, &looks.number[e])?;
+            }
             continue;
         }
         let money = cols.money.get(c).copied().unwrap_or(false);
@@ -499,7 +509,7 @@ fn added_cell(
     (a, layout): (Added, &Layout),
     r: &RowResult,
     looks: &Looks,
-    e: usize,
+    (e, boxed): (usize, bool),
 ) -> Result<usize, XlsxError> {
     if let Some(m) = a.amount(r) {
         let plain = m.plain();
@@ -515,6 +525,12 @@ fn added_cell(
     let mut text = Vec::new();
     a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
     let text = String::from_utf8(text).unwrap_or_default();
+    if text.is_empty() {
+        if boxed || e == 1 {
+            sheet.write_blank(row, col, &looks.number[e])?;
+        }
+        return Ok(0);
+    }
     if a == Added::Reason {
         sheet.write_string_with_format(row, col, &text, &looks.wrap[e])?;
         return Ok(text::width(&text));
