@@ -20,7 +20,7 @@ use crate::progress::Progress;
 use crate::rules::{RuleBook, RuleSet};
 use crate::say;
 use crate::sheet::read::{Line, Table};
-use crate::sheet::write::{self, Cell, Sheet};
+use crate::sheet::write::{self, Bars, Cell, Sheet};
 use crate::sheet::{Form, Format};
 use crate::text::Lang;
 
@@ -717,31 +717,36 @@ pub fn sheets(i: &Impact, lang: Lang) -> Vec<Sheet> {
             name: pick("影响", "impact"),
             headers: headed(vec![pick("项目", "item")]),
             rows: totals,
-            chart: None,
+            landscape: true,
+            ..Default::default()
         },
         Sheet {
             name: pick("区县", "districts"),
             headers: headed(vec![pick("区县", "district")]),
             rows: districts,
-            chart: None,
+            landscape: true,
+            ..Default::default()
         },
         Sheet {
             name: pick("条款", "clauses"),
             headers: headed(vec![pick("条款", "clause"), pick("名称", "title")]),
             rows: clauses,
-            chart: None,
+            landscape: true,
+            ..Default::default()
         },
         Sheet {
             name: pick("资金来源", "funding"),
             headers: headed(vec![pick("资金来源", "funding source")]),
             rows: funding,
-            chart: None,
+            landscape: true,
+            ..Default::default()
         },
         Sheet {
             name: pick("变化单位", "changes"),
             headers: change_headers,
             rows: changes,
-            chart: None,
+            landscape: true,
+            ..Default::default()
         },
         chart(i, lang),
     ]
@@ -780,13 +785,21 @@ fn chart(i: &Impact, lang: Lang) -> Sheet {
         name: lang.pick("图表", "chart").to_string(),
         headers,
         rows,
-        chart: Some(
-            lang.pick(
-                "调整后确定金额的变化，按区县和条款（元）",
-                "Change in determinate awards by district and clause (yuan)",
-            )
-            .to_string(),
-        ),
+        landscape: true,
+        // One colour per clause, the summary's, from round to round.
+        chart: Some(Bars {
+            title: lang
+                .pick(
+                    "调整后确定金额的变化，按区县和条款（元）",
+                    "Change in determinate awards by district and clause (yuan)",
+                )
+                .to_string(),
+            colours: clauses
+                .iter()
+                .map(|&n| Some(crate::batch::summary::colour(n)))
+                .collect(),
+        }),
+        ..Default::default()
     }
 }
 

@@ -13,7 +13,85 @@ use crate::rules::RulesFor;
 use crate::rules::vocabulary::written;
 use crate::sheet::Form;
 use crate::sheet::read::Table;
-use crate::sheet::write::{self, Cell};
+use crate::sheet::write::{self, Cell, Sheet};
+use crate::text::Lang;
+use chrono::NaiveDate;
+
+/// What a notice says above and below its list, as the caller gives it: the title, the round,
+/// the issuing unit, the 公示期 (`days` calendar days from `from`, the last `from + days - 1`),
+/// where objections go, the day it is dated, and the language of its own words.
+#[derive(Clone, Debug)]
+pub struct Heading {
+    pub title: String,
+    pub round: Option<String>,
+    pub unit: Option<String>,
+    pub from: NaiveDate,
+    pub days: u32,
+    pub contact: Option<String>,
+    pub date: NaiveDate,
+    pub lang: Lang,
+}
+
+impl Heading {
+    /// The 公示期's last day: `days` calendar days, the first being `from`.
+    pub fn until(&self) -> NaiveDate {
+        let days = u64::from(self.days.max(1) - 1);
+        (self.from.checked_add_days(chrono::Days::new(days))).unwrap_or(self.from)
+    }
+
+    /// The lines above the list: the title, the round, the 公示期 and where objections go.
+    fn above(&self) -> Vec<String> {
+        let lang = self.lang;
+        let mut out = vec![self.title.clone()];
+        if let Some(round) = &self.round {
+            out.push(format!("{}：{round}", lang.pick("批次", "Round")));
+        }
+        let (from, until, days) = (self.from, self.until(), self.days);
+        out.push(crate::say!(
+            lang,
+            "公示期：{from} 至 {until}（{days} 天）",
+            "Notice period: {from} to {until} ({days} days)"
+        ));
+        let unit = self.unit.as_deref().unwrap_or_default();
+        let objection = match &self.contact {
+            Some(c) => crate::say!(
+                lang,
+                "公示期内如有异议，请以书面形式向{unit}反映。联系方式：{c}",
+                "Objections in writing within the period to {unit}. Contact: {c}"
+            ),
+            None => crate::say!(
+                lang,
+                "公示期内如有异议，请以书面形式向{unit}反映。",
+                "Objections in writing within the period to {unit}."
+            ),
+        };
+        out.push(objection);
+        out
+    }
+
+    /// The lines under the list: the issuing unit and the date.
+    fn below(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.unit.iter().cloned().collect();
+        out.push(match self.lang {
+            Lang::Zh => self.date.format("%Y年%-m月%-d日").to_string(),
+            Lang::En => self.date.to_string(),
+        });
+        out
+    }
+}
+
+/// An individual's 公民身份号码 as Chinese public notices show it: the first 6 and the last 4
+/// characters, the birth date and sequence hidden; a credit code as it is.
+fn shown_code(code: &str) -> String {
+    if !crate::credit_code::is_id_number(code) {
+        return code.to_string();
+    }
+    let chars: Vec<char> = code.chars().collect();
+    let n = chars.len();
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[n - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(n - 10))
+}
 
 /// What a notice came to, for the closing line.
 pub struct Notice {
@@ -49,6 +127,9 @@ const HEADERS: [&str; 7] = [
     "核定金额",
 ];
 
+/// The most lines printed on one A4 page (shrunk a little at most); a longer list runs on.
+const ONE_PAGE: usize = 45;
+
 /// `a + b` where either may be missing: a range's floor or ceiling, summed over the ones there are.
 fn add(a: Option<Money>, b: Option<Money>) -> Result<Option<Money>, MoneyError> {
     match (a, b) {
@@ -64,13 +145,15 @@ pub fn write(
     book: &dyn RulesFor,
     output: &Table,
     out: impl std::io::Write + Send,
-    form: Form,
-    shown: &str,
+    (form, shown): (Form, &str),
+    heading: &Heading,
 ) -> Result<Notice, Error> {
+    let lang = heading.lang;
     let rules = book.base();
     let (awarded, discretionary) = read(book, output)?;
     let overflow = |e: MoneyError| InputError::new(&output.file, e);
     let mut rows = Vec::new();
+    let (mut strong, mut heads) = (Vec::new(), Vec::new());
     let mut total = Money::ZERO;
     for (n, ((_, district, clause, code), line)) in awarded.iter().enumerate() {
         total = total.checked_add(line.amount).map_err(overflow)?;
@@ -78,13 +161,19 @@ pub fn write(
         row.push(Cell::Money(line.amount));
         rows.push(row);
     }
-    rows.push(total_row(&[Some(total)]));
+    strong.push(rows.len());
+    rows.push(total_row(&[Some(total)], lang));
     let (mut floors, mut ceilings) = (None, None);
     if !discretionary.is_empty() {
         let mut part: Vec<Cell> = HEADERS.iter().map(|_| Cell::Text(String::new())).collect();
         part[1] = Cell::Text(
-            "酌定（由主管部门核定，不计入合计） / discretionary, not in the total".into(),
+            lang.pick(
+                "酌定（由主管部门核定，不计入合计）",
+                "discretionary (decided by the department, not in the total)",
+            )
+            .into(),
         );
+        strong.push(rows.len());
         rows.push(part);
         // The part's own header: the award's column gives way to the range's two.
         let b = &rules.vocabulary.batch;
@@ -94,6 +183,7 @@ pub fn write(
             .collect();
         head.push(Cell::Text(written(&b.floor, false).to_string()));
         head.push(Cell::Text(written(&b.ceiling, false).to_string()));
+        heads.push(rows.len());
         rows.push(head);
         for (n, ((_, district, clause, code), line)) in discretionary.iter().enumerate() {
             floors = add(floors, line.floor).map_err(overflow)?;
@@ -102,13 +192,35 @@ pub fn write(
             row.extend([line.floor, line.ceiling].map(money_or_blank));
             rows.push(row);
         }
-        rows.push(total_row(&[floors, ceilings]));
+        strong.push(rows.len());
+        rows.push(total_row(&[floors, ceilings], lang));
     }
-    let table = write::Table {
-        headers: &HEADERS,
-        rows: &rows,
-    };
-    write::table(out, form, shown, table)?;
+    if form.format == crate::sheet::Format::Xlsx {
+        // Named after the round, as Excel allows a name; else 公示名单.
+        let name = (heading.round.as_deref().map(write::excel_sheet_name))
+            .filter(|n| !n.trim().is_empty() && !n.eq_ignore_ascii_case("history"))
+            .unwrap_or_else(|| lang.pick("公示名单", "notice").to_string());
+        // A list that fits an A4 page at a readable size is printed on one, ready to sign.
+        let one_page = rows.len() <= ONE_PAGE;
+        let sheet = Sheet {
+            one_page,
+            name,
+            above: heading.above(),
+            headers: HEADERS.iter().map(|h| h.to_string()).collect(),
+            rows,
+            strong,
+            heads,
+            below: heading.below(),
+            ..Sheet::default()
+        };
+        write::book(out, shown, &[sheet])?;
+    } else {
+        let table = write::Table {
+            headers: &HEADERS,
+            rows: &rows,
+        };
+        write::table(out, form, shown, table)?;
+    }
     Ok(Notice {
         lines: awarded.len(),
         discretionary: discretionary.len(),
@@ -123,10 +235,10 @@ fn money_or_blank(m: Option<Money>) -> Cell {
 }
 
 /// A totals line: 合计 under the name, then the sums where the amounts stand.
-fn total_row(sums: &[Option<Money>]) -> Vec<Cell> {
+fn total_row(sums: &[Option<Money>], lang: Lang) -> Vec<Cell> {
     let at = HEADERS.len() - 1;
     let mut row: Vec<Cell> = (0..at).map(|_| Cell::Text(String::new())).collect();
-    row[1] = Cell::Text("合计 total".into());
+    row[1] = Cell::Text(lang.pick("合计", "total").into());
     row.extend(sums.iter().map(|&m| money_or_blank(m)));
     row
 }
@@ -146,7 +258,7 @@ fn row(
     vec![
         Cell::Count(n),
         Cell::Text(line.name.clone()),
-        Cell::Text(code.to_string()),
+        Cell::Text(shown_code(code)),
         Cell::Text(district.to_string()),
         Cell::Count(clause as usize),
         Cell::Text(title.to_string()),

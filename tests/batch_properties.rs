@@ -160,7 +160,7 @@ proptest! {
         round.write(rules, &mut output, &to, &()).unwrap();
         let mut summary = Vec::new();
         let s = round.summary(rules);
-        calc::batch::summary::write(&mut summary, Form { format: Format::Csv, bom: true }, "summary.csv", &s, rules, opts.as_of, Lang::Zh).unwrap();
+        calc::batch::summary::write(&mut summary, Form { format: Format::Csv, bom: true }, "summary.csv", &s, rules, &calc::batch::summary::About::new(opts.as_of), Lang::Zh).unwrap();
         let report = round.report();
         let out = read_csv(output);
         let (header, body) = out.split_first().unwrap();

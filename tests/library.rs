@@ -52,7 +52,7 @@ fn a_round_in_memory_gives_the_command_lines_output_and_summary() {
         "s.csv",
         &s,
         rules,
-        opts.as_of,
+        &calc::batch::summary::About::new(opts.as_of),
         Lang::Zh,
     )
     .unwrap();

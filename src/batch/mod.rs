@@ -458,9 +458,7 @@ impl std::fmt::Display for Report {
     }
 }
 
-/// The most lines a row's message names: a credit code with thousands of rows would
-/// otherwise put thousands of numbers on each of its rows (past what a workbook cell holds).
-pub const LINES_NAMED: usize = 20;
+pub use crate::round::LINES_NAMED;
 
 /// Lines for a message, in file order: all of them, or the first `LINES_NAMED` and the count.
 pub fn line_list(lines: &[Line], lang: Lang) -> String {

@@ -17,7 +17,7 @@ use crate::money::Money;
 use crate::round::RowStatus;
 use crate::rules::RuleSet;
 use crate::say;
-use crate::sheet::write::{self, Cell, Sheet};
+use crate::sheet::write::{self, Bars, Cell, Sheet};
 use crate::sheet::{Form, Format};
 use crate::text::Lang;
 use chrono::NaiveDate;
@@ -160,6 +160,31 @@ impl Summary {
     }
 }
 
+/// What a summary says of its run besides the totals, as the caller knows it (the library
+/// reads no file): the round, the as-of date, the day of the run, the overlays and the prior
+/// files (or ledger) used.
+#[derive(Clone, Debug)]
+pub struct About {
+    pub round: Option<String>,
+    pub as_of: NaiveDate,
+    pub run: Option<NaiveDate>,
+    pub overlays: Vec<String>,
+    pub priors: Vec<String>,
+}
+
+impl About {
+    /// A run as of `as_of`, nothing else known.
+    pub fn new(as_of: NaiveDate) -> About {
+        About {
+            round: None,
+            as_of,
+            run: None,
+            overlays: Vec::new(),
+            priors: Vec::new(),
+        }
+    }
+}
+
 /// Writes the summary to `out` in `format` (`shown` names it in an error).
 pub fn write(
     out: impl std::io::Write + Send,
@@ -167,13 +192,13 @@ pub fn write(
     shown: &str,
     summary: &Summary,
     rules: &RuleSet,
-    as_of: NaiveDate,
+    about: &About,
     lang: Lang,
 ) -> Result<(), Error> {
     match form.format {
-        Format::Xlsx => write::book(out, shown, &sheets(summary, rules, as_of, lang)),
+        Format::Xlsx => write::book(out, shown, &sheets(summary, rules, about, lang)),
         Format::Csv => {
-            let rows = table(summary, rules, as_of);
+            let rows = table(summary, rules, about.as_of);
             let t = write::Table {
                 headers: &HEADERS,
                 rows: &rows,
@@ -262,10 +287,68 @@ pub fn table(summary: &Summary, rules: &RuleSet, as_of: NaiveDate) -> Vec<Vec<Ce
     out
 }
 
+/// Colours of a chart's series, by clause number (the clause's place in it, not the series'):
+/// a clause keeps its colour from round to round, whichever clauses a round awards.
+const PALETTE: [u32; 12] = [
+    0x4472C4, 0xED7D31, 0xA5A5A5, 0xFFC000, 0x5B9BD5, 0x70AD47, 0x264478, 0x9E480E, 0x636363,
+    0x997300, 0x255E91, 0x43682B,
+];
+
+/// A clause's colour in the chart.
+pub fn colour(clause: u32) -> u32 {
+    PALETTE[(clause as usize + PALETTE.len() - 1) % PALETTE.len()]
+}
+
+/// The lines above a workbook's totals: its title, the round, the as-of date, the day of the
+/// run, the rules (version and digest), the overlays, the priors, the error rows.
+fn heading(summary: &Summary, rules: &RuleSet, about: &About, lang: Lang) -> Vec<String> {
+    let pick = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let p = &rules.policy;
+    let title = lang.pick(&p.title, &p.title_en);
+    let doc = &p.document;
+    let mut out = vec![say!(
+        lang,
+        "{doc} {title} 奖补资金汇总",
+        "{doc} {title}: totals of the awards"
+    )];
+    if let Some(round) = &about.round {
+        out.push(format!("{}：{round}", pick("批次", "Round")));
+    }
+    out.push(format!("{}：{}", pick("计算基准日", "As of"), about.as_of));
+    if let Some(run) = about.run {
+        out.push(format!("{}：{run}", pick("计算日期", "Run on")));
+    }
+    out.push(format!(
+        "{}：{} {}  sha256 {}",
+        pick("规则", "Rules"),
+        p.id,
+        p.version,
+        rules.digest
+    ));
+    let none = || pick("无", "none");
+    let list = |v: &[String]| if v.is_empty() { none() } else { v.join("、") };
+    out.push(format!(
+        "{}：{}",
+        pick("叠加规则", "Overlays"),
+        list(&about.overlays)
+    ));
+    out.push(format!(
+        "{}：{}",
+        pick("往期奖补", "Priors"),
+        list(&about.priors)
+    ));
+    out.push(format!(
+        "{}：{}",
+        pick("有误行", "Error rows"),
+        summary.errors
+    ));
+    out
+}
+
 /// The workbook's sheets: totals by district and clause with the discretionary floors and
-/// ceilings apart, totals by funding source, and the determinate awards by district and
-/// clause as a grid under a column chart.
-pub fn sheets(summary: &Summary, rules: &RuleSet, as_of: NaiveDate, lang: Lang) -> Vec<Sheet> {
+/// ceilings apart (under the run's heading), totals by funding source, and the determinate
+/// awards by district and clause as a grid under a column chart. Subtotals and totals bold.
+pub fn sheets(summary: &Summary, rules: &RuleSet, about: &About, lang: Lang) -> Vec<Sheet> {
     let words = Words::One(lang);
     let pick = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     let amounts = |t: &Totals| {
@@ -278,26 +361,26 @@ pub fn sheets(summary: &Summary, rules: &RuleSet, as_of: NaiveDate, lang: Lang) 
         ]
     };
     let (mut totals, mut funding) = (Vec::new(), Vec::new());
+    let (mut strong, mut all) = (Vec::new(), Totals::default());
     for l in lines(summary, rules) {
         let mut cells = l.head(rules, words);
         if l.place == Place::Funding {
+            all.merge(&l.totals);
             cells.drain(..2);
             cells.extend(amounts(&l.totals));
             funding.push(cells);
         } else {
+            if l.clause.is_none() {
+                strong.push(totals.len());
+            }
             cells.extend(amounts(&l.totals));
             totals.push(cells);
         }
     }
-    totals.push(Vec::new());
-    totals.push(note(
-        &pick("有误行", "error rows"),
-        Cell::Count(summary.errors),
-    ));
-    let as_of = Cell::Note(as_of.to_string());
-    totals.push(note(&pick("计算基准日", "as of"), as_of));
-    let digest = Cell::Note(rules.digest.clone());
-    totals.push(note(&pick("规则 sha256", "rules sha256"), digest));
+    let funding_strong = vec![funding.len()];
+    let mut total = vec![Cell::Text(Label::Total.word(rules, words))];
+    total.extend(amounts(&all));
+    funding.push(total);
     let figures = [
         pick("行数", "rows"),
         pick("核定金额", "award"),
@@ -311,26 +394,40 @@ pub fn sheets(summary: &Summary, rules: &RuleSet, as_of: NaiveDate, lang: Lang) 
         pick("名称", "title"),
     ];
     let source = pick("资金来源", "funding source");
+    let above = heading(summary, rules, about, lang);
+    let mut title = vec![above[0].clone()];
+    title.extend(
+        about
+            .round
+            .iter()
+            .map(|r| format!("{}：{r}", pick("批次", "Round"))),
+    );
     vec![
         Sheet {
             name: pick("汇总", "totals"),
+            above,
             headers: head.into_iter().chain(figures.clone()).collect(),
             rows: totals,
-            chart: None,
+            strong,
+            landscape: true,
+            ..Sheet::default()
         },
         Sheet {
             name: source.clone(),
+            above: title.clone(),
             headers: std::iter::once(source).chain(figures).collect(),
             rows: funding,
-            chart: None,
+            strong: funding_strong,
+            landscape: true,
+            ..Sheet::default()
         },
-        grid(summary, rules, lang),
+        grid(summary, rules, lang, title),
     ]
 }
 
-/// The determinate awards, a row a district and a column a clause (clauses that award
-/// nothing left out), under a column chart of them.
-fn grid(summary: &Summary, rules: &RuleSet, lang: Lang) -> Sheet {
+/// The determinate awards, a row a district and a column a clause (clauses and districts that
+/// award nothing left out), under a column chart of them, each clause in its own colour.
+fn grid(summary: &Summary, rules: &RuleSet, lang: Lang, above: Vec<String>) -> Sheet {
     let mut clauses: Vec<u32> = (summary.cells.iter())
         .filter(|(_, t)| !t.award.is_zero())
         .map(|(k, _)| k.2)
@@ -345,30 +442,38 @@ fn grid(summary: &Summary, rules: &RuleSet, lang: Lang) -> Sheet {
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let mut last: Option<&str> = None;
     for ((_, district, clause), t) in &summary.cells {
+        let Ok(c) = clauses.binary_search(clause) else {
+            continue;
+        };
+        if t.award.is_zero() {
+            continue;
+        }
         if last != Some(district.as_str()) {
             let mut row = vec![Cell::Text(String::new()); 1 + clauses.len()];
             row[0] = Cell::Text(district.clone());
             rows.push(row);
             last = Some(district);
         }
-        let at = clauses.binary_search(clause);
-        if let (Ok(c), Some(row)) = (at, rows.last_mut())
-            && !t.award.is_zero()
-        {
+        if let Some(row) = rows.last_mut() {
             row[1 + c] = Cell::Money(t.award);
         }
     }
     Sheet {
         name: lang.pick("图表", "chart").to_string(),
+        above,
         headers,
         rows,
-        chart: Some(
-            lang.pick(
-                "各区县各条款核定金额（元）",
-                "Determinate awards by district and clause (yuan)",
-            )
-            .to_string(),
-        ),
+        landscape: true,
+        chart: Some(Bars {
+            title: lang
+                .pick(
+                    "各区县各条款核定金额（元）",
+                    "Determinate awards by district and clause (yuan)",
+                )
+                .to_string(),
+            colours: clauses.iter().map(|&n| Some(colour(n))).collect(),
+        }),
+        ..Sheet::default()
     }
 }
 

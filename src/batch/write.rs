@@ -24,7 +24,8 @@ use crate::rules::RuleSet;
 use crate::sheet::Format;
 use crate::sheet::read::{self, Cells, Kinds, Span, Table};
 use crate::sheet::write::{
-    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, save, unpanicked, write_error,
+    Looks, MAX_WIDTH, excel_sheet_name, fit, money_width, neutralise, print_setup, save,
+    unpanicked, write_error,
 };
 use crate::text::{self, Lang};
 
@@ -60,6 +61,22 @@ impl Added {
     }
 }
 
+/// The width of the reason's column, its text wrapped within it.
+const REASON_WIDTH: usize = 48;
+/// A line's height in points (Excel's default font), and the columns an A4 landscape page
+/// holds at a readable scale.
+const LINE_HEIGHT: f64 = 15.0;
+const PAGE_WIDTH: usize = 146;
+/// The columns a page holds as LibreOffice prints them (its fonts are wider than Excel's): the
+/// scale that fitting the width gives, measured on a 16-row round's PDF.
+const PRINTED_WIDTH: f64 = 105.0;
+/// An A4 landscape page's printable height in points (its margins and footer taken off), and
+/// the part of a page that, left over, is shrunk onto the pages before rather than printed alone.
+const PAGE_HEIGHT: f64 = 500.0;
+const LEFTOVER: f64 = 0.5;
+/// The most rows whose empty cells are boxed (written blank with a border): a round that
+/// is printed; a larger one is not swollen by millions of blank cells.
+const BOXED_ROWS: usize = 100_000;
 /// The most rows an XLSX sheet holds, the header included.
 const XLSX_MAX_ROWS: usize = 1_048_576;
 /// The output's columns: each input column, then each added one, unless an input column
@@ -75,6 +92,8 @@ struct Layout {
     /// The input's columns come first, as they are (not a round's own output, where added
     /// values go into its columns).
     inputs_first: bool,
+    /// The applicant's section and its name's field (the name's column, repeated when printed).
+    roles: (crate::rules::SectionId, crate::rules::FieldId),
 }
 
 impl Layout {
@@ -95,6 +114,7 @@ impl Layout {
         let statuses = RowStatus::ALL.map(|s| s.word(b, lang).to_string());
         let inputs_first = slots[..width].iter().all(Option::is_none);
         Layout {
+            roles: (rules.roles.applicant, rules.roles.name),
             inputs_first,
             headers,
             slots,
@@ -312,13 +332,17 @@ fn write_xlsx(
     let mut widths: Vec<usize> = Vec::new();
     for (c, h) in layout.headers.iter().enumerate() {
         (sheet.write_string_with_format(0, c as u16, h, &looks.header)).map_err(xf)?;
-        // The header's bold and its filter button take room beside its text.
-        fit(&mut widths, c, text::width(h) + 4);
+        // The header wraps over two lines: half its text, and room for its bold and its filter
+        // button, so that a column of short answers (是/否) is no wider than that.
+        fit(&mut widths, c, text::width(h).div_ceil(2) + 4);
         // Set before the rows: a cell written without a format takes its column's.
-        (sheet.set_column_format(c as u16, &looks.text[0])).map_err(xf)?;
+        (sheet.set_column_format(c as u16, &looks.column)).map_err(xf)?;
     }
+    (sheet.set_row_height(0, 2.0 * LINE_HEIGHT)).map_err(xf)?;
     let mut result = Ok(());
     let (mut at, mut sheet_row) = (0, 1);
+    // The rows' height in points, to choose the pages the sheet is printed on.
+    let mut height = 0.0;
     table.rows(&(), |line, cells| {
         progress.inc(1);
         if let (Ok(()), Some(r)) = (&result, results.get(at)) {
@@ -326,11 +350,13 @@ fn write_xlsx(
                 cells,
                 kinds: table.kinds(line),
                 typed: table.sheet.is_some(),
+                boxed: n <= BOXED_ROWS,
             };
             for r in std::iter::once(r).chain(&r.also) {
                 if result.is_ok() {
                     let row = (sheet_row, &input, r);
-                    result = xlsx_row(sheet, row, (layout, cols), &looks, &mut widths);
+                    result = xlsx_row(sheet, row, (layout, cols), &looks, &mut widths)
+                        .map(|lines| height += lines as f64 * LINE_HEIGHT);
                 }
                 sheet_row += 1;
             }
@@ -338,18 +364,70 @@ fn write_xlsx(
         at += 1;
     });
     result.map_err(xf)?;
+    // A blank cell (no value) in the row after the last: rust_xlsxwriter 0.102's
+    // constant-memory sheet otherwise writes its last row twice when that row has a height of
+    // its own (`flush_last_row`), a duplicate row Excel would repair; seen in the sheet's XML.
+    (sheet.write_blank(sheet_row, 0, &looks.column)).map_err(xf)?;
     // Widths, filter and panes are written when the workbook is saved, so they may follow the
     // rows in constant-memory mode.
+    let reason = layout.slots.iter().position(|s| *s == Some(Added::Reason));
     for (c, w) in widths.iter().enumerate() {
-        (sheet.set_column_width(c as u16, (*w).clamp(6, MAX_WIDTH) as f64)).map_err(xf)?;
+        // A reason is wrapped within its cell: its column as wide as a short sentence.
+        let most = if Some(c) == reason {
+            REASON_WIDTH
+        } else {
+            MAX_WIDTH
+        };
+        (sheet.set_column_width(c as u16, (*w).clamp(6, most) as f64)).map_err(xf)?;
     }
     let last_col = widths.len().max(1) as u16 - 1;
     sheet
         .autofilter(0, 0, sheet_row - 1, last_col)
         .map_err(xf)?;
     sheet.set_freeze_panes(1, 0).map_err(xf)?;
-    // Printed: landscape, the header on every page.
-    sheet.set_landscape().set_repeat_rows(0, 0).map_err(xf)?;
+    // Printed: A4 landscape, the header on every page, and the applicant's name at the left of
+    // every page; as many pages wide as keep the text readable (one page of every column
+    // shrank a round to a third of its size), at most four.
+    print_setup(sheet, true, (0, 0)).map_err(xf)?;
+    // The awards' total at the foot of every page, beside the page number: a total row in the
+    // sheet would be read back as an applicant's row (a prior, the notice, another run).
+    let total = (results
+        .iter()
+        .flat_map(|r| std::iter::once(r).chain(&r.also)))
+    .filter_map(|r| r.award)
+    .try_fold(Money::ZERO, |t, a| t.checked_add(a).ok());
+    if let Some(total) = total {
+        let words = to.lang.pick("核定金额合计", "Awards in total");
+        let yuan = to.lang.pick("元", "yuan");
+        sheet.set_footer(format!("&L{words} {total} {yuan}&C第 &P 页 共 &N 页"));
+    }
+    let shown: usize = (widths.iter())
+        .enumerate()
+        .map(|(c, w)| {
+            let most = if Some(c) == reason {
+                REASON_WIDTH
+            } else {
+                MAX_WIDTH
+            };
+            (*w).clamp(6, most)
+        })
+        .sum();
+    let pages = shown.div_ceil(PAGE_WIDTH).clamp(1, 4) as u16;
+    // As many pages tall as the rows take at the scale the width gives (the name repeated on
+    // each page), less a last page that would hold a few leftover rows: those are shrunk onto
+    // the pages before (seen in LibreOffice: a page of two rows after a full one).
+    let name_width = (cols.of(layout.roles.0, layout.roles.1))
+        .and_then(|c| widths.get(c))
+        .map_or(0, |w| (*w).min(MAX_WIDTH));
+    let across = shown + name_width * (pages as usize - 1);
+    let scale = (pages as f64 * PRINTED_WIDTH / across as f64).min(1.0);
+    let page = PAGE_HEIGHT - 2.0 * LINE_HEIGHT;
+    let tall = (height * scale / page - LEFTOVER).ceil().max(1.0);
+    sheet.set_print_fit_to_pages(pages, tall.min(u16::MAX as f64) as u16);
+    let rules = &layout.roles;
+    if let Some(name) = cols.of(rules.0, rules.1).filter(|_| pages > 1) {
+        (sheet.set_repeat_columns(name as u16, name as u16)).map_err(xf)?;
+    }
     save(&mut book, out, path)
 }
 
@@ -369,24 +447,37 @@ struct Input<'a> {
     cells: &'a Cells<'a>,
     kinds: Kinds<'a>,
     typed: bool,
+    /// Empty cells are written blank with a border (a round small enough to print; a large
+    /// one's file is not swollen by them).
+    boxed: bool,
 }
 
 /// One sheet row: the input's cells with the types they came in with, the added values (the
-/// amounts as numbers), an error row filled; each column widened to what it shows.
+/// amounts as numbers), an error row filled; each column widened to what it shows. The lines
+/// it takes (its reason's).
 fn xlsx_row(
     sheet: &mut Worksheet,
     (row, input, r): (u32, &Input<'_>, &RowResult),
     (layout, cols): (&Layout, &Columns),
     looks: &Looks,
     widths: &mut Vec<usize>,
-) -> Result<(), XlsxError> {
+) -> Result<usize, XlsxError> {
     let e = usize::from(r.status == RowStatus::Error);
+    // A reason wrapped within its cell: the row as tall as its lines (set before its cells, as
+    // a constant-memory sheet writes a row once the next begins).
+    let lines: usize = (r.reason.split('\n'))
+        .map(|l| text::width(l).div_ceil(REASON_WIDTH - 1).max(1))
+        .sum();
+    if lines > 1 {
+        sheet.set_row_height(row, lines as f64 * LINE_HEIGHT)?;
+    }
     let beyond = input.cells.count().saturating_sub(layout.width);
     for at in 0..layout.slots.len() + beyond {
         let c16 = at as u16;
         // An input cell (those beyond the header follow the added columns), or an added value.
         let c = match layout.slots.get(at) {
             Some(Some(a)) => {
+                let e = (e, input.boxed);
                 let w = 2 + added_cell(sheet, (row, c16), (*a, layout), r, looks, e)?;
                 fit(widths, at, w);
                 continue;
@@ -396,7 +487,7 @@ fn xlsx_row(
         };
         let text = input.cells.get(c);
         if text.is_empty() {
-            if e == 1 {
+            if input.boxed || e == 1 {
                 sheet.write_blank(row, c16, &looks.number[e])?;
             }
             continue;
@@ -407,7 +498,7 @@ fn xlsx_row(
             2 + looks.input_cell(at_cell, (text, input.kinds.of(c)), (money, input.typed), e)?;
         fit(widths, at, w);
     }
-    Ok(())
+    Ok(lines)
 }
 
 /// An added value: an amount as a number with `#,##0.00`, the clause as a number, words as
@@ -418,7 +509,7 @@ fn added_cell(
     (a, layout): (Added, &Layout),
     r: &RowResult,
     looks: &Looks,
-    e: usize,
+    (e, boxed): (usize, bool),
 ) -> Result<usize, XlsxError> {
     if let Some(m) = a.amount(r) {
         let plain = m.plain();
@@ -434,8 +525,15 @@ fn added_cell(
     let mut text = Vec::new();
     a.write(r, layout, &mut text).map_err(XlsxError::IoError)?;
     let text = String::from_utf8(text).unwrap_or_default();
-    if text.is_empty() && e == 0 {
+    if text.is_empty() {
+        if boxed || e == 1 {
+            sheet.write_blank(row, col, &looks.number[e])?;
+        }
         return Ok(0);
+    }
+    if a == Added::Reason {
+        sheet.write_string_with_format(row, col, &text, &looks.wrap[e])?;
+        return Ok(text::width(&text));
     }
     looks.string(sheet, (row, col), &text, e)?;
     Ok(text::width(&text))

@@ -38,6 +38,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
 
+    /// 批次 (写入汇总表)，如 "2026年第一批" / the round's name, written in the summary, e.g. "2026年第一批"
+    #[arg(long, value_name = "NAME")]
+    pub round: Option<String>,
+
     /// CSV 输出不加 BOM / CSV output without the UTF-8 BOM Excel needs
     #[arg(long)]
     pub no_bom: bool,
@@ -258,7 +262,17 @@ fn write_outputs(
             };
             let s = round.summary(&labels);
             let shown = path.display().to_string();
-            batch::summary::write(target.file(), form, &shown, &s, &labels, round.as_of, lang)?;
+            // What the summary says of the run: what this shell knows and the library does not.
+            let about = batch::summary::About {
+                round: args.round.clone(),
+                as_of: round.as_of,
+                run: Some(super::config::today()),
+                overlays: config.overlays.clone(),
+                priors: (args.prior.iter())
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            };
+            batch::summary::write(target.file(), form, &shown, &s, &labels, &about, lang)?;
             Some(target)
         }
         None => None,

@@ -25,6 +25,8 @@ pub struct Config {
     pub as_of: Option<NaiveDate>,
     pub format: Format,
     pub lang: Lang,
+    /// The overlay files given (`--overlay`), as given.
+    pub overlays: Vec<String>,
 }
 
 impl Config {
@@ -55,6 +57,9 @@ impl Config {
             as_of,
             format: c.format.unwrap_or(Format::Table),
             lang: c.lang.map_or(Lang::Zh, Lang::from),
+            overlays: (c.overlay.iter())
+                .map(|o| o.display().to_string())
+                .collect(),
         })
     }
 

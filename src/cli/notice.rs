@@ -19,7 +19,34 @@ pub struct Args {
     /// CSV 不加 BOM / CSV without the UTF-8 BOM Excel needs
     #[arg(long)]
     pub no_bom: bool,
+
+    /// 公示标题 / the notice's title
+    #[arg(long, value_name = "TEXT", default_value = DEFAULT_TITLE)]
+    pub title: String,
+
+    /// 批次，也作工作表名 / the round, also the sheet's name
+    #[arg(long, value_name = "NAME")]
+    pub round: Option<String>,
+
+    /// 发布单位 / the issuing unit
+    #[arg(long, value_name = "NAME")]
+    pub unit: Option<String>,
+
+    /// 公示期首日 (默认今天)，也是落款日期 / the notice period's first day (default today), also the date it is signed
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// 公示期天数 (自然日，含首日) / the notice period in calendar days, the first included
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+
+    /// 异议联系方式 / where objections go (a telephone, an address)
+    #[arg(long, value_name = "TEXT")]
+    pub contact: Option<String>,
 }
+
+/// The default title (a CLI default, not a rule).
+const DEFAULT_TITLE: &str = "温政办〔2025〕45号 人工智能政策奖补资金拟兑现名单公示";
 
 pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     if calc::files::guard::same_file(&args.output, &args.to) {
@@ -32,6 +59,20 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         )
         .into());
     }
+    let from = match &args.from {
+        Some(t) => calc::facts::date(t).map_err(|m| calc::error::InputError::new("--from", m))?,
+        None => super::config::today(),
+    };
+    let heading = calc::notice::Heading {
+        title: args.title.clone(),
+        round: args.round.clone(),
+        unit: args.unit.clone(),
+        from,
+        days: args.days,
+        contact: args.contact.clone(),
+        date: from,
+        lang: config.lang,
+    };
     let output = files::table(&args.output, Encoding::Auto, None)?;
     let format = calc::sheet::Form {
         format: files::format_of(&args.to),
@@ -44,8 +85,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
             &config.book.for_reading(),
             &output,
             file,
-            format,
-            &shown,
+            (format, &shown),
+            &heading,
         )?);
         Ok(())
     })?;

@@ -8,8 +8,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use super::wrap::{width as text_width, wrap};
-use crate::batch::LINES_NAMED;
 use crate::compare::{Impact, ImpactLine, Pair};
+use crate::round::LINES_NAMED;
 use crate::say;
 use crate::text::Lang;
 

@@ -7,7 +7,12 @@ pub mod columns;
 pub mod headers;
 pub mod output;
 
-use crate::render::Lang;
+use crate::text::Lang;
+
+/// The most lines of a round a message names (a row's message, a run's stderr, a list of
+/// changes): a credit code with thousands of rows would otherwise put thousands of numbers on
+/// each of its rows (past what a workbook cell holds).
+pub const LINES_NAMED: usize = 20;
 use crate::rules::vocabulary::{BatchColumns, written};
 
 /// A column the batch adds to each row. A new column is one more variant.

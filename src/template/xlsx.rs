@@ -131,6 +131,7 @@ fn layout(sheet: &mut Worksheet, cols: &[Column<'_>], widths: &[f64]) -> Result<
         .set_paper_size(9)
         .set_landscape()
         .set_print_fit_to_pages(4, 0)
+        .set_footer("&C第 &P 页 共 &N 页")
         .set_repeat_rows(0, 0)?
         .set_repeat_columns(0, 0)?;
     Ok(())

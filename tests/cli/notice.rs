@@ -2,7 +2,7 @@
 //! the clerk hands on (SPEC §7). Its lines and total are the output's awards, summed by
 //! applicant and clause.
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataType, Reader};
 
 use crate::common::{calc, root};
 
@@ -40,7 +40,7 @@ fn the_notice_lists_each_applicant_and_clause_with_the_output_s_total() {
          1,温州甲智能科技有限公司,91330302000000001K,鹿城区,1,算力券,500000.00\n\
          2,温州乙数据有限公司,91330302000000002N,龙湾区,2,模型券,90000.00\n\
          3,温州乙数据有限公司,91330302000000002N,龙湾区,9,企业做优做强,1000000.00\n\
-         ,合计 total,,,,,1590000.00\n"
+         ,合计,,,,,1590000.00\n"
     );
 }
 
@@ -59,9 +59,18 @@ fn an_xlsx_notice_has_its_amounts_as_numbers() {
     let mut book = calamine::open_workbook_auto(&notice).unwrap();
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<_> = sheet.rows().collect();
-    assert_eq!(rows[0][1], Data::String("单位名称".into()));
+    // The title and its lines above, then the header.
+    let head = (rows
+        .iter()
+        .position(|r| r.get(1) == Some(&Data::String("单位名称".into()))))
+    .expect("the header");
+    assert!(head > 0);
     // 500,000 + 90,000 + 1,000,000 = 1,590,000, each a number a clerk can sum.
-    let total = rows.last().unwrap()[6].clone();
+    let total = (rows
+        .iter()
+        .find(|r| r.get(1) == Some(&Data::String("合计".into()))))
+    .expect("the total")[6]
+        .clone();
     assert!(
         matches!(total, Data::Float(f) if (f - 1_590_000.0).abs() < 0.001),
         "{total:?}"
@@ -162,12 +171,12 @@ fn discretionary_awards_are_listed_apart_with_their_ranges_and_not_in_the_total(
     assert_eq!(
         text,
         "\u{feff}序号,单位名称,统一社会信用代码,所属区县,条款,名称,核定金额\n\
-         ,合计 total,,,,,0.00\n\
-         ,\"酌定（由主管部门核定，不计入合计） / discretionary, not in the total\",,,,,\n\
+         ,合计,,,,,0.00\n\
+         ,酌定（由主管部门核定，不计入合计）,,,,,\n\
          序号,单位名称,统一社会信用代码,所属区县,条款,名称,酌定下限,酌定上限\n\
          1,温州智能装备有限公司,91330302000000001K,鹿城区,11,人工智能人才创业,5000000.00,30000000.00\n\
          2,温州乙数据有限公司,91330302000000002N,龙湾区,4,研发费用后补助,,3000000.00\n\
-         ,合计 total,,,,,5000000.00,33000000.00\n"
+         ,合计,,,,,5000000.00,33000000.00\n"
     );
     // An output written under --lang en gives the same notice.
     assert_eq!(ranges_notice(dir.path(), "en"), text);
@@ -192,10 +201,149 @@ fn an_output_of_an_earlier_calc_without_the_range_columns_is_still_a_round_s_out
         lines[1],
         "1,温州甲智能科技有限公司,91330302000000001K,鹿城区,1,算力券,360000.00"
     );
-    assert_eq!(lines[2], ",合计 total,,,,,360000.00");
+    assert_eq!(lines[2], ",合计,,,,,360000.00");
     assert_eq!(
         lines[5],
         "1,温州乙数据有限公司,91330302000000002N,龙湾区,4,研发费用后补助,,"
     );
-    assert_eq!(lines[6], ",合计 total,,,,,,");
+    assert_eq!(lines[6], ",合计,,,,,,");
+}
+
+/// A part of a workbook's zip, as text.
+fn part(path: &std::path::Path, name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    (zip.by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the workbook")))
+    .read_to_string(&mut s)
+    .unwrap();
+    s
+}
+
+/// A round with an individual (GB 11643-1999's example number 11010519491231002X), whose
+/// talent row is discretionary, beside examples/round.csv's enterprises.
+fn round_with_a_person(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(root().join("examples/round.csv")).unwrap();
+    let first = text.lines().next().unwrap().to_string();
+    text = text.replacen(&first, &format!("{first},认定对象"), 1);
+    text.push_str("资格认定,张三,11010519491231002X,个人,鹿城区,,,,RC-1,,,2026-03-01,,,talent_high_level,,张三\n");
+    let round = dir.join("r.csv");
+    std::fs::write(&round, text).unwrap();
+    let out = dir.join("out.xlsx");
+    calc()
+        .args(["batch", "--as-of", "2026-06-30", "-o"])
+        .arg(&out)
+        .arg(&round)
+        .assert()
+        .success();
+    out
+}
+
+#[test]
+fn an_xlsx_notice_is_ready_to_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = round_with_a_person(dir.path());
+    let notice = dir.path().join("公示名单.xlsx");
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&notice)
+        .args(["--round", "2026年第一批", "--unit", "温州市经济和信息化局"])
+        .args([
+            "--from",
+            "2026-07-01",
+            "--days",
+            "7",
+            "--contact",
+            "0577-88888888",
+        ])
+        .assert()
+        .success();
+    let mut book = calamine::open_workbook_auto(&notice).unwrap();
+    // The sheet is named after the round.
+    assert_eq!(book.sheet_names(), ["2026年第一批"]);
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let text: Vec<String> = (sheet.rows().flatten())
+        .filter_map(|c| c.as_string())
+        .collect();
+    let has = |t: &str| text.iter().any(|x| x.contains(t));
+    assert!(
+        has("温政办〔2025〕45号 人工智能政策奖补资金拟兑现名单公示"),
+        "{text:?}"
+    );
+    assert!(has("批次：2026年第一批"), "{text:?}");
+    // 7 calendar days from 1 July: 1, 2, 3, 4, 5, 6, 7 July.
+    assert!(has("公示期：2026-07-01 至 2026-07-07（7 天）"), "{text:?}");
+    assert!(has("0577-88888888") && has("异议"), "{text:?}");
+    assert!(text.iter().any(|x| x == "温州市经济和信息化局"), "{text:?}");
+    assert!(text.iter().any(|x| x == "2026年7月1日"), "{text:?}");
+    // The person's number: the first 6 and the last 4 shown.
+    assert!(text.iter().any(|x| x == "110105********002X"), "{text:?}");
+    assert!(!has("11010519491231002X"));
+    // Chinese only: no English word in it.
+    assert!(
+        !text
+            .iter()
+            .any(|x| x.contains("total") || x.contains("discretionary")),
+        "{text:?}"
+    );
+    // Printed: A4, the header row repeated, page numbers, borders, the totals bold.
+    let sheet1 = part(&notice, "xl/worksheets/sheet1.xml");
+    assert!(sheet1.contains("<pageSetup paperSize=\"9\""), "{sheet1}");
+    assert!(
+        sheet1.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+        "{sheet1}"
+    );
+    let workbook = part(&notice, "xl/workbook.xml");
+    assert!(workbook.contains("_xlnm.Print_Titles"), "{workbook}");
+    let styles = part(&notice, "xl/styles.xml");
+    assert!(styles.contains("<left style=\"thin\">"), "{styles}");
+    assert!(styles.contains("<b/>"), "{styles}");
+}
+
+#[test]
+fn a_csv_notice_masks_an_individual_s_number_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = round_with_a_person(dir.path());
+    let text = notice_of(dir.path(), &out);
+    assert!(
+        text.contains(",张三,110105********002X,鹿城区,10,"),
+        "{text}"
+    );
+    assert!(!text.contains("11010519491231002X"), "{text}");
+}
+
+#[test]
+fn the_notice_period_s_days_are_counted_from_its_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = round_output(dir.path(), "csv");
+    let notice = dir.path().join("n.xlsx");
+    // 10 days from 25 December: 25..31 December is 7, 1..3 January 3 more.
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&notice)
+        .args(["--from", "2026-12-25", "--days", "10"])
+        .assert()
+        .success();
+    let mut book = calamine::open_workbook_auto(&notice).unwrap();
+    assert_eq!(book.sheet_names(), ["公示名单"]);
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert!(
+        sheet
+            .rows()
+            .flatten()
+            .any(|c| c.as_string().as_deref() == Some("公示期：2026-12-25 至 2027-01-03（10 天）"))
+    );
+    calc()
+        .arg("notice")
+        .arg(&out)
+        .arg("-o")
+        .arg(&notice)
+        .args(["--days", "0"])
+        .assert()
+        .code(2);
 }

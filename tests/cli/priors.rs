@@ -387,7 +387,7 @@ fn the_notice_takes_an_applicant_s_rows_as_one_however_spelt() {
         text,
         "\u{feff}序号,单位名称,统一社会信用代码,所属区县,条款,名称,核定金额\n\
          1,温州甲智能科技有限公司,91330302000000001K,鹿城区,1,算力券,60000.00\n\
-         ,合计 total,,,,,60000.00\n"
+         ,合计,,,,,60000.00\n"
     );
 }
 
@@ -436,7 +436,7 @@ fn a_decided_discretionary_amount_is_a_decided_award() {
     let notice = std::fs::read_to_string(d.join("notice.csv")).unwrap();
     assert!(
         notice.contains("91330302000000001K,鹿城区,4,研发费用后补助,1000000.00\n")
-            && notice.contains(",合计 total,,,,,1000000.00\n")
+            && notice.contains(",合计,,,,,1000000.00\n")
             && !notice.contains("酌定下限"),
         "{notice}"
     );

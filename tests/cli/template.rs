@@ -464,3 +464,16 @@ fn a_13th_clause_and_its_section_appear_in_the_template() {
     };
     assert!(rows.contains(",13,100000.00,,,核定,"), "{rows}");
 }
+
+#[test]
+fn the_round_workbook_prints_on_a4_with_page_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = template(dir.path());
+    let sheet = part(&path, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<pageSetup paperSize=\"9\""), "{sheet}");
+    assert!(
+        sheet.contains("<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"),
+        "{sheet}"
+    );
+    assert!(part(&path, "xl/workbook.xml").contains("_xlnm.Print_Titles"));
+}

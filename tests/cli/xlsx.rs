@@ -379,6 +379,21 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
         }
     }
     let s = rows(&summary, "汇总");
+    // The heading's lines above the table, then the table.
+    let at = (s.iter().position(|r| r[0] == "区县")).expect("the header");
+    let heading: Vec<String> = s[..at].iter().map(|r| r[0].to_string()).collect();
+    let s = &s[at..];
+    assert!(heading[0].contains("奖补资金汇总"), "{heading:?}");
+    assert!(
+        heading.contains(&format!("计算基准日：{AS_OF}")),
+        "{heading:?}"
+    );
+    assert!(
+        heading
+            .iter()
+            .any(|l| l.starts_with("规则：") && l.contains("sha256"))
+    );
+    assert!(heading.contains(&"有误行：1".to_string()), "{heading:?}");
     assert_eq!(
         s[0],
         [
@@ -416,18 +431,24 @@ fn the_xlsx_summary_has_its_sheets_a_chart_and_the_rows_totals() {
     assert_eq!(talent[6].as_f64(), Some(5_000_000.0));
     assert_eq!(talent[7].as_f64(), Some(30_000_000.0));
     assert_eq!(total[7].as_f64(), Some(30_000_000.0));
-    assert!(
-        s.iter()
-            .any(|r| r[2] == "有误行" && r[3].as_f64() == Some(1.0))
-    );
 
-    // The funding sheet sums the same: every source's award adds up to the total.
+    // The funding sheet sums the same: every source's award adds up to the total, and its
+    // total row says so.
     let f = rows(&summary, "资金来源");
-    let funded: f64 = f[1..].iter().filter_map(|r| r[2].as_f64()).sum();
+    let f = &f[(f.iter().position(|r| r[0] == "资金来源")).unwrap()..];
+    let (last, sources) = f[1..].split_last().unwrap();
+    let funded: f64 = sources.iter().filter_map(|r| r[2].as_f64()).sum();
     assert_eq!(funded, 530_000.15);
+    assert_eq!(last[0], "合计");
+    assert_eq!(last[2].as_f64(), Some(530_000.15));
     // The chart's grid: a row a district, a column a clause that awards.
     let g = rows(&summary, "图表");
+    let g = g[(g.iter().position(|r| r[0] == "区县")).unwrap()..].to_vec();
     let lucheng = g.iter().find(|r| r[0] == "鹿城区").unwrap();
+    // No district without an award in the grid (an empty category in the chart).
+    for r in &g[1..] {
+        assert!(r[1..].iter().any(|c| c.as_f64().is_some()), "{r:?}");
+    }
     let clause1 = col(&g, &["第 1 条 算力券"]);
     assert_eq!(lucheng[clause1].as_f64(), Some(440_000.15));
 }
@@ -455,4 +476,141 @@ fn a_csv_summary_has_the_same_tables() {
         text.contains("\n全部 all,,合计 total,5,530000.15,1,5000000.00,30000000.00\n"),
         "{text}"
     );
+}
+
+/// The `s` attribute (style index) of cell `cell` in a sheet's XML.
+fn style_index(sheet: &str, cell: &str) -> usize {
+    let at = sheet
+        .find(&format!("<c r=\"{cell}\""))
+        .unwrap_or_else(|| panic!("{cell}"));
+    let rest = &sheet[at..];
+    let end = rest.find('>').unwrap();
+    (rest[..end].split(" s=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// Whether style `n` of styles.xml has a bold font and a border.
+fn bold_and_boxed(styles: &str, n: usize) -> (bool, bool) {
+    let section = |tag: &str| {
+        let start = styles.find(&format!("<{tag} ")).unwrap();
+        let end = styles.find(&format!("</{tag}>")).unwrap();
+        styles[start..end].to_string()
+    };
+    let xfs = section("cellXfs");
+    let xf = xfs.split("<xf ").nth(n + 1).unwrap();
+    let attr = |name: &str| {
+        (xf.split(&format!("{name}=\"")).nth(1))
+            .and_then(|s| s.split('"').next())
+            .map_or(0, |n| n.parse::<usize>().unwrap())
+    };
+    let fonts = section("fonts");
+    let font = fonts
+        .split("<font>")
+        .nth(attr("fontId") + 1)
+        .unwrap_or_default();
+    let borders = section("borders");
+    let border = borders
+        .split("<border>")
+        .nth(attr("borderId") + 1)
+        .unwrap_or_default();
+    (font.contains("<b/>"), border.contains("thin"))
+}
+
+#[test]
+fn the_output_prints_on_a4_with_its_header_and_name_on_every_page() {
+    let (dir, input) = setup();
+    let out = dir.path().join("out.xlsx");
+    batch(&input, &out, &[]);
+    let sheet = part(&out, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<pageSetup paperSize=\"9\""), "{sheet}");
+    assert!(sheet.contains("orientation=\"landscape\""), "{sheet}");
+    // Fit to pages: as many wide as stay readable (at most 4), and a round of 6 rows one tall
+    // (fitToHeight left at its default, 1).
+    assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{sheet}");
+    let wide: u32 = (sheet.split("fitToWidth=\"").nth(1))
+        .and_then(|s| s.split('"').next())
+        .map_or(1, |n| n.parse().unwrap());
+    assert!((2..=4).contains(&wide), "{sheet}");
+    assert!(!sheet.contains("fitToHeight"), "{sheet}");
+    // The page number, and the awards' total (360,000.15 + 80,000 + 90,000 + 0.00) at the left:
+    // no total row, which would be read back as a row.
+    assert!(
+        sheet.contains(
+            "<oddFooter>&amp;L核定金额合计 530,000.15 元&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>"
+        ),
+        "{sheet}"
+    );
+    // The header row, and the name's column (C) where the columns take more than a page.
+    let book = part(&out, "xl/workbook.xml");
+    assert!(book.contains("_xlnm.Print_Titles"), "{book}");
+    assert!(book.contains("!$C:$C,"), "{book}");
+    assert!(book.contains("!$1:$1</definedName>"), "{book}");
+    // Borders on the cells, the reason wrapped within its cell.
+    let styles = part(&out, "xl/styles.xml");
+    let o = rows(&out, "第一批");
+    let reason = col(&o, &["说明", "reason"]) as u8;
+    let cell = format!("{}2", (b'A' + reason) as char);
+    let n = style_index(&sheet, &cell);
+    assert_eq!(bold_and_boxed(&styles, n), (false, true));
+    let xf = styles
+        .split("<cellXfs")
+        .nth(1)
+        .unwrap()
+        .split("<xf ")
+        .nth(n + 1)
+        .unwrap();
+    assert!(xf.contains("wrapText=\"1\""), "{xf}");
+}
+
+#[test]
+fn the_summary_has_a_heading_bold_totals_and_a_colour_per_clause() {
+    let (dir, input) = setup();
+    let out = dir.path().join("out.xlsx");
+    let summary = dir.path().join("summary.xlsx");
+    let more = [
+        "--summary",
+        summary.to_str().unwrap(),
+        "--round",
+        "2026年第一批",
+    ];
+    batch(&input, &out, &more);
+    let s = rows(&summary, "汇总");
+    let lines: Vec<String> = s.iter().map(|r| r[0].to_string()).collect();
+    assert!(
+        lines.contains(&"批次：2026年第一批".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("计算日期：")),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"往期奖补：无".to_string()), "{lines:?}");
+    assert!(lines.contains(&"叠加规则：无".to_string()), "{lines:?}");
+    // Every page: A4 and the footer; the header repeated.
+    for n in 1..=3 {
+        let sheet = part(&summary, &format!("xl/worksheets/sheet{n}.xml"));
+        assert!(sheet.contains("<pageSetup paperSize=\"9\""), "{sheet}");
+        assert!(sheet.contains("<oddFooter>"), "{sheet}");
+    }
+    assert!(part(&summary, "xl/workbook.xml").contains("_xlnm.Print_Titles"));
+    // A subtotal bold, a detail line not.
+    let sheet = part(&summary, "xl/worksheets/sheet1.xml");
+    let styles = part(&summary, "xl/styles.xml");
+    let row_of = |label: &str| s.iter().position(|r| r[2] == label).unwrap() + 1;
+    let subtotal = format!("E{}", row_of("小计"));
+    let detail = format!("E{}", row_of("模型券"));
+    assert_eq!(
+        bold_and_boxed(&styles, style_index(&sheet, &subtotal)),
+        (true, true)
+    );
+    assert_eq!(
+        bold_and_boxed(&styles, style_index(&sheet, &detail)),
+        (false, true)
+    );
+    // Clause 1's bars in its palette colour (the first), clause 2's in the second, whatever
+    // their place in the chart.
+    let chart = part(&summary, "xl/charts/chart1.xml");
+    assert!(chart.contains("<a:srgbClr val=\"4472C4\""), "{chart}");
+    assert!(chart.contains("<a:srgbClr val=\"ED7D31\""), "{chart}");
 }
