@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
             "summary.csv",
             &s,
             rules,
-            opts.as_of,
+            &calc::batch::summary::About::new(opts.as_of),
             Lang::Zh,
         )
         .expect("a summary writes to memory");
