@@ -9,7 +9,7 @@ use crate::engine::evaluate_clauses;
 use crate::money::Money;
 use crate::outcome::{ClauseOutcome, ItemOutcome, Step};
 use crate::render::{Ctx, Lang, describe, describe_into};
-use crate::round::RowStatus;
+use crate::round::{CONTINUED, RowStatus};
 use crate::rules::{RuleSet, SectionId};
 use crate::say;
 
@@ -110,7 +110,7 @@ fn put(r: &mut RowResult, n: RowResult, lang: Lang) {
 /// A row's result under a further clause: written as a continuation row.
 fn continued(r: RowResult, lang: Lang) -> RowResult {
     RowResult {
-        reason: format!("{}{}", lang.pick("（续上行）", "(continued) "), r.reason),
+        reason: format!("{}{}", lang.pick(CONTINUED[0], CONTINUED[1]), r.reason),
         ..r
     }
 }

@@ -167,6 +167,7 @@ pub fn evaluate(
         lang,
     );
     note_errors(&units, &mut results, lang);
+    into_continuations(&mut results, &at.continued);
     mark("quota");
     Ok(Round {
         cols,
@@ -330,6 +331,8 @@ struct Positions {
     spans: Vec<Span>,
     /// The last record's line and byte offset, where an unclosed quote would be.
     last: Option<(Line, u64)>,
+    /// The continuation rows of a round's output read again (`Parser::continues`), in order.
+    continued: Vec<usize>,
 }
 
 /// Steps 1 and 2: every row parsed, a batch at a time on all cores, and placed in its credit
@@ -343,7 +346,15 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
         count: 0,
     };
     let (mut last, mut lines, mut spans) = (None, Vec::new(), Vec::new());
+    let mut continued = Vec::new();
     table.batches(progress, |batch| {
+        if parser.cols.own {
+            let at = read.count;
+            let of_batch = (batch.iter().enumerate())
+                .filter(|(_, r)| parser.continues(&read::cells(&r.cells)))
+                .map(|(i, _)| at + i);
+            continued.extend(of_batch);
+        }
         lines.extend(batch.iter().map(|r| r.line));
         spans.extend(batch.iter().map(|r| r.span));
         last = (batch.last()).and_then(|r| Some((r.line, r.cells.position()?.byte())));
@@ -368,7 +379,12 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
         read.count += placed.len();
         read.rows.push(placed);
     });
-    let at = Positions { lines, spans, last };
+    let at = Positions {
+        lines,
+        spans,
+        last,
+        continued,
+    };
     (read, at)
 }
 
@@ -482,6 +498,30 @@ pub fn named_at_most(
         text.push_str(&more(n));
     }
     text
+}
+
+/// A round's output read again: each row's results under further clauses go into the
+/// continuation rows that follow it, in order, as they came out before (so that the output has
+/// the shape of its input, and no continuation row is read as an item twice).
+fn into_continuations(results: &mut [RowResult], continued: &[usize]) {
+    let mut owner: Option<usize> = None;
+    let mut next = continued.iter().peekable();
+    for row in 0..results.len() {
+        if next.peek() == Some(&&row) {
+            next.next();
+            let Some(o) = owner else { continue };
+            if results[o].also.is_empty() {
+                continue;
+            }
+            let moved = results[o].also.remove(0);
+            results[row] = RowResult {
+                unit: results[o].unit,
+                ..moved
+            };
+        } else if results[row].status != RowStatus::Empty {
+            owner = Some(row);
+        }
+    }
 }
 
 /// Adds to each evaluated row of an applicant with a bad row that the bad row was left out.

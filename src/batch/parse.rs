@@ -8,6 +8,7 @@ use crate::text::Text;
 
 use super::group::{Applicant, Codes, Row};
 use crate::round::headers::{Columns, missing_column, section_of};
+use crate::round::{Added, CONTINUED};
 use crate::sheet::read::{Cells, Line};
 
 /// One problem of a row, in both languages, and the cell it is in ("“金额”(amount)", its header
@@ -48,10 +49,21 @@ pub struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    /// Whether the row is a continuation row of calc's own output (its reason says so).
+    pub fn continues(&self, cells: &Cells<'_>) -> bool {
+        let reason = self.cols.added(Added::Reason).filter(|_| self.cols.own);
+        reason.is_some_and(|c| {
+            let text = self.cols.text(cells, c);
+            CONTINUED.iter().any(|m| text.starts_with(m.trim_end()))
+        })
+    }
+
     /// Reads a row into its applicant and one item, or every problem it has: extra cells,
     /// then the applicant, the type and the item.
     pub fn row(&self, line: Line, cells: &Cells<'_>, memo: &mut Memo, codes: &Codes) -> Row {
-        if cells.is_blank() {
+        // A continuation row of a round's output read again is its row's item once more:
+        // not read as an item (`continues`), its place kept for that item's further clause.
+        if cells.is_blank() || self.continues(cells) {
             return Row::Blank;
         }
         let (rules, cols) = (self.rules, self.cols);

@@ -13,6 +13,10 @@ use crate::text::Lang;
 /// changes): a credit code with thousands of rows would otherwise put thousands of numbers on
 /// each of its rows (past what a workbook cell holds).
 pub const LINES_NAMED: usize = 20;
+
+/// How a continuation row's reason begins (a row's item under a further clause over its
+/// section), in each language: how a round's output read back knows its continuation rows.
+pub const CONTINUED: [&str; 2] = ["（续上行）", "(continued) "];
 use crate::rules::vocabulary::{BatchColumns, written};
 
 /// A column the batch adds to each row. A new column is one more variant.

@@ -155,3 +155,46 @@ kind = \"enterprise\"\ndistrict = \"鹿城区\"\nregistered = true\ntax_complian
         "{explained}"
     );
 }
+
+/// Regression (issue 23, 12): a round's output with continuation rows (HT-1 under clause 1 and,
+/// continued, under clause 13 that a scoped overlay adds) read again as the input of a run gave
+/// "duplicate id" error rows and exit 3; it gives the same output again, byte for byte, in
+/// either language.
+#[test]
+fn an_output_with_continuation_rows_run_again_gives_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("extra.toml"), EXTRA).unwrap();
+    let round = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
+算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n\
+算力券,温州乙智能科技有限公司,91330302000000002N,企业,龙湾区,是,是,是,HT-2,是,100000,2026-02-01\n";
+    std::fs::write(d.join("in.csv"), round).unwrap();
+    for lang in ["zh", "en"] {
+        let run = |input: &str, output: &str| {
+            let out = calc()
+                .current_dir(d)
+                .args([
+                    "--overlay",
+                    "extra.toml",
+                    "--lang",
+                    lang,
+                    "batch",
+                    input,
+                    "-o",
+                    output,
+                ])
+                .args(["--as-of", "2026-06-30"])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            assert_eq!(out.status.code(), Some(0), "{input}: {err}");
+        };
+        run("in.csv", "r1.csv");
+        let r1 = std::fs::read_to_string(d.join("r1.csv")).unwrap();
+        // HT-1: 30,000.00 under clause 1, continued with 5,000.00 under clause 13.
+        assert_eq!(r1.lines().count(), 4, "{r1}");
+        assert!(r1.lines().nth(2).unwrap().contains("5000.00"), "{r1}");
+        run("r1.csv", "r2.csv");
+        assert_eq!(std::fs::read_to_string(d.join("r2.csv")).unwrap(), r1);
+    }
+}
