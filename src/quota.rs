@@ -72,8 +72,8 @@ impl QuotaBook {
     }
 }
 
-/// The quota kinds the batch knows.
-const PER_DISTRICT_YEAR: &str = "district_year";
+/// The quota kinds the batch knows (checked where the rules are compiled, again here).
+const PER_DISTRICT_YEAR: &str = crate::rules::clause::QUOTA_PER_DISTRICT_YEAR;
 
 /// Checks every clause's quota; a quota the batch cannot apply is a rules error.
 pub fn resolve(rules: &RuleSet) -> Result<Vec<QuotaRule>, InputError> {

@@ -442,6 +442,10 @@ pub fn compile(
             at("combine").key("per"),
         ),
     };
+    if let Some(q) = &spec.quota {
+        let year = cap.as_ref().and_then(|c| c.year_field).or(date_field);
+        check_quota(&mut cx, q, year.is_some());
+    }
     if cx.problems.len() > n_before {
         return None;
     }
@@ -465,6 +469,37 @@ pub fn compile(
         per,
         quota: spec.quota,
     })
+}
+
+/// The one kind of quota there is: a count of places per district and year.
+pub const QUOTA_PER_DISTRICT_YEAR: &str = "district_year";
+
+/// A clause's quota checked where it is written (in the clause file, or in the overlay that set
+/// it): its kind, its count, the number fact it ranks by, and a year to count places in.
+fn check_quota(cx: &mut Cx, q: &Quota, has_year: bool) {
+    if q.per != QUOTA_PER_DISTRICT_YEAR {
+        cx.bad(
+            at("quota").key("per"),
+            crate::text!("quota.per = \"{}\" 不支持，应为 \"{QUOTA_PER_DISTRICT_YEAR}\"", q.per; "quota.per `{}` is not supported; expected `{QUOTA_PER_DISTRICT_YEAR}`", q.per),
+        );
+    }
+    if q.count == 0 {
+        cx.bad(
+            at("quota").key("count"),
+            crate::text!("quota.count 须至少为 1", "quota.count must be at least 1"),
+        );
+    }
+    let numbers = [FieldType::Number, FieldType::Money, FieldType::Integer];
+    cx.field(&q.rank_by, &numbers, at("quota").key("rank_by"));
+    if !has_year {
+        cx.bad(
+            at("quota"),
+            crate::text!(
+                "按年度的名额需要 date_field",
+                "a yearly quota needs the clause's date_field"
+            ),
+        );
+    }
 }
 
 /// The applicant kinds a clause covers, as indices into the `kind` fact's values.

@@ -198,3 +198,43 @@ fn an_output_with_continuation_rows_run_again_gives_itself() {
         assert_eq!(std::fs::read_to_string(d.join("r2.csv")).unwrap(), r1);
     }
 }
+
+/// Regression (issue 23, 17): an overlay's bad quota was reported in the shipped clause file
+/// (by `quota::resolve`, after the rules were compiled); it is checked as the clause is
+/// compiled, so the error stands at the overlay's own line and column.
+#[test]
+fn an_overlays_bad_quota_is_reported_in_the_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let enterprise = crate::common::root().join("examples/enterprise.toml");
+    for (quota, field) in [
+        (
+            "per = \"province_year\", count = 2, rank_by = \"score\"",
+            "quota.per",
+        ),
+        (
+            "per = \"district_year\", count = 0, rank_by = \"score\"",
+            "quota.count",
+        ),
+        (
+            "per = \"district_year\", count = 2, rank_by = \"scroe\"",
+            "quota.rank_by",
+        ),
+    ] {
+        let overlay = dir.path().join("q.toml");
+        std::fs::write(
+            &overlay,
+            format!("name = \"q\"\n[clause.3]\nquota = {{ {quota} }}\n"),
+        )
+        .unwrap();
+        let out = calc()
+            .arg("--overlay")
+            .arg(&overlay)
+            .arg(&enterprise)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("q.toml:3:"), "placed in the overlay: {err}");
+        assert!(err.contains(field), "{err}");
+    }
+}
