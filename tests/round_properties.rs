@@ -3,6 +3,8 @@
 //! applicant given as a single facts file under the same overlays, and the summary's total,
 //! the rows' sum and the notice's total are one figure.
 
+#![allow(clippy::result_large_err)] // an input error is returned once per bad input, as in the library
+
 use calc::batch::write::Output;
 use calc::batch::{Options, evaluate};
 use calc::money::Money;
