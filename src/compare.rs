@@ -148,7 +148,9 @@ pub fn compare(
     // change adds or disables is one there too).
     let priors = crate::prior::gather(books.base, sources)?;
     let round = batch::evaluate(books.base, table, opts, &priors, progress)?;
-    let before = Side::of(&round, &books.base.base);
+    // Labelled and summed as `batch --summary` does: a clause a scoped overlay adds included.
+    let labels = (books.base.labels(), books.changed.labels());
+    let before = Side::of(&round, &labels.0);
     let mut row_errors: BTreeMap<Line, String> = (round.row_errors())
         .take(batch::LINES_NAMED)
         .map(|(l, m)| (l, m.to_string()))
@@ -160,7 +162,7 @@ pub fn compare(
     std::thread::spawn(move || drop(rest));
     let priors = crate::prior::gather(books.changed, sources)?;
     let round = batch::evaluate(books.changed, table, opts, &priors, progress)?;
-    let after = Side::of(&round, &books.changed.base);
+    let after = Side::of(&round, &labels.1);
     for (l, m) in round.row_errors().take(batch::LINES_NAMED) {
         row_errors.entry(l).or_insert_with(|| m.to_string());
     }
@@ -180,7 +182,7 @@ pub fn compare(
         },
         by_district: by_district(&before.summary, &after.summary),
         by_clause: by_clause(&before.summary, &after.summary, books),
-        by_funding: by_funding(&before.summary, &after.summary, base, changed),
+        by_funding: by_funding(&before.summary, &after.summary, &labels.0, &labels.1),
         discretionary: (range(&b), range(&a)),
         applicants,
         changes,

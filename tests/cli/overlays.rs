@@ -238,3 +238,43 @@ fn an_overlays_bad_quota_is_reported_in_the_overlay() {
         assert!(err.contains(field), "{err}");
     }
 }
+
+/// `calc compare` labels and sums a clause a scoped overlay adds as `batch --summary` does:
+/// before, 30,000 + 30,000 = 60,000.00; after, 鹿城区 HT-1 also 5% × 100,000 = 5,000 under
+/// clause 13: 65,000.00, all under the one funding source of clauses 1 and 13.
+#[test]
+fn compare_counts_a_scoped_added_clause_under_its_funding_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("extra.toml"), EXTRA).unwrap();
+    let round = "类型,单位名称,统一社会信用代码,主体类型,所属区县,依法登记在册,依法纳税,符合产业导向,编号,自主算力,金额,日期\n\
+算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01\n\
+算力券,温州乙智能科技有限公司,91330302000000002N,企业,龙湾区,是,是,是,HT-2,是,100000,2026-02-01\n";
+    std::fs::write(d.join("in.csv"), round).unwrap();
+    let out = calc()
+        .current_dir(d)
+        .args([
+            "compare",
+            "in.csv",
+            "--overlay",
+            "extra.toml",
+            "--as-of",
+            "2026-06-30",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"]["before"], "60000.00");
+    assert_eq!(v["total"]["after"], "65000.00");
+    let funding = v["by_funding"].as_array().unwrap();
+    assert_eq!(funding.len(), 1, "{v}");
+    assert_eq!(funding[0]["after"], "65000.00", "{v}");
+    assert_eq!(funding[0]["difference"], "5000.00", "{v}");
+}
