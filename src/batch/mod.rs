@@ -348,13 +348,6 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
     let (mut last, mut lines, mut spans) = (None, Vec::new(), Vec::new());
     let mut continued = Vec::new();
     table.batches(progress, |batch| {
-        if parser.cols.own {
-            let at = read.count;
-            let of_batch = (batch.iter().enumerate())
-                .filter(|(_, r)| parser.continues(&read::cells(&r.cells)))
-                .map(|(i, _)| at + i);
-            continued.extend(of_batch);
-        }
         lines.extend(batch.iter().map(|r| r.line));
         spans.extend(batch.iter().map(|r| r.span));
         last = (batch.last()).and_then(|r| Some((r.line, r.cells.position()?.byte())));
@@ -373,8 +366,17 @@ fn read_rows(parser: &Parser<'_>, table: &Table, progress: &dyn Progress) -> (Re
             .collect();
         let mut placed = Vec::with_capacity(batch.len());
         for (r, row) in batch.iter().zip(parsed.into_iter().flatten()) {
+            let at = read.count + placed.len();
+            // A continuation row of calc's own output is parsed as blank: told apart here,
+            // where only blank rows of such an output are looked at again.
+            if parser.cols.own
+                && matches!(row, Row::Blank)
+                && parser.continues(&read::cells(&r.cells))
+            {
+                continued.push(at);
+            }
             let cc = rules.roles.credit_code;
-            placed.push(read.codes.place(read.count + placed.len(), r.line, row, cc));
+            placed.push(read.codes.place(at, r.line, row, cc));
         }
         read.count += placed.len();
         read.rows.push(placed);

@@ -8,7 +8,7 @@ use calc::batch;
 use calc::batch::write::Output;
 use calc::files::guard::{self, INPUT, OUTPUT, PRIOR, Role, SUMMARY};
 use calc::files::{self, Target};
-use calc::prior::{Gathered, PriorFile, PriorSource};
+use calc::prior::{Gathered, PriorSource};
 use calc::progress::{Count, Progress};
 use calc::sheet::Format;
 use calc::sheet::read::Encoding;
@@ -193,9 +193,7 @@ fn load_priors(
     paths: &[PathBuf],
     encoding: Encoding,
 ) -> Result<Gathered, Failure> {
-    let files: Vec<PriorFile> = (paths.iter())
-        .map(|p| files::table(p, encoding, None).map(PriorFile::new))
-        .collect::<Result<_, _>>()?;
+    let files = files::prior_files(paths, encoding)?;
     let sources: Vec<&dyn PriorSource> = files.iter().map(|f| f as &dyn PriorSource).collect();
     Ok(calc::prior::gather(&config.book, &sources)?)
 }

@@ -9,7 +9,7 @@ use calc::batch;
 use calc::compare::{self, Books};
 use calc::files;
 use calc::files::guard::{self, INPUT, OUTPUT, PRIOR, Role};
-use calc::prior::{PriorFile, PriorSource};
+use calc::prior::PriorSource;
 use calc::sheet::Form;
 
 use super::args::Honours;
@@ -75,9 +75,7 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     check_files(args)?;
     let encoding = args.encoding.into();
     let table = files::table(&args.input, encoding, args.sheet.as_deref())?;
-    let prior_files: Vec<PriorFile> = (args.prior.iter())
-        .map(|p| files::table(p, encoding, None).map(PriorFile::new))
-        .collect::<Result<_, _>>()?;
+    let prior_files = files::prior_files(&args.prior, encoding)?;
     let sources: Vec<&dyn PriorSource> = (prior_files.iter())
         .map(|f| f as &dyn PriorSource)
         .collect();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use calc::facts::Facts;
 use calc::files::guard::{INPUT, PRIOR, Role, distinct};
-use calc::prior::{FactsPriors, PriorAward, PriorFile, PriorSource};
+use calc::prior::{FactsPriors, PriorAward, PriorSource};
 use calc::render::Lang;
 use calc::rules::{RuleBook, RuleSet, RuleSources};
 use calc::sheet::read::Encoding;
@@ -90,9 +90,7 @@ impl Config {
         } else {
             distinct(&files[1..])?;
         }
-        let opened: Vec<PriorFile> = (paths.iter())
-            .map(|p| calc::files::table(p, Encoding::Auto, None).map(PriorFile::new))
-            .collect::<Result<_, _>>()?;
+        let opened = calc::files::prior_files(paths, Encoding::Auto)?;
         let own = FactsPriors(facts);
         let mut sources: Vec<&dyn PriorSource> = vec![&own];
         sources.extend(opened.iter().map(|f| f as &dyn PriorSource));

@@ -21,6 +21,7 @@ use tempfile::NamedTempFile;
 
 use crate::error::{Error, InputError, InputErrors};
 use crate::facts::{Facts, MAX_FACTS_BYTES};
+use crate::prior::PriorFile;
 use crate::rules::{CLAUSES_DIR, POLICY_FILE, RuleSet, RuleSources, VOCABULARY_FILE};
 use crate::sheet::Format;
 use crate::sheet::read::{Encoding, MAX_INPUT_BYTES, Table, too_large};
@@ -84,6 +85,13 @@ pub fn table(path: &Path, encoding: Encoding, sheet: Option<&str>) -> Result<Tab
     let shown = shown(path);
     let bytes = read_bytes(path, MAX_INPUT_BYTES, |n| too_large(&shown, n))?;
     Table::from_bytes(shown, bytes, encoding, sheet)
+}
+
+/// Prior files (`--prior`), each read as a source of earlier awards.
+pub fn prior_files(paths: &[PathBuf], encoding: Encoding) -> Result<Vec<PriorFile>, InputError> {
+    (paths.iter())
+        .map(|p| table(p, encoding, None).map(PriorFile::new))
+        .collect()
 }
 
 /// A facts file (standard input for `-`).
