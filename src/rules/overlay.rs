@@ -177,6 +177,10 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
         }
         for (number, patch) in &o.clause {
             let root = at("clause").key(number);
+            if let Some(p) = renumbering(&doc.name, &root, number, patch) {
+                problems.push(p);
+                continue;
+            }
             match clause_file(&mut work, number) {
                 Some(w) => merge_into(w, patch, oi, root),
                 None => problems.push(missing(root, number)),
@@ -233,6 +237,26 @@ pub fn apply(files: &[(String, String)], overlays: &[Doc]) -> Result<Applied, Ve
         return Err(errors);
     }
     Ok(out)
+}
+
+/// A `[clause.N]` table that sets `clause` to another number: a clause's number is its identity
+/// (priors, rows and the policy's text name it), so an overlay may not change it; a new clause is
+/// an `[[add_clause]]`. Caught here, at the overlay's key, since after merging the clash would
+/// be reported in the shipped file that holds the other number.
+fn renumbering(file: &str, root: &Path, number: &str, patch: &Table) -> Option<Problem> {
+    let value = patch.get("clause")?;
+    if number.trim().parse::<i64>().ok() == value.as_integer() {
+        return None;
+    }
+    Some(Problem {
+        file: file.to_string(),
+        path: root.key("clause"),
+        place: Place::Value,
+        message: crate::text!(
+            "叠加规则不能改变第 {number} 条的条款号 (写为 {value})；新增条款请用 [[add_clause]]",
+            "an overlay cannot renumber clause {number} (set to {value}); add a clause with [[add_clause]]"
+        ),
+    })
 }
 
 /// The working file of clause `number` (a base file or one added by an earlier overlay).

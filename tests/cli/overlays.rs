@@ -239,6 +239,55 @@ fn an_overlays_bad_quota_is_reported_in_the_overlay() {
     }
 }
 
+/// Regression (issue 23, 17, second half): an overlay renumbering a clause (`[clause.3]
+/// clause = 5`) was reported in the shipped clause file of the other number
+/// (`clauses/05-major-project.toml:1:10: clause number 5 is also used by ...`), and a
+/// renumbering onto a free number (13) was taken silently, moving clause 3's awards and priors
+/// under another number. A clause's number is its identity: the overlay is refused at its own
+/// key; setting the same number is allowed.
+#[test]
+fn an_overlay_that_renumbers_a_clause_is_refused_in_the_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let enterprise = crate::common::root().join("examples/enterprise.toml");
+    for number in ["5", "13", "\"x\""] {
+        let overlay = dir.path().join("renumber.toml");
+        std::fs::write(
+            &overlay,
+            format!("name = \"r\"\n[clause.3]\nclause = {number}\n"),
+        )
+        .unwrap();
+        let out = calc()
+            .arg("--overlay")
+            .arg(&overlay)
+            .arg(&enterprise)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("renumber.toml:3:10:"),
+            "placed in the overlay: {err}"
+        );
+        assert!(err.contains("clause.3.clause"), "{err}");
+        assert!(err.contains("cannot renumber clause 3"), "{err}");
+        assert!(!err.contains("clauses/0"), "not in a shipped file: {err}");
+    }
+    let same = dir.path().join("same.toml");
+    std::fs::write(&same, "name = \"s\"\n[clause.3]\nclause = 3\n").unwrap();
+    let out = calc()
+        .arg("--overlay")
+        .arg(&same)
+        .arg(&enterprise)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `calc compare` labels and sums a clause a scoped overlay adds as `batch --summary` does:
 /// before, 30,000 + 30,000 = 60,000.00; after, 鹿城区 HT-1 also 5% × 100,000 = 5,000 under
 /// clause 13: 65,000.00, all under the one funding source of clauses 1 and 13.
