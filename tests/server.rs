@@ -574,7 +574,10 @@ async fn rules_schema_health_and_the_openapi_description() {
     );
     let amount = &facts["properties"]["compute"]["items"]["properties"]["amount"]["anyOf"];
     let cli_amount = &schema["properties"]["compute"]["items"]["properties"]["amount"]["anyOf"];
-    assert_eq!(amount.as_array().unwrap()[..2], cli_amount.as_array().unwrap()[..]);
+    assert_eq!(
+        amount.as_array().unwrap()[..2],
+        cli_amount.as_array().unwrap()[..]
+    );
     assert_eq!(amount[2], serde_json::json!({ "type": "null" }));
     // Every route is described, and every described route answers.
     for path in [
