@@ -141,15 +141,8 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         explain_responses,
         token,
     );
-    let sheet_types = [
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-excel",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/octet-stream",
-    ];
     let mut batch_content = serde_json::Map::new();
-    for t in sheet_types {
+    for t in super::batch::SHEETS {
         batch_content.insert(
             t.into(),
             json!({ "schema": { "type": "string", "format": "binary" } }),
@@ -187,6 +180,10 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         error("请求体超过 64 MiB / the body is over 64 MiB"),
     );
     batch_responses.insert("503".into(), busy());
+    batch_responses.insert(
+        "415".into(),
+        error("内容类型不支持 / an unsupported content type"),
+    );
     let batch = operation(
         "一轮申报 (calc batch) / a round",
         vec![
