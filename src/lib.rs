@@ -30,6 +30,8 @@ pub mod quota;
 pub mod render;
 pub mod round;
 pub mod rules;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod sheet;
 pub mod suggest;
 pub mod template;
