@@ -262,7 +262,7 @@ pub fn run(common: &super::Common, args: &Args) -> Result<(), Failure> {
             let (e, head) = l.void(*seq, reason, &who())?;
             print(&format!(
                 "已冲销 voided #{seq} ({} 元) 以 by #{}\n{}",
-                e.amount().to_string().trim_start_matches('-'),
+                ledger::fen_text(-e.amount_fen),
                 e.seq,
                 head_line(&head)
             ))
@@ -432,7 +432,7 @@ fn json_of(e: &Entry, unmasked: bool) -> serde_json::Value {
         "subject": e.subject,
         "title": e.title,
         "year": e.year,
-        "amount": e.amount().to_string(),
+        "amount": ledger::fen_text(e.amount_fen),
         "reverses": e.reverses,
         "reason": e.reason,
         "round": e.round,
@@ -476,7 +476,7 @@ fn list(entries: &[&Entry], format: Format, unmasked: bool) -> Result<String, Fa
             e.clause.to_string(),
             e.item_text.clone().unwrap_or_else(|| e.item.clone()),
             e.year.map(|y| y.to_string()).unwrap_or_default(),
-            e.amount().to_string(),
+            ledger::fen_text(e.amount_fen),
             e.round.clone(),
             e.reverses.map(|r| format!("#{r}")).unwrap_or_default(),
         ]

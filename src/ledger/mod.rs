@@ -283,6 +283,13 @@ pub fn fen_of(m: Money) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
+/// An amount in fen as a plain decimal string (`-90000.00` on a void).
+pub fn fen_text(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
 pub fn money_of_fen(fen: i64) -> Money {
     Money::from_decimal(Decimal::new(fen, 2)).unwrap_or(Money::ZERO)
 }

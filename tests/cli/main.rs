@@ -9,6 +9,8 @@ mod compare;
 mod corpus;
 mod edge;
 mod inputs;
+mod ledger;
+mod ledger_db;
 mod notice;
 mod overlays;
 mod priors;
