@@ -504,3 +504,163 @@ fn both_stores_give_the_same_head() {
     assert_eq!(heads[0].0.0, 6);
     assert_eq!(heads[0], heads[1]);
 }
+
+/// Each row of a round's output: its clause, award, range and status.
+pub fn awards_of(path: &Path) -> Vec<[String; 5]> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    let headers: Vec<String> = (r.headers().unwrap().iter())
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let cols = [
+        col("条款"),
+        col("核定金额"),
+        col("酌定上限"),
+        col("酌定下限"),
+        col("状态"),
+    ];
+    (r.records().map(Result::unwrap))
+        .map(|rec| cols.map(|c| rec.get(c).unwrap_or("").to_string()))
+        .collect()
+}
+
+/// The reasons of a round's output with the names of earlier awards taken out (`台账 #N`,
+/// `FILE:LINE`), which is all that differs between a ledger and its export as a prior.
+fn reasons_of(path: &Path) -> Vec<String> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let i = (r.headers().unwrap().iter())
+        .position(|h| h == "说明")
+        .unwrap();
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(p) = rest.find("台账 #").or_else(|| rest.find("exp.csv:")) {
+            out.push_str(&rest[..p]);
+            out.push_str("<prior>");
+            let tail = &rest[p..];
+            let skip = tail.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+            let digits = tail[skip..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(tail.len() - skip);
+            rest = &tail[skip + digits..];
+        }
+        out.push_str(rest);
+        out
+    };
+    (r.records().map(Result::unwrap))
+        .map(|rec| strip(rec.get(i).unwrap_or("")))
+        .collect()
+}
+
+/// The generator of synthetic rounds (examples/gen_round.rs), built if `cargo test` has not.
+fn gen_round() -> std::path::PathBuf {
+    let exe = Path::new(env!("CARGO_BIN_EXE_calc"));
+    let path = exe.parent().unwrap().join("examples/gen_round");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = std::process::Command::new(cargo)
+            .current_dir(root())
+            .args(["build", "--example", "gen_round"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "cargo build --example gen_round");
+    }
+    path
+}
+
+/// `batch --ledger L` computes round 2 as `batch --prior` with the ledger's export does (and as
+/// with round 1's output itself as the prior), on synthetic rounds with every kind of row:
+/// annual caps, the clause-3 quota of each district and year, recognitions by subject and
+/// title, loans by period. Only the names of the earlier awards differ.
+fn batch_with_the_ledger_is_batch_with_its_export(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let generator = gen_round();
+    for (seed, file) in [("1", "g1.csv"), ("2", "g2.csv")] {
+        let ok = std::process::Command::new(&generator)
+            .current_dir(d)
+            .args(["400", seed, file, "--quota"])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    ok(db, d, &["ledger", "init"]);
+    let as_of = "2026-12-31";
+    let (code, _, err) = run(
+        db,
+        d,
+        &["batch", "g1.csv", "-o", "o1.csv", "--as-of", as_of],
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = ok(
+        db,
+        d,
+        &[
+            "ledger", "record", "o1.csv", "--round", "G1", "--as-of", as_of,
+        ],
+    );
+    assert!(head_of(&out).0 > 100, "{out}");
+    ok(db, d, &["ledger", "export", "-o", "exp.csv"]);
+    // Round 2's rows with errors (a clause-7 prior naming no subject the round's facts have)
+    // are the same rows either way: exit 3 for all three.
+    let (c1, _, _) = run(
+        db,
+        d,
+        &["batch", "g2.csv", "-o", "with-ledger.csv", "--as-of", as_of],
+    );
+    let no = ["--ledger", ""];
+    let (c2, _, _) = run(
+        db,
+        d,
+        &[
+            &[
+                "batch",
+                "g2.csv",
+                "-o",
+                "with-export.csv",
+                "--as-of",
+                as_of,
+                "--prior",
+                "exp.csv",
+            ][..],
+            &no[..],
+        ]
+        .concat(),
+    );
+    let (c3, _, _) = run(
+        db,
+        d,
+        &[
+            &[
+                "batch",
+                "g2.csv",
+                "-o",
+                "with-output.csv",
+                "--as-of",
+                as_of,
+                "--prior",
+                "o1.csv",
+            ][..],
+            &no[..],
+        ]
+        .concat(),
+    );
+    assert_eq!((c1, c2), (c3, c3));
+    let l = awards_of(&d.join("with-ledger.csv"));
+    assert_eq!(l, awards_of(&d.join("with-export.csv")));
+    assert_eq!(l, awards_of(&d.join("with-output.csv")));
+    let reasons = reasons_of(&d.join("with-ledger.csv"));
+    assert_eq!(reasons, reasons_of(&d.join("with-export.csv")));
+    // The round is one that tests something: items already paid, deductions naming their
+    // entries, quota places taken by round 1.
+    let text = std::fs::read_to_string(d.join("with-ledger.csv")).unwrap();
+    assert!(l.iter().any(|r| r[4] == "已兑现"));
+    assert!(text.contains("台账 #"));
+    assert!(text.contains("名额"));
+}
+
+on_both!(batch_with_the_ledger_is_batch_with_its_export);

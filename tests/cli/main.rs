@@ -11,6 +11,7 @@ mod edge;
 mod inputs;
 mod ledger;
 mod ledger_db;
+mod ledger_model;
 mod ledger_race;
 mod notice;
 mod overlays;
