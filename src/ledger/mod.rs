@@ -944,3 +944,78 @@ pub fn masked(code: &str) -> String {
         code.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_keyed_in_one_canonical_form() {
+        // Full-width digits, a space and lower case: the code a round folds.
+        assert_eq!(
+            canonical_code("９１３３０３０２ 000000001k"),
+            "91330302000000001K"
+        );
+        assert_eq!(canonical_code("11010519491231002x"), "11010519491231002X");
+    }
+
+    #[test]
+    fn amounts_are_whole_fen() {
+        let m = Money::parse("80000.05").unwrap();
+        assert_eq!(fen_of(m), 8_000_005);
+        assert_eq!(money_of_fen(8_000_005), m);
+        assert_eq!(fen_text(-36_000_000), "-360000.00");
+        assert_eq!(fen_text(5), "0.05");
+    }
+
+    #[test]
+    fn a_personal_number_is_masked_in_a_list() {
+        assert_eq!(masked("11010519491231002X"), "110105********002X");
+        assert_eq!(masked("91330302000000001K"), "91330302000000001K");
+    }
+
+    #[test]
+    fn locators_name_their_store() {
+        assert_eq!(
+            Locator::parse("postgres://a:secret@h/db").shown(),
+            "postgres://a@h/db"
+        );
+        assert!(matches!(
+            Locator::parse("host=/tmp/x dbname=l"),
+            Locator::Postgres(_)
+        ));
+        assert!(matches!(Locator::parse("台账.db"), Locator::Sqlite(_)));
+    }
+
+    #[test]
+    fn items_are_keyed_as_the_clause_identifies_them() {
+        let rules = RuleSet::embedded().unwrap();
+        // Clause 1: the contract's id, folded.
+        assert_eq!(
+            item_key(&rules, 1, Some(" ｈｔ-01 "), Some(2026), None).as_deref(),
+            Some("ht-01")
+        );
+        // A clause whose items are years (clause 4, R&D expense): the year.
+        let by_year = (rules.clauses.iter())
+            .find(|c| crate::prior::year_is_item(&rules, c))
+            .map(|c| c.number)
+            .unwrap();
+        assert_eq!(
+            item_key(&rules, by_year, None, Some(2025), None).as_deref(),
+            Some("2025")
+        );
+        // A loan with the period it paid.
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            item_key(
+                &rules,
+                1,
+                Some("DK-1"),
+                None,
+                Some((d("2025-06-01"), d("2025-12-31")))
+            )
+            .as_deref(),
+            Some("dk-1 2025-06-01~2025-12-31")
+        );
+    }
+}
