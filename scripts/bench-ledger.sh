@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of the ledger (issue 25; not a timed test): a synthetic round of about 100,000
-# awarded rows (gen_round, ROWS input rows, default 140,000), computed once, then
+# awarded rows (gen_round, ROWS input rows, default 172,000), computed once, then
 #   (a) `calc ledger record` of its output into an empty ledger on SQLite and on PostgreSQL
 #       (a throwaway PostgreSQL 15 cluster on a Unix socket, fsync on as in production unless
 #       PG_FSYNC=off): seconds and entries per second (the re-evaluation included);
@@ -11,7 +11,7 @@
 #   [REPEAT=3] scripts/bench-ledger.sh [ROWS] [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROWS=${1:-140000}
+ROWS=${1:-172000}
 SEED=${2:-42}
 REPEAT=${REPEAT:-3}
 PGBIN=/usr/lib/postgresql/15/bin
@@ -73,6 +73,7 @@ record_into "$DIR/ledger.db" "rm -f '$DIR'/ledger.db*" "SQLite"
 
 if [ -x "$PGBIN/initdb" ]; then
   PGDIR=$(mktemp -d /tmp/calc-bench-pg.XXXX)
+  chmod 755 "$DIR"
   chown postgres "$PGDIR"
   runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U calc --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
   FSYNC=${PG_FSYNC:-on}

@@ -448,12 +448,53 @@ impl Ledger {
             .collect())
     }
 
-    /// The ledger's live awards as a source of priors.
+    /// The ledger's live awards as a source of priors (only the fields a prior has).
     pub fn priors(&mut self) -> Result<LedgerPriors, InputError> {
-        let entries = self.entries()?;
-        Ok(LedgerPriors {
-            entries: live(&entries),
-        })
+        let rows = self.query(
+            "SELECT seq, credit_code, name, district, clause, item_text, subject, title, year, \
+             period_start, period_end, amount_fen FROM entries AS e WHERE kind = 'award' AND \
+             NOT EXISTS (SELECT 1 FROM entries AS v WHERE v.kind = 'void' AND v.reverses = e.seq) \
+             ORDER BY seq",
+            &[],
+        )?;
+        let entries = (rows.iter())
+            .map(|r| {
+                let t = |i: usize| r[i].text();
+                let s = |i: usize| r[i].text().unwrap_or_default();
+                Entry {
+                    seq: r[0].int().unwrap_or(0),
+                    kind: "award".into(),
+                    credit_code: s(1),
+                    name: s(2),
+                    district: s(3),
+                    clause: r[4].int().unwrap_or(0),
+                    item: String::new(),
+                    item_text: t(5),
+                    subject: t(6),
+                    title: t(7),
+                    year: r[8].int(),
+                    period_start: t(9),
+                    period_end: t(10),
+                    amount_fen: r[11].int().unwrap_or(0),
+                    attempt: 0,
+                    reverses: None,
+                    reason: None,
+                    round: String::new(),
+                    output_sha256: None,
+                    output_row: None,
+                    rules_digest: None,
+                    rules_version: None,
+                    as_of: None,
+                    approved_by: None,
+                    recorded_by: String::new(),
+                    recorded_at: String::new(),
+                    run_id: 0,
+                    prev_hash: String::new(),
+                    hash: String::new(),
+                }
+            })
+            .collect();
+        Ok(LedgerPriors { entries })
     }
 
     /// The chain's head: its last entry's number and hash (0 and the genesis when empty).
@@ -510,21 +551,29 @@ impl Ledger {
             prev = e.hash.clone();
         }
         const PER_STATEMENT: usize = 500;
-        for part in entries.chunks(PER_STATEMENT) {
+        let statement = |rows: usize| {
             let mut sql = format!("INSERT INTO entries ({COLUMNS}) VALUES ");
-            let mut params = Vec::with_capacity(part.len() * NCOLS);
-            for (i, e) in part.iter().enumerate() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
+            for i in 0..rows {
+                sql.push_str(if i > 0 { ",(" } else { "(" });
                 for c in 0..NCOLS {
                     if c > 0 {
                         sql.push(',');
                     }
-                    sql.push_str(&format!("${}", i * NCOLS + c + 1));
+                    sql.push('$');
+                    sql.push_str(&(i * NCOLS + c + 1).to_string());
                 }
                 sql.push(')');
+            }
+            sql
+        };
+        let full = statement(PER_STATEMENT.min(entries.len()));
+        for part in entries.chunks(PER_STATEMENT) {
+            let sql = match part.len() == PER_STATEMENT.min(entries.len()) {
+                true => std::borrow::Cow::Borrowed(full.as_str()),
+                false => std::borrow::Cow::Owned(statement(part.len())),
+            };
+            let mut params = Vec::with_capacity(part.len() * NCOLS);
+            for e in part {
                 params.extend(e.values());
             }
             if let Err(err) = self.store.exec(&sql, &params) {

@@ -9,14 +9,14 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::batch::{self, write::Output};
+use crate::batch;
 use crate::error::{Error, InputError, InputErrors};
 use crate::money::Money;
 use crate::progress::Progress;
+use crate::round::RowStatus;
 use crate::round::output::{self, AwardRow, Figure, Wanted};
 use crate::rules::{RuleBook, RulesFor};
-use crate::sheet::Format;
-use crate::sheet::read::{Encoding, Table};
+use crate::sheet::read::Table;
 use crate::text::{Lang, Text};
 
 use super::{Entry, Ledger, LedgerPriors, Run, Who, canonical_code, fen_of, item_key, live};
@@ -262,8 +262,7 @@ impl Ledger {
         })
     }
 
-    /// The round evaluated again with `priors`, written and read back by the one reader of an
-    /// output: each row's (line, clause) and what it awards.
+    /// The round evaluated again with `priors`: each row's (line, clause) and what it awards.
     fn recompute(
         &mut self,
         book: &RuleBook,
@@ -280,22 +279,24 @@ impl Ledger {
             lang: Lang::Zh,
         };
         let round = batch::evaluate(book, table, &options, &gathered, progress)?;
-        let mut bytes = Vec::new();
-        let to = Output {
-            format: Format::Csv,
-            bom: false,
-            lang: Lang::Zh,
-            shown: "recomputed",
-            scratch: None,
-        };
-        round.write(&book.base, &mut bytes, &to, progress)?;
-        let again = Table::from_bytes("recomputed", bytes, Encoding::Utf8, None)?;
-        let cols = output::columns(&book.base, &again)?;
-        let rows = output::awards(book, &again, &cols, Wanted::WithUndecided)?;
-        Ok(rows
-            .into_iter()
-            .map(|a| ((a.line, a.clause), a.figure))
-            .collect())
+        // Row by row as the output would be written: a continuation row of the file carries
+        // its own clause's result (`batch` moves it there), so each line has one figure.
+        let mut out = HashMap::with_capacity(round.results.len());
+        for (line, r) in round.lines.iter().zip(&round.results) {
+            let Some(clause) = r.clause else { continue };
+            let figure = match (r.status, r.award) {
+                (RowStatus::Awarded, Some(m)) if !m.is_zero() => Figure::Decided(m),
+                (RowStatus::Discretionary, _) => Figure::Undecided {
+                    floor: r.floor(),
+                    ceiling: r.ceiling(),
+                },
+                _ => continue,
+            };
+            out.insert((line.get(), clause), figure);
+        }
+        // The process ends soon: a large round is not freed value by value.
+        std::mem::forget(round);
+        Ok(out)
     }
 }
 

@@ -154,6 +154,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(120))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // A record of 100,000 entries fits in the cache: nothing spilled before the commit.
+        conn.pragma_update(None, "cache_size", -131_072)?;
         Ok(Store::Sqlite(conn))
     }
 
