@@ -160,6 +160,7 @@ fn a_killed_record_leaves_nothing(db: &Db) {
         .args([
             "ledger", "record", "out1.csv", "--round", "R1", "--as-of", AS_OF,
         ])
+        .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
@@ -176,6 +177,8 @@ fn a_killed_record_leaves_nothing(db: &Db) {
             .args([
                 "ledger", "record", "out1.csv", "--round", "R1", "--as-of", AS_OF,
             ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay));
