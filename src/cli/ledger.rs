@@ -378,6 +378,16 @@ fn record(
             rows.join(", ")
         ));
     }
+    for t in &r.top_ups {
+        let (row, old, seq) = (t.row, ledger::fen_text(t.voided_fen), t.voided);
+        let (new, diff) = (
+            ledger::fen_text(t.fen),
+            ledger::fen_text(t.fen - t.voided_fen),
+        );
+        text.push_str(&format!(
+            "补差 top-up: 第 {row} 行 row {row}: 已冲销的 #{seq} 曾付 paid {old}，本次 now {new}，尚需支付 still to pay {diff}\n"
+        ));
+    }
     for x in &r.excluded {
         text.push_str(&format!(
             "剔除 excluded: 第 {} 行 row: {}\n",

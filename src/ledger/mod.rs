@@ -25,7 +25,7 @@ use crate::rules::{RuleSet, RulesFor};
 use crate::text::Text;
 
 pub use chain::{VERSION as CHAIN_VERSION, genesis, sha256};
-pub use record::{Exclusion, RecordReport, RecordRequest};
+pub use record::{Exclusion, RecordReport, RecordRequest, TopUp};
 pub use schema::{LATEST as SCHEMA_VERSION, Migration};
 use store::{DbError, Fault, Store, Val};
 

@@ -50,8 +50,20 @@ pub struct RecordReport {
     /// 酌定 rows with no decided amount yet.
     pub pending: Vec<usize>,
     pub excluded: Vec<Exclusion>,
+    /// Items paid again after a void (a top-up): the row, the voided award and its amount in
+    /// fen, and the amount now recorded; the difference is what is still to be paid.
+    pub top_ups: Vec<TopUp>,
     pub head: (i64, String),
     pub run: i64,
+}
+
+/// An item recorded again after its earlier award was voided.
+#[derive(Clone, Debug)]
+pub struct TopUp {
+    pub row: usize,
+    pub voided: i64,
+    pub voided_fen: i64,
+    pub fen: i64,
 }
 
 /// The computed figure of a row, as a message shows it.
@@ -137,6 +149,7 @@ impl Ledger {
         let mut fresh: Vec<Entry> = Vec::new();
         let mut held = Vec::new();
         let mut pending = Vec::new();
+        let mut top_ups = Vec::new();
         let mut keys: HashSet<(String, i64, String)> = HashSet::new();
         for a in &in_file {
             if excluded.contains(&a.line) {
@@ -217,6 +230,16 @@ impl Ledger {
                     e.is_award() && e.credit_code == code && e.clause == clause && e.item == key
                 })
                 .count() as i64;
+            if let Some(before) = (all.iter()).rfind(|e| {
+                e.is_award() && e.credit_code == code && e.clause == clause && e.item == key
+            }) {
+                top_ups.push(TopUp {
+                    row: a.line,
+                    voided: before.seq,
+                    voided_fen: before.amount_fen,
+                    fen,
+                });
+            }
             fresh.push(entry(a, (code, clause, key), fen, attempt, req, rules));
         }
         if !errors.is_empty() {
@@ -257,6 +280,7 @@ impl Ledger {
             held,
             pending,
             excluded: req.excluded.clone(),
+            top_ups,
             head,
             run: run_id,
         })

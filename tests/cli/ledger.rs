@@ -284,6 +284,11 @@ fn void_then_pay_again(db: &Db) {
         ],
     );
     assert!(out.contains("已记账 recorded: 1 条 (#7–#7)"), "{out}");
+    // A top-up: the voided #1 paid 360,000.00, now 360,000.00: 0.00 still to pay.
+    assert!(
+        out.contains("补差 top-up: 第 2 行 row 2: 已冲销的 #1 曾付 paid 360000.00，本次 now 360000.00，尚需支付 still to pay 0.00"),
+        "{out}"
+    );
     let items: Vec<(i64, String)> = live(db, d).into_iter().map(|e| (e.0, e.3)).collect();
     assert_eq!(items[4], (7, "HT-01".to_string()));
     // The second award of HT-01 is its attempt 1, the void between them.
