@@ -133,6 +133,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
             ..Default::default()
         };
         l.log_run(&run, &super::ledger::who())?;
+        // The head the round was computed against, for the approval sheet.
+        eprint!("{}", super::ledger::head_line(&l.head()?));
     }
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
         for (phase, at) in &round.phases {

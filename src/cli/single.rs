@@ -40,6 +40,8 @@ pub fn run(
             ..Default::default()
         };
         l.log_run(&run, &super::ledger::who())?;
+        // The head the figures were computed against (on stderr: stdout may be JSON).
+        eprint!("{}", super::ledger::head_line(&l.head()?));
     }
     let text = match config.format {
         Format::Table | Format::Csv => render::table::render(&outcome, rules, config.lang, width()),

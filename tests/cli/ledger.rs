@@ -270,6 +270,8 @@ fn void_then_pay_again(db: &Db) {
         &["batch", "round.csv", "-o", "out2.csv", "--as-of", AS_OF],
     );
     assert_eq!(code, 0, "{err}");
+    // The head the round was computed against: the void, #6.
+    assert!(err.contains("台账 #6 "), "{err}");
     let text = std::fs::read_to_string(d.join("out2.csv")).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert!(rows[1].contains(",360000.00,,,核定,"), "{}", rows[1]);
