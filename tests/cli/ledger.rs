@@ -671,3 +671,149 @@ fn batch_with_the_ledger_is_batch_with_its_export(db: &Db) {
 }
 
 on_both!(batch_with_the_ledger_is_batch_with_its_export);
+
+/// A cap another record used meanwhile: round A pays 甲's HT-01 and HT-02 (360,000 + 80,000 =
+/// 440,000 of clause 1's 500,000 a year); round B, computed without A, pays HT-03 500,000 ×
+/// 30% = 150,000. Once A is recorded, B no longer reproduces: with A's entries the cap leaves
+/// 500,000 − 440,000 = 60,000. B is refused naming both figures and an entry of A.
+fn a_shared_cap_used_meanwhile_refuses(db: &Db) {
+    let dir = setup(db);
+    let d = dir.path();
+    let text = std::fs::read_to_string(d.join("round.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(
+        d.join("a.csv"),
+        [lines[0], lines[1], lines[3]].join("\n") + "\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("b.csv"), [lines[0], lines[5]].join("\n") + "\n").unwrap();
+    for (input, output) in [("a.csv", "outa.csv"), ("b.csv", "outb.csv")] {
+        let (code, _, err) = run(
+            db,
+            d,
+            &[
+                "batch", input, "-o", output, "--as-of", AS_OF, "--ledger", "",
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    ok(
+        db,
+        d,
+        &[
+            "ledger", "record", "outa.csv", "--round", "A", "--as-of", AS_OF,
+        ],
+    );
+    let (code, _, err) = run(
+        db,
+        d,
+        &[
+            "ledger", "record", "outb.csv", "--round", "B", "--as-of", AS_OF,
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("outb.csv:2:"), "{err}");
+    assert!(err.contains("150,000.00"), "{err}");
+    assert!(err.contains("60,000.00"), "{err}");
+    assert!(err.contains("台账 #1 (批次 A"), "{err}");
+    assert_eq!(live(db, d).len(), 2);
+}
+
+/// A discretionary (酌定) row is pending until its decided amount is typed into 核定金额; an
+/// amount above its ceiling is refused; one within its range records just that row.
+fn a_decided_amount_records_just_that_row(db: &Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok_gen = std::process::Command::new(gen_round())
+        .current_dir(d)
+        .args(["200", "1", "g.csv"])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok_gen);
+    ok(db, d, &["ledger", "init"]);
+    let (code, _, err) = run(
+        db,
+        d,
+        &["batch", "g.csv", "-o", "o.csv", "--as-of", "2026-12-31"],
+    );
+    assert!(code == 0 || code == 3, "{err}");
+    let first = ok(
+        db,
+        d,
+        &[
+            "ledger",
+            "record",
+            "o.csv",
+            "--round",
+            "G",
+            "--as-of",
+            "2026-12-31",
+        ],
+    );
+    assert!(first.contains("待定 pending"), "{first}");
+    let n = head_of(&first).0;
+    // The first discretionary row, its ceiling typed in (and, apart, the ceiling + 0.01).
+    let mut r = csv::Reader::from_path(d.join("o.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let col = |h: &str| headers.iter().position(|x| x == h).unwrap();
+    let (award, ceiling, status) = (col("核定金额"), col("酌定上限"), col("状态"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let at = rows.iter().position(|x| &x[status] == "酌定").unwrap();
+    let top = rows[at][ceiling].to_string();
+    let write = |name: &str, amount: &str| {
+        let mut w = csv::Writer::from_path(d.join(name)).unwrap();
+        w.write_record(&headers).unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            let mut cells: Vec<String> = row.iter().map(str::to_string).collect();
+            if i == at {
+                cells[award] = amount.to_string();
+            }
+            w.write_record(&cells).unwrap();
+        }
+        w.flush().unwrap();
+    };
+    let cents: i64 = top.replace('.', "").parse().unwrap();
+    write(
+        "above.csv",
+        &format!("{}.{:02}", (cents + 1) / 100, (cents + 1) % 100),
+    );
+    let (code, _, err) = run(
+        db,
+        d,
+        &[
+            "ledger",
+            "record",
+            "above.csv",
+            "--round",
+            "G",
+            "--as-of",
+            "2026-12-31",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("above.csv:{}", at + 2)), "{err}");
+    write("decided.csv", &top);
+    let out = ok(
+        db,
+        d,
+        &[
+            "ledger",
+            "record",
+            "decided.csv",
+            "--round",
+            "G",
+            "--as-of",
+            "2026-12-31",
+        ],
+    );
+    assert!(out.contains("已记账 recorded: 1 条"), "{out}");
+    assert_eq!(head_of(&out).0, n + 1);
+    let last = live(db, d).into_iter().max_by_key(|e| e.0).unwrap();
+    assert_eq!(last.4, top);
+}
+
+on_both!(
+    a_shared_cap_used_meanwhile_refuses,
+    a_decided_amount_records_just_that_row
+);
