@@ -59,7 +59,7 @@ impl Locator {
             Locator::Postgres(u) => {
                 // postgres://user:secret@host/db → postgres://user@host/db
                 match (u.find("://"), u.find('@')) {
-                    (Some(s), Some(at)) if u[s + 3..at].contains(':') => {
+                    (Some(s), Some(at)) if at > s + 3 && u[s + 3..at].contains(':') => {
                         let user_end = s + 3 + u[s + 3..at].find(':').unwrap_or(0);
                         format!("{}{}", &u[..user_end], &u[at..])
                     }
@@ -1034,6 +1034,11 @@ mod tests {
             Locator::Postgres(_)
         ));
         assert!(matches!(Locator::parse("台账.db"), Locator::Sqlite(_)));
+        // A password in the key-value form is left out; an `@` before `://` is no user.
+        assert_eq!(
+            Locator::parse("host=/s dbname=l password=a@b://").shown(),
+            "host=/s dbname=l"
+        );
     }
 
     #[test]
