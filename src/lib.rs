@@ -21,6 +21,7 @@ pub mod error;
 pub mod facts;
 pub mod files;
 pub mod fold;
+pub mod ledger;
 pub mod money;
 pub mod notice;
 pub mod outcome;

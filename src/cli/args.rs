@@ -23,6 +23,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub prior: Vec<PathBuf>,
 
+    /// 台账 (SQLite 文件或 PostgreSQL)，其有效奖补作往期奖补 / a ledger whose live awards are earlier awards
+    #[arg(long, env = "CALC_LEDGER", value_name = "LEDGER")]
+    pub ledger: Option<String>,
+
     #[command(flatten)]
     pub common: Common,
 }
@@ -75,6 +79,8 @@ impl Honours {
 pub enum Format {
     Table,
     Json,
+    /// `calc ledger list` only
+    Csv,
 }
 
 /// `--lang`: the library's `Lang`, as a flag value.

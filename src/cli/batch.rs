@@ -34,6 +34,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub prior: Vec<PathBuf>,
 
+    /// 台账 (SQLite 文件或 PostgreSQL)，其有效奖补和配额名额作往期 / a ledger whose live awards and quota places are earlier ones
+    #[arg(long, env = "CALC_LEDGER", value_name = "LEDGER")]
+    pub ledger: Option<String>,
+
     /// 汇总表：按区县、条款合计 / totals by district and clause
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
@@ -92,7 +96,12 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     check_files(args)?;
     let encoding = args.encoding.into();
     let table = files::table(&args.input, encoding, args.sheet.as_deref())?;
-    let priors = load_priors(config, &args.prior, encoding)?;
+    let mut ledger = (args.ledger.as_deref())
+        .filter(|l| !l.trim().is_empty())
+        .map(super::ledger::priors_of)
+        .transpose()?;
+    let from_ledger = ledger.as_ref().map(|(_, p)| p as &dyn PriorSource);
+    let priors = load_priors(config, &args.prior, encoding, from_ledger)?;
     let options = batch::Options {
         keep_columns: args.keep_column.clone(),
         as_of: config.as_of.unwrap_or_else(today),
@@ -113,6 +122,20 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     });
     bar.finish();
     let round = round?;
+    if let Some((l, _)) = &mut ledger {
+        let report = round.report();
+        let run = calc::ledger::Run {
+            command: format!("batch {}", args.input.display()),
+            rules_digest: Some(round.digest.clone()),
+            as_of: Some(round.as_of.to_string()),
+            counts: format!("rows={} errors={}", report.rows, report.errors),
+            outcome: if args.check { "checked" } else { "written" }.into(),
+            ..Default::default()
+        };
+        l.log_run(&run, &super::ledger::who())?;
+        // The head the round was computed against, for the approval sheet.
+        eprint!("{}", super::ledger::head_line(&l.head()?));
+    }
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
         for (phase, at) in &round.phases {
             eprintln!("{phase}: {at:?}");
@@ -192,9 +215,11 @@ fn load_priors(
     config: &Config,
     paths: &[PathBuf],
     encoding: Encoding,
+    ledger: Option<&dyn PriorSource>,
 ) -> Result<Gathered, Failure> {
     let files = files::prior_files(paths, encoding)?;
-    let sources: Vec<&dyn PriorSource> = files.iter().map(|f| f as &dyn PriorSource).collect();
+    let mut sources: Vec<&dyn PriorSource> = files.iter().map(|f| f as &dyn PriorSource).collect();
+    sources.extend(ledger);
     Ok(calc::prior::gather(&config.book, &sources)?)
 }
 

@@ -123,7 +123,7 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let text = match config.format {
         _ if stdout => String::new(),
         Format::Json => format!("{:#}\n", impact.json()),
-        Format::Table => calc::render::impact::render(&impact, config.lang, width()),
+        Format::Table | Format::Csv => calc::render::impact::render(&impact, config.lang, width()),
     };
     print(&text)?;
     for (line, message) in &impact.row_errors {

@@ -44,6 +44,13 @@ impl Config {
         overlays: &[std::path::PathBuf],
     ) -> Result<Config, Failure> {
         refuse_unhonoured(c, command, honours)?;
+        // CSV is a format of `calc ledger list` only.
+        if c.format == Some(Format::Csv) && command != "ledger list" {
+            return Err(Failure::Usage(calc::text!(
+                "`calc {command}` 的 --format 应为 table 或 json",
+                "`calc {command}` takes --format table or json"
+            )));
+        }
         let sources = sources(c, overlays)?;
         let book = compile(&sources)?;
         let rules = book.base.clone();
@@ -82,6 +89,7 @@ impl Config {
         facts: &Facts,
         file: &Path,
         paths: &[PathBuf],
+        ledger: Option<&dyn PriorSource>,
     ) -> Result<Vec<PriorAward>, InputError> {
         let mut files: Vec<(&Path, &Role)> = vec![(file, &INPUT)];
         files.extend(paths.iter().map(|p| (p.as_path(), &PRIOR)));
@@ -94,6 +102,7 @@ impl Config {
         let own = FactsPriors(facts);
         let mut sources: Vec<&dyn PriorSource> = vec![&own];
         sources.extend(opened.iter().map(|f| f as &dyn PriorSource));
+        sources.extend(ledger);
         // Each award under its own applicant's rules (a prior file holds other applicants too).
         let gathered = calc::prior::gather(&self.book, &sources)?;
         let r = &rules.roles;

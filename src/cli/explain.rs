@@ -31,10 +31,10 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     {
         return Err(no_such_clause(rules, n, "--clause").into());
     }
-    let priors = config.priors_for(rules, &facts, &args.file, &args.prior)?;
+    let priors = config.priors_for(rules, &facts, &args.file, &args.prior, None)?;
     let outcome = calc::evaluate_with(rules, &facts, &priors, config.as_of_for(&facts))?;
     let text = match config.format {
-        Format::Table => fit(
+        Format::Table | Format::Csv => fit(
             &explain::render(&outcome, &facts, rules, config.lang, only),
             width(),
         ),

@@ -1,7 +1,8 @@
 //! The command line, the shell around the library: raw flags (`args`) become a checked run
 //! configuration (`Config`), each command runs from its own file, and this module is the one
 //! place that dispatches, prints errors and chooses the exit code: 0 success, 1 a `calc test`
-//! case failed, 2 bad input or bad rules, 3 a batch or a compare finished with row errors.
+//! case failed, 2 bad input or bad rules, 3 a batch or a compare finished with row errors, 4 a
+//! ledger whose chain is broken (`calc ledger verify`).
 
 mod args;
 mod batch;
@@ -9,6 +10,7 @@ mod compare;
 mod completions;
 mod config;
 mod explain;
+mod ledger;
 mod notice;
 mod rules;
 mod schema;
@@ -38,6 +40,8 @@ pub enum Failure {
     RowErrors,
     /// `calc rules check`: the rules have problems.
     RulesProblems,
+    /// `calc ledger verify`: the chain is broken (already reported, naming the entry).
+    LedgerBroken,
 }
 
 impl Failure {
@@ -54,6 +58,7 @@ impl Failure {
             },
             Failure::Usage(_) | Failure::RulesProblems => 2,
             Failure::RowErrors => 3,
+            Failure::LedgerBroken => 4,
         }
     }
 
@@ -61,7 +66,10 @@ impl Failure {
     fn reported(&self) -> bool {
         matches!(
             self,
-            Failure::CasesFailed | Failure::RowErrors | Failure::RulesProblems
+            Failure::CasesFailed
+                | Failure::RowErrors
+                | Failure::RulesProblems
+                | Failure::LedgerBroken
         )
     }
 }
@@ -71,7 +79,10 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Calc(e) => write!(f, "{e}"),
             Failure::Usage(m) => write!(f, "{m}"),
-            Failure::CasesFailed | Failure::RowErrors | Failure::RulesProblems => Ok(()),
+            Failure::CasesFailed
+            | Failure::RowErrors
+            | Failure::RulesProblems
+            | Failure::LedgerBroken => Ok(()),
         }
     }
 }
@@ -170,6 +181,11 @@ pub enum Command {
     /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
     #[command(after_help = "示例 / Examples:\n  calc schema > facts.schema.json")]
     Schema,
+    /// 台账: 已核准兑现的奖补 (SQLite 或 PostgreSQL) / the ledger of what was paid (SQLite or PostgreSQL)
+    #[command(
+        after_help = "示例 / Examples:\n  calc ledger init --ledger ledger.db\n  calc ledger record out1.csv --round 2026-1 --as-of 2026-06-30 --ledger ledger.db\n  calc batch round2.csv -o out2.csv --ledger ledger.db\n  calc ledger verify --ledger ledger.db"
+    )]
+    Ledger(ledger::Args),
     /// 网页与 JSON API (本机；非本机地址须 --token-file) / the pages and the JSON API (loopback; another address needs --token-file)
     #[command(
         after_help = "示例 / Examples:\n  calc serve\n  calc serve --addr 0.0.0.0:8080 --token-file token.txt\n  curl -s -H 'Content-Type: application/toml' --data-binary @examples/enterprise.toml http://127.0.0.1:8080/api/evaluate"
@@ -276,6 +292,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             &config("FILE", Honours::ALL)?,
             cli.file.as_deref(),
             &cli.prior,
+            cli.ledger.as_deref(),
         ),
         Some(Command::Batch(args)) => batch::run(&config("batch", batch::HONOURS)?, args),
         Some(Command::Compare(args)) => compare::run(common, args),
@@ -284,6 +301,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Some(Command::Rules(args)) => rules::run(common, args),
         Some(Command::Template(args)) => template::run(&config("template", Honours::NONE)?, args),
         Some(Command::Notice(args)) => notice::run(&config("notice", Honours::NONE)?, args),
+        Some(Command::Ledger(args)) => ledger::run(common, args),
         Some(Command::Schema) => schema::run(&config("schema", Honours::NONE)?),
         Some(Command::Serve(args)) => serve::run(config("serve", Honours::NONE)?, args),
         Some(Command::Completions(args)) => {
@@ -378,7 +396,10 @@ fn error_text(f: &Failure, width: Option<usize>) -> String {
         Failure::Calc(e) => vec![e.text()],
         Failure::Usage(m) => vec![m.clone()],
         // Reported by the command itself; nothing is printed for them (`reported`).
-        Failure::CasesFailed | Failure::RowErrors | Failure::RulesProblems => Vec::new(),
+        Failure::CasesFailed
+        | Failure::RowErrors
+        | Failure::RulesProblems
+        | Failure::LedgerBroken => Vec::new(),
     };
     let mut out = String::new();
     let mut para = |lead: &str, text: &str| {

@@ -6,7 +6,12 @@ use calc::render;
 
 use super::{Config, Failure, Format, print, width};
 
-pub fn run(config: &Config, file: Option<&Path>, priors: &[PathBuf]) -> Result<(), Failure> {
+pub fn run(
+    config: &Config,
+    file: Option<&Path>,
+    priors: &[PathBuf],
+    ledger: Option<&str>,
+) -> Result<(), Failure> {
     let Some(path) = file else {
         return Err(Failure::Usage(calc::text!(
             "请给出申报单位事实文件，如 `calc examples/enterprise.toml`；`calc --help` 查看用法",
@@ -15,10 +20,31 @@ pub fn run(config: &Config, file: Option<&Path>, priors: &[PathBuf]) -> Result<(
     };
     let facts = config.load_facts(path)?;
     let rules = config.rules_for(&facts);
-    let priors = config.priors_for(rules, &facts, path, priors)?;
-    let outcome = calc::evaluate_with(rules, &facts, &priors, config.as_of_for(&facts))?;
+    // The ledger's live awards, one more source beside the prior files (`--ledger`).
+    let mut ledger = (ledger.filter(|l| !l.trim().is_empty()))
+        .map(super::ledger::priors_of)
+        .transpose()?;
+    let from_ledger = ledger
+        .as_ref()
+        .map(|(_, p)| p as &dyn calc::prior::PriorSource);
+    let priors = config.priors_for(rules, &facts, path, priors, from_ledger)?;
+    let as_of = config.as_of_for(&facts);
+    let outcome = calc::evaluate_with(rules, &facts, &priors, as_of)?;
+    if let Some((l, _)) = &mut ledger {
+        let run = calc::ledger::Run {
+            command: format!("calc {}", calc::files::shown(path)),
+            rules_digest: Some(rules.digest.clone()),
+            as_of: Some(as_of.to_string()),
+            counts: format!("priors={}", priors.len()),
+            outcome: "computed".into(),
+            ..Default::default()
+        };
+        l.log_run(&run, &super::ledger::who())?;
+        // The head the figures were computed against (on stderr: stdout may be JSON).
+        eprint!("{}", super::ledger::head_line(&l.head()?));
+    }
     let text = match config.format {
-        Format::Table => render::table::render(&outcome, rules, config.lang, width()),
+        Format::Table | Format::Csv => render::table::render(&outcome, rules, config.lang, width()),
         Format::Json => render::json::render(&outcome, rules, config.lang),
     };
     print(&text)?;
