@@ -18,7 +18,7 @@ fn state_with(limits: Limits, token: Option<&str>) -> server::AppState {
     Shared::new(Config {
         book: book(),
         token: token.map(str::to_string),
-        priors: None,
+        ledger: None,
         limits,
         log: None,
     })
@@ -682,4 +682,129 @@ fn a_non_loopback_address_needs_a_token_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--token-file"));
+}
+
+/// The ledger (`--ledger`) as the server reads it: its awards deducted and named (`台账 #N`),
+/// the head in `X-Calc-Ledger-Head` and /api/health, an applicant's awards at /api/awards, and
+/// a record made meanwhile (here an import by the CLI) seen by the next request.
+///
+/// examples/enterprise.toml, clause 1 (2026 cap 500,000; its own prior HT-000 100,000):
+/// HT-001 1,200,000 × 30% = 360,000 and HT-002 800,000 × 10% = 80,000.
+/// - without the ledger: 500,000 − 100,000 = 400,000 left: 360,000 + 40,000 = 400,000.
+/// - ledger #1 (HT-009, 50,000): 350,000 left: HT-001 360,000 → 350,000, HT-002 → 0: 350,000;
+///   total 3,932,083.33 − 400,000 + 350,000 = 3,882,083.33.
+/// - ledger #2 (HT-010, 100,000) too: 250,000 left: HT-001 → 250,000: total 3,782,083.33.
+#[tokio::test]
+async fn with_a_ledger_the_server_reads_its_awards_and_sees_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = d.join("ledger.db");
+    let cli = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("calc")
+            .unwrap()
+            .current_dir(d)
+            .env("CALC_LEDGER", &db)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let import = |name: &str, item: &str, amount: &str| {
+        std::fs::write(
+            d.join(name),
+            format!(
+                "统一社会信用代码,单位名称,所属区县,条款,年度,事项编号,已获金额\n\
+                 91330302ma2h00001y,温州示例智能科技有限公司,鹿城区,1,2026,{item},{amount}\n"
+            ),
+        )
+        .unwrap();
+        cli(&["ledger", "import", name, "--round", "旧账"]);
+    };
+    cli(&["ledger", "init"]);
+    import("p1.csv", "HT-009", "50000");
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let store = calc::ledger::store::Store::sqlite(conn).unwrap();
+    let view = server::ledger::LedgerView::new(calc::ledger::Ledger::new(store, "ledger.db"));
+    let state = Shared::new(Config {
+        book: book(),
+        token: None,
+        ledger: Some(view),
+        limits: Limits::default(),
+        log: None,
+    })
+    .unwrap();
+    let app = server::router(state);
+    let facts = std::fs::read(calc_root().join("examples/enterprise.toml")).unwrap();
+    let evaluate = || post("/api/evaluate", "application/toml", facts.clone());
+
+    let (r, body) = send(&app, evaluate()).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let j = json(&body);
+    assert_eq!(j["clauses"][0]["amount"], "350000.00", "{j}");
+    assert_eq!(j["total"], "3882083.33");
+    assert!(body_has(&body, "台账 #1"), "the deduction names its entry");
+    let head1 = r.headers()["x-calc-ledger-head"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(head1.starts_with("1 ") && head1.len() == 2 + 64, "{head1}");
+    // The CLI with the same ledger gives the same JSON.
+    let from_cli: serde_json::Value = serde_json::from_str(&cli(&[
+        "--format",
+        "json",
+        calc_root()
+            .join("examples/enterprise.toml")
+            .to_str()
+            .unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(j, from_cli);
+
+    // A record made meanwhile is seen by the next request, and the head moves.
+    import("p2.csv", "HT-010", "100000");
+    let (r, body) = send(&app, evaluate()).await;
+    let j = json(&body);
+    assert_eq!(j["clauses"][0]["amount"], "250000.00", "{j}");
+    assert_eq!(j["total"], "3782083.33");
+    let head2 = r.headers()["x-calc-ledger-head"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(head2.starts_with("2 "), "{head2}");
+    let verified = cli(&["ledger", "verify", "--expect", &head2.replacen(' ', ":", 1)]);
+    assert!(!verified.is_empty());
+
+    // The applicant's awards, found by its code in lower case; health names the head.
+    let (r, body) = send(&app, get("/api/awards?credit_code=91330302ma2h00001y")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let a = json(&body);
+    let items: Vec<&str> = (a["awards"].as_array().unwrap().iter())
+        .map(|e| e["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(items, ["HT-009", "HT-010"]);
+    assert_eq!(a["awards"][1]["amount"], "100000.00");
+    assert_eq!(a["ledger_head"], format!("台账 #{}", head2));
+    let (_, body) = send(&app, get("/api/health")).await;
+    assert_eq!(json(&body)["ledger_head"], format!("台账 #{}", head2));
+    let (r, body) = send(&app, get("/api/awards")).await;
+    error_of(&r, &body, StatusCode::BAD_REQUEST);
+}
+
+fn calc_root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn body_has(body: &Bytes, text: &str) -> bool {
+    String::from_utf8_lossy(body).contains(text)
 }

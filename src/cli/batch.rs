@@ -100,7 +100,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         .filter(|l| !l.trim().is_empty())
         .map(super::ledger::priors_of)
         .transpose()?;
-    let from_ledger = ledger.as_ref().map(|(_, p)| p as &dyn PriorSource);
+    let from_ledger = ledger.as_ref().map(|l| &l.priors as &dyn PriorSource);
     let priors = load_priors(config, &args.prior, encoding, from_ledger)?;
     let options = batch::Options {
         keep_columns: args.keep_column.clone(),
@@ -122,7 +122,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     });
     bar.finish();
     let round = round?;
-    if let Some((l, _)) = &mut ledger {
+    if let Some(from) = &mut ledger {
         let report = round.report();
         let run = calc::ledger::Run {
             command: format!("batch {}", args.input.display()),
@@ -132,9 +132,9 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
             outcome: if args.check { "checked" } else { "written" }.into(),
             ..Default::default()
         };
-        l.log_run(&run, &super::ledger::who())?;
+        from.ledger.log_run(&run, &super::ledger::who())?;
         // The head the round was computed against, for the approval sheet.
-        eprint!("{}", super::ledger::head_line(&l.head()?));
+        eprint!("{}", super::ledger::head_line(&from.head));
     }
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
         for (phase, at) in &round.phases {

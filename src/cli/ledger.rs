@@ -593,9 +593,20 @@ fn export(config: &Config, locator: &str, to: &Path) -> Result<(), Failure> {
     ))
 }
 
-/// `--ledger` on `calc FILE` and `calc batch`: the ledger's live awards as a source of priors.
-pub fn priors_of(locator: &str) -> Result<(Ledger, ledger::LedgerPriors), Failure> {
-    let mut l = open_checked(locator)?;
-    let p = l.priors()?;
-    Ok((l, p))
+/// The ledger a computation reads (`--ledger` on `calc FILE` and `calc batch`): its live
+/// awards as a source of priors, and the head they were read at, which the run then names.
+pub struct FromLedger {
+    pub ledger: Ledger,
+    pub priors: ledger::LedgerPriors,
+    pub head: (i64, String),
+}
+
+pub fn priors_of(locator: &str) -> Result<FromLedger, Failure> {
+    let mut ledger = open_checked(locator)?;
+    let (head, priors) = ledger.snapshot()?;
+    Ok(FromLedger {
+        ledger,
+        priors,
+        head,
+    })
 }

@@ -1,4 +1,5 @@
-//! `calc serve [--addr 127.0.0.1:8080] [--rules DIR] [--overlay F]... [--token-file F]`: the
+//! `calc serve [--addr 127.0.0.1:8080] [--rules DIR] [--overlay F]... [--token-file F]
+//! [--ledger L]`: the
 //! pages and the JSON API of SPEC §9 (calc::server). This shell reads the token file, says
 //! where it listens and writes a line per request on standard error; Ctrl-C or SIGTERM stops it.
 
@@ -19,6 +20,10 @@ pub struct Args {
     /// 令牌文件: 非本机地址必须给出；API 须带 Authorization: Bearer <令牌> / a file holding the token, required for a non-loopback address
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+
+    /// 台账 (SQLite 文件或 PostgreSQL)：只读，其有效奖补和配额名额作往期 / a ledger, read only: its live awards and quota places are earlier ones
+    #[arg(long, env = "CALC_LEDGER", value_name = "LEDGER")]
+    pub ledger: Option<String>,
 }
 
 pub fn run(config: Config, args: &Args) -> Result<(), Failure> {
@@ -50,11 +55,18 @@ pub fn run(config: Config, args: &Args) -> Result<(), Failure> {
             "listening on {addr}, which is not loopback, needs --token-file"
         )));
     }
+    // Opened and its schema checked before listening: a wrong ledger stops the start, not a
+    // request. The server only reads it (SPEC §9).
+    let ledger = (args.ledger.as_deref())
+        .filter(|l| !l.trim().is_empty())
+        .map(super::ledger::open_checked)
+        .transpose()?
+        .map(server::ledger::LedgerView::new);
     let log: server::Log = Arc::new(|line: &str| eprintln!("{line}"));
     let serve = server::Config {
         book: config.book,
         token,
-        priors: None,
+        ledger,
         limits: server::Limits::default(),
         log: Some(log),
     };

@@ -26,11 +26,11 @@ pub fn run(
         .transpose()?;
     let from_ledger = ledger
         .as_ref()
-        .map(|(_, p)| p as &dyn calc::prior::PriorSource);
+        .map(|l| &l.priors as &dyn calc::prior::PriorSource);
     let priors = config.priors_for(rules, &facts, path, priors, from_ledger)?;
     let as_of = config.as_of_for(&facts);
     let outcome = calc::evaluate_with(rules, &facts, &priors, as_of)?;
-    if let Some((l, _)) = &mut ledger {
+    if let Some(from) = &mut ledger {
         let run = calc::ledger::Run {
             command: format!("calc {}", calc::files::shown(path)),
             rules_digest: Some(rules.digest.clone()),
@@ -39,9 +39,9 @@ pub fn run(
             outcome: "computed".into(),
             ..Default::default()
         };
-        l.log_run(&run, &super::ledger::who())?;
+        from.ledger.log_run(&run, &super::ledger::who())?;
         // The head the figures were computed against (on stderr: stdout may be JSON).
-        eprint!("{}", super::ledger::head_line(&l.head()?));
+        eprint!("{}", super::ledger::head_line(&from.head));
     }
     let text = match config.format {
         Format::Table | Format::Csv => render::table::render(&outcome, rules, config.lang, width()),

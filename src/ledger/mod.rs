@@ -497,6 +497,17 @@ impl Ledger {
         Ok(LedgerPriors { entries })
     }
 
+    /// The live awards and the head they are the awards of, read in one transaction (a
+    /// record committed meanwhile is in both or in neither): what a computation with the
+    /// ledger names as the head it was computed against.
+    pub fn snapshot(&mut self) -> Result<((i64, String), LedgerPriors), InputError> {
+        self.store.begin_read().map_err(|e| self.fail(e))?;
+        let priors = self.priors()?;
+        let head = self.head()?;
+        self.store.rollback();
+        Ok((head, priors))
+    }
+
     /// The chain's head: its last entry's number and hash (0 and the genesis when empty).
     pub fn head(&mut self) -> Result<(i64, String), InputError> {
         let rows = self.query("SELECT seq, hash FROM chain_head WHERE id = 1", &[])?;

@@ -149,6 +149,8 @@ struct Done {
     name: String,
     rows: usize,
     errors: usize,
+    /// `台账 #SEQ HASH`, the ledger's head the round was computed against.
+    ledger_head: Option<String>,
 }
 
 pub async fn handler(
@@ -183,6 +185,7 @@ pub async fn handler(
                 header(done.errors.to_string()),
             ),
         ],
+        super::ledger::head_header(done.ledger_head.as_deref()),
         done.bytes,
     )
         .into_response())
@@ -207,13 +210,14 @@ fn compute(
     let table = Table::from_bytes(name.clone(), bytes.to_vec(), Encoding::Auto, None)?;
     drop(bytes);
     stop()?;
-    let priors = state.gather(None)?;
+    let priors = state.gather(None, None)?;
     let options = batch::Options {
         keep_columns: Vec::new(),
         as_of: asked.as_of,
         lang: asked.lang,
     };
-    let round = batch::evaluate(&state.book, table, &options, &priors, cancel)?;
+    let round = batch::evaluate(&state.book, table, &options, &priors.gathered, cancel)?;
+    let ledger_head = priors.head;
     stop()?;
     let (ext, kind) = match asked.format {
         Format::Csv => ("csv", "text/csv; charset=utf-8"),
@@ -241,6 +245,7 @@ fn compute(
             name: output_name,
             rows,
             errors,
+            ledger_head,
         });
     }
     stop()?;
@@ -250,7 +255,8 @@ fn compute(
         as_of: round.as_of,
         run: Some(chrono::Local::now().date_naive()),
         overlays: state.book.base.overlays.clone(),
-        priors: Vec::new(),
+        // The summary names the ledger's head the round was computed against.
+        priors: ledger_head.iter().cloned().collect(),
     };
     let summary_name = format!("summary.{ext}");
     let form = Form {
@@ -280,6 +286,7 @@ fn compute(
         name: "round.zip".into(),
         rows,
         errors,
+        ledger_head,
     })
 }
 

@@ -96,6 +96,8 @@ pub const SHOWN: &str = "request";
 pub struct Evaluated {
     pub facts: Facts,
     pub outcome: Outcome,
+    /// The ledger's head the priors were read at (`台账 #SEQ HASH`), when there is a ledger.
+    pub ledger_head: Option<String>,
 }
 
 pub fn evaluated(
@@ -121,12 +123,16 @@ pub fn evaluated(
         Written::Toml => Facts::from_bytes(base, SHOWN, body.to_vec())?,
     };
     let rules = facts.rules(&state.book);
-    let priors = state.gather(Some(&facts))?;
     let code = code_of(rules, &facts);
+    let priors = state.gather(Some(&facts), Some(&code))?;
     let today = chrono::Local::now().date_naive();
     let as_of = facts.as_of_or(rules, as_of, today);
-    let outcome = crate::evaluate_with(rules, &facts, priors.of(&code), as_of)?;
-    Ok(Evaluated { facts, outcome })
+    let outcome = crate::evaluate_with(rules, &facts, priors.gathered.of(&code), as_of)?;
+    Ok(Evaluated {
+        facts,
+        outcome,
+        ledger_head: priors.head,
+    })
 }
 
 /// The applicant's credit code, as the priors are gathered under it.
@@ -147,13 +153,14 @@ pub async fn handler(
     let q = check(params)?;
     let written = written(&headers)?;
     let s = state.clone();
-    let text = work::run(&state, Kind::Single, move || {
+    let (text, head) = work::run(&state, Kind::Single, move || {
         let e = evaluated(&s, written, &body, q.as_of)?;
         let rules = e.facts.rules(&s.book);
-        Ok(crate::render::json::render(&e.outcome, rules, q.lang))
+        let text = crate::render::json::render(&e.outcome, rules, q.lang);
+        Ok((text, e.ledger_head))
     })
     .await?;
-    Ok(json(text))
+    Ok((super::ledger::head_header(head.as_deref()), json(text)).into_response())
 }
 
 /// A JSON answer.

@@ -7,11 +7,13 @@
 //! One file per route or group of routes; `error` makes every error the §5 JSON error; `work`
 //! bounds the work in flight and the time a request may take.
 
+mod awards;
 mod batch;
 pub mod error;
 mod evaluate;
 mod explain;
 mod health;
+pub mod ledger;
 mod login;
 mod openapi;
 pub mod pages;
@@ -41,17 +43,15 @@ use error::ApiError;
 /// A line of the request log (method, path, status, time), for the shell to write.
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// Earlier awards the server reads besides the facts' own `[[prior]]` tables (a ledger).
-pub type Priors = Arc<dyn PriorSource + Send + Sync>;
-
 /// What `calc serve` was told.
 pub struct Config {
     /// The rules in effect (`--rules`, `--overlay`), compiled.
     pub book: RuleBook,
     /// The token every API request must carry (`--token-file`), when there is one.
     pub token: Option<String>,
-    /// A source of earlier awards beside the facts' own (none yet: the ledger's seam).
-    pub priors: Option<Priors>,
+    /// The ledger (`--ledger`), opened by the shell: read for priors and quota places, never
+    /// written.
+    pub ledger: Option<ledger::LedgerView>,
     pub limits: Limits,
     /// Where a line per request goes (the shell: standard error); none, nowhere.
     pub log: Option<Log>,
@@ -95,7 +95,7 @@ impl Default for Limits {
 pub struct Shared {
     pub book: RuleBook,
     pub token: Option<String>,
-    pub priors: Option<Priors>,
+    pub ledger: Option<ledger::LedgerView>,
     pub limits: Limits,
     log: Option<Log>,
     single: Arc<Semaphore>,
@@ -108,12 +108,19 @@ pub struct Shared {
 
 pub type AppState = Arc<Shared>;
 
+/// The earlier awards a request computes against, and the ledger's head they were read at
+/// (`台账 #SEQ HASH`; none without a ledger).
+pub struct Priors {
+    pub gathered: Gathered,
+    pub head: Option<String>,
+}
+
 impl Shared {
     pub fn new(config: Config) -> std::io::Result<AppState> {
         let Config {
             book,
             token,
-            priors,
+            ledger,
             limits,
             log,
         } = config;
@@ -130,7 +137,7 @@ impl Shared {
             round_pool: Arc::new(round_pool),
             book,
             token,
-            priors,
+            ledger,
             limits,
             log,
             openapi,
@@ -152,18 +159,48 @@ impl Shared {
         self.single.clone().acquire_many_owned(n).await.ok()
     }
 
-    /// The earlier awards of every source: the facts' own `[[prior]]` tables and the server's
-    /// source, when it has one; the one gathering the CLI uses (`prior::gather`).
-    pub fn gather(&self, own: Option<&crate::Facts>) -> Result<Gathered, crate::error::InputError> {
+    /// The earlier awards of every source, by the one gathering the CLI uses
+    /// (`prior::gather`): the facts' own `[[prior]]` tables, and the ledger's live awards when
+    /// there is a ledger (for one applicant, `code`, only what its evaluation needs: see
+    /// `ledger`), with the head they were read at.
+    pub fn gather(
+        &self,
+        own: Option<&crate::Facts>,
+        code: Option<&str>,
+    ) -> Result<Priors, ApiError> {
         let own = own.map(FactsPriors);
         let mut sources: Vec<&dyn PriorSource> = Vec::new();
         if let Some(o) = &own {
             sources.push(o);
         }
-        if let Some(p) = &self.priors {
-            sources.push(p.as_ref());
+        let snapshot = self.ledger_snapshot()?;
+        let from_ledger = snapshot.as_ref().map(|s| match code {
+            Some(code) => s.priors_for(code),
+            None => s.all(),
+        });
+        if let Some(p) = &from_ledger {
+            sources.push(p);
         }
-        crate::prior::gather(&self.book, &sources)
+        Ok(Priors {
+            gathered: crate::prior::gather(&self.book, &sources)?,
+            head: snapshot.map(|s| s.head.shown()),
+        })
+    }
+
+    /// The ledger at its current head, when there is one; a ledger that cannot be read is the
+    /// server's trouble, not the request's: 503.
+    pub fn ledger_snapshot(&self) -> Result<Option<Arc<ledger::Snapshot>>, ApiError> {
+        let Some(view) = &self.ledger else {
+            return Ok(None);
+        };
+        view.current(&self.book).map(Some).map_err(|e| {
+            let mut answer = ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                crate::text!("台账暂不可读: {}", e.message.zh; "the ledger cannot be read now: {}", e.message.en),
+            );
+            answer.retry_after = Some(5);
+            answer
+        })
     }
 }
 
@@ -180,6 +217,7 @@ fn routes(limits: &Limits) -> Router<AppState> {
         .route("/api/schema", get(schema::handler))
         .route("/api/openapi.json", get(openapi::handler))
         .route("/api/health", get(health::handler))
+        .route("/api/awards", get(awards::handler))
         .route("/", get(login::official))
         .route("/round", get(login::round))
         .route("/login", get(login::form).post(login::login))

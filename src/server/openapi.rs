@@ -22,6 +22,7 @@ fn headers() -> Value {
         "X-Calc-Version": { "description": "calc 的版本 / calc's version", "required": true, "schema": { "type": "string" } },
         "X-Calc-Rules-Digest": { "description": "生效规则的 sha256 / the sha256 of the rules in effect", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } },
         "X-Content-Type-Options": text,
+        "X-Calc-Ledger-Head": { "description": "计算所依据的台账头 (有台账时) / the ledger's head the answer was computed against (with a ledger)", "required": false, "schema": { "type": "string", "pattern": "^[0-9]+ [0-9a-f]{64}$" } },
     })
 }
 
@@ -269,6 +270,33 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         ),
         token,
     );
+    let mut health = health;
+    health["responses"]["503"] = busy();
+    let entry = json!({ "type": "object", "required": ["seq", "clause", "amount", "round"], "properties": {
+        "seq": { "type": "integer" }, "credit_code": { "type": "string" }, "name": { "type": "string" },
+        "district": { "type": "string" }, "clause": { "type": "integer" },
+        "item": { "type": ["string", "null"] }, "subject": { "type": ["string", "null"] },
+        "title": { "type": ["string", "null"] }, "year": { "type": ["integer", "null"] },
+        "start": { "type": ["string", "null"] }, "end": { "type": ["string", "null"] },
+        "amount": { "type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$" }, "round": { "type": "string" },
+        "as_of": { "type": ["string", "null"] } } });
+    let mut awards_responses = ok(
+        "申报单位在台账中的有效奖补 (无台账时为空) / the applicant's live awards in the ledger (none without a ledger)",
+        json!({ "type": "object", "required": ["ledger_head", "awards"], "properties": {
+            "ledger_head": { "type": ["string", "null"] },
+            "awards": { "type": "array", "items": entry } } }),
+    );
+    awards_responses.insert("400".into(), error("缺少 credit_code / no credit_code"));
+    awards_responses.insert("503".into(), busy());
+    let awards = operation(
+        "往期奖补 (台账) / earlier awards in the ledger",
+        vec![
+            json!({ "name": "credit_code", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1 }, "description": "统一社会信用代码或公民身份号码 / the credit code or ID number" }),
+        ],
+        None,
+        awards_responses,
+        token,
+    );
     let page = |summary: &str, login: bool| {
         let mut r = serde_json::Map::new();
         r.insert("200".into(), html("页面 / the page"));
@@ -311,6 +339,7 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
             "/api/schema": { "get": schema },
             "/api/openapi.json": { "get": openapi },
             "/api/health": { "get": health },
+            "/api/awards": { "get": awards },
             "/": { "get": page("办事人员页面 / the official's page", false) },
             "/round": { "get": page("财务人员页面 / the clerk's page", false) },
             "/login": {
