@@ -75,6 +75,8 @@ impl Honours {
 pub enum Format {
     Table,
     Json,
+    /// 核定表 (HTML，可打印) / the decision sheet as printable HTML (`calc explain` only)
+    Html,
 }
 
 /// `--lang`: the library's `Lang`, as a flag value.

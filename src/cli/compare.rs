@@ -123,6 +123,8 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let text = match config.format {
         _ if stdout => String::new(),
         Format::Json => format!("{:#}\n", impact.json()),
+        // Refused with the flags (`config::refuse_unhonoured`).
+        Format::Html => String::new(),
         Format::Table => calc::render::impact::render(&impact, config.lang, width()),
     };
     print(&text)?;

@@ -20,6 +20,8 @@ pub fn run(config: &Config, file: Option<&Path>, priors: &[PathBuf]) -> Result<(
     let text = match config.format {
         Format::Table => render::table::render(&outcome, rules, config.lang, width()),
         Format::Json => render::json::render(&outcome, rules, config.lang),
+        // Refused with the flags (`config::refuse_unhonoured`).
+        Format::Html => String::new(),
     };
     print(&text)?;
     Ok(())
