@@ -30,6 +30,10 @@ pub mod quota;
 pub mod render;
 pub mod round;
 pub mod rules;
+#[cfg(feature = "server")]
+pub mod server {
+    pub mod pages;
+}
 pub mod sheet;
 pub mod suggest;
 pub mod template;
