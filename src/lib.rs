@@ -31,9 +31,7 @@ pub mod render;
 pub mod round;
 pub mod rules;
 #[cfg(feature = "server")]
-pub mod server {
-    pub mod pages;
-}
+pub mod server;
 pub mod sheet;
 pub mod suggest;
 pub mod template;

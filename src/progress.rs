@@ -12,6 +12,11 @@ pub enum Count {
 pub trait Progress: Sync {
     fn phase(&self, name: &'static str, len: usize, counts: Count);
     fn inc(&self, n: u64);
+    /// Whether the caller has given up on the run (a server's request that timed out): a round
+    /// checks between its phases and stops with `batch::cancelled`. Never, unless said.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// No progress shown.

@@ -149,6 +149,7 @@ pub fn evaluate(
     let (read, at) = read_rows(&parser, &table, progress);
     table.closed_quotes(at.last)?;
     mark("read");
+    stop_if_cancelled(&table.file, progress)?;
     let quota = Quota {
         rules: &quotas,
         places: &priors.places,
@@ -156,6 +157,7 @@ pub fn evaluate(
     let (mut units, mut results, candidates) =
         evaluate_all(book, opts, (&table.file, priors, quota), read, progress);
     mark("evaluated");
+    stop_if_cancelled(&table.file, progress)?;
     let (as_of, lang) = (opts.as_of, opts.lang);
     quota::apply(
         book,
@@ -180,6 +182,26 @@ pub fn evaluate(
         phases,
         table,
     })
+}
+
+/// The error of a round whose caller gave up on it (`Progress::cancelled`): nothing of it is
+/// used, so it stops at the end of the phase it is in.
+pub fn cancelled(file: &str) -> Error {
+    crate::error::InputError::new(
+        file,
+        crate::text!(
+            "计算已取消 (请求超时)",
+            "the round was cancelled (its request timed out)"
+        ),
+    )
+    .into()
+}
+
+fn stop_if_cancelled(file: &str, progress: &dyn Progress) -> Result<(), Error> {
+    match progress.cancelled() {
+        true => Err(cancelled(file)),
+        false => Ok(()),
+    }
 }
 
 /// A round evaluated: every row's result in input order, its applicants, and its table, to

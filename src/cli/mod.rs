@@ -12,6 +12,7 @@ mod explain;
 mod notice;
 mod rules;
 mod schema;
+mod serve;
 mod single;
 mod template;
 mod test;
@@ -169,6 +170,11 @@ pub enum Command {
     /// 申报文件的 JSON Schema / the JSON Schema of the applicant file
     #[command(after_help = "示例 / Examples:\n  calc schema > facts.schema.json")]
     Schema,
+    /// 网页与 JSON API (本机；非本机地址须 --token-file) / the pages and the JSON API (loopback; another address needs --token-file)
+    #[command(
+        after_help = "示例 / Examples:\n  calc serve\n  calc serve --addr 0.0.0.0:8080 --token-file token.txt\n  curl -s -H 'Content-Type: application/toml' --data-binary @examples/enterprise.toml http://127.0.0.1:8080/api/evaluate"
+    )]
+    Serve(serve::Args),
     /// shell 补全脚本 / a shell completion script
     #[command(
         after_help = "示例 / Examples:\n  calc completions bash > /etc/bash_completion.d/calc\n  calc completions zsh > ~/.zfunc/_calc"
@@ -279,6 +285,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Some(Command::Template(args)) => template::run(&config("template", Honours::NONE)?, args),
         Some(Command::Notice(args)) => notice::run(&config("notice", Honours::NONE)?, args),
         Some(Command::Schema) => schema::run(&config("schema", Honours::NONE)?),
+        Some(Command::Serve(args)) => serve::run(config("serve", Honours::NONE)?, args),
         Some(Command::Completions(args)) => {
             config::refuse_unhonoured(common, "completions", Honours::NONE)?;
             completions::run(args)

@@ -79,11 +79,13 @@
   }
 
   function itemNode(section) {
-    const legend = el('legend', {}, '');
-    const remove = el('button', { type: 'button', class: 'remove' }, t('删除', 'Remove'));
+    // The legend is the item's name alone ("算力服务合同 2"): a screen reader, and a test, find
+    // the item's group by it.
+    const legend = el('legend', { class: 'item-title' }, '');
+    const remove = el('button', { type: 'button', class: 'remove' }, t('删除此项', 'Remove this item'));
     const node = el('fieldset', { class: 'item', 'data-section': section.name }, legend,
-      el('div', { class: 'grid' }, section.fields.map((f) => fieldNode(section, f))));
-    legend.append(el('span', { class: 'item-title' }), remove);
+      el('div', { class: 'grid' }, section.fields.map((f) => fieldNode(section, f))),
+      el('div', { class: 'item-actions' }, remove));
     remove.addEventListener('click', () => {
       node.remove();
       renumber();
