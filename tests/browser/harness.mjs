@@ -11,6 +11,13 @@ import { chromium } from 'playwright-core';
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshots = join(root, 'target', 'screenshots');
 
+/** The environment without CALC_RULES: the embedded rules, as the CLI tests use. */
+export function cleanEnv() {
+  const env = { ...process.env };
+  delete env.CALC_RULES;
+  return env;
+}
+
 export function calcBin() {
   if (process.env.CALC_BIN) return process.env.CALC_BIN;
   for (const profile of ['release', 'debug']) {
@@ -36,7 +43,7 @@ export async function startServer(extra = []) {
   const port = await freePort();
   const child = spawn(calcBin(), ['serve', '--addr', `127.0.0.1:${port}`, ...extra], {
     cwd: root,
-    env: { ...process.env, CALC_RULES: '' },
+    env: cleanEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

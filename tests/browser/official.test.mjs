@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calcBin, launch, pageAt, pdfPages, root, screenshots, shot, startServer } from './harness.mjs';
+import { calcBin, cleanEnv, launch, pageAt, pdfPages, root, screenshots, shot, startServer } from './harness.mjs';
 
 // examples/enterprise.toml worked by hand (as of 2026-06-30, its [application] date):
 //   clause 1: 1,200,000 × 30% = 360,000; 800,000 × 10% = 80,000, cut by the 2026 cap
@@ -37,7 +37,7 @@ after(async () => {
 });
 
 function cliTotal(file) {
-  const out = execFileSync(calcBin(), [file, '--format', 'json'], { cwd: root, env: { ...process.env, CALC_RULES: '' } });
+  const out = execFileSync(calcBin(), [file, '--format', 'json'], { cwd: root, env: cleanEnv() });
   return JSON.parse(out.toString()).total;
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calcBin, launch, pageAt, root, shot, startServer } from './harness.mjs';
+import { calcBin, cleanEnv, launch, pageAt, root, shot, startServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -25,7 +25,7 @@ test('examples/round.csv uploaded on the clerk page gives the output of calc bat
   const dir = mkdtempSync(join(tmpdir(), 'calc-round-'));
   const cli = join(dir, 'cli.csv');
   execFileSync(calcBin(), ['batch', 'examples/round.csv', '-o', cli, '--as-of', '2026-06-30'], {
-    cwd: root, env: { ...process.env, CALC_RULES: '' }, stdio: ['ignore', 'ignore', 'ignore'],
+    cwd: root, env: cleanEnv(), stdio: ['ignore', 'ignore', 'ignore'],
   });
   for (const width of [1280, 800]) {
     const { context, page, outside } = await pageAt(browser, server.base, width);
