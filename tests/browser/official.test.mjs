@@ -156,7 +156,7 @@ test('the page switches to English, labels and result included', async () => {
   await page.getByRole('link', { name: 'English' }).click();
   await page.waitForURL(/\?lang=en$/);
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
-  const applicant = group(page, 'applicant');
+  const applicant = group(page, 'Applicant');
   await applicant.waitFor();
   await page.getByRole('heading', { name: 'AI policy subsidy calculator' }).waitFor();
   // A facts file uploaded into the English form: the same figures, English words.

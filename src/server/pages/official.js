@@ -21,7 +21,13 @@
   /** Whether the last evaluation succeeded (the decision sheet may then be printed). */
   let evaluated = false;
 
-  const label = (node) => (en ? node['x-label-en'] : node['x-label']) || node['x-label'] || '';
+  /** A label in the page's language; an English one begins with a capital, as a label does. */
+  const label = (node) => {
+    const l = (en ? node['x-label-en'] : node['x-label']) || node['x-label'] || '';
+    return en ? l.charAt(0).toUpperCase() + l.slice(1) : l;
+  };
+  /** A unit in the page's language (the vocabulary names it in Chinese). */
+  const unitWord = (u) => (en && u === '元' ? 'yuan' : u);
 
   // ---- the form, from the schema ----------------------------------------------------------
 
@@ -34,7 +40,7 @@
       const fields = Object.entries(obj.properties || {}).map(([fname, f]) => ({
         name: fname,
         label: label(f),
-        unit: f['x-unit'] || '',
+        unit: unitWord(f['x-unit'] || ''),
         type: f['x-type'] || 'text',
         values: f['x-values'] || [],
         required: required.has(fname),
@@ -102,7 +108,7 @@
       return node;
     }
     const items = el('div', { class: 'items' });
-    const add = el('button', { type: 'button', class: 'add' }, t(`添加${section.label}`, `Add a ${section.label}`));
+    const add = el('button', { type: 'button', class: 'add' }, t(`添加${section.label}`, `Add: ${section.label}`));
     add.addEventListener('click', () => {
       const item = itemNode(section);
       items.append(item);
@@ -254,9 +260,13 @@
     }
     evaluated = true;
     printButton.disabled = false;
-    status(formStatus, t('已校验，结果见右侧。', 'Checked: the result is beside the form.'), 'good');
+    status(formStatus, t('已校验，见“计算结果”。', 'Checked: see the Result.'), 'good');
     renderResult(body);
     explain(facts, n);
+    // Asked for by the button: the result is shown (below the form on a narrow screen).
+    if (force && resultNode.getBoundingClientRect().top > window.innerHeight * 0.6) {
+      resultNode.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    }
   }
 
   // ---- the result ---------------------------------------------------------------------------
@@ -273,30 +283,61 @@
     return money(x.amount);
   }
 
+  /** The nodes given, without the absent ones (replaceChildren would write "null"). */
+  const present = (...nodes) => nodes.filter((n) => n !== null && n !== undefined);
+
+  /** An item's way from its facts to its figure: the computation and each step that changed
+   * it (a cap that cut, a deduction, a higher item, an earlier payment), as the CLI's table. */
+  function way(item) {
+    return (item.steps || []).filter((s) => {
+      if (s.kind === 'date_in_window' || s.kind === 'highest_chosen') return false;
+      if (['annual_cap', 'item_cap', 'prior_deducted', 'limited_by_paid'].includes(s.kind) && s.before === s.after) return false;
+      return true;
+    }).map((s) => s.text).join(t('；', '; '));
+  }
+
+  /** A clause line above its items: which pay, how many were paid before or fail. */
+  function itemsSummary(items) {
+    const paying = items.filter((i) => (i.status === 'awarded' || i.status === 'discretionary')
+      && !(i.steps || []).some((s) => s.kind === 'not_highest'));
+    const paid = items.filter((i) => i.status === 'paid').length;
+    const failing = items.filter((i) => i.status === 'ineligible').length;
+    const parts = [];
+    if (paying.length === 1) parts.push(t(`按 ${paying[0].id}`, `${paying[0].id} paid`));
+    else if (paying.length > 1) parts.push(t(`${paying.length} 项合计`, `${paying.length} items added up`));
+    if (paid) parts.push(t(`${paid} 项已兑现`, `${paid} paid before`));
+    if (failing) parts.push(t(`${failing} 项不符合`, `${failing} not eligible`));
+    return parts.join(t('；', '; '));
+  }
+
   function renderResult(out) {
     resultNode.hidden = false;
     const a = out.applicant || {};
     const head = document.getElementById('result-head');
-    head.replaceChildren(
+    head.replaceChildren(...present(
       el('p', {}, `${a.name || ''} (${a.credit_code || ''}) ${a.district || ''} · ${t('计算基准日', 'as of')} ${out.as_of}`),
-      out.overlays && out.overlays.length ? el('p', {}, `${t('叠加规则', 'Overlays')}: ${out.overlays.map((o) => o.name || o).join(', ')}`) : null);
+      out.overlays && out.overlays.length ? el('p', {}, `${t('叠加规则', 'Overlays')}: ${out.overlays.map((o) => o.name || o).join(', ')}`) : null));
     const rows = [];
     for (const c of out.clauses || []) {
+      const items = c.items || [];
+      const listed = items.length > 1 || items.some((i) => i.status === 'paid');
+      const why = c.status === 'ineligible' || !items.length
+        ? (c.reasons || []).join(t('；', '; '))
+        : listed ? itemsSummary(items) : way(items[0]);
       rows.push(el('tr', { class: 'clause' },
         el('td', { class: 'num' }, c.clause),
-        el('td', {}, c.title),
-        el('td', { class: `st-${c.status}` }, statusWord(c.status)),
+        el('td', { class: 'title' }, c.title),
+        el('td', { class: `status st-${c.status}` }, statusWord(c.status)),
         el('td', { class: 'num' }, amountOf(c)),
-        el('td', {}, (c.reasons || []).join(t('；', '; ')))));
-      if ((c.items || []).length > 1 || (c.items || []).some((i) => i.status === 'paid')) {
-        for (const i of c.items) {
-          const ways = (i.steps || []).filter((s) => s.kind !== 'date_in_window').map((s) => s.text);
+        el('td', {}, why)));
+      if (listed) {
+        for (const i of items) {
           rows.push(el('tr', { class: 'item' },
             el('td', {}, ''),
-            el('td', {}, `· ${i.id}`),
-            el('td', { class: `st-${i.status}` }, statusWord(i.status)),
+            el('td', { class: 'title' }, `· ${i.id}`),
+            el('td', { class: `status st-${i.status}` }, statusWord(i.status)),
             el('td', { class: 'num' }, i.status === 'paid' ? '' : amountOf(i)),
-            el('td', {}, ways.join(t('；', '; ')))));
+            el('td', {}, way(i))));
         }
       }
     }
@@ -317,8 +358,32 @@
       : null;
     const none = (out.clauses || []).length ? null
       : el('p', {}, t('未申报任何条款的事项：请添加事项。', 'No claim under any clause: add items.'));
-    document.getElementById('result-table').replaceChildren(table, foot, none,
-      el('p', { class: 'digest' }, `${t('规则摘要', 'Rules digest')} sha256 ${out.rules_digest}`));
+    document.getElementById('result-table').replaceChildren(...present(table, foot, none,
+      el('p', { class: 'digest' }, `${t('规则摘要', 'Rules digest')} sha256 ${out.rules_digest}`)));
+  }
+
+  /** A computation that needed no rounding: its note says nothing the step does not. */
+  const exactRounding = (s) => ['rate_applied', 'tier_applied', 'interest_days'].includes(s.kind) && s.exact === s.rounded;
+
+  /** The facts an item used, by their labels and as an official reads them (是/否, the
+   * enum's label, grouped amounts), from the section of the schema that has these keys. */
+  function factsUsed(used) {
+    const keys = Object.keys(used);
+    const section = sections.find((s) => s.many && keys.every((k) => s.fields.some((f) => f.name === k)));
+    return keys.map((k) => {
+      const f = section && section.fields.find((x) => x.name === k);
+      const v = used[k];
+      let shownValue = v === null || v === undefined ? t('未填写', 'not stated') : String(v);
+      if (f && v !== null && v !== undefined) {
+        if (f.type === 'bool') shownValue = v === 'true' || v === true ? t('是', 'yes') : t('否', 'no');
+        else if (f.type === 'money') shownValue = money(v);
+        else if (f.values.length) {
+          const e = f.values.find((x) => x.value === v);
+          if (e) shownValue = en ? e.label_en : e.label;
+        }
+      }
+      return `${f ? f.label : k} = ${shownValue}`;
+    }).join(t('；', '; '));
   }
 
   async function explain(facts, n) {
@@ -331,18 +396,17 @@
     const node = document.getElementById('explanation');
     node.replaceChildren(...(body.clauses || []).map((c) => {
       const items = (c.items || []).map((i) => el('div', { class: 'explain-item' },
-        el('p', { class: 'facts' }, `${t('事项', 'Item')} ${i.id} — ${t('所用事实', 'facts used')}: `,
-          Object.entries(i.facts || {}).map(([k, v]) => `${k} = ${v === null ? t('未填写', 'not stated') : v}`).join(t('；', '; '))),
+        el('p', { class: 'facts' }, `${t('事项', 'Item')} ${i.id} — ${t('所用事实', 'facts used')}: `, factsUsed(i.facts || {})),
         el('ul', {}, (i.steps || []).map((s) => el('li', { class: i.qualifies ? '' : 'fail' }, s.text,
-          s.note ? el('div', { class: 'note' }, s.note) : null)))));
+          s.note && !exactRounding(s) ? el('div', { class: 'note' }, s.note) : null)))));
       const gates = (c.gates || []).filter((g) => !/_(in_force|inside|confirmed|covered)$/.test(g.kind));
       return el('div', { class: 'explain-clause' },
         el('h3', {}, t(`第 ${c.clause} 条 ${c.title} — ${statusWord(c.status)} ${amountOf(c)} 元`,
           `Clause ${c.clause} ${c.title} — ${statusWord(c.status)} ${amountOf(c)} yuan`)),
         el('blockquote', {}, `“${c.text}”`),
-        gates.length ? el('ul', {}, gates.map((g) => el('li', { class: 'fail' }, `✗ ${g.text}`,
-          g.basis ? el('div', { class: 'note' }, `${t('依据', 'basis')}: ${g.basis}`) : null))) : null,
-        items);
+        ...present(gates.length ? el('ul', {}, gates.map((g) => el('li', { class: 'fail' }, `✗ ${g.text}`,
+          g.basis ? el('div', { class: 'note' }, `${t('依据', 'basis')}: ${g.basis}`) : null))) : null),
+        ...items);
     }), el('p', { class: 'digest' }, `${t('规则版本', 'Rules version')} ${body.rules_version} · ${body.rules_origin}`));
   }
 
