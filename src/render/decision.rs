@@ -133,7 +133,12 @@ fn shared_gates(outcome: &Outcome, rules: &RuleSet, lang: Lang) -> Vec<String> {
         .iter()
         .filter_map(|co| {
             let cx = Ctx::of(rules, outcome, co, lang)?;
-            Some(co.passed.iter().map(|g| describe(g, &cx)).collect())
+            // Whether a clause covers the applicant's kind is said under the clause ("本条…").
+            let general = co
+                .passed
+                .iter()
+                .filter(|g| !matches!(g, Step::KindCovered { .. }));
+            Some(general.map(|g| describe(g, &cx)).collect())
         })
         .collect();
     let Some((first, rest)) = said.split_first() else {

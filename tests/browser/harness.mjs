@@ -19,7 +19,7 @@ export function cleanEnv() {
 }
 
 export function calcBin() {
-  if (process.env.CALC_BIN) return process.env.CALC_BIN;
+  if (process.env.CALC_BIN) return resolve(process.env.CALC_BIN);
   for (const profile of ['release', 'debug']) {
     const p = join(root, 'target', profile, 'calc');
     if (existsSync(p)) return p;
@@ -38,8 +38,9 @@ async function freePort() {
   });
 }
 
-/** `calc serve` on a free loopback port, answering /api/health. */
-export async function startServer(extra = []) {
+/** `calc serve` on a free loopback port, answering /api/health (with `token` as its Bearer
+ * header when the server is given one). */
+export async function startServer(extra = [], token = null) {
   const port = await freePort();
   const child = spawn(calcBin(), ['serve', '--addr', `127.0.0.1:${port}`, ...extra], {
     cwd: root,
@@ -48,12 +49,16 @@ export async function startServer(extra = []) {
   });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
+  let failed = null;
+  child.on('error', (e) => { failed = e; });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20000;
   for (;;) {
+    if (failed) throw new Error(`calc serve cannot start: ${failed.message}`);
     if (child.exitCode !== null) throw new Error(`calc serve exited ${child.exitCode}: ${log}`);
     try {
-      const res = await fetch(`${base}/api/health`);
+      const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      const res = await fetch(`${base}/api/health`, { headers });
       if (res.ok) break;
     } catch (_) { /* not listening yet */ }
     if (Date.now() > deadline) {

@@ -81,5 +81,23 @@ const CALC = (() => {
     return plain ? plain[1] : fallback;
   }
 
-  return { en, t, lang, money, el, errorText, errorPlace, json, status, download, fileName };
+  /** Where the login form keeps the token for the API's Bearer header (see login.js). */
+  const TOKEN_KEY = 'calc-token';
+
+  /** A request to the API: with the token as a Bearer header where one was given at login;
+   * an answer 401 (no token, or a wrong one) goes to the login form. */
+  async function api(path, init) {
+    const headers = new Headers((init && init.headers) || {});
+    let token = null;
+    try { token = sessionStorage.getItem(TOKEN_KEY); } catch (_) { /* no storage: no token */ }
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    const res = await fetch(path, { ...init, headers, credentials: 'same-origin' });
+    if (res.status === 401) {
+      try { sessionStorage.removeItem(TOKEN_KEY); } catch (_) { /* nothing kept */ }
+      window.location.assign(en ? '/login?lang=en' : '/login');
+    }
+    return res;
+  }
+
+  return { en, t, lang, money, el, errorText, errorPlace, json, status, download, fileName, api, TOKEN_KEY };
 })();

@@ -12,6 +12,7 @@ const STYLE: &str = include_str!("style.css");
 const COMMON_JS: &str = include_str!("common.js");
 const OFFICIAL_JS: &str = include_str!("official.js");
 const ROUND_JS: &str = include_str!("round.js");
+const LOGIN_JS: &str = include_str!("login.js");
 
 /// A page: its title, the language switch, the body and its scripts (from `/assets/`).
 fn page(lang: Lang, here: &str, title: &str, body: &str, scripts: &[&str]) -> String {
@@ -193,7 +194,7 @@ pub fn login(lang: Lang) -> String {
         "/login",
         t("登录 · calc", "Log in · calc"),
         &body,
-        &[],
+        &["common.js", "login.js"],
     )
 }
 
@@ -208,6 +209,7 @@ pub fn asset(path: &str) -> Option<(&'static str, &'static [u8])> {
         "common.js" => Some((js, COMMON_JS.as_bytes())),
         "official.js" => Some((js, OFFICIAL_JS.as_bytes())),
         "round.js" => Some((js, ROUND_JS.as_bytes())),
+        "login.js" => Some((js, LOGIN_JS.as_bytes())),
         _ => None,
     }
 }
@@ -236,7 +238,7 @@ mod tests {
 
     #[test]
     fn every_asset_a_page_names_is_served_with_its_type() {
-        for html in [official(Lang::Zh), round(Lang::Zh)] {
+        for html in [official(Lang::Zh), round(Lang::Zh), login(Lang::Zh)] {
             for part in html.split("/assets/").skip(1) {
                 let name = &part[..part.find('"').unwrap()];
                 assert!(asset(name).is_some(), "{name}");

@@ -225,7 +225,7 @@
   }
 
   async function post(path, facts, accept) {
-    const res = await fetch(`${path}?lang=${lang}`, {
+    const res = await CALC.api(`${path}?lang=${lang}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: accept || 'application/json' },
       body: JSON.stringify(facts),
@@ -562,7 +562,7 @@
     // calc's own parser first: a file it refuses is said with its line and column.
     let res, body;
     try {
-      res = await fetch(`/api/evaluate?lang=${lang}`, {
+      res = await CALC.api(`/api/evaluate?lang=${lang}`, {
         method: 'POST',
         headers: { 'Content-Type': isJson ? 'application/json' : 'application/toml' },
         body: text,
@@ -595,7 +595,7 @@
   async function start() {
     let schema;
     try {
-      const res = await fetch('/api/schema', { credentials: 'same-origin' });
+      const res = await CALC.api('/api/schema', { credentials: 'same-origin' });
       schema = await json(res);
       if (!res.ok || !schema) throw new Error(errorText(schema) || res.status);
     } catch (err) {

@@ -31,7 +31,7 @@
     status(statusNode, t(`正在计算 ${file.name}…`, `Computing ${file.name}…`), '');
     let res;
     try {
-      res = await fetch(`/api/batch?${query}`, { method: 'POST', body, credentials: 'same-origin' });
+      res = await CALC.api(`/api/batch?${query}`, { method: 'POST', body, credentials: 'same-origin' });
     } catch (err) {
       status(statusNode, `${t('无法连接服务器', 'The server cannot be reached')}: ${err}`, 'bad');
       run.disabled = false;
