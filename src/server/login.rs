@@ -136,13 +136,20 @@ pub async fn login(
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let lang = lang_of(&p);
-    let given = form.ok().map(|Form(f)| f.token);
-    let cookie = match (&state.token, given) {
-        (None, _) => None,
-        (Some(token), Some(given)) if same(given.trim().as_bytes(), token.as_bytes()) => {
-            Some(session(token))
-        }
-        (Some(_), _) => return html(StatusCode::UNAUTHORIZED, pages::login(lang)),
+    let Ok(Form(LoginForm { token: given })) = form else {
+        return ApiError::field(
+            "token",
+            crate::text!(
+                "请以表单 (application/x-www-form-urlencoded) 提交 token",
+                "post the form (application/x-www-form-urlencoded) with `token`"
+            ),
+        )
+        .into_response();
+    };
+    let cookie = match &state.token {
+        None => None,
+        Some(token) if same(given.trim().as_bytes(), token.as_bytes()) => Some(session(token)),
+        Some(_) => return html(StatusCode::UNAUTHORIZED, pages::login(lang)),
     };
     let home = match lang {
         Lang::En => "/?lang=en",

@@ -81,11 +81,7 @@ fn html(description: &str) -> Value {
 
 /// The document, for the rules in effect; with a token, every API route says it needs it.
 pub fn document(rules: &RuleSet, token: bool) -> Value {
-    let mut facts = crate::template::schema(rules);
-    if let Some(o) = facts.as_object_mut() {
-        o.remove("$schema");
-        o.remove("$id");
-    }
+    let facts = facts_schema(rules);
     let as_of = query(
         "as_of",
         json!({ "type": "string", "format": "date" }),
@@ -237,8 +233,10 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         json!({ "type": "object", "required": ["clause", "title", "text"] }),
     );
     show_responses.insert("400".into(), error("查询参数有误 / a bad query parameter"));
+    show_responses.insert("404".into(), error("没有这一条 / no such clause"));
     let mut rule_params = lang_only();
-    rule_params.push(json!({ "name": "n", "in": "path", "required": true, "schema": { "type": "string" }, "description": "条款号 / the clause number" }));
+    let numbers: Vec<u32> = rules.clauses.iter().map(|c| c.number).collect();
+    rule_params.push(json!({ "name": "n", "in": "path", "required": true, "schema": { "type": "integer", "enum": numbers }, "description": "条款号 / the clause number" }));
     let rules_show = operation(
         "一条的原文与参数 / one clause",
         rule_params,
@@ -292,6 +290,7 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         "401".into(),
         html("令牌错误: 登录表单 / a wrong token: the login form"),
     );
+    login_post.insert("400".into(), error("没有表单 / no form"));
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
@@ -338,6 +337,54 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         doc["security"] = json!([{ "bearer": [] }]);
     }
     doc
+}
+
+/// The facts' schema as JSON takes them (`calc schema`, for a TOML file): each section and
+/// each field may also be `null`, an unstated fact (`Facts::from_json` leaves it out).
+pub fn facts_schema(rules: &RuleSet) -> Value {
+    let mut facts = crate::template::schema(rules);
+    if let Some(o) = facts.as_object_mut() {
+        o.remove("$schema");
+        o.remove("$id");
+    }
+    let sections = facts["properties"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|p| p.values_mut());
+    for section in sections {
+        let fields = match section["type"].as_str() {
+            Some("array") => &mut section["items"]["properties"],
+            _ => &mut section["properties"],
+        };
+        for field in fields
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|p| p.values_mut())
+        {
+            nullable(field);
+        }
+        nullable(section);
+    }
+    facts
+}
+
+/// A schema that also takes `null`.
+fn nullable(s: &mut Value) {
+    if let Some(any) = s.get_mut("anyOf").and_then(Value::as_array_mut) {
+        any.push(json!({ "type": "null" }));
+        return;
+    }
+    if let Some(e) = s.get_mut("enum").and_then(Value::as_array_mut) {
+        e.push(Value::Null);
+    }
+    let types = match s.get("type") {
+        Some(Value::String(t)) => vec![json!(t)],
+        Some(Value::Array(ts)) => ts.clone(),
+        _ => return,
+    };
+    let mut types = types;
+    types.push(json!("null"));
+    s["type"] = Value::Array(types);
 }
 
 fn busy() -> Value {

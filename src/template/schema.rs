@@ -10,7 +10,8 @@ fn field_schema(f: &Field) -> Json {
         None => format!("{} / {}", f.label, f.label_en),
     };
     let mut s = match f.ty {
-        FieldType::Text => json!({"type": "string"}),
+        // A number written for a text (an id of digits, `id = 2026`) is read as its digits.
+        FieldType::Text => json!({"type": ["string", "integer"]}),
         FieldType::District => match &f.divisions {
             Some(d) => {
                 let mut names = d.names.clone();
