@@ -35,7 +35,8 @@ test('behind a token, the login form opens the pages and the form computes throu
   // A wrong token: the form again.
   await token.fill('not-the-token');
   await page.getByRole('button', { name: '登录' }).click();
-  await page.getByLabel('访问令牌').waitFor();
+  await page.getByRole('alert').filter({ hasText: '令牌不正确' }).waitFor();
+  await shot(page, 'login-wrong-1280');
   await page.getByLabel('访问令牌').fill(TOKEN);
   await page.getByRole('button', { name: '登录' }).click();
   await page.waitForURL(`${server.base}/`);

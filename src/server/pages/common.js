@@ -83,6 +83,10 @@ const CALC = (() => {
 
   /** Where the login form keeps the token for the API's Bearer header (see login.js). */
   const TOKEN_KEY = 'calc-token';
+  // A page other than the login form: a login posted from this tab succeeded.
+  if (!document.querySelector('form.login')) {
+    try { sessionStorage.removeItem('calc-login-tried'); } catch (_) { /* no storage */ }
+  }
 
   /** A request to the API: with the token as a Bearer header where one was given at login;
    * an answer 401 (no token, or a wrong one) goes to the login form. */

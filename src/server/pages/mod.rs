@@ -177,6 +177,7 @@ pub fn login(lang: Lang) -> String {
 <form method="post" action="/login{suffix}" class="login">
 <div class="field"><label for="token">{token}</label>
 <input type="password" id="token" name="token" required autocomplete="current-password"></div>
+<p id="login-status" class="status" role="alert"></p>
 <div class="actions"><button type="submit" class="primary">{submit}</button></div>
 </form>
 <p class="hint">{hint}</p>"#,
