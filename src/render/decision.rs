@@ -43,6 +43,7 @@ table.sign { margin-top: 6mm; break-inside: avoid; page-break-inside: avoid; }
 table.sign td { border: none; padding: 0 3mm 0 0; width: 33%; height: 12mm; vertical-align: bottom; }
 table.sign span.line { display: inline-block; min-width: 32mm; border-bottom: 1px solid #000; height: 1.2em; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
+html[lang="en"] { font-size: 9pt; }
 @media screen { body { padding: 10mm 8mm; } }
 .closing { break-inside: avoid; page-break-inside: avoid; }
 "#;
@@ -335,18 +336,15 @@ fn clause(o: &mut String, co: &ClauseOutcome, facts: &Facts, cx: &Ctx<'_>, share
         escape(&clause.source),
         escape(&combine_label(clause, rules, lang))
     ));
-    o.push_str(&meta.join(" · "));
-    o.push_str("</p>\n");
+    // The gates met that are this clause's own (the kinds it covers), on the same line.
     let met: Vec<String> = (co.passed.iter())
         .map(|g| describe(g, cx))
         .filter(|g| !shared.contains(g))
-        .map(|g| escape(&g))
+        .map(|g| format!("✓ {}", escape(&g)))
         .collect();
-    if !met.is_empty() {
-        o.push_str("<p class=\"meta\">✓ ");
-        o.push_str(&met.join(lang.pick("；", "; ")));
-        o.push_str("</p>\n");
-    }
+    meta.extend(met);
+    o.push_str(&meta.join(" · "));
+    o.push_str("</p>\n");
     if !co.gates.is_empty() {
         o.push_str("<p class=\"meta\"><strong>");
         o.push_str(lang.pick(
@@ -395,7 +393,7 @@ fn item(o: &mut String, it: &ItemOutcome, facts: Option<&crate::facts::Item>, cx
             "<li class=\"fail\">✗ "
         });
         o.push_str(&escape(&describe(s, cx)));
-        if let Some(n) = note(s, it, cx).filter(|_| !exact_rounding(s)) {
+        if let Some(n) = note(s, it, cx).filter(|_| !says_nothing_new(s)) {
             o.push_str("<br><span class=\"note\">");
             o.push_str(&escape(&n));
             o.push_str("</span>");
@@ -427,12 +425,19 @@ fn item(o: &mut String, it: &ItemOutcome, facts: Option<&crate::facts::Item>, cx
     o.push_str("</p>\n</div>\n");
 }
 
-/// A computation whose result needed no rounding: its note says nothing the step does not.
-fn exact_rounding(s: &Step) -> bool {
+/// A step whose note says nothing the step does not: a computation that needed no rounding, a
+/// cap that did not cut (the step itself shows the figure unchanged), the only item of a clause
+/// chosen as its highest. `calc explain` has them.
+fn says_nothing_new(s: &Step) -> bool {
     match s {
         Step::RateApplied { exact, rounded, .. }
         | Step::TierApplied { exact, rounded, .. }
         | Step::InterestDays { exact, rounded, .. } => *exact == rounded.as_decimal(),
+        Step::AnnualCap { before, after, .. } | Step::ItemCap { before, after, .. } => {
+            before == after
+        }
+        // The only item of its clause: no other award to be paid instead.
+        Step::HighestChosen { competitors } => *competitors == 0,
         _ => false,
     }
 }

@@ -150,7 +150,7 @@ test('a mistyped credit code is refused at its field as it is typed, and the mes
   }
 });
 
-test('the page switches to English, labels and result included', async () => {
+test('the page switches to English, labels, result and decision sheet included', async () => {
   const { context, page } = await pageAt(browser, server.base, 1280);
   await page.goto(`${server.base}/`);
   await page.getByRole('link', { name: 'English' }).click();
@@ -165,6 +165,18 @@ test('the page switches to English, labels and result included', async () => {
   await page.locator('table.outcome').getByText('awarded').first().waitFor();
   assert.equal(await applicant.getByLabel('unified social credit code').inputValue(), '91330302MA2H00001Y');
   await shot(page, 'official-english-1280');
+  // The print view in English: lang en, and on A4 within 3 pages too.
+  const popup = context.waitForEvent('page');
+  await page.getByRole('button', { name: 'Print the decision sheet' }).click();
+  const sheet = await popup;
+  await sheet.waitForLoadState('load');
+  await sheet.getByText('Award decision sheet', { exact: true }).waitFor();
+  assert.equal(await sheet.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await sheet.locator('#total').textContent(), TOTAL);
+  const pdf = await sheet.pdf({ format: 'A4', preferCSSPageSize: true, printBackground: true });
+  writeFileSync(join(screenshots, 'decision-sheet-en.pdf'), pdf);
+  assert.ok(pdfPages(pdf) <= 3, `the English decision sheet prints on ${pdfPages(pdf)} pages`);
+  await sheet.close();
   await page.getByRole('link', { name: '中文' }).click();
   await page.waitForURL(`${server.base}/`);
   assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
