@@ -14,17 +14,37 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
 cargo build --release --quiet
-log=$(mktemp)
-target/release/calc serve --addr 127.0.0.1:0 2>"$log" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 50); do
-    addr=$(grep -o '127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)
-    [ -n "$addr" ] && break
-    sleep 0.1
-done
-[ -n "$addr" ] || { echo "calc serve did not start:"; cat "$log"; exit 1; }
+dir=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+
+# Starts the server with `$@` and sets addr.
+start() {
+    target/release/calc serve --addr 127.0.0.1:0 "$@" 2>"$dir/log" &
+    pid=$!
+    addr=
+    for _ in $(seq 50); do
+        addr=$(grep -o '127\.0\.0\.1:[0-9]*' "$dir/log" | head -1 || true)
+        [ -n "$addr" ] && break
+        sleep 0.1
+    done
+    [ -n "$addr" ] || { echo "calc serve did not start:"; cat "$dir/log"; exit 1; }
+}
+
+check() {
+    "$venv/bin/schemathesis" run "$@" \
+        --checks all --exclude-checks positive_data_acceptance --workers 2 --warnings off
+}
+
+start
 echo "== schemathesis against http://$addr/api/openapi.json"
-"$venv/bin/schemathesis" run "http://$addr/api/openapi.json" \
-    --checks all --exclude-checks positive_data_acceptance \
-    --max-time "${SCHEMATHESIS_SECONDS:-60}" --workers 2 --warnings off
+check "http://$addr/api/openapi.json" --max-time "${SCHEMATHESIS_SECONDS:-60}"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# With a token: every route's 401 described, the pages behind the login cookie.
+echo "ci-token-$$" > "$dir/token"
+start --token-file "$dir/token"
+auth="Authorization: Bearer ci-token-$$"
+curl -sf -H "$auth" "http://$addr/api/openapi.json" > "$dir/openapi.json"
+echo "== schemathesis with a token against http://$addr"
+check "$dir/openapi.json" --url "http://$addr" -H "$auth" --max-time 20

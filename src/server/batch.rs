@@ -74,13 +74,33 @@ fn check(params: Result<Query<Params>, QueryRejection>) -> Result<Asked, ApiErro
     })
 }
 
+/// The types a round's body may be sent as (what it is comes from its bytes).
+pub const SHEETS: [&str; 6] = [
+    "text/csv",
+    "text/plain",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/octet-stream",
+];
+
 /// The round's bytes and its name in messages: the body, or the multipart field `file`.
 async fn upload(req: Request) -> Result<(String, Bytes), ApiError> {
     let kind = (req.headers().get(header::CONTENT_TYPE))
         .and_then(|k| k.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if !kind.starts_with("multipart/form-data") {
+    let essence = kind.split(';').next().unwrap_or_default().trim();
+    if !(essence == "multipart/form-data" || SHEETS.contains(&essence)) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            crate::text!(
+                "不支持的内容类型 `{kind}`: 一轮申报请以 text/csv、XLSX/XLS/ODS 的类型、application/octet-stream 或 multipart/form-data (字段 file) 发送",
+                "an unsupported content type `{kind}`: send a round as text/csv, an XLSX/XLS/ODS type, application/octet-stream, or multipart/form-data with a `file` field"
+            ),
+        ));
+    }
+    if essence != "multipart/form-data" {
         let bytes = Bytes::from_request(req, &()).await.map_err(|e| {
             ApiError::new(
                 e.status(),

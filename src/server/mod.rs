@@ -200,8 +200,9 @@ pub fn with_extra(extra: Router<AppState>, state: AppState) -> Router {
     let digest =
         HeaderValue::from_str(&state.book.base.digest).unwrap_or(HeaderValue::from_static(""));
     routes
+        // Only on a route that matched: a wrong path or method is 404 or 405 before the token.
+        .route_layer(middleware::from_fn_with_state(state.clone(), login::guard))
         .fallback(|| async { ApiError::not_found() })
-        .layer(middleware::from_fn_with_state(state.clone(), login::guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             work::deadline,

@@ -141,15 +141,8 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         explain_responses,
         token,
     );
-    let sheet_types = [
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-excel",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "application/octet-stream",
-    ];
     let mut batch_content = serde_json::Map::new();
-    for t in sheet_types {
+    for t in super::batch::SHEETS {
         batch_content.insert(
             t.into(),
             json!({ "schema": { "type": "string", "format": "binary" } }),
@@ -187,6 +180,10 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
         error("请求体超过 64 MiB / the body is over 64 MiB"),
     );
     batch_responses.insert("503".into(), busy());
+    batch_responses.insert(
+        "415".into(),
+        error("内容类型不支持 / an unsupported content type"),
+    );
     let batch = operation(
         "一轮申报 (calc batch) / a round",
         vec![
@@ -270,16 +267,20 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
             "运行正常 / up",
             json!({ "type": "object", "required": ["status", "version", "rules_digest"] }),
         ),
-        false,
+        token,
     );
-    let page = |summary: &str| {
+    let page = |summary: &str, login: bool| {
         let mut r = serde_json::Map::new();
         r.insert("200".into(), html("页面 / the page"));
-        if token {
+        if token && !login {
             r.insert("401".into(), html("登录表单 / the login form"));
         }
         r.insert("404".into(), error("没有这个地址 / no such path"));
-        json!({ "summary": summary, "parameters": [query("lang", json!({ "type": "string" }), "en: English")], "responses": r, "security": [] })
+        let security = match token && !login {
+            true => json!([{ "session": [] }]),
+            false => json!([]),
+        };
+        json!({ "summary": summary, "parameters": [query("lang", json!({ "type": "string" }), "en: English")], "responses": r, "security": security })
     };
     let mut login_post = serde_json::Map::new();
     login_post.insert(
@@ -310,10 +311,10 @@ pub fn document(rules: &RuleSet, token: bool) -> Value {
             "/api/schema": { "get": schema },
             "/api/openapi.json": { "get": openapi },
             "/api/health": { "get": health },
-            "/": { "get": page("办事人员页面 / the official's page") },
-            "/round": { "get": page("财务人员页面 / the clerk's page") },
+            "/": { "get": page("办事人员页面 / the official's page", false) },
+            "/round": { "get": page("财务人员页面 / the clerk's page", false) },
             "/login": {
-                "get": page("登录 / log in"),
+                "get": page("登录 / log in", true),
                 "post": {
                     "summary": "以令牌登录 / log in with the token",
                     "security": [],
