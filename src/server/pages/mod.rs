@@ -89,11 +89,11 @@ pub fn official(lang: Lang) -> String {
 <button type="button" id="print" disabled>{print}</button>
 </div>
 </form>
-<section id="result" class="result" aria-labelledby="result-title" hidden>
+<section id="result" class="result" aria-labelledby="result-title">
 <h2 id="result-title">{result}</h2>
 <div id="result-head" class="result-head"></div>
-<div id="result-table"></div>
-<h2 id="explain-title">{explain}</h2>
+<div id="result-table"><p class="hint" id="result-hint">{waiting}</p></div>
+<h2 id="explain-title" hidden>{explain}</h2>
 <div id="explanation"></div>
 </section>
 </div>"#,
@@ -112,6 +112,10 @@ pub fn official(lang: Lang) -> String {
         evaluate = t("计算", "Calculate"),
         print = t("打印核定表", "Print the decision sheet"),
         result = t("计算结果", "Result"),
+        waiting = t(
+            "填写申报单位和申报事项后，计算结果和说明显示在这里。",
+            "The result and its explanation appear here once the applicant and its items are filled in."
+        ),
         explain = t(
             "计算说明 (含条款原文)",
             "Explanation (with the clause texts)"

@@ -255,11 +255,14 @@
     if (!res.ok) {
       evaluated = false;
       printButton.disabled = true;
+      // The figures shown are of the facts before the error: greyed until it is mended.
+      resultNode.classList.add('stale');
       showError(body, force);
       return;
     }
     evaluated = true;
     printButton.disabled = false;
+    resultNode.classList.remove('stale');
     status(formStatus, t('已校验，见“计算结果”。', 'Checked: see the Result.'), 'good');
     renderResult(body);
     explain(facts, n);
@@ -311,7 +314,6 @@
   }
 
   function renderResult(out) {
-    resultNode.hidden = false;
     const a = out.applicant || {};
     const head = document.getElementById('result-head');
     head.replaceChildren(...present(
@@ -394,6 +396,7 @@
     } catch (_) { return; }
     if (n !== asked || !res.ok || !body) return;
     const node = document.getElementById('explanation');
+    document.getElementById('explain-title').hidden = false;
     node.replaceChildren(...(body.clauses || []).map((c) => {
       const items = (c.items || []).map((i) => el('div', { class: 'explain-item' },
         el('p', { class: 'facts' }, `${t('事项', 'Item')} ${i.id} — ${t('所用事实', 'facts used')}: `, factsUsed(i.facts || {})),
@@ -637,7 +640,11 @@
       fill({});
       touched.clear();
       clearErrors();
-      resultNode.hidden = true;
+      document.getElementById('result-head').replaceChildren();
+      document.getElementById('result-table').replaceChildren(el('p', { class: 'hint' },
+        t('填写申报单位和申报事项后，计算结果和说明显示在这里。', 'The result and its explanation appear here once the applicant and its items are filled in.')));
+      document.getElementById('explanation').replaceChildren();
+      document.getElementById('explain-title').hidden = true;
       evaluated = false;
       printButton.disabled = true;
       status(formStatus, t('请填写申报单位。', 'Start with the applicant.'), '');
