@@ -610,16 +610,34 @@ async fn rules_schema_health_and_the_openapi_description() {
     }
 }
 
-/// Asking for the decision sheet before the template is on this branch: 406, as JSON.
+/// The print view: `Accept: text/html` gives the decision sheet, the very file `calc explain
+/// --format html` writes (one template), with the pages' Content-Security-Policy.
 #[tokio::test]
-async fn explain_as_html_without_the_template_is_406() {
+async fn explain_as_html_is_the_clis_decision_sheet() {
     let app = app();
     let body = std::fs::read("examples/enterprise.toml").unwrap();
     let mut req = post("/api/explain", "application/toml", body);
     req.headers_mut()
         .insert(header::ACCEPT, "text/html".parse().unwrap());
     let (r, b) = send(&app, req).await;
-    error_of(&r, &b, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(r.status(), StatusCode::OK);
+    versioned(&r);
+    let kind = r.headers()[header::CONTENT_TYPE].to_str().unwrap();
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(r.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    let cli = assert_cmd::Command::cargo_bin("calc")
+        .unwrap()
+        .env_remove("CALC_RULES")
+        .args(["explain", "examples/enterprise.toml", "--format", "html"])
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&b),
+        String::from_utf8_lossy(&cli.stdout)
+    );
+    // 400,000 + 90,000 + 240,000 + 2,000,000 + 150,000 + 900,000 + 152,083.33 (tests/cli/decision.rs)
+    assert!(String::from_utf8_lossy(&b).contains("id=\"total\">3,932,083.33<"));
 }
 
 /// The binary on a free port: it says where it listens, answers over TCP, and stops on SIGTERM.

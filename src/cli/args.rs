@@ -81,6 +81,8 @@ pub enum Format {
     Json,
     /// `calc ledger list` only
     Csv,
+    /// 核定表 (HTML，可打印) / the decision sheet as printable HTML (`calc explain` only)
+    Html,
 }
 
 /// `--lang`: the library's `Lang`, as a flag value.

@@ -123,7 +123,9 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let text = match config.format {
         _ if stdout => String::new(),
         Format::Json => format!("{:#}\n", impact.json()),
-        Format::Table | Format::Csv => calc::render::impact::render(&impact, config.lang, width()),
+        // Refused with the flags (`config::refuse_unhonoured`, `Config::new`).
+        Format::Html | Format::Csv => String::new(),
+        Format::Table => calc::render::impact::render(&impact, config.lang, width()),
     };
     print(&text)?;
     for (line, message) in &impact.row_errors {

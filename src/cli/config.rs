@@ -154,6 +154,13 @@ pub fn refuse_unhonoured(c: &Common, command: &str, honours: Honours) -> Result<
         ("--format", c.format.is_some() && !honours.format),
         ("--lang", c.lang.is_some() && !honours.lang),
     ];
+    // The decision sheet is one applicant's explanation: no other command writes HTML.
+    if c.format == Some(Format::Html) && honours.format && command != "explain" {
+        return Err(Failure::Usage(calc::text!(
+            "`calc {command}` 不输出 HTML (--format html 只用于 calc explain，生成核定表)",
+            "`calc {command}` does not write HTML (--format html is for calc explain, the decision sheet)"
+        )));
+    }
     match given.iter().find(|(_, refused)| *refused) {
         Some((flag, _)) => Err(Failure::Usage(calc::text!(
             "`calc {command}` 不使用 {flag}，请去掉",

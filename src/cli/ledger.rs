@@ -516,7 +516,8 @@ fn list(entries: &[&Entry], format: Format, unmasked: bool) -> Result<String, Fa
             )?;
             Ok(String::from_utf8_lossy(&out).into_owned())
         }
-        Format::Table => {
+        // HTML is refused with the flags (`config::refuse_unhonoured`).
+        Format::Table | Format::Html => {
             let mut t = comfy_table::Table::new();
             t.set_header(LIST_HEADERS.to_vec());
             for e in entries {

@@ -46,6 +46,8 @@ pub fn run(
     let text = match config.format {
         Format::Table | Format::Csv => render::table::render(&outcome, rules, config.lang, width()),
         Format::Json => render::json::render(&outcome, rules, config.lang),
+        // Refused with the flags (`config::refuse_unhonoured`).
+        Format::Html => String::new(),
     };
     print(&text)?;
     Ok(())

@@ -51,7 +51,12 @@ fn facts_read(clause: &Clause, rules: &RuleSet) -> Vec<FieldId> {
 }
 
 /// "label = value" for each fact read; a fact not given says so.
-fn fact_lines(clause: &Clause, item: Option<&Item>, rules: &RuleSet, lang: Lang) -> Vec<String> {
+pub(crate) fn fact_lines(
+    clause: &Clause,
+    item: Option<&Item>,
+    rules: &RuleSet,
+    lang: Lang,
+) -> Vec<String> {
     let en = lang.en();
     facts_read(clause, rules)
         .into_iter()
@@ -68,7 +73,7 @@ fn fact_lines(clause: &Clause, item: Option<&Item>, rules: &RuleSet, lang: Lang)
 
 /// The extra sentence an auditor needs beside a step: the rounding, the text of a cap, the
 /// policy's words on non-duplication, the reason one item lost to another.
-fn note(step: &Step, item: &ItemOutcome, cx: &Ctx<'_>) -> Option<String> {
+pub(crate) fn note(step: &Step, item: &ItemOutcome, cx: &Ctx<'_>) -> Option<String> {
     let lang = cx.lang;
     match step {
         Step::RateApplied { exact, rounded, .. }
@@ -163,7 +168,7 @@ fn non_duplication_note(step: &Step, item: &ItemOutcome, cx: &Ctx<'_>) -> String
 }
 
 /// The policy words a failed gate rests on.
-fn gate_basis(step: &Step, rules: &RuleSet) -> Option<String> {
+pub(crate) fn gate_basis(step: &Step, rules: &RuleSet) -> Option<String> {
     let p = &rules.policy;
     let quote = |t: &str| (!t.is_empty()).then(|| format!("“{t}”"));
     match step {
@@ -177,7 +182,7 @@ fn gate_basis(step: &Step, rules: &RuleSet) -> Option<String> {
 }
 
 /// How the clause's items combine; for 就高执行 per a fact, the fact that makes the groups.
-fn combine_label(clause: &Clause, rules: &RuleSet, lang: Lang) -> String {
+pub(crate) fn combine_label(clause: &Clause, rules: &RuleSet, lang: Lang) -> String {
     match (clause.combine, clause.per) {
         (CombineMode::Sum, _) => lang.pick("各项累加", "items add up").to_string(),
         (CombineMode::Highest, None) => lang
@@ -196,7 +201,7 @@ fn combine_label(clause: &Clause, rules: &RuleSet, lang: Lang) -> String {
     }
 }
 
-fn selected(outcome: &Outcome, only: Option<u32>) -> Vec<&ClauseOutcome> {
+pub(crate) fn selected(outcome: &Outcome, only: Option<u32>) -> Vec<&ClauseOutcome> {
     outcome
         .clauses
         .iter()
@@ -465,7 +470,7 @@ fn rules_footer(out: &mut Lines, outcome: &Outcome, rules: &RuleSet, lang: Lang)
     out.line(format!("sha256 {}", outcome.rules_digest));
 }
 
-fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> String {
+pub(crate) fn shown_id(it: &ItemOutcome, clause: &Clause, rules: &RuleSet, en: bool) -> String {
     if it.id.is_empty() {
         format!(
             "{} #{}",

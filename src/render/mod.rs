@@ -2,6 +2,7 @@
 //! or a machine, and compute nothing.
 //! This module says each step in Chinese or English; `table`, `json` and `explain` lay it out.
 
+pub mod decision;
 pub mod explain;
 pub mod impact;
 pub mod json;

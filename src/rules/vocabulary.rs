@@ -45,7 +45,7 @@ indexed_by!(SectionId => Section);
 indexed_by!(FieldId => Field);
 
 /// The type of one fact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,

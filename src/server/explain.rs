@@ -4,7 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -76,13 +76,15 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// The decision sheet of an evaluation: `calc::render::decision::html`, the template
-/// `calc explain --format html` uses. Not on this branch yet: 406 until it is.
-fn decision_sheet(_state: &AppState, _e: &Evaluated, _lang: Lang) -> Result<String, ApiError> {
-    Err(ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        crate::text!(
-            "核定表 (text/html) 尚未提供，请以 application/json 请求",
-            "the decision sheet (text/html) is not available yet: ask for application/json"
-        ),
+/// `calc explain --format html` uses, under the applicant's own rules, naming the ledger's head
+/// the figures were computed against when there is a ledger.
+fn decision_sheet(state: &AppState, e: &Evaluated, lang: Lang) -> Result<String, ApiError> {
+    let rules = e.facts.rules(&state.book);
+    Ok(crate::render::decision::html(
+        &e.outcome,
+        &e.facts,
+        rules,
+        lang,
+        e.ledger_head.as_deref(),
     ))
 }

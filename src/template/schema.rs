@@ -58,7 +58,32 @@ fn field_schema(f: &Field) -> Json {
         }
     };
     s["description"] = json!(description);
+    annotate(&mut s, f);
     s
+}
+
+/// Annotations a form is built from (the official's page of `calc serve`, SPEC §9): the labels
+/// in both languages, the unit, the type, an enum's values with their labels and a district's
+/// names. Keywords JSON Schema does not know (`x-...`) are annotations a validator passes over.
+fn annotate(s: &mut Json, f: &Field) {
+    s["x-label"] = json!(f.label);
+    s["x-label-en"] = json!(f.label_en);
+    if let Some(u) = &f.unit {
+        s["x-unit"] = json!(u);
+    }
+    s["x-type"] = serde_json::to_value(f.ty).unwrap_or_default();
+    let values: Vec<Json> = match (f.ty, &f.divisions) {
+        (FieldType::Enum, _) => (f.values.iter())
+            .map(|v| json!({"value": v.value, "label": v.label, "label_en": v.label_en}))
+            .collect(),
+        (FieldType::District, Some(d)) => (d.names.iter())
+            .map(|n| json!({"value": n, "label": n, "label_en": n}))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !values.is_empty() {
+        s["x-values"] = json!(values);
+    }
 }
 
 /// A JSON Schema (draft 2020-12) of the applicant file, for editors that validate TOML.
@@ -81,9 +106,11 @@ pub fn schema(rules: &RuleSet) -> Json {
             "properties": fields,
             "required": required,
             "additionalProperties": false,
+            "x-label": s.label,
+            "x-label-en": s.label_en,
         });
         let entry = if s.many {
-            json!({"type": "array", "description": format!("{} / {}", s.label, s.label_en), "items": object})
+            json!({"type": "array", "description": format!("{} / {}", s.label, s.label_en), "x-label": s.label, "x-label-en": s.label_en, "items": object})
         } else {
             object
         };

@@ -7,6 +7,7 @@ mod cases;
 mod common;
 mod compare;
 mod corpus;
+mod decision;
 mod edge;
 mod inputs;
 mod ledger;
