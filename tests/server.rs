@@ -812,6 +812,7 @@ async fn with_a_ledger_the_server_reads_its_awards_and_sees_new_ones() {
         .collect();
     assert_eq!(items, ["HT-009", "HT-010"]);
     assert_eq!(a["awards"][1]["amount"], "100000.00");
+    assert_eq!(a["awards"][1]["round"], "旧账");
     assert_eq!(a["ledger_head"], format!("台账 #{}", head2));
     let (_, body) = send(&app, get("/api/health")).await;
     assert_eq!(json(&body)["ledger_head"], format!("台账 #{}", head2));

@@ -448,11 +448,13 @@ impl Ledger {
             .collect())
     }
 
-    /// The ledger's live awards as a source of priors (only the fields a prior has).
+    /// The ledger's live awards as a source of priors (the fields a prior has, and the round and
+    /// as-of date that the server's page shows).
     pub fn priors(&mut self) -> Result<LedgerPriors, InputError> {
         let rows = self.query(
             "SELECT seq, credit_code, name, district, clause, item_text, subject, title, year, \
-             period_start, period_end, amount_fen FROM entries AS e WHERE kind = 'award' AND \
+             period_start, period_end, amount_fen, round, as_of FROM entries AS e \
+             WHERE kind = 'award' AND \
              NOT EXISTS (SELECT 1 FROM entries AS v WHERE v.kind = 'void' AND v.reverses = e.seq) \
              ORDER BY seq",
             &[],
@@ -479,12 +481,12 @@ impl Ledger {
                     attempt: 0,
                     reverses: None,
                     reason: None,
-                    round: String::new(),
+                    round: s(12),
                     output_sha256: None,
                     output_row: None,
                     rules_digest: None,
                     rules_version: None,
-                    as_of: None,
+                    as_of: t(13),
                     approved_by: None,
                     recorded_by: String::new(),
                     recorded_at: String::new(),

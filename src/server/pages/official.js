@@ -266,6 +266,7 @@
     status(formStatus, t('已校验，见“计算结果”。', 'Checked: see the Result.'), 'good');
     renderResult(body);
     explain(facts, n);
+    earlier((body.applicant || {}).credit_code, n);
     // Asked for by the button: the result is shown (below the form on a narrow screen).
     if (force && resultNode.getBoundingClientRect().top > window.innerHeight * 0.6) {
       resultNode.scrollIntoView({ block: 'start', behavior: 'smooth' });
@@ -361,7 +362,45 @@
     const none = (out.clauses || []).length ? null
       : el('p', {}, t('未申报任何条款的事项：请添加事项。', 'No claim under any clause: add items.'));
     document.getElementById('result-table').replaceChildren(...present(table, foot, none,
-      el('p', { class: 'digest' }, `${t('规则摘要', 'Rules digest')} sha256 ${out.rules_digest}`)));
+      el('p', { class: 'digest' }, `${t('规则摘要', 'Rules digest')} sha256 ${out.rules_digest}`),
+      el('section', { id: 'earlier', 'aria-live': 'polite' })));
+  }
+
+  /** With a ledger (`calc serve --ledger`), the applicant's live awards in it, which the result
+   * above was computed against; nothing at all without a ledger. */
+  async function earlier(code, n) {
+    if (!code) return;
+    let body;
+    try {
+      const res = await CALC.api(`/api/awards?credit_code=${encodeURIComponent(code)}`, { credentials: 'same-origin' });
+      if (!res.ok) return;
+      body = await json(res);
+    } catch (_) {
+      return;
+    }
+    const node = document.getElementById('earlier');
+    if (n !== asked || !node || !body || !body.ledger_head) return;
+    const awards = body.awards || [];
+    const what = (a) => [a.item, a.subject, a.title, a.year ? t(`${a.year}年度`, `year ${a.year}`) : null,
+      a.start && a.end ? `${a.start} ~ ${a.end}` : null].filter((x) => x).join(' · ');
+    const rows = awards.map((a) => el('tr', {},
+      el('td', { class: 'num' }, `#${a.seq}`),
+      el('td', { class: 'num' }, a.clause),
+      el('td', {}, what(a)),
+      el('td', { class: 'num' }, money(a.amount)),
+      el('td', {}, a.round),
+      el('td', {}, a.as_of || '')));
+    node.replaceChildren(
+      el('h3', {}, t('台账中的往期奖补', 'Earlier awards in the ledger')),
+      awards.length
+        ? el('table', { class: 'outcome earlier' },
+          el('thead', {}, el('tr', {},
+            el('th', { class: 'num' }, t('台账', 'Entry')), el('th', { class: 'num' }, t('条款', 'Clause')),
+            el('th', {}, t('事项', 'Item')), el('th', { class: 'num' }, t('金额（元）', 'Amount (yuan)')),
+            el('th', {}, t('批次', 'Round')), el('th', {}, t('计算基准日', 'As of')))),
+          el('tbody', {}, rows))
+        : el('p', {}, t('台账中没有本单位的奖补。', 'The ledger holds no award of this applicant.')),
+      el('p', { class: 'digest' }, `${t('以上结果按此台账头计算', 'The result above was computed against')}: ${body.ledger_head}`));
   }
 
   /** A computation that needed no rounding: its note says nothing the step does not. */
