@@ -30,6 +30,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub prior: Vec<PathBuf>,
 
+    /// 台账 (SQLite 文件或 PostgreSQL)，其有效奖补和配额名额作往期 (两侧相同) / a ledger whose live awards and quota places are earlier ones (on both sides)
+    #[arg(long, env = "CALC_LEDGER", value_name = "LEDGER")]
+    pub ledger: Option<String>,
+
     /// 影响表 (.csv 或 .xlsx；- 为标准输出的 CSV) / the impact as a file (.csv or .xlsx; - for CSV on standard output)
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
@@ -58,7 +62,7 @@ pub const HONOURS: Honours = Honours::ALL;
 pub const AFTER_HELP: &str = "\
 在 compare 中，--overlay 指所评估的调整 (至少一个，依次应用于基准之上)；基准为 --rules (或内置规则) 加上 --base-overlay。\n\
 With compare, --overlay names the CHANGE (at least one, applied in order on top of the base); the base is --rules (or the embedded rules) with the --base-overlay files.\n\
-往期奖补只能来自 --prior 文件；台账 (--ledger) 尚未提供。/ Priors come from --prior files only; there is no ledger (--ledger) yet.\n\n\
+往期奖补来自 --prior 文件和台账 (--ledger)，两侧相同。/ Priors come from --prior files and the ledger (--ledger), the same on both sides.\n\n\
 示例 / Examples:\n  calc compare examples/round.csv --overlay examples/overlays/lucheng-compute-20.toml\n  calc compare round.xlsx --base-overlay district.toml --overlay new-cap.toml -o impact.xlsx\n  calc compare round.csv --overlay a.toml --overlay b.toml --format json --as-of 2026-06-30";
 
 pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
@@ -76,9 +80,14 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let encoding = args.encoding.into();
     let table = files::table(&args.input, encoding, args.sheet.as_deref())?;
     let prior_files = files::prior_files(&args.prior, encoding)?;
-    let sources: Vec<&dyn PriorSource> = (prior_files.iter())
+    let mut ledger = (args.ledger.as_deref())
+        .filter(|l| !l.trim().is_empty())
+        .map(super::ledger::priors_of)
+        .transpose()?;
+    let mut sources: Vec<&dyn PriorSource> = (prior_files.iter())
         .map(|f| f as &dyn PriorSource)
         .collect();
+    sources.extend(ledger.as_ref().map(|l| &l.priors as &dyn PriorSource));
     let options = batch::Options {
         keep_columns: args.keep_column.clone(),
         as_of: config.as_of.unwrap_or_else(today),
@@ -102,6 +111,20 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let impact = compare::compare(books, table, &options, &sources, &bar);
     bar.finish();
     let impact = impact?;
+    drop(sources);
+    if let Some(from) = &mut ledger {
+        // Every run that computes with the ledger is logged in it (SPEC §8).
+        let run = calc::ledger::Run {
+            command: format!("compare {}", args.input.display()),
+            rules_digest: Some(changed.base.digest.clone()),
+            as_of: Some(options.as_of.to_string()),
+            counts: format!("changes={}", impact.changes.len()),
+            outcome: "compared".into(),
+            ..Default::default()
+        };
+        from.ledger.log_run(&run, &super::ledger::who())?;
+        eprint!("{}", super::ledger::head_line(&from.head));
+    }
     // `-o -`: the impact as CSV on standard output, in place of the table.
     let stdout = args.output.as_deref().is_some_and(files::is_stdio);
     if stdout {

@@ -574,3 +574,63 @@ fn bad_input_exits_2_naming_the_file_and_rows_in_error_exit_3() {
     assert_eq!(cents(v["total"]["before"].as_str().unwrap()), before.total);
     assert_eq!(cents(v["total"]["after"].as_str().unwrap()), after.total);
 }
+
+/// `calc compare --ledger L` takes the ledger's awards on both sides, as `--prior` with the same
+/// awards does, and names the head it read on stderr. The ledger holds 20,000 under clause 1 for
+/// 甲 in 2026 (contract HT-00), so 甲's 2026 cap leaves 480,000:
+///   before (30%): 360,000 + 80,000 + 150,000 → 40,000 (the cap): 480,000;
+///   after (鹿城区 20%): 240,000 + 80,000 + 100,000 = 420,000, under the 480,000 left.
+/// 乙 1,090,000 both times, 丙 0: totals 1,570,000 → 1,510,000, difference −60,000.
+#[test]
+fn compare_with_a_ledger_is_compare_with_its_awards_as_a_prior_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    let prior = dir.path().join("p.csv");
+    std::fs::write(
+        &prior,
+        "统一社会信用代码,单位名称,所属区县,条款,年度,事项编号,已获金额\n\
+         91330302000000001K,温州甲智能科技有限公司,鹿城区,1,2026,HT-00,20000\n",
+    )
+    .unwrap();
+    let db_arg = db.to_str().unwrap();
+    for args in [
+        vec!["ledger", "init", "--ledger", db_arg],
+        vec![
+            "ledger",
+            "import",
+            prior.to_str().unwrap(),
+            "--round",
+            "旧账",
+            "--ledger",
+            db_arg,
+        ],
+    ] {
+        let o = calc().args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let round = Path::new("examples/round.csv");
+    let with_ledger = compare_json(round, &["--overlay", LUCHENG_20, "--ledger", db_arg], 0);
+    assert_eq!(
+        with_ledger["total"],
+        serde_json::json!({"before": "1570000.00", "after": "1510000.00", "difference": "-60000.00"})
+    );
+    let with_prior = compare_json(
+        round,
+        &["--overlay", LUCHENG_20, "--prior", prior.to_str().unwrap()],
+        0,
+    );
+    assert_eq!(with_ledger, with_prior);
+    let o = calc()
+        .args([
+            "compare",
+            "examples/round.csv",
+            "--as-of",
+            AS_OF,
+            "--overlay",
+            LUCHENG_20,
+        ])
+        .args(["--ledger", db_arg])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("台账 #1 "));
+}
