@@ -363,23 +363,29 @@
       : el('p', {}, t('未申报任何条款的事项：请添加事项。', 'No claim under any clause: add items.'));
     document.getElementById('result-table').replaceChildren(...present(table, foot, none,
       el('p', { class: 'digest' }, `${t('规则摘要', 'Rules digest')} sha256 ${out.rules_digest}`),
-      el('section', { id: 'earlier', 'aria-live': 'polite' })));
+      // Kept as it is until the new list arrives (no flicker while the form is evaluated again).
+      document.getElementById('earlier') || el('section', { id: 'earlier', 'aria-live': 'polite' })));
   }
 
   /** With a ledger (`calc serve --ledger`), the applicant's live awards in it, which the result
    * above was computed against; nothing at all without a ledger. */
   async function earlier(code, n) {
-    if (!code) return;
-    let body;
+    let body = null;
     try {
-      const res = await CALC.api(`/api/awards?credit_code=${encodeURIComponent(code)}`, { credentials: 'same-origin' });
-      if (!res.ok) return;
-      body = await json(res);
+      if (code) {
+        const res = await CALC.api(`/api/awards?credit_code=${encodeURIComponent(code)}`, { credentials: 'same-origin' });
+        if (res.ok) body = await json(res);
+      }
     } catch (_) {
-      return;
+      body = null;
     }
     const node = document.getElementById('earlier');
-    if (n !== asked || !node || !body || !body.ledger_head) return;
+    if (n !== asked || !node) return;
+    // No ledger, or none readable: nothing shown (never an earlier applicant's list).
+    if (!body || !body.ledger_head) {
+      node.replaceChildren();
+      return;
+    }
     const awards = body.awards || [];
     const what = (a) => [a.item, a.subject, a.title, a.year ? t(`${a.year}年度`, `year ${a.year}`) : null,
       a.start && a.end ? `${a.start} ~ ${a.end}` : null].filter((x) => x).join(' · ');
