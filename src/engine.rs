@@ -399,7 +399,14 @@ struct Groups {
     /// Per group, the prior awards deducted in it, each named.
     named: Vec<Vec<PriorRef>>,
     /// The folded ids the clause's priors name: an item among them was already paid.
-    paid: HashMap<String, (Money, Option<i32>)>,
+    paid: HashMap<String, PaidBefore>,
+}
+
+/// The award that paid an item, as the item's already-paid step names it.
+struct PaidBefore {
+    amount: Money,
+    year: Option<i32>,
+    origin: Option<String>,
 }
 
 impl Groups {
@@ -437,8 +444,11 @@ impl Groups {
         let mut named_in: Vec<Vec<PriorRef>> = vec![Vec::new(); sums.len()];
         for p in priors {
             if let Some(k) = p.key.as_ref().filter(|k| !k.is_empty()) {
-                paid.entry(k.clone())
-                    .or_insert((p.award.amount, p.award.year));
+                paid.entry(k.clone()).or_insert(PaidBefore {
+                    amount: p.award.amount,
+                    year: p.award.year,
+                    origin: p.reference().origin,
+                });
             }
             let named = (p.key.as_ref()).and_then(|id| by_id.get(id).copied());
             let group = match (named, clause.per) {
@@ -783,7 +793,15 @@ fn interest_award(
         });
         if days == 0 {
             // Every day of the window was paid before: the item is paid, nothing more is due.
-            steps.push(Step::AlreadyPaid { amount, year: None });
+            let origins = earlier
+                .iter()
+                .filter_map(|p| p.reference().origin)
+                .collect();
+            steps.push(Step::AlreadyPaid {
+                amount,
+                year: None,
+                origins,
+            });
             return Ok(Some(Payable::Fixed(Money::ZERO)));
         }
         steps.push(Step::DaysPaidBefore {
@@ -902,6 +920,7 @@ fn combine_sum<'a>(
             out.steps.push(Step::AlreadyPaid {
                 amount: prior.award.amount,
                 year: prior.award.year,
+                origins: prior.reference().origin.into_iter().collect(),
             });
             nothing_payable(out);
             out.paid = true;
@@ -1102,8 +1121,12 @@ fn mark_paid(items: &mut [ItemOutcome], groups: &Groups) {
         if !out.amount.is_zero() || out.ceiling.is_some() {
             continue;
         }
-        if let Some(&(amount, year)) = groups.paid.get(&crate::fold::key(&out.id)) {
-            out.steps.push(Step::AlreadyPaid { amount, year });
+        if let Some(before) = groups.paid.get(&crate::fold::key(&out.id)) {
+            out.steps.push(Step::AlreadyPaid {
+                amount: before.amount,
+                year: before.year,
+                origins: before.origin.iter().cloned().collect(),
+            });
             out.paid = true;
         }
     }

@@ -238,6 +238,10 @@ pub enum Step {
         /// The year the prior award names, if any.
         #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_text")]
         year: Option<i32>,
+        /// Where the awards that paid it came from (`prior[2]`, `out1.csv:5`, `台账 #3`), so
+        /// that an auditor finds the payment.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        origins: Vec<String>,
     },
     /// 就高执行: this item is the highest of the clause.
     HighestChosen {
@@ -574,6 +578,7 @@ mod tests {
             Step::AlreadyPaid {
                 amount: money(90_000),
                 year: Some(2026),
+                origins: vec!["台账 #3".into()],
             },
             Step::HighestChosen { competitors: 1 },
             Step::NotHighest {
@@ -671,11 +676,12 @@ mod tests {
             assert_eq!(map["kind"], *kind, "{step:?}");
             for (key, value) in map {
                 // Figures, counts and dates are strings; only a yes/no fact stays a boolean; the
-                // priors a step names are objects of strings.
+                // priors a step names are objects of strings, their origins strings.
                 let plain = |v: &serde_json::Value| v.is_string() || v.is_boolean() || v.is_null();
                 let named = value.as_array().is_some_and(|a| {
-                    a.iter()
-                        .all(|p| p.as_object().is_some_and(|o| o.values().all(plain)))
+                    a.iter().all(|p| {
+                        p.is_string() || p.as_object().is_some_and(|o| o.values().all(plain))
+                    })
                 });
                 assert!(plain(value) || named, "{kind}.{key} = {value}");
             }
@@ -709,6 +715,7 @@ mod tests {
         assert_eq!(cap["priors"][0]["item"], "HT-000");
         assert_eq!(cap["priors"][0]["year"], "2026");
         assert_eq!(json("already_paid")["year"], "2026");
+        assert_eq!(json("already_paid")["origins"][0], "台账 #3");
         assert_eq!(json("date_in_window")["until"], "2026-06-30");
         assert_eq!(json("gate_unconfirmed")["value"], false);
         assert_eq!(json("requirement_failed")["found"], serde_json::Value::Null);

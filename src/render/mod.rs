@@ -271,11 +271,29 @@ pub fn describe_into(step: &Step, cx: &Ctx<'_>, out: &mut String) {
             score,
             cutoff,
         } => quota_excluded(s, (*count, *taken), *rank, *score, *cutoff),
-        Step::AlreadyPaid { amount, year } => {
+        Step::AlreadyPaid {
+            amount,
+            year,
+            origins,
+        } => {
             s.say("该事项已兑现 ", "this item was already paid ")
                 .money(*amount);
+            // "(2025年度，prior[2])": the year and where the payment is recorded.
+            let mut parts = 0;
             if let Some(y) = year {
-                s.text(" (").int(i64::from(*y)).say("年度)", ")");
+                s.text(" (").int(i64::from(*y)).say("年度", "");
+                parts += 1;
+            }
+            for o in origins {
+                match parts {
+                    0 => s.text(" ("),
+                    _ => s.say("，", ", "),
+                };
+                s.text(o);
+                parts += 1;
+            }
+            if parts > 0 {
+                s.text(")");
             }
             s.say("，不再重复兑现", ": not paid again");
         }

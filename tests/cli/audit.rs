@@ -90,7 +90,7 @@ fn explain_shows_the_non_duplication_decision_and_the_prior_deduction() {
         "{out}"
     );
     assert!(
-        out.contains("该事项已兑现 100,000.00 (2025年度)，不再重复兑现"),
+        out.contains("该事项已兑现 100,000.00 (2025年度，prior[2])，不再重复兑现"),
         "{out}"
     );
     assert!(out.contains("    = 已兑现，本次不再兑现 (0.00)"), "{out}");

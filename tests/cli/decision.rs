@@ -178,3 +178,49 @@ fn with_a_ledger_the_decision_sheet_names_its_head() {
     );
     assert!(html.contains("台账 #1"), "the deduction names its entry");
 }
+
+/// An item the ledger already paid says which entry paid it (`台账 #1`), in the reason and in
+/// the JSON step's `origins`. The example's HT-001 paid 360,000 in 2026 (ledger #1): it is
+/// 已兑现; the 2026 cap leaves 500,000 − 100,000 (HT-000) − 360,000 = 40,000, so HT-002's
+/// 80,000 → 40,000 and clause 1 pays 40,000.
+#[test]
+fn an_item_the_ledger_paid_names_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = d.join("ledger.db");
+    let run = |args: &[&str]| {
+        let out = calc()
+            .env("CALC_LEDGER", &db)
+            .current_dir(d)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["ledger", "init"]);
+    std::fs::write(
+        d.join("p.csv"),
+        "统一社会信用代码,单位名称,所属区县,条款,年度,事项编号,已获金额\n\
+         91330302MA2H00001Y,温州示例智能科技有限公司,鹿城区,1,2026,HT-001,360000\n",
+    )
+    .unwrap();
+    run(&["ledger", "import", "p.csv", "--round", "旧账"]);
+    let example = crate::common::root().join("examples/enterprise.toml");
+    let example = example.to_str().unwrap();
+    let j: serde_json::Value = serde_json::from_str(&run(&[example, "--format", "json"])).unwrap();
+    let clause1 = &j["clauses"][0];
+    assert_eq!(clause1["amount"], "40000.00", "{clause1}");
+    let ht001 = &clause1["items"][0];
+    assert_eq!(ht001["status"], "paid", "{ht001}");
+    let step = (ht001["steps"].as_array().unwrap().iter())
+        .find(|s| s["kind"] == "already_paid")
+        .unwrap_or_else(|| panic!("{ht001}"));
+    assert_eq!(step["origins"], serde_json::json!(["台账 #1"]));
+    let table = run(&[example]);
+    assert!(table.contains("360,000.00 (2026年度，台账"), "{table}");
+}
