@@ -47,7 +47,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
         .map(|l| &l.priors as &dyn calc::prior::PriorSource);
     let priors = config.priors_for(rules, &facts, &args.file, &args.prior, from_ledger)?;
     // The head the figures were computed against, named on the decision sheet.
-    let head = (ledger.as_ref()).map(|l| super::ledger::head_line(&l.head).trim_end().to_string());
+    let head = ledger.as_ref().map(|l| l.head.shown());
     let outcome = calc::evaluate_with(rules, &facts, &priors, config.as_of_for(&facts))?;
     let text = match config.format {
         Format::Table | Format::Csv => fit(

@@ -153,8 +153,8 @@ pub fn who() -> Who {
 }
 
 /// The head as every writing command prints it.
-pub fn head_line((seq, hash): &(i64, String)) -> String {
-    format!("台账 #{seq} {hash}\n")
+pub fn head_line(head: &ledger::Head) -> String {
+    format!("{}\n", head.shown())
 }
 
 fn needs_ledger(args: &Args) -> Result<&str, Failure> {
@@ -599,7 +599,7 @@ fn export(config: &Config, locator: &str, to: &Path) -> Result<(), Failure> {
 pub struct FromLedger {
     pub ledger: Ledger,
     pub priors: ledger::LedgerPriors,
-    pub head: (i64, String),
+    pub head: ledger::Head,
 }
 
 pub fn priors_of(locator: &str) -> Result<FromLedger, Failure> {

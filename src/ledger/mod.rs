@@ -375,13 +375,28 @@ pub fn live(entries: &[Entry]) -> Vec<Entry> {
         .collect()
 }
 
+/// The chain's head: the number and hash of its last entry (0 and the genesis hash when the
+/// ledger is empty), as every writing command prints it and `verify --expect` checks it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Head {
+    /// `台账 #SEQ HASH`.
+    pub fn shown(&self) -> String {
+        format!("台账 #{} {}", self.seq, self.hash)
+    }
+}
+
 /// What `import` recorded: the new entries, how many it found held, and the head.
-pub type Imported = (Vec<Entry>, usize, (i64, String));
+pub type Imported = (Vec<Entry>, usize, Head);
 
 /// What `verify` found.
 #[derive(Clone, Debug)]
 pub enum Verified {
-    Intact { entries: i64, head: (i64, String) },
+    Intact { entries: i64, head: Head },
     Broken { seq: i64, what: Text },
 }
 
@@ -502,7 +517,7 @@ impl Ledger {
     /// The live awards and the head they are the awards of, read in one transaction (a
     /// record committed meanwhile is in both or in neither): what a computation with the
     /// ledger names as the head it was computed against.
-    pub fn snapshot(&mut self) -> Result<((i64, String), LedgerPriors), InputError> {
+    pub fn snapshot(&mut self) -> Result<(Head, LedgerPriors), InputError> {
         self.store.begin_read().map_err(|e| self.fail(e))?;
         let priors = self.priors()?;
         let head = self.head()?;
@@ -511,12 +526,13 @@ impl Ledger {
     }
 
     /// The chain's head: its last entry's number and hash (0 and the genesis when empty).
-    pub fn head(&mut self) -> Result<(i64, String), InputError> {
+    pub fn head(&mut self) -> Result<Head, InputError> {
         let rows = self.query("SELECT seq, hash FROM chain_head WHERE id = 1", &[])?;
         let row = rows.first().cloned().unwrap_or_default();
         let seq = row.first().and_then(Val::int).unwrap_or(0);
         let hash = row.get(1).and_then(Val::text).unwrap_or_default();
-        Ok((seq, if seq == 0 { genesis() } else { hash }))
+        let hash = if seq == 0 { genesis() } else { hash };
+        Ok(Head { seq, hash })
     }
 
     /// Logs a run (outside any transaction of the caller); its number.
@@ -548,13 +564,13 @@ impl Ledger {
     /// moves the head. Inside the caller's write transaction.
     fn append(
         &mut self,
-        head: &(i64, String),
+        head: &Head,
         mut entries: Vec<Entry>,
-    ) -> Result<(Vec<Entry>, (i64, String)), InputError> {
-        let (mut seq, mut prev) = if head.0 == 0 {
+    ) -> Result<(Vec<Entry>, Head), InputError> {
+        let (mut seq, mut prev) = if head.seq == 0 {
             (0, genesis())
         } else {
-            head.clone()
+            (head.seq, head.hash.clone())
         };
         for e in &mut entries {
             seq += 1;
@@ -600,7 +616,7 @@ impl Ledger {
                 &[Val::Int(seq), prev.as_str().into()],
             )?;
         }
-        Ok((entries, (seq, prev)))
+        Ok((entries, Head { seq, hash: prev }))
     }
 
     /// A unique key's refusal names the entry holding the key (read after the rollback).
@@ -630,12 +646,7 @@ impl Ledger {
     }
 
     /// `void SEQ --reason`: a new entry reversing a live award; the item may then be paid again.
-    pub fn void(
-        &mut self,
-        seq: i64,
-        reason: &str,
-        who: &Who,
-    ) -> Result<(Entry, (i64, String)), InputError> {
+    pub fn void(&mut self, seq: i64, reason: &str, who: &Who) -> Result<(Entry, Head), InputError> {
         let head = self.store.begin_write().map_err(|e| self.fail(e))?;
         let all = self.entries()?;
         let refuse = |this: &mut Ledger, t: Text| {
@@ -924,12 +935,12 @@ impl Ledger {
             prev = e.hash.clone();
         }
         let last = all.last().map_or(0, |e| e.seq);
-        if head.0 != last || head.1 != prev {
+        if head.seq != last || head.hash != prev {
             return broken(
-                head.0.max(last),
+                head.seq.max(last),
                 crate::text!(
-                    "台账链头 #{} 与最后一条 #{last} 不符", head.0;
-                    "the ledger's head #{} does not match its last entry #{last}", head.0
+                    "台账链头 #{} 与最后一条 #{last} 不符", head.seq;
+                    "the ledger's head #{} does not match its last entry #{last}", head.seq
                 ),
             );
         }
@@ -972,10 +983,9 @@ impl Ledger {
         }
         Ok(Verified::Intact {
             entries: last,
-            head: if last == 0 {
-                (0, genesis())
-            } else {
-                (last, prev)
+            head: Head {
+                seq: last,
+                hash: if last == 0 { genesis() } else { prev },
             },
         })
     }

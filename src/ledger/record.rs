@@ -19,7 +19,7 @@ use crate::rules::{RuleBook, RulesFor};
 use crate::sheet::read::Table;
 use crate::text::{Lang, Text};
 
-use super::{Entry, Ledger, LedgerPriors, Run, Who, canonical_code, fen_of, item_key, live};
+use super::{Entry, Head, Ledger, LedgerPriors, Run, Who, canonical_code, fen_of, item_key, live};
 
 /// A row withheld (`--exclude ROW --reason TEXT`): its 公示 objection was upheld.
 #[derive(Clone, Debug)]
@@ -53,7 +53,7 @@ pub struct RecordReport {
     /// Items paid again after a void (a top-up): the row, the voided award and its amount in
     /// fen, and the amount now recorded; the difference is what is still to be paid.
     pub top_ups: Vec<TopUp>,
-    pub head: (i64, String),
+    pub head: Head,
     pub run: i64,
 }
 

@@ -252,8 +252,8 @@ impl Store {
 
     /// Begins the one write transaction: on SQLite `BEGIN IMMEDIATE` (the write lock taken at
     /// once, waiting out another writer under the busy timeout); on PostgreSQL the chain's
-    /// head row locked `FOR UPDATE`, so that writers queue. Returns the head (seq, hash).
-    pub fn begin_write(&mut self) -> Result<(i64, String), DbError> {
+    /// head row locked `FOR UPDATE`, so that writers queue. Returns the head.
+    pub fn begin_write(&mut self) -> Result<super::Head, DbError> {
         let sql = match self {
             Store::Sqlite(c) => {
                 c.execute_batch("BEGIN IMMEDIATE")?;
@@ -269,7 +269,10 @@ impl Store {
             fault: Fault::Other,
             message: "the ledger has no chain head (run `calc ledger init`)".into(),
         })?;
-        Ok((row[0].int().unwrap_or(0), row[1].text().unwrap_or_default()))
+        Ok(super::Head {
+            seq: row[0].int().unwrap_or(0),
+            hash: row[1].text().unwrap_or_default(),
+        })
     }
 
     pub fn begin_read(&mut self) -> Result<(), DbError> {

@@ -149,8 +149,8 @@ struct Done {
     name: String,
     rows: usize,
     errors: usize,
-    /// `台账 #SEQ HASH`, the ledger's head the round was computed against.
-    ledger_head: Option<String>,
+    /// The ledger's head the round was computed against.
+    ledger_head: Option<crate::ledger::Head>,
 }
 
 pub async fn handler(
@@ -185,7 +185,7 @@ pub async fn handler(
                 header(done.errors.to_string()),
             ),
         ],
-        super::ledger::head_header(done.ledger_head.as_deref()),
+        super::ledger::head_header(done.ledger_head.as_ref()),
         done.bytes,
     )
         .into_response())
@@ -256,7 +256,7 @@ fn compute(
         run: Some(chrono::Local::now().date_naive()),
         overlays: state.book.base.overlays.clone(),
         // The summary names the ledger's head the round was computed against.
-        priors: ledger_head.iter().cloned().collect(),
+        priors: ledger_head.iter().map(crate::ledger::Head::shown).collect(),
     };
     let summary_name = format!("summary.{ext}");
     let form = Form {

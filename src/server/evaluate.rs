@@ -96,8 +96,8 @@ pub const SHOWN: &str = "request";
 pub struct Evaluated {
     pub facts: Facts,
     pub outcome: Outcome,
-    /// The ledger's head the priors were read at (`台账 #SEQ HASH`), when there is a ledger.
-    pub ledger_head: Option<String>,
+    /// The ledger's head the priors were read at, when there is a ledger.
+    pub ledger_head: Option<crate::ledger::Head>,
 }
 
 pub fn evaluated(
@@ -160,7 +160,7 @@ pub async fn handler(
         Ok((text, e.ledger_head))
     })
     .await?;
-    Ok((super::ledger::head_header(head.as_deref()), json(text)).into_response())
+    Ok((super::ledger::head_header(head.as_ref()), json(text)).into_response())
 }
 
 /// A JSON answer.

@@ -85,6 +85,9 @@ fn decision_sheet(state: &AppState, e: &Evaluated, lang: Lang) -> Result<String,
         &e.facts,
         rules,
         lang,
-        e.ledger_head.as_deref(),
+        e.ledger_head
+            .as_ref()
+            .map(crate::ledger::Head::shown)
+            .as_deref(),
     ))
 }

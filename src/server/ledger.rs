@@ -11,22 +11,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::InputError;
-use crate::ledger::{Entry, Ledger, LedgerPriors, canonical_code};
+use crate::ledger::{Entry, Head, Ledger, LedgerPriors, canonical_code};
 use crate::rules::RulesFor;
-
-/// The chain's head as every command prints it: `#SEQ HASH`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Head {
-    pub seq: i64,
-    pub hash: String,
-}
-
-impl Head {
-    /// `台账 #SEQ HASH`, as the CLI prints it and the decision sheet shows it.
-    pub fn shown(&self) -> String {
-        format!("台账 #{} {}", self.seq, self.hash)
-    }
-}
 
 /// The live awards at one head, arranged for a request.
 pub struct Snapshot {
@@ -106,29 +92,27 @@ impl LedgerView {
     /// same, else the awards and their head read again in one transaction.
     pub fn current(&self, book: &dyn RulesFor) -> Result<Arc<Snapshot>, InputError> {
         let mut ledger = lock(&self.ledger);
-        let (seq, hash) = ledger.head()?;
-        let head = Head { seq, hash };
+        let head = ledger.head()?;
         let mut kept = lock(&self.snapshot);
         if let Some(s) = kept.as_ref()
             && s.head == head
         {
             return Ok(s.clone());
         }
-        let ((seq, hash), priors) = ledger.snapshot()?;
-        let snapshot = Arc::new(Snapshot::new(Head { seq, hash }, priors, book));
+        let (head, priors) = ledger.snapshot()?;
+        let snapshot = Arc::new(Snapshot::new(head, priors, book));
         *kept = Some(snapshot.clone());
         Ok(snapshot)
     }
 }
 
-/// `X-Calc-Ledger-Head: SEQ HASH` on an answer computed with the ledger (a header is ASCII:
-/// the head without its `台账 #`); nothing without a ledger.
+/// `X-Calc-Ledger-Head: SEQ HASH` on an answer computed with the ledger (a header is ASCII,
+/// so without the `台账 #` of `Head::shown`); nothing without a ledger.
 pub fn head_header(
-    head: Option<&str>,
+    head: Option<&Head>,
 ) -> axum::response::AppendHeaders<Vec<(&'static str, axum::http::HeaderValue)>> {
-    let value = head
-        .map(|h| h.trim_start_matches("台账 #"))
-        .and_then(|h| axum::http::HeaderValue::from_str(h).ok());
+    let value =
+        head.and_then(|h| axum::http::HeaderValue::from_str(&format!("{} {}", h.seq, h.hash)).ok());
     axum::response::AppendHeaders(
         value
             .map(|v| ("x-calc-ledger-head", v))

@@ -109,10 +109,10 @@ pub struct Shared {
 pub type AppState = Arc<Shared>;
 
 /// The earlier awards a request computes against, and the ledger's head they were read at
-/// (`台账 #SEQ HASH`; none without a ledger).
+/// (none without a ledger).
 pub struct Priors {
     pub gathered: Gathered,
-    pub head: Option<String>,
+    pub head: Option<crate::ledger::Head>,
 }
 
 impl Shared {
@@ -183,7 +183,7 @@ impl Shared {
         }
         Ok(Priors {
             gathered: crate::prior::gather(&self.book, &sources)?,
-            head: snapshot.map(|s| s.head.shown()),
+            head: snapshot.map(|s| s.head.clone()),
         })
     }
 
