@@ -99,12 +99,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     // parses (scripts/bench-ledger.sh: PostgreSQL's 100,000 awards took the round 1.32x as long
     // as --prior read in turn).
     let (table, ledger) = std::thread::scope(|s| {
-        let ledger = s.spawn(|| {
-            (args.ledger.as_deref())
-                .filter(|l| !l.trim().is_empty())
-                .map(super::ledger::priors_of)
-                .transpose()
-        });
+        let ledger = s.spawn(|| super::ledger::read(args.ledger.as_deref()));
         let table = files::table(&args.input, encoding, args.sheet.as_deref());
         let ledger = ledger
             .join()
@@ -113,7 +108,7 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     });
     let table = table?;
     let mut ledger = ledger?;
-    let from_ledger = ledger.as_ref().map(|l| &l.priors as &dyn PriorSource);
+    let from_ledger = ledger.as_ref().map(|l| l.source());
     let priors = load_priors(config, &args.prior, encoding, from_ledger)?;
     let options = batch::Options {
         keep_columns: args.keep_column.clone(),
@@ -145,9 +140,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
             outcome: if args.check { "checked" } else { "written" }.into(),
             ..Default::default()
         };
-        from.ledger.log_run(&run, &super::ledger::who())?;
-        // The head the round was computed against, for the approval sheet.
-        eprint!("{}", super::ledger::head_line(&from.head));
+        // Its head is the one the round was computed against, for the approval sheet.
+        from.computed(&run)?;
     }
     if std::env::var_os("CALC_BATCH_TIMING").is_some() {
         for (phase, at) in &round.phases {

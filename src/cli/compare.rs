@@ -80,14 +80,11 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
     let encoding = args.encoding.into();
     let table = files::table(&args.input, encoding, args.sheet.as_deref())?;
     let prior_files = files::prior_files(&args.prior, encoding)?;
-    let mut ledger = (args.ledger.as_deref())
-        .filter(|l| !l.trim().is_empty())
-        .map(super::ledger::priors_of)
-        .transpose()?;
+    let mut ledger = super::ledger::read(args.ledger.as_deref())?;
     let mut sources: Vec<&dyn PriorSource> = (prior_files.iter())
         .map(|f| f as &dyn PriorSource)
         .collect();
-    sources.extend(ledger.as_ref().map(|l| &l.priors as &dyn PriorSource));
+    sources.extend(ledger.as_ref().map(|l| l.source()));
     let options = batch::Options {
         keep_columns: args.keep_column.clone(),
         as_of: config.as_of.unwrap_or_else(today),
@@ -122,8 +119,7 @@ pub fn run(common: &Common, args: &Args) -> Result<(), Failure> {
             outcome: "compared".into(),
             ..Default::default()
         };
-        from.ledger.log_run(&run, &super::ledger::who())?;
-        eprint!("{}", super::ledger::head_line(&from.head));
+        from.computed(&run)?;
     }
     // `-o -`: the impact as CSV on standard output, in place of the table.
     let stdout = args.output.as_deref().is_some_and(files::is_stdio);

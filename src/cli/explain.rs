@@ -38,13 +38,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     {
         return Err(no_such_clause(rules, n, "--clause").into());
     }
-    let ledger = (args.ledger.as_deref())
-        .filter(|l| !l.trim().is_empty())
-        .map(super::ledger::priors_of)
-        .transpose()?;
-    let from_ledger = ledger
-        .as_ref()
-        .map(|l| &l.priors as &dyn calc::prior::PriorSource);
+    let ledger = super::ledger::read(args.ledger.as_deref())?;
+    let from_ledger = ledger.as_ref().map(|l| l.source());
     let priors = config.priors_for(rules, &facts, &args.file, &args.prior, from_ledger)?;
     // The head the figures were computed against, named on the decision sheet.
     let head = ledger.as_ref().map(|l| l.head.shown());

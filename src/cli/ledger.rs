@@ -602,7 +602,17 @@ pub struct FromLedger {
     pub head: ledger::Head,
 }
 
-pub fn priors_of(locator: &str) -> Result<FromLedger, Failure> {
+/// The ledger a command was given: `--ledger`, or `CALC_LEDGER` when it is set and not empty.
+pub fn given(locator: Option<&str>) -> Option<&str> {
+    locator.filter(|l| !l.trim().is_empty())
+}
+
+/// The ledger given to a command that computes with it, read; none when none was given.
+pub fn read(locator: Option<&str>) -> Result<Option<FromLedger>, Failure> {
+    given(locator).map(priors_of).transpose()
+}
+
+fn priors_of(locator: &str) -> Result<FromLedger, Failure> {
     let mut ledger = open_checked(locator)?;
     let (head, priors) = ledger.snapshot()?;
     Ok(FromLedger {
@@ -610,4 +620,18 @@ pub fn priors_of(locator: &str) -> Result<FromLedger, Failure> {
         priors,
         head,
     })
+}
+
+impl FromLedger {
+    pub fn source(&self) -> &dyn calc::prior::PriorSource {
+        &self.priors
+    }
+
+    /// After computing with it: the run logged in the ledger (SPEC §8), and the head the
+    /// figures were computed against printed on stderr (stdout may be JSON or CSV).
+    pub fn computed(&mut self, run: &ledger::Run) -> Result<(), Failure> {
+        self.ledger.log_run(run, &who())?;
+        eprint!("{}", head_line(&self.head));
+        Ok(())
+    }
 }

@@ -57,8 +57,7 @@ pub fn run(config: Config, args: &Args) -> Result<(), Failure> {
     }
     // Opened and its schema checked before listening: a wrong ledger stops the start, not a
     // request. The server only reads it (SPEC §9).
-    let ledger = (args.ledger.as_deref())
-        .filter(|l| !l.trim().is_empty())
+    let ledger = super::ledger::given(args.ledger.as_deref())
         .map(super::ledger::open_checked)
         .transpose()?
         .map(server::ledger::LedgerView::new);

@@ -21,12 +21,8 @@ pub fn run(
     let facts = config.load_facts(path)?;
     let rules = config.rules_for(&facts);
     // The ledger's live awards, one more source beside the prior files (`--ledger`).
-    let mut ledger = (ledger.filter(|l| !l.trim().is_empty()))
-        .map(super::ledger::priors_of)
-        .transpose()?;
-    let from_ledger = ledger
-        .as_ref()
-        .map(|l| &l.priors as &dyn calc::prior::PriorSource);
+    let mut ledger = super::ledger::read(ledger)?;
+    let from_ledger = ledger.as_ref().map(|l| l.source());
     let priors = config.priors_for(rules, &facts, path, priors, from_ledger)?;
     let as_of = config.as_of_for(&facts);
     let outcome = calc::evaluate_with(rules, &facts, &priors, as_of)?;
@@ -39,9 +35,7 @@ pub fn run(
             outcome: "computed".into(),
             ..Default::default()
         };
-        from.ledger.log_run(&run, &super::ledger::who())?;
-        // The head the figures were computed against (on stderr: stdout may be JSON).
-        eprint!("{}", super::ledger::head_line(&from.head));
+        from.computed(&run)?;
     }
     let text = match config.format {
         Format::Table | Format::Csv => render::table::render(&outcome, rules, config.lang, width()),
