@@ -43,7 +43,8 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
     let priors = config.priors_for(rules, &facts, &args.file, &args.prior, from_ledger)?;
     // The head the figures were computed against, named on the decision sheet.
     let head = ledger.as_ref().map(|l| l.head.shown());
-    let outcome = calc::evaluate_with(rules, &facts, &priors, config.as_of_for(&facts))?;
+    let as_of = config.as_of_for(&facts);
+    let outcome = calc::evaluate_with(rules, &facts, &priors, as_of)?;
     let text = match config.format {
         Format::Table | Format::Csv => fit(
             &explain::render(&outcome, &facts, rules, config.lang, only),
@@ -73,6 +74,17 @@ pub fn run(config: &Config, args: &Args) -> Result<(), Failure> {
             })?;
         }
         _ => print(&text)?,
+    }
+    if let Some(mut from) = ledger {
+        let run = calc::ledger::Run {
+            command: format!("explain {}", calc::files::shown(&args.file)),
+            rules_digest: Some(rules.digest.clone()),
+            as_of: Some(as_of.to_string()),
+            counts: format!("priors={}", priors.len()),
+            outcome: "explained".into(),
+            ..Default::default()
+        };
+        from.computed(&run)?;
     }
     Ok(())
 }

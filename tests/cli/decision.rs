@@ -177,6 +177,16 @@ fn with_a_ledger_the_decision_sheet_names_its_head() {
         "clause 1 with the ledger's award"
     );
     assert!(html.contains("台账 #1"), "the deduction names its entry");
+    // Every run that computes with the ledger is logged in it (SPEC §8).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let explained: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM runs WHERE command LIKE 'explain %' AND outcome = 'explained'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(explained, 1);
 }
 
 /// An item the ledger already paid says which entry paid it (`台账 #1`), in the reason and in
