@@ -124,19 +124,42 @@ fn html_without_a_file_goes_to_standard_output_and_other_commands_refuse_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format html"));
 }
 
-/// With `--ledger`, the sheet is computed with the ledger's awards and names the head they were
-/// read at, the same `台账 #SEQ HASH` that `calc ledger verify --expect` checks later. Clause 1
-/// of the example with a ledger award of 50,000 (HT-009, 2026): 500,000 − 100,000 (its own
-/// HT-000) − 50,000 = 350,000 left, so HT-001's 360,000 → 350,000 and HT-002 → 0.
-#[test]
-fn with_a_ledger_the_decision_sheet_names_its_head() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let db = d.join("ledger.db");
-    let run = |args: &[&str]| {
+/// A SQLite ledger in a temporary folder holding one clause-1 award of the example's applicant
+/// in 2026 (`item`, `amount`), imported; commands run there with it as `CALC_LEDGER`.
+struct ExampleLedger {
+    dir: tempfile::TempDir,
+    /// What `ledger import` printed (the head among it).
+    imported: String,
+}
+
+impl ExampleLedger {
+    fn with_award(item: &str, amount: &str) -> ExampleLedger {
+        let mut ledger = ExampleLedger {
+            dir: tempfile::tempdir().unwrap(),
+            imported: String::new(),
+        };
+        ledger.run(&["ledger", "init"]);
+        std::fs::write(
+            ledger.dir.path().join("p.csv"),
+            format!(
+                "统一社会信用代码,单位名称,所属区县,条款,年度,事项编号,已获金额\n\
+                 91330302MA2H00001Y,温州示例智能科技有限公司,鹿城区,1,2026,{item},{amount}\n"
+            ),
+        )
+        .unwrap();
+        ledger.imported = ledger.run(&["ledger", "import", "p.csv", "--round", "旧账"]);
+        ledger
+    }
+
+    fn db(&self) -> std::path::PathBuf {
+        self.dir.path().join("ledger.db")
+    }
+
+    /// Runs calc with the ledger; its standard output (a failure fails the test).
+    fn run(&self, args: &[&str]) -> String {
         let out = calc()
-            .env("CALC_LEDGER", &db)
-            .current_dir(d)
+            .env("CALC_LEDGER", self.db())
+            .current_dir(self.dir.path())
             .args(args)
             .output()
             .unwrap();
@@ -146,25 +169,30 @@ fn with_a_ledger_the_decision_sheet_names_its_head() {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    run(&["ledger", "init"]);
-    std::fs::write(
-        d.join("p.csv"),
-        "统一社会信用代码,单位名称,所属区县,条款,年度,事项编号,已获金额\n\
-         91330302MA2H00001Y,温州示例智能科技有限公司,鹿城区,1,2026,HT-009,50000\n",
-    )
-    .unwrap();
-    let imported = run(&["ledger", "import", "p.csv", "--round", "旧账"]);
-    let head = (imported.lines())
+    }
+}
+
+/// The example's facts file, as an argument.
+fn example() -> String {
+    let path = crate::common::root().join("examples/enterprise.toml");
+    path.to_str().unwrap().to_string()
+}
+
+/// With `--ledger`, the sheet is computed with the ledger's awards and names the head they were
+/// read at, the same `台账 #SEQ HASH` that `calc ledger verify --expect` checks later. Clause 1
+/// of the example with a ledger award of 50,000 (HT-009, 2026): 500,000 − 100,000 (its own
+/// HT-000) − 50,000 = 350,000 left, so HT-001's 360,000 → 350,000 and HT-002 → 0.
+#[test]
+fn with_a_ledger_the_decision_sheet_names_its_head() {
+    let ledger = ExampleLedger::with_award("HT-009", "50000");
+    let head = (ledger.imported.lines())
         .find(|l| l.starts_with("台账 #1 "))
-        .unwrap_or_else(|| panic!("the head printed by import: {imported}"))
+        .unwrap_or_else(|| panic!("the head printed by import: {}", ledger.imported))
         .to_string();
-    let example = crate::common::root().join("examples/enterprise.toml");
-    let sheet = d.join("decision.html");
-    let example = example.to_str().unwrap();
-    run(&[
+    let sheet = ledger.dir.path().join("decision.html");
+    ledger.run(&[
         "explain",
-        example,
+        &example(),
         "--format",
         "html",
         "-o",
@@ -178,7 +206,7 @@ fn with_a_ledger_the_decision_sheet_names_its_head() {
     );
     assert!(html.contains("台账 #1"), "the deduction names its entry");
     // Every run that computes with the ledger is logged in it (SPEC §8).
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = rusqlite::Connection::open(ledger.db()).unwrap();
     let explained: i64 = conn
         .query_row(
             "SELECT count(*) FROM runs WHERE command LIKE 'explain %' AND outcome = 'explained'",
@@ -195,34 +223,10 @@ fn with_a_ledger_the_decision_sheet_names_its_head() {
 /// 80,000 → 40,000 and clause 1 pays 40,000.
 #[test]
 fn an_item_the_ledger_paid_names_its_entry() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let db = d.join("ledger.db");
-    let run = |args: &[&str]| {
-        let out = calc()
-            .env("CALC_LEDGER", &db)
-            .current_dir(d)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    run(&["ledger", "init"]);
-    std::fs::write(
-        d.join("p.csv"),
-        "统一社会信用代码,单位名称,所属区县,条款,年度,事项编号,已获金额\n\
-         91330302MA2H00001Y,温州示例智能科技有限公司,鹿城区,1,2026,HT-001,360000\n",
-    )
-    .unwrap();
-    run(&["ledger", "import", "p.csv", "--round", "旧账"]);
-    let example = crate::common::root().join("examples/enterprise.toml");
-    let example = example.to_str().unwrap();
-    let j: serde_json::Value = serde_json::from_str(&run(&[example, "--format", "json"])).unwrap();
+    let ledger = ExampleLedger::with_award("HT-001", "360000");
+    let example = example();
+    let json = ledger.run(&[&example, "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
     let clause1 = &j["clauses"][0];
     assert_eq!(clause1["amount"], "40000.00", "{clause1}");
     let ht001 = &clause1["items"][0];
@@ -231,6 +235,6 @@ fn an_item_the_ledger_paid_names_its_entry() {
         .find(|s| s["kind"] == "already_paid")
         .unwrap_or_else(|| panic!("{ht001}"));
     assert_eq!(step["origins"], serde_json::json!(["台账 #1"]));
-    let table = run(&[example]);
+    let table = ledger.run(&[&example]);
     assert!(table.contains("360,000.00 (2026年度，台账"), "{table}");
 }
