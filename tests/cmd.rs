@@ -6,6 +6,9 @@
 
 #[test]
 fn cli_outputs() {
-    // Each case sets COLUMNS itself (80 or 120): the tables are laid out to it.
-    trycmd::TestCases::new().case("tests/cmd/*.toml");
+    // Each case sets COLUMNS itself (80 or 120): the tables are laid out to it. No ledger is
+    // inherited (an empty CALC_LEDGER is none).
+    trycmd::TestCases::new()
+        .env("CALC_LEDGER", "")
+        .case("tests/cmd/*.toml");
 }

@@ -13,8 +13,12 @@ fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary, without an inherited rules folder or ledger: the library calls beside it use
+/// the embedded rules and no ledger.
 fn calc() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_calc"));
+    cmd.env_remove("CALC_RULES").env_remove("CALC_LEDGER");
+    cmd
 }
 
 const AS_OF: &str = "2026-06-30";

@@ -76,12 +76,18 @@ fn versioned(r: &Response<Body>) {
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
 }
 
+/// The `calc` binary with no inherited rules folder, ledger or terminal width, so that its
+/// answers are the embedded rules' (as the CLI tests run it).
+fn calc_cmd() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("calc").unwrap();
+    cmd.env_remove("CALC_RULES")
+        .env_remove("CALC_LEDGER")
+        .env_remove("COLUMNS");
+    cmd
+}
+
 fn calc_json(args: &[&str]) -> serde_json::Value {
-    let out = assert_cmd::Command::cargo_bin("calc")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
+    let out = calc_cmd().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -462,8 +468,7 @@ async fn a_round_gives_the_clis_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.csv");
     let summary = dir.path().join("summary.csv");
-    let status = assert_cmd::Command::cargo_bin("calc")
-        .unwrap()
+    let status = calc_cmd()
         .args(["batch", "examples/round.csv", "--as-of", "2026-06-30", "-o"])
         .arg(&out)
         .arg("--summary")
@@ -631,9 +636,7 @@ async fn explain_as_html_is_the_clis_decision_sheet() {
     let kind = r.headers()[header::CONTENT_TYPE].to_str().unwrap();
     assert!(kind.starts_with("text/html"), "{kind}");
     assert!(r.headers().contains_key(header::CONTENT_SECURITY_POLICY));
-    let cli = assert_cmd::Command::cargo_bin("calc")
-        .unwrap()
-        .env_remove("CALC_RULES")
+    let cli = calc_cmd()
         .args(["explain", "examples/enterprise.toml", "--format", "html"])
         .output()
         .unwrap();
@@ -652,6 +655,8 @@ fn the_binary_serves_on_a_free_port() {
     use std::io::{BufRead, BufReader, Read, Write};
     let bin = assert_cmd::cargo::cargo_bin("calc");
     let mut child = std::process::Command::new(bin)
+        .env_remove("CALC_RULES")
+        .env_remove("CALC_LEDGER")
         .args(["serve", "--addr", "127.0.0.1:0"])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -699,8 +704,7 @@ fn the_binary_serves_on_a_free_port() {
 
 #[test]
 fn a_non_loopback_address_needs_a_token_file() {
-    let out = assert_cmd::Command::cargo_bin("calc")
-        .unwrap()
+    let out = calc_cmd()
         .args(["serve", "--addr", "0.0.0.0:0"])
         .output()
         .unwrap();
@@ -724,8 +728,7 @@ async fn with_a_ledger_the_server_reads_its_awards_and_sees_new_ones() {
     let d = dir.path();
     let db = d.join("ledger.db");
     let cli = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("calc")
-            .unwrap()
+        let out = calc_cmd()
             .current_dir(d)
             .env("CALC_LEDGER", &db)
             .args(args)

@@ -11,10 +11,12 @@ import { chromium } from 'playwright-core';
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshots = join(root, 'target', 'screenshots');
 
-/** The environment without CALC_RULES: the embedded rules, as the CLI tests use. */
+/** The environment without CALC_RULES or CALC_LEDGER: the embedded rules and no ledger, as the
+ * CLI tests use. */
 export function cleanEnv() {
   const env = { ...process.env };
   delete env.CALC_RULES;
+  delete env.CALC_LEDGER;
   return env;
 }
 

@@ -6,13 +6,27 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// `calc` with no inherited rules folder or terminal width (tables at the default 100 columns),
-/// run from the repository root.
+/// What a test's `calc` must not inherit from the environment it runs in: a rules folder, a
+/// ledger, a terminal width (tables at the default 100 columns).
+pub const INHERITED: [&str; 3] = ["CALC_RULES", "CALC_LEDGER", "COLUMNS"];
+
+/// `calc` without the `INHERITED` variables, run from the repository root.
 pub fn calc() -> Command {
     let mut cmd = Command::cargo_bin("calc").expect("the calc binary is built");
-    cmd.env_remove("CALC_RULES")
-        .env_remove("COLUMNS")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for v in INHERITED {
+        cmd.env_remove(v);
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// A plain process (a pipe, a signal, a shell running `calc`) without the `INHERITED`
+/// variables.
+pub fn process(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    for v in INHERITED {
+        cmd.env_remove(v);
+    }
     cmd
 }
 

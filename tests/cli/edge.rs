@@ -10,7 +10,7 @@ const HEADER: &str = "类型,单位名称,统一社会信用代码,主体类型,
 const ROW: &str = "算力券,温州甲智能科技有限公司,91330302000000001K,企业,鹿城区,是,是,是,HT-1,是,100000,2026-02-01";
 
 fn run(dir: &Path, shell: &str) -> std::process::Output {
-    std::process::Command::new("bash")
+    crate::common::process("bash")
         .current_dir(dir)
         .env("CALC", env!("CARGO_BIN_EXE_calc"))
         .args(["-c", shell])

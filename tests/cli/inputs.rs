@@ -725,7 +725,7 @@ fn a_reader_that_has_gone_ends_the_run_quietly() {
         &["rules", "list"],
         &["completions", "bash"],
     ] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("calc"))
+        let mut child = crate::common::process(assert_cmd::cargo::cargo_bin("calc"))
             .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdout(std::process::Stdio::piped())

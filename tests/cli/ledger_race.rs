@@ -36,7 +36,7 @@ fn processes_racing_for_the_same_items(db: &Db) {
             .map(|i| {
                 let (barrier, d, loc) = (barrier.clone(), d.clone(), db.locator());
                 std::thread::spawn(move || {
-                    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_calc"));
+                    let mut cmd = crate::common::process(env!("CARGO_BIN_EXE_calc"));
                     cmd.current_dir(&d)
                         .env("CALC_LEDGER", loc)
                         .env("CALC_LEDGER_NOW", NOW)
@@ -153,7 +153,7 @@ fn a_killed_record_leaves_nothing(db: &Db) {
     let dir = setup(db);
     let d = dir.path();
     // Killed inside its transaction: the entries written, the commit not reached.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
+    let mut child = crate::common::process(env!("CARGO_BIN_EXE_calc"))
         .current_dir(d)
         .env("CALC_LEDGER", db.locator())
         .env("CALC_LEDGER_TEST_PAUSE_MS", "20000")
@@ -171,7 +171,7 @@ fn a_killed_record_leaves_nothing(db: &Db) {
     assert!(v.contains("台账 #0 "), "{v}");
     // Killed at other moments: all or nothing, and the chain intact.
     for delay in [0u64, 20, 40, 80, 120, 200] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
+        let mut child = crate::common::process(env!("CARGO_BIN_EXE_calc"))
             .current_dir(d)
             .env("CALC_LEDGER", db.locator())
             .args([

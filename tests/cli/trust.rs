@@ -502,7 +502,7 @@ fn a_new_output_has_the_usual_mode_and_a_replaced_one_keeps_its_own() {
     std::fs::write(d.join("in.csv"), ROUND).unwrap();
     let program = calc().get_program().to_owned();
     // Under umask 027 a new file is 0666 less 027 = 0640 (before, always 0600).
-    let status = std::process::Command::new("sh")
+    let status = crate::common::process("sh")
         .current_dir(d)
         .arg("-c")
         .arg("umask 027 && exec \"$0\" batch --as-of 2026-06-30 in.csv -o new.csv --summary new-sum.csv")
@@ -655,7 +655,7 @@ fn a_run_waits_for_another_holding_the_output_s_folder_before_replacing_anything
     // This test holds the folder's lock, as a run replacing its output and summary would.
     let folder = std::fs::File::open(d).unwrap();
     folder.lock().unwrap();
-    let mut run = std::process::Command::new(calc().get_program())
+    let mut run = crate::common::process(calc().get_program())
         .current_dir(d)
         .args(["batch", "--as-of", "2026-06-30", "in.csv", "-o", "out.csv"])
         .args(["--summary", "sum.csv"])
@@ -700,7 +700,7 @@ fn interrupted_while_writing(outputs: &[&str], signal: &str) {
             .filter(|e| (e.as_ref().unwrap().file_name().to_string_lossy()).starts_with(".calc-"))
             .count()
     };
-    let mut run = std::process::Command::new(calc().get_program())
+    let mut run = crate::common::process(calc().get_program())
         .current_dir(d)
         .args(["batch", "--as-of", "2026-06-30", "in.csv"])
         .args(outputs)
