@@ -23,12 +23,7 @@ pub async fn handler(
     State(state): State<AppState>,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(p) = params.map_err(|e| {
-        ApiError::field(
-            "",
-            crate::text!("查询参数有误: {e}", "a bad query parameter: {e}"),
-        )
-    })?;
+    let Query(p) = params.map_err(ApiError::bad_query)?;
     let code = p.credit_code.unwrap_or_default().trim().to_string();
     if code.is_empty() {
         return Err(ApiError::field(

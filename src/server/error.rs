@@ -39,6 +39,14 @@ impl ApiError {
         self
     }
 
+    /// A query string that does not parse (`?as_of=…&lang=…`).
+    pub fn bad_query(e: axum::extract::rejection::QueryRejection) -> ApiError {
+        ApiError::field(
+            "",
+            crate::text!("查询参数有误: {e}", "a bad query parameter: {e}"),
+        )
+    }
+
     /// The server is busy: try again after `seconds`.
     pub fn busy(seconds: u64) -> ApiError {
         let mut e = ApiError::new(

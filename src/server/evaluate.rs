@@ -31,12 +31,7 @@ pub struct Checked {
 }
 
 pub fn check(params: Result<Query<Params>, QueryRejection>) -> Result<Checked, ApiError> {
-    let Query(p) = params.map_err(|e| {
-        ApiError::field(
-            "",
-            crate::text!("查询参数有误: {e}", "a bad query parameter: {e}"),
-        )
-    })?;
+    let Query(p) = params.map_err(ApiError::bad_query)?;
     let as_of = match &p.as_of {
         Some(t) => Some(crate::facts::date(t).map_err(|m| ApiError::field("as_of", m))?),
         None => None,

@@ -18,12 +18,7 @@ pub struct Params {
 fn params(
     p: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
 ) -> Result<crate::render::Lang, ApiError> {
-    let Query(p) = p.map_err(|e| {
-        ApiError::field(
-            "",
-            crate::text!("查询参数有误: {e}", "a bad query parameter: {e}"),
-        )
-    })?;
+    let Query(p) = p.map_err(ApiError::bad_query)?;
     lang(p.lang.as_deref())
 }
 
