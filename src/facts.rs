@@ -433,17 +433,63 @@ pub fn too_large(shown: &str, n: u64) -> InputError {
     .too_large()
 }
 
-/// A JSON value with every `null` left out (an unstated fact), for TOML, which has none.
-fn without_nulls(value: serde_json::Value) -> serde_json::Value {
+/// JSON facts without their `null`s (an unstated fact, SPEC §9), which TOML cannot hold. A
+/// `null` is dropped only under a key the vocabulary knows: under any other key it is kept (as
+/// `true`), so that the reader refuses the unknown key with its nearest spelling, as it refuses
+/// any other (`{"registred": null}` was taken silently).
+fn without_nulls(rules: &RuleSet, value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let Value::Object(map) = value else {
+        return value;
+    };
+    let kept = map.into_iter().filter_map(|(key, v)| {
+        let section = rules
+            .vocabulary
+            .section_index(&key)
+            .map(|si| rules.section(si));
+        match (section, v) {
+            (Some(_), Value::Null) => None,
+            (None, Value::Null) => Some((key, Value::Bool(true))),
+            (Some(section), v) => Some((key, without_null_fields(section, v))),
+            (None, v) => Some((key, v)),
+        }
+    });
+    Value::Object(kept.collect())
+}
+
+/// A section's item (or each of its items) without the `null`s of the fields it knows.
+fn without_null_fields(section: &Section, value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => Value::Array(
+            (items.into_iter())
+                .map(|item| without_null_fields(section, item))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            (map.into_iter())
+                .filter_map(|(key, v)| match (section.field_index(&key), v) {
+                    (Some(_), Value::Null) => None,
+                    (None, Value::Null) => Some((key, Value::Bool(true))),
+                    (_, v) => Some((key, without_any_nulls(v))),
+                })
+                .collect(),
+        ),
+        v => v,
+    }
+}
+
+/// A value without the `null`s of the objects in it.
+fn without_any_nulls(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::Object(map) => Value::Object(
             (map.into_iter())
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, without_nulls(v)))
+                .map(|(k, v)| (k, without_any_nulls(v)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_any_nulls).collect()),
         v => v,
     }
 }
@@ -568,7 +614,7 @@ impl Facts {
             )
             .field(""));
         };
-        let toml = toml::to_string(&without_nulls(value)).map_err(|e| {
+        let toml = toml::to_string(&without_nulls(rules, value)).map_err(|e| {
             InputError::new(
                 file,
                 crate::text!(

@@ -126,3 +126,22 @@ fn a_bad_json_value_is_named_by_its_json_pointer() {
     let error = calc::Error::from(e).json();
     assert_eq!(error["error"]["field"], "/applicant/registred");
 }
+
+/// `null` is an unstated fact, but only under a key the vocabulary knows: an unknown key is
+/// refused whatever its value (schemathesis sent `{"applicant": {…}, "": null}`, which was
+/// taken; `"registred": null` was taken the same way), while a known key's `null` is dropped.
+#[test]
+fn an_unknown_key_is_refused_even_with_a_null_value() {
+    let rules = RuleSet::embedded().unwrap();
+    let json = std::fs::read_to_string(root().join("examples/enterprise.json")).unwrap();
+    let typo = json.replacen("\"registered\": true", "\"registred\": null", 1);
+    assert_ne!(typo, json, "the example states registered");
+    let e = Facts::from_json(&rules, "req.json", &typo).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("/applicant/registred"), "{e}");
+    assert!(e.message.en.contains("registered"), "suggests the key: {e}");
+    let top = json.replacen('{', "{\"\": null, ", 1);
+    let e = Facts::from_json(&rules, "req.json", &top).unwrap_err();
+    assert!(e.message.en.contains("unknown key"), "{e}");
+    let known = json.replacen("\"registered\": true", "\"registered\": null", 1);
+    assert!(Facts::from_json(&rules, "req.json", &known).is_ok());
+}
